@@ -1,0 +1,1 @@
+// Placeholder: the MediaMVP service-locator codec lands here.

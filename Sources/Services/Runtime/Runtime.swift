@@ -1,0 +1,1 @@
+// Placeholder: the runtime (fd 0 sockets, poll loop, timeouts, syslog) lands here.

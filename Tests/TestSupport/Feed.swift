@@ -1,0 +1,1 @@
+// Placeholder: the shared "feed it whole / byte by byte / glued" helper lands here.
