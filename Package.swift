@@ -43,6 +43,7 @@ let package = Package(
     .target(name: "Store", dependencies: ["CSQLite"], path: "Sources/Store"),
     .target(name: "Runtime", path: "Sources/Services/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
+    .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www", ["Runtime"]),
     daemon("proxy", ["Runtime"]),
@@ -55,13 +56,14 @@ let package = Package(
 
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl"),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"]),
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),
+    .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport"]),
   ]

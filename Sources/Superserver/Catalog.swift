@@ -1,0 +1,1 @@
+// Placeholder: the service catalogue and the inetd / xinetd / systemd generators land here.
