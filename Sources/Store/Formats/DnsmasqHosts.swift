@@ -4,7 +4,8 @@
 /// Read: one or more MACs in colon form, `id:CLIENTID` (hex bytes with colons, or text, quoted
 /// or not; `id:*` means no client id), one IPv4 address (required), a host name, a lease time
 /// (`infinite`, seconds, or a number with s/m/h/d/w; checked, then dropped: a static lease has
-/// no time of its own). A line with several MACs gives one lease per MAC, sharing the address.
+/// no time of its own). A line with several MACs gives one lease per MAC, sharing the address;
+/// an address may not appear on two lines.
 /// Refused with a message: tags (`set:`, `tag:`), `ignore`, IPv6 addresses, wildcards, and
 /// entries without a MAC or an address. `#` starts a comment line.
 public enum DnsmasqHosts {
@@ -39,13 +40,26 @@ public enum DnsmasqHosts {
     return leases
   }
 
-  /// `mac[,id:CLIENTID],address[,hostname]`, one line per lease.
+  /// `mac[,mac...][,id:CLIENTID],address[,hostname]`: consecutive leases that differ only in
+  /// their MAC share a line, as the parser's one-lease-per-MAC reading gives them.
   public static func render(_ leases: [StaticLease]) -> String {
-    leases.map { lease in
-      var fields = [lease.mac.description]
-      if let clientID = lease.clientID, !clientID.isEmpty { fields.append("id:" + idText(clientID)) }
-      fields.append(lease.address.description)
-      if let hostname = lease.hostname { fields.append(hostname.text) }
+    var lines: [(macs: [MACAddress], lease: StaticLease)] = []
+    for lease in leases {
+      var withoutMAC = lease
+      if let last = lines.last {
+        withoutMAC.mac = last.lease.mac
+        if withoutMAC == last.lease {
+          lines[lines.count - 1].macs.append(lease.mac)
+          continue
+        }
+      }
+      lines.append((macs: [lease.mac], lease: lease))
+    }
+    return lines.map { line in
+      var fields = line.macs.map(\.description)
+      if let clientID = line.lease.clientID, !clientID.isEmpty { fields.append("id:" + idText(clientID)) }
+      fields.append(line.lease.address.description)
+      if let hostname = line.lease.hostname { fields.append(hostname.text) }
       return fields.joined(separator: ",") + "\n"
     }.joined()
   }
