@@ -90,6 +90,8 @@ private struct Entry {
         clientID = try Self.clientID(field.dropFirst(3), on: line, in: file)
       } else if field.hasPrefix("set:") || field.hasPrefix("tag:") {
         throw line.error("tags are not supported ('\(field)')", in: file)
+      } else if field == "ignore" {
+        throw line.error("'ignore' entries are not supported", in: file)
       } else if field.contains("*") {
         throw line.error("wildcards are not supported ('\(field)')", in: file)
       } else if field.hasPrefix("[") {
