@@ -1,14 +1,18 @@
-/// What went wrong in the store, as a value the caller turns into an exit code or a reply.
+/// Why a store operation failed. Every message names the value, name or file concerned, so a
+/// caller can print it as it is.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
-  /// A value that does not validate; the message names the value.
+  /// A value that does not validate.
   case invalid(String)
+  /// A record that would clash with one already stored.
   case duplicate(String)
+  /// A record that is not there.
   case notFound(String)
   case cannotOpen(path: String, reason: String)
-  /// Still locked after the busy timeout.
+  /// Still locked by another process after the busy timeout.
   case busy(String)
-  /// Disk full, I/O error, corrupt file.
+  /// Disk full, an I/O error or a corrupt file.
   case io(String)
+  /// The file was written by a newer slug.
   case schemaTooNew(path: String, found: Int, supported: Int)
 
   public var description: String {
@@ -16,19 +20,20 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case .invalid(let message), .duplicate(let message), .notFound(let message),
       .busy(let message), .io(let message):
       message
-    case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
+    case .cannotOpen(let path, let reason):
+      "cannot open \(path): \(reason)"
     case .schemaTooNew(let path, let found, let supported):
-      "\(path): schema version \(found) is newer than this program supports (\(supported))"
+      "\(path) has schema version \(found), newer than the \(supported) this slug knows; upgrade slug"
     }
   }
 
-  /// The sysexits code.
+  /// The sysexits code a command exits with.
   public var exitCode: Int32 {
     switch self {
-    case .invalid, .duplicate, .notFound, .schemaTooNew: 65
-    case .cannotOpen: 73
-    case .io: 74
-    case .busy: 75
+    case .invalid, .duplicate, .notFound, .schemaTooNew: 65  // EX_DATAERR
+    case .cannotOpen: 73  // EX_CANTCREAT
+    case .io: 74  // EX_IOERR
+    case .busy: 75  // EX_TEMPFAIL
     }
   }
 }

@@ -55,7 +55,8 @@ final class FormatsAtomicFileTests: XCTestCase {
   func testAMissingDirectoryIsAnErrorNamingThePath() {
     let path = directory + "/missing/in.jabberd.conf"
     XCTAssertThrowsError(try AtomicFile.write(Array("x".utf8), to: path, mode: 0o644)) { error in
-      XCTAssertEqual(error as? StoreError, .cannotOpen(path: path, reason: "No such file or directory"))
+      XCTAssertEqual(
+        error as? StoreError, .cannotOpen(path: path, reason: "No such file or directory"))
       XCTAssertEqual((error as? StoreError)?.exitCode, 73)
     }
   }

@@ -8,9 +8,12 @@ final class FormatsDHCPTests: XCTestCase {
     let input = try Fixture.text("dhcp.input")
     let canonical = try Fixture.text("dhcp.canonical")
     for variant in Fixture.lineEndingVariants(of: input) {
-      let (interface, leases) = try DHCPConf.parse(variant, file: "in.dhcp.conf.eth0", interface: "eth0")
+      let (interface, leases) = try DHCPConf.parse(
+        variant, file: "in.dhcp.conf.eth0", interface: "eth0")
       XCTAssertEqual(interface.name, "eth0")
-      XCTAssertEqual(interface.values(of: "static-route"), ["10.0.0.0", "192.168.0.2", "10.1.0.0", "192.168.0.3"])
+      XCTAssertEqual(
+        interface.values(of: "static-route"),
+        ["10.0.0.0", "192.168.0.2", "10.1.0.0", "192.168.0.3"])
       XCTAssertEqual(interface.values(of: "extensions-path"), ["/ext/path"])
       XCTAssertEqual(interface.values(of: "domain-servers"), ["192.168.0.1", "8.8.8.8"])
       XCTAssertNil(interface.values(of: "mtu"), "a line with a trailing comment is skipped")
@@ -25,7 +28,8 @@ final class FormatsDHCPTests: XCTestCase {
               DHCPSetting(keyword: "filename", values: ["dongle.bin"]),
             ]),
           StaticLease(
-            mac: MACAddress("aa:bb:cc:dd:ee:01")!, address: IPv4Address(192, 168, 0, 4), interface: "eth0",
+            mac: MACAddress("aa:bb:cc:dd:ee:01")!, address: IPv4Address(192, 168, 0, 4),
+            interface: "eth0",
             settings: [DHCPSetting(keyword: "routers", values: ["192.168.0.254"])]),
         ])
       XCTAssertEqual(DHCPConf.render(interface, leases), canonical)
@@ -36,7 +40,8 @@ final class FormatsDHCPTests: XCTestCase {
     let interface = DHCPInterface(
       name: "wlan0",
       settings: [
-        DHCPSetting(keyword: "static-route", values: ["10.0.0.0", "10.0.0.1", "10.2.0.0", "10.0.0.1"]),
+        DHCPSetting(
+          keyword: "static-route", values: ["10.0.0.0", "10.0.0.1", "10.2.0.0", "10.0.0.1"]),
         DHCPSetting(keyword: "domain-name", values: ["my", "home"]),
       ])
     let leases = [StaticLease(mac: mvp, address: IPv4Address(10, 0, 0, 9), interface: "wlan0")]
@@ -57,9 +62,17 @@ final class FormatsDHCPTests: XCTestCase {
       ("lease-time forever\n", "c:1: lease-time: 'forever' is not a number from 0 to 4294967295"),
       ("routers 10.0.0.1\nrouters 10.0.0.2\n", "c:2: routers is already set on line 1"),
       ("extension-path /a\nextensions-path /b\n", "c:2: extensions-path is already set on line 1"),
-      ("static-route 10.0.0.0\n", "c:1: static-route takes pairs of addresses (destination router)"),
-      ("00:0d:fe:23:79:e0 {\n  hostname a\n}\n", "c:1: the block for 00:0d:fe:23:79:e0 has no address"),
-      ("00:0d:fe:23:79:e0 {\n  address 10.0.0.1\n", "c:1: the block for 00:0d:fe:23:79:e0 is not closed with '}'"),
+      (
+        "static-route 10.0.0.0\n", "c:1: static-route takes pairs of addresses (destination router)"
+      ),
+      (
+        "00:0d:fe:23:79:e0 {\n  hostname a\n}\n",
+        "c:1: the block for 00:0d:fe:23:79:e0 has no address"
+      ),
+      (
+        "00:0d:fe:23:79:e0 {\n  address 10.0.0.1\n",
+        "c:1: the block for 00:0d:fe:23:79:e0 is not closed with '}'"
+      ),
       ("00:0d:fe:23:79:zz {\n", "c:1: '00:0d:fe:23:79:zz' is not a MAC address"),
       ("}\n", "c:1: '}' without an open block"),
       ("} x\n", "c:1: unexpected 'x' after '}'"),
@@ -75,7 +88,10 @@ final class FormatsDHCPTests: XCTestCase {
         "00:0d:fe:23:79:e0 {\naddress 10.0.0.1\n}\n00:0d:fe:23:79:e1 {\naddress 10.0.0.1\n}\n",
         "c:5: address 10.0.0.1 is already a fixed lease on line 2"
       ),
-      ("00:0d:fe:23:79:e0 {\naddress 10.0.0.1\naddress 10.0.0.2\n", "c:3: address is already set on line 2"),
+      (
+        "00:0d:fe:23:79:e0 {\naddress 10.0.0.1\naddress 10.0.0.2\n",
+        "c:3: address is already set on line 2"
+      ),
       ("00:0d:fe:23:79:e0 {\nhostname bad!name\n", "c:2: 'bad!name' is not a host name"),
       ("00:0d:fe:23:79:e0 {\npool-start 10.0.0.5\n", "c:2: pool-start is not a per-host setting"),
       ("address 10.0.0.1\n", "c:1: address belongs inside a fixed-lease block"),
@@ -90,9 +106,13 @@ final class FormatsDHCPTests: XCTestCase {
     let input = try Fixture.text("dhcp-leases.input")
     let canonical = try Fixture.text("dhcp-leases.canonical")
     for variant in Fixture.lineEndingVariants(of: input) {
-      let leases = try DHCPLeaseFile.parse(variant, file: "in.dhcp.leases.eth0", interface: "eth0", now: 1000)
-      XCTAssertEqual(leases.map(\.address.description), ["192.168.0.100", "192.168.0.101", "192.168.0.102"])
-      XCTAssertEqual(leases.map(\.mac.description), ["aa:bb:cc:00:00:01", "aa:bb:cc:00:00:02", "aa:bb:cc:00:00:03"])
+      let leases = try DHCPLeaseFile.parse(
+        variant, file: "in.dhcp.leases.eth0", interface: "eth0", now: 1000)
+      XCTAssertEqual(
+        leases.map(\.address.description), ["192.168.0.100", "192.168.0.101", "192.168.0.102"])
+      XCTAssertEqual(
+        leases.map(\.mac.description),
+        ["aa:bb:cc:00:00:01", "aa:bb:cc:00:00:02", "aa:bb:cc:00:00:03"])
       for lease in leases {
         XCTAssertEqual(lease.interface, "eth0")
         XCTAssertEqual(lease.start, 1000)
@@ -100,7 +120,9 @@ final class FormatsDHCPTests: XCTestCase {
         XCTAssertEqual(lease.state, .active)
       }
       XCTAssertEqual(DHCPLeaseFile.render(leases), canonical)
-      XCTAssertEqual(try DHCPLeaseFile.parse(DHCPLeaseFile.render(leases), file: "f", interface: "eth0", now: 1000), leases)
+      XCTAssertEqual(
+        try DHCPLeaseFile.parse(
+          DHCPLeaseFile.render(leases), file: "f", interface: "eth0", now: 1000), leases)
     }
   }
 
@@ -120,7 +142,9 @@ final class FormatsDHCPTests: XCTestCase {
       ("# comment\n", "l:1: '#' is not an IPv4 address"),
     ]
     for (text, expected) in cases {
-      assertFormatError(expected) { try DHCPLeaseFile.parse(text, file: "l", interface: "eth0", now: 0) }
+      assertFormatError(expected) {
+        try DHCPLeaseFile.parse(text, file: "l", interface: "eth0", now: 0)
+      }
     }
   }
 }

@@ -33,7 +33,8 @@ final class FormatsDNSTests: XCTestCase {
     assertFormatError("in.dns.conf:1: '-a.home.' is not a host name") {
       try DNSConf.parse("-a.home. 10.0.0.1\n", file: "in.dns.conf")
     }
-    assertFormatError("in.dns.conf:1: expected 'name. address', found 'a.home. 10.0.0.1 10.0.0.2'") {
+    assertFormatError("in.dns.conf:1: expected 'name. address', found 'a.home. 10.0.0.1 10.0.0.2'")
+    {
       try DNSConf.parse("a.home. 10.0.0.1 10.0.0.2\n", file: "in.dns.conf")
     }
     assertFormatError("in.dns.conf:3: duplicate entry 'A.home 10.0.0.1' (first on line 1)") {
@@ -49,8 +50,10 @@ final class FormatsDNSTests: XCTestCase {
       XCTAssertEqual(
         hosts,
         [
-          host("localhost", "127.0.0.1"), host("slug.home", "192.168.0.1"), host("slug", "192.168.0.1"),
-          host("localhost", "::1"), host("ip6-localhost", "::1"), host("printer.home", "192.168.0.50"),
+          host("localhost", "127.0.0.1"), host("slug.home", "192.168.0.1"),
+          host("slug", "192.168.0.1"),
+          host("localhost", "::1"), host("ip6-localhost", "::1"),
+          host("printer.home", "192.168.0.50"),
           host("nas.home", "192.168.0.1"),
         ])
       XCTAssertEqual(HostsFile.render(hosts), canonical)
@@ -70,7 +73,7 @@ final class FormatsDNSTests: XCTestCase {
     assertFormatError("/etc/hosts:1: 'bad_name!' is not a host name") {
       try HostsFile.parse("10.0.0.1 good bad_name!\n", file: "/etc/hosts")
     }
-    assertFormatError("/etc/hosts:1: expected 'address name [alias...]', found '10.0.0.1 '") {
+    assertFormatError("/etc/hosts:1: expected 'address name [alias...]', found '10.0.0.1'") {
       try HostsFile.parse("10.0.0.1 # no name\n", file: "/etc/hosts")
     }
     assertFormatError("/etc/hosts:2: duplicate entry '10.0.0.1 a' (first on line 1)") {

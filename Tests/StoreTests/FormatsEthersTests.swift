@@ -21,7 +21,10 @@ final class FormatsEthersTests: XCTestCase {
       ("00:0d:fe:23:79:e0\n", "e:1: expected 'MAC host', found '00:0d:fe:23:79:e0'"),
       ("00:0d:fe:23:79 host\n", "e:1: '00:0d:fe:23:79' is not a MAC address"),
       ("00:0d:fe:23:79:e0 no/such\n", "e:1: 'no/such' is neither a host name nor an IPv4 address"),
-      ("00:0d:fe:23:79:e0 a\n00-0D-FE-23-79-E0 b\n", "e:2: 00:0d:fe:23:79:e0 is already listed on line 1"),
+      (
+        "00:0d:fe:23:79:e0 a\n00-0D-FE-23-79-E0 b\n",
+        "e:2: 00:0d:fe:23:79:e0 is already listed on line 1"
+      ),
     ]
     for (text, expected) in cases {
       assertFormatError(expected) { try EthersFile.parse(text, file: "e") }

@@ -7,7 +7,8 @@ import XCTest
 /// programs) write the file, quirks included; NAME.canonical is what rendering gives back.
 enum Fixture {
   static func text(_ name: String) throws -> String {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
       .appendingPathComponent("Fixtures/Formats").appendingPathComponent(name)
     return try String(contentsOf: url, encoding: .utf8)
   }

@@ -10,7 +10,8 @@ final class FormatsJabberdConfTests: XCTestCase {
       XCTAssertEqual(
         users,
         [
-          JabberUser(name: "alice", password: "s3cret"), JabberUser(name: "bob", password: "hunter2"),
+          JabberUser(name: "alice", password: "s3cret"),
+          JabberUser(name: "bob", password: "hunter2"),
           JabberUser(name: "carol", password: "pa:ss#word"), JabberUser(name: "Eve", password: "x"),
         ])
       XCTAssertEqual(JabberdConf.render(users), canonical)
@@ -18,7 +19,9 @@ final class FormatsJabberdConfTests: XCTestCase {
   }
 
   func testRenderedUsersParseBackUnchanged() throws {
-    let users = [JabberUser(name: "alice", password: "a:b:c"), JabberUser(name: "ZoË", password: "ü#1")]
+    let users = [
+      JabberUser(name: "alice", password: "a:b:c"), JabberUser(name: "ZoË", password: "ü#1"),
+    ]
     XCTAssertEqual(try JabberdConf.parse(JabberdConf.render(users), file: "f"), users)
   }
 

@@ -22,7 +22,8 @@ public enum DnsmasqHosts {
         throw line.error("no IPv4 address in '\(line.text)'", in: file)
       }
       guard !entry.macs.isEmpty else {
-        throw line.error("no MAC address in '\(line.text)' (entries without one are not supported)", in: file)
+        throw line.error(
+          "no MAC address in '\(line.text)' (entries without one are not supported)", in: file)
       }
       if let earlier = addresses.earlierLine(of: address, at: line.number) {
         throw line.error("address \(address) is already given on line \(earlier)", in: file)
@@ -57,7 +58,9 @@ public enum DnsmasqHosts {
     }
     return lines.map { line in
       var fields = line.macs.map(\.description)
-      if let clientID = line.lease.clientID, !clientID.isEmpty { fields.append("id:" + idText(clientID)) }
+      if let clientID = line.lease.clientID, !clientID.isEmpty {
+        fields.append("id:" + idText(clientID))
+      }
       fields.append(line.lease.address.description)
       if let hostname = line.lease.hostname { fields.append(hostname.text) }
       return fields.joined(separator: ",") + "\n"
@@ -120,7 +123,9 @@ private struct Entry {
   }
 
   /// Splits on commas outside double quotes, keeping the quotes.
-  private static func fields(of line: NumberedLine, in file: String) throws(FormatError) -> [Substring] {
+  private static func fields(of line: NumberedLine, in file: String) throws(FormatError)
+    -> [Substring]
+  {
     var fields: [Substring] = []
     var start = line.text.startIndex
     var quoted = false
