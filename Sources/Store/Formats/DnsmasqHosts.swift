@@ -43,6 +43,7 @@ public enum DnsmasqHosts {
 
   /// `mac[,mac...][,id:CLIENTID],address[,hostname]`: consecutive leases that differ only in
   /// their MAC share a line, as the parser's one-lease-per-MAC reading gives them.
+  /// Per-host DHCP settings have no place in this format and are left out.
   public static func render(_ leases: [StaticLease]) -> String {
     var lines: [(macs: [MACAddress], lease: StaticLease)] = []
     for lease in leases {
