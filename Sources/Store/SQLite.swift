@@ -72,7 +72,7 @@ struct Row {
   func parsed<T>(_ column: Int32, _ parse: (String) -> T?) throws(StoreError) -> T {
     let raw = text(column)
     guard let value = parse(raw) else {
-      let name = String(cString: sqlite3_column_name(statement, column))
+      let name = sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "column \(column)"
       throw .io("\(database.path): stored \(name) '\(raw)' does not parse")
     }
     return value

@@ -21,6 +21,31 @@ final class TransactionTests: StoreTestCase {
     XCTAssertEqual(try store.dnsHosts(), [])
   }
 
+  func testAnImportStoppedByADuplicateLeavesNothingBehind() throws {
+    let store = try openStore()
+    try store.addJabberUser(JabberUser(name: "bob", password: "pw"))
+    XCTAssertThrowsError(
+      try store.transaction {
+        for name in ["alice", "Bob", "carol"] {
+          try store.addJabberUser(JabberUser(name: name, password: "pw"))
+        }
+      }
+    ) { XCTAssertEqual($0 as? StoreError, .duplicate("jabber user 'bob' already exists")) }
+    XCTAssertEqual(try names(store), ["bob"])
+  }
+
+  func testAConstraintTheStoreDidNotCheckFirstIsStillADuplicate() throws {
+    let store = try openStore()
+    try store.database.run("INSERT INTO dhcp_interfaces (name) VALUES ('eth0')")
+    do {
+      try store.database.run("INSERT INTO dhcp_interfaces (name) VALUES ('eth0')")
+      XCTFail("inserted the same interface twice")
+    } catch {
+      guard case .duplicate(let message) = error else { return XCTFail("\(error)") }
+      XCTAssertTrue(message.contains("dhcp_interfaces.name"), message)
+    }
+  }
+
   func testATransactionCommitsAndReturnsTheBodysValue() throws {
     let store = try openStore()
     let count = try store.transaction {
@@ -88,7 +113,7 @@ final class TransactionTests: StoreTestCase {
 
   func testASecondWriterWaitsForTheFirstInsteadOfFailing() throws {
     let store = try openStore()
-    let finished = holdWriteLock(for: 0.3)
+    let finished = holdWriteLock(for: 0.5)
     let started = ContinuousClock.now
     try store.addJabberUser(JabberUser(name: "waiter", password: "pw"))
     XCTAssertGreaterThan(ContinuousClock.now - started, .milliseconds(200))
@@ -113,10 +138,10 @@ final class TransactionTests: StoreTestCase {
   func testReadersAreNotBlockedByAWriter() throws {
     let store = try openStore()
     try store.addJabberUser(JabberUser(name: "before", password: "pw"))
-    let finished = holdWriteLock(for: 0.3)
+    let finished = holdWriteLock(for: 1)
     let started = ContinuousClock.now
     XCTAssertEqual(try names(store), ["before"])
-    XCTAssertLessThan(ContinuousClock.now - started, .milliseconds(200))
+    XCTAssertLessThan(ContinuousClock.now - started, .milliseconds(500))
     XCTAssertNil(finished())
   }
 }
