@@ -12,11 +12,13 @@ final class DHCPInterfaceTests: StoreTestCase {
     try store.setDHCPSetting(interface: "br0", DHCPSetting(keyword: "domain-name", values: ["my home lan"]))
     XCTAssertEqual(
       try store.dhcpInterface(named: "eth0"),
-      DHCPInterface(name: "eth0", settings: [
-        DHCPSetting(keyword: "pool-start", values: ["192.168.0.50"]),
-        DHCPSetting(keyword: "pool-end", values: ["192.168.0.200"]),
-        DHCPSetting(keyword: "routers", values: ["192.168.0.1"]),
-      ]))
+      DHCPInterface(
+        name: "eth0",
+        settings: [
+          DHCPSetting(keyword: "pool-start", values: ["192.168.0.50"]),
+          DHCPSetting(keyword: "pool-end", values: ["192.168.0.200"]),
+          DHCPSetting(keyword: "routers", values: ["192.168.0.1"]),
+        ]))
     XCTAssertEqual(try store.dhcpInterfaces().map(\.name), ["br0", "eth0"])
     XCTAssertEqual(try store.dhcpInterface(named: "br0")?.values(of: "domain-name"), ["my", "home", "lan"])
     XCTAssertNil(try store.dhcpInterface(named: "eth1"))
@@ -42,7 +44,9 @@ final class DHCPInterfaceTests: StoreTestCase {
   func testTheOriginalMisspellingIsStoredUnderTheTableName() throws {
     let store = try openStore()
     try store.setDHCPSetting(interface: "eth0", DHCPSetting(keyword: "extension-path", values: ["/x"]))
-    XCTAssertEqual(try store.dhcpInterface(named: "eth0")?.settings, [DHCPSetting(keyword: "extensions-path", values: ["/x"])])
+    XCTAssertEqual(
+      try store.dhcpInterface(named: "eth0")?.settings,
+      [DHCPSetting(keyword: "extensions-path", values: ["/x"])])
   }
 
   func testRemovingASettingOrAnInterface() throws {
@@ -50,7 +54,9 @@ final class DHCPInterfaceTests: StoreTestCase {
     try store.setDHCPSetting(interface: "eth0", DHCPSetting(keyword: "routers", values: ["192.168.0.1"]))
     try store.setDHCPSetting(interface: "eth0", DHCPSetting(keyword: "lease-time", values: ["3600"]))
     try store.removeDHCPSetting(interface: "eth0", keyword: "ROUTERS")
-    XCTAssertEqual(try store.dhcpInterface(named: "eth0")?.settings, [DHCPSetting(keyword: "lease-time", values: ["3600"])])
+    XCTAssertEqual(
+      try store.dhcpInterface(named: "eth0")?.settings, [DHCPSetting(keyword: "lease-time", values: ["3600"])]
+    )
     assertThrows(.notFound("DHCP interface 'eth0' has no setting 'routers'")) { () throws(StoreError) in
       try store.removeDHCPSetting(interface: "eth0", keyword: "routers")
     }

@@ -28,7 +28,8 @@ final class LeaseTests: StoreTestCase {
     try store.addStaticLease(printer)
     var sameMAC = printer
     sameMAC.address = ipv4("192.168.0.9")
-    assertThrows(.duplicate("static lease for 00:0d:fe:23:79:e0 on eth0 already exists")) { () throws(StoreError) in
+    assertThrows(.duplicate("static lease for 00:0d:fe:23:79:e0 on eth0 already exists")) {
+      () throws(StoreError) in
       try store.addStaticLease(sameMAC)
     }
     sameMAC.interface = nil
@@ -109,7 +110,9 @@ final class LeaseTests: StoreTestCase {
     let lease = Lease(
       interface: "eth0", address: ipv4("192.168.0.101"), mac: mac("aa:bb:cc:dd:ee:ff"),
       start: 2000, expiry: 1000, state: .active)
-    assertThrows(.invalid("lease of 192.168.0.101 to aa:bb:cc:dd:ee:ff expires (1000) before it starts (2000)")) {
+    assertThrows(
+      .invalid("lease of 192.168.0.101 to aa:bb:cc:dd:ee:ff expires (1000) before it starts (2000)")
+    ) {
       () throws(StoreError) in try store.putLease(lease)
     }
   }

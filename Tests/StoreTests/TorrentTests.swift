@@ -43,15 +43,18 @@ final class TorrentTests: StoreTestCase {
     status.lastSeen = 150
     try store.setTorrentState(id: torrent.id, .running)
     try store.updateTorrentStatus(id: torrent.id, status)
-    try store.setTorrentRates(id: torrent.id, minDownload: 1024, maxDownload: nil, minUpload: nil, maxUpload: 2048)
+    try store.setTorrentRates(
+      id: torrent.id, minDownload: 1024, maxDownload: nil, minUpload: nil, maxUpload: 2048)
     var expected = torrent
     expected.state = .running
     expected.status = status
     expected.minDownloadRate = 1024
     expected.maxUploadRate = 2048
     XCTAssertEqual(try store.torrent(id: torrent.id), expected)
-    assertThrows(.invalid("maximum upload rate of torrent \(torrent.id) cannot be negative")) { () throws(StoreError) in
-      try store.setTorrentRates(id: torrent.id, minDownload: nil, maxDownload: nil, minUpload: nil, maxUpload: -1)
+    assertThrows(.invalid("maximum upload rate of torrent \(torrent.id) cannot be negative")) {
+      () throws(StoreError) in
+      try store.setTorrentRates(
+        id: torrent.id, minDownload: nil, maxDownload: nil, minUpload: nil, maxUpload: -1)
     }
   }
 
@@ -63,6 +66,8 @@ final class TorrentTests: StoreTestCase {
     let missing = StoreError.notFound("no torrent \(torrent.id)")
     assertThrows(missing) { () throws(StoreError) in try store.removeTorrent(id: torrent.id) }
     assertThrows(missing) { () throws(StoreError) in try store.setTorrentState(id: torrent.id, .paused) }
-    assertThrows(missing) { () throws(StoreError) in try store.updateTorrentStatus(id: torrent.id, TorrentStatus()) }
+    assertThrows(missing) { () throws(StoreError) in
+      try store.updateTorrentStatus(id: torrent.id, TorrentStatus())
+    }
   }
 }
