@@ -40,8 +40,27 @@ public final class Store {
     // synchronous=FULL: a transaction is on disk when COMMIT returns, so what a client is told
     // (a DHCP ACK) survives a power cut right after it is said.
     try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
-    _ = try database.row("PRAGMA journal_mode = WAL") { $0.text(0) }
+    try enableWAL(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     try migrate(to: version)
+  }
+
+  /// WAL is a property of the file, switched on once by whichever connection gets there first.
+  /// The switch needs an exclusive lock that SQLite does not wait for (it skips the busy handler
+  /// to avoid deadlock when another connection also holds a shared lock), so the wait is here.
+  private func enableWAL(busyTimeoutMilliseconds: Int32) throws(StoreError) {
+    var waited: Int32 = 0
+    while true {
+      do throws(StoreError) {
+        if try database.row("PRAGMA journal_mode", map: { $0.text(0) }) != "wal" {
+          _ = try database.row("PRAGMA journal_mode = WAL") { $0.text(0) }
+        }
+        return
+      } catch {
+        guard case .busy = error, waited < busyTimeoutMilliseconds else { throw error }
+        usleep(10_000)
+        waited += 10
+      }
+    }
   }
 
   /// Creates the parent directories and an empty database file with mode 0640, whatever the

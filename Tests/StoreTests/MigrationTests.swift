@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import XCTest
 
 @testable import Store
@@ -96,6 +98,22 @@ final class MigrationTests: StoreTestCase {
         try schema(of: store), try schema(of: Store(path: directory + "/fresh\(version).db")),
         "from version \(version)")
     }
+  }
+
+  func testConnectionsOpeningANewFileAtOnceMigrateItOnce() throws {
+    let path = databasePath
+    let failures = Mutex<[String]>([])
+    DispatchQueue.concurrentPerform(iterations: 4) { index in
+      do {
+        try Store(path: path).addJabberUser(JabberUser(name: "user\(index)", password: "pw"))
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    XCTAssertEqual(failures.withLock { $0 }, [])
+    let store = try openStore()
+    XCTAssertEqual(try store.userVersion(), Store.schemaVersion)
+    XCTAssertEqual(try store.jabberUsers().count, 4)
   }
 
   func testOpeningACurrentFileAgainChangesNothing() throws {
