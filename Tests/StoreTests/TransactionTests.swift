@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 @testable import Store
@@ -133,6 +134,33 @@ final class TransactionTests: StoreTestCase {
     }
     XCTAssertNil(finished())
     XCTAssertEqual(try names(store), ["holder"])
+  }
+
+  func testConnectionsWritingAtOnceAllSucceed() throws {
+    _ = try openStore()
+    let path = databasePath
+    let failures = Mutex<[String]>([])
+    DispatchQueue.concurrentPerform(iterations: 4) { writer in
+      do {
+        let store = try Store(path: path)
+        for index in 0..<25 {
+          try store.transaction {
+            try store.addJabberUser(JabberUser(name: "w\(writer)u\(index)", password: "pw"))
+            _ = try store.jabberUsers()
+          }
+          try store.putLease(
+            Lease(
+              interface: "eth0", address: IPv4Address(10, 0, UInt8(writer), UInt8(index)),
+              mac: mac("aa:bb:cc:dd:ee:ff"), start: 0, expiry: 60, state: .active))
+        }
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    XCTAssertEqual(failures.withLock { $0 }, [])
+    let store = try openStore()
+    XCTAssertEqual(try store.jabberUsers().count, 100)
+    XCTAssertEqual(try store.leases().count, 100)
   }
 
   func testReadersAreNotBlockedByAWriter() throws {
