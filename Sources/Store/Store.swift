@@ -2,8 +2,9 @@ import CSQLite
 import Glibc
 
 /// One connection to the slug store, the SQLite file slugctl and the daemons share. Not shared
-/// between threads. Every write runs in a BEGIN IMMEDIATE transaction, so two writing processes
-/// queue on the busy timeout instead of failing half-way.
+/// between threads. A write of several statements runs in a BEGIN IMMEDIATE transaction (a
+/// single statement is its own), so two writing processes queue on the busy timeout instead of
+/// failing half-way.
 public final class Store {
   public static let defaultPath = "/var/lib/slug/slug.db"
   public static let schemaVersion = Schema.migrations.count
@@ -71,9 +72,13 @@ public final class Store {
     let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
     for (index, part) in parts.enumerated() {
       directory += (index == 0 ? "" : "/") + part
-      guard !part.isEmpty, mkdir(directory, 0o755) != 0 else { continue }
-      let error = errno
-      guard error == EEXIST else { throw .cannotOpen(path: path, reason: "\(directory): \(reason(error))") }
+      guard !part.isEmpty else { continue }
+      if mkdir(directory, 0o755) == 0 {
+        // mkdir obeys the umask; daemons running as other users must still reach the file.
+        chmod(directory, 0o755)
+      } else if errno != EEXIST {
+        throw .cannotOpen(path: path, reason: "\(directory): \(reason(errno))")
+      }
     }
     let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
     if descriptor < 0 {
