@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A MediaMVP stand-in on 127.0.0.1: sends locator requests that ask for the reply at its own
@@ -8,17 +9,7 @@ final class LocatorClient {
   let port: UInt16
 
   init() throws {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard fd >= 0, bound else { throw SetupFailure("cannot bind a UDP socket on 127.0.0.1: errno \(errno)") }
-    self.fd = fd
-    port = UInt16(bigEndian: address.sin_port)
+    (fd, port) = try LoopbackSocket.bind(SOCK_DGRAM)
   }
 
   deinit { close(fd) }
