@@ -65,6 +65,6 @@ let package = Package(
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["Store", "Superserver", "TestSupport"]),
   ]
 )
