@@ -109,9 +109,11 @@ static pid_t spawn_on_socket(int socket_fd, char **argv) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   for (int fd = 0; fd < 3; fd++) posix_spawn_file_actions_adddup2(&actions, socket_fd, fd);
-  char *empty_environment[] = {NULL};
+  /* inetd scrubs the environment; BENCH_CHILD_ENV (one NAME=VALUE) lets an investigation try
+   * a runtime setting such as SWIFT_BACKTRACE=enable=no. */
+  char *environment[] = {getenv("BENCH_CHILD_ENV"), NULL};
   pid_t pid;
-  int error = posix_spawn(&pid, argv[0], &actions, NULL, argv, empty_environment);
+  int error = posix_spawn(&pid, argv[0], &actions, NULL, argv, environment);
   posix_spawn_file_actions_destroy(&actions);
   if (error) {
     errno = error;
