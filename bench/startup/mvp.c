@@ -130,11 +130,12 @@ int main(int argc, char **argv) {
     if (source.sin_family == AF_INET)
       inet_ntop(AF_INET, &source.sin_addr, source_text, sizeof source_text);
     if (size != LOCATOR_SIZE) {
-      say(LOG_ERR, "MVPERR size=%zd, host=%s", size, source_text);
+      say(LOG_ERR, "MVPERR size=%zd host=%s", size, source_text);
       continue;
     }
     if (packet[4] != 0xBA || packet[5] != 0xBE || packet[6] != 0xFA || packet[7] != 0xFE) {
-      say(LOG_DEBUG, "MVPERR ids, host=%s", source_text);
+      say(LOG_ERR, "MVPERR wrong ids=%X %X %X %X host=%s", packet[4], packet[5], packet[6],
+          packet[7], source_text);
       continue;
     }
     uint8_t reply[LOCATOR_SIZE] = {0};
@@ -157,7 +158,8 @@ int main(int argc, char **argv) {
     if (sendto(0, reply, sizeof reply, 0, (struct sockaddr *)&client, sizeof client) < 0)
       say(LOG_ERR, "sendto %s: %s", source_text, strerror(errno));
     else
-      say(LOG_NOTICE, "MVPOUT dest=%s, tftp=%s", source_text, server_text);
+      say(LOG_NOTICE, "MVPOUT dest=%s:%u server=%s", inet_ntoa(client.sin_addr),
+          ntohs(client.sin_port), server_text);
   }
   return 0;
 
