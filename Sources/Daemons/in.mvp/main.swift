@@ -31,7 +31,8 @@ func runLocatorRelay() -> Never {
   }
 
   let log = Log(program: arguments.program, destination: arguments.has("d") ? .standardError : .syslog)
-  var hardwareAddresses: [UInt32: [UInt8]] = [:]
+  // A burst almost always comes in on one address, so one remembered lookup is enough.
+  var lastServer: (address: UInt32, mac: [UInt8])?
   let status = DatagramService(idleSeconds: idleSeconds, log: log).run { datagram in
     let request: LocatorRequest
     do throws(LocatorError) {
@@ -48,11 +49,11 @@ func runLocatorRelay() -> Never {
       return []
     }
     let mac: [UInt8]
-    if let known = hardwareAddresses[server] {
-      mac = known
+    if let last = lastServer, last.address == server {
+      mac = last.mac
     } else {
       mac = Interfaces.hardwareAddress(ofIPv4: server) ?? [0, 0, 0, 0, 0, 0]
-      hardwareAddresses[server] = mac
+      lastServer = (server, mac)
     }
     let destination = SocketAddress.ipv4(
       request.clientAddress, port: request.clientPort, sameFamilyAs: datagram.source)

@@ -52,7 +52,10 @@ public struct DatagramService {
       return Runtime.noInputExit
     }
     enablePacketInfo(for: bound)
-    var buffer = [UInt8](repeating: 0, count: 65536)
+    // Left uninitialised: the kernel writes only what arrives, so a small datagram touches
+    // one page of this buffer rather than all sixteen (every touched page is a fault and
+    // private memory, at every exec).
+    var buffer = [UInt8](unsafeUninitializedCapacity: 65536) { _, count in count = 65536 }
     var control = [UInt8](repeating: 0, count: 256)
     while true {
       switch receive(into: &buffer, control: &control, bound: bound) {
