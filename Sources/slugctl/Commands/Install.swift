@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+
+extension Slugctl {
+  struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "install",
+      abstract: "Install slugctl, the daemons, shell completions and the manual page.",
+      discussion: """
+        Copies slugctl and the daemons built beside it (in.www, in.proxy, in.jabberd, in.smtp, \
+        in.ctcs, in.dns, in.dhcp, in.mvp) to PREFIX/sbin with mode 0755, the bash, zsh and fish \
+        completions under PREFIX/share, and slugctl.8 to PREFIX/share/man/man8. Nothing is \
+        installed if a daemon binary is missing.
+        """)
+
+    /// The daemons `swift build` puts beside slugctl.
+    static let daemons = ["in.www", "in.proxy", "in.jabberd", "in.smtp", "in.ctcs", "in.dns", "in.dhcp", "in.mvp"]
+
+    @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
+    var prefix: String
+
+    /// Where slugctl and the daemons are taken from; tests point it at a directory of stand-ins
+    /// because in-process the running binary is the test runner.
+    @Option(name: .customLong("from"), help: .hidden)
+    var binaryDirectory: String?
+
+    func run() throws {
+      let source = try binaryDirectory ?? Self.runningBinaryDirectory()
+      var files: [(path: String, bytes: Data, mode: Int)] = []
+      for program in ["slugctl"] + Self.daemons {
+        let path = source + "/" + program
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+          throw Failure.noInput("missing \(program): \(path) does not exist or cannot be read (build with `swift build -c release`)")
+        }
+        files.append((prefix + "/sbin/" + program, bytes, 0o755))
+      }
+      let share = prefix + "/share"
+      files.append((share + "/bash-completion/completions/slugctl", Data(Slugctl.completionScript(for: .bash).utf8), 0o644))
+      files.append((share + "/zsh/site-functions/_slugctl", Data(Slugctl.completionScript(for: .zsh).utf8), 0o644))
+      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Data(Slugctl.completionScript(for: .fish).utf8), 0o644))
+      files.append((share + "/man/man8/slugctl.8", Data(try ManualPage.render(helpDump: Slugctl._dumpHelp()).utf8), 0o644))
+      for file in files {
+        try Self.install(file.bytes, at: file.path, mode: file.mode)
+        Console.current.print(file.path)
+      }
+    }
+
+    private static func runningBinaryDirectory() throws -> String {
+      guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+        throw Failure.noInput("cannot find the running slugctl binary (/proc/self/exe)")
+      }
+      return (path as NSString).deletingLastPathComponent
+    }
+
+    /// Replaces the file by renaming a complete copy over it, so a daemon being exec'd at that
+    /// moment gets either the old binary or the new one, never half of one.
+    private static func install(_ bytes: Data, at path: String, mode: Int) throws {
+      let directory = (path as NSString).deletingLastPathComponent
+      do {
+        try FileManager.default.createDirectory(
+          atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+      } catch {
+        throw Failure.cannotCreate("cannot install \(path): \(error.localizedDescription)")
+      }
+    }
+  }
+}
