@@ -1,1 +1,55 @@
-// Placeholder: the service catalogue and the inetd / xinetd / systemd generators land here.
+/// How a service receives its clients.
+public enum SocketKind: String, Sendable, CaseIterable {
+  /// inetd `wait`: one process owns the bound UDP socket for a burst of datagrams.
+  case udp
+  /// inetd `nowait`: one process per accepted connection.
+  case tcp
+}
+
+public struct Service: Sendable, Equatable {
+  /// The name slug uses: "dns".
+  public var name: String
+  /// The executable under PREFIX/sbin: "in.dns".
+  public var program: String
+  /// The /etc/services name of the default port ("domain"); nil when netbase has none.
+  public var serviceName: String?
+  public var defaultPort: UInt16
+  public var sockets: [SocketKind]
+  /// Arguments every invocation gets, after argv[0].
+  public var arguments: [String]
+  /// Whether the daemon reads the store, and so takes `--db PATH`.
+  public var usesStore: Bool
+  /// False while the daemon is a stub that exits 69.
+  public var implemented: Bool
+
+  public init(
+    name: String, program: String, serviceName: String?, defaultPort: UInt16, sockets: [SocketKind],
+    arguments: [String] = [], usesStore: Bool, implemented: Bool
+  ) {
+    self.name = name
+    self.program = program
+    self.serviceName = serviceName
+    self.defaultPort = defaultPort
+    self.sockets = sockets
+    self.arguments = arguments
+    self.usesStore = usesStore
+    self.implemented = implemented
+  }
+}
+
+public enum Catalog {
+  public static let services: [Service] = [
+    Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false, implemented: false),
+    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcp], usesStore: false, implemented: false),
+    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true, implemented: false),
+    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: false),
+    Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true, implemented: false),
+    Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true, implemented: false),
+    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, implemented: false),
+    Service(name: "mvp", program: "in.mvp", serviceName: nil, defaultPort: 16881, sockets: [.udp], usesStore: false, implemented: true),
+  ]
+
+  public static func service(named name: String) -> Service? {
+    services.first { $0.name == name }
+  }
+}

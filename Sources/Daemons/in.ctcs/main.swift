@@ -1,1 +1,3 @@
 import Runtime
+
+Runtime.unavailable(program: "in.ctcs")

@@ -1,1 +1,33 @@
-// Placeholder: the runtime (fd 0 sockets, poll loop, timeouts, syslog) lands here.
+import Glibc
+
+/// Process-level decisions shared by every daemon: how a usage error or a missing service ends.
+public enum Runtime {
+  /// Exit codes from sysexits(3).
+  public static let usageExit: Int32 = 64
+  public static let noInputExit: Int32 = 66
+  public static let unavailableExit: Int32 = 69
+  public static let ioErrorExit: Int32 = 74
+
+  /// Ends a daemon whose service is not written yet: one syslog line, exit 69.
+  public static func unavailable(program: String) -> Never {
+    let arguments = CommandLine.arguments.dropFirst()
+    let log = Log(program: program, destination: arguments.contains("-d") ? .standardError : .syslog)
+    log.error("\(program) is not implemented yet")
+    exit(unavailableExit)
+  }
+
+  /// Ends with exit 64 after one line naming the problem and the synopsis. The line goes to
+  /// stderr unless stderr is inetd's socket, where it would reach the client; then to syslog.
+  public static func usageError(_ error: UsageError, synopsis: String) -> Never {
+    let program = Arguments.basename(CommandLine.arguments.first ?? "")
+    let line = "\(error.message); usage: \(program) \(synopsis)"
+    Log(program: program, destination: standardErrorIsSocket() ? .syslog : .standardError)
+      .error(line)
+    exit(usageExit)
+  }
+
+  static func standardErrorIsSocket() -> Bool {
+    var status = stat()
+    return fstat(2, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK
+  }
+}

@@ -1,0 +1,90 @@
+/// A daemon's command line, parsed by hand: swift-argument-parser loads FoundationEssentials,
+/// which would multiply the start-up cost of every exec.
+///
+/// Accepted shapes: `-d`, `-i 30`, `-i30`, `--name value`, `--name=value`, `--` ending the
+/// options; everything else is an operand.
+public struct Arguments: Sendable {
+  /// The basename of argv[0], so `ps` and syslog show what inetd called us.
+  public let program: String
+  public private(set) var flags: Set<String> = []
+  public private(set) var values: [String: String] = [:]
+  public private(set) var operands: [String] = []
+
+  /// - Parameters:
+  ///   - flags: option names without a value, e.g. `["d"]`.
+  ///   - options: option names taking a value, e.g. `["i", "gui-port"]`.
+  public init(
+    _ argv: [String] = CommandLine.arguments, flags knownFlags: Set<String>,
+    options knownOptions: Set<String>
+  ) throws(UsageError) {
+    program = Arguments.basename(argv.first ?? "")
+    var index = 1
+    while index < argv.count {
+      let argument = argv[index]
+      index += 1
+      if argument == "--" {
+        operands.append(contentsOf: argv[index...])
+        break
+      }
+      guard argument.hasPrefix("-"), argument != "-" else {
+        operands.append(argument)
+        continue
+      }
+      var name: Substring
+      var inlineValue: String?
+      if argument.hasPrefix("--") {
+        name = argument.dropFirst(2)
+        if let equals = name.firstIndex(of: "=") {
+          inlineValue = String(name[name.index(after: equals)...])
+          name = name[..<equals]
+        }
+      } else {
+        name = argument.dropFirst().prefix(1)
+        let rest = argument.dropFirst(2)
+        if !rest.isEmpty { inlineValue = String(rest) }
+      }
+      let key = String(name)
+      if knownFlags.contains(key) {
+        guard inlineValue == nil else { throw UsageError("option \(argument) takes no value") }
+        flags.insert(key)
+      } else if knownOptions.contains(key) {
+        if let inlineValue {
+          values[key] = inlineValue
+        } else if index < argv.count {
+          values[key] = argv[index]
+          index += 1
+        } else {
+          throw UsageError("option \(argument) needs a value")
+        }
+      } else {
+        throw UsageError("unknown option \(argument)")
+      }
+    }
+  }
+
+  public func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+  public func value(_ option: String) -> String? { values[option] }
+
+  /// The option's value as a whole number in `range`, or nil when the option is absent.
+  public func integer(_ option: String, in range: ClosedRange<Int>) throws(UsageError) -> Int? {
+    guard let text = values[option] else { return nil }
+    let dashes = option.count == 1 ? "-" : "--"
+    guard let number = Int(text), range.contains(number) else {
+      throw UsageError(
+        "\(dashes)\(option) needs a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+    }
+    return number
+  }
+
+  static func basename(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+  }
+}
+
+public struct UsageError: Error, Equatable, CustomStringConvertible {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}

@@ -1,0 +1,34 @@
+import Glibc
+
+/// Questions about the host's network interfaces.
+public enum Interfaces {
+  /// The hardware (MAC) address of the interface carrying IPv4 `address`; nil when no
+  /// interface has it. Loopback reports six zero bytes.
+  public static func hardwareAddress(ofIPv4 address: UInt32) -> [UInt8]? {
+    var list: UnsafeMutablePointer<ifaddrs>?
+    guard getifaddrs(&list) == 0, let first = list else { return nil }
+    defer { freeifaddrs(list) }
+    var interfaceName: String?
+    var hardware: [String: [UInt8]] = [:]
+    for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+      guard let socketAddress = entry.pointee.ifa_addr, let name = entry.pointee.ifa_name else { continue }
+      let family = Int32(socketAddress.pointee.sa_family)
+      if family == AF_INET {
+        let local = UnsafeRawPointer(socketAddress).loadUnaligned(as: sockaddr_in.self)
+        if UInt32(bigEndian: local.sin_addr.s_addr) == address { interfaceName = String(cString: name) }
+      } else if family == AF_PACKET {
+        hardware[String(cString: name)] = linkLayerAddress(UnsafeRawPointer(socketAddress))
+      }
+    }
+    guard let interfaceName else { return nil }
+    return hardware[interfaceName] ?? [0, 0, 0, 0, 0, 0]
+  }
+
+  /// struct sockaddr_ll (netpacket/packet.h, not visible to Swift): sll_halen at byte 11,
+  /// sll_addr[8] from byte 12.
+  private static func linkLayerAddress(_ address: UnsafeRawPointer) -> [UInt8] {
+    let length = min(Int(address.load(fromByteOffset: 11, as: UInt8.self)), 8)
+    let bytes = (0..<length).map { address.load(fromByteOffset: 12 + $0, as: UInt8.self) }
+    return bytes.count == 6 ? bytes : [0, 0, 0, 0, 0, 0]
+  }
+}

@@ -1,0 +1,57 @@
+import Glibc
+
+/// One line per event: syslog facility daemon with the PID, or stderr with `-d` (under inetd
+/// fd 2 is the client's socket, so stderr is for foreground debugging only).
+public struct Log: Sendable {
+  public enum Destination: Sendable { case syslog, standardError }
+
+  public let program: String
+  public let destination: Destination
+
+  /// Opens syslog under `program`; `facility` is LOG_AUTH for logins, LOG_DAEMON otherwise.
+  public init(program: String, destination: Destination, facility: Int32 = LOG_DAEMON) {
+    self.program = program
+    self.destination = destination
+    if destination == .syslog {
+      // openlog keeps the pointer for the life of the process, so the copy is never freed.
+      openlog(strdup(program), LOG_PID | LOG_NDELAY, facility)
+    }
+  }
+
+  public func error(_ message: String) { write(LOG_ERR, message) }
+  public func warning(_ message: String) { write(LOG_WARNING, message) }
+  public func notice(_ message: String) { write(LOG_NOTICE, message) }
+  public func info(_ message: String) { write(LOG_INFO, message) }
+  public func debug(_ message: String) { write(LOG_DEBUG, message) }
+
+  private func write(_ priority: Int32, _ message: String) {
+    let line = Log.escape(message)
+    switch destination {
+    case .syslog:
+      line.withCString { text in
+        withVaList([text]) { vsyslog(priority, "%s", $0) }
+      }
+    case .standardError:
+      let bytes = Array("\(program)[\(getpid())]: \(line)\n".utf8)
+      _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+  }
+
+  /// Client-supplied text reaches the log only with control characters and backslashes
+  /// escaped, so a peer cannot forge or split log lines.
+  public static func escape(_ text: String) -> String {
+    var escaped = ""
+    for scalar in text.unicodeScalars {
+      switch scalar.value {
+      case 0x5C:
+        escaped += "\\\\"
+      case 0..<0x20, 0x7F..<0xA0:
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        escaped += hex.count == 1 ? "\\x0\(hex)" : "\\x\(hex)"
+      default:
+        escaped.unicodeScalars.append(scalar)
+      }
+    }
+    return escaped
+  }
+}

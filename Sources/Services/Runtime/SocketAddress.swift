@@ -1,0 +1,126 @@
+import Glibc
+
+/// An IPv4 or IPv6 socket address in host byte order, convertible to and from `sockaddr`.
+public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertible {
+  case ipv4(address: UInt32, port: UInt16)
+  case ipv6(address: [UInt8], port: UInt16, scopeID: UInt32)
+
+  public var port: UInt16 {
+    switch self {
+    case .ipv4(_, let port), .ipv6(_, let port, _): port
+    }
+  }
+
+  /// The IPv4 address, also for an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as a
+  /// dual-stack socket reports IPv4 peers.
+  public var ipv4Address: UInt32? {
+    switch self {
+    case .ipv4(let address, _):
+      return address
+    case .ipv6(let bytes, _, _):
+      guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF,
+        bytes[11] == 0xFF
+      else { return nil }
+      return bytes[12...].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+  }
+
+  public var host: String {
+    switch self {
+    case .ipv4(let address, _):
+      return SocketAddress.dottedQuad(address)
+    case .ipv6(let bytes, _, _):
+      var address = in6_addr()
+      withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes.prefix(16)) }
+      var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+      guard inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil else { return "?" }
+      return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .ipv4: "\(host):\(port)"
+    case .ipv6: "[\(host)]:\(port)"
+    }
+  }
+
+  /// Parses a strict dotted-quad IPv4 address (inet_pton: no shorthand, no octal).
+  public static func parseIPv4(_ text: String) -> UInt32? {
+    var address = in_addr()
+    guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
+    return UInt32(bigEndian: address.s_addr)
+  }
+
+  /// The IPv4 destination in the family of `socket`: an IPv6 (dual-stack) socket reaches IPv4
+  /// peers through IPv4-mapped addresses.
+  public static func ipv4(_ address: UInt32, port: UInt16, sameFamilyAs socket: SocketAddress) -> SocketAddress {
+    guard case .ipv6 = socket else { return .ipv4(address: address, port: port) }
+    let mapped: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + (0..<4).map { UInt8(address >> (24 - 8 * $0) & 0xFF) }
+    return .ipv6(address: mapped, port: port, scopeID: 0)
+  }
+
+  public static func dottedQuad(_ address: UInt32) -> String {
+    "\(address >> 24).\(address >> 16 & 0xFF).\(address >> 8 & 0xFF).\(address & 0xFF)"
+  }
+
+  /// Reads an AF_INET or AF_INET6 address; nil for any other family.
+  public init?(_ storage: UnsafeRawPointer, length: socklen_t) {
+    let family = storage.load(as: sa_family_t.self)
+    if Int32(family) == AF_INET, Int(length) >= MemoryLayout<sockaddr_in>.size {
+      let address = storage.loadUnaligned(as: sockaddr_in.self)
+      self = .ipv4(address: UInt32(bigEndian: address.sin_addr.s_addr), port: UInt16(bigEndian: address.sin_port))
+    } else if Int32(family) == AF_INET6, Int(length) >= MemoryLayout<sockaddr_in6>.size {
+      let address = storage.loadUnaligned(as: sockaddr_in6.self)
+      let bytes = withUnsafeBytes(of: address.sin6_addr) { Array($0) }
+      self = .ipv6(address: bytes, port: UInt16(bigEndian: address.sin6_port), scopeID: address.sin6_scope_id)
+    } else {
+      return nil
+    }
+  }
+
+  /// Calls `body` with this address as a `sockaddr` and its length.
+  public func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+    switch self {
+    case .ipv4(let address, let port):
+      var native = sockaddr_in()
+      native.sin_family = sa_family_t(AF_INET)
+      native.sin_port = port.bigEndian
+      native.sin_addr.s_addr = address.bigEndian
+      return withUnsafeBytes(of: &native) {
+        body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count))
+      }
+    case .ipv6(let bytes, let port, let scopeID):
+      var native = sockaddr_in6()
+      native.sin6_family = sa_family_t(AF_INET6)
+      native.sin6_port = port.bigEndian
+      native.sin6_scope_id = scopeID
+      withUnsafeMutableBytes(of: &native.sin6_addr) { $0.copyBytes(from: bytes.prefix(16)) }
+      return withUnsafeBytes(of: &native) {
+        body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count))
+      }
+    }
+  }
+
+  /// The local address of socket `fd` (getsockname).
+  public static func local(of fd: Int32) -> SocketAddress? {
+    query(fd, getsockname)
+  }
+
+  /// The remote address of socket `fd` (getpeername); nil for an unconnected socket.
+  public static func peer(of fd: Int32) -> SocketAddress? {
+    query(fd, getpeername)
+  }
+
+  private static func query(
+    _ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+  ) -> SocketAddress? {
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    return withUnsafeMutableBytes(of: &storage) { raw in
+      let pointer = raw.baseAddress!.assumingMemoryBound(to: sockaddr.self)
+      guard call(fd, pointer, &length) == 0 else { return nil }
+      return SocketAddress(raw.baseAddress!, length: length)
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import Glibc
+
+public enum SuperserverFormat: String, CaseIterable, Sendable {
+  case inetd, xinetd, systemd
+}
+
+public struct GenerateOptions: Sendable, Equatable {
+  /// Programs are PREFIX/sbin/in.NAME.
+  public var prefix: String
+  /// The IPv4 address to listen on; nil for all.
+  public var bind: String?
+  public var user: String
+  /// Port overrides by service name ("dns": 5353).
+  public var ports: [String: UInt16]
+  /// The services to configure, in this order; nil for every implemented one.
+  public var services: [String]?
+  /// Passed as `--db PATH` to the daemons that read the store.
+  public var db: String?
+
+  public init(
+    prefix: String = "/usr/local", bind: String? = nil, user: String = "nobody", ports: [String: UInt16] = [:],
+    services: [String]? = nil, db: String? = nil
+  ) {
+    self.prefix = prefix
+    self.bind = bind
+    self.user = user
+    self.ports = ports
+    self.services = services
+    self.db = db
+  }
+}
+
+public struct GeneratedFile: Sendable, Equatable {
+  public var name: String
+  public var contents: String
+
+  public init(name: String, contents: String) {
+    self.name = name
+    self.contents = contents
+  }
+}
+
+public enum GenerateError: Error, Equatable, CustomStringConvertible {
+  case unknownService(String)
+  case invalidPort(service: String)
+  case invalidBind(String)
+  case invalidUser(String)
+  /// The super-servers split arguments on white space, so a path cannot carry any.
+  case invalidPath(String)
+
+  public var description: String {
+    switch self {
+    case .unknownService(let name):
+      "unknown service '\(name)' (known: \(Catalog.services.map(\.name).joined(separator: ", ")))"
+    case .invalidPort(let service): "port 0 for service '\(service)' is not a port"
+    case .invalidBind(let address): "bind address '\(address)' is not an IPv4 address"
+    case .invalidUser(let user): "user '\(user)' is not a user name"
+    case .invalidPath(let path): "path '\(path)' is empty or contains white space"
+    }
+  }
+}
+
+/// The configuration files that make `format` start the selected services.
+public func generate(_ format: SuperserverFormat, _ options: GenerateOptions) throws(GenerateError) -> [GeneratedFile] {
+  let entries = try Entry.resolve(options)
+  switch format {
+  case .inetd: return [InetdConf.render(entries, bind: options.bind)]
+  case .xinetd: return entries.map(XinetdConf.render)
+  case .systemd: return entries.flatMap(SystemdUnits.render)
+  }
+}
+
+/// One service as it will be configured: its listening sockets and exact command line.
+struct Entry {
+  var service: Service
+  var port: UInt16
+  /// The port as the inetd.conf service field: the /etc/services name when it means the same port.
+  var inetdService: String
+  var bind: String?
+  var user: String
+  var programPath: String
+  var arguments: [String]
+
+  static func resolve(_ options: GenerateOptions) throws(GenerateError) -> [Entry] {
+    for name in options.ports.keys.sorted() where Catalog.service(named: name) == nil {
+      throw .unknownService(name)
+    }
+    if let bind = options.bind {
+      var address = in_addr()
+      guard inet_pton(AF_INET, bind, &address) == 1 else { throw .invalidBind(bind) }
+    }
+    guard !options.user.isEmpty, !options.user.contains(where: { $0.isWhitespace || $0 == ":" }) else {
+      throw .invalidUser(options.user)
+    }
+    for path in [options.prefix] + (options.db.map { [$0] } ?? [])
+    where path.isEmpty || path.contains(where: \.isWhitespace) {
+      throw .invalidPath(path)
+    }
+    var selected: [Service] = []
+    for name in options.services ?? Catalog.services.filter(\.implemented).map(\.name) {
+      guard let service = Catalog.service(named: name) else { throw .unknownService(name) }
+      if !selected.contains(service) { selected.append(service) }
+    }
+    let sbin = (options.prefix.hasSuffix("/") ? String(options.prefix.dropLast()) : options.prefix) + "/sbin/"
+    var entries: [Entry] = []
+    for service in selected {
+      let override = options.ports[service.name]
+      if override == 0 { throw .invalidPort(service: service.name) }
+      let port = override ?? service.defaultPort
+      let numeric = override != nil || options.bind != nil
+      entries.append(
+        Entry(
+          service: service, port: port,
+          inetdService: numeric ? String(port) : service.serviceName ?? String(port),
+          bind: options.bind, user: options.user, programPath: sbin + service.program,
+          arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])))
+    }
+    return entries
+  }
+
+  /// The unit and stanza id: the service name, suffixed by protocol when it has two sockets.
+  func identifier(_ socket: SocketKind) -> String {
+    service.sockets.count > 1 ? "slug-\(service.name)-\(socket.rawValue)" : "slug-\(service.name)"
+  }
+}
