@@ -1,0 +1,105 @@
+/// The store's schema as an ordered list of forward migrations. Migration N (1-based) takes a
+/// file from user_version N-1 to N; a file is only ever moved forward, one migration per
+/// transaction, so a crash mid-way leaves it at the last complete version.
+enum Schema {
+  static let migrations: [String] = [version1, version2]
+
+  /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
+  /// static and dynamic leases.
+  static let version1 = """
+    CREATE TABLE jabber_users (
+      name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+      password TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE dns_hosts (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL COLLATE NOCASE,
+      address TEXT NOT NULL,
+      family INTEGER NOT NULL CHECK (family IN (4, 6)),
+      UNIQUE (name, address)
+    ) STRICT;
+    CREATE INDEX dns_hosts_by_address ON dns_hosts (address, id);
+
+    CREATE TABLE dhcp_interfaces (
+      name TEXT PRIMARY KEY
+    ) STRICT;
+
+    CREATE TABLE dhcp_settings (
+      interface TEXT NOT NULL REFERENCES dhcp_interfaces (name) ON DELETE CASCADE,
+      keyword TEXT NOT NULL,
+      value_text TEXT NOT NULL,
+      position INTEGER NOT NULL,
+      PRIMARY KEY (interface, keyword)
+    ) STRICT;
+
+    CREATE TABLE static_leases (
+      id INTEGER PRIMARY KEY,
+      mac TEXT NOT NULL,
+      client_id TEXT,
+      address TEXT NOT NULL UNIQUE,
+      hostname TEXT,
+      interface TEXT
+    ) STRICT;
+    CREATE UNIQUE INDEX static_leases_by_mac ON static_leases (mac, ifnull(interface, ''));
+
+    CREATE TABLE static_lease_settings (
+      lease INTEGER NOT NULL REFERENCES static_leases (id) ON DELETE CASCADE,
+      keyword TEXT NOT NULL,
+      value_text TEXT NOT NULL,
+      position INTEGER NOT NULL,
+      PRIMARY KEY (lease, keyword)
+    ) STRICT;
+
+    CREATE TABLE leases (
+      interface TEXT NOT NULL,
+      address TEXT NOT NULL,
+      mac TEXT NOT NULL,
+      client_id TEXT,
+      hostname TEXT,
+      start INTEGER NOT NULL,
+      expiry INTEGER NOT NULL,
+      PRIMARY KEY (interface, address)
+    ) STRICT;
+    """
+
+  /// Lease states (offer, release and decline are remembered, not just the active lease) and
+  /// the torrent queue. Leases written before states existed were all acknowledged ones.
+  static let version2 = """
+    ALTER TABLE leases ADD COLUMN state TEXT NOT NULL DEFAULT 'active'
+      CHECK (state IN ('offered', 'active', 'released', 'declined', 'expired'));
+
+    CREATE TABLE torrents (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      metainfo BLOB NOT NULL,
+      state TEXT NOT NULL
+        CHECK (state IN ('queued', 'running', 'paused', 'seeding', 'done', 'failed')),
+      position INTEGER NOT NULL,
+      min_download_rate INTEGER,
+      max_download_rate INTEGER,
+      min_upload_rate INTEGER,
+      max_upload_rate INTEGER,
+      added INTEGER NOT NULL,
+      peer_id TEXT NOT NULL DEFAULT '',
+      last_message TEXT NOT NULL DEFAULT '',
+      download_rate INTEGER NOT NULL DEFAULT 0,
+      upload_rate INTEGER NOT NULL DEFAULT 0,
+      download_limit INTEGER NOT NULL DEFAULT 0,
+      upload_limit INTEGER NOT NULL DEFAULT 0,
+      pieces_total INTEGER NOT NULL DEFAULT 0,
+      pieces_have INTEGER NOT NULL DEFAULT 0,
+      pieces_available INTEGER NOT NULL DEFAULT 0,
+      downloaded INTEGER NOT NULL DEFAULT 0,
+      uploaded INTEGER NOT NULL DEFAULT 0,
+      seeders INTEGER NOT NULL DEFAULT 0,
+      tracker_seeders INTEGER NOT NULL DEFAULT 0,
+      leechers INTEGER NOT NULL DEFAULT 0,
+      tracker_leechers INTEGER NOT NULL DEFAULT 0,
+      connecting INTEGER NOT NULL DEFAULT 0,
+      cache_used_kb INTEGER NOT NULL DEFAULT 0,
+      last_seen INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX torrents_by_position ON torrents (position, id);
+    """
+}

@@ -1,0 +1,134 @@
+import CSQLite
+import Glibc
+
+/// One connection to the slug store, the SQLite file slugctl and the daemons share. Not shared
+/// between threads. Every write runs in a BEGIN IMMEDIATE transaction, so two writing processes
+/// queue on the busy timeout instead of failing half-way.
+public final class Store {
+  public static let defaultPath = "/var/lib/slug/slug.db"
+  public static let schemaVersion = Schema.migrations.count
+  static let busyTimeoutMilliseconds: Int32 = 5000
+
+  public let path: String
+  let database: Database
+  /// How many transaction() calls are open; only the outermost one commits.
+  private var transactionDepth = 0
+
+  /// The --db option if given, else $SLUG_DB if set and non-empty, else defaultPath.
+  public static func resolvePath(option: String?) -> String {
+    if let option { return option }
+    if let environment = getenv("SLUG_DB"), environment.pointee != 0 {
+      return String(cString: environment)
+    }
+    return defaultPath
+  }
+
+  /// Opens the store, creating parent directories (0755) and the file (0640) if missing, and
+  /// migrates it to the current schema.
+  public convenience init(path: String) throws(StoreError) {
+    try self.init(path: path, migratingTo: Self.schemaVersion)
+  }
+
+  /// Opens the store and migrates it to `version` only: tests build files of earlier versions.
+  init(
+    path: String, migratingTo version: Int,
+    busyTimeoutMilliseconds: Int32 = Store.busyTimeoutMilliseconds
+  ) throws(StoreError) {
+    try Self.createIfMissing(path)
+    self.path = path
+    database = try Database(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    // synchronous=FULL: a transaction is on disk when COMMIT returns, so what a client is told
+    // (a DHCP ACK) survives a power cut right after it is said.
+    try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
+    _ = try database.row("PRAGMA journal_mode = WAL") { $0.text(0) }
+    try migrate(to: version)
+  }
+
+  /// Creates the parent directories and an empty database file with mode 0640, whatever the
+  /// umask, before SQLite opens it (SQLite would create it 0644 less the umask).
+  private static func createIfMissing(_ path: String) throws(StoreError) {
+    guard access(path, F_OK) != 0 else { return }
+    var directory = ""
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+    for (index, part) in parts.enumerated() {
+      directory += (index == 0 ? "" : "/") + part
+      guard !part.isEmpty, mkdir(directory, 0o755) != 0 else { continue }
+      let error = errno
+      guard error == EEXIST else { throw .cannotOpen(path: path, reason: "\(directory): \(reason(error))") }
+    }
+    let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+    if descriptor < 0 {
+      let error = errno
+      // Another process created it between access() and open(): theirs is as good as ours.
+      guard error == EEXIST else { throw .cannotOpen(path: path, reason: reason(error)) }
+      return
+    }
+    defer { close(descriptor) }
+    guard fchmod(descriptor, 0o640) == 0 else { throw .cannotOpen(path: path, reason: reason(errno)) }
+  }
+
+  private static func reason(_ error: Int32) -> String { String(cString: strerror(error)) }
+
+  /// The schema version the file is at.
+  func userVersion() throws(StoreError) -> Int {
+    Int(try database.row("PRAGMA user_version") { $0.int(0) } ?? 0)
+  }
+
+  private func migrate(to target: Int) throws(StoreError) {
+    let found = try userVersion()
+    if found > Self.schemaVersion {
+      throw .schemaTooNew(path: path, found: found, supported: Self.schemaVersion)
+    }
+    guard found < target else { return }
+    for version in (found + 1)...target {
+      try writing { () throws(StoreError) in
+        // Another process may have migrated while this one waited for the write lock.
+        guard try userVersion() < version else { return }
+        try database.execute(Schema.migrations[version - 1])
+        try database.execute("PRAGMA user_version = \(version)")
+      }
+    }
+  }
+
+  /// Runs body in one write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back if body throws.
+  /// A nested call joins the outer transaction inside a savepoint, so a throw it lets escape
+  /// undoes only its own writes, and nothing is committed before the outermost call returns.
+  public func transaction<T>(_ body: () throws -> T) throws -> T {
+    try inTransaction(body, failure: { $0 })
+  }
+
+  /// transaction() for the store's own writes, whose bodies throw only StoreError.
+  func writing<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    try inTransaction(body, failure: { $0 })
+  }
+
+  private func inTransaction<T, Failure: Error>(
+    _ body: () throws(Failure) -> T, failure: (StoreError) -> Failure
+  ) throws(Failure) -> T {
+    let savepoint = "nested\(transactionDepth)"
+    do {
+      try database.execute(transactionDepth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+    } catch {
+      throw failure(error)
+    }
+    transactionDepth += 1
+    let result: T
+    do {
+      result = try body()
+    } catch {
+      transactionDepth -= 1
+      // A failed rollback leaves nothing to do but report the first error.
+      try? database.execute(
+        transactionDepth == 0 ? "ROLLBACK" : "ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+      throw error
+    }
+    transactionDepth -= 1
+    do {
+      try database.execute(transactionDepth == 0 ? "COMMIT" : "RELEASE \(savepoint)")
+    } catch {
+      if transactionDepth == 0 { try? database.execute("ROLLBACK") }
+      throw failure(error)
+    }
+    return result
+  }
+}

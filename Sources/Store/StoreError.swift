@@ -1,0 +1,39 @@
+/// Why a store operation failed. Every message names the value, name or file concerned, so a
+/// caller can print it as it is.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+  /// A value that does not validate.
+  case invalid(String)
+  /// A record that would clash with one already stored.
+  case duplicate(String)
+  /// A record that is not there.
+  case notFound(String)
+  case cannotOpen(path: String, reason: String)
+  /// Still locked by another process after the busy timeout.
+  case busy(String)
+  /// Disk full, an I/O error or a corrupt file.
+  case io(String)
+  /// The file was written by a newer slug.
+  case schemaTooNew(path: String, found: Int, supported: Int)
+
+  public var description: String {
+    switch self {
+    case .invalid(let message), .duplicate(let message), .notFound(let message),
+      .busy(let message), .io(let message):
+      message
+    case .cannotOpen(let path, let reason):
+      "cannot open \(path): \(reason)"
+    case .schemaTooNew(let path, let found, let supported):
+      "\(path) has schema version \(found), newer than the \(supported) this slug knows; upgrade slug"
+    }
+  }
+
+  /// The sysexits code a command exits with.
+  public var exitCode: Int32 {
+    switch self {
+    case .invalid, .duplicate, .notFound, .schemaTooNew: 65  // EX_DATAERR
+    case .cannotOpen: 73  // EX_CANTCREAT
+    case .io: 74  // EX_IOERR
+    case .busy: 75  // EX_TEMPFAIL
+    }
+  }
+}
