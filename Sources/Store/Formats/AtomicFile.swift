@@ -1,0 +1,74 @@
+import Glibc
+
+/// Replaces a file so that a reader (or the next boot) sees the old contents or the new, never
+/// a mixture: write `.NAME.tmp.PID` in the same directory, fsync it, rename it over NAME, fsync
+/// the directory so the rename itself is durable.
+public enum AtomicFile {
+  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(StoreError) {
+    let slash = path.lastIndex(of: "/")
+    let directoryPrefix = slash.map { String(path[...$0]) } ?? ""
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let temporary = "\(directoryPrefix).\(name).tmp.\(getpid())"
+
+    let descriptor = try create(temporary, mode: mode, for: path)
+    do throws(StoreError) {
+      // The mode given to open is cut by the umask; the caller asked for exactly this one.
+      guard fchmod(descriptor, mode) == 0 else { throw failure(path, "chmod") }
+      try writeAll(bytes, to: descriptor, path: path)
+      guard fsync(descriptor) == 0 else { throw failure(path, "fsync") }
+    } catch {
+      close(descriptor)
+      unlink(temporary)
+      throw error
+    }
+    guard close(descriptor) == 0 else {
+      let error = failure(path, "close")
+      unlink(temporary)
+      throw error
+    }
+    guard rename(temporary, path) == 0 else {
+      let error = failure(path, "rename")
+      unlink(temporary)
+      throw error
+    }
+    try syncDirectory(directoryPrefix.isEmpty ? "." : directoryPrefix, of: path)
+  }
+
+  /// Creates the temporary file, replacing one a dead process with the same PID left behind.
+  private static func create(_ temporary: String, mode: mode_t, for path: String) throws(StoreError) -> Int32 {
+    let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+    var descriptor = open(temporary, flags, mode)
+    if descriptor < 0 && errno == EEXIST && unlink(temporary) == 0 {
+      descriptor = open(temporary, flags, mode)
+    }
+    guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: reason()) }
+    return descriptor
+  }
+
+  private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StoreError) {
+    var written = 0
+    while written < bytes.count {
+      let result = bytes.withUnsafeBytes { buffer in
+        Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+      }
+      if result < 0 {
+        if errno == EINTR { continue }
+        throw failure(path, "write")
+      }
+      written += result
+    }
+  }
+
+  private static func syncDirectory(_ directory: String, of path: String) throws(StoreError) {
+    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw failure(path, "open directory") }
+    defer { close(descriptor) }
+    guard fsync(descriptor) == 0 else { throw failure(path, "fsync directory") }
+  }
+
+  private static func failure(_ path: String, _ step: String) -> StoreError {
+    .io("\(path): \(step) failed: \(reason())")
+  }
+
+  private static func reason() -> String { String(cString: strerror(errno)) }
+}
