@@ -5,6 +5,8 @@ struct Failure: Error, Equatable, CustomStringConvertible {
 
   var description: String { message }
 
+  /// 64: the command line asks for something that does not exist.
+  static func usage(_ message: String) -> Failure { Failure(message: message, exitCode: 64) }
   /// 65: the input is not what it should be.
   static func dataError(_ message: String) -> Failure { Failure(message: message, exitCode: 65) }
   /// 66: an input file is missing or unreadable.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 
 /// The slug admin command: users, hosts, leases, torrents, super-server configuration,
 /// import/export and install, all on the one SQLite store the daemons read.
@@ -14,6 +15,7 @@ struct Slugctl: ParsableCommand {
       65 bad data, 66 no input, 73 cannot create, 74 I/O error, 75 store busy.
       """,
     subcommands: [
+      Init.self, Jabber.self, DNS.self, DHCP.self, Torrent.self, Inetd.self, Export.self, Import.self,
       Install.self, GenerateManual.self,
     ])
 
@@ -31,6 +33,12 @@ struct Slugctl: ParsableCommand {
       } catch let failure as Failure {
         console.printError("slugctl: \(failure.message)")
         return failure.exitCode
+      } catch let error as StoreError {
+        console.printError("slugctl: \(error)")
+        return error.exitCode
+      } catch let error as FormatError {
+        console.printError("slugctl: \(error)")
+        return Failure.dataError("").exitCode
       } catch {
         let code = exitCode(for: error)
         let message = fullMessage(for: error)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Superserver
 
 extension Slugctl {
   struct Install: ParsableCommand {
@@ -14,7 +15,7 @@ extension Slugctl {
         """)
 
     /// The daemons `swift build` puts beside slugctl.
-    static let daemons = ["in.www", "in.proxy", "in.jabberd", "in.smtp", "in.ctcs", "in.dns", "in.dhcp", "in.mvp"]
+    static let daemons = Catalog.services.map(\.program)
 
     @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
     var prefix: String
