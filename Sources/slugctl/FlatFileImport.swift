@@ -108,10 +108,12 @@ struct FlatFileImport {
     return try adding(at: position) { try store.addStaticLease(lease) }
   }
 
+  /// A lease is the binding of an address to a MAC; its times are the server's business (the
+  /// original lease file has none, so each read would otherwise differ from the last).
   private func importLease(_ lease: Lease) throws -> Bool {
     let position = line { IPv4Address($0) == lease.address }
     if let existing = try store.leases(interface: lease.interface).first(where: { $0.address == lease.address }) {
-      if existing == lease { return false }
+      if existing.mac == lease.mac { return false }
       throw conflict("\(lease.address) is already leased to \(existing.mac) on \(lease.interface)", at: position)
     }
     return try adding(at: position) { try store.putLease(lease) }

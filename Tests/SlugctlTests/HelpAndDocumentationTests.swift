@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import slugctl
@@ -56,7 +57,6 @@ final class HelpAndDocumentationTests: XCTestCase {
 
   func testManualPageFormatsWithoutWarnings() throws {
     let directory = try TemporaryDirectory()
-    defer { directory.remove() }
     let page = try directory.write(slugctl(["generate-manual"]).output, to: "slugctl.8")
     let groff = try Self.runTool("/usr/bin/groff", ["-man", "-z", "-ww", page])
     XCTAssertEqual(groff.status, 0)

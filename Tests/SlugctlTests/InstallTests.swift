@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import slugctl
@@ -7,7 +8,7 @@ final class InstallTests: XCTestCase {
   private var directory: TemporaryDirectory!
 
   override func setUpWithError() throws { directory = try TemporaryDirectory() }
-  override func tearDown() { directory.remove() }
+  override func tearDown() { directory = nil }
 
   /// Stand-ins for the built binaries: in-process, the running executable is the test runner.
   private func makeBinaries(except missing: String? = nil) throws -> String {

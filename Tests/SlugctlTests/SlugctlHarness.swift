@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 
 @testable import slugctl
@@ -23,18 +24,8 @@ func slugctl(_ arguments: [String], input: String = "") -> RunResult {
   return RunResult(status: status, output: output.withLock { $0 }, error: error.withLock { $0 })
 }
 
-/// A fresh directory under $TMPDIR, removed by `remove()`.
-struct TemporaryDirectory {
-  let path: String
-
-  init() throws {
-    var template = Array((NSTemporaryDirectory() + "/slugctl-test.XXXXXX").utf8CString)
-    guard let created = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-    path = String(cString: created)
-  }
-
-  func remove() { try? FileManager.default.removeItem(atPath: path) }
-
+extension TemporaryDirectory {
+  /// Writes a file into the directory and returns its path.
   func write(_ text: String, to name: String) throws -> String {
     let file = path + "/" + name
     try Data(text.utf8).write(to: URL(fileURLWithPath: file))

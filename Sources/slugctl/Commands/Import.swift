@@ -24,7 +24,10 @@ extension Slugctl {
     var replace = false
 
     func validate() throws {
-      if format.needsInterface && interface == nil { throw ValidationError("\(format.rawValue) needs --iface") }
+      // Every dynamic lease belongs to an interface, even where the file does not say which.
+      if (format.needsInterface || format == .dnsmasqLeases) && interface == nil {
+        throw ValidationError("\(format.rawValue) needs --iface")
+      }
     }
 
     func run() throws {

@@ -26,9 +26,10 @@ struct PasswordOptions: ParsableArguments {
 
   func read() -> String {
     if let password { return password }
-    let input = String(decoding: Console.current.readInput(), as: UTF8.self)
-    return String(input.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-      .replacing(/\r$/, with: "")
+    // Bytes, not Characters: "\r\n" is a single Character and would not split at "\n".
+    var line = Console.current.readInput().prefix { $0 != UInt8(ascii: "\n") }
+    if line.last == UInt8(ascii: "\r") { line.removeLast() }
+    return String(decoding: line, as: UTF8.self)
   }
 }
 
