@@ -35,14 +35,20 @@ public final class ChildProcess {
     return !reaped
   }
 
-  /// Sends SIGTERM to the whole session, then SIGKILL if it lingers, and reaps the leader.
+  /// The PIDs of its live children (from /proc).
+  public var children: [pid_t] {
+    let list = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+    return list.split(separator: " ").compactMap { pid_t($0) }
+  }
+
+  /// Stops its children (super-servers put each daemon in a session of its own), then the
+  /// whole session it leads, SIGTERM first and SIGKILL if anything lingers; reaps the leader.
   public func stop() {
-    guard !reaped else {
-      kill(-pid, SIGKILL)
-      return
-    }
+    let daemons = children
+    for child in daemons { kill(child, SIGTERM) }
     kill(-pid, SIGTERM)
-    for _ in 0..<50 where isRunning { usleep(20_000) }
+    for _ in 0..<50 where isRunning || daemons.contains(where: { kill($0, 0) == 0 }) { usleep(20_000) }
+    for child in daemons { kill(child, SIGKILL) }
     kill(-pid, SIGKILL)
     if !reaped {
       var status: Int32 = 0

@@ -1,0 +1,51 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The daemons are exec'd once per connection: they must stay static and free of Foundation.
+final class DaemonBinaryTests: XCTestCase {
+  func testEveryDaemonIsAStaticExecutable() throws {
+    let bin = try BuildProducts.binDirectory()
+    for daemon in BuildProducts.daemons {
+      let file = try ChildProcess.run("/usr/bin/file", ["-L", "\(bin)/\(daemon)"])
+      XCTAssertEqual(file.status, 0, file.output)
+      XCTAssertTrue(
+        file.output.contains("statically linked") || file.output.contains("static-pie linked"),
+        "\(daemon): \(file.output)")
+      let ldd = try ChildProcess.run("/usr/bin/ldd", ["\(bin)/\(daemon)"])
+      XCTAssertTrue(
+        ldd.output.contains("statically linked") || ldd.output.contains("not a dynamic executable"),
+        "\(daemon): \(ldd.output)")
+    }
+  }
+
+  func testNoDaemonCarriesFoundation() throws {
+    let bin = try BuildProducts.binDirectory()
+    for daemon in BuildProducts.daemons {
+      let symbols = try ChildProcess.run("/usr/bin/nm", ["\(bin)/\(daemon)"])
+      XCTAssertEqual(symbols.status, 0)
+      XCTAssertGreaterThan(symbols.output.count, 1000, "\(daemon): nm printed no symbol table")
+      let foundation = symbols.output.split(separator: "\n").filter { $0.contains("Foundation") }
+      XCTAssertEqual(foundation.prefix(5), [], daemon)
+    }
+  }
+
+  func testEveryUnwrittenDaemonExitsUnavailable() throws {
+    let bin = try BuildProducts.binDirectory()
+    for daemon in BuildProducts.daemons where daemon != "in.mvp" {
+      let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
+      XCTAssertEqual(result.status, 69, daemon)
+      XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
+    }
+  }
+
+  func testInMVPRejectsABadCommandLineWithUsage() throws {
+    let bin = try BuildProducts.binDirectory()
+    for arguments in [["-x"], ["--gui-port", "70000"], ["not-an-address"], ["10.0.0.1", "10.0.0.2"]] {
+      let result = try ChildProcess.run("\(bin)/in.mvp", arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("usage: in.mvp [-d] [-i IDLE]"), result.output)
+    }
+  }
+}

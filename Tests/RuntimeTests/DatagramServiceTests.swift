@@ -1,0 +1,82 @@
+import Glibc
+import Runtime
+import XCTest
+
+final class DatagramServiceTests: XCTestCase {
+  /// A UDP socket bound to 127.0.0.1 on a kernel-chosen port, closed after the test.
+  func boundSocket(to host: UInt32 = 0x7F00_0001) throws -> (fd: Int32, address: SocketAddress) {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    XCTAssertGreaterThanOrEqual(fd, 0)
+    addTeardownBlock { close(fd) }
+    let loopback = SocketAddress.ipv4(address: host, port: 0)
+    XCTAssertEqual(loopback.withSockaddr { bind(fd, $0, $1) }, 0)
+    let address = try XCTUnwrap(SocketAddress.local(of: fd))
+    return (fd, address)
+  }
+
+  func send(_ bytes: [UInt8], from fd: Int32, to address: SocketAddress) {
+    let sent = bytes.withUnsafeBytes { data in address.withSockaddr { sendto(fd, data.baseAddress, data.count, 0, $0, $1) } }
+    XCTAssertEqual(sent, bytes.count)
+  }
+
+  func receive(on fd: Int32) -> [UInt8]? {
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+    return count < 0 ? nil : Array(buffer.prefix(count))
+  }
+
+  func testAnswersEveryQueuedDatagramThenLeavesWhenIdleIsZero() throws {
+    let service = try boundSocket()
+    let client = try boundSocket()
+    for index in 0..<5 { send([UInt8(index)], from: client.fd, to: service.address) }
+    var seen: [Datagram] = []
+    let status = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .run { datagram in
+        seen.append(datagram)
+        return [DatagramReply(destination: datagram.source, bytes: datagram.bytes + [0xFF])]
+      }
+    XCTAssertEqual(status, 0)
+    XCTAssertEqual(seen.map(\.bytes), [[0], [1], [2], [3], [4]])
+    XCTAssertEqual(seen.map(\.source), Array(repeating: client.address, count: 5))
+    XCTAssertEqual(seen.map(\.localAddress), Array(repeating: service.address, count: 5))
+    for index in 0..<5 { XCTAssertEqual(receive(on: client.fd), [UInt8(index), 0xFF]) }
+  }
+
+  func testAWildcardSocketLearnsTheLocalAddressAndInterfaceOfEachDatagram() throws {
+    let service = try boundSocket(to: 0)
+    let target = SocketAddress.ipv4(address: 0x7F00_0001, port: service.address.port)
+    let client = try boundSocket()
+    // Queued before the service enables IP_PKTINFO: no interface, address from the route.
+    send([1], from: client.fd, to: target)
+    var seen: [Datagram] = []
+    _ = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .run { datagram in
+        seen.append(datagram)
+        if seen.count == 1 { send([2], from: client.fd, to: target) }
+        return []
+      }
+    XCTAssertEqual(seen.map(\.bytes), [[1], [2]])
+    XCTAssertEqual(seen.map(\.localAddress), [target, target])
+    XCTAssertEqual(seen.map(\.interfaceIndex), [0, Int32(if_nametoindex("lo"))])
+  }
+
+  func testWaitsForTheIdlePeriodBeforeLeaving() throws {
+    let service = try boundSocket()
+    let started = Deadline.now()
+    let status = DatagramService(socket: service.fd, idleSeconds: 1, log: Log(program: "test", destination: .standardError))
+      .run { _ in [] }
+    let elapsed = Deadline.now().nanoseconds - started.nanoseconds
+    XCTAssertEqual(status, 0)
+    XCTAssertGreaterThanOrEqual(elapsed, 950_000_000)
+    XCTAssertLessThan(elapsed, 3_000_000_000)
+  }
+
+  func testRefusesAnFdThatIsNotADatagramSocket() throws {
+    var pipeEnds: [Int32] = [0, 0]
+    XCTAssertEqual(pipe(&pipeEnds), 0)
+    defer { pipeEnds.forEach { close($0) } }
+    let status = DatagramService(socket: pipeEnds[0], idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .run { _ in [] }
+    XCTAssertEqual(status, 66)
+  }
+}
