@@ -17,8 +17,18 @@ final class HelpAndDocumentationTests: XCTestCase {
     try assertSnapshot(Slugctl.helpMessage(columns: 80), named: "root-help.txt")
   }
 
-  func testInstallHelpMatchesSnapshot() throws {
-    try assertSnapshot(Slugctl.helpMessage(for: Slugctl.Install.self, columns: 80), named: "install-help.txt")
+  func testSubcommandHelpMatchesSnapshots() throws {
+    let commands: [(ParsableCommand.Type, String)] = [
+      (Slugctl.Install.self, "install-help.txt"),
+      (Slugctl.Jabber.AddUser.self, "jabber-adduser-help.txt"),
+      (Slugctl.DNS.Add.self, "dns-add-help.txt"),
+      (Slugctl.DHCP.Set.self, "dhcp-set-help.txt"),
+      (Slugctl.Inetd.Generate.self, "inetd-generate-help.txt"),
+      (Slugctl.Import.self, "import-help.txt"),
+    ]
+    for (command, snapshot) in commands {
+      try assertSnapshot(Slugctl.helpMessage(for: command, columns: 80), named: snapshot)
+    }
   }
 
   func testHelpFlagPrintsHelpOnStdoutAndSucceeds() {

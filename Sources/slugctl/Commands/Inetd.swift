@@ -26,7 +26,7 @@ extension Slugctl.Inetd {
         """)
 
     @OptionGroup var store: StoreOptions
-    @Option(help: "The super-server: inetd, xinetd or systemd.")
+    @Option(help: "The super-server to configure.")
     var format: SuperserverFormat = .inetd
     @Option(help: ArgumentHelp("Where the daemons are installed (they run from PREFIX/sbin).", valueName: "dir"), completion: .directory)
     var prefix: String = GenerateOptions().prefix

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 import Superserver
 
 extension Slugctl {
@@ -27,7 +28,7 @@ extension Slugctl {
 
     func run() throws {
       let source = try binaryDirectory ?? Self.runningBinaryDirectory()
-      var files: [(path: String, bytes: Data, mode: Int)] = []
+      var files: [(path: String, bytes: Data, mode: mode_t)] = []
       for program in ["slugctl"] + Self.daemons {
         let path = source + "/" + program
         guard let bytes = FileManager.default.contents(atPath: path) else {
@@ -53,17 +54,20 @@ extension Slugctl {
       return (path as NSString).deletingLastPathComponent
     }
 
-    /// Replaces the file by renaming a complete copy over it, so a daemon being exec'd at that
+    /// AtomicFile renames a complete copy over the old file, so a daemon being exec'd at that
     /// moment gets either the old binary or the new one, never half of one.
-    private static func install(_ bytes: Data, at path: String, mode: Int) throws {
-      let directory = (path as NSString).deletingLastPathComponent
-      do {
-        try FileManager.default.createDirectory(
-          atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
-      } catch {
-        throw Failure.cannotCreate("cannot install \(path): \(error.localizedDescription)")
+    private static func install(_ bytes: Data, at path: String, mode: mode_t) throws {
+      try makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+      try AtomicFile.write(Array(bytes), to: path, mode: mode)
+    }
+
+    /// mkdir -p with mode 0755, naming the directory that could not be made and why.
+    private static func makeDirectories(_ path: String) throws {
+      var directory = ""
+      for (index, part) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+        directory += (index == 0 ? "" : "/") + part
+        guard !part.isEmpty, mkdir(directory, 0o755) != 0, errno != EEXIST else { continue }
+        throw Failure.cannotCreate("cannot create \(directory): \(String(cString: strerror(errno)))")
       }
     }
   }
