@@ -24,8 +24,12 @@ extension String: SQLBindable {
 extension Array: SQLBindable where Element == UInt8 {
   func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
     withUnsafeBytes { bytes in
-      // A zero-length blob still binds as a blob, not as NULL.
-      sqlite3_bind_blob(statement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), SQLITE_TRANSIENT)
+      // sqlite3_bind_blob binds NULL for a null pointer; an empty array is an empty blob.
+      guard let base = bytes.baseAddress, !bytes.isEmpty else {
+        return sqlite3_bind_zeroblob(statement, index, 0)
+      }
+      guard let count = Int32(exactly: bytes.count) else { return SQLITE_TOOBIG }
+      return sqlite3_bind_blob(statement, index, base, count, SQLITE_TRANSIENT)
     }
   }
 }
@@ -68,7 +72,7 @@ struct Row {
   func parsed<T>(_ column: Int32, _ parse: (String) -> T?) throws(StoreError) -> T {
     let raw = text(column)
     guard let value = parse(raw) else {
-      let name = String(cString: sqlite3_column_name(statement, column))
+      let name = sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "column \(column)"
       throw .io("\(database.path): stored \(name) '\(raw)' does not parse")
     }
     return value

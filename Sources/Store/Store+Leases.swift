@@ -44,7 +44,8 @@ extension Store {
     let scope = lease.interface.map { " on \($0)" } ?? ""
     try writing { () throws(StoreError) in
       if try database.row(
-        "SELECT 1 FROM static_leases WHERE mac = ? AND interface IS ?", lease.mac.description, lease.interface,
+        "SELECT 1 FROM static_leases WHERE mac = ? AND interface IS ?", lease.mac.description,
+        lease.interface,
         map: { _ in true }) != nil
       {
         throw .duplicate("static lease for \(lease.mac)\(scope) already exists")
@@ -98,7 +99,9 @@ extension Store {
     try Self.validateInterfaceName(lease.interface)
     try Self.validateClientID(lease.clientID, of: lease.mac)
     guard lease.expiry >= lease.start else {
-      throw .invalid("lease of \(lease.address) to \(lease.mac) expires (\(lease.expiry)) before it starts (\(lease.start))")
+      throw .invalid(
+        "lease of \(lease.address) to \(lease.mac) expires (\(lease.expiry)) before it starts (\(lease.start))"
+      )
     }
     try database.run(
       """

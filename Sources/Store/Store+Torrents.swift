@@ -72,10 +72,12 @@ extension Store {
   public func setTorrentRates(
     id: Int64, minDownload: Int64?, maxDownload: Int64?, minUpload: Int64?, maxUpload: Int64?
   ) throws(StoreError) {
-    for (bound, value) in [("minimum download", minDownload), ("maximum download", maxDownload),
-      ("minimum upload", minUpload), ("maximum upload", maxUpload)]
-    where value.map({ $0 < 0 }) ?? false {
-      throw .invalid("\(bound) rate of torrent \(id) cannot be negative")
+    let bounds = [
+      ("minimum download", minDownload), ("maximum download", maxDownload),
+      ("minimum upload", minUpload), ("maximum upload", maxUpload),
+    ]
+    if let negative = bounds.first(where: { ($0.1 ?? 0) < 0 }) {
+      throw .invalid("\(negative.0) rate of torrent \(id) cannot be negative")
     }
     let changed = try database.run(
       """

@@ -2,8 +2,9 @@ import CSQLite
 import Glibc
 
 /// One connection to the slug store, the SQLite file slugctl and the daemons share. Not shared
-/// between threads. Every write runs in a BEGIN IMMEDIATE transaction, so two writing processes
-/// queue on the busy timeout instead of failing half-way.
+/// between threads. A write of several statements runs in a BEGIN IMMEDIATE transaction (a
+/// single statement is its own), so two writing processes queue on the busy timeout instead of
+/// failing half-way.
 public final class Store {
   public static let defaultPath = "/var/lib/slug/slug.db"
   public static let schemaVersion = Schema.migrations.count
@@ -40,8 +41,27 @@ public final class Store {
     // synchronous=FULL: a transaction is on disk when COMMIT returns, so what a client is told
     // (a DHCP ACK) survives a power cut right after it is said.
     try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
-    _ = try database.row("PRAGMA journal_mode = WAL") { $0.text(0) }
+    try enableWAL(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     try migrate(to: version)
+  }
+
+  /// WAL is a property of the file, switched on once by whichever connection gets there first.
+  /// The switch needs an exclusive lock that SQLite does not wait for (it skips the busy handler
+  /// to avoid deadlock when another connection also holds a shared lock), so the wait is here.
+  private func enableWAL(busyTimeoutMilliseconds: Int32) throws(StoreError) {
+    var waited: Int32 = 0
+    while true {
+      do throws(StoreError) {
+        if try database.row("PRAGMA journal_mode", map: { $0.text(0) }) != "wal" {
+          _ = try database.row("PRAGMA journal_mode = WAL") { $0.text(0) }
+        }
+        return
+      } catch {
+        guard case .busy = error, waited < busyTimeoutMilliseconds else { throw error }
+        usleep(10_000)
+        waited += 10
+      }
+    }
   }
 
   /// Creates the parent directories and an empty database file with mode 0640, whatever the
@@ -52,9 +72,13 @@ public final class Store {
     let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
     for (index, part) in parts.enumerated() {
       directory += (index == 0 ? "" : "/") + part
-      guard !part.isEmpty, mkdir(directory, 0o755) != 0 else { continue }
-      let error = errno
-      guard error == EEXIST else { throw .cannotOpen(path: path, reason: "\(directory): \(reason(error))") }
+      guard !part.isEmpty else { continue }
+      if mkdir(directory, 0o755) == 0 {
+        // mkdir obeys the umask; daemons running as other users must still reach the file.
+        chmod(directory, 0o755)
+      } else if errno != EEXIST {
+        throw .cannotOpen(path: path, reason: "\(directory): \(reason(errno))")
+      }
     }
     let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
     if descriptor < 0 {

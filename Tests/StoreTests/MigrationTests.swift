@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+import XCTest
+
+@testable import Store
+
+final class MigrationTests: StoreTestCase {
+  /// Rows written with the raw SQL of each schema version, and what the current store must make
+  /// of them.
+  let samples: [(version: Int, sql: String, check: (Store) throws -> Void)] = [
+    (
+      version: 1,
+      sql: """
+      INSERT INTO jabber_users (name, password) VALUES ('alice', 'secret');
+      INSERT INTO dns_hosts (name, address, family) VALUES ('slug.home', '192.168.0.1', 4);
+      INSERT INTO dns_hosts (name, address, family) VALUES ('nas.home', '192.168.0.1', 4);
+      INSERT INTO dhcp_interfaces (name) VALUES ('eth0');
+      INSERT INTO dhcp_settings (interface, keyword, value_text, position)
+        VALUES ('eth0', 'routers', '192.168.0.1 192.168.0.2', 1);
+      INSERT INTO static_leases (id, mac, client_id, address, hostname, interface)
+        VALUES (1, '00:0d:fe:23:79:e0', '01000dfe2379e0', '192.168.0.3', 'printer', NULL);
+      INSERT INTO static_lease_settings (lease, keyword, value_text, position)
+        VALUES (1, 'filename', 'pxelinux.0', 1);
+      INSERT INTO leases (interface, address, mac, client_id, hostname, start, expiry)
+        VALUES ('eth0', '192.168.0.100', 'aa:bb:cc:dd:ee:ff', NULL, 'laptop', 1000, 4600);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.jabberUsers(), [JabberUser(name: "alice", password: "secret")])
+        XCTAssertEqual(try store.dnsName(of: ip("192.168.0.1"))?.text, "slug.home")
+        XCTAssertEqual(try store.dnsHosts().count, 2)
+        XCTAssertEqual(
+          try store.dhcpInterfaces(),
+          [
+            DHCPInterface(
+              name: "eth0",
+              settings: [DHCPSetting(keyword: "routers", values: ["192.168.0.1", "192.168.0.2"])])
+          ])
+        XCTAssertEqual(
+          try store.staticLeases(),
+          [
+            StaticLease(
+              mac: mac("00:0d:fe:23:79:e0"), clientID: [1, 0, 0x0d, 0xfe, 0x23, 0x79, 0xe0],
+              address: ipv4("192.168.0.3"), hostname: host("printer"),
+              settings: [DHCPSetting(keyword: "filename", values: ["pxelinux.0"])])
+          ])
+        // Leases from before lease states were all acknowledged ones.
+        XCTAssertEqual(
+          try store.leases(),
+          [
+            Lease(
+              interface: "eth0", address: ipv4("192.168.0.100"), mac: mac("aa:bb:cc:dd:ee:ff"),
+              hostname: host("laptop"), start: 1000, expiry: 4600, state: .active)
+          ])
+      }
+    ),
+    (
+      version: 2,
+      sql: """
+      INSERT INTO leases (interface, address, mac, start, expiry, state)
+        VALUES ('eth0', '192.168.0.101', 'aa:bb:cc:dd:ee:01', 1000, 1060, 'offered');
+      INSERT INTO torrents (id, name, metainfo, state, position, added, download_rate)
+        VALUES (7, 'ubuntu', X'6465', 'running', 1, 100, 5120);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.leases().last?.state, .offered)
+        let torrent = try XCTUnwrap(try store.torrent(id: 7))
+        XCTAssertEqual(torrent.metainfo, [0x64, 0x65])
+        XCTAssertEqual(torrent.state, .running)
+        XCTAssertEqual(torrent.status.downloadRate, 5120)
+      }
+    ),
+  ]
+
+  func testEverySchemaVersionHasSampleRows() {
+    XCTAssertEqual(samples.map(\.version), Array(1...Store.schemaVersion))
+  }
+
+  func testAFileAtEveryEarlierVersionMigratesWithItsDataIntact() throws {
+    for version in 0..<Store.schemaVersion {
+      let path = directory + "/v\(version).db"
+      do {
+        let old = try Store(path: path, migratingTo: version)
+        XCTAssertEqual(try old.userVersion(), version)
+        for sample in samples where sample.version <= version {
+          try old.database.execute(sample.sql)
+        }
+      }
+      let store = try Store(path: path)
+      XCTAssertEqual(try store.userVersion(), Store.schemaVersion, "from version \(version)")
+      for sample in samples where sample.version <= version {
+        try sample.check(store)
+      }
+      // The migrated file takes every later version's rows, so its schema is the current one.
+      for sample in samples where sample.version > version {
+        try store.database.execute(sample.sql)
+      }
+      XCTAssertEqual(
+        try schema(of: store), try schema(of: Store(path: directory + "/fresh\(version).db")),
+        "from version \(version)")
+    }
+  }
+
+  func testConnectionsOpeningANewFileAtOnceMigrateItOnce() throws {
+    let path = databasePath
+    let failures = Mutex<[String]>([])
+    DispatchQueue.concurrentPerform(iterations: 4) { index in
+      do {
+        try Store(path: path).addJabberUser(JabberUser(name: "user\(index)", password: "pw"))
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    XCTAssertEqual(failures.withLock { $0 }, [])
+    let store = try openStore()
+    XCTAssertEqual(try store.userVersion(), Store.schemaVersion)
+    XCTAssertEqual(try store.jabberUsers().count, 4)
+  }
+
+  func testOpeningACurrentFileAgainChangesNothing() throws {
+    _ = try openStore()
+    try openStore().addJabberUser(JabberUser(name: "alice", password: "pw"))
+    let store = try openStore()
+    XCTAssertEqual(try store.userVersion(), Store.schemaVersion)
+    XCTAssertEqual(try store.jabberUsers().map(\.name), ["alice"])
+  }
+
+  private func schema(of store: Store) throws -> [String] {
+    try store.database.rows("SELECT type || ' ' || name || ': ' || sql FROM sqlite_master ORDER BY name") {
+      $0.text(0)
+    }
+  }
+}
