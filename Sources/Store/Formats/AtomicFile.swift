@@ -35,7 +35,9 @@ public enum AtomicFile {
   }
 
   /// Creates the temporary file, replacing one a dead process with the same PID left behind.
-  private static func create(_ temporary: String, mode: mode_t, for path: String) throws(StoreError) -> Int32 {
+  private static func create(_ temporary: String, mode: mode_t, for path: String) throws(StoreError)
+    -> Int32
+  {
     let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
     var descriptor = open(temporary, flags, mode)
     if descriptor < 0 && errno == EEXIST && unlink(temporary) == 0 {
@@ -45,7 +47,9 @@ public enum AtomicFile {
     return descriptor
   }
 
-  private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StoreError) {
+  private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String)
+    throws(StoreError)
+  {
     var written = 0
     while written < bytes.count {
       let result = bytes.withUnsafeBytes { buffer in

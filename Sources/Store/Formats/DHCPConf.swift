@@ -22,9 +22,10 @@ public enum DHCPConf {
       let fields = line.fields
       if fields.last?.hasSuffix("{") == true {
         if let open = block {
-          throw line.error("a block cannot start inside the block opened on line \(open.line)", in: file)
+          throw line.error(
+            "a block cannot start inside the block opened on line \(open.line)", in: file)
         }
-        let macText = fields.joined(separator: " ").dropLast().split(separator: " ").joined(separator: " ")
+        let macText = line.text.trimmingSpaces.dropLast().trimmingSpaces
         guard let mac = MACAddress(macText) else {
           throw line.error("'\(macText)' is not a MAC address", in: file)
         }

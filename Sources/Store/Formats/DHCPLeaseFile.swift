@@ -13,7 +13,7 @@ public enum DHCPLeaseFile {
     for line in text.numberedLines where !line.isBlank {
       let fields = line.fields
       guard fields.count == 2 else {
-        throw line.error("expected 'address MAC', found '\(line.text)'", in: file)
+        throw line.error("expected 'address MAC', found '\(line.text.trimmingSpaces)'", in: file)
       }
       guard let address = IPv4Address(fields[0]) else {
         throw line.error("'\(fields[0])' is not an IPv4 address", in: file)

@@ -11,7 +11,7 @@ public enum DNSConf {
     for line in text.numberedLines where !line.isBlank && !line.text.contains("#") {
       let fields = line.fields
       guard fields.count == 2 else {
-        throw line.error("expected 'name. address', found '\(line.text)'", in: file)
+        throw line.error("expected 'name. address', found '\(line.text.trimmingSpaces)'", in: file)
       }
       let host = try DNSHostField.host(name: fields[0], address: fields[1], on: line, in: file)
       if let earlier = seen.earlierLine(of: host, at: line.number) {

@@ -4,7 +4,8 @@
 /// Read: one or more MACs in colon form, `id:CLIENTID` (hex bytes with colons, or text, quoted
 /// or not; `id:*` means no client id), one IPv4 address (required), a host name, a lease time
 /// (`infinite`, seconds, or a number with s/m/h/d/w; checked, then dropped: a static lease has
-/// no time of its own). A line with several MACs gives one lease per MAC, sharing the address.
+/// no time of its own). A line with several MACs gives one lease per MAC, sharing the address;
+/// an address may not appear on two lines.
 /// Refused with a message: tags (`set:`, `tag:`), `ignore`, IPv6 addresses, wildcards, and
 /// entries without a MAC or an address. `#` starts a comment line.
 public enum DnsmasqHosts {
@@ -21,7 +22,8 @@ public enum DnsmasqHosts {
         throw line.error("no IPv4 address in '\(line.text)'", in: file)
       }
       guard !entry.macs.isEmpty else {
-        throw line.error("no MAC address in '\(line.text)' (entries without one are not supported)", in: file)
+        throw line.error(
+          "no MAC address in '\(line.text)' (entries without one are not supported)", in: file)
       }
       if let earlier = addresses.earlierLine(of: address, at: line.number) {
         throw line.error("address \(address) is already given on line \(earlier)", in: file)
@@ -39,13 +41,29 @@ public enum DnsmasqHosts {
     return leases
   }
 
-  /// `mac[,id:CLIENTID],address[,hostname]`, one line per lease.
+  /// `mac[,mac...][,id:CLIENTID],address[,hostname]`: consecutive leases that differ only in
+  /// their MAC share a line, as the parser's one-lease-per-MAC reading gives them.
+  /// Per-host DHCP settings have no place in this format and are left out.
   public static func render(_ leases: [StaticLease]) -> String {
-    leases.map { lease in
-      var fields = [lease.mac.description]
-      if let clientID = lease.clientID, !clientID.isEmpty { fields.append("id:" + idText(clientID)) }
-      fields.append(lease.address.description)
-      if let hostname = lease.hostname { fields.append(hostname.text) }
+    var lines: [(macs: [MACAddress], lease: StaticLease)] = []
+    for lease in leases {
+      var withoutMAC = lease
+      if let last = lines.last {
+        withoutMAC.mac = last.lease.mac
+        if withoutMAC == last.lease {
+          lines[lines.count - 1].macs.append(lease.mac)
+          continue
+        }
+      }
+      lines.append((macs: [lease.mac], lease: lease))
+    }
+    return lines.map { line in
+      var fields = line.macs.map(\.description)
+      if let clientID = line.lease.clientID, !clientID.isEmpty {
+        fields.append("id:" + idText(clientID))
+      }
+      fields.append(line.lease.address.description)
+      if let hostname = line.lease.hostname { fields.append(hostname.text) }
       return fields.joined(separator: ",") + "\n"
     }.joined()
   }
@@ -76,6 +94,8 @@ private struct Entry {
         clientID = try Self.clientID(field.dropFirst(3), on: line, in: file)
       } else if field.hasPrefix("set:") || field.hasPrefix("tag:") {
         throw line.error("tags are not supported ('\(field)')", in: file)
+      } else if field == "ignore" {
+        throw line.error("'ignore' entries are not supported", in: file)
       } else if field.contains("*") {
         throw line.error("wildcards are not supported ('\(field)')", in: file)
       } else if field.hasPrefix("[") {
@@ -104,7 +124,9 @@ private struct Entry {
   }
 
   /// Splits on commas outside double quotes, keeping the quotes.
-  private static func fields(of line: NumberedLine, in file: String) throws(FormatError) -> [Substring] {
+  private static func fields(of line: NumberedLine, in file: String) throws(FormatError)
+    -> [Substring]
+  {
     var fields: [Substring] = []
     var start = line.text.startIndex
     var quoted = false

@@ -17,7 +17,9 @@ public enum DnsmasqLeases {
         throw line.error("DHCPv6 leases are not supported", in: file)
       }
       guard fields.count == 5 else {
-        throw line.error("expected 'expiry MAC address hostname client-id', found '\(line.text)'", in: file)
+        throw line.error(
+          "expected 'expiry MAC address hostname client-id', found '\(line.text.trimmingSpaces)'",
+          in: file)
       }
       guard let expiry = Int64(fields[0]), expiry >= 0 else {
         throw line.error("'\(fields[0])' is not an expiry time (epoch seconds)", in: file)

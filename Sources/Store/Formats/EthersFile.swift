@@ -13,7 +13,7 @@ public enum EthersFile {
       let fields = line.fields
       if fields.isEmpty { continue }
       guard fields.count == 2 else {
-        throw line.error("expected 'MAC host', found '\(line.text)'", in: file)
+        throw line.error("expected 'MAC host', found '\(line.text.trimmingSpaces)'", in: file)
       }
       guard let mac = MACAddress(fields[0]) else {
         throw line.error("'\(fields[0])' is not a MAC address", in: file)

@@ -13,7 +13,8 @@ public enum HostsFile {
       let fields = line.fields
       guard let address = fields.first else { continue }
       guard fields.count >= 2 else {
-        throw line.error("expected 'address name [alias...]', found '\(line.text)'", in: file)
+        throw line.error(
+          "expected 'address name [alias...]', found '\(line.text.trimmingSpaces)'", in: file)
       }
       for name in fields.dropFirst() {
         let host = try DNSHostField.host(name: name, address: address, on: line, in: file)

@@ -25,7 +25,8 @@ extension Substring {
   /// Without the spaces and tabs at either end.
   var trimmingSpaces: Substring {
     let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) })
+    guard let first = firstIndex(where: { !isSpace($0) }),
+      let last = lastIndex(where: { !isSpace($0) })
     else { return "" }
     return self[first...last]
   }
@@ -36,7 +37,8 @@ extension String {
   /// still a line.
   var numberedLines: [NumberedLine] {
     // "\r\n" is one Character in Swift, so it is a separator of its own.
-    let pieces = split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    let pieces = split(
+      omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     return pieces.enumerated().map { index, piece in
       NumberedLine(number: index + 1, text: piece.hasSuffix("\r") ? piece.dropLast() : piece)
     }
