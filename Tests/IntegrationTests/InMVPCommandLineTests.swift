@@ -50,11 +50,11 @@ final class InMVPCommandLineTests: XCTestCase {
   func testLogsAndIgnoresMalformedDatagrams() throws {
     let client = try LocatorClient()
     var wrongIDs = client.request(sequence: 5)
-    wrongIDs[4...7] = [0xFA, 0xFE, 0xBA, 0xBE]
+    wrongIDs[4...7] = [0xFA, 0xFE, 0x0A, 0xBE]
     let result = try runInMVP([], client: client, datagrams: [Array(repeating: 0, count: 10), wrongIDs])
     XCTAssertEqual(result.status, 0, result.log)
     XCTAssertNil(client.receive(within: 200))
     let lines = result.log.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1).last ?? "" }
-    XCTAssertEqual(lines, ["MVPERR size=10 host=127.0.0.1", "MVPERR wrong ids=FA FE BA BE host=127.0.0.1"])
+    XCTAssertEqual(lines, ["MVPERR size=10 host=127.0.0.1", "MVPERR wrong ids=FAFE0ABE host=127.0.0.1"])
   }
 }

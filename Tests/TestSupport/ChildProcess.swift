@@ -41,15 +41,18 @@ public final class ChildProcess {
     return list.split(separator: " ").compactMap { pid_t($0) }
   }
 
-  /// Stops its children (super-servers put each daemon in a session of its own), then the
-  /// whole session it leads, SIGTERM first and SIGKILL if anything lingers; reaps the leader.
+  /// Stops its children first (super-servers put each daemon in a session of its own, and a
+  /// child orphaned by the super-server's death would not be reaped), then the session it
+  /// leads: SIGTERM, then SIGKILL for whatever lingers. Reaps the leader.
   public func stop() {
-    let daemons = children
-    for child in daemons { kill(child, SIGTERM) }
+    guard !reaped else { return }
+    for signal in [SIGTERM, SIGKILL] {
+      for child in children { kill(child, signal) }
+      for _ in 0..<50 where !children.isEmpty { usleep(20_000) }
+    }
     kill(-pid, SIGTERM)
-    for _ in 0..<50 where isRunning || daemons.contains(where: { kill($0, 0) == 0 }) { usleep(20_000) }
-    for child in daemons { kill(child, SIGKILL) }
-    kill(-pid, SIGKILL)
+    for _ in 0..<50 where isRunning { usleep(20_000) }
+    if isRunning { kill(-pid, SIGKILL) }
     if !reaped {
       var status: Int32 = 0
       waitpid(pid, &status, 0)

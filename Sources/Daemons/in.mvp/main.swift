@@ -40,8 +40,7 @@ func runLocatorRelay() -> Never {
       log.error("MVPERR size=\(size) host=\(datagram.source.host)")
       return []
     } catch {
-      let ids = datagram.bytes[4..<8].map { String($0, radix: 16, uppercase: true) }.joined(separator: " ")
-      log.error("MVPERR wrong ids=\(ids) host=\(datagram.source.host)")
+      log.error("MVPERR wrong ids=\(Log.hex(datagram.bytes[4..<8])) host=\(datagram.source.host)")
       return []
     }
     guard let server = configuredServer ?? datagram.localAddress?.ipv4Address else {

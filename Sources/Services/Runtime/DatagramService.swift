@@ -53,8 +53,9 @@ public struct DatagramService {
     }
     enablePacketInfo(for: bound)
     var buffer = [UInt8](repeating: 0, count: 65536)
+    var control = [UInt8](repeating: 0, count: 256)
     while true {
-      switch receive(into: &buffer, bound: bound) {
+      switch receive(into: &buffer, control: &control, bound: bound) {
       case .datagram(let datagram):
         for reply in handler(datagram) { send(reply) }
       case .empty:
@@ -92,9 +93,8 @@ public struct DatagramService {
     }
   }
 
-  private func receive(into buffer: inout [UInt8], bound: SocketAddress) -> Received {
+  private func receive(into buffer: inout [UInt8], control: inout [UInt8], bound: SocketAddress) -> Received {
     var source = sockaddr_storage()
-    var control = [UInt8](repeating: 0, count: 256)
     while true {
       let result: (count: Int, sourceLength: socklen_t, controlLength: Int) = buffer.withUnsafeMutableBytes { data in
         control.withUnsafeMutableBytes { controlBytes in
