@@ -44,6 +44,35 @@ final class ImportExportTests: StoreCommandTestCase {
     }
   }
 
+  /// The formats helper's golden files (Tests/Fixtures/Formats): the input as people write it,
+  /// quirks included, comes back from the store as the canonical rendering.
+  func testFormatFixturesComeBackCanonicalThroughTheStore() throws {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/Formats").path
+    let cases: [(fixture: String, format: String, iface: String?)] = [
+      ("jabberd", "in.jabberd.conf", nil), ("dns", "in.dns.conf", nil), ("hosts", "hosts", nil),
+      ("dhcp", "in.dhcp.conf", "eth0"), ("dhcp-leases", "in.dhcp.leases", "eth0"), ("ethers", "ethers", nil),
+      ("dnsmasq-leases", "dnsmasq-leases", "eth0"),
+    ]
+    for (fixture, format, iface) in cases {
+      directory = try .init()
+      if format == "ethers" { succeed("dns", "add", "mvp-lounge.home", "192.168.0.3") }
+      let imported = slug(importing(format, fixtures + "/" + fixture + ".input", iface: iface))
+      XCTAssertEqual(imported.status, 0, "\(fixture): \(imported.error)")
+      let canonical = try String(contentsOfFile: fixtures + "/" + fixture + ".canonical", encoding: .utf8)
+      XCTAssertEqual(slug(exporting(format, iface: iface)).output, canonical, fixture)
+    }
+  }
+
+  /// dnsmasq lets several MACs share one fixed address; the store keeps one MAC per address.
+  func testADnsmasqLineSharingAnAddressBetweenMACsIsRefusedAtItsLine() throws {
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/Formats/dnsmasq-hosts.input").path
+    let error = fail(65, "import", "dnsmasq-hosts", fixture)
+    XCTAssertTrue(error.contains("\(fixture):4: ") && error.contains("192.168.0.5"), error)
+    XCTAssertEqual(try jsonList("dhcp", "static", "list").count, 0)
+  }
+
   func testReimportingTheSameFileChangesNothing() throws {
     for (format, iface, text) in canonical {
       directory = try .init()
