@@ -38,7 +38,7 @@ struct Slugctl: ParsableCommand {
         return error.exitCode
       } catch let error as FormatError {
         console.printError("slugctl: \(error)")
-        return Failure.dataError("").exitCode
+        return 65  // EX_DATAERR: the file, not the command line, is wrong
       } catch {
         let code = exitCode(for: error)
         let message = fullMessage(for: error)

@@ -63,7 +63,8 @@ extension Slugctl.Inetd {
 
     func run() throws {
       let options = GenerateOptions(
-        prefix: prefix, bind: bind, user: user, ports: try parsedPorts(), services: serviceList, db: store.db)
+        prefix: prefix, bind: bind, user: user, ports: try parsedPorts(), services: serviceList,
+        db: store.path == Store.defaultPath ? nil : store.path)
       let files: [GeneratedFile]
       do {
         files = try generate(format, options)
