@@ -71,15 +71,12 @@ struct FlatFileImport {
   }
 
   private func importUser(_ user: JabberUser) throws -> Bool {
+    let position = line { $0.split(separator: ":").first?.lowercased() == user.name.lowercased() }
     if let existing = try store.jabberUser(named: user.name) {
       if existing.password == user.password { return false }
-      throw conflict("jabber user '\(user.name)' already exists with another password", at: line { token in
-        token.split(separator: ":").first.map(String.init)?.lowercased() == user.name.lowercased()
-      })
+      throw conflict("jabber user '\(user.name)' already exists with another password", at: position)
     }
-    return try adding(at: line { $0.split(separator: ":").first.map(String.init) == user.name }) {
-      try store.addJabberUser(user)
-    }
+    return try adding(at: position) { try store.addJabberUser(user) }
   }
 
   private func importHost(_ host: DNSHost) throws -> Bool {

@@ -39,3 +39,14 @@ final class InetdCommandTests: StoreCommandTestCase {
     fail(64, "inetd", "generate", "--format", "launchd")
   }
 }
+
+final class InetdStorePathTests: XCTestCase {
+  func testTheDefaultStoreIsLeftToTheDaemonsAndSLUGDBIsPassedOn() {
+    let saved = ProcessInfo.processInfo.environment["SLUG_DB"]
+    defer { if let saved { setenv("SLUG_DB", saved, 1) } else { unsetenv("SLUG_DB") } }
+    unsetenv("SLUG_DB")
+    XCTAssertFalse(slugctl(["inetd", "generate", "--services", "dns"]).output.contains("--db"))
+    setenv("SLUG_DB", "/srv/slug/test.db", 1)
+    XCTAssertTrue(slugctl(["inetd", "generate", "--services", "dns"]).output.contains("in.dns --db /srv/slug/test.db"))
+  }
+}
