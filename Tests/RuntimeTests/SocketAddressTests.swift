@@ -1,0 +1,35 @@
+import Runtime
+import XCTest
+
+final class SocketAddressTests: XCTestCase {
+  func testPrintsHostAndPortInTheUsualNotation() {
+    XCTAssertEqual(SocketAddress.ipv4(address: 0xC0A8_0001, port: 16881).description, "192.168.0.1:16881")
+    XCTAssertEqual(
+      SocketAddress.ipv6(address: [0xFE, 0x80] + Array(repeating: 0, count: 13) + [1], port: 53, scopeID: 2).description,
+      "[fe80::1]:53")
+  }
+
+  func testParsesOnlyStrictDottedQuads() {
+    XCTAssertEqual(SocketAddress.parseIPv4("10.1.2.3"), 0x0A01_0203)
+    for text in ["10.1.2", "10.1.2.256", "010.1.2.3", "0x0A.1.2.3", "10.1.2.3 ", "", "::1"] {
+      XCTAssertNil(SocketAddress.parseIPv4(text), text)
+    }
+  }
+
+  func testIPv4MappedAddressesYieldTheirIPv4Address() {
+    let mapped = SocketAddress.ipv4(0x7F00_0001, port: 9, sameFamilyAs: .ipv6(address: Array(repeating: 0, count: 16), port: 1, scopeID: 0))
+    XCTAssertEqual(mapped, .ipv6(address: Array(repeating: 0, count: 10) + [0xFF, 0xFF, 127, 0, 0, 1], port: 9, scopeID: 0))
+    XCTAssertEqual(mapped.ipv4Address, 0x7F00_0001)
+    XCTAssertEqual(SocketAddress.ipv4(0x7F00_0001, port: 9, sameFamilyAs: .ipv4(address: 0, port: 1)), .ipv4(address: 0x7F00_0001, port: 9))
+    XCTAssertNil(SocketAddress.ipv6(address: Array(repeating: 0, count: 15) + [1], port: 1, scopeID: 0).ipv4Address)
+  }
+
+  func testRoundTripsThroughSockaddr() {
+    for address in [
+      SocketAddress.ipv4(address: 0x7F00_0001, port: 16881),
+      SocketAddress.ipv6(address: [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [7], port: 80, scopeID: 0),
+    ] {
+      XCTAssertEqual(address.withSockaddr { SocketAddress(UnsafeRawPointer($0), length: $1) }, address)
+    }
+  }
+}
