@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Store
+
+extension FlatFormat: ExpressibleByArgument {}
+
+extension Slugctl {
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "export",
+      abstract: "Write records from the store in a flat-file format.",
+      discussion: """
+        FORMAT is one of in.jabberd.conf, in.dns.conf, in.dhcp.conf, in.dhcp.leases, hosts, \
+        ethers, dnsmasq-hosts, dnsmasq-leases; in.dhcp.conf and in.dhcp.leases are per \
+        interface and need --iface. With -o the file is replaced atomically (written beside \
+        it, synced, renamed).
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The file format.", valueName: "format"))
+    var format: FlatFormat
+    @Option(name: .customLong("iface"), help: ArgumentHelp("The DHCP interface.", valueName: "if"))
+    var interface: String?
+    @Option(name: .short, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"), completion: .file())
+    var output: String?
+
+    func validate() throws {
+      if format.needsInterface && interface == nil { throw ValidationError("\(format.rawValue) needs --iface") }
+    }
+
+    func run() throws {
+      let text = try format.export(from: store.openStore(), interface: interface)
+      if let output {
+        // The jabber user list holds passwords in the clear.
+        let mode: mode_t = format == .jabberdConf ? 0o600 : 0o644
+        try AtomicFile.write(Array(text.utf8), to: output, mode: mode)
+      } else {
+        Console.current.writeOutput(text)
+      }
+    }
+  }
+}

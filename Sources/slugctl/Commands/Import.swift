@@ -1,0 +1,43 @@
+import ArgumentParser
+import Store
+
+extension Slugctl {
+  struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "import",
+      abstract: "Load records from a flat file into the store, all or nothing.",
+      discussion: """
+        Records already in the store unchanged are skipped, so importing a file twice changes \
+        nothing; a record that contradicts the store is refused naming FILE:LINE and nothing \
+        is imported. --replace first removes what the format covers (all jabber users; all \
+        DNS hosts; the interface's settings and static leases; the interface's leases).
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The file format (as for export).", valueName: "format"))
+    var format: FlatFormat
+    @Argument(help: ArgumentHelp("The file to read.", valueName: "file"), completion: .file())
+    var file: String
+    @Option(name: .customLong("iface"), help: ArgumentHelp("The DHCP interface the records belong to.", valueName: "if"))
+    var interface: String?
+    @Flag(help: "Replace the records this format covers instead of adding to them.")
+    var replace = false
+
+    func validate() throws {
+      // Every dynamic lease belongs to an interface, even where the file does not say which.
+      if (format.needsInterface || format == .dnsmasqLeases) && interface == nil {
+        throw ValidationError("\(format.rawValue) needs --iface")
+      }
+    }
+
+    func run() throws {
+      let text = try readInputText(file)
+      let opened = try store.openStore()
+      let count = try opened.transaction {
+        try FlatFileImport(store: opened, format: format, text: text, file: file, interface: interface)
+          .run(replacing: replace)
+      }
+      Console.current.print("\(file): \(count.added) added, \(count.skipped) already present")
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Store
+import Superserver
+
+extension SuperserverFormat: ExpressibleByArgument {}
+
+extension Slugctl {
+  struct Inetd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "inetd",
+      abstract: "Configure the super-server that starts the daemons.",
+      subcommands: [Generate.self])
+  }
+}
+
+extension Slugctl.Inetd {
+  struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "generate",
+      abstract: "Print ready-to-use super-server configuration for the slug daemons.",
+      discussion: """
+        inetd prints inetd.conf lines, xinetd one stanza per service, systemd a .socket and a \
+        @.service unit per service. With -o DIR each file is written into DIR; otherwise \
+        several files are printed one after another, each under a '# FILE' header.
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The super-server to configure.")
+    var format: SuperserverFormat = .inetd
+    @Option(help: ArgumentHelp("Where the daemons are installed (they run from PREFIX/sbin).", valueName: "dir"), completion: .directory)
+    var prefix: String = GenerateOptions().prefix
+    @Option(help: ArgumentHelp("Listen on this address only, e.g. 127.0.0.1.", valueName: "addr"))
+    var bind: String?
+    @Option(help: ArgumentHelp("The user the daemons run as.", valueName: "u"))
+    var user: String = GenerateOptions().user
+    @Option(name: .customLong("port"), help: ArgumentHelp("Listen on PORT instead of the service's own port.", valueName: "service=port"))
+    var ports: [String] = []
+    @Option(help: ArgumentHelp("Only these services, comma-separated (e.g. dns,mvp).", valueName: "list"))
+    var services: String?
+    @Option(name: .short, help: ArgumentHelp("Write the files into this directory.", valueName: "dir"), completion: .directory)
+    var output: String?
+
+    func validate() throws {
+      _ = try parsedPorts()
+    }
+
+    private var serviceList: [String]? {
+      services.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+    }
+
+    private func parsedPorts() throws -> [String: UInt16] {
+      var result: [String: UInt16] = [:]
+      for spec in ports {
+        let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let port = UInt16(parts[1]) else {
+          throw ValidationError("--port '\(spec)' is not SERVICE=PORT with PORT from 1 to 65535")
+        }
+        result[parts[0]] = port
+      }
+      return result
+    }
+
+    func run() throws {
+      let options = GenerateOptions(
+        prefix: prefix, bind: bind, user: user, ports: try parsedPorts(), services: serviceList,
+        db: store.path == Store.defaultPath ? nil : store.path)
+      let files: [GeneratedFile]
+      do {
+        files = try generate(format, options)
+      } catch {
+        throw Failure.usage(error.description)
+      }
+      if let output {
+        for file in files {
+          try AtomicFile.write(Array(file.contents.utf8), to: output + "/" + file.name, mode: 0o644)
+          Console.current.print(output + "/" + file.name)
+        }
+      } else if files.count == 1 {
+        Console.current.writeOutput(files[0].contents)
+      } else {
+        Console.current.writeOutput(files.map { "# \($0.name)\n" + $0.contents }.joined(separator: "\n"))
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Store
+import Superserver
+
+extension Slugctl {
+  struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "install",
+      abstract: "Install slugctl, the daemons, shell completions and the manual page.",
+      discussion: """
+        Copies slugctl and the daemons built beside it (in.www, in.proxy, in.jabberd, in.smtp, \
+        in.ctcs, in.dns, in.dhcp, in.mvp) to PREFIX/sbin with mode 0755, the bash, zsh and fish \
+        completions under PREFIX/share, and slugctl.8 to PREFIX/share/man/man8. Nothing is \
+        installed if a daemon binary is missing.
+        """)
+
+    /// The daemons `swift build` puts beside slugctl.
+    static let daemons = Catalog.services.map(\.program)
+
+    @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
+    var prefix: String
+
+    /// Where slugctl and the daemons are taken from; tests point it at a directory of stand-ins
+    /// because in-process the running binary is the test runner.
+    @Option(name: .customLong("from"), help: .hidden)
+    var binaryDirectory: String?
+
+    func run() throws {
+      let source = try binaryDirectory ?? Self.runningBinaryDirectory()
+      var files: [(path: String, bytes: Data, mode: mode_t)] = []
+      for program in ["slugctl"] + Self.daemons {
+        let path = source + "/" + program
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+          throw Failure.noInput("missing \(program): \(path) does not exist or cannot be read (build with `swift build -c release`)")
+        }
+        files.append((prefix + "/sbin/" + program, bytes, 0o755))
+      }
+      let share = prefix + "/share"
+      files.append((share + "/bash-completion/completions/slugctl", Data(Slugctl.completionScript(for: .bash).utf8), 0o644))
+      files.append((share + "/zsh/site-functions/_slugctl", Data(Slugctl.completionScript(for: .zsh).utf8), 0o644))
+      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Data(Slugctl.completionScript(for: .fish).utf8), 0o644))
+      files.append((share + "/man/man8/slugctl.8", Data(try ManualPage.render(helpDump: Slugctl._dumpHelp()).utf8), 0o644))
+      for file in files {
+        try Self.install(file.bytes, at: file.path, mode: file.mode)
+        Console.current.print(file.path)
+      }
+    }
+
+    private static func runningBinaryDirectory() throws -> String {
+      guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+        throw Failure.noInput("cannot find the running slugctl binary (/proc/self/exe)")
+      }
+      return (path as NSString).deletingLastPathComponent
+    }
+
+    /// AtomicFile renames a complete copy over the old file, so a daemon being exec'd at that
+    /// moment gets either the old binary or the new one, never half of one.
+    private static func install(_ bytes: Data, at path: String, mode: mode_t) throws {
+      try makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+      try AtomicFile.write(Array(bytes), to: path, mode: mode)
+    }
+
+    /// mkdir -p with mode 0755, naming the directory that could not be made and why.
+    private static func makeDirectories(_ path: String) throws {
+      var directory = ""
+      for (index, part) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+        directory += (index == 0 ? "" : "/") + part
+        guard !part.isEmpty, mkdir(directory, 0o755) != 0, errno != EEXIST else { continue }
+        throw Failure.cannotCreate("cannot create \(directory): \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Store
+
+extension Slugctl {
+  struct Torrent: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "torrent",
+      abstract: "Manage the torrent queue in.ctcs runs.",
+      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self])
+  }
+}
+
+extension Slugctl.Torrent {
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "add", abstract: "Queue a .torrent file; prints the new torrent's id.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The metainfo file.", valueName: "file.torrent"), completion: .file(extensions: ["torrent"]))
+    var file: String
+
+    func run() throws {
+      let metainfo = try readInputFile(file)
+      let name: String
+      do {
+        name = try TorrentMetainfo.name(of: metainfo)
+      } catch {
+        throw Failure.dataError("\(file) is not a torrent file (\(error))")
+      }
+      let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(Date().timeIntervalSince1970))
+      Console.current.print("\(torrent.id)")
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the queue with each torrent's progress.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+      let torrents = try store.openStore().torrents()
+      if output.json {
+        Console.current.print(JSON.list(torrents.map { torrent in
+          .object([
+            ("id", .integer(torrent.id)), ("name", .string(torrent.name)), ("state", .string(torrent.state.rawValue)),
+            ("position", .integer(torrent.position)), ("added", .integer(torrent.added)),
+            ("piecesHave", .integer(torrent.status.piecesHave)), ("piecesTotal", .integer(torrent.status.piecesTotal)),
+            ("downloadRate", .integer(torrent.status.downloadRate)), ("uploadRate", .integer(torrent.status.uploadRate)),
+          ])
+        }))
+      } else {
+        Console.current.print(Table.render(
+          header: ["ID", "STATE", "PIECES", "DOWN/s", "UP/s", "NAME"],
+          rows: torrents.map { torrent in
+            [
+              "\(torrent.id)", torrent.state.rawValue, "\(torrent.status.piecesHave)/\(torrent.status.piecesTotal)",
+              "\(torrent.status.downloadRate)", "\(torrent.status.uploadRate)", torrent.name,
+            ]
+          }))
+      }
+    }
+  }
+
+  struct Pause: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop a torrent until it is resumed.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id (see torrent list).", valueName: "id"))
+    var id: Int64
+
+    func run() throws {
+      try store.openStore().setTorrentState(id: id, .paused)
+    }
+  }
+
+  struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Put a paused torrent back in the queue.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+
+    func run() throws {
+      try store.openStore().setTorrentState(id: id, .queued)
+    }
+  }
+
+  struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a torrent from the queue (downloaded data stays).")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+
+    func run() throws {
+      try store.openStore().removeTorrent(id: id)
+    }
+  }
+}

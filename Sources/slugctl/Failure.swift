@@ -1,0 +1,18 @@
+/// An error slugctl reports itself: the message names the thing, the code is a sysexits value.
+struct Failure: Error, Equatable, CustomStringConvertible {
+  var message: String
+  var exitCode: Int32
+
+  var description: String { message }
+
+  /// 64: the command line asks for something that does not exist.
+  static func usage(_ message: String) -> Failure { Failure(message: message, exitCode: 64) }
+  /// 65: the input is not what it should be.
+  static func dataError(_ message: String) -> Failure { Failure(message: message, exitCode: 65) }
+  /// 66: an input file is missing or unreadable.
+  static func noInput(_ message: String) -> Failure { Failure(message: message, exitCode: 66) }
+  /// 73: an output file cannot be created.
+  static func cannotCreate(_ message: String) -> Failure { Failure(message: message, exitCode: 73) }
+  /// 74: reading or writing failed part way.
+  static func ioError(_ message: String) -> Failure { Failure(message: message, exitCode: 74) }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Store
+
+/// One import of a flat file into the store, run inside the caller's transaction: a record
+/// already present unchanged is skipped, one that contradicts the store fails the whole import
+/// naming FILE:LINE.
+struct FlatFileImport {
+  let store: Store
+  let format: FlatFormat
+  let text: String
+  let file: String
+  let interface: String?
+
+  struct Count: Equatable {
+    var added = 0
+    var skipped = 0
+  }
+
+  func run(replacing: Bool) throws -> Count {
+    if replacing { try clear() }
+    var count = Count()
+    func record(_ isNew: Bool) { if isNew { count.added += 1 } else { count.skipped += 1 } }
+    switch format {
+    case .jabberdConf:
+      for user in try JabberdConf.parse(text, file: file) { record(try importUser(user)) }
+    case .dnsConf:
+      for host in try DNSConf.parse(text, file: file) { record(try importHost(host)) }
+    case .hosts:
+      for host in try HostsFile.parse(text, file: file) { record(try importHost(host)) }
+    case .dhcpConf:
+      let (parsed, leases) = try DHCPConf.parse(text, file: file, interface: interface ?? "")
+      for setting in parsed.settings { record(try importSetting(setting, interface: parsed.name)) }
+      for lease in leases { record(try importStaticLease(lease)) }
+    case .dhcpLeases:
+      for lease in try DHCPLeaseFile.parse(text, file: file, interface: interface ?? "", now: now()) {
+        record(try importLease(lease))
+      }
+    case .dnsmasqLeases:
+      for lease in try DnsmasqLeases.parse(text, file: file, interface: interface ?? "") { record(try importLease(lease)) }
+    case .dnsmasqHosts:
+      for lease in try DnsmasqHosts.parse(text, file: file, interface: interface) { record(try importStaticLease(lease)) }
+    case .ethers:
+      for entry in try EthersFile.parse(text, file: file) { record(try importStaticLease(try staticLease(for: entry))) }
+    }
+    return count
+  }
+
+  /// Removes what this format covers, for --replace.
+  private func clear() throws {
+    switch format {
+    case .jabberdConf:
+      for user in try store.jabberUsers() { try store.removeJabberUser(named: user.name) }
+    case .dnsConf, .hosts:
+      for name in Set(try store.dnsHosts().map(\.name)) { try store.removeDNSHost(name: name, address: nil) }
+    case .dhcpConf:
+      if let name = interface, try store.dhcpInterface(named: name) != nil { try store.removeDHCPInterface(named: name) }
+      try clearStaticLeases()
+    case .ethers, .dnsmasqHosts:
+      try clearStaticLeases()
+    case .dhcpLeases, .dnsmasqLeases:
+      for lease in try store.leases(interface: interface) {
+        try store.removeLease(interface: lease.interface, address: lease.address)
+      }
+    }
+  }
+
+  private func clearStaticLeases() throws {
+    for lease in try store.staticLeases(interface: interface) where lease.interface == interface {
+      try store.removeStaticLease(mac: lease.mac, interface: lease.interface)
+    }
+  }
+
+  private func importUser(_ user: JabberUser) throws -> Bool {
+    let position = line { $0.split(separator: ":").first?.lowercased() == user.name.lowercased() }
+    if let existing = try store.jabberUser(named: user.name) {
+      if existing.password == user.password { return false }
+      throw conflict("jabber user '\(user.name)' already exists with another password", at: position)
+    }
+    return try adding(at: position) { try store.addJabberUser(user) }
+  }
+
+  private func importHost(_ host: DNSHost) throws -> Bool {
+    if try store.dnsAddresses(of: host.name).contains(host.address) { return false }
+    return try adding(at: line { HostName($0) == host.name }) { try store.addDNSHost(host) }
+  }
+
+  private func importSetting(_ setting: DHCPSetting, interface name: String) throws -> Bool {
+    let position = line { DHCPKeyword.named(String($0))?.name == setting.keyword }
+    if let existing = try store.dhcpInterface(named: name)?.values(of: setting.keyword) {
+      if existing == setting.values { return false }
+      throw conflict(
+        "interface '\(name)' already sets \(setting.keyword) to \(existing.joined(separator: " "))", at: position)
+    }
+    return try adding(at: position) { try store.setDHCPSetting(interface: name, setting) }
+  }
+
+  private func importStaticLease(_ lease: StaticLease) throws -> Bool {
+    let position = line { MACAddress($0) == lease.mac }
+    if let existing = try store.staticLeases(interface: lease.interface).first(where: {
+      $0.mac == lease.mac && $0.interface == lease.interface
+    }) {
+      if existing == lease { return false }
+      throw conflict("\(lease.mac) already has the fixed address \(existing.address)", at: position)
+    }
+    return try adding(at: position) { try store.addStaticLease(lease) }
+  }
+
+  /// A lease is the binding of an address to a MAC; its times are the server's business (the
+  /// original lease file has none, so each read would otherwise differ from the last).
+  private func importLease(_ lease: Lease) throws -> Bool {
+    let position = line { IPv4Address($0) == lease.address }
+    if let existing = try store.leases(interface: lease.interface).first(where: { $0.address == lease.address }) {
+      if existing.mac == lease.mac { return false }
+      throw conflict("\(lease.address) is already leased to \(existing.mac) on \(lease.interface)", at: position)
+    }
+    return try adding(at: position) { try store.putLease(lease) }
+  }
+
+  /// An /etc/ethers line names a host or an address; a name must already have an IPv4 address
+  /// in the store, since a fixed lease needs one.
+  private func staticLease(for entry: (mac: MACAddress, host: String)) throws -> StaticLease {
+    if let address = IPv4Address(entry.host) {
+      return StaticLease(mac: entry.mac, address: address, interface: interface)
+    }
+    let position = line { MACAddress($0) == entry.mac }
+    guard let name = HostName(entry.host) else { throw conflict("'\(entry.host)' is not a host name", at: position) }
+    let address = try store.dnsAddresses(of: name).lazy.compactMap { address -> IPv4Address? in
+      if case .v4(let v4) = address { return v4 }
+      return nil
+    }.first
+    guard let address else {
+      throw conflict("host '\(entry.host)' has no IPv4 address in the store (add it with slugctl dns add)", at: position)
+    }
+    return StaticLease(mac: entry.mac, address: address, hostname: name, interface: interface)
+  }
+
+  /// Runs a store change; a refusal from the store becomes an error at the record's line.
+  private func adding(at line: Int?, _ change: () throws -> Void) throws -> Bool {
+    do {
+      try change()
+      return true
+    } catch let error as StoreError {
+      switch error {
+      case .duplicate(let message), .invalid(let message), .notFound(let message): throw conflict(message, at: line)
+      default: throw error
+      }
+    }
+  }
+
+  private func conflict(_ message: String, at line: Int?) -> Failure {
+    Failure.dataError(line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)")
+  }
+
+  /// The first line outside comments with a word matching `matches`: the parsers return
+  /// records, not positions, and a conflict must still point at its line.
+  private func line(where matches: (Substring) -> Bool) -> Int? {
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+      let words = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
+      if words.contains(where: matches) { return index + 1 }
+    }
+    return nil
+  }
+
+  private func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

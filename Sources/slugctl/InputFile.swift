@@ -1,0 +1,22 @@
+import Foundation
+
+/// The bytes of a file named on the command line: 66 if it is missing or unreadable, 74 if
+/// reading fails part way.
+func readInputFile(_ path: String) throws -> [UInt8] {
+  guard FileManager.default.isReadableFile(atPath: path) else {
+    throw Failure.noInput("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+  }
+  do {
+    return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+  } catch {
+    throw Failure.ioError("cannot read \(path): \(error.localizedDescription)")
+  }
+}
+
+/// A text file named on the command line, which must be UTF-8.
+func readInputText(_ path: String) throws -> String {
+  guard let text = String(validating: try readInputFile(path), as: UTF8.self) else {
+    throw Failure.dataError("\(path) is not UTF-8 text")
+  }
+  return text
+}

@@ -1,0 +1,58 @@
+import Foundation
+import TestSupport
+import XCTest
+
+@testable import slugctl
+
+final class InstallTests: XCTestCase {
+  private var directory: TemporaryDirectory!
+
+  override func setUpWithError() throws { directory = try TemporaryDirectory() }
+  override func tearDown() { directory = nil }
+
+  /// Stand-ins for the built binaries: in-process, the running executable is the test runner.
+  private func makeBinaries(except missing: String? = nil) throws -> String {
+    let bin = directory.path + "/bin"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    for program in ["slugctl"] + Slugctl.Install.daemons where program != missing {
+      _ = try directory.write("binary of \(program)\n", to: "bin/" + program)
+    }
+    return bin
+  }
+
+  func testInstallsBinariesCompletionsAndManualPage() throws {
+    let bin = try makeBinaries()
+    let prefix = directory.path + "/prefix"
+    let result = slugctl(["install", "--prefix", prefix, "--from", bin])
+    XCTAssertEqual(result.status, 0, result.error)
+    for program in ["slugctl"] + Slugctl.Install.daemons {
+      let path = prefix + "/sbin/" + program
+      XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "binary of \(program)\n")
+      let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+      XCTAssertEqual(mode, 0o755, program)
+    }
+    let bash = try String(contentsOfFile: prefix + "/share/bash-completion/completions/slugctl", encoding: .utf8)
+    XCTAssertTrue(bash.contains("complete"), bash)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/zsh/site-functions/_slugctl"))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/fish/vendor_completions.d/slugctl.fish"))
+    let manual = try String(contentsOfFile: prefix + "/share/man/man8/slugctl.8", encoding: .utf8)
+    XCTAssertTrue(manual.hasPrefix(".TH SLUGCTL 8"))
+  }
+
+  func testRefusesWith66AndInstallsNothingWhenADaemonIsMissing() throws {
+    let bin = try makeBinaries(except: "in.dns")
+    let prefix = directory.path + "/prefix"
+    let result = slugctl(["install", "--prefix", prefix, "--from", bin])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertTrue(result.error.contains("in.dns"), result.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: prefix))
+  }
+
+  func testRefusesWith73WhenThePrefixCannotBeCreated() throws {
+    let bin = try makeBinaries()
+    let blocker = try directory.write("a file, not a directory", to: "blocker")
+    let result = slugctl(["install", "--prefix", blocker + "/prefix", "--from", bin])
+    XCTAssertEqual(result.status, 73, result.error)
+    XCTAssertTrue(result.error.contains(blocker), result.error)
+  }
+}

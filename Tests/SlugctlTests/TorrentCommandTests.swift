@@ -1,0 +1,40 @@
+import Store
+import XCTest
+
+final class TorrentCommandTests: StoreCommandTestCase {
+  private let metainfo = "d8:announce17:http://t/announce4:infod6:lengthi42e4:name8:disk.img12:piece lengthi16384e6:pieces0:ee"
+
+  func testAddQueuesTheTorrentUnderItsInfoName() throws {
+    let file = try directory.write(metainfo, to: "disk.torrent")
+    XCTAssertEqual(succeed("torrent", "add", file), "1\n")
+    let json = try jsonList("torrent", "list")
+    XCTAssertEqual(json.first?["name"] as? String, "disk.img")
+    XCTAssertEqual(json.first?["state"] as? String, "queued")
+    XCTAssertEqual(try openStore().torrent(id: 1)?.metainfo, Array(metainfo.utf8))
+    XCTAssertTrue(succeed("torrent", "list").contains("1   queued  0/0"))
+  }
+
+  func testPauseResumeAndRemove() throws {
+    succeed("torrent", "add", try directory.write(metainfo, to: "disk.torrent"))
+    succeed("torrent", "pause", "1")
+    XCTAssertEqual(try jsonList("torrent", "list").first?["state"] as? String, "paused")
+    succeed("torrent", "resume", "1")
+    XCTAssertEqual(try jsonList("torrent", "list").first?["state"] as? String, "queued")
+    succeed("torrent", "rm", "1")
+    XCTAssertEqual(try jsonList("torrent", "list").count, 0)
+    XCTAssertTrue(fail(65, "torrent", "pause", "1").contains("1"))
+    fail(64, "torrent", "rm", "one")
+  }
+
+  func testRefusesAFileThatIsNotATorrentNamingIt() throws {
+    let file = try directory.write("just some text\n", to: "notes.torrent")
+    XCTAssertTrue(fail(65, "torrent", "add", file).contains("\(file) is not a torrent file"))
+    XCTAssertTrue(fail(66, "torrent", "add", directory.path + "/missing.torrent").contains("missing.torrent"))
+  }
+
+  func testTheSameTorrentIsNotQueuedTwice() throws {
+    let file = try directory.write(metainfo, to: "disk.torrent")
+    succeed("torrent", "add", file)
+    fail(65, "torrent", "add", file)
+  }
+}
