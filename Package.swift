@@ -64,7 +64,8 @@ let package = Package(
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"]),
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
-    .testTarget(name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"]),
+    .testTarget(
+      name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Store", "Superserver", "TestSupport"]),
   ]
 )
