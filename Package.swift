@@ -66,6 +66,6 @@ let package = Package(
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Store", "Superserver", "TestSupport"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport"]),
   ]
 )

@@ -22,16 +22,6 @@ enum BuildProducts {
     return found
   }
 
-  /// A PREFIX whose sbin/ links to the built daemons, as the super-server generators expect.
-  static func prefix(in directory: TemporaryDirectory) throws -> String {
-    let bin = try binDirectory()
-    let sbin = directory.path + "/sbin"
-    try FileManager.default.createDirectory(atPath: sbin, withIntermediateDirectories: true)
-    for daemon in daemons {
-      try FileManager.default.createSymbolicLink(atPath: "\(sbin)/\(daemon)", withDestinationPath: "\(bin)/\(daemon)")
-    }
-    return directory.path
-  }
 }
 
 /// A missing tool or build product: the test fails with what to install or run, never skips.

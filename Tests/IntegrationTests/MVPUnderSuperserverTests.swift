@@ -1,9 +1,9 @@
 import Foundation
-import Superserver
 import TestSupport
 import XCTest
 
-/// in.mvp started by real super-servers from the configuration slug generates for them.
+/// in.mvp installed by `slugctl install` and started by real super-servers from the
+/// configuration `slugctl inetd generate` writes for them.
 final class MVPUnderSuperserverTests: XCTestCase {
   func testInMVPUnderOpenBSDInetd() throws {
     let inetd = "/usr/sbin/inetd"
@@ -12,11 +12,9 @@ final class MVPUnderSuperserverTests: XCTestCase {
     }
     let directory = try TemporaryDirectory()
     let port = try FreePort.udp()
-    let options = GenerateOptions(
-      prefix: try BuildProducts.prefix(in: directory), bind: "127.0.0.1", user: "root", ports: ["mvp": port],
-      services: ["mvp"])
     let config = directory.path + "/inetd.conf"
-    try XCTUnwrap(try generate(.inetd, options).first).contents.write(toFile: config, atomically: true, encoding: .utf8)
+    try generatedConfiguration(format: "inetd", port: port, in: directory).write(
+      toFile: config, atomically: true, encoding: .utf8)
     let trace = directory.path + "/inetd.trace"
     let superserver = try ChildProcess(inetd, ["-i", "-d", config], outputPath: trace)
     addTeardownBlock { superserver.stop() }
@@ -34,11 +32,8 @@ final class MVPUnderSuperserverTests: XCTestCase {
     }
     let directory = try TemporaryDirectory()
     let port = try FreePort.udp()
-    let options = GenerateOptions(
-      prefix: try BuildProducts.prefix(in: directory), bind: "127.0.0.1", user: "root", ports: ["mvp": port],
-      services: ["mvp"])
     let config = directory.path + "/xinetd.conf"
-    let stanzas = try generate(.xinetd, options).map(\.contents).joined(separator: "\n")
+    let stanzas = try generatedConfiguration(format: "xinetd", port: port, in: directory)
     let log = directory.path + "/xinetd.log"
     // Service starts are logged only through log_type; -filelog covers xinetd's own messages.
     let defaults = "defaults\n{\n\tlog_type = FILE \(log)\n\tlog_on_success = PID\n}\n\n"
@@ -51,6 +46,20 @@ final class MVPUnderSuperserverTests: XCTestCase {
     try exerciseLocator(port: port, superserver: superserver, log: log)
     let starts = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("START: slug-mvp") }
     XCTAssertEqual(starts.count, 1, "one in.mvp should serve the whole burst; xinetd logged: \(starts)")
+  }
+
+  /// Installs slug into DIRECTORY with the built slugctl, as a user would, and returns what
+  /// the installed slugctl generates for the super-server: in.mvp alone on 127.0.0.1:PORT.
+  func generatedConfiguration(format: String, port: UInt16, in directory: TemporaryDirectory) throws -> String {
+    let prefix = directory.path + "/prefix"
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    XCTAssertEqual(install.status, 0, install.output)
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
+       "--port", "mvp=\(port)", "--services", "mvp"])
+    XCTAssertEqual(generated.status, 0, generated.output)
+    return generated.output
   }
 
   /// One request, a burst of 50, a malformed datagram and one more request, all answered byte
