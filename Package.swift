@@ -14,12 +14,21 @@ let staticDaemon: [LinkerSetting] = [
   ])
 ]
 
+/// The daemons are Embedded Swift: no runtime metadata, no conformance tables, no libswiftCore;
+/// only the stdlib code a daemon calls is compiled into it, so an exec maps and relocates a
+/// few pages instead of the whole stdlib. Embedded Swift needs whole-module builds (debug too).
+let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+
 /// One small executable per service: a daemon carries only the code its service needs, so each
-/// exec relocates and maps as little as possible.
-func daemon(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+/// exec relocates and maps as little as possible. An embedded module cannot be imported by a
+/// normal one (XCTest), so a daemon does not depend on the Runtime and protocol library
+/// targets: its directory holds symlinks to their source directories (`Runtime ->
+/// ../../Services/Runtime`), and it compiles them as part of its own module. The library
+/// targets compile the same files without Embedded for the tests.
+func daemon(_ name: String) -> Target {
   .executableTarget(
-    name: "in.\(name)", dependencies: dependencies, path: "Sources/Daemons/in.\(name)",
-    linkerSettings: staticDaemon)
+    name: "in.\(name)", dependencies: ["CLibc"], path: "Sources/Daemons/in.\(name)",
+    swiftSettings: embedded, linkerSettings: staticDaemon)
 }
 
 let package = Package(
@@ -41,18 +50,19 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
     .target(name: "Store", dependencies: ["CSQLite"], path: "Sources/Store"),
-    .target(name: "Runtime", path: "Sources/Services/Runtime"),
+    .target(name: "CLibc", path: "Sources/CLibc"),
+    .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Services/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
-    daemon("www", ["Runtime"]),
-    daemon("proxy", ["Runtime"]),
-    daemon("jabberd", ["Runtime"]),
-    daemon("smtp", ["Runtime"]),
-    daemon("ctcs", ["Runtime"]),
-    daemon("dns", ["Runtime"]),
-    daemon("dhcp", ["Runtime"]),
-    daemon("mvp", ["Runtime", "MVP"]),
+    daemon("www"),
+    daemon("proxy"),
+    daemon("jabberd"),
+    daemon("smtp"),
+    daemon("ctcs"),
+    daemon("dns"),
+    daemon("dhcp"),
+    daemon("mvp"),
 
     .executableTarget(
       name: "slugctl",

@@ -1,3 +1,1 @@
-import Runtime
-
 Runtime.unavailable(program: "in.dhcp")

@@ -1,6 +1,4 @@
-import Glibc
-import MVP
-import Runtime
+import CLibc
 
 /// in.mvp: answers MediaMVP service-locator broadcasts on the UDP socket inetd passes as fd 0.
 func runLocatorRelay() -> Never {

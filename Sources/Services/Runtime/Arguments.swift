@@ -1,3 +1,5 @@
+import CLibc
+
 /// A daemon's command line, parsed by hand: swift-argument-parser loads FoundationEssentials,
 /// which would multiply the start-up cost of every exec.
 ///
@@ -14,7 +16,7 @@ public struct Arguments: Sendable {
   ///   - flags: option names without a value, e.g. `["d"]`.
   ///   - options: option names taking a value, e.g. `["i", "gui-port"]`.
   public init(
-    _ argv: [String] = CommandLine.arguments, flags knownFlags: Set<String>,
+    _ argv: [String] = Arguments.processArguments(), flags knownFlags: Set<String>,
     options knownOptions: Set<String>
   ) throws(UsageError) {
     program = Arguments.basename(argv.first ?? "")
@@ -75,6 +77,13 @@ public struct Arguments: Sendable {
         "\(dashes)\(option) needs a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
     }
     return number
+  }
+
+  /// argv as the process started, argv[0] first. Read through CLibc because Embedded Swift
+  /// has no `CommandLine`.
+  public static func processArguments() -> [String] {
+    guard let argv = slug_argv() else { return [] }
+    return (0..<Int(slug_argc())).compactMap { index in argv[index].map { String(cString: $0) } }
   }
 
   static func basename(_ path: String) -> String {

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// One datagram as it arrived on the service socket.
 public struct Datagram: Sendable {
@@ -118,9 +118,10 @@ public struct DatagramService {
         }
       }
       if result.count < 0 {
-        if errno == EINTR { continue }
-        if errno == EAGAIN || errno == EWOULDBLOCK { return .empty }
-        return .failed(errno)
+        let code = slug_errno()
+        if code == EINTR { continue }
+        if code == EAGAIN || code == EWOULDBLOCK { return .empty }
+        return .failed(code)
       }
       guard let sender = withUnsafeBytes(of: &source, { SocketAddress($0.baseAddress!, length: result.sourceLength) })
       else { continue }
@@ -143,7 +144,7 @@ public struct DatagramService {
     }
     guard wildcard else { return bound }
     let family = if case .ipv4 = source { AF_INET } else { AF_INET6 }
-    let probe = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+    let probe = CLibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
     guard probe >= 0 else { return nil }
     defer { close(probe) }
     // connect on a UDP socket sends nothing: it only picks the route and source address.
@@ -163,8 +164,9 @@ public struct DatagramService {
         }
       }
       if sent >= 0 { return }
-      if errno == EINTR { continue }
-      log.error("send to \(reply.destination) failed: \(String(cString: strerror(errno)))")
+      let code = slug_errno()
+      if code == EINTR { continue }
+      log.error("send to \(reply.destination) failed: \(String(cString: strerror(code)))")
       return
     }
   }

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// A point on the monotonic clock, so a wall-clock step cannot stretch or cut a timeout.
 public struct Deadline: Sendable, Comparable {
@@ -33,6 +33,6 @@ func waitUntilReady(_ fd: Int32, events: Int16, deadline: Deadline) -> Bool {
     var descriptor = pollfd(fd: fd, events: events, revents: 0)
     let ready = poll(&descriptor, 1, deadline.remainingMilliseconds)
     if ready > 0 { return true }
-    if ready == 0 || errno != EINTR { return false }
+    if ready == 0 || slug_errno() != EINTR { return false }
   }
 }

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// Questions about the host's network interfaces.
 public enum Interfaces {

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// One line per event: syslog facility daemon with the PID, or stderr with `-d` (under inetd
 /// fd 2 is the client's socket, so stderr is for foreground debugging only).
@@ -29,11 +29,11 @@ public struct Log: Sendable {
     switch destination {
     case .syslog:
       line.withCString { text in
-        withVaList([text]) { vsyslog(priority, "%s", $0) }
+        slug_syslog(priority, text)
       }
     case .standardError:
       let bytes = Array("\(program)[\(getpid())]: \(line)\n".utf8)
-      _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+      _ = bytes.withUnsafeBytes { CLibc.write(2, $0.baseAddress, $0.count) }
     }
   }
 

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// Process-level decisions shared by every daemon: how a usage error or a missing service ends.
 public enum Runtime {
@@ -10,7 +10,7 @@ public enum Runtime {
 
   /// Ends a daemon whose service is not written yet: one syslog line, exit 69.
   public static func unavailable(program: String) -> Never {
-    let arguments = CommandLine.arguments.dropFirst()
+    let arguments = Arguments.processArguments().dropFirst()
     let log = Log(program: program, destination: arguments.contains("-d") ? .standardError : .syslog)
     log.error("\(program) is not implemented yet")
     exit(unavailableExit)
@@ -19,7 +19,7 @@ public enum Runtime {
   /// Ends with exit 64 after one line naming the problem and the synopsis. The line goes to
   /// stderr unless stderr is inetd's socket, where it would reach the client; then to syslog.
   public static func usageError(_ error: UsageError, synopsis: String) -> Never {
-    let program = Arguments.basename(CommandLine.arguments.first ?? "")
+    let program = Arguments.basename(Arguments.processArguments().first ?? "")
     let line = "\(error.message); usage: \(program) \(synopsis)"
     Log(program: program, destination: standardErrorIsSocket() ? .syslog : .standardError)
       .error(line)
@@ -28,6 +28,6 @@ public enum Runtime {
 
   static func standardErrorIsSocket() -> Bool {
     var status = stat()
-    return fstat(2, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK
+    return fstat(2, &status) == 0 && status.st_mode & mode_t(S_IFMT) == mode_t(S_IFSOCK)
   }
 }

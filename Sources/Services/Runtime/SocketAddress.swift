@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// An IPv4 or IPv6 socket address in host byte order, convertible to and from `sockaddr`.
 public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertible {

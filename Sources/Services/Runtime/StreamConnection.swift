@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// The inetd `nowait` model: fd 0 (and its duplicate fd 1) is the accepted TCP connection.
 /// Every read and write has a deadline, so a silent or stalled peer cannot hold the process.
@@ -22,8 +22,8 @@ public struct StreamConnection: Sendable {
   /// Switches `fd` to non-blocking so a large write cannot block past its deadline.
   public init(fd: Int32 = 0) {
     self.fd = fd
-    let flags = fcntl(fd, F_GETFL)
-    if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+    let flags = slug_fcntl(fd, F_GETFL, 0)
+    if flags >= 0 { _ = slug_fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
   }
 
   /// The connected peer (getpeername); nil when fd is not a connected socket.
@@ -33,10 +33,10 @@ public struct StreamConnection: Sendable {
   public func read(maximum: Int, deadline: Deadline) -> ReadResult {
     var buffer = [UInt8](repeating: 0, count: max(1, maximum))
     while true {
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      let count = buffer.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
       if count > 0 { return .data(Array(buffer.prefix(count))) }
       if count == 0 { return .end }
-      switch errno {
+      switch slug_errno() {
       case EINTR:
         continue
       case EAGAIN, EWOULDBLOCK:
@@ -58,7 +58,7 @@ public struct StreamConnection: Sendable {
         offset += count
         continue
       }
-      switch errno {
+      switch slug_errno() {
       case EINTR:
         continue
       case EAGAIN, EWOULDBLOCK:

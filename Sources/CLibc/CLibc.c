@@ -1,0 +1,22 @@
+#include "CLibc.h"
+
+static int saved_argc;
+static char *const *saved_argv;
+
+/* glibc calls every init_array entry with (argc, argv, envp), in static and dynamic
+ * executables alike, before main. */
+__attribute__((constructor)) static void save_arguments(int argc, char **argv, char **envp) {
+  (void)envp;
+  saved_argc = argc;
+  saved_argv = argv;
+}
+
+int slug_argc(void) { return saved_argc; }
+
+char *const *slug_argv(void) { return saved_argv; }
+
+int slug_errno(void) { return errno; }
+
+int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, argument); }
+
+void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }

@@ -1,0 +1,35 @@
+/* The C library as the daemons see it. Embedded Swift cannot import the Glibc overlay, so
+ * Runtime imports these headers directly (embedded and not, one code path), plus the few
+ * things the overlay used to provide: argv, errno, non-variadic fcntl and syslog. */
+#ifndef SLUG_CLIBC_H
+#define SLUG_CLIBC_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+/* argc and argv as the process started: Embedded Swift has no CommandLine. */
+int slug_argc(void);
+char *const *slug_argv(void);
+
+/* errno is a macro over __errno_location(), which Swift cannot import. */
+int slug_errno(void);
+
+/* fcntl(2) is variadic; this is its int-argument form (F_GETFL, F_SETFL, F_SETFD...). */
+int slug_fcntl(int fd, int command, int argument);
+
+/* syslog(3) is variadic; Swift calls this with one preformatted line. */
+void slug_syslog(int priority, const char *line);
+
+#endif
