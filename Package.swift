@@ -53,6 +53,7 @@ let package = Package(
     .target(name: "CLibc", path: "Sources/CLibc"),
     .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Services/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
+    .target(name: "DNS", path: "Sources/Services/DNS"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www"),
@@ -73,6 +74,7 @@ let package = Package(
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"]),
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),
+    .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
