@@ -2,7 +2,7 @@
 /// it does the work a query would otherwise repeat: names are stored lowercase in wire format,
 /// each with its records' RDATA already encoded, and the reverse names of every address are
 /// entries of the same table.
-public struct Zone {
+public struct Zone: Sendable {
   public var ttl: UInt32
   /// The SOA serial; the daemon may set it to its data version.
   public var serial: UInt32 = 1
