@@ -1,7 +1,12 @@
 /// The names in.dns answers for. Built once per process (and again when the data changes), so
 /// it does the work a query would otherwise repeat: names are stored lowercase in wire format,
-/// each with its records' RDATA already encoded, and the reverse names of every address are
-/// entries of the same table.
+/// each with its records already encoded as they go into a reply, and the reverse names of
+/// every address are entries of the same table.
+///
+/// Local zones: every local domain, plus the reverse zone around each known address (the /24
+/// of an IPv4 address, the /64 of an IPv6 one). An unknown name inside a local zone gets
+/// NXDOMAIN with the zone's SOA; outside every local zone, REFUSED (or the relay), so that a
+/// stub resolver moves on to its next server.
 public struct Zone: Sendable {
   /// Every record's TTL and the SOA minimum; changing it rewrites the stored records.
   public var ttl: UInt32 {
