@@ -4,7 +4,7 @@
 
 /// Why a query could not be read; the responder turns it into FORMERR. Offsets count from the
 /// first byte of the message.
-public enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
+enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The message ends inside the field starting here.
   case truncated(at: Int)
   /// A label length byte with 0x40 or 0x80 set (extended label types are not in use).
@@ -16,7 +16,7 @@ public enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A second OPT record, or an OPT whose owner is not the root (RFC 6891 §6.1.1).
   case badOPT(at: Int)
 
-  public var description: String {
+  var description: String {
     switch self {
     case .truncated(let offset): "message truncated at offset \(offset)"
     case .badLabelType(let offset): "bad label type at offset \(offset)"
