@@ -15,7 +15,6 @@ enum MessageError: Error, Equatable, Sendable {
   case nameTooLong(at: Int)
   /// A second OPT record, or an OPT whose owner is not the root (RFC 6891 §6.1.1).
   case badOPT(at: Int)
-
 }
 
 enum Header {
