@@ -13,24 +13,29 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
   }
 
   public init?<S: StringProtocol>(_ text: S) {
+    // One pass over the bytes: in.dns parses every stored address at each (re)load.
     var result: UInt32 = 0
-    var octets = 0
-    for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-      guard octets < 4, let octet = Self.octet(part) else { return nil }
-      result = result << 8 | UInt32(octet)
-      octets += 1
+    var dots = 0
+    var octet: UInt32 = 0
+    var digits = 0
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: ".") {
+        guard digits > 0, dots < 3 else { return nil }
+        result = result << 8 | octet
+        dots += 1
+        octet = 0
+        digits = 0
+      } else {
+        // At most three digits, no leading zero, at most 255.
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 3, digits == 0 || octet != 0
+        else { return nil }
+        octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+        digits += 1
+        guard octet <= 255 else { return nil }
+      }
     }
-    guard octets == 4 else { return nil }
-    value = result
-  }
-
-  private static func octet<S: StringProtocol>(_ part: S) -> UInt8? {
-    let digits = part.utf8
-    guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-      return nil
-    }
-    if digits.count > 1 && digits.first == 48 { return nil }
-    return UInt8(part)
+    guard digits > 0, dots == 3 else { return nil }
+    value = result << 8 | octet
   }
 
   public var bytes: [UInt8] {
