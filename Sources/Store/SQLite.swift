@@ -92,6 +92,13 @@ final class Database {
     self.handle = handle
     sqlite3_extended_result_codes(handle, 1)
     sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+    if !readOnly {
+      // Keep the -wal and -shm files when the last writer closes: a read-only connection (a
+      // daemon running as another user, who cannot create files beside the store) can open a
+      // WAL store only while they exist.
+      var persist: Int32 = 1
+      sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+    }
   }
 
   deinit {
