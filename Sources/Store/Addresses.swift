@@ -13,24 +13,29 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
   }
 
   public init?<S: StringProtocol>(_ text: S) {
+    // One pass over the bytes: in.dns parses every stored address at each (re)load.
     var result: UInt32 = 0
-    var octets = 0
-    for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-      guard octets < 4, let octet = Self.octet(part) else { return nil }
-      result = result << 8 | UInt32(octet)
-      octets += 1
+    var dots = 0
+    var octet: UInt32 = 0
+    var digits = 0
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: ".") {
+        guard digits > 0, dots < 3 else { return nil }
+        result = result << 8 | octet
+        dots += 1
+        octet = 0
+        digits = 0
+      } else {
+        // At most three digits, no leading zero, at most 255.
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 3, digits == 0 || octet != 0
+        else { return nil }
+        octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+        digits += 1
+        guard octet <= 255 else { return nil }
+      }
     }
-    guard octets == 4 else { return nil }
-    value = result
-  }
-
-  private static func octet<S: StringProtocol>(_ part: S) -> UInt8? {
-    let digits = part.utf8
-    guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-      return nil
-    }
-    if digits.count > 1 && digits.first == 48 { return nil }
-    return UInt8(part)
+    guard digits > 0, dots == 3 else { return nil }
+    value = result << 8 | octet
   }
 
   public var bytes: [UInt8] {
@@ -201,12 +206,12 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
   public init?<S: StringProtocol>(_ text: S) {
     let text = String(text)
-    for separator in [":", "-"] where text.contains(separator) {
-      let parts = text.split(separator: Character(separator), omittingEmptySubsequences: false)
+    for separator: Character in [":", "-"] where text.contains(separator) {
+      let parts = text.split(separator: separator, omittingEmptySubsequences: false)
       guard parts.count == 6 else { return nil }
       var result: [UInt8] = []
       for part in parts {
-        guard (1...2).contains(part.utf8.count), part.allSatisfy(\.isHexDigit),
+        guard (1...2).contains(part.utf8.count), part.allSatisfy({ $0.isHexDigit }),
           let byte = UInt8(part, radix: 16)
         else { return nil }
         result.append(byte)
@@ -216,7 +221,7 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
     let digits = text.contains(".") ? text.split(separator: ".").joined() : text
     let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard digits.utf8.count == 12, digits.allSatisfy(\.isHexDigit),
+    guard digits.utf8.count == 12, digits.allSatisfy({ $0.isHexDigit }),
       !text.contains(".") || (parts.count == 3 && parts.allSatisfy { $0.utf8.count == 4 })
     else { return nil }
     var result: [UInt8] = []
@@ -247,15 +252,25 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 }
 
 extension String {
-  /// Splits on a multi-character separator, keeping empty pieces (Foundation-free).
+  /// Splits on a multi-character separator, keeping empty pieces (Foundation-free, and byte by
+  /// byte: Embedded Swift has no `firstRange(of:)`).
   func components(separatedByString separator: String) -> [String] {
+    let separator = Array(separator.utf8)
+    let bytes = Array(utf8)
+    guard !separator.isEmpty else { return [self] }
     var pieces: [String] = []
-    var rest = Substring(self)
-    while let range = rest.firstRange(of: separator) {
-      pieces.append(String(rest[..<range.lowerBound]))
-      rest = rest[range.upperBound...]
+    var start = 0
+    var index = 0
+    while index + separator.count <= bytes.count {
+      if bytes[index..<index + separator.count].elementsEqual(separator) {
+        pieces.append(String(decoding: bytes[start..<index], as: UTF8.self))
+        index += separator.count
+        start = index
+      } else {
+        index += 1
+      }
     }
-    pieces.append(String(rest))
+    pieces.append(String(decoding: bytes[start...], as: UTF8.self))
     return pieces
   }
 }

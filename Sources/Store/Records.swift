@@ -11,14 +11,23 @@ public struct HostName: Hashable, Comparable, Sendable, CustomStringConvertible 
   /// original in.dns.conf writes names fully qualified) is dropped.
   public init?<S: StringProtocol>(_ raw: S) {
     var name = String(raw)
-    if name.hasSuffix(".") { name.removeLast() }
+    if name.utf8.last == UInt8(ascii: ".") { name.removeLast() }
     guard !name.isEmpty, name.utf8.count <= 253 else { return nil }
-    for label in name.split(separator: ".", omittingEmptySubsequences: false) {
-      guard (1...63).contains(label.utf8.count),
-        label.utf8.allSatisfy({ Self.isLabelByte($0) }),
-        label.utf8.first != UInt8(ascii: "-"), label.utf8.last != UInt8(ascii: "-")
-      else { return nil }
+    // One pass over the bytes: in.dns parses every stored name at each (re)load.
+    var labelLength = 0
+    var previous = UInt8(ascii: ".")
+    for byte in name.utf8 {
+      if byte == UInt8(ascii: ".") {
+        guard labelLength > 0, previous != UInt8(ascii: "-") else { return nil }
+        labelLength = 0
+      } else {
+        guard Self.isLabelByte(byte), labelLength < 63, labelLength > 0 || byte != UInt8(ascii: "-")
+        else { return nil }
+        labelLength += 1
+      }
+      previous = byte
     }
+    guard labelLength > 0, previous != UInt8(ascii: "-") else { return nil }
     text = name
   }
 

@@ -4,9 +4,15 @@ import XCTest
 final class AddressTests: XCTestCase {
   func testIPv4ParsesOnlyStrictDottedQuads() {
     XCTAssertEqual(IPv4Address("192.168.0.1")?.description, "192.168.0.1")
-    for bad in ["192.168.0", "192.168.0.1.2", "192.168.00.1", "256.1.1.1", "1..1.1", " 1.1.1.1", "a.b.c.d"] {
+    for bad in [
+      "192.168.0", "192.168.0.1.2", "192.168.00.1", "256.1.1.1", "1..1.1", " 1.1.1.1", "a.b.c.d",
+      "", "1.2.3.", ".1.2.3", "1.2.3.4.", "01.1.1.1", "1.2.3.1000", "1.2.3.-1", "1.2.3.4 ",
+    ] {
       XCTAssertNil(IPv4Address(bad), bad)
     }
+    XCTAssertEqual(IPv4Address("0.0.0.0")?.value, 0)
+    XCTAssertEqual(IPv4Address("255.255.255.255")?.value, 0xffff_ffff)
+    XCTAssertEqual(IPv4Address("10.0.200.1")?.value, 0x0a00_c801)
     XCTAssertEqual(IPv4Address("10.0.0.1")?.reverseName, "1.0.0.10.in-addr.arpa")
   }
 
@@ -40,8 +46,14 @@ final class AddressTests: XCTestCase {
   func testHostNamesCompareWithoutCaseAndDropOneTrailingDot() {
     XCTAssertEqual(HostName("Slug.Home."), HostName("slug.home"))
     XCTAssertEqual(HostName("Slug.Home.")?.text, "Slug.Home")
-    for bad in ["", ".", "a..b", "-a.b", "a-.b", "a b", String(repeating: "a", count: 64)] {
+    for bad in [
+      "", ".", "a..b", "-a.b", "a-.b", "a b", String(repeating: "a", count: 64), "a..", "..", "a.b-",
+      "-", ".a", "a.b.c.-", "é.home", String(repeating: "a.", count: 127) + "ab",
+    ] {
       XCTAssertNil(HostName(bad), bad)
+    }
+    for good in ["a", "a.", "a-b.c_d.9", String(repeating: "a", count: 63) + ".home", String(repeating: "a.", count: 126) + "a"] {
+      XCTAssertEqual(HostName(good)?.text, good.hasSuffix(".") ? String(good.dropLast()) : good, good)
     }
   }
 }
