@@ -1,1 +1,217 @@
-// Placeholder: the DNS protocol core (RFC 1035, RFC 6891) lands here.
+/// The names in.dns answers for. Built once per process (and again when the data changes), so
+/// it does the work a query would otherwise repeat: names are stored lowercase in wire format,
+/// each with its records' RDATA already encoded, and the reverse names of every address are
+/// entries of the same table.
+public struct Zone {
+  public var ttl: UInt32
+  /// The SOA serial; the daemon may set it to its data version.
+  public var serial: UInt32 = 1
+  /// NXDOMAIN + SOA inside these, REFUSED outside.
+  public var localDomains: [String] {
+    didSet { localZones = Zone.wireNames(localDomains) }
+  }
+  /// The SOA MNAME and the NS target of every local zone.
+  public var serverName: String {
+    didSet { serverNameWire = Zone.serverWire(serverName) }
+  }
+
+  var localZones: [[UInt8]]
+  var serverNameWire: [UInt8]
+  var names = NameTable()
+
+  public init(ttl: UInt32 = 60, localDomains: [String], serverName: String) {
+    self.ttl = ttl
+    self.localDomains = localDomains
+    self.serverName = serverName
+    localZones = Zone.wireNames(localDomains)
+    serverNameWire = Zone.serverWire(serverName)
+  }
+
+  /// Adds NAME -> address (ASCII case-insensitive, trailing dot optional). The first name added
+  /// for an address answers its PTR query. False if NAME is not a valid domain name.
+  @discardableResult
+  public mutating func add(name: String, ipv4: UInt32) -> Bool {
+    let rdata = (0..<4).map { UInt8(truncatingIfNeeded: ipv4 >> (24 - 8 * $0)) }
+    guard let owner = addForward(name: name, rdata: rdata) else { return false }
+    var reverse: [UInt8] = []
+    for octet in rdata.reversed() { reverse += Zone.label(decimal: octet) }
+    reverse += Zone.inAddrArpa
+    // The /24 around a known address is a reverse zone of ours: its unknown PTRs get NXDOMAIN.
+    addReverse(reverse, owner: owner, zoneLabels: 1)
+    return true
+  }
+
+  /// Adds NAME -> IPv6 address (16 bytes; anything else is refused with false).
+  @discardableResult
+  public mutating func add(name: String, ipv6: [UInt8]) -> Bool {
+    guard ipv6.count == 16, let owner = addForward(name: name, rdata: ipv6) else { return false }
+    var reverse: [UInt8] = []
+    for byte in ipv6.reversed() {
+      reverse += [1, Zone.hexDigits[Int(byte & 0x0F)], 1, Zone.hexDigits[Int(byte >> 4)]]
+    }
+    reverse += Zone.ip6Arpa
+    // The /64 around a known address is a reverse zone of ours, the standard LAN prefix.
+    addReverse(reverse, owner: owner, zoneLabels: 16)
+    return true
+  }
+
+  /// Stores the address RDATA under the lowercase name and marks the name's ancestors as
+  /// existing (empty non-terminals get NODATA, not NXDOMAIN, RFC 8020). Returns the name in
+  /// wire format, case kept, for the PTR record.
+  private mutating func addForward(name: String, rdata: [UInt8]) -> [UInt8]? {
+    guard let owner = DomainName.encode(name, lowercased: false) else { return nil }
+    let key = owner.map(asciiLowercase)
+    let index = names.insert(key)
+    if rdata.count == 4 {
+      if !names.entries[index].ipv4.contains(rdata) { names.entries[index].ipv4.append(rdata) }
+    } else if !names.entries[index].ipv6.contains(rdata) {
+      names.entries[index].ipv6.append(rdata)
+    }
+    var ancestor = Int(key[0]) + 1
+    while key[ancestor] != 0 {
+      names.insert(Array(key[ancestor...]))
+      ancestor += Int(key[ancestor]) + 1
+    }
+    return owner
+  }
+
+  /// Points the reverse name at `owner` unless an earlier name has it, and marks the reverse
+  /// zone apex `zoneLabels` labels up, with the empty non-terminals between.
+  private mutating func addReverse(_ reverse: [UInt8], owner: [UInt8], zoneLabels: Int) {
+    var ancestor = names.insert(reverse)
+    if names.entries[ancestor].pointer.isEmpty { names.entries[ancestor].pointer = owner }
+    var apex = 0
+    for _ in 0..<zoneLabels {
+      apex += Int(reverse[apex]) + 1
+      ancestor = names.insert(Array(reverse[apex...]))
+    }
+    names.entries[ancestor].isReverseZone = true
+  }
+
+  static let hexDigits = Array("0123456789abcdef".utf8)
+  static let inAddrArpa: [UInt8] = [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8) + [0]
+  static let ip6Arpa: [UInt8] = [3] + Array("ip6".utf8) + [4] + Array("arpa".utf8) + [0]
+
+  private static func label(decimal: UInt8) -> [UInt8] {
+    var digits: [UInt8] = []
+    var value = decimal
+    repeat {
+      digits.insert(UInt8(ascii: "0") + value % 10, at: 0)
+      value /= 10
+    } while value > 0
+    return [UInt8(digits.count)] + digits
+  }
+
+  private static func wireNames(_ domains: [String]) -> [[UInt8]] {
+    domains.compactMap { DomainName.encode($0, lowercased: true) }
+  }
+
+  /// A server name that is not a domain name becomes the root, which keeps the SOA well formed.
+  private static func serverWire(_ name: String) -> [UInt8] {
+    DomainName.encode(name, lowercased: false) ?? [0]
+  }
+
+  /// Where, within the name at `range` of `bytes`, the closest local zone enclosing it begins:
+  /// a local domain, or the reverse zone of a known address. Nil outside every local zone.
+  func enclosingZone(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+    var offset = range.lowerBound
+    while offset < range.upperBound {
+      let suffixLength = range.upperBound - offset
+      for zone in localZones where zone.count == suffixLength {
+        if NameTable.equal(zone, bytes, offset) { return offset - range.lowerBound }
+      }
+      if let index = names.find(bytes, offset..<range.upperBound), names.entries[index].isReverseZone {
+        return offset - range.lowerBound
+      }
+      if bytes[offset] == 0 { break }
+      offset += Int(bytes[offset]) + 1
+    }
+    return nil
+  }
+}
+
+/// Open addressing over lowercase wire names. A query's name is hashed and compared straight
+/// from the reply buffer, case-folded on the fly, so a lookup allocates nothing.
+struct NameTable {
+  struct Entry {
+    var keyStart: Int
+    var keyLength: Int
+    var hash: UInt64
+    /// A records' RDATA, 4 bytes apiece, in insertion order.
+    var ipv4: [[UInt8]] = []
+    /// AAAA records' RDATA, 16 bytes apiece.
+    var ipv6: [[UInt8]] = []
+    /// The PTR target in wire format; empty if none.
+    var pointer: [UInt8] = []
+    var isReverseZone = false
+
+    /// An empty non-terminal: a name that exists only because names below it do.
+    var isEmpty: Bool { ipv4.isEmpty && ipv6.isEmpty && pointer.isEmpty && !isReverseZone }
+  }
+
+  private(set) var keys: [UInt8] = []
+  var entries: [Entry] = []
+  /// Indices into `entries`, -1 for a free slot; the count is a power of two, at most half used.
+  private var slots = [Int32](repeating: -1, count: 16)
+
+  static func hash(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for index in range {
+      hash = (hash ^ UInt64(asciiLowercase(bytes[index]))) &* 0x0000_0100_0000_01b3
+    }
+    return hash
+  }
+
+  /// Whether `key` (lowercase) equals the same number of bytes of `bytes` from `offset`, in any case.
+  static func equal(_ key: ArraySlice<UInt8>, _ bytes: [UInt8], _ offset: Int) -> Bool {
+    var position = offset
+    for byte in key {
+      guard byte == asciiLowercase(bytes[position]) else { return false }
+      position += 1
+    }
+    return true
+  }
+
+  static func equal(_ key: [UInt8], _ bytes: [UInt8], _ offset: Int) -> Bool {
+    equal(key[...], bytes, offset)
+  }
+
+  func find(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+    let hash = NameTable.hash(bytes, range)
+    let mask = slots.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while slots[slot] >= 0 {
+      let entry = entries[Int(slots[slot])]
+      if entry.hash == hash, entry.keyLength == range.count,
+        NameTable.equal(keys[entry.keyStart..<(entry.keyStart + entry.keyLength)], bytes, range.lowerBound)
+      {
+        return Int(slots[slot])
+      }
+      slot = (slot + 1) & mask
+    }
+    return nil
+  }
+
+  /// The index of the entry for `key` (lowercase wire name), created empty if new.
+  @discardableResult
+  mutating func insert(_ key: [UInt8]) -> Int {
+    if let existing = find(key, key.indices) { return existing }
+    let entry = Entry(keyStart: keys.count, keyLength: key.count, hash: NameTable.hash(key, key.indices))
+    keys += key
+    entries.append(entry)
+    if entries.count * 2 > slots.count {
+      slots = [Int32](repeating: -1, count: slots.count * 2)
+      for index in entries.indices { place(index) }
+    } else {
+      place(entries.count - 1)
+    }
+    return entries.count - 1
+  }
+
+  private mutating func place(_ index: Int) {
+    let mask = slots.count - 1
+    var slot = Int(truncatingIfNeeded: entries[index].hash) & mask
+    while slots[slot] >= 0 { slot = (slot + 1) & mask }
+    slots[slot] = Int32(truncatingIfNeeded: index)
+  }
+}
