@@ -24,6 +24,8 @@ int slug_errno(void) { return errno; }
 
 int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, argument); }
 
+int slug_open(const char *path, int flags) { return open(path, flags); }
+
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 
 int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {
