@@ -47,12 +47,11 @@ extension [UInt8] {
   /// Appends our OPT record: root owner, our payload size, the extended RCODE, version 0, no
   /// options. The caller counts it in ARCOUNT.
   mutating func appendOPT(extendedCode: UInt8 = 0) {
-    append(0)
-    appendUInt16(RecordType.opt)
-    appendUInt16(EDNSRequest.advertisedPayloadSize)
-    append(extendedCode)
-    append(EDNSRequest.supportedVersion)
-    appendUInt16(0)
-    appendUInt16(0)
+    let size = EDNSRequest.advertisedPayloadSize
+    let record: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+      0, UInt8(RecordType.opt >> 8), UInt8(RecordType.opt & 0xFF), UInt8(size >> 8), UInt8(size & 0xFF),
+      extendedCode, EDNSRequest.supportedVersion, 0, 0, 0, 0
+    )
+    Swift.withUnsafeBytes(of: record) { append(contentsOf: $0) }
   }
 }

@@ -58,10 +58,12 @@ public enum Responder {
     guard query.count >= Header.length else { return false }
     let flags = query.uint16(at: Header.flagsOffset)
     guard flags & Header.responseFlag == 0 else { return false }
-    reply.append(query[query.startIndex])
-    reply.append(query[query.startIndex + 1])
-    reply.appendUInt16(Header.responseFlag | flags & (opcodeMask | Header.recursionDesiredFlag))
-    for _ in 0..<4 { reply.appendUInt16(0) }
+    let replyFlags = Header.responseFlag | flags & (opcodeMask | Header.recursionDesiredFlag)
+    // One append for the ID, the flags and four zero counts: no padding in this tuple's layout.
+    let header: (UInt8, UInt8, UInt8, UInt8, UInt32, UInt32) = (
+      query[query.startIndex], query[query.startIndex + 1], UInt8(replyFlags >> 8), UInt8(replyFlags & 0xFF), 0, 0
+    )
+    withUnsafeBytes(of: header) { reply.append(contentsOf: $0) }
     guard flags & opcodeMask == 0 else {
       setResponseCode(ResponseCode.notImplemented, authoritative: false, in: &reply)
       return true
@@ -73,21 +75,21 @@ public enum Responder {
 
     let type: UInt16
     let recordClass: UInt16
+    let questionFieldsOffset: Int
     let edns: EDNSRequest?
     do throws(MessageError) {
-      let nameEnd = try DomainName.read(query, at: Header.length, into: &reply)
-      guard nameEnd + 4 <= query.count else { throw .truncated(at: nameEnd) }
-      type = query.uint16(at: nameEnd)
-      recordClass = query.uint16(at: nameEnd + 2)
-      edns = try EDNSRequest.find(in: query, after: nameEnd + 4)
+      questionFieldsOffset = try DomainName.read(query, at: Header.length, into: &reply)
+      guard questionFieldsOffset + 4 <= query.count else { throw .truncated(at: questionFieldsOffset) }
+      type = query.uint16(at: questionFieldsOffset)
+      recordClass = query.uint16(at: questionFieldsOffset + 2)
+      edns = try EDNSRequest.find(in: query, after: questionFieldsOffset + 4)
     } catch {
       reply.removeSubrange(Header.length...)
       setResponseCode(ResponseCode.formatError, authoritative: false, in: &reply)
       return true
     }
     let name = Header.length..<reply.count
-    reply.appendUInt16(type)
-    reply.appendUInt16(recordClass)
+    reply.append(contentsOf: query[(query.startIndex + questionFieldsOffset)..<(query.startIndex + questionFieldsOffset + 4)])
     reply.setUInt16(1, at: Header.questionCountOffset)
     let questionEnd = reply.count
 
@@ -139,18 +141,17 @@ public enum Responder {
     var answers = 0
     let found = zone.names.find(reply, name)
     if let found {
-      let entry = zone.names.entries[found]
       if type == RecordType.a || type == RecordType.any {
-        for rdata in entry.ipv4 { reply.appendRecord(RecordType.a, ttl: zone.ttl, rdata: rdata) }
-        answers += entry.ipv4.count
+        reply.append(contentsOf: zone.names.entries[found].ipv4.bytes)
+        answers += zone.names.entries[found].ipv4.count
       }
       if type == RecordType.aaaa || type == RecordType.any {
-        for rdata in entry.ipv6 { reply.appendRecord(RecordType.aaaa, ttl: zone.ttl, rdata: rdata) }
-        answers += entry.ipv6.count
+        reply.append(contentsOf: zone.names.entries[found].ipv6.bytes)
+        answers += zone.names.entries[found].ipv6.count
       }
-      if type == RecordType.ptr || type == RecordType.any, !entry.pointer.isEmpty {
-        reply.appendRecord(RecordType.ptr, ttl: zone.ttl, rdata: entry.pointer)
-        answers += 1
+      if type == RecordType.ptr || type == RecordType.any {
+        reply.append(contentsOf: zone.names.entries[found].pointer.bytes)
+        answers += zone.names.entries[found].pointer.count
       }
     }
     let asksApex = type == RecordType.soa || type == RecordType.ns || type == RecordType.any
