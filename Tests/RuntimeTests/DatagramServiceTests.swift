@@ -58,6 +58,24 @@ final class DatagramServiceTests: XCTestCase {
     for datagram in burst { XCTAssertEqual(receive(on: client.fd), datagram.reversed()) }
   }
 
+  func testAReplyTheKernelRefusesDoesNotStopTheOthersInItsBatch() throws {
+    let service = try boundSocket()
+    let client = try boundSocket()
+    send([7], from: client.fd, to: service.address)
+    let status = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .run { datagram in
+        // Port 0 is no destination: sendmmsg fails that message alone.
+        [DatagramReply(destination: .ipv4(address: 0x7F00_0001, port: 0), bytes: [0]),
+         DatagramReply(destination: datagram.source, bytes: [1]),
+         DatagramReply(destination: .ipv4(address: 0x7F00_0001, port: 0), bytes: [2]),
+         DatagramReply(destination: datagram.source, bytes: [3])]
+      }
+    XCTAssertEqual(status, 0)
+    XCTAssertEqual(receive(on: client.fd), [1])
+    XCTAssertEqual(receive(on: client.fd), [3])
+    XCTAssertNil(receive(on: client.fd))
+  }
+
   func testTicksBetweenBatchesOnceThePeriodHasPassed() throws {
     let service = try boundSocket()
     let client = try boundSocket()
