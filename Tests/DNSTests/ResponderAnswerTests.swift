@@ -118,6 +118,34 @@ final class ResponderAnswerTests: XCTestCase {
         + hex("c00c 00000007 00000e10 00000258 00015180 0000012c"))
   }
 
+  func testChangingTheTTLRewritesTheStoredRecords() {
+    var zone = Fixture.zone
+    zone.ttl = 0x0102_0304
+    XCTAssertEqual(
+      respond(query("nas.home", QType.a), zone: zone).map { Array($0.suffix(16)) },
+      hex("c00c 0001 0001 01020304 0004 c0a80001"))
+    XCTAssertEqual(
+      respond(query("1.0.168.192.in-addr.arpa", QType.ptr), zone: zone).map { Array($0.suffix(23).prefix(12)) },
+      hex("c00c 000c 0001 01020304 000b"))
+  }
+
+  func testChangingTheLocalDomainsMovesTheRefusalLine() {
+    var zone = Fixture.zone
+    zone.localDomains = ["lan"]
+    XCTAssertEqual(respond(query("nope.home", QType.a), zone: zone).map { Array($0[2..<4]) }, hex("8105"))
+    XCTAssertEqual(respond(query("nope.lan", QType.a), zone: zone).map { Array($0[2..<4]) }, hex("8503"))
+  }
+
+  func testANYAtTheApexOfANamedHostGetsEveryRecord() {
+    var zone = Fixture.zone
+    zone.add(name: "home", ipv4: 0xC0A8_0002)
+    XCTAssertEqual(
+      respond(query("home", 255), zone: zone),
+      hex("1234 8500 0001 0003 0000 0000") + wire("home") + hex("00ff 0001")
+        + hex("c00c 0001 0001 0000003c 0004 c0a80002") + soa(apexOffset: 0)
+        + hex("c00c 0002 0001 0000003c 000b") + wire("slug.home"))
+  }
+
   func testUnknownPTRInsideTheSlash24OfAKnownAddressGetsNXDOMAIN() {
     let name = "9.0.168.192.in-addr.arpa"
     XCTAssertEqual(

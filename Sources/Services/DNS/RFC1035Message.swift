@@ -4,7 +4,7 @@
 
 /// Why a query could not be read; the responder turns it into FORMERR. Offsets count from the
 /// first byte of the message.
-public enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
+enum MessageError: Error, Equatable, Sendable {
   /// The message ends inside the field starting here.
   case truncated(at: Int)
   /// A label length byte with 0x40 or 0x80 set (extended label types are not in use).
@@ -15,16 +15,6 @@ public enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
   case nameTooLong(at: Int)
   /// A second OPT record, or an OPT whose owner is not the root (RFC 6891 §6.1.1).
   case badOPT(at: Int)
-
-  public var description: String {
-    switch self {
-    case .truncated(let offset): "message truncated at offset \(offset)"
-    case .badLabelType(let offset): "bad label type at offset \(offset)"
-    case .badPointer(let offset): "compression pointer at offset \(offset) does not point backwards"
-    case .nameTooLong(let offset): "name longer than 255 bytes at offset \(offset)"
-    case .badOPT(let offset): "misplaced or repeated OPT record at offset \(offset)"
-    }
-  }
 }
 
 enum Header {

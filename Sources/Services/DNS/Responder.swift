@@ -89,7 +89,8 @@ public enum Responder {
       return true
     }
     let name = Header.length..<reply.count
-    reply.append(contentsOf: query[(query.startIndex + questionFieldsOffset)..<(query.startIndex + questionFieldsOffset + 4)])
+    let typeAndClass = query.startIndex + questionFieldsOffset
+    reply.append(contentsOf: query[typeAndClass..<(typeAndClass + 4)])
     reply.setUInt16(1, at: Header.questionCountOffset)
     let questionEnd = reply.count
 

@@ -1,7 +1,12 @@
 /// The names in.dns answers for. Built once per process (and again when the data changes), so
 /// it does the work a query would otherwise repeat: names are stored lowercase in wire format,
-/// each with its records' RDATA already encoded, and the reverse names of every address are
-/// entries of the same table.
+/// each with its records already encoded as they go into a reply, and the reverse names of
+/// every address are entries of the same table.
+///
+/// Local zones: every local domain, plus the reverse zone around each known address (the /24
+/// of an IPv4 address, the /64 of an IPv6 one). An unknown name inside a local zone gets
+/// NXDOMAIN with the zone's SOA; outside every local zone, REFUSED (or the relay), so that a
+/// stub resolver moves on to its next server.
 public struct Zone: Sendable {
   /// Every record's TTL and the SOA minimum; changing it rewrites the stored records.
   public var ttl: UInt32 {
@@ -37,7 +42,8 @@ public struct Zone: Sendable {
     let rdata = (0..<4).map { UInt8(truncatingIfNeeded: ipv4 >> (24 - 8 * $0)) }
     guard let owner = addForward(name: name, type: RecordType.a, rdata: rdata) else { return false }
     var reverse: [UInt8] = []
-    for octet in rdata.reversed() { reverse += Zone.label(decimal: octet) }
+    reverse.reserveCapacity(4 * 4 + Zone.inAddrArpa.count)
+    for octet in rdata.reversed() { Zone.appendLabel(decimal: octet, to: &reverse) }
     reverse += Zone.inAddrArpa
     // The /24 around a known address is a reverse zone of ours: its unknown PTRs get NXDOMAIN.
     addReverse(reverse, owner: owner, zoneLabels: 1)
@@ -66,7 +72,7 @@ public struct Zone: Sendable {
   private mutating func addForward(name: String, type: UInt16, rdata: [UInt8]) -> [UInt8]? {
     guard let owner = DomainName.encode(name, lowercased: false) else { return nil }
     let key = owner.map(asciiLowercase)
-    let index = names.insert(key)
+    let index = names.insert(key[...])
     if type == RecordType.a {
       names.entries[index].ipv4.add(type: type, ttl: ttl, rdata: rdata)
     } else {
@@ -74,7 +80,7 @@ public struct Zone: Sendable {
     }
     var ancestor = Int(key[0]) + 1
     while key[ancestor] != 0 {
-      names.insert(Array(key[ancestor...]))
+      names.insert(key[ancestor...])
       ancestor += Int(key[ancestor]) + 1
     }
     return owner
@@ -83,14 +89,14 @@ public struct Zone: Sendable {
   /// Points the reverse name at `owner` unless an earlier name has it, and marks the reverse
   /// zone apex `zoneLabels` labels up, with the empty non-terminals between.
   private mutating func addReverse(_ reverse: [UInt8], owner: [UInt8], zoneLabels: Int) {
-    var ancestor = names.insert(reverse)
+    var ancestor = names.insert(reverse[...])
     if names.entries[ancestor].pointer.count == 0 {
       names.entries[ancestor].pointer.add(type: RecordType.ptr, ttl: ttl, rdata: owner)
     }
     var apex = 0
     for _ in 0..<zoneLabels {
       apex += Int(reverse[apex]) + 1
-      ancestor = names.insert(Array(reverse[apex...]))
+      ancestor = names.insert(reverse[apex...])
     }
     names.entries[ancestor].isReverseZone = true
   }
@@ -99,14 +105,12 @@ public struct Zone: Sendable {
   static let inAddrArpa: [UInt8] = [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8) + [0]
   static let ip6Arpa: [UInt8] = [3] + Array("ip6".utf8) + [4] + Array("arpa".utf8) + [0]
 
-  private static func label(decimal: UInt8) -> [UInt8] {
-    var digits: [UInt8] = []
-    var value = decimal
-    repeat {
-      digits.insert(UInt8(ascii: "0") + value % 10, at: 0)
-      value /= 10
-    } while value > 0
-    return [UInt8(digits.count)] + digits
+  private static func appendLabel(decimal: UInt8, to name: inout [UInt8]) {
+    let digits = decimal >= 100 ? 3 : decimal >= 10 ? 2 : 1
+    name.append(UInt8(digits))
+    if digits == 3 { name.append(UInt8(ascii: "0") + decimal / 100) }
+    if digits >= 2 { name.append(UInt8(ascii: "0") + decimal / 10 % 10) }
+    name.append(UInt8(ascii: "0") + decimal % 10)
   }
 
   private static func wireNames(_ domains: [String]) -> [[UInt8]] {
@@ -267,8 +271,8 @@ struct NameTable: Sendable {
 
   /// The index of the entry for `key` (lowercase wire name), created empty if new.
   @discardableResult
-  mutating func insert(_ key: [UInt8]) -> Int {
-    if let existing = find(key, key.indices) { return existing }
+  mutating func insert(_ key: ArraySlice<UInt8>) -> Int {
+    if let existing = key.withUnsafeBufferPointer({ find($0) }) { return existing }
     entries.append(Entry(keyStart: keys.count, keyLength: key.count))
     keys += key
     if entries.count * 2 > slots.count {
