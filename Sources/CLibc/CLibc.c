@@ -24,7 +24,7 @@ int slug_errno(void) { return errno; }
 
 int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, argument); }
 
-int slug_open(const char *path, int flags) { return open(path, flags); }
+int slug_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
 
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 

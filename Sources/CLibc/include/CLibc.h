@@ -30,8 +30,8 @@ int slug_errno(void);
 /* fcntl(2) is variadic; this is its int-argument form (F_GETFL, F_SETFL, F_SETFD...). */
 int slug_fcntl(int fd, int command, int argument);
 
-/* open(2) is variadic; this is its form without a mode (no O_CREAT). */
-int slug_open(const char *path, int flags);
+/* open(2) is variadic; this is its three-argument form (the mode counts only with O_CREAT). */
+int slug_open(const char *path, int flags, mode_t mode);
 
 /* syslog(3) is variadic; Swift calls this with one preformatted line. */
 void slug_syslog(int priority, const char *line);

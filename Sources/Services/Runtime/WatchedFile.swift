@@ -36,7 +36,7 @@ public struct WatchedFile {
   }
 
   private func read() throws(FileError) -> [UInt8] {
-    let fd = slug_open(path, O_RDONLY | O_CLOEXEC)
+    let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
     guard fd >= 0 else { throw FileError(path: path, code: slug_errno()) }
     defer { close(fd) }
     var contents: [UInt8] = []
