@@ -1,6 +1,6 @@
 /* The C library as the daemons see it. Embedded Swift cannot import the Glibc overlay, so
- * Runtime imports these headers directly (embedded and not, one code path), plus the few
- * things the overlay used to provide: argv, errno, non-variadic fcntl and syslog. */
+ * Runtime and Store import these headers directly (embedded and not, one code path), plus the
+ * few things the overlay used to provide: argv, errno, non-variadic fcntl, open and syslog. */
 #ifndef SLUG_CLIBC_H
 #define SLUG_CLIBC_H
 
