@@ -4,6 +4,7 @@
 Host i (0-based) is `host{i}.home` at 10.S.T.U with U = i % 250 + 1 and (S - 1) * 256 + T =
 i // 250, so the names and addresses never depend on anything but HOSTS. Writes into DIR:
   hosts              /etc/hosts format: slugctl import hosts, dnsmasq --addn-hosts
+  in.dns.conf        the original's `name. address` format: in.dns -f
   home.zone          nsd: the home. zone (SOA, NS, one A per host)
   10.in-addr.arpa.zone  nsd: one PTR per host
   queries            dnsperf input: QUERIES lines, 60% A hits, 20% PTR hits, 20% misses
@@ -51,6 +52,7 @@ def main(directory, hosts, queries):
         sys.exit(f"data.py: HOSTS must be 1..{250 * 256 * 254}")
     addresses = [address(i) for i in range(hosts)]
     write(directory, "hosts", (f"{dotted(a)}\thost{i}.home" for i, a in enumerate(addresses)))
+    write(directory, "in.dns.conf", (f"host{i}.home. {dotted(a)}" for i, a in enumerate(addresses)))
     write(directory, "home.zone",
           soa("home") + ["ns IN A 127.0.0.1"]
           + [f"host{i} IN A {dotted(a)}" for i, a in enumerate(addresses)])
