@@ -25,10 +25,14 @@ let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeF
 /// targets: its directory holds symlinks to their source directories (`Runtime ->
 /// ../../Services/Runtime`), and it compiles them as part of its own module. The library
 /// targets compile the same files without Embedded for the tests.
-func daemon(_ name: String) -> Target {
+///
+/// A daemon that reads the store (`Store -> ../../Store`) also depends on CSQLite and links the
+/// static libsqlite3 itself: Embedded Swift does not honour the module map's `link "sqlite3"`.
+func daemon(_ name: String, readsStore: Bool = false) -> Target {
   .executableTarget(
-    name: "in.\(name)", dependencies: ["CLibc"], path: "Sources/Daemons/in.\(name)",
-    swiftSettings: embedded, linkerSettings: staticDaemon)
+    name: "in.\(name)", dependencies: readsStore ? ["CLibc", "CSQLite"] : ["CLibc"],
+    path: "Sources/Daemons/in.\(name)", swiftSettings: embedded,
+    linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
 
 let package = Package(
@@ -49,7 +53,7 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-    .target(name: "Store", dependencies: ["CSQLite"], path: "Sources/Store"),
+    .target(name: "Store", dependencies: ["CSQLite", "CLibc"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
     .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Services/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
@@ -61,7 +65,7 @@ let package = Package(
     daemon("jabberd"),
     daemon("smtp"),
     daemon("ctcs"),
-    daemon("dns"),
+    daemon("dns", readsStore: true),
     daemon("dhcp"),
     daemon("mvp"),
 

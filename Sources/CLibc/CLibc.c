@@ -1,4 +1,9 @@
+#define _GNU_SOURCE
 #include "CLibc.h"
+
+_Static_assert(sizeof(struct slug_mmsghdr) == sizeof(struct mmsghdr), "struct mmsghdr layout");
+_Static_assert(__builtin_offsetof(struct slug_mmsghdr, msg_len) == __builtin_offsetof(struct mmsghdr, msg_len),
+               "struct mmsghdr layout");
 
 static int saved_argc;
 static char *const *saved_argv;
@@ -19,4 +24,14 @@ int slug_errno(void) { return errno; }
 
 int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, argument); }
 
+int slug_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
+
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
+
+int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {
+  return recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
+}
+
+int slug_sendmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {
+  return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
+}

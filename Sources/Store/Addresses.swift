@@ -201,12 +201,12 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
   public init?<S: StringProtocol>(_ text: S) {
     let text = String(text)
-    for separator in [":", "-"] where text.contains(separator) {
-      let parts = text.split(separator: Character(separator), omittingEmptySubsequences: false)
+    for separator: Character in [":", "-"] where text.contains(separator) {
+      let parts = text.split(separator: separator, omittingEmptySubsequences: false)
       guard parts.count == 6 else { return nil }
       var result: [UInt8] = []
       for part in parts {
-        guard (1...2).contains(part.utf8.count), part.allSatisfy(\.isHexDigit),
+        guard (1...2).contains(part.utf8.count), part.allSatisfy({ $0.isHexDigit }),
           let byte = UInt8(part, radix: 16)
         else { return nil }
         result.append(byte)
@@ -216,7 +216,7 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
     let digits = text.contains(".") ? text.split(separator: ".").joined() : text
     let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard digits.utf8.count == 12, digits.allSatisfy(\.isHexDigit),
+    guard digits.utf8.count == 12, digits.allSatisfy({ $0.isHexDigit }),
       !text.contains(".") || (parts.count == 3 && parts.allSatisfy { $0.utf8.count == 4 })
     else { return nil }
     var result: [UInt8] = []
@@ -247,15 +247,25 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 }
 
 extension String {
-  /// Splits on a multi-character separator, keeping empty pieces (Foundation-free).
+  /// Splits on a multi-character separator, keeping empty pieces (Foundation-free, and byte by
+  /// byte: Embedded Swift has no `firstRange(of:)`).
   func components(separatedByString separator: String) -> [String] {
+    let separator = Array(separator.utf8)
+    let bytes = Array(utf8)
+    guard !separator.isEmpty else { return [self] }
     var pieces: [String] = []
-    var rest = Substring(self)
-    while let range = rest.firstRange(of: separator) {
-      pieces.append(String(rest[..<range.lowerBound]))
-      rest = rest[range.upperBound...]
+    var start = 0
+    var index = 0
+    while index + separator.count <= bytes.count {
+      if bytes[index..<index + separator.count].elementsEqual(separator) {
+        pieces.append(String(decoding: bytes[start..<index], as: UTF8.self))
+        index += separator.count
+        start = index
+      } else {
+        index += 1
+      }
     }
-    pieces.append(String(rest))
+    pieces.append(String(decoding: bytes[start...], as: UTF8.self))
     return pieces
   }
 }

@@ -4,41 +4,28 @@ import CSQLite
 /// Swift cannot import.
 let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// A value that binds to a statement parameter.
-protocol SQLBindable {
-  func bind(to statement: OpaquePointer, at index: Int32) -> Int32
-}
+/// A value bound to a statement parameter; nil binds NULL. (An enum rather than a protocol the
+/// bound types conform to: Embedded Swift, which in.dns compiles the store with, has no
+/// existentials of such protocols and no parameter packs to carry them.)
+enum SQLValue {
+  case integer(Int64?)
+  case text(String?)
+  case blob([UInt8])
 
-extension Int64: SQLBindable {
-  func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-    sqlite3_bind_int64(statement, index, self)
-  }
-}
-
-extension String: SQLBindable {
-  func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-    sqlite3_bind_text(statement, index, self, -1, SQLITE_TRANSIENT)
-  }
-}
-
-extension Array: SQLBindable where Element == UInt8 {
-  func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-    withUnsafeBytes { bytes in
-      // sqlite3_bind_blob binds NULL for a null pointer; an empty array is an empty blob.
-      guard let base = bytes.baseAddress, !bytes.isEmpty else {
-        return sqlite3_bind_zeroblob(statement, index, 0)
-      }
-      guard let count = Int32(exactly: bytes.count) else { return SQLITE_TOOBIG }
-      return sqlite3_bind_blob(statement, index, base, count, SQLITE_TRANSIENT)
-    }
-  }
-}
-
-extension Optional: SQLBindable where Wrapped: SQLBindable {
   func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
     switch self {
-    case .some(let value): value.bind(to: statement, at: index)
-    case .none: sqlite3_bind_null(statement, index)
+    case .integer(let value?): sqlite3_bind_int64(statement, index, value)
+    case .text(let value?): sqlite3_bind_text(statement, index, value, -1, SQLITE_TRANSIENT)
+    case .integer(nil), .text(nil): sqlite3_bind_null(statement, index)
+    case .blob(let value):
+      value.withUnsafeBytes { bytes in
+        // sqlite3_bind_blob binds NULL for a null pointer; an empty array is an empty blob.
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+          return sqlite3_bind_zeroblob(statement, index, 0)
+        }
+        guard let count = Int32(exactly: bytes.count) else { return SQLITE_TOOBIG }
+        return sqlite3_bind_blob(statement, index, base, count, SQLITE_TRANSIENT)
+      }
     }
   }
 }
@@ -90,9 +77,11 @@ final class Database {
   private let handle: OpaquePointer
   private var statements: [String: OpaquePointer] = [:]
 
-  init(path: String, busyTimeoutMilliseconds: Int32) throws(StoreError) {
+  /// Opens PATH, creating it if missing; read-only, an existing file only.
+  init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32) throws(StoreError) {
     var handle: OpaquePointer?
-    let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+    let flags = access | SQLITE_OPEN_NOMUTEX
     let code = sqlite3_open_v2(path, &handle, flags, nil)
     guard code == SQLITE_OK, let handle else {
       let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
@@ -118,7 +107,7 @@ final class Database {
 
   /// Runs one statement for its effect; returns the number of rows it changed.
   @discardableResult
-  func run(_ sql: String, _ values: any SQLBindable...) throws(StoreError) -> Int {
+  func run(_ sql: String, _ values: SQLValue...) throws(StoreError) -> Int {
     try withStatement(sql, values) { statement throws(StoreError) in
       let code = sqlite3_step(statement)
       guard code == SQLITE_DONE || code == SQLITE_ROW else { throw error(code) }
@@ -128,7 +117,7 @@ final class Database {
 
   /// Runs a query and maps every row.
   func rows<T>(
-    _ sql: String, _ values: any SQLBindable..., map: (Row) throws(StoreError) -> T
+    _ sql: String, _ values: SQLValue..., map: (Row) throws(StoreError) -> T
   ) throws(StoreError) -> [T] {
     try withStatement(sql, values) { statement throws(StoreError) in
       var result: [T] = []
@@ -143,7 +132,7 @@ final class Database {
 
   /// Runs a query and maps its first row, if any.
   func row<T>(
-    _ sql: String, _ values: any SQLBindable..., map: (Row) throws(StoreError) -> T
+    _ sql: String, _ values: SQLValue..., map: (Row) throws(StoreError) -> T
   ) throws(StoreError) -> T? {
     try withStatement(sql, values) { statement throws(StoreError) in
       let code = sqlite3_step(statement)
@@ -158,7 +147,7 @@ final class Database {
   /// Prepares SQL once per connection and reuses it; the statement is reset and its bindings
   /// cleared after every use, so a failed step leaves nothing locked.
   private func withStatement<T>(
-    _ sql: String, _ values: [any SQLBindable], _ body: (OpaquePointer) throws(StoreError) -> T
+    _ sql: String, _ values: [SQLValue], _ body: (OpaquePointer) throws(StoreError) -> T
   ) throws(StoreError) -> T {
     let statement = try prepared(sql)
     defer {

@@ -13,31 +13,31 @@ extension Store {
   public func setDHCPSetting(interface: String, _ setting: DHCPSetting) throws(StoreError) {
     try Self.validateInterfaceName(interface)
     let setting = try Self.validated(setting)
-    try writing { () throws(StoreError) in
-      try database.run("INSERT OR IGNORE INTO dhcp_interfaces (name) VALUES (?)", interface)
+    try transaction { () throws(StoreError) in
+      try database.run("INSERT OR IGNORE INTO dhcp_interfaces (name) VALUES (?)", .text(interface))
       let replaced = try database.run(
         "UPDATE dhcp_settings SET value_text = ? WHERE interface = ? AND keyword = ?",
-        setting.values.joined(separator: " "), interface, setting.keyword)
+        .text(setting.values.joined(separator: " ")), .text(interface), .text(setting.keyword))
       guard replaced == 0 else { return }
       try database.run(
         """
         INSERT INTO dhcp_settings (interface, keyword, value_text, position)
         SELECT ?1, ?2, ?3, ifnull(max(position), 0) + 1 FROM dhcp_settings WHERE interface = ?1
         """,
-        interface, setting.keyword, setting.values.joined(separator: " "))
+        .text(interface), .text(setting.keyword), .text(setting.values.joined(separator: " ")))
     }
   }
 
   public func removeDHCPSetting(interface: String, keyword: String) throws(StoreError) {
     let keyword = try Self.keyword(named: keyword)
     let changed = try database.run(
-      "DELETE FROM dhcp_settings WHERE interface = ? AND keyword = ?", interface, keyword.name)
+      "DELETE FROM dhcp_settings WHERE interface = ? AND keyword = ?", .text(interface), .text(keyword.name))
     if changed == 0 { throw .notFound("DHCP interface '\(interface)' has no setting '\(keyword.name)'") }
   }
 
   /// Removes an interface with all its settings.
   public func removeDHCPInterface(named name: String) throws(StoreError) {
-    let changed = try database.run("DELETE FROM dhcp_interfaces WHERE name = ?", name)
+    let changed = try database.run("DELETE FROM dhcp_interfaces WHERE name = ?", .text(name))
     if changed == 0 { throw .notFound("no DHCP interface '\(name)'") }
   }
 
@@ -47,7 +47,7 @@ extension Store {
       SELECT i.name, s.keyword, s.value_text FROM dhcp_interfaces i
       LEFT JOIN dhcp_settings s ON s.interface = i.name
       WHERE ?1 IS NULL OR i.name = ?1 ORDER BY i.name, s.position
-      """, name
+      """, .text(name)
     ) { row in (interface: row.text(0), setting: Self.setting(row, keyword: 1, values: 2)) }
     var result: [DHCPInterface] = []
     for row in rows {

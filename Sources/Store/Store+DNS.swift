@@ -10,10 +10,10 @@ extension Store {
   /// Adds one name for one address; the same name may have several addresses and the same
   /// address several names, but not the same pair twice.
   public func addDNSHost(_ host: DNSHost) throws(StoreError) {
-    try writing { () throws(StoreError) in
+    try transaction { () throws(StoreError) in
       let existing = try database.row(
         "SELECT name FROM dns_hosts WHERE name = ? AND address = ?",
-        host.name.text, host.address.description
+        .text(host.name.text), .text(host.address.description)
       ) { $0.text(0) }
       if let existing {
         throw .duplicate("host '\(existing)' already has address \(host.address)")
@@ -25,7 +25,7 @@ extension Store {
         }
       try database.run(
         "INSERT INTO dns_hosts (name, address, family) VALUES (?, ?, ?)",
-        host.name.text, host.address.description, family)
+        .text(host.name.text), .text(host.address.description), .integer(family))
     }
   }
 
@@ -33,17 +33,17 @@ extension Store {
   public func removeDNSHost(name: HostName, address: IPAddress?) throws(StoreError) {
     if let address {
       let changed = try database.run(
-        "DELETE FROM dns_hosts WHERE name = ? AND address = ?", name.text, address.description)
+        "DELETE FROM dns_hosts WHERE name = ? AND address = ?", .text(name.text), .text(address.description))
       if changed == 0 { throw .notFound("host '\(name)' has no address \(address)") }
     } else {
-      let changed = try database.run("DELETE FROM dns_hosts WHERE name = ?", name.text)
+      let changed = try database.run("DELETE FROM dns_hosts WHERE name = ?", .text(name.text))
       if changed == 0 { throw .notFound("no host '\(name)'") }
     }
   }
 
   /// The addresses of a name, in the order they were added.
   public func dnsAddresses(of name: HostName) throws(StoreError) -> [IPAddress] {
-    try database.rows("SELECT address FROM dns_hosts WHERE name = ? ORDER BY id", name.text) {
+    try database.rows("SELECT address FROM dns_hosts WHERE name = ? ORDER BY id", .text(name.text)) {
       row throws(StoreError) in try row.parsed(0, IPAddress.init)
     }
   }
@@ -51,7 +51,7 @@ extension Store {
   /// The name that answers the PTR query of an address: the first one added.
   public func dnsName(of address: IPAddress) throws(StoreError) -> HostName? {
     try database.row(
-      "SELECT name FROM dns_hosts WHERE address = ? ORDER BY id LIMIT 1", address.description
+      "SELECT name FROM dns_hosts WHERE address = ? ORDER BY id LIMIT 1", .text(address.description)
     ) { row throws(StoreError) in try row.parsed(0, HostName.init) }
   }
 }

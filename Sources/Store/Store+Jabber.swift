@@ -7,7 +7,7 @@ extension Store {
   }
 
   public func jabberUser(named name: String) throws(StoreError) -> JabberUser? {
-    try database.row("SELECT name, password FROM jabber_users WHERE name = ?", name) { row in
+    try database.row("SELECT name, password FROM jabber_users WHERE name = ?", .text(name)) { row in
       JabberUser(name: row.text(0), password: row.text(1))
     }
   }
@@ -15,24 +15,24 @@ extension Store {
   public func addJabberUser(_ user: JabberUser) throws(StoreError) {
     try Self.validateJabberName(user.name)
     try Self.validateJabberPassword(user.password, of: user.name)
-    try writing { () throws(StoreError) in
+    try transaction { () throws(StoreError) in
       if let existing = try jabberUser(named: user.name) {
         throw .duplicate("jabber user '\(existing.name)' already exists")
       }
       try database.run(
-        "INSERT INTO jabber_users (name, password) VALUES (?, ?)", user.name, user.password)
+        "INSERT INTO jabber_users (name, password) VALUES (?, ?)", .text(user.name), .text(user.password))
     }
   }
 
   public func setJabberPassword(name: String, password: String) throws(StoreError) {
     try Self.validateJabberPassword(password, of: name)
     let changed = try database.run(
-      "UPDATE jabber_users SET password = ? WHERE name = ?", password, name)
+      "UPDATE jabber_users SET password = ? WHERE name = ?", .text(password), .text(name))
     if changed == 0 { throw .notFound("no jabber user '\(name)'") }
   }
 
   public func removeJabberUser(named name: String) throws(StoreError) {
-    let changed = try database.run("DELETE FROM jabber_users WHERE name = ?", name)
+    let changed = try database.run("DELETE FROM jabber_users WHERE name = ?", .text(name))
     if changed == 0 { throw .notFound("no jabber user '\(name)'") }
   }
 

@@ -9,7 +9,7 @@ extension Store {
       SELECT l.id, l.mac, l.client_id, l.address, l.hostname, l.interface, s.keyword, s.value_text
       FROM static_leases l LEFT JOIN static_lease_settings s ON s.lease = l.id
       WHERE ?1 IS NULL OR l.interface IS NULL OR l.interface = ?1 ORDER BY l.id, s.position
-      """, interface
+      """, .text(interface)
     ) { row throws(StoreError) in
       let lease = StaticLease(
         mac: try row.parsed(1, MACAddress.init), clientID: try row.optionalParsed(2, StoredHex.decode),
@@ -42,28 +42,29 @@ extension Store {
       settings.append(setting)
     }
     let scope = lease.interface.map { " on \($0)" } ?? ""
-    try writing { () throws(StoreError) in
+    try transaction { () throws(StoreError) in
       if try database.row(
-        "SELECT 1 FROM static_leases WHERE mac = ? AND interface IS ?", lease.mac.description,
-        lease.interface,
+        "SELECT 1 FROM static_leases WHERE mac = ? AND interface IS ?", .text(lease.mac.description),
+        .text(lease.interface),
         map: { _ in true }) != nil
       {
         throw .duplicate("static lease for \(lease.mac)\(scope) already exists")
       }
       if let holder = try database.row(
-        "SELECT mac FROM static_leases WHERE address = ?", lease.address.description, map: { $0.text(0) })
+        "SELECT mac FROM static_leases WHERE address = ?", .text(lease.address.description), map: { $0.text(0) })
       {
         throw .duplicate("address \(lease.address) is already leased statically to \(holder)")
       }
       try database.run(
         "INSERT INTO static_leases (mac, client_id, address, hostname, interface) VALUES (?, ?, ?, ?, ?)",
-        lease.mac.description, lease.clientID.map(StoredHex.encode), lease.address.description,
-        lease.hostname?.text, lease.interface)
+        .text(lease.mac.description), .text(lease.clientID.map(StoredHex.encode)),
+        .text(lease.address.description), .text(lease.hostname?.text), .text(lease.interface))
       let id = database.lastInsertRowID
       for (position, setting) in settings.enumerated() {
         try database.run(
           "INSERT INTO static_lease_settings (lease, keyword, value_text, position) VALUES (?, ?, ?, ?)",
-          id, setting.keyword, setting.values.joined(separator: " "), Int64(position + 1))
+          .integer(id), .text(setting.keyword), .text(setting.values.joined(separator: " ")),
+          .integer(Int64(position + 1)))
       }
     }
   }
@@ -71,7 +72,7 @@ extension Store {
   /// Removes the static lease of MAC on INTERFACE (nil: the one for every interface).
   public func removeStaticLease(mac: MACAddress, interface: String?) throws(StoreError) {
     let changed = try database.run(
-      "DELETE FROM static_leases WHERE mac = ? AND interface IS ?", mac.description, interface)
+      "DELETE FROM static_leases WHERE mac = ? AND interface IS ?", .text(mac.description), .text(interface))
     if changed == 0 {
       throw .notFound("no static lease for \(mac)\(interface.map { " on \($0)" } ?? "")")
     }
@@ -83,7 +84,7 @@ extension Store {
       """
       SELECT interface, address, mac, client_id, hostname, start, expiry, state FROM leases
       WHERE ?1 IS NULL OR interface = ?1
-      """, interface
+      """, .text(interface)
     ) { row throws(StoreError) in
       Lease(
         interface: row.text(0), address: try row.parsed(1, IPv4Address.init),
@@ -111,14 +112,14 @@ extension Store {
         client_id = excluded.client_id, hostname = excluded.hostname, start = excluded.start,
         expiry = excluded.expiry, state = excluded.state
       """,
-      lease.interface, lease.address.description, lease.mac.description,
-      lease.clientID.map(StoredHex.encode), lease.hostname?.text, lease.start, lease.expiry,
-      lease.state.rawValue)
+      .text(lease.interface), .text(lease.address.description), .text(lease.mac.description),
+      .text(lease.clientID.map(StoredHex.encode)), .text(lease.hostname?.text), .integer(lease.start),
+      .integer(lease.expiry), .text(lease.state.rawValue))
   }
 
   public func removeLease(interface: String, address: IPv4Address) throws(StoreError) {
     let changed = try database.run(
-      "DELETE FROM leases WHERE interface = ? AND address = ?", interface, address.description)
+      "DELETE FROM leases WHERE interface = ? AND address = ?", .text(interface), .text(address.description))
     if changed == 0 { throw .notFound("no lease of \(address) on \(interface)") }
   }
 

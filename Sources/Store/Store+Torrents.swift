@@ -14,7 +14,7 @@ extension Store {
   }
 
   public func torrent(id: Int64) throws(StoreError) -> Torrent? {
-    try database.row("SELECT \(Self.torrentColumns) FROM torrents WHERE id = ?", id, map: Self.torrent)
+    try database.row("SELECT \(Self.torrentColumns) FROM torrents WHERE id = ?", .integer(id), map: Self.torrent)
   }
 
   /// Queues at the end; duplicate if the same metainfo bytes are already queued.
@@ -23,9 +23,9 @@ extension Store {
       throw .invalid("invalid torrent name '\(name)': empty or has control characters")
     }
     guard !metainfo.isEmpty else { throw .invalid("torrent '\(name)' has empty metainfo") }
-    return try writing { () throws(StoreError) -> Torrent in
+    return try transaction { () throws(StoreError) -> Torrent in
       if let queued = try database.row(
-        "SELECT id, name FROM torrents WHERE metainfo = ?", metainfo, map: { ($0.int(0), $0.text(1)) })
+        "SELECT id, name FROM torrents WHERE metainfo = ?", .blob(metainfo), map: { ($0.int(0), $0.text(1)) })
       {
         throw .duplicate("torrent '\(queued.1)' is already queued (id \(queued.0))")
       }
@@ -33,7 +33,7 @@ extension Store {
         """
         INSERT INTO torrents (name, metainfo, state, position, added)
         SELECT ?, ?, 'queued', ifnull(max(position), 0) + 1, ? FROM torrents
-        """, name, metainfo, now)
+        """, .text(name), .blob(metainfo), .integer(now))
       guard let torrent = try torrent(id: database.lastInsertRowID) else {
         throw .io("\(path): torrent '\(name)' vanished after it was added")
       }
@@ -42,12 +42,12 @@ extension Store {
   }
 
   public func setTorrentState(id: Int64, _ state: TorrentState) throws(StoreError) {
-    let changed = try database.run("UPDATE torrents SET state = ? WHERE id = ?", state.rawValue, id)
+    let changed = try database.run("UPDATE torrents SET state = ? WHERE id = ?", .text(state.rawValue), .integer(id))
     if changed == 0 { throw .notFound("no torrent \(id)") }
   }
 
   public func removeTorrent(id: Int64) throws(StoreError) {
-    let changed = try database.run("DELETE FROM torrents WHERE id = ?", id)
+    let changed = try database.run("DELETE FROM torrents WHERE id = ?", .integer(id))
     if changed == 0 { throw .notFound("no torrent \(id)") }
   }
 
@@ -60,11 +60,12 @@ extension Store {
         leechers = ?, tracker_leechers = ?, connecting = ?, cache_used_kb = ?, last_seen = ?
       WHERE id = ?
       """,
-      status.peerID, status.lastMessage, status.downloadRate, status.uploadRate,
-      status.downloadLimit, status.uploadLimit, status.piecesTotal, status.piecesHave,
-      status.piecesAvailable, status.downloaded, status.uploaded, status.seeders,
-      status.trackerSeeders, status.leechers, status.trackerLeechers, status.connecting,
-      status.cacheUsedKB, status.lastSeen, id)
+      .text(status.peerID), .text(status.lastMessage), .integer(status.downloadRate),
+      .integer(status.uploadRate), .integer(status.downloadLimit), .integer(status.uploadLimit),
+      .integer(status.piecesTotal), .integer(status.piecesHave), .integer(status.piecesAvailable),
+      .integer(status.downloaded), .integer(status.uploaded), .integer(status.seeders),
+      .integer(status.trackerSeeders), .integer(status.leechers), .integer(status.trackerLeechers),
+      .integer(status.connecting), .integer(status.cacheUsedKB), .integer(status.lastSeen), .integer(id))
     if changed == 0 { throw .notFound("no torrent \(id)") }
   }
 
@@ -83,7 +84,8 @@ extension Store {
       """
       UPDATE torrents SET min_download_rate = ?, max_download_rate = ?, min_upload_rate = ?,
         max_upload_rate = ? WHERE id = ?
-      """, minDownload, maxDownload, minUpload, maxUpload, id)
+      """, .integer(minDownload), .integer(maxDownload), .integer(minUpload), .integer(maxUpload),
+      .integer(id))
     if changed == 0 { throw .notFound("no torrent \(id)") }
   }
 

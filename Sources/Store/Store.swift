@@ -1,5 +1,5 @@
 import CSQLite
-import Glibc
+import CLibc
 
 /// One connection to the slug store, the SQLite file slugctl and the daemons share. Not shared
 /// between threads. A write of several statements runs in a BEGIN IMMEDIATE transaction (a
@@ -45,6 +45,23 @@ public final class Store {
     try migrate(to: version)
   }
 
+  /// Opens an existing store for reading only, as the daemons that serve its data do: no file
+  /// is created and nothing migrated (a reader must not change the file under slugctl), so a
+  /// file at another schema version than this slug's is refused. In WAL mode a reader never
+  /// waits for a writer; the busy timeout covers the rare moments SQLite itself needs the lock.
+  public init(readingFrom path: String) throws(StoreError) {
+    guard access(path, F_OK) == 0 || slug_errno() != ENOENT else { throw .missing(path: path) }
+    self.path = path
+    database = try Database(path: path, readOnly: true, busyTimeoutMilliseconds: Self.busyTimeoutMilliseconds)
+    let found = try userVersion()
+    if found > Self.schemaVersion {
+      throw .schemaTooNew(path: path, found: found, supported: Self.schemaVersion)
+    }
+    if found < Self.schemaVersion {
+      throw .schemaTooOld(path: path, found: found, supported: Self.schemaVersion)
+    }
+  }
+
   /// WAL is a property of the file, switched on once by whichever connection gets there first.
   /// The switch needs an exclusive lock that SQLite does not wait for (it skips the busy handler
   /// to avoid deadlock when another connection also holds a shared lock), so the wait is here.
@@ -76,19 +93,19 @@ public final class Store {
       if mkdir(directory, 0o755) == 0 {
         // mkdir obeys the umask; daemons running as other users must still reach the file.
         chmod(directory, 0o755)
-      } else if errno != EEXIST {
-        throw .cannotOpen(path: path, reason: "\(directory): \(reason(errno))")
+      } else if slug_errno() != EEXIST {
+        throw .cannotOpen(path: path, reason: "\(directory): \(reason(slug_errno()))")
       }
     }
-    let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+    let descriptor = slug_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
     if descriptor < 0 {
-      let error = errno
+      let error = slug_errno()
       // Another process created it between access() and open(): theirs is as good as ours.
       guard error == EEXIST else { throw .cannotOpen(path: path, reason: reason(error)) }
       return
     }
     defer { close(descriptor) }
-    guard fchmod(descriptor, 0o640) == 0 else { throw .cannotOpen(path: path, reason: reason(errno)) }
+    guard fchmod(descriptor, 0o640) == 0 else { throw .cannotOpen(path: path, reason: reason(slug_errno())) }
   }
 
   private static func reason(_ error: Int32) -> String { String(cString: strerror(error)) }
@@ -105,7 +122,7 @@ public final class Store {
     }
     guard found < target else { return }
     for version in (found + 1)...target {
-      try writing { () throws(StoreError) in
+      try transaction { () throws(StoreError) in
         // Another process may have migrated while this one waited for the write lock.
         guard try userVersion() < version else { return }
         try database.execute(Schema.migrations[version - 1])
@@ -117,13 +134,48 @@ public final class Store {
   /// Runs body in one write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back if body throws.
   /// A nested call joins the outer transaction inside a savepoint, so a throw it lets escape
   /// undoes only its own writes, and nothing is committed before the outermost call returns.
-  public func transaction<T>(_ body: () throws -> T) throws -> T {
+  /// The body is spelled `{ () throws(StoreError) in ... }` (a closure's thrown type is not
+  /// inferred from its body).
+  public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
     try inTransaction(body, failure: { $0 })
   }
 
-  /// transaction() for the store's own writes, whose bodies throw only StoreError.
-  func writing<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+  #if !hasFeature(Embedded)
+  /// transaction() for a body that throws errors of its own (slugctl's imports stop on a
+  /// FormatError); they escape as thrown. Not in the daemons: Embedded Swift has no `any Error`.
+  public func transaction<T>(_ body: () throws -> T) throws -> T {
     try inTransaction(body, failure: { $0 })
+  }
+  #endif
+
+  /// Runs body in one read transaction, so every query in it sees the same committed state; in a
+  /// write transaction, body simply joins it.
+  func reading<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    guard transactionDepth == 0 else { return try body() }
+    try database.execute("BEGIN")
+    transactionDepth += 1
+    defer { transactionDepth -= 1 }
+    let result: T
+    do {
+      result = try body()
+    } catch {
+      try? database.execute("ROLLBACK")
+      throw error
+    }
+    // Committing a read-only transaction only releases its snapshot.
+    do {
+      try database.execute("COMMIT")
+    } catch {
+      try? database.execute("ROLLBACK")
+      throw error
+    }
+    return result
+  }
+
+  /// Changes whenever another connection commits to the file (PRAGMA data_version), so a
+  /// long-running reader can tell cheaply when to read its data again.
+  public func dataVersion() throws(StoreError) -> Int64 {
+    try database.row("PRAGMA data_version") { $0.int(0) } ?? 0
   }
 
   private func inTransaction<T, Failure: Error>(

@@ -8,12 +8,16 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
   /// A record that is not there.
   case notFound(String)
   case cannotOpen(path: String, reason: String)
+  /// A store opened for reading only (by a daemon) that is not there.
+  case missing(path: String)
   /// Still locked by another process after the busy timeout.
   case busy(String)
   /// Disk full, an I/O error or a corrupt file.
   case io(String)
   /// The file was written by a newer slug.
   case schemaTooNew(path: String, found: Int, supported: Int)
+  /// A reader found a file not yet migrated to this slug's schema (only writers migrate).
+  case schemaTooOld(path: String, found: Int, supported: Int)
 
   public var description: String {
     switch self {
@@ -22,15 +26,20 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
       message
     case .cannotOpen(let path, let reason):
       "cannot open \(path): \(reason)"
+    case .missing(let path):
+      "cannot open \(path): no such file; create it with slugctl init"
     case .schemaTooNew(let path, let found, let supported):
       "\(path) has schema version \(found), newer than the \(supported) this slug knows; upgrade slug"
+    case .schemaTooOld(let path, let found, let supported):
+      "\(path) has schema version \(found), older than the \(supported) this slug reads; run slugctl init"
     }
   }
 
   /// The sysexits code a command exits with.
   public var exitCode: Int32 {
     switch self {
-    case .invalid, .duplicate, .notFound, .schemaTooNew: 65  // EX_DATAERR
+    case .invalid, .duplicate, .notFound, .schemaTooNew, .schemaTooOld: 65  // EX_DATAERR
+    case .missing: 66  // EX_NOINPUT
     case .cannotOpen: 73  // EX_CANTCREAT
     case .io: 74  // EX_IOERR
     case .busy: 75  // EX_TEMPFAIL

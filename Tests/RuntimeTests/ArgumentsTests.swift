@@ -21,6 +21,14 @@ final class ArgumentsTests: XCTestCase {
     }
   }
 
+  func testARepeatedOptionKeepsEveryValueInOrderAndTheLastAsItsValue() throws {
+    let arguments = try parse(["x", "--gui-port", "1", "--gui-port=2", "-i", "3"])
+    XCTAssertEqual(arguments.allValues("gui-port"), ["1", "2"])
+    XCTAssertEqual(arguments.value("gui-port"), "2")
+    XCTAssertEqual(arguments.allValues("i"), ["3"])
+    XCTAssertEqual(arguments.allValues("d"), [])
+  }
+
   func testDoubleDashMakesTheRestOperands() throws {
     XCTAssertEqual(try parse(["x", "--", "-d", "-i"]).operands, ["-d", "-i"])
     XCTAssertFalse(try parse(["x", "--", "-d"]).has("d"))

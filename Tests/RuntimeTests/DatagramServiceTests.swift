@@ -42,6 +42,58 @@ final class DatagramServiceTests: XCTestCase {
     for index in 0..<5 { XCTAssertEqual(receive(on: client.fd), [UInt8(index), 0xFF]) }
   }
 
+  func testABurstLargerThanOneBatchIsAnsweredInOrder() throws {
+    let service = try boundSocket()
+    let client = try boundSocket()
+    let burst = (0..<(3 * DatagramService.batchSize + 5)).map { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+    for datagram in burst { send(datagram, from: client.fd, to: service.address) }
+    var seen: [[UInt8]] = []
+    let status = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .run { datagram in
+        seen.append(datagram.bytes)
+        return [DatagramReply(destination: datagram.source, bytes: datagram.bytes.reversed())]
+      }
+    XCTAssertEqual(status, 0)
+    XCTAssertEqual(seen, burst)
+    for datagram in burst { XCTAssertEqual(receive(on: client.fd), datagram.reversed()) }
+  }
+
+  func testAReplyTheKernelRefusesDoesNotStopTheOthersInItsBatch() throws {
+    let service = try boundSocket()
+    let client = try boundSocket()
+    send([7], from: client.fd, to: service.address)
+    let status = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .run { datagram in
+        // Port 0 is no destination: sendmmsg fails that message alone.
+        [DatagramReply(destination: .ipv4(address: 0x7F00_0001, port: 0), bytes: [0]),
+         DatagramReply(destination: datagram.source, bytes: [1]),
+         DatagramReply(destination: .ipv4(address: 0x7F00_0001, port: 0), bytes: [2]),
+         DatagramReply(destination: datagram.source, bytes: [3])]
+      }
+    XCTAssertEqual(status, 0)
+    XCTAssertEqual(receive(on: client.fd), [1])
+    XCTAssertEqual(receive(on: client.fd), [3])
+    XCTAssertNil(receive(on: client.fd))
+  }
+
+  func testTicksBetweenBatchesOnceThePeriodHasPassed() throws {
+    let service = try boundSocket()
+    let client = try boundSocket()
+    send([1], from: client.fd, to: service.address)
+    var events: [String] = []
+    let status = DatagramService(socket: service.fd, idleSeconds: 2, log: Log(program: "test", destination: .standardError))
+      .run(tickSeconds: 1, onTick: { events.append("tick") }) { datagram in
+        events.append("datagram \(datagram.bytes)")
+        if datagram.bytes == [1] {
+          usleep(1_100_000)
+          send([2], from: client.fd, to: service.address)
+        }
+        return []
+      }
+    XCTAssertEqual(status, 0)
+    XCTAssertEqual(events, ["datagram [1]", "tick", "datagram [2]"])
+  }
+
   func testAWildcardSocketLearnsTheLocalAddressAndInterfaceOfEachDatagram() throws {
     let service = try boundSocket(to: 0)
     let target = SocketAddress.ipv4(address: 0x7F00_0001, port: service.address.port)

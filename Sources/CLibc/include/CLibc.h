@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,7 +30,21 @@ int slug_errno(void);
 /* fcntl(2) is variadic; this is its int-argument form (F_GETFL, F_SETFL, F_SETFD...). */
 int slug_fcntl(int fd, int command, int argument);
 
+/* open(2) is variadic; this is its three-argument form (the mode counts only with O_CREAT). */
+int slug_open(const char *path, int flags, mode_t mode);
+
 /* syslog(3) is variadic; Swift calls this with one preformatted line. */
 void slug_syslog(int priority, const char *line);
+
+/* struct mmsghdr, recvmmsg(2) and sendmmsg(2) are GNU extensions, hidden from Swift unless
+ * _GNU_SOURCE; this is the same layout under a name of our own. */
+struct slug_mmsghdr {
+  struct msghdr msg_hdr;
+  unsigned int msg_len;
+};
+
+/* recvmmsg without a timeout: the caller passes MSG_DONTWAIT and polls. */
+int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags);
+int slug_sendmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags);
 
 #endif

@@ -10,6 +10,8 @@ public struct Arguments: Sendable {
   public let program: String
   public private(set) var flags: Set<String> = []
   public private(set) var values: [String: String] = [:]
+  /// Every value of each option, in order, for options that may be repeated.
+  public private(set) var repeatedValues: [String: [String]] = [:]
   public private(set) var operands: [String] = []
 
   /// - Parameters:
@@ -50,14 +52,17 @@ public struct Arguments: Sendable {
         guard inlineValue == nil else { throw UsageError("option \(argument) takes no value") }
         flags.insert(key)
       } else if knownOptions.contains(key) {
+        let value: String
         if let inlineValue {
-          values[key] = inlineValue
+          value = inlineValue
         } else if index < argv.count {
-          values[key] = argv[index]
+          value = argv[index]
           index += 1
         } else {
           throw UsageError("option \(argument) needs a value")
         }
+        values[key] = value
+        repeatedValues[key, default: []].append(value)
       } else {
         throw UsageError("unknown option \(argument)")
       }
@@ -66,7 +71,11 @@ public struct Arguments: Sendable {
 
   public func has(_ flag: String) -> Bool { flags.contains(flag) }
 
+  /// The option's last value, or nil when the option is absent.
   public func value(_ option: String) -> String? { values[option] }
+
+  /// Every value the option was given, in order (`--domain a --domain b`).
+  public func allValues(_ option: String) -> [String] { repeatedValues[option] ?? [] }
 
   /// The option's value as a whole number in `range`, or nil when the option is absent.
   public func integer(_ option: String, in range: ClosedRange<Int>) throws(UsageError) -> Int? {

@@ -36,6 +36,8 @@ public struct DatagramService {
   public let socket: Int32
   public let idleSeconds: Int
   public let log: Log
+  /// Datagrams taken per recvmmsg and replies sent per sendmmsg.
+  public static let batchSize = 32
 
   public init(socket: Int32 = 0, idleSeconds: Int, log: Log) {
     self.socket = socket
@@ -47,20 +49,37 @@ public struct DatagramService {
   /// Returns the exit status: 0 after the idle period, 66 when fd 0 is not a datagram socket,
   /// 74 when receiving fails.
   public func run(_ handler: (Datagram) -> [DatagramReply]) -> Int32 {
-    guard let bound = SocketAddress.local(of: socket), isDatagramSocket() else {
+    run(tickSeconds: 0, onTick: {}, handler)
+  }
+
+  /// As `run(_:)`, and calls `onTick` between batches of datagrams when `tickSeconds` have
+  /// passed since the last call (or since the start): periodic work such as noticing new
+  /// data costs nothing while the socket is quiet and never delays a batch by more than one
+  /// call. `tickSeconds` 0 never ticks.
+  public func run(tickSeconds: Int, onTick: () -> Void, _ handler: (Datagram) -> [DatagramReply]) -> Int32 {
+    guard let bound = SocketAddress.local(of: socket), SocketType(of: socket) == .datagram else {
       log.error("fd \(socket) is not a bound datagram socket; run from inetd (udp wait)")
       return Runtime.noInputExit
     }
     enablePacketInfo(for: bound)
-    // Left uninitialised: the kernel writes only what arrives, so a small datagram touches
-    // one page of this buffer rather than all sixteen (every touched page is a fault and
-    // private memory, at every exec).
-    var buffer = [UInt8](unsafeUninitializedCapacity: 65536) { _, count in count = 65536 }
-    var control = [UInt8](repeating: 0, count: 256)
+    let batch = DatagramBatch(capacity: DatagramService.batchSize, slotSize: 65536)
+    var nextTick = Deadline.after(seconds: tickSeconds)
+    var replies: [DatagramReply] = []
     while true {
-      switch receive(into: &buffer, control: &control, bound: bound) {
-      case .datagram(let datagram):
-        for reply in handler(datagram) { send(reply) }
+      switch batch.receive(from: socket) {
+      case .datagrams(let count):
+        if tickSeconds > 0, Deadline.now() >= nextTick {
+          onTick()
+          nextTick = .after(seconds: tickSeconds)
+        }
+        replies.removeAll(keepingCapacity: true)
+        for index in 0..<count {
+          guard let datagram = datagram(at: index, of: batch, bound: bound) else { continue }
+          replies += handler(datagram)
+        }
+        for (reply, code) in batch.send(replies, from: socket) {
+          log.error("send to \(reply.destination) failed: \(String(cString: strerror(code)))")
+        }
       case .empty:
         guard waitUntilReady(socket, events: Int16(POLLIN), deadline: .after(seconds: idleSeconds))
         else { return 0 }
@@ -71,16 +90,12 @@ public struct DatagramService {
     }
   }
 
-  private enum Received {
-    case datagram(Datagram)
-    case empty
-    case failed(Int32)
-  }
-
-  private func isDatagramSocket() -> Bool {
-    var type: Int32 = 0
-    var length = socklen_t(MemoryLayout<Int32>.size)
-    return getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == Int32(SOCK_DGRAM.rawValue)
+  private func datagram(at index: Int, of batch: DatagramBatch, bound: SocketAddress) -> Datagram? {
+    guard let sender = batch.source(at: index) else { return nil }
+    let arrival = batch.packetInfo(at: index)
+    let local = arrival.localAddress(port: bound.port) ?? fallbackLocalAddress(bound: bound, source: sender)
+    return Datagram(
+      bytes: batch.payload(at: index), source: sender, localAddress: local, interfaceIndex: arrival.interfaceIndex)
   }
 
   private func enablePacketInfo(for bound: SocketAddress) {
@@ -93,44 +108,6 @@ public struct DatagramService {
       _ = setsockopt(socket, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, &on, length)
       // A dual-stack socket reports IPv4 arrivals through IP_PKTINFO.
       _ = setsockopt(socket, Int32(IPPROTO_IP), IP_PKTINFO, &on, length)
-    }
-  }
-
-  private func receive(into buffer: inout [UInt8], control: inout [UInt8], bound: SocketAddress) -> Received {
-    var source = sockaddr_storage()
-    while true {
-      let result: (count: Int, sourceLength: socklen_t, controlLength: Int) = buffer.withUnsafeMutableBytes { data in
-        control.withUnsafeMutableBytes { controlBytes in
-          withUnsafeMutableBytes(of: &source) { sourceBytes in
-            var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-              var message = msghdr()
-              message.msg_name = sourceBytes.baseAddress
-              message.msg_namelen = socklen_t(sourceBytes.count)
-              message.msg_iov = vectorPointer
-              message.msg_iovlen = 1
-              message.msg_control = controlBytes.baseAddress
-              message.msg_controllen = controlBytes.count
-              let count = recvmsg(socket, &message, Int32(MSG_DONTWAIT))
-              return (count, message.msg_namelen, Int(message.msg_controllen))
-            }
-          }
-        }
-      }
-      if result.count < 0 {
-        let code = slug_errno()
-        if code == EINTR { continue }
-        if code == EAGAIN || code == EWOULDBLOCK { return .empty }
-        return .failed(code)
-      }
-      guard let sender = withUnsafeBytes(of: &source, { SocketAddress($0.baseAddress!, length: result.sourceLength) })
-      else { continue }
-      let arrival = PacketInfo(control: control.prefix(result.controlLength))
-      let local = arrival.localAddress(port: bound.port) ?? fallbackLocalAddress(bound: bound, source: sender)
-      return .datagram(
-        Datagram(
-          bytes: Array(buffer.prefix(result.count)), source: sender, localAddress: local,
-          interfaceIndex: arrival.interfaceIndex))
     }
   }
 
@@ -153,21 +130,6 @@ public struct DatagramService {
     switch chosen {
     case .ipv4(let address, _): return .ipv4(address: address, port: bound.port)
     case .ipv6(let bytes, _, let scope): return .ipv6(address: bytes, port: bound.port, scopeID: scope)
-    }
-  }
-
-  private func send(_ reply: DatagramReply) {
-    while true {
-      let sent = reply.bytes.withUnsafeBytes { bytes in
-        reply.destination.withSockaddr { address, length in
-          sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), address, length)
-        }
-      }
-      if sent >= 0 { return }
-      let code = slug_errno()
-      if code == EINTR { continue }
-      log.error("send to \(reply.destination) failed: \(String(cString: strerror(code)))")
-      return
     }
   }
 }

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// Replaces a file so that a reader (or the next boot) sees the old contents or the new, never
 /// a mixture: write `.NAME.tmp.PID` in the same directory, fsync it, rename it over NAME, fsync
@@ -39,9 +39,9 @@ public enum AtomicFile {
     -> Int32
   {
     let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-    var descriptor = open(temporary, flags, mode)
-    if descriptor < 0 && errno == EEXIST && unlink(temporary) == 0 {
-      descriptor = open(temporary, flags, mode)
+    var descriptor = slug_open(temporary, flags, mode)
+    if descriptor < 0 && slug_errno() == EEXIST && unlink(temporary) == 0 {
+      descriptor = slug_open(temporary, flags, mode)
     }
     guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: reason()) }
     return descriptor
@@ -53,10 +53,10 @@ public enum AtomicFile {
     var written = 0
     while written < bytes.count {
       let result = bytes.withUnsafeBytes { buffer in
-        Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+        CLibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
       }
       if result < 0 {
-        if errno == EINTR { continue }
+        if slug_errno() == EINTR { continue }
         throw failure(path, "write")
       }
       written += result
@@ -64,7 +64,7 @@ public enum AtomicFile {
   }
 
   private static func syncDirectory(_ directory: String, of path: String) throws(StoreError) {
-    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    let descriptor = slug_open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
     guard descriptor >= 0 else { throw failure(path, "open directory") }
     defer { close(descriptor) }
     guard fsync(descriptor) == 0 else { throw failure(path, "fsync directory") }
@@ -74,5 +74,5 @@ public enum AtomicFile {
     .io("\(path): \(step) failed: \(reason())")
   }
 
-  private static func reason() -> String { String(cString: strerror(errno)) }
+  private static func reason() -> String { String(cString: strerror(slug_errno())) }
 }

@@ -58,7 +58,7 @@ public enum DnsmasqHosts {
       lines.append((macs: [lease.mac], lease: lease))
     }
     return lines.map { line in
-      var fields = line.macs.map(\.description)
+      var fields = line.macs.map { $0.description }
       if let clientID = line.lease.clientID, !clientID.isEmpty {
         fields.append("id:" + idText(clientID))
       }

@@ -4,7 +4,7 @@ enum HexBytes {
   static func parse<S: StringProtocol>(_ text: S) -> [UInt8]? {
     var bytes: [UInt8] = []
     for part in text.split(separator: ":", omittingEmptySubsequences: false) {
-      guard (1...2).contains(part.utf8.count), part.allSatisfy(\.isHexDigit),
+      guard (1...2).contains(part.utf8.count), part.allSatisfy({ $0.isHexDigit }),
         let byte = UInt8(part, radix: 16)
       else { return nil }
       bytes.append(byte)

@@ -1,0 +1,124 @@
+import CLibc
+
+/// Where in.dns takes its names from (the store, or a flat in.dns.conf with -f), and how it
+/// notices that they changed: the store's data version, or the file's stamp.
+struct ZoneSource {
+  private let options: NameServerOptions
+  private var origin: Origin
+  private var loadedVersion: Int64?
+  /// When the data is due to be read again regardless of its version.
+  private var rereadAt = Deadline.now()
+  /// An active lease's name goes when the lease expires, which changes nothing in the store:
+  /// the data is read again this often even without a new version.
+  private static let expiryRecheckSeconds = 60
+
+  private enum Origin {
+    case unopenedStore(path: String)
+    case store(Store)
+    case file(WatchedFile)
+  }
+
+  init(options: NameServerOptions) {
+    self.options = options
+    if let file = options.file {
+      origin = .file(WatchedFile(path: file))
+    } else {
+      origin = .unopenedStore(path: Store.resolvePath(option: options.database))
+    }
+  }
+
+  /// The zone from the data as it is now; called once, before any query is answered.
+  mutating func load() throws(ZoneSourceError) -> Zone {
+    // Nothing was loaded yet, so the data counts as changed.
+    guard let zone = try zoneIfChanged() else { throw ZoneSourceError(message: "no data loaded", exitCode: 70) }
+    return zone
+  }
+
+  /// A zone from fresh data when it changed since the last load, else nil.
+  mutating func zoneIfChanged() throws(ZoneSourceError) -> Zone? {
+    switch origin {
+    case .unopenedStore(let path):
+      do throws(StoreError) {
+        origin = .store(try Store(readingFrom: path))
+      } catch {
+        throw ZoneSourceError(error)
+      }
+      return try zoneIfChanged()
+    case .store(let store):
+      do throws(StoreError) {
+        // The version before the data: a commit in between shows as a change next time.
+        let version = try store.dataVersion()
+        guard version != loadedVersion || Deadline.now() >= rereadAt else { return nil }
+        let data = try store.dnsData(now: Int64(time(nil)))
+        loadedVersion = version
+        rereadAt = .after(seconds: ZoneSource.expiryRecheckSeconds)
+        return zone(from: data, serial: UInt32(truncatingIfNeeded: version))
+      } catch {
+        throw ZoneSourceError(error)
+      }
+    case .file(var file):
+      let contents: [UInt8]?
+      do throws(FileError) {
+        contents = try file.readIfChanged()
+      } catch {
+        throw ZoneSourceError(message: error.description, exitCode: error.exitCode)
+      }
+      origin = .file(file)
+      guard let contents else { return nil }
+      let hosts: [DNSHost]
+      do throws(FormatError) {
+        hosts = try DNSConf.parse(String(decoding: contents, as: UTF8.self), file: file.path)
+      } catch {
+        throw ZoneSourceError(message: error.description, exitCode: 65)
+      }
+      return zone(from: DNSData(hosts: hosts, leaseNames: [], domains: [:]), serial: UInt32(truncatingIfNeeded: time(nil)))
+    }
+  }
+
+  /// Local domains are the --domain ones plus every DHCP domain-name; a lease's name is
+  /// served as NAME.DOMAIN (its interface's domain, or every domain for a lease bound to no
+  /// interface), added first so it answers the PTR, and as the bare NAME.
+  private func zone(from data: DNSData, serial: UInt32) -> Zone {
+    var domains = options.domains
+    for domain in data.domains.values.sorted() {
+      guard let name = NameServerOptions.domainName(domain) else { continue }
+      if !domains.contains(name) { domains.append(name) }
+    }
+    var zone = Zone(ttl: options.ttl, localDomains: domains, serverName: options.serverName)
+    zone.serial = serial
+    for host in data.hosts {
+      switch host.address {
+      case .v4(let address): zone.add(name: host.name.text, ipv4: address.value)
+      case .v6(let address): zone.add(name: host.name.text, ipv6: address.bytes)
+      }
+    }
+    for lease in data.leaseNames {
+      let leaseDomains: [String]
+      if let interface = lease.interface {
+        leaseDomains = data.domains[interface].flatMap(NameServerOptions.domainName).map { [$0] } ?? []
+      } else {
+        leaseDomains = data.domains.values.sorted().compactMap(NameServerOptions.domainName)
+      }
+      for domain in leaseDomains { zone.add(name: lease.name.text + "." + domain, ipv4: lease.address.value) }
+      zone.add(name: lease.name.text, ipv4: lease.address.value)
+    }
+    return zone
+  }
+}
+
+/// Why the data could not be read: the log line, and the exit status when it happens at start.
+struct ZoneSourceError: Error, CustomStringConvertible {
+  var message: String
+  var exitCode: Int32
+
+  init(message: String, exitCode: Int32) {
+    self.message = message
+    self.exitCode = exitCode
+  }
+
+  init(_ error: StoreError) {
+    self.init(message: error.description, exitCode: error.exitCode)
+  }
+
+  var description: String { message }
+}

@@ -1,0 +1,273 @@
+/// How the reply travels, which bounds its size.
+public enum Transport: Sendable {
+  /// UDP; `maximum` is the largest datagram the caller can send. The reply also stays within
+  /// 512 bytes, or the client's EDNS payload size when the query carries an OPT.
+  case udp(maximum: Int)
+  /// TCP: up to 65535 bytes, the most a length prefix can frame.
+  case tcp
+}
+
+/// For --relay: a name not in the data, asked for A/AAAA/PTR, resolved by the system resolver.
+public struct RelayQuestion: Equatable, Sendable {
+  /// Dotted, without the trailing dot, in the case the client asked.
+  public var name: String
+  public var type: UInt16
+
+  public init(name: String, type: UInt16) {
+    self.name = name
+    self.type = type
+  }
+}
+
+public enum RelayAnswer: Equatable, Sendable {
+  case addresses(ipv4: [UInt32], ipv6: [[UInt8]])
+  /// The name a PTR question resolves to.
+  case name(String)
+  case notFound
+  case failed
+}
+
+/// Answers one query from a Zone: parse the question, look its name up once, write the reply.
+public enum Responder {
+  static let opcodeMask: UInt16 = 0x7800
+  static let maximumTCPMessage = 65535
+  static let maximumPlainUDPMessage = 512
+  /// SOA timers for the local zones, in seconds.
+  static let refresh: UInt32 = 3600
+  static let retry: UInt32 = 600
+  static let expire: UInt32 = 86400
+  static let hostmasterLabel: [UInt8] = [10] + Array("hostmaster".utf8)
+
+  /// The reply to one query message, or nil to drop it (it is a response, or too short to
+  /// carry a header). Never traps on any input.
+  public static func respond(
+    to query: ArraySlice<UInt8>, zone: Zone, transport: Transport,
+    relay: ((RelayQuestion) -> RelayAnswer)? = nil
+  ) -> [UInt8]? {
+    var reply: [UInt8] = []
+    return respond(to: query, zone: zone, transport: transport, relay: relay, into: &reply) ? reply : nil
+  }
+
+  /// The same, written into `reply` (emptied first, its capacity kept) so that a daemon can
+  /// reuse one buffer for every query. False: drop the query, send nothing.
+  public static func respond(
+    to query: ArraySlice<UInt8>, zone: Zone, transport: Transport,
+    relay: ((RelayQuestion) -> RelayAnswer)? = nil, into reply: inout [UInt8]
+  ) -> Bool {
+    reply.removeAll(keepingCapacity: true)
+    guard query.count >= Header.length else { return false }
+    let flags = query.uint16(at: Header.flagsOffset)
+    guard flags & Header.responseFlag == 0 else { return false }
+    let replyFlags = Header.responseFlag | flags & (opcodeMask | Header.recursionDesiredFlag)
+    // One append for the ID, the flags and four zero counts: no padding in this tuple's layout.
+    let header: (UInt8, UInt8, UInt8, UInt8, UInt32, UInt32) = (
+      query[query.startIndex], query[query.startIndex + 1], UInt8(replyFlags >> 8), UInt8(replyFlags & 0xFF), 0, 0
+    )
+    withUnsafeBytes(of: header) { reply.append(contentsOf: $0) }
+    guard flags & opcodeMask == 0 else {
+      setResponseCode(ResponseCode.notImplemented, authoritative: false, in: &reply)
+      return true
+    }
+    guard query.uint16(at: Header.questionCountOffset) == 1 else {
+      setResponseCode(ResponseCode.formatError, authoritative: false, in: &reply)
+      return true
+    }
+
+    let type: UInt16
+    let recordClass: UInt16
+    let questionFieldsOffset: Int
+    let edns: EDNSRequest?
+    do throws(MessageError) {
+      questionFieldsOffset = try DomainName.read(query, at: Header.length, into: &reply)
+      guard questionFieldsOffset + 4 <= query.count else { throw .truncated(at: questionFieldsOffset) }
+      type = query.uint16(at: questionFieldsOffset)
+      recordClass = query.uint16(at: questionFieldsOffset + 2)
+      edns = try EDNSRequest.find(in: query, after: questionFieldsOffset + 4)
+    } catch {
+      reply.removeSubrange(Header.length...)
+      setResponseCode(ResponseCode.formatError, authoritative: false, in: &reply)
+      return true
+    }
+    let name = Header.length..<reply.count
+    let typeAndClass = query.startIndex + questionFieldsOffset
+    reply.append(contentsOf: query[typeAndClass..<(typeAndClass + 4)])
+    reply.setUInt16(1, at: Header.questionCountOffset)
+    let questionEnd = reply.count
+
+    if let edns, edns.version != EDNSRequest.supportedVersion {
+      reply.appendOPT(extendedCode: EDNSRequest.badVersionExtendedCode)
+      reply.setUInt16(1, at: Header.additionalCountOffset)
+      return true
+    }
+    let (code, authoritative) = writeAnswer(
+      name: name, type: type, recordClass: recordClass, zone: zone, relay: relay, into: &reply)
+    setResponseCode(code, authoritative: authoritative, in: &reply)
+
+    let limit: Int
+    switch transport {
+    case .tcp: limit = maximumTCPMessage
+    case .udp(let maximum): limit = min(maximum, edns?.payloadSize ?? maximumPlainUDPMessage)
+    }
+    if reply.count + (edns == nil ? 0 : optLength) > limit {
+      reply.removeSubrange(questionEnd...)
+      reply.setUInt16(0, at: Header.answerCountOffset)
+      reply.setUInt16(0, at: Header.authorityCountOffset)
+      reply.setUInt16(reply.uint16(at: Header.flagsOffset) | Header.truncatedFlag, at: Header.flagsOffset)
+    }
+    if edns != nil {
+      reply.appendOPT()
+      reply.setUInt16(1, at: Header.additionalCountOffset)
+    }
+    return true
+  }
+
+  /// Root owner, type, class, TTL, RDLENGTH.
+  static let optLength = 11
+
+  private static func setResponseCode(_ code: UInt16, authoritative: Bool, in reply: inout [UInt8]) {
+    var flags = reply.uint16(at: Header.flagsOffset) | code
+    if authoritative { flags |= Header.authoritativeFlag }
+    reply.setUInt16(flags, at: Header.flagsOffset)
+  }
+
+  /// Writes the answer and authority sections after the question and returns the RCODE and
+  /// whether the answer is ours (AA).
+  private static func writeAnswer(
+    name: Range<Int>, type: UInt16, recordClass: UInt16, zone: Zone,
+    relay: ((RelayQuestion) -> RelayAnswer)?, into reply: inout [UInt8]
+  ) -> (code: UInt16, authoritative: Bool) {
+    guard recordClass == RecordClass.internet, type != RecordType.axfr, type != RecordType.ixfr else {
+      return (ResponseCode.refused, false)
+    }
+    var answers = 0
+    let found = zone.names.find(reply, name)
+    if let found {
+      if type == RecordType.a || type == RecordType.any {
+        reply.append(contentsOf: zone.names.entries[found].ipv4.bytes)
+        answers += zone.names.entries[found].ipv4.count
+      }
+      if type == RecordType.aaaa || type == RecordType.any {
+        reply.append(contentsOf: zone.names.entries[found].ipv6.bytes)
+        answers += zone.names.entries[found].ipv6.count
+      }
+      if type == RecordType.ptr || type == RecordType.any {
+        reply.append(contentsOf: zone.names.entries[found].pointer.bytes)
+        answers += zone.names.entries[found].pointer.count
+      }
+    }
+    let asksApex = type == RecordType.soa || type == RecordType.ns || type == RecordType.any
+    let enclosing = answers == 0 || asksApex ? zone.enclosingZone(reply, name) : nil
+    if asksApex, enclosing == 0 {
+      if type != RecordType.ns {
+        appendSOA(zone: zone, apex: 0, into: &reply)
+        answers += 1
+      }
+      if type != RecordType.soa {
+        reply.appendRecord(RecordType.ns, ttl: zone.ttl, rdata: zone.serverNameWire)
+        answers += 1
+      }
+    }
+    if answers > 0 {
+      reply.setUInt16(UInt16(truncatingIfNeeded: answers), at: Header.answerCountOffset)
+      return (ResponseCode.noError, true)
+    }
+    if let enclosing {
+      appendSOA(zone: zone, apex: enclosing, into: &reply)
+      reply.setUInt16(1, at: Header.authorityCountOffset)
+      return (found != nil || enclosing == 0 ? ResponseCode.noError : ResponseCode.nameError, true)
+    }
+    if let found, !zone.names.entries[found].isEmpty {
+      // A known name outside every local zone: NODATA, with no zone whose SOA could go along.
+      return (ResponseCode.noError, true)
+    }
+    guard let relay, type == RecordType.a || type == RecordType.aaaa || type == RecordType.ptr,
+      isHostName(reply[name])
+    else { return (ResponseCode.refused, false) }
+    return writeRelayed(relay(RelayQuestion(name: DomainName.text(reply[name]), type: type)),
+      type: type, ttl: zone.ttl, into: &reply)
+  }
+
+  /// The SOA of the zone whose apex starts `apex` bytes into the question name; its owner and
+  /// RNAME point into the question.
+  private static func appendSOA(zone: Zone, apex: Int, into reply: inout [UInt8]) {
+    let apexPointer = UInt16(DomainName.pointerBits) << 8 | UInt16(Header.length + apex)
+    reply.appendUInt16(apexPointer)
+    reply.appendUInt16(RecordType.soa)
+    reply.appendUInt16(RecordClass.internet)
+    reply.appendUInt32(zone.ttl)
+    reply.appendUInt16(UInt16(zone.serverNameWire.count + hostmasterLabel.count + 2 + 20))
+    reply.append(contentsOf: zone.serverNameWire)
+    reply.append(contentsOf: hostmasterLabel)
+    reply.appendUInt16(apexPointer)
+    reply.appendUInt32(zone.serial)
+    reply.appendUInt32(refresh)
+    reply.appendUInt32(retry)
+    reply.appendUInt32(expire)
+    reply.appendUInt32(zone.ttl)
+  }
+
+  private static func writeRelayed(
+    _ answer: RelayAnswer, type: UInt16, ttl: UInt32, into reply: inout [UInt8]
+  ) -> (code: UInt16, authoritative: Bool) {
+    var answers = 0
+    switch answer {
+    case .addresses(let ipv4, let ipv6):
+      if type == RecordType.a {
+        for address in ipv4 {
+          reply.appendRecord(
+            RecordType.a, ttl: ttl, rdata: (0..<4).map { UInt8(truncatingIfNeeded: address >> (24 - 8 * $0)) })
+        }
+        answers = ipv4.count
+      } else if type == RecordType.aaaa {
+        for address in ipv6 where address.count == 16 {
+          reply.appendRecord(RecordType.aaaa, ttl: ttl, rdata: address)
+          answers += 1
+        }
+      }
+    case .name(let target):
+      guard type == RecordType.ptr, let wire = DomainName.encode(target, lowercased: false) else {
+        return (ResponseCode.serverFailure, false)
+      }
+      reply.appendRecord(RecordType.ptr, ttl: ttl, rdata: wire)
+      answers = 1
+    case .notFound:
+      return (ResponseCode.nameError, false)
+    case .failed:
+      return (ResponseCode.serverFailure, false)
+    }
+    reply.setUInt16(UInt16(truncatingIfNeeded: answers), at: Header.answerCountOffset)
+    return (ResponseCode.noError, false)
+  }
+
+  /// Letters, digits, hyphens and underscores only: what the system resolver is given must
+  /// not carry dots inside a label or bytes it might interpret.
+  private static func isHostName(_ wire: ArraySlice<UInt8>) -> Bool {
+    var position = wire.startIndex
+    while position < wire.endIndex, wire[position] != 0 {
+      let labelEnd = position + 1 + Int(wire[position])
+      guard labelEnd <= wire.endIndex else { return false }
+      for byte in wire[(position + 1)..<labelEnd] {
+        let lower = asciiLowercase(byte)
+        let allowed =
+          (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+          || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+          || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        guard allowed else { return false }
+      }
+      position = labelEnd
+    }
+    return true
+  }
+}
+
+extension [UInt8] {
+  /// Appends a record owned by the question name (a pointer to offset 12).
+  fileprivate mutating func appendRecord(_ type: UInt16, ttl: UInt32, rdata: [UInt8]) {
+    appendUInt16(UInt16(DomainName.pointerBits) << 8 | UInt16(Header.length))
+    appendUInt16(type)
+    appendUInt16(RecordClass.internet)
+    appendUInt32(ttl)
+    appendUInt16(UInt16(truncatingIfNeeded: rdata.count))
+    append(contentsOf: rdata)
+  }
+}

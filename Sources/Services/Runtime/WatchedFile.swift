@@ -1,0 +1,73 @@
+import CLibc
+
+/// A configuration file a long-running daemon re-reads when it changes: editors and atomic
+/// writers replace the file (new inode) or rewrite it (new mtime or size), so any of those
+/// differing from the last read means "read it again".
+public struct WatchedFile {
+  public let path: String
+  private var lastStamp: Stamp?
+
+  struct Stamp: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var seconds: Int
+    var nanoseconds: Int
+  }
+
+  public init(path: String) { self.path = path }
+
+  /// The file's contents when it changed since the last successful read (or was never read),
+  /// else nil.
+  public mutating func readIfChanged() throws(FileError) -> [UInt8]? {
+    let stamp = try currentStamp()
+    guard stamp != lastStamp else { return nil }
+    let contents = try read()
+    lastStamp = stamp
+    return contents
+  }
+
+  private func currentStamp() throws(FileError) -> Stamp {
+    var status = stat()
+    guard stat(path, &status) == 0 else { throw FileError(path: path, code: slug_errno()) }
+    return Stamp(
+      device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
+      seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
+  }
+
+  private func read() throws(FileError) -> [UInt8] {
+    let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
+    guard fd >= 0 else { throw FileError(path: path, code: slug_errno()) }
+    defer { close(fd) }
+    var contents: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
+      if count > 0 {
+        contents += chunk.prefix(count)
+      } else if count == 0 {
+        return contents
+      } else if slug_errno() != EINTR {
+        throw FileError(path: path, code: slug_errno())
+      }
+    }
+  }
+}
+
+/// A failed file operation: which file, and errno.
+public struct FileError: Error, Equatable, CustomStringConvertible {
+  public var path: String
+  public var code: Int32
+
+  public init(path: String, code: Int32) {
+    self.path = path
+    self.code = code
+  }
+
+  public var description: String { "\(path): \(String(cString: strerror(code)))" }
+
+  /// sysexits: 66 when the file is missing or unreadable, else 74.
+  public var exitCode: Int32 {
+    code == ENOENT || code == EACCES || code == ENOTDIR ? Runtime.noInputExit : Runtime.ioErrorExit
+  }
+}
