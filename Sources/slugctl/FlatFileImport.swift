@@ -71,12 +71,12 @@ struct FlatFileImport {
   }
 
   private func importUser(_ user: JabberUser) throws -> Bool {
-    let position = line { $0.split(separator: ":").first?.lowercased() == user.name.lowercased() }
+    let position = { line { $0.split(separator: ":").first?.lowercased() == user.name.lowercased() } }
     if let existing = try store.jabberUser(named: user.name) {
       if existing.password == user.password { return false }
-      throw conflict("jabber user '\(user.name)' already exists with another password", at: position)
+      throw conflict("jabber user '\(user.name)' already exists with another password", at: position())
     }
-    return try adding(at: position) { try store.addJabberUser(user) }
+    return try adding(at: position()) { try store.addJabberUser(user) }
   }
 
   private func importHost(_ host: DNSHost) throws -> Bool {
@@ -85,35 +85,35 @@ struct FlatFileImport {
   }
 
   private func importSetting(_ setting: DHCPSetting, interface name: String) throws -> Bool {
-    let position = line { DHCPKeyword.named(String($0))?.name == setting.keyword }
+    let position = { line { DHCPKeyword.named(String($0))?.name == setting.keyword } }
     if let existing = try store.dhcpInterface(named: name)?.values(of: setting.keyword) {
       if existing == setting.values { return false }
       throw conflict(
-        "interface '\(name)' already sets \(setting.keyword) to \(existing.joined(separator: " "))", at: position)
+        "interface '\(name)' already sets \(setting.keyword) to \(existing.joined(separator: " "))", at: position())
     }
-    return try adding(at: position) { try store.setDHCPSetting(interface: name, setting) }
+    return try adding(at: position()) { try store.setDHCPSetting(interface: name, setting) }
   }
 
   private func importStaticLease(_ lease: StaticLease) throws -> Bool {
-    let position = line { MACAddress($0) == lease.mac }
+    let position = { line { MACAddress($0) == lease.mac } }
     if let existing = try store.staticLeases(interface: lease.interface).first(where: {
       $0.mac == lease.mac && $0.interface == lease.interface
     }) {
       if existing == lease { return false }
-      throw conflict("\(lease.mac) already has the fixed address \(existing.address)", at: position)
+      throw conflict("\(lease.mac) already has the fixed address \(existing.address)", at: position())
     }
-    return try adding(at: position) { try store.addStaticLease(lease) }
+    return try adding(at: position()) { try store.addStaticLease(lease) }
   }
 
   /// A lease is the binding of an address to a MAC; its times are the server's business (the
   /// original lease file has none, so each read would otherwise differ from the last).
   private func importLease(_ lease: Lease) throws -> Bool {
-    let position = line { IPv4Address($0) == lease.address }
+    let position = { line { IPv4Address($0) == lease.address } }
     if let existing = try store.leases(interface: lease.interface).first(where: { $0.address == lease.address }) {
       if existing.mac == lease.mac { return false }
-      throw conflict("\(lease.address) is already leased to \(existing.mac) on \(lease.interface)", at: position)
+      throw conflict("\(lease.address) is already leased to \(existing.mac) on \(lease.interface)", at: position())
     }
-    return try adding(at: position) { try store.putLease(lease) }
+    return try adding(at: position()) { try store.putLease(lease) }
   }
 
   /// An /etc/ethers line names a host or an address; a name must already have an IPv4 address
@@ -122,33 +122,34 @@ struct FlatFileImport {
     if let address = IPv4Address(entry.host) {
       return StaticLease(mac: entry.mac, address: address, interface: interface)
     }
-    let position = line { MACAddress($0) == entry.mac }
-    guard let name = HostName(entry.host) else { throw conflict("'\(entry.host)' is not a host name", at: position) }
+    let position = { line { MACAddress($0) == entry.mac } }
+    guard let name = HostName(entry.host) else { throw conflict("'\(entry.host)' is not a host name", at: position()) }
     let address = try store.dnsAddresses(of: name).lazy.compactMap { address -> IPv4Address? in
       if case .v4(let v4) = address { return v4 }
       return nil
     }.first
     guard let address else {
-      throw conflict("host '\(entry.host)' has no IPv4 address in the store (add it with slugctl dns add)", at: position)
+      throw conflict("host '\(entry.host)' has no IPv4 address in the store (add it with slugctl dns add)", at: position())
     }
     return StaticLease(mac: entry.mac, address: address, hostname: name, interface: interface)
   }
 
-  /// Runs a store change; a refusal from the store becomes an error at the record's line.
-  private func adding(at line: Int?, _ change: () throws -> Void) throws -> Bool {
+  /// Runs a store change; a refusal from the store becomes an error at the record's line,
+  /// which is looked up only then (finding it is a scan of the whole file).
+  private func adding(at line: @autoclosure () -> Int?, _ change: () throws -> Void) throws -> Bool {
     do {
       try change()
       return true
     } catch let error as StoreError {
       switch error {
-      case .duplicate(let message), .invalid(let message), .notFound(let message): throw conflict(message, at: line)
+      case .duplicate(let message), .invalid(let message), .notFound(let message): throw conflict(message, at: line())
       default: throw error
       }
     }
   }
 
-  private func conflict(_ message: String, at line: Int?) -> Failure {
-    Failure.dataError(line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)")
+  private func conflict(_ message: String, at line: @autoclosure () -> Int?) -> Failure {
+    Failure.dataError(line().map { "\(file):\($0): \(message)" } ?? "\(file): \(message)")
   }
 
   /// The first line outside comments with a word matching `matches`: the parsers return
