@@ -24,6 +24,24 @@ enum BuildProducts {
 
 }
 
+extension BuildProducts {
+  /// Runs the built DAEMON by hand in the foreground (`-d`: its log goes to stderr) with
+  /// `input` as fd 0, as a super-server would pass its socket (else /dev/null); returns the
+  /// exit status and the log.
+  static func runDaemon(_ daemon: String, _ arguments: [String], input: Int32?) throws -> (status: Int32, log: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try binDirectory() + "/" + daemon)
+    process.arguments = ["-d"] + arguments
+    process.standardInput = input.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) } ?? FileHandle.nullDevice
+    let output = Pipe()
+    process.standardError = output
+    try process.run()
+    let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, log)
+  }
+}
+
 /// A missing tool or build product: the test fails with what to install or run, never skips.
 struct SetupFailure: Error, CustomStringConvertible {
   var description: String

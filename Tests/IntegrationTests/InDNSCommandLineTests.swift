@@ -7,16 +7,7 @@ final class InDNSCommandLineTests: XCTestCase {
   /// Runs in.dns with `-d` and ARGUMENTS, fd 0 being `input` (else /dev/null); returns its
   /// exit status and log.
   func runInDNS(_ arguments: [String], input: Int32? = nil) throws -> (status: Int32, log: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try BuildProducts.binDirectory() + "/in.dns")
-    process.arguments = ["-d"] + arguments
-    process.standardInput = input.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) } ?? FileHandle.nullDevice
-    let output = Pipe()
-    process.standardError = output
-    try process.run()
-    let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, log)
+    try BuildProducts.runDaemon("in.dns", arguments, input: input)
   }
 
   func testRejectsABadCommandLineWithUsage() throws {

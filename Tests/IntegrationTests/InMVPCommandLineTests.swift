@@ -12,17 +12,7 @@ final class InMVPCommandLineTests: XCTestCase {
     let (service, port) = try LoopbackSocket.bind(SOCK_DGRAM, dualStack: dualStack)
     defer { close(service) }
     for datagram in datagrams { client.send(datagram, toPort: port) }
-
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try BuildProducts.binDirectory() + "/in.mvp")
-    process.arguments = ["-d", "-i", "0"] + arguments
-    process.standardInput = FileHandle(fileDescriptor: service, closeOnDealloc: false)
-    let output = Pipe()
-    process.standardError = output
-    try process.run()
-    let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, log)
+    return try BuildProducts.runDaemon("in.mvp", ["-i", "0"] + arguments, input: service)
   }
 
   func testAnswersOnADualStackSocketAsSystemdPassesIt() throws {
