@@ -10,6 +10,9 @@ public struct GenerateOptions: Sendable, Equatable {
   /// The IPv4 address to listen on; nil for all.
   public var bind: String?
   public var user: String
+  /// The group the daemons that read the store run as, so they can read it (0640, group slug
+  /// after `slugctl init`); nil for the user's own group. The other daemons never get it.
+  public var group: String?
   /// Port overrides by service name ("dns": 5353).
   public var ports: [String: UInt16]
   /// The services to configure, in this order; nil for every implemented one.
@@ -18,12 +21,13 @@ public struct GenerateOptions: Sendable, Equatable {
   public var db: String?
 
   public init(
-    prefix: String = "/usr/local", bind: String? = nil, user: String = "nobody", ports: [String: UInt16] = [:],
-    services: [String]? = nil, db: String? = nil
+    prefix: String = "/usr/local", bind: String? = nil, user: String = "nobody", group: String? = "slug",
+    ports: [String: UInt16] = [:], services: [String]? = nil, db: String? = nil
   ) {
     self.prefix = prefix
     self.bind = bind
     self.user = user
+    self.group = group
     self.ports = ports
     self.services = services
     self.db = db
@@ -45,6 +49,7 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
   case invalidPort(service: String)
   case invalidBind(String)
   case invalidUser(String)
+  case invalidGroup(String)
   /// The super-servers split arguments on white space, so a path cannot carry any.
   case invalidPath(String)
 
@@ -55,6 +60,7 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
     case .invalidPort(let service): "port 0 for service '\(service)' is not a port"
     case .invalidBind(let address): "bind address '\(address)' is not an IPv4 address"
     case .invalidUser(let user): "user '\(user)' is not a user name"
+    case .invalidGroup(let group): "group '\(group)' is not a group name"
     case .invalidPath(let path): "path '\(path)' is empty or contains white space"
     }
   }
@@ -78,6 +84,8 @@ struct Entry {
   var inetdService: String
   var bind: String?
   var user: String
+  /// Set only for a service that reads the store.
+  var group: String?
   var programPath: String
   var arguments: [String]
 
@@ -91,6 +99,12 @@ struct Entry {
     }
     guard !options.user.isEmpty, !options.user.contains(where: { $0.isWhitespace || $0 == ":" }) else {
       throw .invalidUser(options.user)
+    }
+    // inetd.conf spells the pair USER.GROUP, so a group name cannot hold a dot either.
+    if let group = options.group,
+      group.isEmpty || group.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "." })
+    {
+      throw .invalidGroup(group)
     }
     for path in [options.prefix] + (options.db.map { [$0] } ?? [])
     where path.isEmpty || path.contains(where: \.isWhitespace) {
@@ -112,7 +126,7 @@ struct Entry {
         Entry(
           service: service, port: port,
           inetdService: numeric ? String(port) : service.serviceName ?? String(port),
-          bind: options.bind, user: options.user, programPath: sbin + service.program,
+          bind: options.bind, user: options.user, group: service.usesStore ? options.group : nil, programPath: sbin + service.program,
           arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])))
     }
     return entries

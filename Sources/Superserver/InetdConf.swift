@@ -1,5 +1,6 @@
 /// openbsd-inetd's inetd.conf: `SERVICE SOCKET-TYPE PROTOCOL WAIT USER PROGRAM ARGV0 ARGS...`,
-/// after an optional `ADDRESS:` line that binds every later line.
+/// after an optional `ADDRESS:` line that binds every later line. USER may be `USER.GROUP`
+/// (inetd(8): the group replaces the user's primary group).
 enum InetdConf {
   /// inetd's default of 256 spawns a minute disables a busy TCP service for ten minutes.
   static let tcpSpawnsPerMinute = 600
@@ -15,7 +16,8 @@ enum InetdConf {
           case .tcp: "stream tcp4 nowait.\(tcpSpawnsPerMinute)"
           }
         let command = [entry.programPath, entry.service.program] + entry.arguments
-        lines.append("\(entry.inetdService) \(style) \(entry.user) \(command.joined(separator: " "))")
+        let user = entry.group.map { "\(entry.user).\($0)" } ?? entry.user
+        lines.append("\(entry.inetdService) \(style) \(user) \(command.joined(separator: " "))")
       }
     }
     return GeneratedFile(name: "inetd.conf", contents: lines.joined(separator: "\n") + "\n")

@@ -8,11 +8,12 @@ enum SystemdUnits {
       let listen = (entry.bind.map { "\($0):" } ?? "") + String(entry.port)
       let label = "slug \(entry.service.name) (\(entry.service.program))"
       let command = ([entry.programPath] + entry.arguments).joined(separator: " ")
+      let group = entry.group.map { "Group=\($0)\n" } ?? ""
       let service = """
         [Service]
         ExecStart=\(command)
         User=\(entry.user)
-        StandardInput=socket
+        \(group)StandardInput=socket
         StandardError=journal
 
         """

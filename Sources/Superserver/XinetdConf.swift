@@ -11,7 +11,9 @@ enum XinetdConf {
       case .udp: settings += [("socket_type", "dgram"), ("protocol", "udp"), ("wait", "yes")]
       case .tcp: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "no")]
       }
-      settings += [("user", entry.user), ("server", entry.programPath)]
+      settings.append(("user", entry.user))
+      if let group = entry.group { settings.append(("group", group)) }
+      settings.append(("server", entry.programPath))
       if !entry.arguments.isEmpty { settings.append(("server_args", entry.arguments.joined(separator: " "))) }
       // Without IPv4 xinetd opens AF_INET6 sockets, on which IPv4 sendto fails.
       settings.append(("flags", "IPv4"))

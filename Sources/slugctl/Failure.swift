@@ -11,6 +11,10 @@ struct Failure: Error, Equatable, CustomStringConvertible {
   static func dataError(_ message: String) -> Failure { Failure(message: message, exitCode: 65) }
   /// 66: an input file is missing or unreadable.
   static func noInput(_ message: String) -> Failure { Failure(message: message, exitCode: 66) }
+  /// 69: a service the command relies on is missing.
+  static func unavailable(_ message: String) -> Failure { Failure(message: message, exitCode: 69) }
+  /// 71: the system refused an operation (a helper program failed).
+  static func osError(_ message: String) -> Failure { Failure(message: message, exitCode: 71) }
   /// 73: an output file cannot be created.
   static func cannotCreate(_ message: String) -> Failure { Failure(message: message, exitCode: 73) }
   /// 74: reading or writing failed part way.

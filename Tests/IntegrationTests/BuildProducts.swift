@@ -27,11 +27,25 @@ enum BuildProducts {
 extension BuildProducts {
   /// Runs the built DAEMON by hand in the foreground (`-d`: its log goes to stderr) with
   /// `input` as fd 0, as a super-server would pass its socket (else /dev/null); returns the
-  /// exit status and the log.
-  static func runDaemon(_ daemon: String, _ arguments: [String], input: Int32?) throws -> (status: Int32, log: String) {
+  /// exit status and the log. With `identity` it runs as that user and group with no
+  /// supplementary groups, as inetd runs a `USER.GROUP` line (through setpriv(1)).
+  static func runDaemon(
+    _ daemon: String, _ arguments: [String], input: Int32?, identity: (user: String, group: String)? = nil
+  ) throws -> (status: Int32, log: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try binDirectory() + "/" + daemon)
-    process.arguments = ["-d"] + arguments
+    let program = try binDirectory() + "/" + daemon
+    if let identity {
+      let setpriv = "/usr/bin/setpriv"
+      guard FileManager.default.isExecutableFile(atPath: setpriv) else {
+        throw SetupFailure("\(setpriv) is missing: apt-get install util-linux")
+      }
+      process.executableURL = URL(fileURLWithPath: setpriv)
+      process.arguments =
+        ["--reuid=\(identity.user)", "--regid=\(identity.group)", "--clear-groups", program, "-d"] + arguments
+    } else {
+      process.executableURL = URL(fileURLWithPath: program)
+      process.arguments = ["-d"] + arguments
+    }
     process.standardInput = input.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) } ?? FileHandle.nullDevice
     let output = Pipe()
     process.standardError = output

@@ -256,6 +256,8 @@ final class DNSServerUnderInetd {
   func stop() { superserver.stop() }
 
   private static func populateStore(prefix: String, database: String) throws {
+    // As root, init also creates the group `slug` the generated lines run in.dns with.
+    try slugctl(prefix: prefix, database: database, ["init"])
     for (name, address) in [("nas.home", "192.168.0.2"), ("files.home", "192.168.0.2"), ("printer.home", "2001:db8::3")] {
       try slugctl(prefix: prefix, database: database, ["dns", "add", name, address])
     }

@@ -19,6 +19,7 @@ final class HelpAndDocumentationTests: XCTestCase {
 
   func testSubcommandHelpMatchesSnapshots() throws {
     let commands: [(ParsableCommand.Type, String)] = [
+      (Slugctl.Init.self, "init-help.txt"),
       (Slugctl.Install.self, "install-help.txt"),
       (Slugctl.Jabber.AddUser.self, "jabber-adduser-help.txt"),
       (Slugctl.DNS.Add.self, "dns-add-help.txt"),

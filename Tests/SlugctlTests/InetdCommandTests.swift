@@ -11,6 +11,17 @@ final class InetdCommandTests: StoreCommandTestCase {
     XCTAssertEqual(fields, ["16999", "dgram", "udp4", "wait", "nobody", "/opt/slug/sbin/in.mvp", "in.mvp"], output)
   }
 
+  func testStoreReadersRunWithTheGroupThatOwnsTheStore() {
+    let fields = { (output: String) in
+      output.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.split(separator: " ")[4]) }
+    }
+    XCTAssertEqual(fields(succeed("inetd", "generate", "--services", "dns,mvp")), ["nobody.slug", "nobody.slug", "nobody"])
+    XCTAssertEqual(
+      fields(succeed("inetd", "generate", "--services", "dns", "--user", "dns", "--group", "dnsread")),
+      ["dns.dnsread", "dns.dnsread"])
+    XCTAssertTrue(fail(64, "inetd", "generate", "--group", "slug.db").contains("group 'slug.db' is not a group name"))
+  }
+
   func testXinetdStanzas() {
     let output = succeed("inetd", "generate", "--format", "xinetd", "--services", "mvp", "--port", "mvp=16999")
     XCTAssertTrue(output.contains("flags") && output.contains("IPv4"), output)

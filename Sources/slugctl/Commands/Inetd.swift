@@ -34,6 +34,8 @@ extension Slugctl.Inetd {
     var bind: String?
     @Option(help: ArgumentHelp("The user the daemons run as.", valueName: "u"))
     var user: String = GenerateOptions().user
+    @Option(help: ArgumentHelp("The group the daemons that read the store run as (slugctl init gives it the store).", valueName: "g"))
+    var group: String = GenerateOptions().group ?? "slug"
     @Option(name: .customLong("port"), help: ArgumentHelp("Listen on PORT instead of the service's own port.", valueName: "service=port"))
     var ports: [String] = []
     @Option(help: ArgumentHelp("Only these services, comma-separated (e.g. dns,mvp).", valueName: "list"))
@@ -63,7 +65,7 @@ extension Slugctl.Inetd {
 
     func run() throws {
       let options = GenerateOptions(
-        prefix: prefix, bind: bind, user: user, ports: try parsedPorts(), services: serviceList,
+        prefix: prefix, bind: bind, user: user, group: group, ports: try parsedPorts(), services: serviceList,
         db: store.path == Store.defaultPath ? nil : store.path)
       let files: [GeneratedFile]
       do {

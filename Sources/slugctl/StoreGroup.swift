@@ -1,0 +1,62 @@
+import Foundation
+
+/// Gives a store to a system group, so the daemons, which run as `nobody` with that group, can
+/// read it while it stays unreadable to everyone else (it holds jabber passwords).
+enum StoreGroup {
+  static let defaultName = "slug"
+
+  /// The group's id, after creating it as a system group if it does not exist.
+  static func ensure(_ name: String) throws -> gid_t {
+    if let found = lookUp(name) { return found }
+    guard let groupadd = ["/usr/sbin/groupadd", "/sbin/groupadd"].first(where: { (path: String) in access(path, X_OK) == 0 }) else {
+      throw Failure.unavailable("group '\(name)' does not exist and groupadd was not found in /usr/sbin or /sbin to create it")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: groupadd)
+    process.arguments = ["--system", name]
+    let errors = Pipe()
+    process.standardError = errors
+    do {
+      try process.run()
+    } catch {
+      throw Failure.osError("cannot run \(groupadd): \(error.localizedDescription)")
+    }
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let created = lookUp(name) else {
+      let detail = message.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw Failure.osError(
+        "\(groupadd) --system \(name) failed (status \(process.terminationStatus))" + (detail.isEmpty ? "" : ": \(detail)"))
+    }
+    return created
+  }
+
+  private static func lookUp(_ name: String) -> gid_t? {
+    getgrnam(name).map { $0.pointee.gr_gid }
+  }
+
+  /// Gives the store file and its -wal and -shm files (kept beside it: the store persists its
+  /// WAL) to `group`, mode 0640, keeping their owner. The directory gets the group only when
+  /// `ownDirectory` says it belongs to slug; it is left alone if it is not root's or anyone may
+  /// write to it.
+  static func give(storeAt path: String, to group: gid_t, ownDirectory: Bool) throws {
+    for file in [path, path + "-wal", path + "-shm"] where access(file, F_OK) == 0 {
+      guard chown(file, uid_t.max, group) == 0, chmod(file, 0o640) == 0 else {
+        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(errno)))")
+      }
+    }
+    guard ownDirectory else { return }
+    let directory = directory(of: path)
+    var status = stat()
+    guard stat(directory, &status) == 0, status.st_uid == 0, status.st_mode & S_IWOTH == 0 else { return }
+    guard chown(directory, uid_t.max, group) == 0, chmod(directory, 0o750) == 0 else {
+      throw Failure.ioError("cannot give \(directory) to its group: \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// The directory holding the store at `path`.
+  static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+}
