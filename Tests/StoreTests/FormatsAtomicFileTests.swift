@@ -1,18 +1,18 @@
 import Foundation
 import Store
+import TestSupport
 import XCTest
 
 final class FormatsAtomicFileTests: XCTestCase {
-  private var directory = ""
+  private var temporary: TemporaryDirectory?
+  private var directory: String { temporary?.path ?? "" }
 
   override func setUpWithError() throws {
-    var template = Array("\(NSTemporaryDirectory())/slug-atomic-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
-    directory = String(cString: made)
+    temporary = try TemporaryDirectory(prefix: "slug-atomic")
   }
 
-  override func tearDownWithError() throws {
-    try FileManager.default.removeItem(atPath: directory)
+  override func tearDown() {
+    temporary = nil
   }
 
   private func entries() throws -> [String] {

@@ -1,20 +1,20 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Store
 
 /// A test case with a fresh temporary directory, removed after the test whatever its outcome.
 class StoreTestCase: XCTestCase {
-  private(set) var directory = ""
+  private var temporary: TemporaryDirectory?
+  var directory: String { temporary?.path ?? "" }
 
   override func setUpWithError() throws {
-    var template = Array((NSTemporaryDirectory() + "/slug-store-XXXXXX").utf8CString)
-    let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    directory = try XCTUnwrap(created.map { String(cString: $0) }, "mkdtemp failed")
+    temporary = try TemporaryDirectory(prefix: "slug-store")
   }
 
-  override func tearDownWithError() throws {
-    try FileManager.default.removeItem(atPath: directory)
+  override func tearDown() {
+    temporary = nil
   }
 
   var databasePath: String { directory + "/slug.db" }
