@@ -1,0 +1,1 @@
+// Placeholder: the DHCPv4 protocol core (RFC 2131, RFC 2132) lands here.
