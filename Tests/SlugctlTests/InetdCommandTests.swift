@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 final class InetdCommandTests: StoreCommandTestCase {
@@ -59,5 +60,28 @@ final class InetdStorePathTests: XCTestCase {
     XCTAssertFalse(slugctl(["inetd", "generate", "--services", "dns"]).output.contains("--db"))
     setenv("SLUG_DB", "/srv/slug/test.db", 1)
     XCTAssertTrue(slugctl(["inetd", "generate", "--services", "dns"]).output.contains("in.dns --db /srv/slug/test.db"))
+  }
+
+  /// templates/ ships what `slugctl inetd generate` writes with its defaults, for people who
+  /// read before they install; regenerate them with those commands when this fails.
+  func testTemplatesAreWhatInetdGenerateWritesByDefault() throws {
+    let saved = ProcessInfo.processInfo.environment["SLUG_DB"]
+    defer { if let saved { setenv("SLUG_DB", saved, 1) } else { unsetenv("SLUG_DB") } }
+    unsetenv("SLUG_DB")
+    let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("templates").path
+    let inetd = try String(contentsOfFile: templates + "/inetd.conf", encoding: .utf8)
+    XCTAssertEqual(slugctl(["inetd", "generate", "--format", "inetd"]).output, inetd)
+    for (format, folder) in [("xinetd", "xinetd.d"), ("systemd", "systemd")] {
+      let generated = try TemporaryDirectory()
+      XCTAssertEqual(slugctl(["inetd", "generate", "--format", format, "-o", generated.path]).status, 0)
+      let names = try FileManager.default.contentsOfDirectory(atPath: generated.path).sorted()
+      XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: templates + "/" + folder).sorted(), names)
+      for name in names {
+        XCTAssertEqual(
+          try String(contentsOfFile: templates + "/\(folder)/\(name)", encoding: .utf8),
+          try String(contentsOfFile: generated.path + "/" + name, encoding: .utf8), "templates/\(folder)/\(name)")
+      }
+    }
   }
 }
