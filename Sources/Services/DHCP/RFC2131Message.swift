@@ -227,16 +227,10 @@ public struct DHCPMessage: Equatable, Sendable {
   public func encode() -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(Self.bootpMinimumLength)
-    func append16(_ value: UInt16) { bytes += [UInt8(value >> 8), UInt8(value & 0xFF)] }
-    func append32(_ value: UInt32) {
-      append16(UInt16(value >> 16))
-      append16(UInt16(value & 0xFFFF))
-    }
     bytes += [op, htype, hlen, hops]
-    append32(xid)
-    append16(secs)
-    append16(flags)
-    for address in [ciaddr, yiaddr, siaddr, giaddr] { append32(address) }
+    bytes += bigEndianBytes(xid)
+    bytes += [UInt8(secs >> 8), UInt8(secs & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF)]
+    for address in [ciaddr, yiaddr, siaddr, giaddr] { bytes += bigEndianBytes(address) }
     bytes += Self.field(chaddr, length: 16)
     bytes += Self.field(sname, length: 64)
     bytes += Self.field(file, length: 128)
@@ -257,4 +251,8 @@ public struct DHCPMessage: Equatable, Sendable {
     }
     return bytes
   }
+}
+
+func bigEndianBytes(_ value: UInt32) -> [UInt8] {
+  [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
 }
