@@ -91,9 +91,10 @@ public struct DHCPMessage: Equatable, Sendable {
   public var giaddr: UInt32
   /// Always 16 bytes; the hardware address is its first hlen bytes.
   public var chaddr: [UInt8]
-  /// Always 64 bytes, zero-padded.
+  /// Always 64 bytes, zero-padded. After decoding, the raw field: when option 52 overloaded
+  /// it, it held options (now in `options`), not a name, so a reply must not echo it.
   public var sname: [UInt8]
-  /// Always 128 bytes, zero-padded.
+  /// Always 128 bytes, zero-padded; overloaded like sname.
   public var file: [UInt8]
   public var messageType: DHCPMessageType
   /// Every option but 53 (`messageType`), 52 (already honoured) and pad/end, in the order of
