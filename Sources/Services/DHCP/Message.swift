@@ -1,1 +1,0 @@
-// Placeholder: the DHCPv4 protocol core (RFC 2131, RFC 2132) lands here.
