@@ -1,4 +1,5 @@
 import DHCP
+import TestSupport
 import XCTest
 
 final class RFC2131MessageTests: XCTestCase {
@@ -209,17 +210,4 @@ func optionInstances(_ bytes: [UInt8]) -> [(code: UInt8, length: Int)] {
     index += 2 + Int(bytes[index + 1])
   }
   return instances
-}
-
-/// A seeded generator so a failing input can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
 }

@@ -69,15 +69,3 @@ func soa(apexOffset: Int) -> [UInt8] {
   return pointer + hex("0006 0001 0000003c 002c") + wire("slug.home") + [10] + Array("hostmaster".utf8) + pointer
     + hex("00000001 00000e10 00000258 00015180 0000003c")
 }
-
-/// A seeded generator, so a failing random input can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

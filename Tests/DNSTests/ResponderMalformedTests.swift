@@ -1,4 +1,5 @@
 import DNS
+import TestSupport
 import XCTest
 
 /// What a server open to anyone receives: cut, corrupted and hostile messages. Each gets
@@ -116,7 +117,7 @@ final class ResponderMalformedTests: XCTestCase {
   }
 
   func testRandomBytesNeverTrapAndEveryReplyKeepsTheID() {
-    var random = SplitMix64(state: 0x5EED)
+    var random = SplitMix64(seed: 0x5EED)
     let zone = Fixture.zone
     let valid = [query("nas.home", QType.a, payloadSize: 1232), query("9.0.168.192.in-addr.arpa", QType.ptr)]
     var replies = 0
