@@ -17,45 +17,31 @@ enum SystemdUnits {
         StandardError=journal
 
         """
+      let listener: String
+      let serviceFile: GeneratedFile
       switch socket {
       case .tcp:
-        return [
-          GeneratedFile(
-            name: "\(unit).socket",
-            contents: """
-              [Unit]
-              Description=\(label) listener
-
-              [Socket]
-              ListenStream=\(listen)
-              Accept=yes
-
-              [Install]
-              WantedBy=sockets.target
-
-              """),
-          GeneratedFile(
-            name: "\(unit)@.service",
-            contents: "[Unit]\nDescription=\(label) connection\n\n" + service),
-        ]
+        listener = "ListenStream=\(listen)\nAccept=yes"
+        serviceFile = GeneratedFile(
+          name: "\(unit)@.service", contents: "[Unit]\nDescription=\(label) connection\n\n" + service)
       case .udp:
-        return [
-          GeneratedFile(
-            name: "\(unit).socket",
-            contents: """
-              [Unit]
-              Description=\(label) listener
-
-              [Socket]
-              ListenDatagram=\(listen)
-
-              [Install]
-              WantedBy=sockets.target
-
-              """),
-          GeneratedFile(name: "\(unit).service", contents: "[Unit]\nDescription=\(label)\n\n" + service),
-        ]
+        listener = "ListenDatagram=\(listen)"
+        serviceFile = GeneratedFile(name: "\(unit).service", contents: "[Unit]\nDescription=\(label)\n\n" + service)
       }
+      let socketFile = GeneratedFile(
+        name: "\(unit).socket",
+        contents: """
+          [Unit]
+          Description=\(label) listener
+
+          [Socket]
+          \(listener)
+
+          [Install]
+          WantedBy=sockets.target
+
+          """)
+      return [socketFile, serviceFile]
     }
   }
 }
