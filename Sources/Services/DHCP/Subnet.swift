@@ -27,7 +27,7 @@ public struct DHCPSubnet: Sendable {
   public init(
     interface: String, network: UInt32, mask: UInt32, pools: [ClosedRange<UInt32>] = [],
     leaseSeconds: UInt32 = DHCPSubnet.defaultLeaseSeconds, serverIdentifier: UInt32? = nil,
-    nextServer: UInt32? = nil, filename: [UInt8]? = nil, options: [DHCPOption] = [],
+    ownAddress: UInt32? = nil, nextServer: UInt32? = nil, filename: [UInt8]? = nil, options: [DHCPOption] = [],
     renewalSeconds: UInt32? = nil, rebindingSeconds: UInt32? = nil, hosts: [DHCPHost] = []
   ) {
     self.interface = interface
@@ -36,6 +36,7 @@ public struct DHCPSubnet: Sendable {
     self.pools = pools
     self.leaseSeconds = leaseSeconds
     self.serverIdentifier = serverIdentifier
+    self.ownAddress = ownAddress
     self.nextServer = nextServer
     self.filename = filename
     self.options = options
