@@ -84,6 +84,6 @@ let package = Package(
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["DHCP", "Store", "TestSupport"]),
   ]
 )
