@@ -29,6 +29,7 @@ func runDHCPServer() -> Never {
     exit(error.exitCode)
   }
   let script = options.script.map { LeaseScript(path: $0, log: log) }
+  var interfaces = InterfaceNames()
   let service = DatagramService(socket: 0, idleSeconds: options.idleSeconds, log: log)
   let status = service.runBatches(
     tickSeconds: 2,
@@ -51,8 +52,9 @@ func runDHCPServer() -> Never {
           log.warning("dropped \(datagram.bytes.count) bytes from \(datagram.source): \(error)")
           continue
         }
-        let outcome = server.handle(request, arrival: arrival(of: datagram), now: now)
+        let outcome = server.handle(request, arrival: interfaces.arrival(of: datagram), now: now)
         switch outcome.severity {
+        case .debug: log.debug(outcome.log)
         case .info: log.info(outcome.log)
         case .notice: log.notice(outcome.log)
         case .warning: log.warning(outcome.log)
@@ -75,11 +77,18 @@ func runDHCPServer() -> Never {
   exit(status)
 }
 
-/// Where a request came in: the interface by IP_PKTINFO's index, the local address.
-func arrival(of datagram: Datagram) -> DHCPArrival {
-  var local: UInt32 = 0
-  if case .ipv4(let address, _) = datagram.localAddress { local = address }
-  return DHCPArrival(interface: Interfaces.name(ofIndex: datagram.interfaceIndex), localAddress: local)
+/// Interface names by index, looked up once per process (each lookup is a socket and an ioctl).
+struct InterfaceNames {
+  private var names: [Int32: String?] = [:]
+
+  /// Where a request came in: the interface by IP_PKTINFO's index, the local address.
+  mutating func arrival(of datagram: Datagram) -> DHCPArrival {
+    var local: UInt32 = 0
+    if case .ipv4(let address, _) = datagram.localAddress { local = address }
+    let index = datagram.interfaceIndex
+    if names[index] == nil { names[index] = .some(Interfaces.name(ofIndex: index)) }
+    return DHCPArrival(interface: names[index] ?? nil, localAddress: local)
+  }
 }
 
 /// RFC 2131 §4.1 within what a socket from inetd can do: relays and clients with an address

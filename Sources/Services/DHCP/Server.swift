@@ -144,7 +144,7 @@ public struct DHCPReply: Sendable {
 }
 
 public struct DHCPOutcome: Sendable {
-  public enum Severity: Sendable { case info, notice, warning }
+  public enum Severity: Sendable { case debug, info, notice, warning }
 
   public var reply: DHCPReply?
   /// Committed before the reply is sent.
@@ -369,8 +369,10 @@ private struct Context {
       sizeLimit: sizeLimit)
     let name = changes.last?.lease.hostname.map { " \($0)" } ?? ""
     let shown = address != 0 ? dotted(address) : dotted(request.ciaddr)
+    // An offer promises nothing: only what is stored is worth a line in the log by default.
     return DHCPOutcome(
-      reply: reply, changes: changes, log: "\(type)(\(subnet.interface)) \(shown) \(who)\(name)", severity: .notice)
+      reply: reply, changes: changes, log: "\(type)(\(subnet.interface)) \(shown) \(who)\(name)",
+      severity: type == .offer ? .debug : .notice)
   }
 
   /// The configured options the client gets: the host's over the subnet's, its host name,
