@@ -20,6 +20,10 @@ func runDHCPServer() -> Never {
   if setsockopt(0, SOL_SOCKET, SO_BROADCAST, &on, socklen_t(MemoryLayout<Int32>.size)) != 0 {
     log.warning("cannot set SO_BROADCAST: \(String(cString: strerror(slug_errno())))")
   }
+  // Requests keep arriving while a commit waits for the disk; a bigger receive buffer holds
+  // them instead of dropping them (the kernel caps it at net.core.rmem_max).
+  var receiveBuffer: Int32 = 1 << 20
+  _ = setsockopt(0, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size))
   var leases = LeaseKeeper(options: options)
   var server: DHCPServer
   do throws(LeaseKeeperError) {
