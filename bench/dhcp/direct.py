@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/dhcp/direct.py PROGRAM [ARG...]: run PROGRAM the way inetd runs a `dgram wait` service
+"""bench/dhcp/direct.py PROGRAM ARGV0 [ARG...]: run PROGRAM (as ARGV0 ARG...) the way inetd runs a `dgram wait` service
 on bootps (fd 0 and 1 a UDP socket bound to 0.0.0.0:67, empty environment), but with fd 2 left
 as this script's stderr, so that PROGRAM -d can log there (under inetd fd 2 is the socket too).
 
@@ -15,4 +15,4 @@ sock.bind(("0.0.0.0", 67))
 os.dup2(sock.fileno(), 0)
 os.dup2(sock.fileno(), 1)
 sock.close()
-os.execve(sys.argv[1], sys.argv[1:], {})
+os.execve(sys.argv[1], sys.argv[2:], {})
