@@ -257,9 +257,22 @@ final class ServerTests: XCTestCase {
     XCTAssertEqual(outcome.reply?.message.yiaddr, address("10.5.1.1"))
     XCTAssertEqual(outcome.reply?.destination, .relay(address("10.5.0.1")))
     XCTAssertEqual(outcome.reply?.message.giaddr, address("10.5.0.1"))
+    let agent = DHCPOption(code: 82, bytes: [1, 4, 0x65, 0x74, 0x68, 0x33])
+    let informed = server.handle(
+      message(.discover, from: phone, options: [agent], giaddr: address("10.5.0.1")), arrival: arrival, now: now)
+    XCTAssertEqual(informed.reply?.message.options.last, agent, "RFC 3046: option 82 echoed to the relay")
     let unknown = server.handle(message(.discover, from: laptop, giaddr: address("172.16.0.1")), arrival: arrival, now: now)
     XCTAssertNil(unknown.reply)
     XCTAssertTrue(unknown.log.contains("no configured subnet"), unknown.log)
+  }
+
+  func testClientsWithoutAMACAreIgnored() {
+    var server = DHCPServer(subnets: [subnet()], leases: [:])
+    var request = message(.discover, from: laptop)
+    request.hlen = 0
+    let outcome = server.handle(request, arrival: arrival, now: now)
+    XCTAssertNil(outcome.reply)
+    XCTAssertTrue(outcome.log.contains("hardware address length 0"), outcome.log)
   }
 
   func testRequestsOnUnconfiguredInterfacesAreIgnored() {

@@ -1,6 +1,8 @@
-/// libFuzzer entry point, built by Scripts/fuzz-dhcp together with Sources/Services/DHCP (it
-/// belongs to no SwiftPM target). Every input is a datagram for the decoder; a message it
-/// accepts must survive encode and decode unchanged, and its typed options must be readable.
+/// libFuzzer entry point, built by Scripts/fuzz-dhcp together with Sources/Services/DHCP and
+/// the store's records (it belongs to no SwiftPM target). Every input is a datagram for the
+/// decoder; a message it accepts must survive encode and decode unchanged, its typed options
+/// must be readable, and the server must answer it (twice, so the second sees the first's
+/// lease) with a reply that encodes within the client's size limit and decodes again.
 /// AddressSanitizer and the stdlib's own checks catch memory faults, the checks below the
 /// broken promises.
 
@@ -34,5 +36,33 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   if again.encode() != encoded {
     fatalError("a decoded message of \(input.count) bytes encodes differently the second time")
   }
+  var server = fuzzedServer()
+  for arrival in [DHCPArrival(interface: "eth0", localAddress: 0xC0A8_0001), DHCPArrival(interface: nil, localAddress: 0)] {
+    let outcome = server.handle(message, arrival: arrival, now: 1_800_000_000)
+    guard let reply = outcome.reply else { continue }
+    let bytes = reply.encoded()
+    if bytes.count > max(reply.sizeLimit, DHCPMessage.bootpMinimumLength) && reply.message.options.count > 0 {
+      let mandatory = reply.message.options.allSatisfy { [1, 51, 54, 56, 82].contains($0.code) }
+      if !mandatory { fatalError("a reply of \(bytes.count) bytes exceeds the client's limit \(reply.sizeLimit)") }
+    }
+    do {
+      _ = try DHCPMessage.decode(bytes[...])
+    } catch {
+      fatalError("the server's reply does not decode: \(error)")
+    }
+  }
   return 0
+}
+
+/// A /24 with a small pool, a fixed host, and a lease for a known client.
+func fuzzedServer() -> DHCPServer {
+  let subnet = DHCPSubnet(
+    interface: "eth0", network: 0xC0A8_0000, mask: 0xFFFF_FF00, pools: [0xC0A8_0064...0xC0A8_0066],
+    leaseSeconds: 600, ownAddress: 0xC0A8_0001,
+    options: [DHCPOption(code: 3, bytes: [192, 168, 0, 1]), DHCPOption(code: 15, bytes: Array("home".utf8))],
+    hosts: [DHCPHost(hardwareAddress: [2, 0, 0, 0, 0, 9], address: 0xC0A8_0009, hostname: "fixed")])
+  let known = DHCPLease(
+    address: 0xC0A8_0064, client: DHCPClient(hardwareAddress: [2, 0, 0, 0, 0, 1], identifier: nil),
+    start: 1_799_999_000, expiry: 1_800_000_500, state: .active)
+  return DHCPServer(subnets: [subnet], leases: ["eth0": [known]])
 }

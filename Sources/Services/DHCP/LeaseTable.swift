@@ -1,4 +1,4 @@
-#if !hasFeature(Embedded)
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
 #endif
 

@@ -1,4 +1,4 @@
-#if !hasFeature(Embedded)
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
 #endif
 
@@ -27,6 +27,10 @@ public struct DHCPServer: Sendable {
     let who = DHCPServer.describe(client)
     guard request.op == DHCPMessage.bootRequest else {
       return .ignored("\(request.messageType) from \(who): not a BOOTREQUEST")
+    }
+    // Leases are stored by MAC: other link layers (hlen not 6) are not served.
+    guard request.hlen == 6 else {
+      return .ignored("\(request.messageType) from \(who): hardware address length \(request.hlen), not a MAC's 6")
     }
     guard let index = subnetIndex(for: request, arrival: arrival) else {
       return .ignored("\(request.messageType) from \(who)\(arrival.via): no configured subnet for it")
@@ -330,6 +334,7 @@ private struct Context {
     message.setOption(DHCPOptionCode.message, Array(reason.utf8.prefix(255)))
     // §4.3.2: through a relay a NAK asks to be broadcast on the client's link.
     if request.giaddr != 0 { message.broadcast = true }
+    echoRelayAgentInformation(into: &message)
     let reply = DHCPReply(
       message: message, destination: request.giaddr != 0 ? .relay(request.giaddr) : .broadcast,
       interface: subnet.interface, serverID: serverID, broadcastAddress: subnet.broadcastAddress,
@@ -355,6 +360,7 @@ private struct Context {
     }
     message.setOption(DHCPOptionCode.subnetMask, bigEndianBytes(subnet.mask))
     for option in options(for: host) { message.setOption(option.code, option.bytes) }
+    echoRelayAgentInformation(into: &message)
     let destination: DHCPDestination
     if request.giaddr != 0 {
       destination = .relay(request.giaddr)
@@ -396,14 +402,21 @@ private struct Context {
     return chosen
   }
 
+  /// RFC 3046 §2.2: a relay's agent information (option 82) goes back to it unchanged, last.
+  func echoRelayAgentInformation(into message: inout DHCPMessage) {
+    if request.giaddr != 0, let information = request.option(DHCPOptionCode.relayAgentInformation) {
+      message.setOption(DHCPOptionCode.relayAgentInformation, information)
+    }
+  }
+
   /// Option 57 less the IP and UDP headers; 576 when the client gives none (§2).
   var sizeLimit: Int { Int(request.maximumMessageSize ?? 576) - 28 }
 
   /// What a reply never goes without: 53 is written apart, 54 always, 51 in OFFER and ACK,
-  /// 1 because every client needs it.
+  /// 1 because every client needs it, 56 to say why, 82 because the relay needs it back.
   static func isMandatory(_ code: UInt8) -> Bool {
     code == DHCPOptionCode.serverIdentifier || code == DHCPOptionCode.leaseTime || code == DHCPOptionCode.subnetMask
-      || code == DHCPOptionCode.message
+      || code == DHCPOptionCode.message || code == DHCPOptionCode.relayAgentInformation
   }
 }
 

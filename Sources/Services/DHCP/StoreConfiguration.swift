@@ -1,4 +1,4 @@
-#if !hasFeature(Embedded)
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
 #endif
 
@@ -78,7 +78,7 @@ extension DHCPSubnet {
       guard let keyword = DHCPKeyword.named(setting.keyword), let code = keyword.code,
         ![1, 51, 54, 58, 59].contains(code)
       else { continue }
-      guard let option = DHCPOptionEncoder.encode(code: code, values: setting.values, as: keyword.encoding.wire) else {
+      guard let option = DHCPOptionEncoder.encode(code: code, values: setting.values, as: keyword.encoding) else {
         throw DHCPConfigurationError(
           "\(owner): \(setting.keyword) '\(setting.values.joined(separator: " "))' does not fit the option")
       }
@@ -103,21 +103,6 @@ extension DHCPHost {
       hostname: lease.hostname?.text, nextServer: nextServer,
       filename: lease.settings.first { $0.keyword == "filename" }.map { Array($0.values.joined(separator: " ").utf8) },
       options: try DHCPSubnet.options(lease.settings, of: owner))
-  }
-}
-
-extension DHCPEncoding {
-  var wire: OptionEncoding {
-    switch self {
-    case .address: .address
-    case .addresses: .addresses
-    case .addressPairs: .addressPairs
-    case .text: .text
-    case .byte: .byte
-    case .uint16: .uint16
-    case .uint32: .uint32
-    case .int32: .int32
-    }
   }
 }
 
