@@ -79,10 +79,14 @@ struct LeaseKeeper {
       }
     case .files(_, let leasePath):
       let interface = options.interfaces[0]
-      let active = (server.tables[interface]?.byAddress.values ?? [:].values)
-        .filter { $0.state == .active }
-        .sorted { $0.address < $1.address }
-        .compactMap { $0.stored(interface: interface) }
+      // The file has one line per MAC: a machine with two client identifiers keeps its newer lease.
+      var newest: [[UInt8]: DHCPLease] = [:]
+      for lease in server.tables[interface]?.byAddress.values ?? [:].values where lease.state == .active {
+        let mac = lease.client.hardwareAddress
+        if let kept = newest[mac], kept.start >= lease.start { continue }
+        newest[mac] = lease
+      }
+      let active = newest.values.sorted { $0.address < $1.address }.compactMap { $0.stored(interface: interface) }
       do throws(StoreError) {
         try AtomicFile.write(Array(DHCPLeaseFile.render(active).utf8), to: leasePath, mode: 0o644)
       } catch {
