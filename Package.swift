@@ -58,7 +58,7 @@ let package = Package(
     .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Services/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", path: "Sources/Services/DNS"),
-    .target(name: "DHCP", path: "Sources/Services/DHCP"),
+    .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www"),
@@ -67,7 +67,7 @@ let package = Package(
     daemon("smtp"),
     daemon("ctcs"),
     daemon("dns", readsStore: true),
-    daemon("dhcp"),
+    daemon("dhcp", readsStore: true),
     daemon("mvp"),
 
     .executableTarget(
@@ -80,10 +80,10 @@ let package = Package(
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"]),
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),
     .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
-    .testTarget(name: "DHCPTests", dependencies: ["DHCP", "TestSupport"]),
+    .testTarget(name: "DHCPTests", dependencies: ["DHCP", "Store", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["DHCP", "Store", "TestSupport"]),
   ]
 )

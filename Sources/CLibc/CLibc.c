@@ -28,6 +28,8 @@ int slug_open(const char *path, int flags, mode_t mode) { return open(path, flag
 
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 
+char **slug_environ(void) { return environ; }
+
 int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {
   return recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
 }

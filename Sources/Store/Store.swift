@@ -49,10 +49,22 @@ public final class Store {
   /// is created and nothing migrated (a reader must not change the file under slugctl), so a
   /// file at another schema version than this slug's is refused. In WAL mode a reader never
   /// waits for a writer; the busy timeout covers the rare moments SQLite itself needs the lock.
-  public init(readingFrom path: String) throws(StoreError) {
+  public convenience init(readingFrom path: String) throws(StoreError) {
+    try self.init(existing: path, writable: false)
+  }
+
+  /// Opens an existing store for a daemon that records what it does (in.dhcp's leases): as
+  /// `readingFrom`, nothing is created or migrated, but it may write, and every commit is on
+  /// disk when it returns.
+  public convenience init(writingTo path: String) throws(StoreError) {
+    try self.init(existing: path, writable: true)
+    try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
+  }
+
+  private init(existing path: String, writable: Bool) throws(StoreError) {
     guard access(path, F_OK) == 0 || slug_errno() != ENOENT else { throw .missing(path: path) }
     self.path = path
-    database = try Database(path: path, readOnly: true, busyTimeoutMilliseconds: Self.busyTimeoutMilliseconds)
+    database = try Database(path: path, readOnly: !writable, busyTimeoutMilliseconds: Self.busyTimeoutMilliseconds)
     let found = try userVersion()
     if found > Self.schemaVersion {
       throw .schemaTooNew(path: path, found: found, supported: Self.schemaVersion)

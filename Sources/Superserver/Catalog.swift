@@ -21,11 +21,14 @@ public struct Service: Sendable, Equatable {
   public var usesStore: Bool
   /// False while the daemon is a stub that exits 69.
   public var implemented: Bool
+  /// Whether the protocol is IPv4 only (DHCPv4): its socket must not be a dual-stack one.
+  public var ipv4Only: Bool
 
   public init(
     name: String, program: String, serviceName: String?, defaultPort: UInt16, sockets: [SocketKind],
-    arguments: [String] = [], usesStore: Bool, implemented: Bool
+    arguments: [String] = [], usesStore: Bool, implemented: Bool, ipv4Only: Bool = false
   ) {
+    self.ipv4Only = ipv4Only
     self.name = name
     self.program = program
     self.serviceName = serviceName
@@ -45,7 +48,7 @@ public enum Catalog {
     Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: false),
     Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true, implemented: false),
     Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true, implemented: true),
-    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, implemented: false),
+    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, implemented: true, ipv4Only: true),
     Service(name: "mvp", program: "in.mvp", serviceName: nil, defaultPort: 16881, sockets: [.udp], usesStore: false, implemented: true),
   ]
 

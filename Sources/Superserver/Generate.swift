@@ -10,8 +10,8 @@ public struct GenerateOptions: Sendable, Equatable {
   /// The IPv4 address to listen on; nil for all.
   public var bind: String?
   public var user: String
-  /// The group the daemons that read the store run as, so they can read it (0640, group slug
-  /// after `slugctl init`); nil for the user's own group. The other daemons never get it.
+  /// The group the daemons that use the store run as, so they can read and write it (0660,
+  /// group slug after `slugctl init`); nil for the user's own group. The other daemons never get it.
   public var group: String?
   /// Port overrides by service name ("dns": 5353).
   public var ports: [String: UInt16]

@@ -5,7 +5,9 @@ enum SystemdUnits {
   static func render(_ entry: Entry) -> [GeneratedFile] {
     entry.service.sockets.flatMap { socket in
       let unit = entry.identifier(socket)
-      let listen = (entry.bind.map { "\($0):" } ?? "") + String(entry.port)
+      // A bare port is a dual-stack IPv6 socket; an IPv4-only protocol needs the IPv4 wildcard.
+      let host = entry.bind ?? (entry.service.ipv4Only ? "0.0.0.0" : nil)
+      let listen = (host.map { "\($0):" } ?? "") + String(entry.port)
       let label = "slug \(entry.service.name) (\(entry.service.program))"
       let command = ([entry.programPath] + entry.arguments).joined(separator: " ")
       let group = entry.group.map { "Group=\($0)\n" } ?? ""

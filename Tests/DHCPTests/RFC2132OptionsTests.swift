@@ -1,4 +1,5 @@
 import DHCP
+import Store
 import XCTest
 
 final class RFC2132OptionsTests: XCTestCase {
@@ -48,7 +49,7 @@ final class RFC2132OptionsTests: XCTestCase {
     XCTAssertEqual(decoded.serverIdentifier, 0xC0A8_0001)
   }
 
-  func encoded(_ values: [String], _ encoding: OptionEncoding) -> [UInt8]? {
+  func encoded(_ values: [String], _ encoding: DHCPEncoding) -> [UInt8]? {
     DHCPOptionEncoder.encode(code: 200, values: values, as: encoding)?.bytes
   }
 

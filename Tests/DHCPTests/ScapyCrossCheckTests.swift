@@ -1,4 +1,5 @@
 import DHCP
+import Store
 import Foundation
 import TestSupport
 import XCTest
@@ -28,7 +29,7 @@ final class ScapyCrossCheckTests: XCTestCase {
       messageType: .offer)
     offer.serverIdentifier = 0xC0A8_0001
     offer.leaseTime = 86400
-    let settings: [(UInt8, [String], OptionEncoding)] = [
+    let settings: [(UInt8, [String], DHCPEncoding)] = [
       (1, ["255.255.255.0"], .address),
       (3, ["192.168.0.254", "192.168.0.253"], .addresses),
       (15, ["home"], .text),

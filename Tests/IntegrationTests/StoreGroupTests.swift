@@ -2,9 +2,10 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `slugctl init` run as root gives the store to the system group `slug`, and in.dns running
-/// as `nobody.slug` (what `slugctl inetd generate` writes) can then read it. Needs root: it
-/// creates the group when missing, as the product does, and leaves it for later runs.
+/// `slugctl init` run as root gives the store to the system group `slug`, and a daemon running
+/// as `nobody.slug` (what `slugctl inetd generate` writes) can then read it (in.dns) and write it
+/// (in.dhcp). Needs root: it creates the group when missing, as the product does, and leaves it
+/// for later runs.
 final class StoreGroupTests: XCTestCase {
   var directory: TemporaryDirectory!
 
@@ -24,9 +25,9 @@ final class StoreGroupTests: XCTestCase {
     XCTAssertEqual(result.output, "\(database): schema version 2, group slug\n")
     let slug = try XCTUnwrap(getgrnam("slug"), "init should have created the group").pointee.gr_gid
     for file in [database, database + "-wal", database + "-shm"] {
-      XCTAssertEqual(try status(of: file), Ownership(user: 0, group: slug, mode: 0o640), file)
+      XCTAssertEqual(try status(of: file), Ownership(user: 0, group: slug, mode: 0o660), file)
     }
-    XCTAssertEqual(try status(of: directory.path + "/store"), Ownership(user: 0, group: slug, mode: 0o750))
+    XCTAssertEqual(try status(of: directory.path + "/store"), Ownership(user: 0, group: slug, mode: 0o770))
     XCTAssertEqual(try status(of: directory.path), Ownership(user: 0, group: 0, mode: 0o711), "a parent keeps its group")
   }
 
@@ -34,7 +35,7 @@ final class StoreGroupTests: XCTestCase {
     let database = directory.path + "/slug.db"
     XCTAssertEqual(try slugctl("init", "--db", database).status, 0)
     let slug = try XCTUnwrap(getgrnam("slug")).pointee.gr_gid
-    XCTAssertEqual(try status(of: database), Ownership(user: 0, group: slug, mode: 0o640))
+    XCTAssertEqual(try status(of: database), Ownership(user: 0, group: slug, mode: 0o660))
     XCTAssertEqual(try status(of: directory.path), Ownership(user: 0, group: 0, mode: 0o711))
 
     let untouched = directory.path + "/private.db"
@@ -61,6 +62,47 @@ final class StoreGroupTests: XCTestCase {
       "in.dns", ["-i", "0", "--db", database], input: service, identity: (user: "nobody", group: "nogroup"))
     XCTAssertNotEqual(refused.status, 0, refused.log)
     XCTAssertTrue(refused.log.contains(database), refused.log)
+  }
+
+  /// What in.dhcp does as `nobody.slug`: write leases, here through slugctl's import running
+  /// with the same identity; and without the group nobody can neither write nor read the store.
+  func testNobodyWithTheGroupWritesTheStoreAndWithoutItCannotReadIt() throws {
+    let database = directory.path + "/store/slug.db"
+    XCTAssertEqual(try slugctl("init", "--db", database).status, 0)
+    let leases = directory.path + "/in.dhcp.leases.eth0"
+    XCTAssertTrue(FileManager.default.createFile(
+      atPath: leases, contents: Data("10.99.0.10 02:00:00:00:00:01 1795800000 laptop\n".utf8),
+      attributes: [.posixPermissions: 0o644]))
+    let importing = ["import", "in.dhcp.leases", leases, "--iface", "eth0", "--db", database]
+
+    let refused = try slugctl(as: "nogroup", importing)
+    XCTAssertNotEqual(refused.status, 0, refused.output)
+    XCTAssertTrue(refused.output.contains(database), refused.output)
+    let unread = try slugctl(as: "nogroup", ["dhcp", "leases", "--db", database])
+    XCTAssertNotEqual(unread.status, 0, unread.output)
+    XCTAssertTrue(unread.output.contains(database), unread.output)
+
+    let written = try slugctl(as: "slug", importing)
+    XCTAssertEqual(written.status, 0, written.output)
+    let exported = try slugctl("export", "in.dhcp.leases", "--iface", "eth0", "--db", database)
+    XCTAssertEqual(exported.status, 0, exported.output)
+    XCTAssertEqual(exported.output, "10.99.0.10 02:00:00:00:00:01 1795800000 laptop\n")
+    let slug = try XCTUnwrap(getgrnam("slug")).pointee.gr_gid
+    for file in [database, database + "-wal", database + "-shm"] {
+      XCTAssertEqual(try status(of: file).group, slug, file)
+      XCTAssertEqual(try status(of: file).mode & 0o007, 0, "\(file) stays closed to others")
+    }
+  }
+
+  /// slugctl run as `nobody` with GROUP only (setpriv, as inetd runs a `nobody.GROUP` line).
+  private func slugctl(as group: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let setpriv = "/usr/bin/setpriv"
+    guard FileManager.default.isExecutableFile(atPath: setpriv) else {
+      throw SetupFailure("\(setpriv) is missing: apt-get install util-linux")
+    }
+    return try ChildProcess.run(
+      setpriv,
+      ["--reuid=nobody", "--regid=\(group)", "--clear-groups", try BuildProducts.binDirectory() + "/slugctl"] + arguments)
   }
 
   private func slugctl(_ arguments: String...) throws -> (status: Int32, output: String) {

@@ -42,6 +42,38 @@ final class DatagramServiceTests: XCTestCase {
     for index in 0..<5 { XCTAssertEqual(receive(on: client.fd), [UInt8(index), 0xFF]) }
   }
 
+  /// IP_PKTINFO on send: the reply leaves through the given interface from the given address
+  /// (any 127/8 address is lo's own), which is how in.dhcp broadcasts on the right link.
+  func testARepliesSourceAddressAndInterfaceArePinnedWhenAsked() throws {
+    let service = try boundSocket(to: 0)
+    let client = try boundSocket()
+    let serviceAddress = SocketAddress.ipv4(address: 0x7F00_0001, port: service.address.port)
+    send([1], from: client.fd, to: serviceAddress)
+    send([2], from: client.fd, to: serviceAddress)
+    let loopbackIndex = Interfaces.index(ofName: "lo")
+    XCTAssertGreaterThan(loopbackIndex, 0)
+    XCTAssertEqual(Interfaces.name(ofIndex: loopbackIndex), "lo")
+    let status = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .runBatches { datagrams in
+        datagrams.map { datagram in
+          DatagramReply(
+            destination: datagram.source, bytes: datagram.bytes, interfaceIndex: loopbackIndex,
+            sourceIPv4: datagram.bytes == [1] ? 0x7F00_0005 : 0)
+        }
+      }
+    XCTAssertEqual(status, 0)
+    for (payload, source) in [([UInt8(1)], UInt32(0x7F00_0005)), ([2], 0x7F00_0001)] {
+      var buffer = [UInt8](repeating: 0, count: 64)
+      var sender = sockaddr_in()
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      let count = withUnsafeMutablePointer(to: &sender) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(client.fd, &buffer, 64, Int32(MSG_DONTWAIT), $0, &length) }
+      }
+      XCTAssertEqual(Array(buffer.prefix(max(count, 0))), payload)
+      XCTAssertEqual(UInt32(bigEndian: sender.sin_addr.s_addr), source)
+    }
+  }
+
   func testABurstLargerThanOneBatchIsAnsweredInOrder() throws {
     let service = try boundSocket()
     let client = try boundSocket()

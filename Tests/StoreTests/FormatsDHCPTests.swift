@@ -102,33 +102,78 @@ final class FormatsDHCPTests: XCTestCase {
     }
   }
 
-  func testLeaseFileLeasesNeverExpire() throws {
+  func testLeaseFileLinesCarryAnOptionalExpiryAndHostName() throws {
     let input = try Fixture.text("dhcp-leases.input")
     let canonical = try Fixture.text("dhcp-leases.canonical")
+    let never = Int64.max
     for variant in Fixture.lineEndingVariants(of: input) {
       let leases = try DHCPLeaseFile.parse(
-        variant, file: "in.dhcp.leases.eth0", interface: "eth0", now: 1000)
+        variant, file: "in.dhcp.leases.eth0", interface: "eth0", now: 1_700_000_000)
+      XCTAssertEqual(leases.map(\.address.description), (100...106).map { "192.168.0.\($0)" })
+      XCTAssertEqual(leases.map(\.mac.description), (1...7).map { "aa:bb:cc:00:00:0\($0)" })
       XCTAssertEqual(
-        leases.map(\.address.description), ["192.168.0.100", "192.168.0.101", "192.168.0.102"])
-      XCTAssertEqual(
-        leases.map(\.mac.description),
-        ["aa:bb:cc:00:00:01", "aa:bb:cc:00:00:02", "aa:bb:cc:00:00:03"])
+        leases.map(\.expiry), [never, never, never, 1_795_800_000, 1_795_800_000, never, never])
+      XCTAssertEqual(leases.map(\.hostname?.text), [nil, nil, nil, nil, "laptop", "tv", nil])
       for lease in leases {
         XCTAssertEqual(lease.interface, "eth0")
-        XCTAssertEqual(lease.start, 1000)
-        XCTAssertEqual(lease.expiry, Int64.max)
+        XCTAssertEqual(lease.start, 1_700_000_000)
         XCTAssertEqual(lease.state, .active)
       }
       XCTAssertEqual(DHCPLeaseFile.render(leases), canonical)
       XCTAssertEqual(
         try DHCPLeaseFile.parse(
-          DHCPLeaseFile.render(leases), file: "f", interface: "eth0", now: 1000), leases)
+          DHCPLeaseFile.render(leases), file: "f", interface: "eth0", now: 1_700_000_000), leases)
     }
+  }
+
+  func testALeaseFileLeaseThatExpiredBeforeNowStartsAtItsExpiry() throws {
+    let leases = try DHCPLeaseFile.parse(
+      "10.0.0.5 AA:BB:CC:00:00:01 500 old\n", file: "l", interface: "eth0", now: 1000)
+    XCTAssertEqual(leases.map(\.start), [500])
+    XCTAssertEqual(leases.map(\.expiry), [500])
+    XCTAssertEqual(leases.map(\.state), [.active])
+  }
+
+  func testLeaseFileRendersNeverOnlyWhenAHostNameFollows() {
+    func lease(expiry: Int64, hostname: String?) -> Lease {
+      Lease(
+        interface: "eth0", address: IPv4Address(10, 0, 0, 5), mac: MACAddress("aa:bb:cc:00:00:01")!,
+        hostname: hostname.flatMap { HostName($0) }, start: 0, expiry: expiry, state: .active)
+    }
+    XCTAssertEqual(
+      DHCPLeaseFile.render([
+        lease(expiry: Int64.max, hostname: nil), lease(expiry: Int64.max, hostname: "tv"),
+        lease(expiry: 0, hostname: nil), lease(expiry: 1_795_800_000, hostname: "tv"),
+      ]),
+      """
+      10.0.0.5 AA:BB:CC:00:00:01
+      10.0.0.5 AA:BB:CC:00:00:01 never tv
+      10.0.0.5 AA:BB:CC:00:00:01 0
+      10.0.0.5 AA:BB:CC:00:00:01 1795800000 tv
+
+      """)
   }
 
   func testLeaseFileErrorsNameTheFileLineAndValue() {
     let cases: [(String, String)] = [
-      ("192.168.0.100\n", "l:1: expected 'address MAC', found '192.168.0.100'"),
+      ("192.168.0.100\n", "l:1: expected 'address MAC [expiry|never [hostname]]', found '192.168.0.100'"),
+      (
+        "192.168.0.1 AA:BB:CC:00:00:01 1 tv extra\n",
+        "l:1: expected 'address MAC [expiry|never [hostname]]', found '192.168.0.1 AA:BB:CC:00:00:01 1 tv extra'"
+      ),
+      (
+        "192.168.0.1 AA:BB:CC:00:00:01 soon\n",
+        "l:1: 'soon' is not an expiry time (Unix seconds or 'never')"
+      ),
+      (
+        "192.168.0.1 AA:BB:CC:00:00:01 -5\n",
+        "l:1: '-5' is not an expiry time (Unix seconds or 'never')"
+      ),
+      (
+        "192.168.0.1 AA:BB:CC:00:00:01 99999999999999999999\n",
+        "l:1: '99999999999999999999' is not an expiry time (Unix seconds or 'never')"
+      ),
+      ("192.168.0.1 AA:BB:CC:00:00:01 never bad!name\n", "l:1: 'bad!name' is not a host name"),
       ("192.168.0.256 AA:BB:CC:00:00:01\n", "l:1: '192.168.0.256' is not an IPv4 address"),
       ("192.168.0.1 AA:BB:CC:00:00\n", "l:1: 'AA:BB:CC:00:00' is not a MAC address"),
       (

@@ -198,7 +198,16 @@ final class GeneratorTests: XCTestCase {
   }
 
   func testDefaultSelectionIsTheImplementedServices() throws {
-    XCTAssertEqual(try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-dns", "slug-mvp"])
+    XCTAssertEqual(try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-dns", "slug-dhcp", "slug-mvp"])
+  }
+
+  /// A bare ListenDatagram port is a dual-stack IPv6 socket, which DHCPv4 cannot answer from.
+  func testSystemdGivesIPv4OnlyServicesTheIPv4Wildcard() throws {
+    let units = try generate(.systemd, GenerateOptions(services: ["dhcp", "mvp"]))
+    let dhcp = units.first { $0.name == "slug-dhcp.socket" }?.contents ?? ""
+    let mvp = units.first { $0.name == "slug-mvp.socket" }?.contents ?? ""
+    XCTAssertTrue(dhcp.contains("ListenDatagram=0.0.0.0:67\n"), dhcp)
+    XCTAssertTrue(mvp.contains("ListenDatagram=16881\n"), mvp)
   }
 
   func testCatalogListsEveryServiceWithItsDefaultPort() {
@@ -210,7 +219,7 @@ final class GeneratorTests: XCTestCase {
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
       ])
-    XCTAssertEqual(Catalog.services.filter(\.implemented).map(\.name), ["dns", "mvp"])
+    XCTAssertEqual(Catalog.services.filter(\.implemented).map(\.name), ["dns", "dhcp", "mvp"])
   }
 
   func testBadOptionsAreErrorsWithAMessage() {

@@ -8,14 +8,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +39,9 @@ int slug_open(const char *path, int flags, mode_t mode);
 
 /* syslog(3) is variadic; Swift calls this with one preformatted line. */
 void slug_syslog(int priority, const char *line);
+
+/* The process environment, for posix_spawn (environ is hidden without _GNU_SOURCE). */
+char **slug_environ(void);
 
 /* struct mmsghdr, recvmmsg(2) and sendmmsg(2) are GNU extensions, hidden from Swift unless
  * _GNU_SOURCE; this is the same layout under a name of our own. */

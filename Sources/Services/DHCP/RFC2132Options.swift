@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Store
+#endif
+
 /// RFC 2132: the options a server reads from a client, typed, and the server's own options
 /// encoded from the store's text settings (the in.dhcp.conf keyword table's encodings).
 
@@ -14,6 +18,8 @@ public enum DHCPOptionCode {
   public static let rebindingTime: UInt8 = 59
   public static let vendorClass: UInt8 = 60
   public static let clientIdentifier: UInt8 = 61
+  /// RFC 3046.
+  public static let relayAgentInformation: UInt8 = 82
 }
 
 extension DHCPMessage {
@@ -68,34 +74,28 @@ extension DHCPMessage {
   }
 }
 
-/// How a configured option's values go on the wire; mirrors the store's DHCPEncoding so this
-/// module does not depend on the store.
-public enum OptionEncoding: Sendable, Hashable {
-  case address, addresses, addressPairs, text, byte, uint16, uint32, int32
-}
-
 public enum DHCPOptionEncoder {
   /// The option CODE carrying VALUES, or nil if a value does not fit ENCODING (the store
   /// validated them, so nil means a store written by something else). Text values are joined
   /// with spaces, as the original config's words were. A value longer than 255 bytes is split
   /// into several instances when the message is encoded (RFC 3396).
-  public static func encode(code: UInt8, values: [String], as encoding: OptionEncoding) -> DHCPOption? {
+  public static func encode(code: UInt8, values: [String], as encoding: DHCPEncoding) -> DHCPOption? {
     guard let bytes = bytes(values, as: encoding) else { return nil }
     return DHCPOption(code: code, bytes: bytes)
   }
 
-  static func bytes(_ values: [String], as encoding: OptionEncoding) -> [UInt8]? {
+  static func bytes(_ values: [String], as encoding: DHCPEncoding) -> [UInt8]? {
     guard !values.isEmpty else { return nil }
     switch encoding {
     case .address:
-      guard values.count == 1, let address = ipv4(values[0]) else { return nil }
-      return bigEndianBytes(address)
+      guard values.count == 1, let address = IPv4Address(values[0]) else { return nil }
+      return address.bytes
     case .addresses, .addressPairs:
       if encoding == .addressPairs && values.count % 2 != 0 { return nil }
       var bytes: [UInt8] = []
       for value in values {
-        guard let address = ipv4(value) else { return nil }
-        bytes += bigEndianBytes(address)
+        guard let address = IPv4Address(value) else { return nil }
+        bytes += address.bytes
       }
       return bytes
     case .text:
@@ -114,30 +114,5 @@ public enum DHCPOptionEncoder {
       guard values.count == 1, let number = Int32(values[0]) else { return nil }
       return bigEndianBytes(UInt32(bitPattern: number))
     }
-  }
-
-  /// A dotted quad: four decimal numbers 0-255, nothing else.
-  static func ipv4(_ text: String) -> UInt32? {
-    var address: UInt32 = 0
-    var part: UInt32 = 0
-    var digits = 0
-    var parts = 0
-    for byte in text.utf8 {
-      if byte == UInt8(ascii: ".") {
-        guard digits > 0, parts < 3 else { return nil }
-        address = address << 8 | part
-        parts += 1
-        part = 0
-        digits = 0
-      } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && digits < 3 {
-        part = part * 10 + UInt32(byte - UInt8(ascii: "0"))
-        digits += 1
-        guard part <= 255 else { return nil }
-      } else {
-        return nil
-      }
-    }
-    guard digits > 0, parts == 3 else { return nil }
-    return address << 8 | part
   }
 }

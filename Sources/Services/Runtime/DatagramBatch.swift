@@ -87,6 +87,21 @@ final class DatagramBatch {
     return PacketInfo(control: Array(bytes)[...])
   }
 
+  /// An IP_PKTINFO control message (struct cmsghdr, then struct in_pktinfo: ifindex,
+  /// spec_dst, addr) choosing the interface and source address of one IPv4 datagram.
+  /// Returns its length.
+  private static func writePacketInfo(to control: UnsafeMutableRawPointer, interfaceIndex: Int32, source: UInt32) -> Int {
+    let length = 16 + 12
+    control.initializeMemory(as: UInt8.self, repeating: 0, count: 32)
+    control.storeBytes(of: length, toByteOffset: 0, as: Int.self)
+    control.storeBytes(of: Int32(IPPROTO_IP), toByteOffset: 8, as: Int32.self)
+    control.storeBytes(of: Int32(IP_PKTINFO), toByteOffset: 12, as: Int32.self)
+    control.storeBytes(of: interfaceIndex, toByteOffset: 16, as: Int32.self)
+    control.storeBytes(of: source.bigEndian, toByteOffset: 20, as: UInt32.self)
+    // CMSG_SPACE: the data padded to 8 bytes.
+    return 32
+  }
+
   /// Sends `replies` from `socket`, as many per system call as fit the batch. Returns the
   /// replies the kernel refused, with the error, so the caller can log them.
   func send(_ replies: [DatagramReply], from socket: Int32) -> [(reply: DatagramReply, error: Int32)] {
@@ -113,6 +128,12 @@ final class DatagramBatch {
         header.msg_namelen = nameLength
         header.msg_iov = vectors + staged
         header.msg_iovlen = 1
+        if reply.interfaceIndex != 0 || reply.sourceIPv4 != 0 {
+          let control = controls + staged * DatagramBatch.controlSize
+          header.msg_control = control
+          header.msg_controllen = DatagramBatch.writePacketInfo(
+            to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv4)
+        }
         headers[staged] = slug_mmsghdr(msg_hdr: header, msg_len: 0)
         used += (length + 15) & ~15
         staged += 1

@@ -22,10 +22,17 @@ public struct Datagram: Sendable {
 public struct DatagramReply: Sendable, Equatable {
   public var destination: SocketAddress
   public var bytes: [UInt8]
+  /// When not 0, the IPv4 reply leaves through this interface (IP_PKTINFO on send): how a
+  /// limited broadcast (255.255.255.255) reaches the link a request came from.
+  public var interfaceIndex: Int32
+  /// When not 0, the IPv4 source address of the reply.
+  public var sourceIPv4: UInt32
 
-  public init(destination: SocketAddress, bytes: [UInt8]) {
+  public init(destination: SocketAddress, bytes: [UInt8], interfaceIndex: Int32 = 0, sourceIPv4: UInt32 = 0) {
     self.destination = destination
     self.bytes = bytes
+    self.interfaceIndex = interfaceIndex
+    self.sourceIPv4 = sourceIPv4
   }
 }
 
@@ -57,6 +64,20 @@ public struct DatagramService {
   /// data costs nothing while the socket is quiet and never delays a batch by more than one
   /// call. `tickSeconds` 0 never ticks.
   public func run(tickSeconds: Int, onTick: () -> Void, _ handler: (Datagram) -> [DatagramReply]) -> Int32 {
+    var replies: [DatagramReply] = []
+    return runBatches(tickSeconds: tickSeconds, onTick: onTick) { datagrams in
+      replies.removeAll(keepingCapacity: true)
+      for datagram in datagrams { replies += handler(datagram) }
+      return replies
+    }
+  }
+
+  /// As `run(tickSeconds:onTick:_:)`, handing over every datagram one receive call took at
+  /// once: a handler that must do something before any reply leaves (commit what the
+  /// replies promise) does it once per batch.
+  public func runBatches(
+    tickSeconds: Int = 0, onTick: () -> Void = {}, _ handler: ([Datagram]) -> [DatagramReply]
+  ) -> Int32 {
     guard let bound = SocketAddress.local(of: socket), SocketType(of: socket) == .datagram else {
       log.error("fd \(socket) is not a bound datagram socket; run from inetd (udp wait)")
       return Runtime.noInputExit
@@ -64,7 +85,7 @@ public struct DatagramService {
     enablePacketInfo(for: bound)
     let batch = DatagramBatch(capacity: DatagramService.batchSize, slotSize: 65536)
     var nextTick = Deadline.after(seconds: tickSeconds)
-    var replies: [DatagramReply] = []
+    var datagrams: [Datagram] = []
     while true {
       switch batch.receive(from: socket) {
       case .datagrams(let count):
@@ -72,11 +93,11 @@ public struct DatagramService {
           onTick()
           nextTick = .after(seconds: tickSeconds)
         }
-        replies.removeAll(keepingCapacity: true)
+        datagrams.removeAll(keepingCapacity: true)
         for index in 0..<count {
-          guard let datagram = datagram(at: index, of: batch, bound: bound) else { continue }
-          replies += handler(datagram)
+          if let datagram = datagram(at: index, of: batch, bound: bound) { datagrams.append(datagram) }
         }
+        let replies = handler(datagrams)
         for (reply, code) in batch.send(replies, from: socket) {
           log.error("send to \(reply.destination) failed: \(String(cString: strerror(code)))")
         }

@@ -24,6 +24,37 @@ public enum Interfaces {
     return hardware[interfaceName] ?? [0, 0, 0, 0, 0, 0]
   }
 
+  /// The name of interface INDEX (if_indextoname); nil for 0 or an index no interface has.
+  public static func name(ofIndex index: Int32) -> String? {
+    guard index > 0 else { return nil }
+    var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+    guard if_indextoname(UInt32(index), &buffer) != nil else { return nil }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The index of interface NAME; 0 when there is none.
+  public static func index(ofName name: String) -> Int32 {
+    Int32(bitPattern: if_nametoindex(name))
+  }
+
+  /// The IPv4 addresses of interface NAME with their netmasks, in the kernel's order.
+  public static func ipv4Addresses(of name: String) -> [(address: UInt32, mask: UInt32)] {
+    var list: UnsafeMutablePointer<ifaddrs>?
+    guard getifaddrs(&list) == 0, let first = list else { return [] }
+    defer { freeifaddrs(list) }
+    var found: [(address: UInt32, mask: UInt32)] = []
+    for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+      guard let socketAddress = entry.pointee.ifa_addr, let netmask = entry.pointee.ifa_netmask,
+        let entryName = entry.pointee.ifa_name, Int32(socketAddress.pointee.sa_family) == AF_INET,
+        String(cString: entryName) == name
+      else { continue }
+      let address = UnsafeRawPointer(socketAddress).loadUnaligned(as: sockaddr_in.self)
+      let mask = UnsafeRawPointer(netmask).loadUnaligned(as: sockaddr_in.self)
+      found.append((UInt32(bigEndian: address.sin_addr.s_addr), UInt32(bigEndian: mask.sin_addr.s_addr)))
+    }
+    return found
+  }
+
   /// struct sockaddr_ll (netpacket/packet.h, not visible to Swift): sll_halen at byte 11,
   /// sll_addr[8] from byte 12.
   private static func linkLayerAddress(_ address: UnsafeRawPointer) -> [UInt8] {

@@ -7,12 +7,16 @@ public struct Log: Sendable {
 
   public let program: String
   public let destination: Destination
+  /// False when there is no syslog socket to write to: glibc would try to connect again for
+  /// every line, three system calls each, in a process that lives for a burst of requests.
+  private let listening: Bool
 
   /// Opens syslog under `program`; `facility` is LOG_AUTH for logins, LOG_DAEMON otherwise.
   public init(program: String, destination: Destination, facility: Int32 = LOG_DAEMON) {
     self.program = program
     self.destination = destination
-    if destination == .syslog {
+    listening = destination == .standardError || access("/dev/log", W_OK) == 0
+    if destination == .syslog && listening {
       // openlog keeps the pointer for the life of the process, so the copy is never freed.
       openlog(strdup(program), LOG_PID | LOG_NDELAY, facility)
     }
@@ -25,6 +29,7 @@ public struct Log: Sendable {
   public func debug(_ message: String) { write(LOG_DEBUG, message) }
 
   private func write(_ priority: Int32, _ message: String) {
+    guard listening else { return }
     let line = Log.escape(message)
     switch destination {
     case .syslog:

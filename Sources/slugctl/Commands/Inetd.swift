@@ -34,7 +34,7 @@ extension Slugctl.Inetd {
     var bind: String?
     @Option(help: ArgumentHelp("The user the daemons run as.", valueName: "u"))
     var user: String = GenerateOptions().user
-    @Option(help: ArgumentHelp("The group the daemons that read the store run as (slugctl init gives it the store).", valueName: "g"))
+    @Option(help: ArgumentHelp("The group the daemons that use the store run as (slugctl init gives it the store).", valueName: "g"))
     var group: String = GenerateOptions().group ?? "slug"
     @Option(name: .customLong("port"), help: ArgumentHelp("Listen on PORT instead of the service's own port.", valueName: "service=port"))
     var ports: [String] = []

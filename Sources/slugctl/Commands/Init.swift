@@ -10,14 +10,14 @@ extension Slugctl {
       discussion: """
         Run as root, init also gives the store to a system group (slug unless --group names \
         another; created with groupadd --system if missing): the file and its -wal and -shm \
-        files get the group and mode 0640, and the store's directory gets the group and mode \
-        0750 when init created it or it is /var/lib/slug, and it is root's and not \
+        files get the group and mode 0660, and the store's directory gets the group and mode \
+        0770 when init created it or it is /var/lib/slug, and it is root's and not \
         world-writable. The daemons `slugctl inetd generate` configures run with that group, \
-        so create the store they read with init.
+        so create the store they read and write with init.
         """)
 
     @OptionGroup var store: StoreOptions
-    @Option(help: ArgumentHelp("The group that may read the store (when run as root).", valueName: "name"))
+    @Option(help: ArgumentHelp("The group that may read and write the store (when run as root).", valueName: "name"))
     var group: String = StoreGroup.defaultName
     @Flag(help: "Leave the store's group alone.")
     var noGroup = false
