@@ -8,15 +8,15 @@ import XCTest
 /// in.dns beside it on port 53 of the same store, and the real clients (busybox udhcpc, ISC
 /// dhclient) plus a python3 relay agent in the client namespace.
 final class DHCPTestbed {
-  enum Superserver { case inetd, xinetd, dnsmasq }
+  enum Superserver { case inetd, xinetd }
 
   static let interface = NetworkNamespaces.serverInterface
   static let poolStart = "10.99.1.10"
   static let poolEnd = "10.99.1.250"
   static let domain = "slug.test"
-  /// The MAC with a static lease: 10.99.2.5, hostname tv, its own router, next-server and file.
+  /// The MAC with a static lease: 10.99.200.5, hostname tv, its own router, next-server and file.
   static let staticMAC = "02:99:00:00:00:02"
-  static let staticAddress = "10.99.2.5"
+  static let staticAddress = "10.99.200.5"
   static let staticRouter = "10.99.0.254"
   static let staticNextServer = "10.99.0.9"
   static let staticFilename = "dongle.bin"
@@ -50,8 +50,7 @@ final class DHCPTestbed {
       try configureStore()
       try FileManager.default.createDirectory(atPath: hookLog, withIntermediateDirectories: false)
       try writeHookScript()
-      switch ProcessInfo.processInfo.environment["SLUG_DHCP_TEST_SERVER"] == "dnsmasq" ? .dnsmasq : kind {
-      case .dnsmasq: try startDnsmasq()
+      switch kind {
       case .inetd: try startInetd(idle: idle)
       case .xinetd: try startXinetd(idle: idle)
       }
@@ -102,19 +101,6 @@ final class DHCPTestbed {
 
       """.write(toFile: config, atomically: true, encoding: .utf8)
     superserver = try net.start(in: .server, [inetd, "-i", "-d", config], outputPath: superserverLog)
-    try waitForListeners()
-  }
-
-  private func startDnsmasq() throws {
-    superserver = try net.start(
-      in: .server,
-      ["/usr/sbin/dnsmasq", "-d", "--no-ping", "--port=0", "--conf-file=/dev/null", "--dhcp-authoritative",
-       "--dhcp-range=\(Self.poolStart),\(Self.poolEnd),255.255.0.0,1h", "--dhcp-leasefile=\(directory.path)/dnsmasq.leases",
-       "--dhcp-option=option:router,10.99.0.1", "--dhcp-option=option:dns-server,10.99.0.1",
-       "--dhcp-option=option:domain-name,\(Self.domain)",
-       "--dhcp-host=\(Self.staticMAC),\(Self.staticAddress),tv,set:tv",
-       "--dhcp-option=tag:tv,option:router,\(Self.staticRouter)", "--dhcp-boot=tag:tv,\(Self.staticFilename),,\(Self.staticNextServer)"],
-      outputPath: superserverLog)
     try waitForListeners()
   }
 

@@ -37,6 +37,10 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     let dig = try bed.net.run(
       in: .client, ["/usr/bin/dig", "@\(NetworkNamespaces.serverAddress)", "+short", "+time=2", "+tries=2", "boxy.\(DHCPTestbed.domain)", "A"])
     XCTAssertEqual(dig.output.trimmingCharacters(in: .whitespacesAndNewlines), address, dig.output)
+
+    // One in.dhcp served the whole exchange (DISCOVER and REQUEST within its idle time).
+    let execs = bed.serverLog().split(separator: "\n").filter { $0.contains("execv") && $0.contains("in.dhcp") }
+    XCTAssertEqual(execs.count, 1, "inetd traced: \(execs)")
   }
 
   func testUdhcpcRenewsUnicastAndReleases() throws {
@@ -149,26 +153,40 @@ final class DHCPUnderSuperserverTests: XCTestCase {
   func testARequestNamingAnotherServerIsIgnored() throws {
     let bed = try DHCPTestbed(clientAddress: DHCPRelay.address)
     defer { bed.tearDown() }
-    let result = try bed.python(
+    let mac = "02:99:00:00:00:31"
+    let offer = try bed.python(
+      """
+      offer = Relay().exchange(packet(DISCOVER, '\(mac)', 0x5107), 0x5107)
+      assert offer and offer['type'] == OFFER, offer
+      print(offer['yiaddr'], offer['server_id'])
+      """)
+    let fields = offer.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    XCTAssertEqual(fields.count, 2, offer)
+    let offered = fields[0]
+    XCTAssertEqual(fields.last, NetworkNamespaces.serverAddress)
+    let before = try bed.leases()
+
+    // The client chose another server's offer: no reply, nothing recorded.
+    let ignored = try bed.python(
       """
       relay = Relay()
-      mac = '02:99:00:00:00:31'
-      xid = 0x5107
-      offer = relay.exchange(packet(DISCOVER, mac, xid), xid)
-      assert offer and offer['type'] == OFFER, offer
-      print('offer', offer['yiaddr'], offer['server_id'])
-      sys.stdout.flush()
-      relay.send(packet(REQUEST, mac, xid, requested=offer['yiaddr'], server_id='10.99.0.77'))
-      reply = relay.receive(xid, 1.5)
-      print('reply', NAMES.get(reply['type']) if reply else None)
+      relay.send(packet(REQUEST, '\(mac)', 0x5107, requested='\(offered)', server_id='10.99.0.77'))
+      reply = relay.receive(0x5107, 1.5)
+      print(NAMES.get(reply['type']) if reply else None)
       """)
-    let lines = result.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.count, 2, result)
-    XCTAssertEqual(lines.last, "reply None", "a REQUEST for another server must get no reply")
-    let offered = try XCTUnwrap(lines.first?.split(separator: " ").dropFirst().first.map(String.init))
-    XCTAssertEqual(lines.first, "offer \(offered) \(NetworkNamespaces.serverAddress)")
-    let lease = try bed.leases()[offered]
-    XCTAssertNotEqual(lease?.state, .active, "the declined offer must not become a lease: \(String(describing: lease))")
+    XCTAssertEqual(ignored, "None\n", "a REQUEST for another server must get no reply")
+    XCTAssertEqual(try bed.leases(), before, "a REQUEST for another server must leave the store as it was")
+    XCTAssertNotEqual(try bed.leases()[offered]?.state, .active)
+
+    // The server is alive and still answers a REQUEST naming it.
+    let accepted = try bed.python(
+      """
+      relay = Relay()
+      reply = relay.exchange(packet(REQUEST, '\(mac)', 0x5108, requested='\(offered)', server_id='10.99.0.1'), 0x5108)
+      print(NAMES.get(reply['type']) if reply else None, reply and reply['yiaddr'])
+      """)
+    XCTAssertEqual(accepted, "ACK \(offered)\n")
+    XCTAssertEqual(try bed.leases()[offered]?.state, .active)
   }
 
   func testARelayedStaticClientGetsItsAddressNextServerAndFilename() throws {
@@ -208,7 +226,7 @@ final class DHCPUnderSuperserverTests: XCTestCase {
       assert ack and ack['type'] == ACK, ack
       ask('taken', '02:99:00:00:00:44', 3, ack['yiaddr'])
       # INIT-REBOOT into the static lease of another MAC.
-      ask('static', '02:99:00:00:00:45', 4, '10.99.2.5')
+      ask('static', '02:99:00:00:00:45', 4, '\(DHCPTestbed.staticAddress)')
       """)
     XCTAssertEqual(
       result.split(separator: "\n").map(String.init),
@@ -232,13 +250,15 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     XCTAssertEqual(starts.count, 1, "one in.dhcp should serve the exchange; xinetd logged: \(starts)")
   }
 
-  /// A relay agent leases addresses to 120 clients one after another while in.dhcp is
-  /// SIGKILLed at random moments (inetd starts a new one for the next datagram). Every
-  /// address acknowledged must be an active lease of its client in the store afterwards, and
-  /// no address may have been acknowledged to two clients.
+  /// For 5 seconds a relay agent leases addresses to one new client after another while
+  /// in.dhcp is SIGKILLed at random moments, every 1-30 ms (inetd starts a new one for the next
+  /// datagram). Every address acknowledged must be an active lease of its client in the store
+  /// afterwards, and no address may have been acknowledged to two clients.
   func testAcknowledgedLeasesSurviveKill9AtRandomMoments() throws {
     let bed = try DHCPTestbed(clientAddress: DHCPRelay.address)
     defer { bed.tearDown() }
+    // Room for every client of the run.
+    _ = try bed.slugctl(["dhcp", "set", DHCPTestbed.interface, "pool-end", "10.99.99.250"])
     let seed = UInt64(Date().timeIntervalSince1970 * 1000)
     let killer = Killer(bed: bed, seed: seed)
     let thread = Thread { killer.run() }
@@ -248,21 +268,24 @@ final class DHCPUnderSuperserverTests: XCTestCase {
       result = try bed.python(
         """
         relay = Relay()
-        for index in range(120):
+        deadline = time.monotonic() + 5
+        index = 0
+        while time.monotonic() < deadline:
             mac = '02:98:00:00:%02x:%02x' % (index >> 8, index & 255)
+            index += 1
             for attempt in range(30):
                 xid = random.getrandbits(32)
-                offer = relay.exchange(packet(DISCOVER, mac, xid), xid, timeout=0.2, tries=10)
+                offer = relay.exchange(packet(DISCOVER, mac, xid), xid, timeout=0.1, tries=20)
                 if not offer or offer['type'] != OFFER:
                     continue
                 request = packet(REQUEST, mac, xid, requested=offer['yiaddr'], server_id=offer['server_id'])
-                ack = relay.exchange(request, xid, timeout=0.2, tries=10)
+                ack = relay.exchange(request, xid, timeout=0.1, tries=20)
                 if ack and ack['type'] == ACK:
                     print('ACK', ack['yiaddr'], mac)
                     break
             else:
                 print('FAILED', mac)
-        """, timeout: 90)
+        """, timeout: 60)
     } catch {
       killer.stop()
       throw error
@@ -273,8 +296,8 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     let failed = lines.filter { $0.first == "FAILED" }
     XCTAssertEqual(failed.count, 0, "clients that never got an ACK: \(failed)")
     let acked = lines.filter { $0.first == "ACK" && $0.count == 3 }.map { (address: $0[1], mac: $0[2]) }
-    XCTAssertEqual(acked.count, 120, result)
-    XCTAssertGreaterThanOrEqual(killer.kills, 10, "in.dhcp was killed only \(killer.kills) times (seed \(seed))")
+    XCTAssertGreaterThanOrEqual(acked.count, 50, result)
+    XCTAssertGreaterThanOrEqual(killer.kills, 30, "in.dhcp was killed only \(killer.kills) times (seed \(seed))")
     var owners: [String: String] = [:]
     for ack in acked {
       if let owner = owners[ack.address] {
@@ -328,7 +351,7 @@ final class DHCPUnderSuperserverTests: XCTestCase {
 }
 
 /// SIGKILLs every running in.dhcp under the test bed's super-server at random intervals
-/// (10-150 ms, from a seeded SplitMix64) until stopped.
+/// (1-30 ms, from a seeded SplitMix64) until stopped.
 final class Killer: @unchecked Sendable {
   private let bed: DHCPTestbed
   private var random: SplitMix64
@@ -346,7 +369,7 @@ final class Killer: @unchecked Sendable {
 
   func run() {
     while !lock.withLock({ stopped }) {
-      usleep(UInt32(10_000 + random.next() % 140_000))
+      usleep(UInt32(1_000 + random.next() % 29_000))
       for pid in bed.dhcpProcesses() where kill(pid, SIGKILL) == 0 {
         lock.withLock { killed += 1 }
       }
