@@ -91,6 +91,10 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     XCTAssertEqual(bound.environment["new_domain_name_servers"], NetworkNamespaces.serverAddress)
     XCTAssertEqual(bound.environment["new_dhcp_server_identifier"], NetworkNamespaces.serverAddress)
     XCTAssertEqual(bound.environment["new_filename"], DHCPTestbed.staticFilename)
+    let lease = try XCTUnwrap(bed.leases()[DHCPTestbed.staticAddress], "the static client's lease is not in the store")
+    XCTAssertEqual(lease.state, .active)
+    XCTAssertEqual(lease.mac.description, DHCPTestbed.staticMAC)
+    XCTAssertEqual(lease.hostname?.text, "tv", "the fixed host's name, not the one the client sent")
 
     // Started again with its lease file, dhclient asks for the same address (INIT-REBOOT).
     let again = try bed.dhclient()

@@ -37,6 +37,7 @@ final class NetworkNamespaces {
     }
     let number = Self.counterLock.withLock {
       Self.counter += 1
+      if Self.counter == 1 { Self.removeLeftovers() }
       return Self.counter
     }
     let tag = "\(getpid())-\(number)"
@@ -115,6 +116,21 @@ final class NetworkNamespaces {
         for pid in pids { kill(pid, signal) }
         usleep(100_000)
       }
+      _ = try? ChildProcess.run("/usr/sbin/ip", ["netns", "del", name])
+    }
+  }
+
+  /// Namespaces this harness made in a test process that has died without tearing them down
+  /// (killed, or crashed): their processes are killed and they are deleted.
+  private static func removeLeftovers() {
+    for name in existing() {
+      guard name.hasPrefix("slugS") || name.hasPrefix("slugC") else { continue }
+      let tag = name.dropFirst(5).split(separator: "-")
+      guard tag.count == 2, let owner = pid_t(tag[0]), tag[1].allSatisfy(\.isNumber), owner != getpid(),
+        kill(owner, 0) != 0, errno == ESRCH
+      else { continue }
+      let left = (try? ChildProcess.run("/usr/sbin/ip", ["netns", "pids", name]))?.output ?? ""
+      for pid in left.split(separator: "\n").compactMap({ pid_t($0) }) { kill(pid, SIGKILL) }
       _ = try? ChildProcess.run("/usr/sbin/ip", ["netns", "del", name])
     }
   }
