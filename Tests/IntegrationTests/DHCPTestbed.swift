@@ -34,7 +34,7 @@ final class DHCPTestbed {
 
   init(
     superserver kind: Superserver = .inetd, clientMAC: String = "02:99:00:00:00:01", clientAddress: String? = nil,
-    idle: Int = 5
+    idle: Int = 5, dhcpArguments: [String]? = nil
   ) throws {
     binDirectory = try BuildProducts.binDirectory()
     for daemon in ["in.dhcp", "in.dns", "slugctl"] where !FileManager.default.isExecutableFile(atPath: binDirectory + "/" + daemon) {
@@ -51,8 +51,8 @@ final class DHCPTestbed {
       try FileManager.default.createDirectory(atPath: hookLog, withIntermediateDirectories: false)
       try writeHookScript()
       switch kind {
-      case .inetd: try startInetd(idle: idle)
-      case .xinetd: try startXinetd(idle: idle)
+      case .inetd: try startInetd(idle: idle, arguments: dhcpArguments ?? ["--db", database])
+      case .xinetd: try startXinetd(idle: idle, arguments: dhcpArguments ?? ["--db", database])
       }
     } catch {
       net.tearDown()
@@ -89,14 +89,15 @@ final class DHCPTestbed {
         ]))
   }
 
-  private func startInetd(idle: Int) throws {
+  /// `arguments`: in.dhcp's, before `-i IDLE`.
+  private func startInetd(idle: Int, arguments: [String]) throws {
     let inetd = "/usr/sbin/inetd"
     guard FileManager.default.isExecutableFile(atPath: inetd) else {
       throw SetupFailure("\(inetd) is missing: apt-get install openbsd-inetd")
     }
     let config = directory.path + "/inetd.conf"
     try """
-      bootps dgram udp4 wait root \(binDirectory)/in.dhcp in.dhcp --db \(database) -i \(idle)
+      bootps dgram udp4 wait root \(binDirectory)/in.dhcp in.dhcp \(arguments.joined(separator: " ")) -i \(idle)
       domain dgram udp4 wait root \(binDirectory)/in.dns in.dns --db \(database) -i \(idle)
 
       """.write(toFile: config, atomically: true, encoding: .utf8)
@@ -104,7 +105,7 @@ final class DHCPTestbed {
     try waitForListeners()
   }
 
-  private func startXinetd(idle: Int) throws {
+  private func startXinetd(idle: Int, arguments: [String]) throws {
     let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
     guard FileManager.default.isExecutableFile(atPath: xinetd) else {
       throw SetupFailure(
@@ -127,7 +128,7 @@ final class DHCPTestbed {
       \twait = yes
       \tuser = root
       \tserver = \(binDirectory)/in.dhcp
-      \tserver_args = --db \(database) -i \(idle)
+      \tserver_args = \(arguments.joined(separator: " ")) -i \(idle)
       \tflags = IPv4
       }
 

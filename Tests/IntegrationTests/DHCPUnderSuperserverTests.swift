@@ -240,6 +240,91 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     XCTAssertNil(try bed.leases()["10.99.3.3"])
   }
 
+  func testADeclinedAddressIsQuarantinedAndInformGetsOptionsWithoutALease() throws {
+    let bed = try DHCPTestbed(clientAddress: DHCPRelay.address)
+    defer { bed.tearDown() }
+    let declined = try bed.python(
+      """
+      relay = Relay()
+      ack, _ = relay.lease('02:99:00:00:00:51')
+      assert ack and ack['type'] == ACK, ack
+      relay.send(packet(DECLINE, '02:99:00:00:00:51', 7, requested=ack['yiaddr'], server_id='10.99.0.1'))
+      time.sleep(0.5)
+      print(ack['yiaddr'])
+      """).trimmingCharacters(in: .whitespacesAndNewlines)
+    XCTAssertEqual(try bed.leases()[declined]?.state, .declined)
+
+    let after = try bed.python(
+      """
+      relay = Relay()
+      for mac in ('02:99:00:00:00:51', '02:99:00:00:00:52'):
+          offer = relay.exchange(packet(DISCOVER, mac, 8, requested='\(declined)'), 8)
+          print(offer and offer['yiaddr'])
+      xid = 9
+      inform = packet(INFORM, '02:99:00:00:00:53', xid, ciaddr=RELAY)
+      reply = relay.exchange(inform, xid)
+      assert reply, 'no reply to INFORM'
+      print(NAMES.get(reply['type']), reply['yiaddr'], reply['options'].get(15, b'').decode(), 51 in reply['options'])
+      """)
+    let lines = after.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.count, 3, after)
+    XCTAssertFalse(lines.prefix(2).contains(declined), "a declined address must not be offered again: \(after)")
+    XCTAssertTrue(lines.prefix(2).allSatisfy { Self.isInPool($0) }, after)
+    XCTAssertEqual(lines.last, "ACK 0.0.0.0 \(DHCPTestbed.domain) False", "INFORM: options, no address, no lease time")
+    XCTAssertNil(try bed.leases()[DHCPRelay.address], "INFORM must not create a lease")
+  }
+
+  /// The drop-in mode under inetd: the original's flat config and lease file, the lease script.
+  func testDropInModeLeasesFromTheFlatConfigToUdhcpc() throws {
+    let directory = try TemporaryDirectory()
+    let config = directory.path + "/in.dhcp.conf.vS"
+    let leaseFile = directory.path + "/in.dhcp.leases.vS"
+    let script = directory.path + "/lease-script"
+    try """
+      # fixed leases first
+      02:99:00:00:00:61 {
+      \thostname fixedbox
+      \taddress 10.99.7.7
+      }
+      server-identifier 10.99.0.1
+      subnet-mask 255.255.0.0
+      routers 10.99.0.1
+      domain-name flat.test
+      lease-time 600
+      pool-start 10.99.5.10
+      pool-end 10.99.5.20
+
+      """.write(toFile: config, atomically: true, encoding: .utf8)
+    try "#!/bin/sh\necho \"$@\" >> \(directory.path)/script-calls\n".write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    let bed = try DHCPTestbed(
+      dhcpArguments: ["-c", config, "-l", leaseFile, "--script", script, DHCPTestbed.interface])
+    defer { bed.tearDown() }
+
+    let before = Int64(Date().timeIntervalSince1970)
+    let run = try bed.udhcpc(["-q", "-x", "hostname:flatty"])
+    XCTAssertEqual(run.status, 0, "udhcpc: \(run.output)\n\(bed.serverLog())")
+    let bound = try XCTUnwrap(bed.hookEvents().last { $0.event == "bound" }, run.output)
+    let address = try XCTUnwrap(bound.environment["ip"])
+    XCTAssertTrue(address.hasPrefix("10.99.5."), address)
+    XCTAssertEqual(bound.environment["domain"], "flat.test")
+    XCTAssertEqual(bound.environment["lease"], "600")
+
+    let lines = try String(contentsOfFile: leaseFile, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.count, 1, "\(lines)")
+    let fields = lines.first?.split(separator: " ").map(String.init) ?? []
+    XCTAssertEqual(fields.count, 4, "\(lines)")
+    XCTAssertEqual(fields.first, address)
+    XCTAssertEqual(fields.dropFirst().first?.lowercased(), "02:99:00:00:00:01")
+    XCTAssertTrue((before + 600...before + 605).contains(Int64(fields.dropFirst(2).first ?? "") ?? 0), "\(lines)")
+    XCTAssertEqual(fields.last, "flatty")
+    XCTAssertTrue(
+      waitUntil {
+        (try? String(contentsOfFile: directory.path + "/script-calls", encoding: .utf8)) == "add 02:99:00:00:00:01 \(address) flatty\n"
+      }, (try? String(contentsOfFile: directory.path + "/script-calls", encoding: .utf8)) ?? "no script call")
+    XCTAssertEqual(try bed.leases(), [:], "the drop-in mode must not touch the store")
+  }
+
   func testUdhcpcGetsALeaseUnderXinetd() throws {
     let bed = try DHCPTestbed(superserver: .xinetd)
     defer { bed.tearDown() }
