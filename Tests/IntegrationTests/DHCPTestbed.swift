@@ -116,7 +116,7 @@ final class DHCPTestbed {
       defaults
       {
       \tlog_type = FILE \(superserverLog)
-      \tlog_on_success = PID
+      \tlog_on_success = PID EXIT
       }
 
       service slug-dhcp

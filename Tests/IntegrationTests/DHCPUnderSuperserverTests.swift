@@ -326,7 +326,7 @@ final class DHCPUnderSuperserverTests: XCTestCase {
   }
 
   func testUdhcpcGetsALeaseUnderXinetd() throws {
-    let bed = try DHCPTestbed(superserver: .xinetd)
+    let bed = try DHCPTestbed(superserver: .xinetd, idle: 1)
     defer { bed.tearDown() }
     let run = try bed.udhcpc(["-q", "-x", "hostname:xbox"])
     XCTAssertEqual(run.status, 0, "udhcpc: \(run.output)\n\(bed.serverLog())")
@@ -337,6 +337,10 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     XCTAssertEqual(lease.hostname?.text, "xbox")
     let starts = bed.serverLog().split(separator: "\n").filter { $0.contains("START: slug-dhcp") }
     XCTAssertEqual(starts.count, 1, "one in.dhcp should serve the exchange; xinetd logged: \(starts)")
+    // With `-i 1` it leaves, with status 0, once a second passes without a request.
+    XCTAssertTrue(waitUntil(seconds: 5) { bed.dhcpProcesses().isEmpty }, "in.dhcp -i 1 still runs")
+    XCTAssertTrue(
+      waitUntil { bed.serverLog().contains("EXIT: slug-dhcp status=0") }, "xinetd logged:\n\(bed.serverLog())")
   }
 
   /// For 5 seconds a relay agent leases addresses to one new client after another while
