@@ -325,6 +325,37 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     XCTAssertEqual(try bed.leases(), [:], "the drop-in mode must not touch the store")
   }
 
+  func testAFullPoolOffersNothingUntilALeaseExpiresOrIsReleased() throws {
+    let bed = try DHCPTestbed(clientAddress: DHCPRelay.address)
+    defer { bed.tearDown() }
+    _ = try bed.slugctl(["dhcp", "set", DHCPTestbed.interface, "pool-end", "10.99.1.12"])
+    _ = try bed.slugctl(["dhcp", "set", DHCPTestbed.interface, "lease-time", "2"])
+    let result = try bed.python(
+      """
+      relay = Relay()
+      def discover(mac, xid):
+          offer = relay.exchange(packet(DISCOVER, mac, xid), xid, tries=2)
+          return offer['yiaddr'] if offer else None
+      held = []
+      for index, mac in enumerate(['02:99:00:00:00:71', '02:99:00:00:00:72', '02:99:00:00:00:73']):
+          ack, _ = relay.lease(mac, tries=2)
+          held.append(ack['yiaddr'] if ack and ack['type'] == ACK else None)
+      print('leased', *held)
+      # The pool is full: a fourth client is offered nothing while the leases hold.
+      print('full', discover('02:99:00:00:00:74', 10))
+      # A RELEASE frees its address at once.
+      relay.send(packet(RELEASE, '02:99:00:00:00:71', 11, ciaddr=held[0], server_id='10.99.0.1'))
+      time.sleep(0.3)
+      print('released', discover('02:99:00:00:00:74', 12) == held[0])
+      # Once the two-second leases expire, their addresses are offered again.
+      time.sleep(2.5)
+      print('expired', discover('02:99:00:00:00:75', 13) in held[1:], discover('02:99:00:00:00:76', 14) in held[1:])
+      """)
+    XCTAssertEqual(
+      result.split(separator: "\n").map(String.init),
+      ["leased 10.99.1.10 10.99.1.11 10.99.1.12", "full None", "released True", "expired True True"], result)
+  }
+
   func testUdhcpcGetsALeaseUnderXinetd() throws {
     let bed = try DHCPTestbed(superserver: .xinetd, idle: 1)
     defer { bed.tearDown() }
