@@ -213,13 +213,15 @@ final class DHCPTestbed {
 
   /// Runs busybox udhcpc once in the foreground in the client namespace (`-q`: it exits once it
   /// has a lease, `-n`: or when it gives up); returns its exit status and output.
-  func udhcpc(_ arguments: [String] = []) throws -> (status: Int32, output: String) {
+  func udhcpc(_ arguments: [String] = [], on interface: String = NetworkNamespaces.clientInterface) throws
+    -> (status: Int32, output: String)
+  {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/busybox") else {
       throw SetupFailure("/usr/bin/busybox is missing: apt-get install busybox")
     }
     return try net.run(
       in: .client,
-      ["/usr/bin/timeout", "20", "/usr/bin/busybox", "udhcpc", "-f", "-n", "-i", NetworkNamespaces.clientInterface,
+      ["/usr/bin/timeout", "20", "/usr/bin/busybox", "udhcpc", "-f", "-n", "-i", interface,
        "-s", hookScript, "-t", "4", "-T", "1"] + arguments)
   }
 

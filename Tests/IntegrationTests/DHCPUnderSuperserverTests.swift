@@ -43,6 +43,40 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     XCTAssertEqual(execs.count, 1, "inetd traced: \(execs)")
   }
 
+  /// inetd hands in.dhcp one socket for every link: it tells them apart by IP_PKTINFO and
+  /// leases each client from its own link's pool, with that link's options and server id.
+  func testOneSocketServesTwoLinksEachFromItsOwnPool() throws {
+    let bed = try DHCPTestbed()
+    defer { bed.tearDown() }
+    try bed.net.addLink(server: "vS2", address: "10.100.0.1/16", client: "vC2", clientMAC: "02:99:00:00:00:03")
+    for (key, value) in [("pool-start", "10.100.1.10"), ("pool-end", "10.100.1.20"), ("domain-name", "two.test")] {
+      _ = try bed.slugctl(["dhcp", "set", "vS2", key, value])
+    }
+    let first = try bed.udhcpc(["-q", "-x", "hostname:one"])
+    XCTAssertEqual(first.status, 0, "udhcpc on vC: \(first.output)\n\(bed.serverLog())")
+    let second = try bed.udhcpc(["-q", "-x", "hostname:two"], on: "vC2")
+    XCTAssertEqual(second.status, 0, "udhcpc on vC2: \(second.output)\n\(bed.serverLog())")
+
+    let bound = bed.hookEvents().filter { $0.event == "bound" }
+    let byInterface = Dictionary(bound.map { ($0.environment["interface"] ?? "?", $0.environment) }) { _, last in last }
+    let one = try XCTUnwrap(byInterface[NetworkNamespaces.clientInterface], "\(bound)")
+    let two = try XCTUnwrap(byInterface["vC2"], "\(bound)")
+    XCTAssertTrue(Self.isInPool(one["ip"] ?? ""), "\(one)")
+    XCTAssertEqual(one["serverid"], NetworkNamespaces.serverAddress)
+    XCTAssertEqual(one["domain"], DHCPTestbed.domain)
+    XCTAssertTrue((10...20).contains(Int((two["ip"] ?? "").split(separator: ".").last ?? "") ?? 0)
+      && (two["ip"] ?? "").hasPrefix("10.100.1."), "\(two)")
+    XCTAssertEqual(two["serverid"], "10.100.0.1")
+    XCTAssertEqual(two["subnet"], "255.255.0.0", "the mask of vS2 itself")
+    XCTAssertEqual(two["domain"], "two.test")
+
+    let leases = try bed.leases()
+    XCTAssertEqual(leases[one["ip"] ?? ""]?.interface, DHCPTestbed.interface)
+    XCTAssertEqual(leases[one["ip"] ?? ""]?.hostname?.text, "one")
+    XCTAssertEqual(leases[two["ip"] ?? ""]?.interface, "vS2")
+    XCTAssertEqual(leases[two["ip"] ?? ""]?.hostname?.text, "two")
+  }
+
   func testUdhcpcRenewsUnicastAndReleases() throws {
     let bed = try DHCPTestbed()
     defer { bed.tearDown() }

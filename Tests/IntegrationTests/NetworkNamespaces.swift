@@ -69,6 +69,16 @@ final class NetworkNamespaces {
 
   deinit { tearDown() }
 
+  /// A second veth link between the two namespaces: SERVER addressed (ADDRESS/PREFIX), CLIENT
+  /// with MAC and no address.
+  func addLink(server: String, address: String, client: String, clientMAC: String) throws {
+    try Self.ip("link", "add", server, "netns", serverName, "type", "veth", "peer", "name", client, "netns", clientName)
+    try Self.ip("-n", serverName, "addr", "add", address, "dev", server)
+    try Self.ip("-n", serverName, "link", "set", server, "up")
+    try Self.ip("-n", clientName, "link", "set", client, "address", clientMAC)
+    try Self.ip("-n", clientName, "link", "set", client, "up")
+  }
+
   func name(_ side: Side) -> String { side == .server ? serverName : clientName }
 
   /// Runs ARGUMENTS (a path and its arguments) to completion inside the namespace; returns its
