@@ -75,6 +75,25 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertTrue(both.body.contains("GET /second\n"), both.output)
     XCTAssertEqual(both.output.components(separatedBy: "Re-using existing connection").count - 1, 2, both.output)
     XCTAssertEqual(proxy.execs() - started, 1, "one in.proxy should serve all three requests")
+
+    // Two requests in one write: answered in order, the second ending the connection.
+    let pipelined = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket
+       client = socket.create_connection(('127.0.0.1', \(proxy.port)), timeout=5)
+       request = 'GET \(proxy.origin)/%s HTTP/1.1\\r\\nHost: ignored\\r\\n%s\\r\\n'
+       client.sendall((request % ('a', '') + request % ('b', 'Connection: close\\r\\n')).encode())
+       data = b''
+       while True:
+           chunk = client.recv(65536)
+           if not chunk:
+               break
+           data += chunk
+       print(data.count(b'HTTP/1.1 200 '), data.index(b'GET /a') < data.index(b'GET /b'))
+       """])
+    XCTAssertEqual(pipelined.output, "2 True\n")
   }
 
   func testTunnelsCONNECTToAllowedPortsOnlyAndClosesWhenTheOriginCloses() throws {
@@ -125,6 +144,11 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertTrue(denied.body.hasPrefix("403 Forbidden: "), denied.output)
     XCTAssertTrue(denied.body.hasSuffix("status=403\n"), denied.output)
     XCTAssertFalse(denied.body.contains("GET /echo"), denied.output)
+
+    let listed = try ProxyUnderInetd(arguments: ["--allow", "10.0.0.0/8", "--allow", "127.0.0.1"])
+    addTeardownBlock { listed.stop() }
+    let allowed = try listed.curl("\(listed.origin)/echo")
+    XCTAssertTrue(allowed.body.hasPrefix("GET /echo\n"), allowed.output)
   }
 }
 
