@@ -63,6 +63,22 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertFalse(old.head.lowercased().contains("transfer-encoding"), old.output)
   }
 
+  func testStreamsLargeBodiesBothWays() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let download = try proxy.curl("-o", "/dev/null", "-w", "%{size_download}", "\(proxy.origin)/big")
+    XCTAssertEqual(download.body, "5000000", download.output)
+
+    let file = proxy.directory.path + "/upload"
+    try Data(repeating: UInt8(ascii: "u"), count: 2_000_000).write(to: URL(fileURLWithPath: file))
+    let upload = try proxy.curl("--data-binary", "@" + file, "\(proxy.origin)/post")
+    XCTAssertTrue(upload.body.hasPrefix("got 2000000 bytes: "), upload.output)
+    let chunkedUpload = try proxy.curl(
+      "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file, "\(proxy.origin)/post")
+    XCTAssertTrue(chunkedUpload.body.hasPrefix("got 2000000 bytes: "), chunkedUpload.output)
+  }
+
   func testKeepsTheClientConnectionAliveAcrossRequests() throws {
     let proxy = try ProxyUnderInetd()
     addTeardownBlock { proxy.stop() }
@@ -276,6 +292,8 @@ final class ProxyUnderInetd {
             if self.path == '/slow':
                 time.sleep(5)
                 return self.reply(b'late\\n')
+            if self.path == '/big':
+                return self.reply(b'z' * 5000000)
             if self.path == '/chunked':
                 self.send_response(200)
                 self.send_header('Transfer-Encoding', 'chunked')
