@@ -200,6 +200,46 @@ final class ProxyUnderInetdTests: XCTestCase {
   }
 }
 
+/// in.proxy as `slugctl install` and `slugctl inetd generate --format xinetd` set it up.
+final class ProxyUnderXinetdTests: XCTestCase {
+  func testTheGeneratedStanzaServesRequestsThroughXinetd() throws {
+    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
+    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
+      throw SetupFailure(
+        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
+    }
+    let directory = try TemporaryDirectory()
+    let port = try FreePort.tcp()
+    let originPort = try FreePort.tcp()
+    let script = directory.path + "/origin.py"
+    try ProxyUnderInetd.originScript.write(toFile: script, atomically: true, encoding: .utf8)
+    let origin = try ChildProcess("/usr/bin/python3", [script, String(originPort)])
+    addTeardownBlock { origin.stop() }
+
+    let prefix = directory.path + "/prefix"
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    XCTAssertEqual(install.status, 0, install.output)
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--format", "xinetd", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
+       "--port", "proxy=\(port)", "--services", "proxy"])
+    XCTAssertEqual(generated.status, 0, generated.output)
+    XCTAssertTrue(generated.output.contains("server = \(prefix)/sbin/in.proxy"), generated.output)
+    let config = directory.path + "/xinetd.conf"
+    try generated.output.write(toFile: config, atomically: true, encoding: .utf8)
+    let superserver = try ChildProcess(
+      xinetd, ["-f", config, "-dontfork", "-filelog", directory.path + "/xinetd.log", "-pidfile", directory.path + "/xinetd.pid"],
+      outputPath: directory.path + "/xinetd.out")
+    addTeardownBlock { superserver.stop() }
+    for _ in 0..<50 where !(ProxyUnderInetd.accepts(port) && ProxyUnderInetd.accepts(originPort)) { usleep(100_000) }
+
+    let run = try ChildProcess.run(
+      "/usr/bin/curl", ["-sS", "--max-time", "10", "-x", "http://127.0.0.1:\(port)", "http://127.0.0.1:\(originPort)/via-xinetd"])
+    XCTAssertTrue(run.output.hasPrefix("GET /via-xinetd\n"), run.output)
+    XCTAssertTrue(run.output.contains("via: 1.1 slug\n"), run.output)
+  }
+}
+
 /// openbsd-inetd with one in.proxy line on a free loopback port, and the origin server.
 final class ProxyUnderInetd {
   let directory: TemporaryDirectory
