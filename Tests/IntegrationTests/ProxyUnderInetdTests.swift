@@ -112,6 +112,25 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertEqual(pipelined.output, "2 True\n")
   }
 
+  func testClosesAKeptAliveConnectionAfterTheIdlePeriod() throws {
+    let proxy = try ProxyUnderInetd(arguments: ["-t", "1"])
+    addTeardownBlock { proxy.stop() }
+    let run = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket, time
+       client = socket.create_connection(('127.0.0.1', \(proxy.port)), timeout=5)
+       client.sendall(b'GET \(proxy.origin)/idle HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n')
+       reply = client.recv(65536)
+       started = time.monotonic()
+       while client.recv(65536):
+           pass
+       print(reply.startswith(b'HTTP/1.1 200 '), round(time.monotonic() - started))
+       """])
+    XCTAssertEqual(run.output, "True 1\n", "the connection should stay open a second, then close")
+  }
+
   func testTunnelsCONNECTToAllowedPortsOnlyAndClosesWhenTheOriginCloses() throws {
     let proxy = try ProxyUnderInetd()
     addTeardownBlock { proxy.stop() }
