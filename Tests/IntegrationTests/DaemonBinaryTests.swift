@@ -32,7 +32,7 @@ final class DaemonBinaryTests: XCTestCase {
 
   func testEveryUnwrittenDaemonExitsUnavailable() throws {
     let bin = try BuildProducts.binDirectory()
-    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp"].contains(daemon) {
+    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www"].contains(daemon) {
       let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
       XCTAssertEqual(result.status, 69, daemon)
       XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
@@ -47,5 +47,18 @@ final class DaemonBinaryTests: XCTestCase {
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
       XCTAssertTrue(result.output.contains("usage: in.mvp [-d] [-i IDLE]"), result.output)
     }
+  }
+
+  func testInWWWRejectsABadCommandLineWithUsageAndANonSocketAsNoInput() throws {
+    let bin = try BuildProducts.binDirectory()
+    for arguments in [["-x"], ["-t", "0"], ["--cgi-timeout", "many"], ["relative/root"], ["/a", "/b"], ["--index", "a/b"]] {
+      let result = try ChildProcess.run("\(bin)/in.www", arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("usage: in.www [-d] [-t IDLE] [-r READ]"), result.output)
+    }
+    let notSocket = try ChildProcess.run("\(bin)/in.www", ["-d", "/tmp"])
+    XCTAssertEqual(notSocket.status, 66, notSocket.output)
+    XCTAssertTrue(notSocket.output.contains("fd 0 is not a stream socket"), notSocket.output)
   }
 }
