@@ -280,6 +280,21 @@ final class WWWUnderInetdTests: XCTestCase {
     XCTAssertEqual(try server.curl("-w", " %{http_code}", server.url("/teapot.cgi")), "short\n 418")
   }
 
+  func testALargeBodyReachesTheScriptWholeOrIsDroppedWithoutLosingTheAnswer() throws {
+    let server = try WebServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    try server.script("/count.cgi", "#!/bin/sh\necho 'Content-Type: text/plain'\necho\nwc -c\n")
+    try server.script("/ignores.cgi", "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho ignored\n")
+    let body = server.directory.path + "/body"
+    try Data(repeating: 0x61, count: 3_000_000).write(to: URL(fileURLWithPath: body))
+
+    // curl sends Expect: 100-continue for a body this large and waits for the go-ahead.
+    XCTAssertEqual(try server.curl("--data-binary", "@" + body, server.url("/count.cgi")), "3000000\n")
+    XCTAssertEqual(try server.curl("-w", " %{http_code}", "--data-binary", "@" + body, server.url("/ignores.cgi")), "ignored\n 200")
+    XCTAssertEqual(
+      try server.status("-H", "Transfer-Encoding: chunked", "--data-binary", "@" + body, server.url("/count.cgi")), "411")
+  }
+
   func testStreamsALongCGIOutputChunkedOnHTTP11AndCloseDelimitedOnHTTP10() throws {
     let server = try WebServerUnderInetd()
     addTeardownBlock { server.stop() }

@@ -34,7 +34,10 @@ final class WebServer {
         var exchange = Exchange(head: head)
         let keepAlive = respond(to: head, exchange: &exchange)
         accessLog.write(exchange, peer: peer?.host ?? "-")
-        if !keepAlive { return 0 }
+        if !keepAlive {
+          drainBeforeClosing()
+          return 0
+        }
       case .closed:
         return 0
       case .rejected(let status, let reason):
@@ -48,9 +51,10 @@ final class WebServer {
     }
   }
 
-  /// After refusing a request whose bytes are still arriving: closing with unread input
-  /// would reset the connection and could destroy the answer before the client reads it, so
-  /// our side is shut first and the rest read and dropped for up to a second.
+  /// Before closing, maybe with a request body or pipelined requests still arriving: closing
+  /// with unread input would reset the connection and could destroy the answer before the
+  /// client reads it, so our side is shut first and the rest read and dropped until the
+  /// client closes too, for a second at most.
   func drainBeforeClosing() {
     shutdown(connection.fd, Int32(SHUT_WR))
     let deadline = Deadline.after(seconds: 1)
