@@ -318,7 +318,7 @@ final class WWWUnderInetdTests: XCTestCase {
     let server = try WebServerUnderInetd(extraArguments: ["--cgi-timeout", "1"])
     addTeardownBlock { server.stop() }
     try server.script("/fails.cgi", "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho partial\necho oops >&2\nexit 3\n")
-    try server.script("/sleeps.cgi", "#!/bin/sh\nsleep 30\n")
+    try server.script("/sleeps.cgi", "#!/bin/sh\nsleep 31.5\n")
     try server.script("/garbage.cgi", "#!/bin/sh\necho 'no header block here'\n")
     try "#!/bin/sh\necho\n".write(toFile: server.root + "/plain.cgi", atomically: true, encoding: .utf8)
 
@@ -326,6 +326,8 @@ final class WWWUnderInetdTests: XCTestCase {
     let started = Date()
     XCTAssertEqual(try server.status(server.url("/sleeps.cgi")), "500")
     XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+    let sleeper = try ChildProcess.run("/usr/bin/pgrep", ["-f", "sleep 31.5"])
+    XCTAssertEqual(sleeper.status, 1, "what the script started is killed with it: \(sleeper.output)")
     XCTAssertEqual(try server.status(server.url("/garbage.cgi")), "500")
     XCTAssertEqual(try server.status(server.url("/plain.cgi")), "403", "a script must be executable")
     let noCGI = try WebServerUnderInetd(extraArguments: ["--no-cgi"])

@@ -142,7 +142,9 @@ struct CGIProcess {
     sigemptyset(&signals)
     sigaddset(&signals, SIGPIPE)
     posix_spawnattr_setsigdefault(&attributes, &signals)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+    // Its own process group, so a timeout kills what it started too.
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
     var argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
     var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
@@ -274,9 +276,9 @@ struct ScriptRun {
     return .finished
   }
 
-  /// Kills the script (when it still runs) and reaps it.
+  /// Kills the script and whatever it started (when they still run) and reaps it.
   mutating func stop(_ reason: String) -> Outcome {
-    kill(child.pid, SIGKILL)
+    kill(-child.pid, SIGKILL)
     var status: Int32 = 0
     waitpid(child.pid, &status, 0)
     return .failed(reason)
