@@ -84,7 +84,7 @@ extension WebServer {
   /// True when `path`, symlinks resolved, is the document root or below it.
   func isInsideRoot(_ path: String) -> Bool {
     if options.followSymlinks { return true }
-    guard let real = WebServer.realPath(path), let root = WebServer.realPath(options.documentRoot) else {
+    guard let real = WebServer.realPath(path), let root = realDocumentRoot else {
       return false
     }
     return root == "/" || real == root || real.hasPrefix(root + "/")

@@ -10,6 +10,8 @@ final class WebServer {
   var accessLog: AccessLog
   /// Bytes read past the last request head: its body, or the next pipelined request.
   var pending: [UInt8] = []
+  /// The document root with its symlinks resolved, looked up once a request needs it.
+  lazy var realDocumentRoot: String? = WebServer.realPath(options.documentRoot)
 
   init(options: WebServerOptions, log: Log) {
     self.options = options
