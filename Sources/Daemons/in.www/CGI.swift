@@ -11,8 +11,7 @@ extension WebServer {
   func runScript(_ script: Script, query: String, head: HTTPRequestHead, exchange: inout Exchange) -> Bool {
     guard access(script.path, X_OK) == 0 else {
       log.error("\(script.path) is not executable")
-      let bodyRead = discardBody(of: head)
-      return sendError(403, for: head, keepAlive: head.keepAlive && bodyRead, exchange: &exchange)
+      return sendError(403, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     }
     guard !head.isChunked else {
       return sendError(411, for: head, keepAlive: false, exchange: &exchange)
@@ -25,8 +24,7 @@ extension WebServer {
       child = started
     case .failure(let error):
       log.error("cannot run \(script.path): \(String(cString: strerror(error.code)))")
-      let bodyRead = discardBody(of: head)
-      return sendError(500, for: head, keepAlive: head.keepAlive && bodyRead, exchange: &exchange)
+      return sendError(500, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     }
     if (head.contentLength ?? 0) > 0 { continueIfExpected(head) }
     var run = ScriptRun(server: self, child: child, head: head, bodyLength: head.contentLength ?? 0)

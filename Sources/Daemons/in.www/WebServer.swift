@@ -100,44 +100,42 @@ final class WebServer {
   func respond(to head: HTTPRequestHead, exchange: inout Exchange) -> Bool {
     let method = head.method
     guard method == "GET" || method == "HEAD" || method == "POST" else {
-      let bodyRead = discardBody(of: head)
       let known = ["PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"].contains(method)
-      return sendError(known ? 405 : 501, for: head, keepAlive: head.keepAlive && bodyRead, exchange: &exchange)
+      return sendError(known ? 405 : 501, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     }
     guard let target = RequestTarget(head.target) else {
-      _ = discardBody(of: head)
       return sendError(400, for: head, keepAlive: false, exchange: &exchange)
     }
     guard let located = RequestPath.segments(of: target.origin) else {
       log.info("\(peer?.host ?? "-"): refused \(target.origin)")
-      let bodyRead = discardBody(of: head)
-      return sendError(403, for: head, keepAlive: head.keepAlive && bodyRead, exchange: &exchange)
+      return sendError(403, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     }
     let resource = resolve(located.segments, trailingSlash: located.trailingSlash, rawPath: target.rawPath,
                            query: located.query)
-    if case .script(let script) = resource, options.cgi {
-      return runScript(script, query: located.query ?? "", head: head, exchange: &exchange)
-    }
-    let bodyRead = discardBody(of: head)
-    let keepAlive = head.keepAlive && bodyRead
     switch resource {
+    case .script(let script):
+      return runScript(script, query: located.query ?? "", head: head, exchange: &exchange)
     case .notFound:
-      return sendError(404, for: head, keepAlive: keepAlive, exchange: &exchange)
+      return sendError(404, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     case .forbidden:
-      return sendError(403, for: head, keepAlive: keepAlive, exchange: &exchange)
+      return sendError(403, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     case .redirect(let location):
       var headers = HTTPHeaders()
       headers.add("Location", location)
-      return sendError(301, for: head, extraHeaders: headers, keepAlive: keepAlive, exchange: &exchange)
-    case .script(let script):
-      // --no-cgi: a script is a file like any other.
-      return serveFile(script.path, head: head, keepAlive: keepAlive, exchange: &exchange)
+      return sendError(301, for: head, extraHeaders: headers, keepAlive: droppingBody(of: head), exchange: &exchange)
     case .file(let path):
-      return serveFile(path, head: head, keepAlive: keepAlive, exchange: &exchange)
+      return serveFile(path, head: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     case .directory(let path):
-      return serveListing(path, urlPath: "/" + located.segments.map { $0 + "/" }.joined(), head: head,
-                          keepAlive: keepAlive, exchange: &exchange)
+      return serveListing(
+        path, urlPath: "/" + located.segments.map { $0 + "/" }.joined(), head: head,
+        keepAlive: droppingBody(of: head), exchange: &exchange)
     }
+  }
+
+  /// Whether the connection can go on once the body this request carries is dropped.
+  func droppingBody(of head: HTTPRequestHead) -> Bool {
+    let dropped = discardBody(of: head)
+    return head.keepAlive && dropped
   }
 
   /// Reads and drops a request body the resource does not take, so the next request on the
