@@ -165,6 +165,8 @@ final class WWWUnderInetdTests: XCTestCase {
     let long = String(repeating: "a", count: 9000)
     let cases: [(request: String, status: String)] = [
       ("NOT HTTP AT ALL\\r\\n\\r\\n", "400"),
+      ("GET * HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", "400"),
+      ("GET http://x/?a HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n", "200"),
       ("GET /\(long) HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", "414"),
       ("GET / HTTP/1.1\\r\\nHost: x\\r\\nX-Big: \(String(repeating: "b", count: 70000))\\r\\n\\r\\n", "431"),
       ("BREW /pot HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n", "501"),
