@@ -28,6 +28,12 @@ int slug_open(const char *path, int flags, mode_t mode) { return open(path, flag
 
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 
+void slug_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+int slug_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *directory) {
+  return posix_spawn_file_actions_addchdir_np(actions, directory);
+}
+
 char **slug_environ(void) { return environ; }
 
 int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {

@@ -32,7 +32,7 @@ final class DaemonBinaryTests: XCTestCase {
 
   func testEveryUnwrittenDaemonExitsUnavailable() throws {
     let bin = try BuildProducts.binDirectory()
-    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.proxy"].contains(daemon) {
+    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www", "in.proxy"].contains(daemon) {
       let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
       XCTAssertEqual(result.status, 69, daemon)
       XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
@@ -63,5 +63,18 @@ final class DaemonBinaryTests: XCTestCase {
     let result = try BuildProducts.runDaemon("in.proxy", [], input: nil)
     XCTAssertEqual(result.status, 66, result.log)
     XCTAssertTrue(result.log.contains("fd 0 is not a stream socket"), result.log)
+  }
+
+  func testInWWWRejectsABadCommandLineWithUsageAndANonSocketAsNoInput() throws {
+    let bin = try BuildProducts.binDirectory()
+    for arguments in [["-x"], ["-t", "0"], ["--cgi-timeout", "many"], ["relative/root"], ["/a", "/b"], ["--index", "a/b"]] {
+      let result = try ChildProcess.run("\(bin)/in.www", arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("usage: in.www [-d] [-t IDLE] [-r READ]"), result.output)
+    }
+    let notSocket = try ChildProcess.run("\(bin)/in.www", ["-d", "/tmp"])
+    XCTAssertEqual(notSocket.status, 66, notSocket.output)
+    XCTAssertTrue(notSocket.output.contains("fd 0 is not a stream socket"), notSocket.output)
   }
 }

@@ -5,6 +5,7 @@
 #define SLUG_CLIBC_H
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +42,12 @@ int slug_open(const char *path, int flags, mode_t mode);
 
 /* syslog(3) is variadic; Swift calls this with one preformatted line. */
 void slug_syslog(int priority, const char *line);
+
+/* signal(SIGPIPE, SIG_IGN): SIG_IGN is a cast macro Swift cannot import. */
+void slug_ignore_sigpipe(void);
+
+/* posix_spawn_file_actions_addchdir_np (glibc 2.29) is a GNU extension, hidden from Swift. */
+int slug_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *directory);
 
 /* The process environment, for posix_spawn (environ is hidden without _GNU_SOURCE). */
 char **slug_environ(void);
