@@ -12,6 +12,10 @@ final class FuzzTests: XCTestCase {
     try fuzz("fuzz-dhcp")
   }
 
+  func testFifteenSecondsOfFuzzingTheHTTPParserFindNoCrash() throws {
+    try fuzz("fuzz-http")
+  }
+
   private func fuzz(_ script: String) throws {
     let result = try ChildProcess.run(BuildProducts.packageRoot + "/Scripts/" + script, ["15"])
     XCTAssertEqual(result.status, 0, String(result.output.suffix(4000)))
