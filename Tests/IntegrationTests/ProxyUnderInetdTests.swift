@@ -298,8 +298,10 @@ final class ProxyUnderInetd {
     // Both need a moment to bind.
     for _ in 0..<50 {
       guard superserver.isRunning, originServer.isRunning else { break }
-      if ProxyUnderInetd.accepts(port), ProxyUnderInetd.accepts(originPort) {
-        // The probe started an in.proxy; wait for its trace line so tests can count their own.
+      // The origin first: every successful probe of the proxy port starts an in.proxy, and
+      // the tests count the ones they start themselves.
+      if ProxyUnderInetd.accepts(originPort), ProxyUnderInetd.accepts(port) {
+        // Wait for the probe's trace line so it is not counted as a test's.
         for _ in 0..<50 where execs() == 0 { usleep(20_000) }
         return
       }

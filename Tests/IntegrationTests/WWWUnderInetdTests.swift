@@ -396,7 +396,11 @@ final class WebServerUnderInetd {
     // inetd needs a moment to bind; connect until it accepts.
     for _ in 0..<50 {
       guard superserver.isRunning else { break }
-      if WebServerUnderInetd.accepts(port) { return }
+      if WebServerUnderInetd.accepts(port) {
+        // The probe started an in.www; wait for its trace line so tests count only their own.
+        for _ in 0..<50 where ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
+        return
+      }
       usleep(100_000)
     }
     let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
