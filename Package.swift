@@ -59,6 +59,7 @@ let package = Package(
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
+    .target(name: "HTTP", path: "Sources/Services/HTTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www"),
@@ -81,6 +82,7 @@ let package = Package(
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),
     .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
     .testTarget(name: "DHCPTests", dependencies: ["DHCP", "Store", "TestSupport"]),
+    .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),

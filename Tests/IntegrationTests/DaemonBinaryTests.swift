@@ -32,7 +32,7 @@ final class DaemonBinaryTests: XCTestCase {
 
   func testEveryUnwrittenDaemonExitsUnavailable() throws {
     let bin = try BuildProducts.binDirectory()
-    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp"].contains(daemon) {
+    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.proxy"].contains(daemon) {
       let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
       XCTAssertEqual(result.status, 69, daemon)
       XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
@@ -47,5 +47,21 @@ final class DaemonBinaryTests: XCTestCase {
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
       XCTAssertTrue(result.output.contains("usage: in.mvp [-d] [-i IDLE]"), result.output)
     }
+  }
+
+  func testInProxyRejectsABadCommandLineWithUsage() throws {
+    let bin = try BuildProducts.binDirectory()
+    for arguments in [["-x"], ["--allow", "10.0.0.0/33"], ["--allow", "lan"], ["--connect-port", "0"], ["-t", "0"], ["extra"]] {
+      let result = try ChildProcess.run("\(bin)/in.proxy", arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("usage: in.proxy [-d] [-t IDLE]"), result.output)
+    }
+  }
+
+  func testInProxyRefusesAnFdZeroThatIsNotAStreamSocket() throws {
+    let result = try BuildProducts.runDaemon("in.proxy", [], input: nil)
+    XCTAssertEqual(result.status, 66, result.log)
+    XCTAssertTrue(result.log.contains("fd 0 is not a stream socket"), result.log)
   }
 }

@@ -219,7 +219,7 @@ final class GeneratorTests: XCTestCase {
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
       ])
-    XCTAssertEqual(Catalog.services.filter(\.implemented).map(\.name), ["dns", "dhcp", "mvp"])
+    XCTAssertEqual(Catalog.services.filter(\.implemented).map(\.name), ["proxy", "dns", "dhcp", "mvp"])
   }
 
   func testBadOptionsAreErrorsWithAMessage() {

@@ -1,0 +1,110 @@
+import CLibc
+
+/// Why the origin could not be reached: the client hears 502 for the first two, 504 for the last.
+enum OriginFailure: Error {
+  case unresolvable(String)
+  case unreachable(String)
+  case timedOut
+
+  var status: Int {
+    switch self {
+    case .unresolvable, .unreachable: 502
+    case .timedOut: 504
+    }
+  }
+
+  var message: String {
+    switch self {
+    case .unresolvable(let host): "cannot resolve \(host)"
+    case .unreachable(let reason): "cannot connect: \(reason)"
+    case .timedOut: "the origin did not answer in time"
+    }
+  }
+}
+
+/// Where a request goes: the host as written (a name, a dotted quad or a bracketed IPv6
+/// literal without its brackets) and the port.
+struct Authority: Equatable {
+  var host: String
+  var port: UInt16
+
+  /// Parses `host[:port]` (`[v6]:port` for IPv6); nil when it is malformed or carries
+  /// userinfo. Without a port, `defaultPort` (nil: the port is required, as for CONNECT).
+  init?(_ text: Substring, defaultPort: UInt16?) {
+    guard !text.isEmpty, !text.contains("@") else { return nil }
+    var portText: Substring?
+    if text.hasPrefix("[") {
+      guard let close = text.firstIndex(of: "]") else { return nil }
+      host = String(text[text.index(after: text.startIndex)..<close])
+      let after = text[text.index(after: close)...]
+      if !after.isEmpty {
+        guard after.hasPrefix(":") else { return nil }
+        portText = after.dropFirst()
+      }
+    } else if let colon = text.lastIndex(of: ":") {
+      host = String(text[..<colon])
+      portText = text[text.index(after: colon)...]
+    } else {
+      host = String(text)
+    }
+    guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+      return nil
+    }
+    if let portText {
+      guard !portText.isEmpty, portText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = UInt16(portText),
+        number > 0
+      else { return nil }
+      port = number
+    } else {
+      guard let defaultPort else { return nil }
+      port = defaultPort
+    }
+  }
+
+  /// Resolves the host and connects to the first address that accepts before `deadline`,
+  /// with a non-blocking connect so an unanswering host costs the deadline, not the kernel's
+  /// minutes. Returns the connected socket, non-blocking.
+  func connect(before deadline: Deadline) throws(OriginFailure) -> Int32 {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+    var list: UnsafeMutablePointer<addrinfo>?
+    guard getaddrinfo(host, String(port), &hints, &list) == 0 else { throw .unresolvable(host) }
+    defer { freeaddrinfo(list) }
+    var lastError = ECONNREFUSED
+    var entry = list
+    while let current = entry {
+      entry = current.pointee.ai_next
+      guard let address = current.pointee.ai_addr else { continue }
+      let fd = socket(current.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+      guard fd >= 0 else {
+        lastError = slug_errno()
+        continue
+      }
+      _ = slug_fcntl(fd, F_SETFL, slug_fcntl(fd, F_GETFL, 0) | O_NONBLOCK)
+      var one: Int32 = 1
+      _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+      if CLibc.connect(fd, address, current.pointee.ai_addrlen) == 0 { return fd }
+      var code = slug_errno()
+      if code == EINPROGRESS {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        var ready: Int32 = -1
+        repeat {
+          ready = poll(&descriptor, 1, deadline.remainingMilliseconds)
+        } while ready < 0 && slug_errno() == EINTR
+        if ready == 0 {
+          close(fd)
+          throw .timedOut
+        }
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        code = 0
+        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { code = slug_errno() }
+        if code == 0 { return fd }
+      }
+      close(fd)
+      lastError = code
+    }
+    throw .unreachable(String(cString: strerror(lastError)))
+  }
+}

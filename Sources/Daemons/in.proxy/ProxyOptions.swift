@@ -1,0 +1,49 @@
+/// The command line, checked: every problem is a usage error (exit 64) before fd 0 is touched.
+///
+/// `-t IDLE`: seconds a kept-alive client connection or a CONNECT tunnel may stay silent
+/// (default 15). `--timeout N`: seconds to connect to an origin and for each read from it
+/// (default 30); past it the client gets 504. `--allow CIDR` (repeatable): the client
+/// addresses served; the default is loopback plus the private ranges (10/8, 172.16/12,
+/// 192.168/16, 169.254/16, fc00::/7, fe80::/10). `--connect-port N` (repeatable): the ports
+/// CONNECT may reach (default 443).
+struct ProxyOptions {
+  var program: String
+  var debug: Bool
+  var idleSeconds: Int
+  var timeoutSeconds: Int
+  var allowed: [AddressRange]
+  var connectPorts: [UInt16]
+
+  static let privateRanges = [
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+    "::1/128", "fc00::/7", "fe80::/10",
+  ]
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
+    program = arguments.program
+    debug = arguments.has("d")
+    idleSeconds = try arguments.integer("t", in: 1...86400) ?? 15
+    timeoutSeconds = try arguments.integer("timeout", in: 1...3600) ?? 30
+    let ranges = arguments.allValues("allow")
+    allowed = []
+    for text in ranges.isEmpty ? ProxyOptions.privateRanges : ranges {
+      guard let range = AddressRange(text) else {
+        throw UsageError("--allow needs an address or CIDR (192.168.0.0/16, fd00::/8), not '\(text)'")
+      }
+      allowed.append(range)
+    }
+    connectPorts = []
+    for text in arguments.allValues("connect-port") {
+      guard let port = UInt16(text), port > 0 else {
+        throw UsageError("--connect-port needs a port from 1 to 65535, not '\(text)'")
+      }
+      connectPorts.append(port)
+    }
+    if connectPorts.isEmpty { connectPorts = [443] }
+  }
+
+  func allows(_ peer: SocketAddress) -> Bool {
+    allowed.contains { $0.contains(peer) }
+  }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// in.proxy under a real openbsd-inetd on a loopback port, driven by curl, in front of a small
+/// python3 origin server on another loopback port.
+final class ProxyUnderInetdTests: XCTestCase {
+  func testRelaysGetHeadAndPostAndRewritesHopByHopFields() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let get = try proxy.curl(
+      "-H", "Connection: X-Secret", "-H", "X-Secret: 1", "-H", "Keep-Alive: 5", "-H", "Proxy-Authorization: Basic eA==",
+      "-H", "X-Kept: yes", "\(proxy.origin)/echo?q=1")
+    XCTAssertEqual(get.status, 0, get.output)
+    let lines = get.body.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.first, "GET /echo?q=1", get.output)
+    XCTAssertTrue(lines.contains("host: 127.0.0.1:\(proxy.originPort)"), get.output)
+    XCTAssertTrue(lines.contains("via: 1.1 slug"), get.output)
+    XCTAssertTrue(lines.contains("x-kept: yes"), get.output)
+    for dropped in ["x-secret", "keep-alive", "proxy-authorization", "proxy-connection"] {
+      XCTAssertFalse(lines.contains { $0.hasPrefix(dropped + ":") }, "\(dropped) reached the origin: \(get.output)")
+    }
+    XCTAssertTrue(get.head.contains("HTTP/1.1 200"), get.output)
+    XCTAssertTrue(get.head.lowercased().contains("via: 1.1 slug"), get.output)
+
+    let head = try proxy.curl("-I", "\(proxy.origin)/echo")
+    XCTAssertEqual(head.status, 0, head.output)
+    XCTAssertTrue(head.head.hasPrefix("HTTP/1.1 200"), head.output)
+    XCTAssertTrue(head.head.lowercased().contains("content-length: "), head.output)
+    XCTAssertEqual(head.body, head.head, "curl -I prints the head and nothing after it: \(head.output)")
+
+    let post = try proxy.curl("--data-binary", "hello origin", "\(proxy.origin)/post")
+    XCTAssertEqual(post.body, "got 12 bytes: hello origin\n", post.output)
+
+    // Over 1024 bytes curl asks `Expect: 100-continue` first.
+    let large = String(repeating: "x", count: 3000)
+    let expecting = try proxy.curl("--data-binary", large, "\(proxy.origin)/post")
+    XCTAssertEqual(expecting.body, "got 3000 bytes: " + String(repeating: "x", count: 40) + "\n", expecting.output)
+    XCTAssertLessThan(expecting.seconds, 0.9, "the proxy should answer 100 Continue, not let curl wait a second")
+
+    let chunked = try proxy.curl(
+      "-H", "Transfer-Encoding: chunked", "--data-binary", "sent in chunks", "\(proxy.origin)/post")
+    XCTAssertEqual(chunked.body, "got 14 bytes: sent in chunks\n", chunked.output)
+  }
+
+  func testRelaysChunkedAndCloseDelimitedResponses() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let chunked = try proxy.curl("\(proxy.origin)/chunked")
+    XCTAssertEqual(chunked.body, "one two three\n", chunked.output)
+    XCTAssertTrue(chunked.head.lowercased().contains("transfer-encoding: chunked"), chunked.output)
+
+    // A close-delimited body reaches an HTTP/1.1 client chunked, so the connection lives on.
+    let closing = try proxy.curl("\(proxy.origin)/close")
+    XCTAssertEqual(closing.body, "until close\n", closing.output)
+    XCTAssertTrue(closing.head.lowercased().contains("transfer-encoding: chunked"), closing.output)
+
+    // An HTTP/1.0 client gets it decoded and delimited by the close.
+    let old = try proxy.curl("--http1.0", "\(proxy.origin)/chunked")
+    XCTAssertEqual(old.body, "one two three\n", old.output)
+    XCTAssertFalse(old.head.lowercased().contains("transfer-encoding"), old.output)
+  }
+
+  func testKeepsTheClientConnectionAliveAcrossRequests() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let started = proxy.execs()
+    let both = try proxy.curl("-v", "\(proxy.origin)/first", "\(proxy.origin)/chunked", "\(proxy.origin)/second")
+    XCTAssertEqual(both.status, 0, both.output)
+    XCTAssertTrue(both.body.contains("GET /first\n"), both.output)
+    XCTAssertTrue(both.body.contains("one two three\n"), both.output)
+    XCTAssertTrue(both.body.contains("GET /second\n"), both.output)
+    XCTAssertEqual(both.output.components(separatedBy: "Re-using existing connection").count - 1, 2, both.output)
+    XCTAssertEqual(proxy.execs() - started, 1, "one in.proxy should serve all three requests")
+  }
+
+  func testTunnelsCONNECTToAllowedPortsOnlyAndClosesWhenTheOriginCloses() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let tunnelled = try proxy.curl("-p", "-w", "connect=%{http_connect}\n", "\(proxy.origin)/through")
+    XCTAssertEqual(tunnelled.status, 0, tunnelled.output)
+    XCTAssertTrue(tunnelled.body.hasPrefix("GET /through\n"), tunnelled.output)
+    XCTAssertFalse(tunnelled.body.contains("via: 1.1 slug"), "a tunnel carries the bytes untouched: \(tunnelled.output)")
+    XCTAssertTrue(tunnelled.body.contains("connect=200"), tunnelled.output)
+
+    // The origin closes after a close-delimited body: the tunnel must close at once, not idle out.
+    let closed = try proxy.curl("-p", "\(proxy.origin)/close")
+    XCTAssertEqual(closed.body, "until close\n", closed.output)
+    XCTAssertLessThan(closed.seconds, 3, closed.output)
+
+    let refused = try proxy.curl("-p", "-w", "connect=%{http_connect}\n", "http://127.0.0.1:\(proxy.closedPort)/")
+    XCTAssertNotEqual(refused.status, 0, refused.output)
+    XCTAssertTrue(refused.body.contains("connect=403"), refused.output)
+  }
+
+  func testAnswers400ForOriginFormAnd502And504WhenTheOriginFails() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let direct = try proxy.curl(noProxy: true, "-w", "status=%{http_code}\n", "http://127.0.0.1:\(proxy.port)/")
+    XCTAssertTrue(direct.body.hasSuffix("status=400\n"), direct.output)
+
+    let unreachable = try proxy.curl("-w", "status=%{http_code}\n", "http://127.0.0.1:\(proxy.closedPort)/")
+    XCTAssertTrue(unreachable.body.hasPrefix("502 Bad Gateway: "), unreachable.output)
+    XCTAssertTrue(unreachable.body.hasSuffix("status=502\n"), unreachable.output)
+
+    let unresolvable = try proxy.curl("-w", "status=%{http_code}\n", "http://no-such-host.invalid/")
+    XCTAssertTrue(unresolvable.body.hasSuffix("status=502\n"), unresolvable.output)
+
+    let slow = try proxy.curl("-w", "status=%{http_code}\n", "\(proxy.origin)/slow")
+    XCTAssertTrue(slow.body.hasPrefix("504 Gateway Timeout: "), slow.output)
+    XCTAssertTrue(slow.body.hasSuffix("status=504\n"), slow.output)
+    XCTAssertLessThan(slow.seconds, 4, "--timeout 2 should cut the 5 s origin short")
+  }
+
+  func testRefusesClientsOutsideTheAccessList() throws {
+    let proxy = try ProxyUnderInetd(arguments: ["--allow", "10.0.0.0/8", "--allow", "fd00::/8"])
+    addTeardownBlock { proxy.stop() }
+
+    let denied = try proxy.curl("-w", "status=%{http_code}\n", "\(proxy.origin)/echo")
+    XCTAssertTrue(denied.body.hasPrefix("403 Forbidden: "), denied.output)
+    XCTAssertTrue(denied.body.hasSuffix("status=403\n"), denied.output)
+    XCTAssertFalse(denied.body.contains("GET /echo"), denied.output)
+  }
+}
+
+/// openbsd-inetd with one in.proxy line on a free loopback port, and the origin server.
+final class ProxyUnderInetd {
+  let directory: TemporaryDirectory
+  let port: UInt16
+  let originPort: UInt16
+  /// A port nothing listens on.
+  let closedPort: UInt16
+  let trace: String
+  let superserver: ChildProcess
+  let originServer: ChildProcess
+
+  var origin: String { "http://127.0.0.1:\(originPort)" }
+
+  init(arguments: [String] = []) throws {
+    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/curl": "curl", "/usr/bin/python3": "python3"] {
+      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
+        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
+      }
+    }
+    directory = try TemporaryDirectory()
+    port = try FreePort.tcp()
+    originPort = try FreePort.tcp()
+    closedPort = try FreePort.tcp()
+    trace = directory.path + "/inetd.trace"
+
+    let script = directory.path + "/origin.py"
+    try ProxyUnderInetd.originScript.write(toFile: script, atomically: true, encoding: .utf8)
+    originServer = try ChildProcess(
+      "/usr/bin/python3", [script, String(originPort)], outputPath: directory.path + "/origin.log")
+
+    let program = try BuildProducts.binDirectory() + "/in.proxy"
+    let line = (["127.0.0.1:\(port)", "stream", "tcp4", "nowait", "root", program, "in.proxy",
+                 "--timeout", "2", "--connect-port", String(originPort)] + arguments).joined(separator: " ")
+    try (line + "\n").write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
+    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
+
+    // Both need a moment to bind.
+    for _ in 0..<50 {
+      guard superserver.isRunning, originServer.isRunning else { break }
+      if ProxyUnderInetd.accepts(port), ProxyUnderInetd.accepts(originPort) {
+        // The probe started an in.proxy; wait for its trace line so tests can count their own.
+        for _ in 0..<50 where execs() == 0 { usleep(20_000) }
+        return
+      }
+      usleep(100_000)
+    }
+    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    stop()
+    throw SetupFailure("inetd on \(port) or the origin on \(originPort) did not listen; inetd traced:\n\(log)")
+  }
+
+  func stop() {
+    superserver.stop()
+    originServer.stop()
+  }
+
+  /// How many in.proxy processes inetd started.
+  func execs() -> Int {
+    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    return log.split(separator: "\n").filter { $0.contains("execv") }.count
+  }
+
+  struct Result {
+    var status: Int32
+    var head: String
+    var body: String
+    var output: String
+    var seconds: Double
+  }
+
+  /// Runs curl through the proxy (`-x`), response headers apart from the body.
+  func curl(noProxy: Bool = false, _ arguments: String...) throws -> Result {
+    let headers = directory.path + "/headers-\(UUID().uuidString)"
+    let proxy = noProxy ? [] : ["-x", "http://127.0.0.1:\(port)"]
+    let started = Date()
+    let run = try ChildProcess.run(
+      "/usr/bin/curl", ["-sS", "--max-time", "10", "-D", headers] + proxy + arguments + ["--stderr", headers + ".err"])
+    let seconds = Date().timeIntervalSince(started)
+    let head = (try? String(contentsOfFile: headers, encoding: .utf8)) ?? ""
+    let errors = (try? String(contentsOfFile: headers + ".err", encoding: .utf8)) ?? ""
+    return Result(
+      status: run.status, head: head, body: run.output,
+      output: "curl \(arguments) exit \(run.status)\n--- headers\n\(head)--- body\n\(run.output)\n--- stderr\n\(errors)",
+      seconds: seconds)
+  }
+
+  static func accepts(_ port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+  }
+
+  /// The origin: echoes the request line and headers (lower-cased names), serves a chunked,
+  /// a close-delimited and a slow response, and counts POST bodies, chunked or not.
+  static let originScript = """
+    import sys, time
+    from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = 'HTTP/1.1'
+
+        def log_message(self, *arguments):
+            pass
+
+        def reply(self, body):
+            self.send_response(200)
+            self.send_header('Content-Type', 'text/plain')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            if self.command != 'HEAD':
+                self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path == '/slow':
+                time.sleep(5)
+                return self.reply(b'late\\n')
+            if self.path == '/chunked':
+                self.send_response(200)
+                self.send_header('Transfer-Encoding', 'chunked')
+                self.end_headers()
+                for part in [b'one ', b'two ', b'three\\n']:
+                    self.wfile.write(b'%x\\r\\n%s\\r\\n' % (len(part), part))
+                self.wfile.write(b'0\\r\\n\\r\\n')
+                return
+            if self.path == '/close':
+                self.send_response(200)
+                self.send_header('Connection', 'close')
+                self.end_headers()
+                self.wfile.write(b'until close\\n')
+                self.close_connection = True
+                return
+            lines = ['%s %s' % (self.command, self.path)]
+            lines += ['%s: %s' % (name.lower(), value) for name, value in self.headers.items()]
+            self.reply(('\\n'.join(lines) + '\\n').encode())
+
+        do_HEAD = do_GET
+
+        def do_POST(self):
+            if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+                body = b''
+                while True:
+                    size = int(self.rfile.readline().strip().split(b';')[0], 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b'\\r\\n', b'\\n', b''):
+                            pass
+                        break
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+            else:
+                body = self.rfile.read(int(self.headers.get('Content-Length', '0')))
+            self.reply(b'got %d bytes: %s\\n' % (len(body), body[:40]))
+
+    ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
+    """
+}
