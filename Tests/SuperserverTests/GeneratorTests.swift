@@ -198,7 +198,7 @@ final class GeneratorTests: XCTestCase {
   }
 
   func testDefaultSelectionIsTheImplementedServices() throws {
-    XCTAssertEqual(try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-dns", "slug-dhcp", "slug-mvp"])
+    XCTAssertEqual(try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-proxy", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A bare ListenDatagram port is a dual-stack IPv6 socket, which DHCPv4 cannot answer from.
