@@ -63,6 +63,22 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertFalse(old.head.lowercased().contains("transfer-encoding"), old.output)
   }
 
+  func testStreamsLargeBodiesBothWays() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+
+    let download = try proxy.curl("-o", "/dev/null", "-w", "%{size_download}", "\(proxy.origin)/big")
+    XCTAssertEqual(download.body, "5000000", download.output)
+
+    let file = proxy.directory.path + "/upload"
+    try Data(repeating: UInt8(ascii: "u"), count: 2_000_000).write(to: URL(fileURLWithPath: file))
+    let upload = try proxy.curl("--data-binary", "@" + file, "\(proxy.origin)/post")
+    XCTAssertTrue(upload.body.hasPrefix("got 2000000 bytes: "), upload.output)
+    let chunkedUpload = try proxy.curl(
+      "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file, "\(proxy.origin)/post")
+    XCTAssertTrue(chunkedUpload.body.hasPrefix("got 2000000 bytes: "), chunkedUpload.output)
+  }
+
   func testKeepsTheClientConnectionAliveAcrossRequests() throws {
     let proxy = try ProxyUnderInetd()
     addTeardownBlock { proxy.stop() }
@@ -75,6 +91,25 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertTrue(both.body.contains("GET /second\n"), both.output)
     XCTAssertEqual(both.output.components(separatedBy: "Re-using existing connection").count - 1, 2, both.output)
     XCTAssertEqual(proxy.execs() - started, 1, "one in.proxy should serve all three requests")
+
+    // Two requests in one write: answered in order, the second ending the connection.
+    let pipelined = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket
+       client = socket.create_connection(('127.0.0.1', \(proxy.port)), timeout=5)
+       request = 'GET \(proxy.origin)/%s HTTP/1.1\\r\\nHost: ignored\\r\\n%s\\r\\n'
+       client.sendall((request % ('a', '') + request % ('b', 'Connection: close\\r\\n')).encode())
+       data = b''
+       while True:
+           chunk = client.recv(65536)
+           if not chunk:
+               break
+           data += chunk
+       print(data.count(b'HTTP/1.1 200 '), data.index(b'GET /a') < data.index(b'GET /b'))
+       """])
+    XCTAssertEqual(pipelined.output, "2 True\n")
   }
 
   func testTunnelsCONNECTToAllowedPortsOnlyAndClosesWhenTheOriginCloses() throws {
@@ -117,6 +152,38 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertLessThan(slow.seconds, 4, "--timeout 2 should cut the 5 s origin short")
   }
 
+  func testLogsOneLinePerRequest() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+    // In the foreground (-d) the log goes to stderr; under inetd stderr is the client.
+    let program = try BuildProducts.binDirectory() + "/in.proxy"
+    let run = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket, subprocess
+       listener = socket.socket()
+       listener.bind(('127.0.0.1', 0))
+       listener.listen(1)
+       client = socket.create_connection(listener.getsockname())
+       connection, _ = listener.accept()
+       daemon = subprocess.Popen(['\(program)', '-d'], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+       connection.close()
+       client.sendall(b'GET \(proxy.origin)/logged HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n'
+                      b'GET http://127.0.0.1:\(proxy.closedPort)/gone HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n')
+       while client.recv(65536):
+           pass
+       client.close()
+       print(daemon.communicate(timeout=5)[1].decode(), end='')
+       """])
+    let lines = run.output.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
+    XCTAssertEqual(lines.count, 2, run.output)
+    XCTAssertTrue(lines.first?.hasPrefix("127.0.0.1 \"GET \(proxy.origin)/logged\" 200 ") ?? false, run.output)
+    XCTAssertEqual(
+      lines.last, "127.0.0.1 \"GET http://127.0.0.1:\(proxy.closedPort)/gone\" 502 52: cannot connect: Connection refused",
+      run.output)
+  }
+
   func testRefusesClientsOutsideTheAccessList() throws {
     let proxy = try ProxyUnderInetd(arguments: ["--allow", "10.0.0.0/8", "--allow", "fd00::/8"])
     addTeardownBlock { proxy.stop() }
@@ -125,6 +192,51 @@ final class ProxyUnderInetdTests: XCTestCase {
     XCTAssertTrue(denied.body.hasPrefix("403 Forbidden: "), denied.output)
     XCTAssertTrue(denied.body.hasSuffix("status=403\n"), denied.output)
     XCTAssertFalse(denied.body.contains("GET /echo"), denied.output)
+
+    let listed = try ProxyUnderInetd(arguments: ["--allow", "10.0.0.0/8", "--allow", "127.0.0.1"])
+    addTeardownBlock { listed.stop() }
+    let allowed = try listed.curl("\(listed.origin)/echo")
+    XCTAssertTrue(allowed.body.hasPrefix("GET /echo\n"), allowed.output)
+  }
+}
+
+/// in.proxy as `slugctl install` and `slugctl inetd generate --format xinetd` set it up.
+final class ProxyUnderXinetdTests: XCTestCase {
+  func testTheGeneratedStanzaServesRequestsThroughXinetd() throws {
+    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
+    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
+      throw SetupFailure(
+        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
+    }
+    let directory = try TemporaryDirectory()
+    let port = try FreePort.tcp()
+    let originPort = try FreePort.tcp()
+    let script = directory.path + "/origin.py"
+    try ProxyUnderInetd.originScript.write(toFile: script, atomically: true, encoding: .utf8)
+    let origin = try ChildProcess("/usr/bin/python3", [script, String(originPort)])
+    addTeardownBlock { origin.stop() }
+
+    let prefix = directory.path + "/prefix"
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    XCTAssertEqual(install.status, 0, install.output)
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--format", "xinetd", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
+       "--port", "proxy=\(port)", "--services", "proxy"])
+    XCTAssertEqual(generated.status, 0, generated.output)
+    XCTAssertTrue(generated.output.contains("server = \(prefix)/sbin/in.proxy"), generated.output)
+    let config = directory.path + "/xinetd.conf"
+    try generated.output.write(toFile: config, atomically: true, encoding: .utf8)
+    let superserver = try ChildProcess(
+      xinetd, ["-f", config, "-dontfork", "-filelog", directory.path + "/xinetd.log", "-pidfile", directory.path + "/xinetd.pid"],
+      outputPath: directory.path + "/xinetd.out")
+    addTeardownBlock { superserver.stop() }
+    for _ in 0..<50 where !(ProxyUnderInetd.accepts(port) && ProxyUnderInetd.accepts(originPort)) { usleep(100_000) }
+
+    let run = try ChildProcess.run(
+      "/usr/bin/curl", ["-sS", "--max-time", "10", "-x", "http://127.0.0.1:\(port)", "http://127.0.0.1:\(originPort)/via-xinetd"])
+    XCTAssertTrue(run.output.hasPrefix("GET /via-xinetd\n"), run.output)
+    XCTAssertTrue(run.output.contains("via: 1.1 slug\n"), run.output)
   }
 }
 
@@ -252,6 +364,8 @@ final class ProxyUnderInetd {
             if self.path == '/slow':
                 time.sleep(5)
                 return self.reply(b'late\\n')
+            if self.path == '/big':
+                return self.reply(b'z' * 5000000)
             if self.path == '/chunked':
                 self.send_response(200)
                 self.send_header('Transfer-Encoding', 'chunked')

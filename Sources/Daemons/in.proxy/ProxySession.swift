@@ -320,13 +320,13 @@ struct ProxySession {
     headers.add("Content-Length", String(body.count))
     headers.add("Connection", "close")
     _ = client.write(serializeResponseHead(version: .http11, status: status, headers: headers) + body, deadline: timeout)
-    logRequest(method, target, status: status, bytes: body.count)
-    if status >= 500 || status == 403 { log.notice("\(peerText): \(status) for \(target): \(message)") }
+    logRequest(method, target, status: status, bytes: body.count, reason: message)
   }
 
-  /// One line per request: client, request, status, body bytes sent.
-  func logRequest(_ method: String, _ target: String, status: Int, bytes: Int) {
-    log.info("\(peerText) \"\(method) \(target)\" \(status) \(bytes)")
+  /// One line per request: client, request, status, body bytes sent, and why for an error.
+  func logRequest(_ method: String, _ target: String, status: Int, bytes: Int, reason: String? = nil) {
+    let line = "\(peerText) \"\(method) \(target)\" \(status) \(bytes)"
+    if let reason { log.notice(line + ": " + reason) } else { log.info(line) }
   }
 
   /// Splits `http://authority/path?query` into the origin and the origin-form target; nil for
