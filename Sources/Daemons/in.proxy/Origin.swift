@@ -68,9 +68,14 @@ struct Authority: Equatable {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+    // An address literal first: no resolver files read, no interface list asked of the kernel
+    // (AI_ADDRCONFIG costs a netlink dump per lookup).
+    hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST
     var list: UnsafeMutablePointer<addrinfo>?
-    guard getaddrinfo(host, String(port), &hints, &list) == 0 else { throw .unresolvable(host) }
+    if getaddrinfo(host, String(port), &hints, &list) != 0 {
+      hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+      guard getaddrinfo(host, String(port), &hints, &list) == 0 else { throw .unresolvable(host) }
+    }
     defer { freeaddrinfo(list) }
     var lastError = ECONNREFUSED
     var entry = list
