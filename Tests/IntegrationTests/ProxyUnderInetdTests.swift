@@ -250,7 +250,7 @@ final class ProxyUnderXinetdTests: XCTestCase {
       xinetd, ["-f", config, "-dontfork", "-filelog", directory.path + "/xinetd.log", "-pidfile", directory.path + "/xinetd.pid"],
       outputPath: directory.path + "/xinetd.out")
     addTeardownBlock { superserver.stop() }
-    for _ in 0..<50 where !(ProxyUnderInetd.accepts(port) && ProxyUnderInetd.accepts(originPort)) { usleep(100_000) }
+    for _ in 0..<50 where !(LoopbackSocket.acceptsTCP(port: port) && LoopbackSocket.acceptsTCP(port: originPort)) { usleep(100_000) }
 
     let run = try ChildProcess.run(
       "/usr/bin/curl", ["-sS", "--max-time", "10", "-x", "http://127.0.0.1:\(port)", "http://127.0.0.1:\(originPort)/via-xinetd"])
@@ -300,7 +300,7 @@ final class ProxyUnderInetd {
       guard superserver.isRunning, originServer.isRunning else { break }
       // The origin first: every successful probe of the proxy port starts an in.proxy, and
       // the tests count the ones they start themselves.
-      if ProxyUnderInetd.accepts(originPort), ProxyUnderInetd.accepts(port) {
+      if LoopbackSocket.acceptsTCP(port: originPort), LoopbackSocket.acceptsTCP(port: port) {
         // Wait for the probe's trace line so it is not counted as a test's.
         for _ in 0..<50 where execs() == 0 { usleep(20_000) }
         return
@@ -347,19 +347,6 @@ final class ProxyUnderInetd {
       seconds: seconds)
   }
 
-  static func accepts(_ port: UInt16) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-      }
-    }
-  }
 
   /// The origin: echoes the request line and headers (lower-cased names), serves a chunked,
   /// a close-delimited and a slow response, and counts POST bodies, chunked or not.

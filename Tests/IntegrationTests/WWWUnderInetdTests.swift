@@ -396,7 +396,7 @@ final class WebServerUnderInetd {
     // inetd needs a moment to bind; connect until it accepts.
     for _ in 0..<50 {
       guard superserver.isRunning else { break }
-      if WebServerUnderInetd.accepts(port) {
+      if LoopbackSocket.acceptsTCP(port: port) {
         // The probe started an in.www; wait for its trace line so tests count only their own.
         for _ in 0..<50 where ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
         return
@@ -471,15 +471,4 @@ final class WebServerUnderInetd {
     return String(result.output.prefix(64))
   }
 
-  static func accepts(_ port: UInt16) -> Bool {
-    let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(probe) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-  }
 }

@@ -34,6 +34,20 @@ public enum LoopbackSocket {
     let port = withUnsafeBytes(of: &storage) { $0.load(fromByteOffset: 2, as: UInt16.self) }
     return (fd, UInt16(bigEndian: port))
   }
+
+  /// Whether something accepts TCP connections on 127.0.0.1:PORT (a super-server that has
+  /// bound it); the probe connection is closed at once.
+  public static func acceptsTCP(port: UInt16) -> Bool {
+    let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(probe) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+  }
 }
 
 /// A loopback port that was free a moment ago, for a super-server to bind.
