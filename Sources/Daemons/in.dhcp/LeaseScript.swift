@@ -13,7 +13,8 @@ struct LeaseScript {
     for change in changes {
       let lease = change.lease
       var arguments = [
-        path, change.event.description, hexPairs(lease.client.hardwareAddress, separator: ":"), dotted(lease.address),
+        path, change.event.description, hexPairs(lease.client.hardwareAddress, separator: ":"),
+        IPv4Address(lease.address).description,
       ]
       if let name = lease.hostname { arguments.append(name) }
       spawn(arguments)

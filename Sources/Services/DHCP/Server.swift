@@ -42,7 +42,7 @@ public struct DHCPServer: Sendable {
     }
     var context = Context(
       request: request, client: client, who: who, subnet: subnet, serverID: serverID, now: now,
-      table: tables[subnet.interface] ?? LeaseTable())
+      table: tables[subnet.interface] ?? LeaseTable(), host: subnet.host(for: client))
     let outcome: DHCPOutcome
     switch request.messageType {
     case .discover: outcome = context.discover()
@@ -170,8 +170,8 @@ private struct Context {
   let serverID: UInt32
   let now: Int64
   var table: LeaseTable
-
-  var host: DHCPHost? { subnet.host(for: client) }
+  /// The client's fixed host, if it has one; looked up once per request.
+  let host: DHCPHost?
 
   /// RFC 2131 §4.3.1: the fixed address, else the client's previous one, else the one it
   /// asks for, else a free one from the pool.
@@ -212,7 +212,7 @@ private struct Context {
             address: offered.address, client: client, start: offered.start, expiry: now, state: .expired))
         }
         return .ignored(
-          "DHCPREQUEST(\(subnet.interface)) from \(who) for server \(dotted(named)), not us (\(dotted(serverID)))")
+          "DHCPREQUEST(\(subnet.interface)) from \(who) for server \(IPv4Address(named)), not us (\(IPv4Address(serverID)))")
       }
       wanted = request.requestedAddress ?? request.ciaddr
     } else {
@@ -222,13 +222,13 @@ private struct Context {
       return .ignored("DHCPREQUEST(\(subnet.interface)) from \(who) names no address")
     }
     if !subnet.isUsable(wanted) {
-      return refuse("\(dotted(wanted)) is not on \(subnet.interface)'s network")
+      return refuse("\(IPv4Address(wanted)) is not on \(subnet.interface)'s network")
     }
     if let host, host.address != wanted {
-      return refuse("its fixed address is \(dotted(host.address)), not \(dotted(wanted))")
+      return refuse("its fixed address is \(IPv4Address(host.address)), not \(IPv4Address(wanted))")
     }
     guard isAvailable(wanted) else {
-      return refuse("\(dotted(wanted)) is not available to it")
+      return refuse("\(IPv4Address(wanted)) is not available to it")
     }
     var changes: [DHCPLeaseChange] = []
     let previous = table.lease(of: client)
@@ -264,7 +264,7 @@ private struct Context {
     table.put(lease)
     return DHCPOutcome(
       reply: nil, changes: [DHCPLeaseChange(interface: subnet.interface, lease: lease, event: .del)],
-      log: "DHCPDECLINE(\(subnet.interface)) \(dotted(address)) \(who): address in use, kept out of the pool for \(DHCPServer.declineHoldSeconds) s",
+      log: "DHCPDECLINE(\(subnet.interface)) \(IPv4Address(address)) \(who): address in use, kept out of the pool for \(DHCPServer.declineHoldSeconds) s",
       severity: .warning)
   }
 
@@ -273,14 +273,14 @@ private struct Context {
       return .ignored("DHCPRELEASE(\(subnet.interface)) from \(who) is for another server")
     }
     guard var lease = table.lease(at: request.ciaddr), lease.client == client, lease.state == .active else {
-      return .ignored("DHCPRELEASE(\(subnet.interface)) of \(dotted(request.ciaddr)) from \(who), which holds no such lease")
+      return .ignored("DHCPRELEASE(\(subnet.interface)) of \(IPv4Address(request.ciaddr)) from \(who), which holds no such lease")
     }
     lease.state = .released
     lease.expiry = now
     table.put(lease)
     return DHCPOutcome(
       reply: nil, changes: [DHCPLeaseChange(interface: subnet.interface, lease: lease, event: .del)],
-      log: "DHCPRELEASE(\(subnet.interface)) \(dotted(lease.address)) \(who)", severity: .notice)
+      log: "DHCPRELEASE(\(subnet.interface)) \(IPv4Address(lease.address)) \(who)", severity: .notice)
   }
 
   /// RFC 2131 §4.3.5: options only, for a client that has its address already.
@@ -345,7 +345,6 @@ private struct Context {
 
   /// An OFFER or ACK (ADDRESS 0: the ACK to an INFORM).
   func answer(_ type: DHCPMessageType, address: UInt32, changes: [DHCPLeaseChange]) -> DHCPOutcome {
-    let host = self.host
     var message = DHCPMessage(
       op: DHCPMessage.bootReply, htype: request.htype, hlen: request.hlen, xid: request.xid,
       flags: request.flags, ciaddr: type == .ack ? request.ciaddr : 0, yiaddr: address,
@@ -374,7 +373,7 @@ private struct Context {
       broadcastAddress: subnet.broadcastAddress, ownAddress: subnet.ownAddress,
       sizeLimit: sizeLimit)
     let name = changes.last?.lease.hostname.map { " \($0)" } ?? ""
-    let shown = address != 0 ? dotted(address) : dotted(request.ciaddr)
+    let shown = IPv4Address(address != 0 ? address : request.ciaddr)
     // An offer promises nothing: only what is stored is worth a line in the log by default.
     return DHCPOutcome(
       reply: reply, changes: changes, log: "\(type)(\(subnet.interface)) \(shown) \(who)\(name)",
@@ -418,10 +417,6 @@ private struct Context {
     code == DHCPOptionCode.serverIdentifier || code == DHCPOptionCode.leaseTime || code == DHCPOptionCode.subnetMask
       || code == DHCPOptionCode.message || code == DHCPOptionCode.relayAgentInformation
   }
-}
-
-func dotted(_ address: UInt32) -> String {
-  "\(address >> 24).\(address >> 16 & 0xFF).\(address >> 8 & 0xFF).\(address & 0xFF)"
 }
 
 func hexPairs(_ bytes: [UInt8], separator: String) -> String {
