@@ -4,6 +4,9 @@ public enum SocketKind: String, Sendable, CaseIterable {
   case udp
   /// inetd `nowait`: one process per accepted connection.
   case tcp
+  /// inetd `stream wait`: one process owns the listening TCP socket for a burst of
+  /// connections and forks (without exec) a child per connection.
+  case tcpListener = "tcp-listener"
 }
 
 public struct Service: Sendable, Equatable {
@@ -43,7 +46,7 @@ public struct Service: Sendable, Equatable {
 public enum Catalog {
   public static let services: [Service] = [
     Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false, implemented: true),
-    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcp], usesStore: false, implemented: true),
+    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], usesStore: false, implemented: true),
     Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true, implemented: false),
     Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: false),
     Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true, implemented: false),

@@ -14,6 +14,7 @@ enum InetdConf {
           switch socket {
           case .udp: "dgram udp4 wait"
           case .tcp: "stream tcp4 nowait.\(tcpSpawnsPerMinute)"
+          case .tcpListener: "stream tcp4 wait"
           }
         let command = [entry.programPath, entry.service.program] + entry.arguments
         let user = entry.group.map { "\(entry.user).\($0)" } ?? entry.user

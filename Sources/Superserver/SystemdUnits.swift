@@ -1,6 +1,7 @@
 /// systemd socket activation: a TCP service is an `Accept=yes` socket plus a template service
-/// run per connection; a UDP service is a plain socket handed to one service that exits when
-/// idle and is started again by the next datagram.
+/// run per connection; a UDP service, or a TCP service that accepts for itself, is a plain
+/// socket handed to one service that exits when idle and is started again by the next
+/// datagram or connection.
 enum SystemdUnits {
   static func render(_ entry: Entry) -> [GeneratedFile] {
     entry.service.sockets.flatMap { socket in
@@ -19,17 +20,16 @@ enum SystemdUnits {
         StandardError=journal
 
         """
-      let listener: String
-      let serviceFile: GeneratedFile
-      switch socket {
-      case .tcp:
-        listener = "ListenStream=\(listen)\nAccept=yes"
-        serviceFile = GeneratedFile(
-          name: "\(unit)@.service", contents: "[Unit]\nDescription=\(label) connection\n\n" + service)
-      case .udp:
-        listener = "ListenDatagram=\(listen)"
-        serviceFile = GeneratedFile(name: "\(unit).service", contents: "[Unit]\nDescription=\(label)\n\n" + service)
-      }
+      let listener =
+        switch socket {
+        case .tcp: "ListenStream=\(listen)\nAccept=yes"
+        case .tcpListener: "ListenStream=\(listen)\nAccept=no"
+        case .udp: "ListenDatagram=\(listen)"
+        }
+      let serviceFile =
+        socket == .tcp
+        ? GeneratedFile(name: "\(unit)@.service", contents: "[Unit]\nDescription=\(label) connection\n\n" + service)
+        : GeneratedFile(name: "\(unit).service", contents: "[Unit]\nDescription=\(label)\n\n" + service)
       let socketFile = GeneratedFile(
         name: "\(unit).socket",
         contents: """

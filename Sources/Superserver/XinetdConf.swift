@@ -10,6 +10,7 @@ enum XinetdConf {
       switch socket {
       case .udp: settings += [("socket_type", "dgram"), ("protocol", "udp"), ("wait", "yes")]
       case .tcp: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "no")]
+      case .tcpListener: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "yes")]
       }
       settings.append(("user", entry.user))
       if let group = entry.group { settings.append(("group", group)) }

@@ -80,7 +80,7 @@ final class ProxyUnderInetdTests: XCTestCase {
   }
 
   func testKeepsTheClientConnectionAliveAcrossRequests() throws {
-    let proxy = try ProxyUnderInetd()
+    let proxy = try ProxyUnderInetd(mode: .perConnection)
     addTeardownBlock { proxy.stop() }
 
     let started = proxy.execs()
@@ -219,6 +219,77 @@ final class ProxyUnderInetdTests: XCTestCase {
   }
 }
 
+/// inetd `wait`, as generated: one in.proxy holds the listening socket and forks per connection.
+final class ProxyListenerTests: XCTestCase {
+  func testOneListenerServesConnectionsAtOnceWithoutNewExecs() throws {
+    let proxy = try ProxyUnderInetd()
+    addTeardownBlock { proxy.stop() }
+    let started = proxy.execs()
+    // A tunnel stays open in one child while other children answer requests.
+    let run = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket, subprocess
+       tunnel = socket.create_connection(('127.0.0.1', \(proxy.port)), timeout=5)
+       tunnel.sendall(b'CONNECT 127.0.0.1:\(proxy.originPort) HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')
+       print(tunnel.recv(65536).split(b'\\r\\n')[0].decode())
+       for n in range(5):
+           got = subprocess.run(['/usr/bin/curl', '-sS', '--max-time', '5', '-x', 'http://127.0.0.1:\(proxy.port)',
+                                 '\(proxy.origin)/request%d' % n], capture_output=True).stdout
+           print(got.split(b'\\n')[0].decode())
+       tunnel.sendall(b'GET /through-tunnel HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')
+       reply = b''
+       while b'through-tunnel' not in reply:
+           chunk = tunnel.recv(65536)
+           if not chunk:
+               break
+           reply += chunk
+       print(b'GET /through-tunnel' in reply)
+       """])
+    XCTAssertEqual(
+      run.output,
+      "HTTP/1.1 200 Connection established\n" + (0..<5).map { "GET /request\($0)\n" }.joined() + "True\n")
+    XCTAssertEqual(proxy.execs() - started, 0, "the running listener should serve every connection")
+  }
+
+  func testTheListenerExitsWhenIdleAndInetdStartsTheNextOne() throws {
+    let proxy = try ProxyUnderInetd(arguments: ["-i", "1"])
+    addTeardownBlock { proxy.stop() }
+    let started = proxy.execs()
+    usleep(1_800_000)
+    XCTAssertTrue(try proxy.curl("\(proxy.origin)/after-idle").body.hasPrefix("GET /after-idle\n"))
+    XCTAssertTrue(try proxy.curl("\(proxy.origin)/at-once").body.hasPrefix("GET /at-once\n"))
+    XCTAssertEqual(proxy.execs() - started, 1, "one new listener after the idle one exited, serving both requests")
+  }
+
+  func testConnectionsPastMaxClientsWaitForAFreeChild() throws {
+    let proxy = try ProxyUnderInetd(arguments: ["--max-clients", "1"])
+    addTeardownBlock { proxy.stop() }
+    let run = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket, time
+       tunnel = socket.create_connection(('127.0.0.1', \(proxy.port)), timeout=5)
+       tunnel.sendall(b'CONNECT 127.0.0.1:\(proxy.originPort) HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')
+       tunnel.recv(65536)
+       waiting = socket.create_connection(('127.0.0.1', \(proxy.port)), timeout=5)
+       waiting.sendall(b'GET \(proxy.origin)/queued HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')
+       waiting.settimeout(1)
+       try:
+           early = waiting.recv(65536)
+       except socket.timeout:
+           early = b''
+       tunnel.close()
+       waiting.settimeout(5)
+       late = waiting.recv(65536)
+       print(len(early), late.split(b'\\r\\n')[0].decode())
+       """])
+    XCTAssertEqual(run.output, "0 HTTP/1.1 200 OK\n", "the second client should be served only once the first is done")
+  }
+}
+
 /// in.proxy as `slugctl install` and `slugctl inetd generate --format xinetd` set it up.
 final class ProxyUnderXinetdTests: XCTestCase {
   func testTheGeneratedStanzaServesRequestsThroughXinetd() throws {
@@ -272,7 +343,14 @@ final class ProxyUnderInetd {
 
   var origin: String { "http://127.0.0.1:\(originPort)" }
 
-  init(arguments: [String] = []) throws {
+  /// inetd `wait` hands in.proxy the listening socket (the generated configuration); `nowait`
+  /// one accepted connection per exec.
+  enum Mode: String {
+    case listener = "wait"
+    case perConnection = "nowait"
+  }
+
+  init(mode: Mode = .listener, arguments: [String] = []) throws {
     for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/curl": "curl", "/usr/bin/python3": "python3"] {
       guard FileManager.default.isExecutableFile(atPath: tool.key) else {
         throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
@@ -290,7 +368,7 @@ final class ProxyUnderInetd {
       "/usr/bin/python3", [script, String(originPort)], outputPath: directory.path + "/origin.log")
 
     let program = try BuildProducts.binDirectory() + "/in.proxy"
-    let line = (["127.0.0.1:\(port)", "stream", "tcp4", "nowait", "root", program, "in.proxy",
+    let line = (["127.0.0.1:\(port)", "stream", "tcp4", mode.rawValue, "root", program, "in.proxy",
                  "--timeout", "2", "--connect-port", String(originPort)] + arguments).joined(separator: " ")
     try (line + "\n").write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
     superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)

@@ -191,6 +191,21 @@ final class GeneratorTests: XCTestCase {
       ])
   }
 
+  /// in.proxy accepts for itself and forks per connection, so every super-server hands it the
+  /// listening socket: inetd `wait`, xinetd `wait = yes`, systemd `Accept=no` and one service.
+  func testTheProxyGetsTheListeningSocketFromEverySuperserver() throws {
+    let options = GenerateOptions(services: ["proxy"])
+    XCTAssertEqual(
+      try generate(.inetd, options).first?.contents.split(separator: "\n").last,
+      "webcache stream tcp4 wait nobody /usr/local/sbin/in.proxy in.proxy")
+    let stanza = try generate(.xinetd, options).first?.contents ?? ""
+    XCTAssertTrue(stanza.contains("\tsocket_type = stream\n\tprotocol = tcp\n\twait = yes\n"), stanza)
+    let units = try generate(.systemd, options)
+    XCTAssertEqual(units.map(\.name), ["slug-proxy.socket", "slug-proxy.service"])
+    XCTAssertTrue(units[0].contents.contains("ListenStream=8080\nAccept=no\n"), units[0].contents)
+    XCTAssertTrue(units[1].contents.contains("StandardInput=socket\n"), units[1].contents)
+  }
+
   func testSystemdNamesDNSUnitsByProtocol() throws {
     XCTAssertEqual(
       try generate(.systemd, GenerateOptions(services: ["dns"])).map(\.name),
@@ -215,7 +230,7 @@ final class GeneratorTests: XCTestCase {
     XCTAssertEqual(
       Catalog.services.map { "\($0.name) \($0.program) \($0.serviceName ?? "-") \($0.defaultPort) \($0.sockets.map(\.rawValue))" },
       [
-        "www in.www http 80 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp\"]",
+        "www in.www http 80 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
         "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "smtp in.smtp smtp 25 [\"tcp\"]",
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",

@@ -5,7 +5,9 @@
 /// (default 30); past it the client gets 504. `--allow CIDR` (repeatable): the client
 /// addresses served; the default is loopback plus the private ranges (10/8, 172.16/12,
 /// 192.168/16, 169.254/16, fc00::/7, fe80::/10). `--connect-port N` (repeatable): the ports
-/// CONNECT may reach (default 443).
+/// CONNECT may reach (default 443). Under inetd `wait` (fd 0 listening): `-i IDLE` seconds
+/// without a new connection before the listener exits (default 30), `--max-clients N`
+/// connections served at once (default 64).
 struct ProxyOptions {
   var program: String
   var debug: Bool
@@ -13,6 +15,8 @@ struct ProxyOptions {
   var timeoutSeconds: Int
   var allowed: [AddressRange]
   var connectPorts: [UInt16]
+  var listenerIdleSeconds: Int
+  var maximumClients: Int
 
   static let privateRanges = [
     "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
@@ -25,6 +29,8 @@ struct ProxyOptions {
     debug = arguments.has("d")
     idleSeconds = try arguments.integer("t", in: 1...86400) ?? 15
     timeoutSeconds = try arguments.integer("timeout", in: 1...3600) ?? 30
+    listenerIdleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
+    maximumClients = try arguments.integer("max-clients", in: 1...10000) ?? 64
     let ranges = arguments.allValues("allow")
     allowed = []
     for text in ranges.isEmpty ? ProxyOptions.privateRanges : ranges {

@@ -6,6 +6,7 @@ public enum Runtime {
   public static let usageExit: Int32 = 64
   public static let noInputExit: Int32 = 66
   public static let unavailableExit: Int32 = 69
+  public static let softwareExit: Int32 = 70
   public static let ioErrorExit: Int32 = 74
 
   /// Ends a daemon whose service is not written yet: one syslog line, exit 69.
