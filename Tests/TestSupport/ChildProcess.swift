@@ -36,19 +36,34 @@ public final class ChildProcess {
   }
 
   /// The PIDs of its live children (from /proc).
-  public var children: [pid_t] {
+  public var children: [pid_t] { ChildProcess.children(of: pid) }
+
+  /// Its children, theirs, and so on: a daemon under inetd `wait` may have forked workers.
+  public var descendants: [pid_t] {
+    var found: [pid_t] = []
+    var parents = [pid]
+    while let parent = parents.popLast() {
+      let children = ChildProcess.children(of: parent)
+      found += children
+      parents += children
+    }
+    return found
+  }
+
+  private static func children(of pid: pid_t) -> [pid_t] {
     let list = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
     return list.split(separator: " ").compactMap { pid_t($0) }
   }
 
-  /// Stops its children first (super-servers put each daemon in a session of its own, and a
-  /// child orphaned by the super-server's death would not be reaped), then the session it
+  /// Stops its descendants first (super-servers put each daemon in a session of its own, and
+  /// a process orphaned by the super-server's death would not be reaped), then the session it
   /// leads: SIGTERM, then SIGKILL for whatever lingers. Reaps the leader.
   public func stop() {
     guard !reaped else { return }
     for signal in [SIGTERM, SIGKILL] {
-      for child in children { kill(child, signal) }
-      for _ in 0..<50 where !children.isEmpty { usleep(20_000) }
+      // Found all at once, so a worker is signalled even if its manager dies first.
+      for process in descendants { kill(process, signal) }
+      for _ in 0..<50 where !descendants.isEmpty { usleep(20_000) }
     }
     kill(-pid, SIGTERM)
     for _ in 0..<50 where isRunning { usleep(20_000) }

@@ -3,7 +3,8 @@ import CLibc
 /// in.proxy: an HTTP/1.1 forward proxy with CONNECT for the LAN's browsers, started by inetd
 /// once per client connection (`webcache stream tcp nowait nobody in.proxy`), or once per burst
 /// of connections (`webcache stream tcp wait nobody in.proxy`): then fd 0 is the listening
-/// socket, and a forked child serves each connection, which saves inetd's exec per connection.
+/// socket, and forked workers accept and serve the connections, which saves inetd's fork and
+/// exec per connection.
 func runProxy() -> Never {
   let synopsis = "[-d] [-t IDLE] [--timeout N] [--allow CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N]"
   let options: ProxyOptions
@@ -21,7 +22,7 @@ func runProxy() -> Never {
     var session = ProxySession(options: options, log: log)
     exit(session.run())
   }
-  let listener = ListenerService(idleSeconds: options.listenerIdleSeconds, maximumChildren: options.maximumClients, log: log)
+  let listener = ListenerService(idleSeconds: options.listenerIdleSeconds, maximumWorkers: options.maximumClients, log: log)
   exit(
     listener.run {
       var session = ProxySession(options: options, log: log)
