@@ -6,8 +6,8 @@
 /// addresses served; the default is loopback plus the private ranges (10/8, 172.16/12,
 /// 192.168/16, 169.254/16, fc00::/7, fe80::/10). `--connect-port N` (repeatable): the ports
 /// CONNECT may reach (default 443). Under inetd `wait` (fd 0 listening): `-i IDLE` seconds
-/// without a new connection before the listener exits (default 30), `--max-clients N`
-/// connections served at once (default 64).
+/// a worker waits for a connection before it exits (default 30), `--max-clients N` workers,
+/// so connections served at once (default 64).
 struct ProxyOptions {
   var program: String
   var debug: Bool
