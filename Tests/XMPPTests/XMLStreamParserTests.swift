@@ -47,6 +47,13 @@ final class XMLStreamParserTests: XCTestCase {
     ])
   }
 
+  func testQuotedGreaterThanSignsAndSpacesInTagsAreRead() {
+    check([
+      (header + "<message a='>' b=\"'>\"\n></message ><presence\ttype = 'probe' />",
+       [opened, .stanza("<message a='&gt;' b='&apos;&gt;'/>"), .stanza("<presence type='probe'/>")])
+    ])
+  }
+
   func testGluedStanzasInOneReadAreSeparateEvents() {
     check([
       (header + "<presence/><iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq><message><body>x</body></message>",

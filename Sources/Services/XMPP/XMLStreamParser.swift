@@ -431,6 +431,15 @@ public struct XMLStreamParser {
   /// Attributes are unique by name and, when prefixed, by namespace and local name.
   private func checkUnique(_ attributes: [XMLAttribute]) throws(XMLStreamError) {
     if attributes.count < 2 { return }
+    if attributes.count <= 16, !attributes.contains(where: { !$0.namespace.isEmpty }) {
+      // The common case: a few unprefixed attributes, compared pairwise without allocating.
+      for index in attributes.indices.dropFirst() {
+        for earlier in 0..<index where attributes[earlier].name == attributes[index].name {
+          throw notWellFormed("a repeated attribute")
+        }
+      }
+      return
+    }
     var keys: [String] = []
     keys.reserveCapacity(attributes.count)
     for attribute in attributes {
@@ -452,13 +461,14 @@ public struct XMLStreamParser {
   /// Unescapes text or an attribute value: the five predefined entities and character
   /// references; line ends normalised; in attributes whitespace becomes a space.
   private func decodeText(_ start: Int, _ end: Int, attribute: Bool) throws(XMLStreamError) -> String {
-    var plain = true
-    for index in start..<end {
-      let byte = buffer[index]
-      if byte == ASCII.amp || byte == 0x0D || (attribute && (byte == 0x0A || byte == 0x09 || byte == ASCII.lt)) {
-        plain = false
-        break
+    let plain = buffer.withUnsafeBufferPointer { bytes in
+      for index in start..<end {
+        let byte = bytes[index]
+        if byte == ASCII.amp || byte == 0x0D || (attribute && (byte == 0x0A || byte == 0x09 || byte == ASCII.lt)) {
+          return false
+        }
       }
+      return true
     }
     if plain { return String(decoding: buffer[start..<end], as: UTF8.self) }
     var output: [UInt8] = []
