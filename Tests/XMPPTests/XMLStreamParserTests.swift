@@ -144,11 +144,23 @@ final class XMLStreamParserTests: XCTestCase {
     XCTAssertEqual(parser.bufferedCount, 0)
   }
 
+  func testABigStanzaDoesNotLeaveABigBufferBehind() throws {
+    var parser = XMLStreamParser()
+    _ = try parser.feed(bytes(header)[...])
+    let big = bytes("<message><body>" + String(repeating: "x", count: 200_000) + "</body></message>")
+    _ = try parser.feed(big[..<150_000])
+    XCTAssertGreaterThan(parser.bufferCapacity, 150_000)
+    XCTAssertEqual(try parser.feed(big[150_000...]).count, 1)
+    XCTAssertLessThanOrEqual(parser.bufferCapacity, 16384)
+  }
+
   func testHostileInputsGetTheRightStreamError() {
     checkError(header + "<!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]><x>&lol2;</x>", "restricted-xml")
     checkError("<?xml version='1.0'?><!DOCTYPE stream [<!ENTITY a 'b'>]><stream:stream>", "restricted-xml")
     checkError(header + "<message><!-- hi --></message>", "restricted-xml")
     checkError(header + "<?php echo 1 ?>", "restricted-xml")
+    checkError("<?xml version='1.0'?><?xml version='1.0'?>", "restricted-xml")
+    checkError("<?xml-stylesheet href='a'?>", "restricted-xml")
     checkError(header + "<message>&nbsp;</message>", "restricted-xml")
     checkError(header + "<message>&amp</message>", "not-well-formed")
     checkError(header + "<message>&#0;</message>", "not-well-formed")

@@ -62,6 +62,7 @@ public struct XMLStreamParser {
   /// bindings.count before each open element's declarations (the stream element first).
   private var bindingMarks: [Int] = []
 
+  private static let retainedCapacity = 16384
   public static let streamNamespace = "http://etherx.jabber.org/streams"
   static let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
   private static let initialBindings = [
@@ -75,6 +76,9 @@ public struct XMLStreamParser {
 
   /// Bytes received but not yet part of a complete token.
   public var bufferedCount: Int { buffer.count - position }
+
+  /// The memory the input buffer holds on to.
+  public var bufferCapacity: Int { buffer.capacity }
 
   /// A stream restart (RFC 6120 §6.4.6, §4.3.3): forgets the stream and expects a new header.
   /// Bytes already received after the last event are kept.
@@ -108,6 +112,13 @@ public struct XMLStreamParser {
       base += position
       scanned -= position
       position = 0
+    }
+    if buffer.capacity > XMLStreamParser.retainedCapacity, buffer.count <= XMLStreamParser.retainedCapacity / 4 {
+      // One big stanza must not leave its buffer behind for the rest of a long session.
+      var smaller: [UInt8] = []
+      smaller.reserveCapacity(buffer.count)
+      smaller.append(contentsOf: buffer)
+      buffer = smaller
     }
     return events
   }
