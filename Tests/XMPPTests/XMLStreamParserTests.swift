@@ -214,6 +214,27 @@ final class XMLStreamParserTests: XCTestCase {
     checkError("<stream:stream to='" + String(repeating: "x", count: 300), "policy-violation", maximumStanzaBytes: 100)
   }
 
+  func testAnErrorNearTheSizeLimitDoesNotDependOnTheSplit() {
+    // A comment or PI whose first bytes cross the limit: one at a time, the size check comes first.
+    for length in 180..<200 {
+      for markup in ["<!--", "<?pi?>", "<!DOCTYPE"] {
+        let input = bytes(header + "<message>" + String(repeating: "x", count: length) + markup)
+        var conditions: [String] = []
+        for chunks in [[input[...]], input.indices.map { input[$0...$0] }] {
+          var parser = XMLStreamParser(maximumStanzaBytes: 200)
+          for chunk in chunks {
+            do { _ = try parser.feed(chunk) } catch {
+              conditions.append(error.condition)
+              break
+            }
+          }
+        }
+        XCTAssertEqual(conditions.count, 2)
+        XCTAssertEqual(conditions.first, conditions.last, "\(length) \(markup)")
+      }
+    }
+  }
+
   func testSerialisationWritesNamespacesOnlyWhereTheyChange() {
     let iq = XMLElement(
       name: "iq", attributes: [XMLAttribute(name: "type", value: "result"), XMLAttribute(name: "id", value: "a'b")],

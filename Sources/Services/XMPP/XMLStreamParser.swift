@@ -157,7 +157,7 @@ public struct XMLStreamParser {
       return findEnd(ASCII.gt, from: position + 2)
     case ASCII.question:
       guard phase == .prolog else {
-        throw XMLStreamError(condition: "restricted-xml", text: "processing instruction")
+        throw early(XMLStreamError(condition: "restricted-xml", text: "processing instruction"), at: position + 1)
       }
       return findEnd(terminator: ASCII.piEnd, from: position + 2)
     case ASCII.bang:
@@ -165,7 +165,7 @@ public struct XMLStreamParser {
       var index = 0
       while index < marker.count, position + index < count {
         guard buffer[position + index] == marker[index] else {
-          throw XMLStreamError(condition: "restricted-xml", text: "comment, DTD or declaration")
+          throw early(XMLStreamError(condition: "restricted-xml", text: "comment, DTD or declaration"), at: position + index)
         }
         index += 1
       }
@@ -178,6 +178,14 @@ public struct XMLStreamParser {
     default:
       return findStartTagEnd()
     }
+  }
+
+  /// An error found before its token is complete, decided by the byte at `index`. Had the
+  /// bytes come one at a time, the size limit would have been checked after the byte before
+  /// it: that check wins, so the error does not depend on the split.
+  private func early(_ error: XMLStreamError, at index: Int) -> XMLStreamError {
+    let start = stanzaStart >= 0 ? stanzaStart : base + position
+    return base + index - start > maximumStanzaBytes ? tooLong() : error
   }
 
   private func find(_ byte: UInt8, from start: Int) -> Int? {
