@@ -235,6 +235,22 @@ final class XMLStreamParserTests: XCTestCase {
     }
   }
 
+  func testManyNamespaceDeclarationsAreAPolicyViolation() {
+    let declarations = (0..<70).map { " xmlns:p\($0)='urn:\($0)'" }.joined()
+    checkError(header + "<message" + declarations + "/>", "policy-violation")
+    let nested = (0..<70).map { "<x xmlns:p\($0)='urn:\($0)'>" }.joined()
+    checkError(header + "<message>" + nested, "policy-violation", maximumDepth: 100)
+  }
+
+  func testAlternatingTextAndCDATAIsOneTextNodeWithoutQuadraticCopying() throws {
+    var parser = XMLStreamParser()
+    let pieces = String(repeating: "ab<![CDATA[c]]>", count: 15_000)
+    let events = try parser.feed(bytes(header + "<message><body>" + pieces + "</body></message>")[...])
+    guard case .stanza(let message)? = events.last, let body = message.child("body") else { return XCTFail("\(events)") }
+    XCTAssertEqual(body.children.count, 1)
+    XCTAssertEqual(body.text.utf8.count, 45_000)
+  }
+
   func testSerialisationWritesNamespacesOnlyWhereTheyChange() {
     let iq = XMLElement(
       name: "iq", attributes: [XMLAttribute(name: "type", value: "result"), XMLAttribute(name: "id", value: "a'b")],

@@ -63,6 +63,7 @@ public struct XMLStreamParser {
   private var bindingMarks: [Int] = []
 
   private static let retainedCapacity = 16384
+  private static let maximumBindings = 64
   public static let streamNamespace = "http://etherx.jabber.org/streams"
   static let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
   private static let initialBindings = [
@@ -266,8 +267,12 @@ public struct XMLStreamParser {
   private mutating func appendText(_ text: String) {
     if text.isEmpty { return }
     let last = open.count - 1
-    if case .text(let previous) = open[last].element.children.last {
-      open[last].element.children[open[last].element.children.count - 1] = .text(previous + text)
+    if case .text(var previous)? = open[last].element.children.last {
+      // Taken out first so that the append happens in place: text and CDATA alternating
+      // thousands of times must not copy the growing text each time.
+      open[last].element.children.removeLast()
+      previous += text
+      open[last].element.children.append(.text(previous))
     } else {
       open[last].element.children.append(.text(text))
     }
@@ -417,6 +422,10 @@ public struct XMLStreamParser {
       } else {
         attributes.append(XMLAttribute(name: name, value: value))
       }
+    }
+    guard bindings.count <= XMLStreamParser.maximumBindings else {
+      // Every prefix lookup walks the declarations in scope: their number stays small.
+      throw XMLStreamError(condition: "policy-violation", text: "more than \(XMLStreamParser.maximumBindings) namespace declarations in scope")
     }
     let (prefix, local) = try split(qualifiedName)
     let namespace = try lookup(prefix ?? "")
