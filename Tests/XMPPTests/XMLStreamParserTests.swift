@@ -181,6 +181,14 @@ final class XMLStreamParserTests: XCTestCase {
     checkError(header + "<message>\u{FFFF}</message>", "not-well-formed")
   }
 
+  func testAfterAnErrorEveryFeedThrowsItAgain() {
+    var parser = XMLStreamParser()
+    XCTAssertThrowsError(try parser.feed(bytes(header + "<message><!-- x -->")[...]))
+    for next in ["</message>", "", "<presence/>"] {
+      XCTAssertThrowsError(try parser.feed(bytes(next)[...])) { XCTAssertEqual(($0 as? XMLStreamError)?.condition, "restricted-xml") }
+    }
+  }
+
   func testBadUTF8IsRefused() {
     for bad: [UInt8] in [[0xFF], [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC3]] {
       for chunks in [[bytes(header + "<message>") + bad + bytes("</message>")], [bytes(header + "<message a='") + bad, bytes("'/>")]] {

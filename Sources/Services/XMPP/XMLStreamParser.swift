@@ -61,6 +61,7 @@ public struct XMLStreamParser {
   private var bindings: [Binding] = XMLStreamParser.initialBindings
   /// bindings.count before each open element's declarations (the stream element first).
   private var bindingMarks: [Int] = []
+  private var failure: XMLStreamError?
 
   private static let retainedCapacity = 16384
   private static let maximumBindings = 64
@@ -94,7 +95,18 @@ public struct XMLStreamParser {
     quote = 0
   }
 
+  /// The events the bytes complete. After an error every later feed throws it again.
   public mutating func feed(_ bytes: ArraySlice<UInt8>) throws(XMLStreamError) -> [XMLStreamEvent] {
+    if let failure { throw failure }
+    do {
+      return try parse(bytes)
+    } catch {
+      failure = error
+      throw error
+    }
+  }
+
+  private mutating func parse(_ bytes: ArraySlice<UInt8>) throws(XMLStreamError) -> [XMLStreamEvent] {
     buffer.append(contentsOf: bytes)
     var events: [XMLStreamEvent] = []
     while position < buffer.count, let end = try tokenEnd() {
