@@ -322,8 +322,8 @@ public struct XMLStreamParser {
 
   private mutating func startTag(_ start: Int, _ end: Int, into events: inout [XMLStreamEvent]) throws(XMLStreamError) {
     var index = start
-    let qualifiedName = try name(&index, end)
-    var raw: [(name: String, value: String)] = []
+    let (qualifiedName, prefixed) = try name(&index, end)
+    var raw: [RawAttribute] = []
     var selfClosing = false
     while index < end {
       let spaced = ASCII.isSpace(buffer[index])
@@ -334,7 +334,7 @@ public struct XMLStreamParser {
         break
       }
       guard spaced else { throw notWellFormed("no space before an attribute") }
-      let attributeName = try name(&index, end)
+      let (attributeName, attributePrefixed) = try name(&index, end)
       while index < end, ASCII.isSpace(buffer[index]) { index += 1 }
       guard index < end, buffer[index] == ASCII.equals else { throw notWellFormed("attribute without a value") }
       index += 1
@@ -347,25 +347,25 @@ public struct XMLStreamParser {
       index = valueStart
       while index < end, buffer[index] != quote { index += 1 }
       guard index < end else { throw notWellFormed("unterminated attribute value") }
-      raw.append((attributeName, try decodeText(valueStart, index, attribute: true)))
+      raw.append(RawAttribute(name: attributeName, prefixed: attributePrefixed, value: try decodeText(valueStart, index, attribute: true)))
       index += 1
     }
-    if phase != .stream, phase != .closed { return try streamHeader(qualifiedName, raw, selfClosing, into: &events) }
+    if phase != .stream, phase != .closed { return try streamHeader(qualifiedName, prefixed, raw, selfClosing, into: &events) }
     if phase == .closed { throw notWellFormed("an element after the stream was closed") }
     guard open.count + 2 <= maximumDepth else {
       throw XMLStreamError(condition: "policy-violation", text: "elements nested deeper than \(maximumDepth)")
     }
-    let element = try resolve(qualifiedName, raw)
+    let element = try resolve(qualifiedName, prefixed, raw)
     if open.isEmpty { stanzaStart = base + start - 1 }
     open.append(Open(qualifiedName: qualifiedName, element: element))
     if selfClosing { close(into: &events) }
   }
 
   private mutating func streamHeader(
-    _ qualifiedName: String, _ raw: [(name: String, value: String)], _ selfClosing: Bool,
+    _ qualifiedName: String, _ prefixed: Bool, _ raw: [RawAttribute], _ selfClosing: Bool,
     into events: inout [XMLStreamEvent]
   ) throws(XMLStreamError) {
-    let element = try resolve(qualifiedName, raw)
+    let element = try resolve(qualifiedName, prefixed, raw)
     guard element.name == "stream", element.namespace == XMLStreamParser.streamNamespace else {
       throw XMLStreamError(condition: "invalid-namespace", text: "the first element is not a stream header")
     }
@@ -377,7 +377,7 @@ public struct XMLStreamParser {
 
   private mutating func endTag(_ start: Int, _ end: Int, into events: inout [XMLStreamEvent]) throws(XMLStreamError) {
     var index = start
-    let qualifiedName = try name(&index, end)
+    let (qualifiedName, _) = try name(&index, end)
     while index < end, ASCII.isSpace(buffer[index]) { index += 1 }
     guard index == end else { throw notWellFormed("junk in an end tag") }
     guard let last = open.last else {
@@ -408,22 +408,41 @@ public struct XMLStreamParser {
 
   // MARK: - Names and namespaces
 
-  /// An XML Name (ASCII checked exactly; any non-ASCII character accepted as a name character).
-  private func name(_ index: inout Int, _ end: Int) throws(XMLStreamError) -> String {
+  /// An XML Name (ASCII checked exactly; any non-ASCII character accepted as a name
+  /// character), and whether it holds a colon (only then is it split into prefix and local name).
+  private func name(_ index: inout Int, _ end: Int) throws(XMLStreamError) -> (String, Bool) {
     let start = index
     guard index < end, ASCII.isNameStart(buffer[index]) else { throw notWellFormed("a bad name") }
+    var colon = buffer[index] == ASCII.colon
     index += 1
-    while index < end, ASCII.isNameByte(buffer[index]) { index += 1 }
-    return String(decoding: buffer[start..<index], as: UTF8.self)
+    while index < end, ASCII.isNameByte(buffer[index]) {
+      colon = colon || buffer[index] == ASCII.colon
+      index += 1
+    }
+    return (String(decoding: buffer[start..<index], as: UTF8.self), colon)
+  }
+
+  private struct RawAttribute {
+    var name: String
+    var prefixed: Bool
+    var value: String
   }
 
   /// Pushes the element's namespace declarations and resolves its name and attributes.
-  private mutating func resolve(_ qualifiedName: String, _ raw: [(name: String, value: String)]) throws(XMLStreamError) -> XMLElement {
+  private mutating func resolve(_ qualifiedName: String, _ prefixed: Bool, _ raw: [RawAttribute]) throws(XMLStreamError) -> XMLElement {
     bindingMarks.append(bindings.count)
     var attributes: [XMLAttribute] = []
-    for (name, value) in raw {
-      if name == "xmlns" {
-        bindings.append(Binding(prefix: "", uri: value))
+    attributes.reserveCapacity(raw.count)
+    var prefixedAttributes = false
+    for attribute in raw {
+      let name = attribute.name
+      let value = attribute.value
+      if !attribute.prefixed {
+        if name == "xmlns" {
+          bindings.append(Binding(prefix: "", uri: value))
+        } else {
+          attributes.append(XMLAttribute(name: name, value: value))
+        }
       } else if name.utf8.starts(with: "xmlns:".utf8) {
         let prefix = String(name.utf8.dropFirst(6))!
         let fixed = (prefix == "xml") == (value == XMLStreamParser.xmlNamespace)
@@ -432,6 +451,7 @@ public struct XMLStreamParser {
         }
         bindings.append(Binding(prefix: prefix, uri: value))
       } else {
+        prefixedAttributes = true
         attributes.append(XMLAttribute(name: name, value: value))
       }
     }
@@ -439,11 +459,13 @@ public struct XMLStreamParser {
       // Every prefix lookup walks the declarations in scope: their number stays small.
       throw XMLStreamError(condition: "policy-violation", text: "more than \(XMLStreamParser.maximumBindings) namespace declarations in scope")
     }
-    let (prefix, local) = try split(qualifiedName)
+    let (prefix, local) = prefixed ? try split(qualifiedName) : (nil, qualifiedName)
     let namespace = try lookup(prefix ?? "")
-    for index in attributes.indices {
-      let (prefix, _) = try split(attributes[index].name)
-      if let prefix { attributes[index].namespace = try lookup(prefix) }
+    if prefixedAttributes {
+      for index in attributes.indices {
+        let (prefix, _) = try split(attributes[index].name)
+        if let prefix { attributes[index].namespace = try lookup(prefix) }
+      }
     }
     try checkUnique(attributes)
     return XMLElement(name: local, namespace: namespace, attributes: attributes)
