@@ -119,6 +119,8 @@ final class XMLStreamParserTests: XCTestCase {
     XCTAssertEqual(message.attribute("xml:lang"), "en")
     XCTAssertEqual(message.attributes.last, XMLAttribute(name: "x:flag", value: "1", namespace: "urn:x"))
     XCTAssertEqual(message.xml(), "<message xml:lang='en' xmlns:x='urn:x' x:flag='1'/>")
+    let built = XMLElement(name: "presence", attributes: [XMLAttribute(name: "xml:lang", value: "de")])
+    XCTAssertEqual(built.xml(), "<presence xml:lang='de'/>", "a built attribute without a namespace declares nothing")
   }
 
   func testAStreamRestartExpectsANewHeader() throws {

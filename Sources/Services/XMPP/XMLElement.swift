@@ -95,7 +95,9 @@ public struct XMLElement: Equatable, Sendable {
     }
     var declared: [String] = []
     for attribute in attributes {
-      if let prefix = XMLEscape.prefix(of: attribute.name), prefix != "xml", !declared.contains(prefix) {
+      if !attribute.namespace.isEmpty, let prefix = XMLEscape.prefix(of: attribute.name), prefix != "xml",
+        !declared.contains(prefix)
+      {
         // A prefixed attribute needs its prefix bound again: declarations are not kept.
         declared.append(prefix)
         output.append(contentsOf: " xmlns:".utf8)
