@@ -20,8 +20,10 @@
 /// - bad-format: character data or CDATA between stanzas other than whitespace (whitespace
 ///   keepalives are skipped at once and never buffered).
 /// - policy-violation: a stanza longer than `maximumStanzaBytes` (counted from its `<` to its
-///   last `>`; the stream header counts as a stanza) or an element deeper than `maximumDepth`
-///   (the stream element is depth 1, a stanza depth 2).
+///   last `>`; the stream header counts as a stanza), an element deeper than `maximumDepth`
+///   (the stream element is depth 1, a stanza depth 2), more than 64 namespace declarations in
+///   scope.
+/// - After an error, every later feed throws it again.
 /// - Stanzas with no `xmlns` are in the stream's default namespace, jabber:client if the
 ///   stream header declares none.
 /// - Line ends are normalised (CR LF and CR become LF), and whitespace in attribute values
