@@ -61,6 +61,7 @@ let package = Package(
     .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
     .target(name: "HTTP", path: "Sources/Services/HTTP"),
     .target(name: "CTCS", path: "Sources/Services/CTCS"),
+    .target(name: "XMPP", path: "Sources/Services/XMPP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www"),
@@ -85,6 +86,7 @@ let package = Package(
     .testTarget(name: "DHCPTests", dependencies: ["DHCP", "Store", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     .testTarget(name: "CTCSTests", dependencies: ["CTCS", "TestSupport"]),
+    .testTarget(name: "XMPPTests", dependencies: ["XMPP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
