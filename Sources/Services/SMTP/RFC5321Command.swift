@@ -40,7 +40,7 @@ public enum SMTPCommand: Equatable, Sendable {
       let (path, rest) = try splitPath(argument, keyword: "to:", usage: "Syntax: RCPT TO:<address>")
       if let problem = SMTPAddress.problem(with: path) { throw .badAddress(problem) }
       if let parameter = rest.split(separator: UInt8(ascii: " ")).first {
-        throw .unsupportedParameter(String(decoding: parameter, as: UTF8.self))
+        throw .unsupportedParameter(String(decoding: parameter.prefix { $0 != UInt8(ascii: "=") }, as: UTF8.self))
       }
       return .recipient(forwardPath: path)
     case "data":
