@@ -1,0 +1,390 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// in.smtp under a real openbsd-inetd on a loopback port, driven by swaks and python3's
+/// smtplib, handing messages to a test sendmail that records its argv and stdin.
+final class SMTPUnderInetdTests: XCTestCase {
+  func testSwaksDeliversToOneAndToSeveralRecipientsWithTheReceivedHeaderFirst() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+
+    let one = try relay.swaks("-f", "alice@home.lan", "-t", "bob@example.org", "--body", "one recipient")
+    XCTAssertEqual(one.status, 0, one.output)
+    let several = try relay.swaks("-f", "alice@home.lan", "-t", "bob@example.org,carol@example.net,dave@home.lan")
+    XCTAssertEqual(several.status, 0, several.output)
+
+    let mails = try relay.deliveries()
+    XCTAssertEqual(mails.count, 2)
+    XCTAssertEqual(mails.first?.argv, ["-i", "-f", "alice@home.lan", "--", "bob@example.org"])
+    XCTAssertEqual(
+      mails.last?.argv, ["-i", "-f", "alice@home.lan", "--", "bob@example.org", "carol@example.net", "dave@home.lan"])
+    let body = mails.first?.text ?? ""
+    XCTAssertTrue(body.hasPrefix("Received: from "), body)
+    XCTAssertTrue(body.contains("([127.0.0.1])\n\tby relay.test (in.smtp) with ESMTP id "), body)
+    XCTAssertTrue(body.contains("\n\tfor <bob@example.org>;\n\t"), body)
+    XCTAssertTrue(body.contains("\nSubject: test "), body)
+    XCTAssertTrue(body.hasSuffix("\n\none recipient\n"), body)
+    XCTAssertFalse(body.contains("\r"), "lines reach sendmail ending in LF")
+    // The 250 names the id the Received header carries.
+    let id = one.output.components(separatedBy: "Ok: queued as ").dropFirst().first?.prefix { !$0.isWhitespace } ?? ""
+    XCTAssertFalse(id.isEmpty, one.output)
+    XCTAssertTrue(body.contains(" id \(id)\n"), "\(id) in \(body)")
+  }
+
+  func testPipelinedSessionsAreAnsweredInOrder() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let run = try relay.swaks("--pipeline", "-f", "a@home.lan", "-t", "b@home.lan,c@home.lan", "--body", "pipelined")
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertTrue(run.output.contains("250-PIPELINING"), run.output)
+    XCTAssertEqual(try relay.deliveries().map(\.argv), [["-i", "-f", "a@home.lan", "--", "b@home.lan", "c@home.lan"]])
+
+    // Two whole transactions and QUIT in one write: every reply, in order.
+    let raw = try relay.python(
+      """
+      client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\none\\r\\n.\\r\\n'
+                     b'MAIL FROM:<a@lan>\\r\\nRCPT TO:<c@lan>\\r\\nDATA\\r\\ntwo\\r\\n.\\r\\nQUIT\\r\\n')
+      print(' '.join(line[:3].decode() for line in read_all().split(b'\\r\\n') if line))
+      """)
+    XCTAssertEqual(raw.output, "220 250 250 250 250 250 250 250 354 250 250 250 354 250 221\n")
+    XCTAssertEqual(try relay.deliveries().suffix(2).map { $0.text.components(separatedBy: "\n\n").last }, ["one\n", "two\n"])
+  }
+
+  func testSmtplibWith8BITMIMEAndSIZEAndLowerCaseVerbs() throws {
+    let relay = try SMTPUnderInetd(arguments: ["--max-size", "4096"])
+    addTeardownBlock { relay.stop() }
+    let run = try relay.python(
+      """
+      import smtplib
+      client.close()
+      s = smtplib.SMTP('127.0.0.1', PORT, timeout=10)
+      s.ehlo('pc.home.lan')
+      print(s.has_extn('8bitmime'), s.has_extn('pipelining'), s.has_extn('enhancedstatuscodes'), s.esmtp_features['size'])
+      body = 'Subject: caf\\u00e9\\r\\n\\r\\n\\u00e7a marche, 8 bits\\r\\n'.encode('utf-8')
+      print(s.sendmail('a@home.lan', ['b@home.lan'], body, mail_options=['BODY=8BITMIME']))
+      try:
+          s.sendmail('a@home.lan', ['b@home.lan'], b'x' * 5000)
+      except smtplib.SMTPSenderRefused as error:
+          print(error.smtp_code, error.smtp_error.decode())
+      s.quit()
+      """)
+    XCTAssertEqual(
+      run.output, "True True True 4096\n{}\n552 5.3.4 Message size exceeds fixed limit\n")
+    let mails = try relay.deliveries()
+    XCTAssertEqual(mails.count, 1)
+    XCTAssertTrue(mails.first?.text.hasSuffix("\nSubject: café\n\nça marche, 8 bits\n") ?? false, mails.first?.text ?? "")
+
+    // Without SIZE= the limit holds at the final dot.
+    let unannounced = try relay.python(
+      """
+      client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\n' + b'y' * 5000 + b'\\r\\n.\\r\\nQUIT\\r\\n')
+      print(read_all().split(b'\\r\\n')[-3].decode())
+      """)
+    XCTAssertEqual(unannounced.output, "552 5.3.4 Message size exceeds fixed limit\n")
+    XCTAssertEqual(try relay.deliveries().count, 1)
+  }
+
+  func testDotStuffedBodiesAndATenMegabyteAttachmentArriveByteExact() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let attachment = relay.directory.path + "/attachment.bin"
+    let run = try relay.python(
+      """
+      import smtplib, os, email, hashlib
+      from email.message import EmailMessage
+      client.close()
+      data = os.urandom(10 * 1024 * 1024)
+      open('\(attachment)', 'wb').write(data)
+      text = '.\\n..\\n.leading dot\\n...three\\nlast line\\n'
+      message = EmailMessage()
+      message['Subject'] = 'dots and a file'
+      message.set_content(text)
+      message.add_attachment(data, maintype='application', subtype='octet-stream', filename='a.bin')
+      s = smtplib.SMTP('127.0.0.1', PORT, timeout=60)
+      s.send_message(message, 'a@home.lan', ['b@home.lan'])
+      s.quit()
+      delivered = [name for name in sorted(os.listdir('\(relay.directory.path)')) if name.endswith('.body')]
+      raw = open(os.path.join('\(relay.directory.path)', delivered[-1]), 'rb').read()
+      parsed = email.message_from_bytes(raw)
+      parts = [part for part in parsed.walk() if not part.is_multipart()]
+      print(parsed['Received'] is not None, parts[0].get_payload(decode=True).decode() == text,
+            hashlib.sha256(parts[1].get_payload(decode=True)).hexdigest() == hashlib.sha256(data).hexdigest())
+      """)
+    XCTAssertEqual(run.output, "True True True\n")
+
+    // The dot lines as the client put them on the wire (smtplib doubles each leading dot).
+    let raw = try relay.python(
+      """
+      client.sendall(b'HELO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\n'
+                     b'..\\r\\n...\\r\\n..x\\r\\n.y\\r\\n \\r\\n.\\r\\nQUIT\\r\\n')
+      read_all()
+      """)
+    XCTAssertEqual(raw.status, 0, raw.output)
+    let body = try relay.deliveries().last?.text.components(separatedBy: ";\n\t").last?.split(separator: "\n", maxSplits: 1).last
+    XCTAssertEqual(body.map(String.init), ".\n..\n.x\ny\n \n")
+  }
+
+  func testRSETBadSequencesUnknownVerbsAndLongLines() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let run = try relay.python(
+      """
+      def ask(line):
+          client.sendall(line + b'\\r\\n')
+          return read_reply()
+      read_reply()
+      replies = [ask(b'MAIL FROM:<a@lan>'), ask(b'EHLO pc'), ask(b'RCPT TO:<b@lan>'), ask(b'DATA'),
+                 ask(b'MAIL FROM:<a@lan>'), ask(b'MAIL FROM:<a@lan>'), ask(b'RCPT TO:<b@lan>'), ask(b'RSET'),
+                 ask(b'DATA'), ask(b'FROB'), ask(b'MAIL FROM:<a@lan> SIZE=x'), ask(b'NOOP ' + b'x' * 2000),
+                 ask(b'VRFY bob'), ask(b'HELP'), ask(b'NOOP'), ask(b'QUIT')]
+      for reply in replies:
+          print(reply.split(b'\\r\\n')[-2][:9].decode())
+      """)
+    XCTAssertEqual(
+      run.output.split(separator: "\n"),
+      ["503 Send E", "250 HELP", "503 5.5.1", "503 5.5.1", "250 2.1.0", "503 5.5.1", "250 2.1.5", "250 2.0.0",
+       "503 5.5.1", "500 5.5.2", "501 5.5.4", "500 5.5.2", "252 2.0.0", "214 2.0.0", "250 2.0.0", "221 2.0.0"])
+    XCTAssertEqual(try relay.deliveries().count, 0)
+  }
+
+  func testAFailingSendmailGets451AndNothingIsAcknowledged() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    try "75".write(toFile: relay.directory.path + "/exit-code", atomically: true, encoding: .utf8)
+    let failed = try relay.swaks("-f", "a@home.lan", "-t", "b@home.lan")
+    XCTAssertEqual(failed.status, 26, failed.output)
+    XCTAssertTrue(failed.output.contains("<** 451 4.3.0 "), failed.output)
+    XCTAssertFalse(failed.output.contains("queued as"), failed.output)
+
+    // A sendmail that is not there at all: the same.
+    let missing = try SMTPUnderInetd(sendmail: "/nonexistent/sendmail")
+    addTeardownBlock { missing.stop() }
+    let run = try missing.swaks("-f", "a@home.lan", "-t", "b@home.lan")
+    XCTAssertEqual(run.status, 26, run.output)
+    XCTAssertTrue(run.output.contains("<** 451 4.3.0 "), run.output)
+  }
+
+  func testAConnectionThatDropsOrDiesBeforeTheFinalDotDeliversNothing() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let dropped = try relay.python(
+      """
+      client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\nSubject: half\\r\\n\\r\\nno final dot\\r\\n')
+      time.sleep(0.3)
+      client.close()
+      """)
+    XCTAssertEqual(dropped.status, 0, dropped.output)
+    let swaksDrop = try relay.swaks("-f", "a@home.lan", "-t", "b@home.lan", "--drop-after", "RCPT")
+    XCTAssertNotEqual(swaksDrop.status, 0, swaksDrop.output)
+
+    // kill -9 in the middle of the body.
+    let killed = try relay.python(
+      """
+      import subprocess
+      client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\n' + b'z' * 100000)
+      time.sleep(0.3)
+      pids = subprocess.run(['pgrep', '-P', str(INETD), 'in.smtp'], capture_output=True, text=True).stdout.split()
+      for pid in pids:
+          os.kill(int(pid), 9)
+      print(len(pids) > 0)
+      """)
+    XCTAssertEqual(killed.output, "True\n")
+    usleep(300_000)
+    XCTAssertEqual(try relay.deliveries().count, 0)
+    let spool = try FileManager.default.contentsOfDirectory(atPath: relay.spool)
+    XCTAssertEqual(spool, [], "the spool is a nameless file")
+  }
+
+  func testAddressesWithOptionOrShellSyntaxAreRefusedAtRCPTAndMAIL() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let marker = relay.directory.path + "/injected"
+    for recipient in ["-oQ\(marker)@lan", "`touch \(marker)`@lan", "$(touch \(marker))@lan", "a;touch \(marker)@lan", "a b@lan"] {
+      let run = try relay.swaks("-f", "a@home.lan", "-t", recipient)
+      XCTAssertEqual(run.status, 24, run.output)
+      XCTAssertTrue(run.output.contains("<** 553 5.1.3 Address refused: "), run.output)
+    }
+    let sender = try relay.swaks("-f", "-f\(marker)@lan", "-t", "b@home.lan")
+    XCTAssertEqual(sender.status, 23, sender.output)
+    XCTAssertTrue(sender.output.contains("<** 553 5.1.3 Address refused: an address may not start with '-'"), sender.output)
+    XCTAssertEqual(try relay.deliveries().count, 0)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
+  }
+
+  func testRelayingIsRefusedFromADisallowedNetworkExceptToRelayDomains() throws {
+    let relay = try SMTPUnderInetd(arguments: ["--allow", "127.0.0.1/32", "--relay-domain", "home.lan"])
+    addTeardownBlock { relay.stop() }
+    let outside = try relay.swaks("--local-interface", "127.0.0.2", "-f", "x@example.com", "-t", "victim@example.org")
+    XCTAssertEqual(outside.status, 24, outside.output)
+    XCTAssertTrue(outside.output.contains("<** 550 5.7.1 Relay access denied for <victim@example.org>"), outside.output)
+    let local = try relay.swaks("--local-interface", "127.0.0.2", "-f", "x@example.com", "-t", "me@home.lan")
+    XCTAssertEqual(local.status, 0, local.output)
+    let inside = try relay.swaks("--local-interface", "127.0.0.1", "-f", "me@home.lan", "-t", "friend@example.org")
+    XCTAssertEqual(inside.status, 0, inside.output)
+    XCTAssertEqual(try relay.deliveries().map { $0.argv.last }, ["me@home.lan", "friend@example.org"])
+    XCTAssertTrue(try relay.deliveries().first?.text.contains("([127.0.0.2])") ?? false)
+  }
+
+  func testASilentClientIsDisconnectedWith421AfterTheTimeout() throws {
+    let relay = try SMTPUnderInetd(arguments: ["-t", "1", "--data-timeout", "1"])
+    addTeardownBlock { relay.stop() }
+    let run = try relay.python(
+      """
+      started = time.monotonic()
+      text = read_all().decode()
+      print(text.split('\\r\\n')[-2], round(time.monotonic() - started))
+      client2 = socket.create_connection(('127.0.0.1', PORT), timeout=10)
+      client2.sendall(b'HELO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\nhalf a mess')
+      data = b''
+      while True:
+          chunk = client2.recv(65536)
+          if not chunk:
+              break
+          data += chunk
+      print(data.split(b'\\r\\n')[-2].decode())
+      """)
+    XCTAssertEqual(run.output, "421 relay.test Error: timeout exceeded 1\n421 relay.test Error: timeout exceeded\n")
+    XCTAssertEqual(try relay.deliveries().count, 0)
+  }
+
+  func testLogsOneLinePerMessageWithSendmailsStatus() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    try "67".write(toFile: relay.directory.path + "/exit-code", atomically: true, encoding: .utf8)
+    // In the foreground (-d) the log goes to stderr; under inetd stderr is the client.
+    let program = try BuildProducts.binDirectory() + "/in.smtp"
+    let run = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket, subprocess
+       listener = socket.socket()
+       listener.bind(('127.0.0.1', 0))
+       listener.listen(1)
+       client = socket.create_connection(listener.getsockname())
+       connection, _ = listener.accept()
+       daemon = subprocess.Popen(['\(program)', '-d', '-s', '\(relay.sendmail)', '--hostname', 'relay.test'],
+                                 stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+       connection.close()
+       client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nRCPT TO:<c@lan>\\r\\nDATA\\r\\nhi\\r\\n.\\r\\nQUIT\\r\\n')
+       while client.recv(65536):
+           pass
+       client.close()
+       print(daemon.communicate(timeout=5)[1].decode(), end='')
+       """])
+    let lines = run.output.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
+    XCTAssertEqual(lines.count, 1, run.output)
+    let line = lines.first ?? ""
+    XCTAssertTrue(line.hasSuffix(": from=<a@lan> to=<b@lan>,<c@lan> client=127.0.0.1 helo=pc size=3: not delivered: \(relay.sendmail) exited 67: sendmail says no"), run.output)
+  }
+}
+
+/// openbsd-inetd with one in.smtp line on a free loopback port, and the recording sendmail.
+final class SMTPUnderInetd {
+  let directory: TemporaryDirectory
+  let port: UInt16
+  let sendmail: String
+  let spool: String
+  let superserver: ChildProcess
+
+  init(arguments: [String] = [], sendmail: String? = nil) throws {
+    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/swaks": "swaks", "/usr/bin/python3": "python3", "/usr/bin/pgrep": "procps"] {
+      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
+        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
+      }
+    }
+    directory = try TemporaryDirectory()
+    port = try FreePort.tcp()
+    spool = directory.path + "/spool"
+    try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+    // inetd scrubs the environment: every program by its full path. Each delivery leaves
+    // mail.TIME.PID.body, then mail.TIME.PID.argv; exit-code, if present, is the status.
+    let recorder = directory.path + "/sendmail"
+    try """
+      #!/bin/sh
+      name=\(directory.path)/mail.$(/bin/date +%s%N).$$
+      /bin/cat > "$name.body"
+      printf '%s\\n' "$@" > "$name.argv"
+      if [ -f \(directory.path)/exit-code ]; then
+        echo "sendmail says no" >&2
+        exit $(/bin/cat \(directory.path)/exit-code)
+      fi
+      exit 0
+
+      """.write(toFile: recorder, atomically: true, encoding: .utf8)
+    chmod(recorder, 0o755)
+    self.sendmail = sendmail ?? recorder
+
+    let program = try BuildProducts.binDirectory() + "/in.smtp"
+    let line = (["127.0.0.1:\(port)", "stream", "tcp4", "nowait.1000", "root", program, "in.smtp",
+                 "-s", self.sendmail, "--hostname", "relay.test", "--spool", spool] + arguments).joined(separator: " ")
+    try (line + "\n").write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
+    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", directory.path + "/inetd.conf"], outputPath: directory.path + "/inetd.log")
+    for _ in 0..<50 {
+      guard superserver.isRunning else { break }
+      if LoopbackSocket.acceptsTCP(port: port) { return }
+      usleep(100_000)
+    }
+    stop()
+    throw SetupFailure("inetd did not listen on \(port)")
+  }
+
+  func stop() { superserver.stop() }
+
+  struct Delivery {
+    var argv: [String]
+    var body: [UInt8]
+    var text: String { String(decoding: body, as: UTF8.self) }
+  }
+
+  /// What the recording sendmail was given, oldest first.
+  func deliveries() throws -> [Delivery] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+      .filter { $0.hasPrefix("mail.") && $0.hasSuffix(".argv") }.sorted()
+    return try names.map { name in
+      let stem = directory.path + "/" + name.dropLast(5)
+      let argv = try String(contentsOfFile: stem + ".argv", encoding: .utf8).split(separator: "\n").map(String.init)
+      return Delivery(argv: argv, body: Array(try Data(contentsOf: URL(fileURLWithPath: stem + ".body"))))
+    }
+  }
+
+  /// swaks against the relay; its transcript is the output.
+  func swaks(_ arguments: String...) throws -> (status: Int32, output: String) {
+    try ChildProcess.run("/usr/bin/swaks", ["-s", "127.0.0.1", "-p", String(port), "--timeout", "20"] + arguments)
+  }
+
+  /// A python3 script with `client` connected to the relay, `PORT`, `INETD` (its PID),
+  /// `read_reply()` (one whole reply) and `read_all()` (until the relay closes).
+  func python(_ script: String) throws -> (status: Int32, output: String) {
+    let prelude = """
+      import os, socket, time
+      PORT = \(port)
+      INETD = \(superserver.pid)
+      client = socket.create_connection(('127.0.0.1', PORT), timeout=10)
+      pending = b''
+      def read_reply():
+          global pending
+          while True:
+              lines = pending.split(b'\\r\\n')
+              for index, line in enumerate(lines[:-1]):
+                  if line[3:4] == b' ':
+                      reply = b'\\r\\n'.join(lines[:index + 1]) + b'\\r\\n'
+                      pending = b'\\r\\n'.join(lines[index + 1:])
+                      return reply
+              chunk = client.recv(65536)
+              if not chunk:
+                  raise EOFError(pending)
+              pending += chunk
+      def read_all():
+          data = b''
+          while True:
+              chunk = client.recv(65536)
+              if not chunk:
+                  return data
+              data += chunk
+
+      """
+    return try ChildProcess.run("/usr/bin/python3", ["-c", prelude + script])
+  }
+}
