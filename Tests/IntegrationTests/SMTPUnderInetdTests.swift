@@ -178,18 +178,26 @@ final class SMTPUnderInetdTests: XCTestCase {
     let swaksDrop = try relay.swaks("-f", "a@home.lan", "-t", "b@home.lan", "--drop-after", "RCPT")
     XCTAssertTrue(swaksDrop.output.contains("<-  250 2.1.5 Ok"), swaksDrop.output)
 
-    // kill -9 in the middle of the body.
+    // kill -9 in the middle of the body: first while it is in memory, then once it is over
+    // 1 MiB and on disk in the spool directory. Neither has a name to leave behind.
     let killed = try relay.python(
       """
       import subprocess
-      client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\n' + b'z' * 100000)
+      SPOOL = os.path.normpath('\(relay.spool)') + '/'
+      def spool_of_child():
+          pids = subprocess.run(['pgrep', '-P', str(INETD), 'in.smtp'], capture_output=True, text=True).stdout.split()
+          targets = [os.readlink('/proc/%s/fd/%s' % (pids[0], fd)) for fd in os.listdir('/proc/%s/fd' % pids[0])]
+          return pids, [target for target in targets if 'in.smtp' in target or target.startswith(SPOOL)]
+      client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\n' + (b'z' * 98 + b'\\r\\n') * 1000)
       time.sleep(0.3)
-      pids = subprocess.run(['pgrep', '-P', str(INETD), 'in.smtp'], capture_output=True, text=True).stdout.split()
-      for pid in pids:
-          os.kill(int(pid), 9)
-      print(len(pids) > 0)
+      pids, spools = spool_of_child()
+      print(spools)
+      client.sendall((b'z' * 998 + b'\\r\\n') * 2000)
+      time.sleep(0.5)
+      print([target.split(' ')[-1] for target in spool_of_child()[1]], spool_of_child()[1][0].startswith(SPOOL))
+      os.kill(int(pids[0]), 9)
       """)
-    XCTAssertEqual(killed.output, "True\n")
+    XCTAssertEqual(killed.output, "['/memfd:in.smtp (deleted)']\n['(deleted)'] True\n")
     usleep(300_000)
     XCTAssertEqual(try relay.deliveries().count, 0)
     let spool = try FileManager.default.contentsOfDirectory(atPath: relay.spool)

@@ -88,7 +88,7 @@ struct Relay {
     let id = messageID()
     let what = "\(id): \(describe(envelope)) size=\(size)"
     guard var spool else {
-      log.error("\(what): not delivered: no spool file (\(options.spoolDirectory) and memfd both failed)")
+      log.error("\(what): not delivered: no spool (memfd_create failed)")
       return .failed
     }
     if let failure = spool.failure {

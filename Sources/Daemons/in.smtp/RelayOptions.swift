@@ -21,7 +21,7 @@ struct RelayOptions {
   var relayDomains: [String]
   var maximumMessageSize: Int
   var maximumRecipients: Int
-  /// Where the message is spooled (an O_TMPFILE, never visible by name); memory if unusable.
+  /// Where a message over 1 MiB is spooled (an O_TMPFILE, never visible by name).
   var spoolDirectory: String
   /// RFC 5321 §4.5.3.2: 5 minutes for a command, 3 minutes for each read of the data.
   var commandSeconds: Int
