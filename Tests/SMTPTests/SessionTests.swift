@@ -124,6 +124,22 @@ final class SessionTests: XCTestCase {
     XCTAssertEqual(driver.feed("only LF\n.\n").first, .message(sender: "a@lan", recipients: ["b@lan"], body: "only LF\n"))
   }
 
+  /// SMTP smuggling: "." lines next to a bare LF must not end the data of a CRLF client, or an
+  /// upstream server that reads them as content lets a message carry a forged second one.
+  func testACRLFClientEndsTheDataOnlyWithCRLFDotCRLF() {
+    var driver = SessionDriver()
+    _ = driver.feed("EHLO a\r\nMAIL FROM:<a@lan>\r\nRCPT TO:<b@lan>\r\nDATA\r\n")
+    let smuggled = "MAIL FROM:<boss@lan>\r\nRCPT TO:<b@lan>\r\nDATA\r\nforged\r\n"
+    let events = driver.feed(
+      "real\r\n\n.\r\n\(smuggled)\r\n.\n\(smuggled)\n.\n\(smuggled)end\r\n.\r\n")
+    XCTAssertEqual(events.count, 2, "\(events)")
+    guard case .message(_, _, let body) = events.first else { return XCTFail("\(events)") }
+    XCTAssertEqual(body.components(separatedBy: "forged").count, 4, body)
+    XCTAssertTrue(body.hasPrefix("real\n\n\nMAIL FROM:<boss@lan>\n"), body)
+    XCTAssertTrue(body.hasSuffix("forged\nend\n"), body)
+    XCTAssertEqual(events.last, .reply("250 2.0.0 Ok: queued as ID"))
+  }
+
   func testAMessageOverTheLimitIsRefusedAtMAILOrAtTheFinalDotWith552() {
     var driver = SessionDriver(SMTPConfiguration(hostName: "h", maximumMessageSize: 10))
     _ = driver.feed("EHLO a\r\n")

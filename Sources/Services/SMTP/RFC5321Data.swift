@@ -1,6 +1,11 @@
 /// The DATA section (RFC 5321 §4.1.1.4, §4.5.2): lines until one that is just ".", a leading
 /// dot removed from every other line, line ends made LF. Fed any split of the input, it gives
 /// the same output; it keeps no more than the state of the current line.
+///
+/// SMTP smuggling: a client that speaks CRLF (its DATA command ended in CRLF) ends the data
+/// only with CRLF "." CRLF; a "." line next to a bare LF is content, so a message cannot carry
+/// a second, forged one past an upstream server that reads the end differently. A client that
+/// sends bare LF everywhere may end with LF "." LF.
 struct BodyDecoder: Sendable {
   enum End: Equatable, Sendable {
     case complete(size: Int)
@@ -20,12 +25,19 @@ struct BodyDecoder: Sendable {
   }
 
   private var state = State.lineStart
+  private let strictEnd: Bool
+  /// The last line ended in CRLF (the DATA command line counts).
+  private var afterCRLF = true
   private var lineLength = 0
   private(set) var size = 0
   private var tooBig = false
   private var tooLong = false
   /// Bytes decoded by the last `decode` call; the caller empties it.
   var output: [UInt8] = []
+
+  init(strictEnd: Bool = true) {
+    self.strictEnd = strictEnd
+  }
 
   /// Decodes from `bytes` until the final dot line or the end of the input. Returns how many
   /// bytes it used and, when the final dot was among them, how the message ended.
@@ -42,14 +54,16 @@ struct BodyDecoder: Sendable {
           inLine(byte, limit: limit)
         }
       case .dot:
-        if byte == UInt8(ascii: "\n") { return (index - bytes.startIndex, finish()) }
-        if byte == UInt8(ascii: "\r") {
+        if byte == UInt8(ascii: "\n") {
+          if !strictEnd { return (index - bytes.startIndex, finish()) }
+          inLine(byte, limit: limit)
+        } else if byte == UInt8(ascii: "\r") {
           state = .dotCR
         } else {
           inLine(byte, limit: limit)
         }
       case .dotCR:
-        if byte == UInt8(ascii: "\n") { return (index - bytes.startIndex, finish()) }
+        if byte == UInt8(ascii: "\n") && (afterCRLF || !strictEnd) { return (index - bytes.startIndex, finish()) }
         // ".\rX": a stuffed line that starts with a bare CR.
         state = .carriageReturn
         lineLength += 1
@@ -72,6 +86,7 @@ struct BodyDecoder: Sendable {
       emit(byte, limit: limit)
       state = .lineStart
       lineLength = 0
+      afterCRLF = false
     default:
       state = .inLine
       lineLength += 1
@@ -85,6 +100,7 @@ struct BodyDecoder: Sendable {
       emit(byte, limit: limit)
       state = .lineStart
       lineLength = 0
+      afterCRLF = true
       return
     }
     emit(UInt8(ascii: "\r"), limit: limit)

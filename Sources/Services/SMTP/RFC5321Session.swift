@@ -7,8 +7,8 @@
 /// - MAIL needs EHLO or HELO first (503). Replies carry RFC 3463 enhanced codes after EHLO,
 ///   except the EHLO/HELO reply and 354 (RFC 2034 §4).
 /// - A bare LF ends a command or body line as CRLF does. Body lines reach sendmail ending in
-///   LF (the Unix mail interface); a CR not before LF is kept. The data ends at a line that is
-///   exactly "." (CRLF or LF).
+///   LF (the Unix mail interface); a CR not before LF is kept. The data ends at CRLF "." CRLF;
+///   LF "." LF also ends it for a client whose DATA line ended in a bare LF (see BodyDecoder).
 /// - Command lines longer than `SMTPCommand.maximumLineLength` (CRLF included) get 500 5.5.2
 ///   and are skipped to their end. Body lines may be long (RFC 5322 says 998) up to
 ///   `maximumBodyLine`; a longer one refuses the message at the final dot (554 5.6.0).
@@ -128,7 +128,8 @@ public struct SMTPSession: Sendable {
           }
           continue
         }
-        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        let endedWithCRLF = line.last == UInt8(ascii: "\r")
+        if endedWithCRLF { line.removeLast() }
         if lineTooLong {
           lineTooLong = false
           line.removeAll(keepingCapacity: true)
@@ -137,7 +138,7 @@ public struct SMTPSession: Sendable {
         }
         let command = line
         line.removeAll(keepingCapacity: true)
-        execute(command[...], into: &actions)
+        execute(command[...], endedWithCRLF: endedWithCRLF, into: &actions)
       }
     }
   }
@@ -161,7 +162,7 @@ public struct SMTPSession: Sendable {
     }
   }
 
-  private mutating func execute(_ line: ArraySlice<UInt8>, into actions: inout [SMTPAction]) {
+  private mutating func execute(_ line: ArraySlice<UInt8>, endedWithCRLF: Bool, into actions: inout [SMTPAction]) {
     let command: SMTPCommand
     do throws(SMTPCommandError) {
       command = try SMTPCommand.parse(line, extended: extended)
@@ -226,7 +227,7 @@ public struct SMTPSession: Sendable {
       }
       actions.append(.startMessage(currentEnvelope()))
       actions.append(.send(Array("354 End data with <CR><LF>.<CR><LF>\r\n".utf8)))
-      body = BodyDecoder()
+      body = BodyDecoder(strictEnd: endedWithCRLF)
       phase = .data
     case .reset:
       transaction = nil
