@@ -123,6 +123,16 @@ final class SMTPUnderInetdTests: XCTestCase {
     XCTAssertEqual(raw.status, 0, raw.output)
     let body = try relay.deliveries().last?.text.components(separatedBy: ";\n\t").last?.split(separator: "\n", maxSplits: 1).last
     XCTAssertEqual(body.map(String.init), ".\n..\n.x\ny\n \n")
+
+    // A "." line after a bare LF does not end a CRLF client's data (no SMTP smuggling).
+    let smuggling = try relay.python(
+      """
+      client.sendall(b'HELO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\n'
+                     b'a\\r\\n\\n.\\r\\nMAIL FROM:<x@lan>\\r\\nRCPT TO:<b@lan>\\r\\nDATA\\r\\nforged\\r\\n.\\r\\nQUIT\\r\\n')
+      print(' '.join(line[:3].decode() for line in read_all().split(b'\\r\\n') if line))
+      """)
+    XCTAssertEqual(smuggling.output, "220 250 250 250 354 250 221\n")
+    XCTAssertTrue(try relay.deliveries().last?.text.hasSuffix("\na\n\n\nMAIL FROM:<x@lan>\nRCPT TO:<b@lan>\nDATA\nforged\n") ?? false)
   }
 
   func testRSETBadSequencesUnknownVerbsAndLongLines() throws {
