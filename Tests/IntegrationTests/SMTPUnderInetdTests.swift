@@ -313,6 +313,50 @@ final class SMTPUnderInetdTests: XCTestCase {
   }
 }
 
+/// in.smtp as `slugctl install` and `slugctl inetd generate --format xinetd` set it up, on the
+/// submission service: the generated stanza with sendmail pointed at the recorder.
+final class SMTPUnderXinetdTests: XCTestCase {
+  func testTheGeneratedSubmissionStanzaRelaysThroughXinetd() throws {
+    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
+    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
+      throw SetupFailure(
+        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
+    }
+    // The recorder and its directory; the inetd it comes with is not used.
+    let relay = try SMTPUnderInetd()
+    relay.stop()
+    let directory = try TemporaryDirectory()
+    let port = try FreePort.tcp()
+    let prefix = directory.path + "/prefix"
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    XCTAssertEqual(install.status, 0, install.output)
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--format", "xinetd", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
+       "--port", "submission=\(port)", "--services", "submission"])
+    XCTAssertEqual(generated.status, 0, generated.output)
+    XCTAssertTrue(generated.output.contains("service slug-submission\n"), generated.output)
+    XCTAssertTrue(generated.output.contains("\tserver = \(prefix)/sbin/in.smtp\n"), generated.output)
+    let stanza = generated.output.replacingOccurrences(
+      of: "\tflags = IPv4", with: "\tserver_args = -s \(relay.sendmail) --hostname relay.test\n\tflags = IPv4")
+    let config = directory.path + "/xinetd.conf"
+    try stanza.write(toFile: config, atomically: true, encoding: .utf8)
+    let superserver = try ChildProcess(
+      xinetd, ["-f", config, "-dontfork", "-filelog", directory.path + "/xinetd.log", "-pidfile", directory.path + "/xinetd.pid"],
+      outputPath: directory.path + "/xinetd.out")
+    addTeardownBlock { superserver.stop() }
+    for _ in 0..<50 where !LoopbackSocket.acceptsTCP(port: port) { usleep(100_000) }
+
+    let run = try ChildProcess.run(
+      "/usr/bin/swaks", ["-s", "127.0.0.1", "-p", String(port), "-f", "a@home.lan", "-t", "b@example.org", "--body", "via xinetd"])
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertTrue(run.output.contains("<-  220 relay.test ESMTP in.smtp"), run.output)
+    let mails = try relay.deliveries()
+    XCTAssertEqual(mails.map(\.argv), [["-i", "-f", "a@home.lan", "--", "b@example.org"]])
+    XCTAssertTrue(mails.first?.text.contains("\n\nvia xinetd\n") ?? false, mails.first?.text ?? "")
+  }
+}
+
 /// openbsd-inetd with one in.smtp line on a free loopback port, and the recording sendmail.
 final class SMTPUnderInetd {
   let directory: TemporaryDirectory

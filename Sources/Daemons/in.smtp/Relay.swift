@@ -13,6 +13,8 @@ struct Relay {
   var output: [UInt8] = []
   var closing = false
   var messages = 0
+  /// When the connection began: with the PID and the message count, a unique message id.
+  let started = time(nil)
 
   init(options: RelayOptions, log: Log) {
     self.options = options
@@ -132,11 +134,12 @@ struct Relay {
       date: RFC5322Date.format(unixTime: Int(now), utcOffsetSeconds: Int(local.tm_gmtoff)))
   }
 
-  /// Unique per message on this host: the connection's start time, PID and message count.
+  /// Unique per message on this host: the connection's start time, PID and message count, so
+  /// the Received header, the 250 and the log line name the same id.
   func messageID() -> String {
     let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUV".utf8)
     var text: [UInt8] = []
-    for var value in [UInt64(time(nil)), UInt64(getpid()), UInt64(messages)] {
+    for var value in [UInt64(started), UInt64(getpid()), UInt64(messages)] {
       var part: [UInt8] = []
       repeat {
         part.append(digits[Int(value & 31)])
