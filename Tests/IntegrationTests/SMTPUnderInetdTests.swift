@@ -175,6 +175,19 @@ final class SMTPUnderInetdTests: XCTestCase {
     XCTAssertTrue(run.output.contains("<** 451 4.3.0 "), run.output)
   }
 
+  func testASendmailThatHangsIsKilledAfterItsTimeoutAndTheClientGets451() throws {
+    let relay = try SMTPUnderInetd(arguments: ["--sendmail-timeout", "1"])
+    addTeardownBlock { relay.stop() }
+    try "".write(toFile: relay.directory.path + "/hang", atomically: true, encoding: .utf8)
+    let started = Date()
+    let run = try relay.swaks("-f", "a@home.lan", "-t", "b@home.lan")
+    XCTAssertEqual(run.status, 26, run.output)
+    XCTAssertTrue(run.output.contains("<** 451 4.3.0 "), run.output)
+    XCTAssertLessThan(Date().timeIntervalSince(started), 5, "killed after 1 s, not after its 30 s sleep")
+    let sleepers = try ChildProcess.run("/usr/bin/pgrep", ["-f", "^/bin/sleep 30$"])
+    XCTAssertEqual(sleepers.output, "", "the hung sendmail was killed, not left behind")
+  }
+
   func testAConnectionThatDropsOrDiesBeforeTheFinalDotDeliversNothing() throws {
     let relay = try SMTPUnderInetd()
     addTeardownBlock { relay.stop() }
@@ -376,13 +389,17 @@ final class SMTPUnderInetd {
     spool = directory.path + "/spool"
     try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
     // inetd scrubs the environment: every program by its full path. Each delivery leaves
-    // mail.TIME.PID.body, then mail.TIME.PID.argv; exit-code, if present, is the status.
+    // mail.TIME.PID.body, then mail.TIME.PID.argv; exit-code, if present, is the status;
+    // hang, if present, makes it sleep instead of exiting.
     let recorder = directory.path + "/sendmail"
     try """
       #!/bin/sh
       name=\(directory.path)/mail.$(/bin/date +%s%N).$$
       /bin/cat > "$name.body"
       printf '%s\\n' "$@" > "$name.argv"
+      if [ -f \(directory.path)/hang ]; then
+        exec /bin/sleep 30
+      fi
       if [ -f \(directory.path)/exit-code ]; then
         echo "sendmail says no" >&2
         exit $(/bin/cat \(directory.path)/exit-code)
