@@ -32,6 +32,31 @@ final class SMTPUnderInetdTests: XCTestCase {
     XCTAssertTrue(body.contains(" id \(id)\n"), "\(id) in \(body)")
   }
 
+  /// swaks --pipe starts its child with SIGCHLD ignored, which would make waitpid lose
+  /// sendmail's status; in.smtp resets it, and speaks SMTP on the two pipes.
+  func testSwaksPipeRunsTheRelayOnPipesAsALocalClient() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let program = try BuildProducts.binDirectory() + "/in.smtp"
+    let run = try ChildProcess.run(
+      "/usr/bin/swaks",
+      ["--pipe", "\(program) -s \(relay.sendmail) --hostname relay.test --allow 10.0.0.0/8", "-f", "a@home.lan",
+       "-t", "b@example.org", "--body", "through pipes"])
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertTrue(run.output.contains("<-  250 2.0.0 Ok: queued as "), run.output)
+    let mails = try relay.deliveries()
+    XCTAssertEqual(mails.map(\.argv), [["-i", "-f", "a@home.lan", "--", "b@example.org"]])
+    XCTAssertTrue(mails.first?.text.hasPrefix("Received: from ") ?? false)
+    XCTAssertTrue(mails.first?.text.contains(" (local)\n\tby relay.test (in.smtp) with ESMTP id ") ?? false, mails.first?.text ?? "")
+    XCTAssertTrue(mails.first?.text.contains("\n\nthrough pipes\n") ?? false, mails.first?.text ?? "")
+
+    try "3".write(toFile: relay.directory.path + "/exit-code", atomically: true, encoding: .utf8)
+    let failing = try ChildProcess.run(
+      "/usr/bin/swaks", ["--pipe", "\(program) -s \(relay.sendmail)", "-f", "a@home.lan", "-t", "b@example.org"])
+    XCTAssertEqual(failing.status, 26, failing.output)
+    XCTAssertTrue(failing.output.contains("<** 451 4.3.0 "), failing.output)
+  }
+
   func testPipelinedSessionsAreAnsweredInOrder() throws {
     let relay = try SMTPUnderInetd()
     addTeardownBlock { relay.stop() }

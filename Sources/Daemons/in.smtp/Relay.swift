@@ -6,6 +6,8 @@ struct Relay {
   let options: RelayOptions
   let log: Log
   let connection = StreamConnection(fd: 0)
+  /// stdin and stdout are pipes from a local program, not inetd's socket.
+  let local: Bool
   let peer: SocketAddress?
   let hostName: String
   var session: SMTPSession
@@ -16,19 +18,20 @@ struct Relay {
   /// When the connection began: with the PID and the message count, a unique message id.
   let started = time(nil)
 
-  init(options: RelayOptions, log: Log) {
+  init(options: RelayOptions, log: Log, local: Bool) {
     self.options = options
     self.log = log
-    peer = connection.peer
+    self.local = local
+    peer = local ? nil : connection.peer
     hostName = options.hostName ?? Relay.systemHostName()
     session = SMTPSession(
       configuration: SMTPConfiguration(
         hostName: hostName, maximumMessageSize: options.maximumMessageSize,
-        maximumRecipients: options.maximumRecipients, clientMayRelay: options.allows(peer),
+        maximumRecipients: options.maximumRecipients, clientMayRelay: local || options.allows(peer),
         relayDomains: options.relayDomains))
   }
 
-  var client: String { peer?.host ?? "unknown" }
+  var client: String { peer?.host ?? (local ? "local" : "unknown") }
 
   /// Returns the exit status: 0 when the conversation ends, 74 when the socket fails.
   mutating func run() -> Int32 {
@@ -127,11 +130,11 @@ struct Relay {
 
   func received(_ envelope: SMTPEnvelope) -> [UInt8] {
     var now = time(nil)
-    var local = tm()
-    localtime_r(&now, &local)
+    var clock = tm()
+    localtime_r(&now, &clock)
     return ReceivedHeader.render(
-      envelope: envelope, clientAddress: "[\(client)]", hostName: hostName, id: messageID(),
-      date: RFC5322Date.format(unixTime: Int(now), utcOffsetSeconds: Int(local.tm_gmtoff)))
+      envelope: envelope, clientAddress: local ? "local" : "[\(client)]", hostName: hostName, id: messageID(),
+      date: RFC5322Date.format(unixTime: Int(now), utcOffsetSeconds: Int(clock.tm_gmtoff)))
   }
 
   /// Unique per message on this host: the connection's start time, PID and message count, so
@@ -155,7 +158,8 @@ struct Relay {
   mutating func flush() -> Bool {
     guard !output.isEmpty else { return true }
     defer { output.removeAll(keepingCapacity: true) }
-    switch connection.write(output, deadline: .after(seconds: options.commandSeconds)) {
+    let deadline = Deadline.after(seconds: options.commandSeconds)
+    switch local ? Relay.write(output, to: 1, deadline: deadline) : connection.write(output, deadline: deadline) {
     case .written:
       return true
     case .timedOut:
@@ -170,6 +174,27 @@ struct Relay {
       log.error("write to \(client) failed: \(String(cString: strerror(code)))")
       return false
     }
+  }
+
+  /// A write to a pipe (stdout), which StreamConnection's send(2) cannot do.
+  static func write(_ bytes: [UInt8], to fd: Int32, deadline: Deadline) -> StreamConnection.WriteResult {
+    var offset = 0
+    while offset < bytes.count {
+      var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+      let ready = poll(&descriptor, 1, deadline.remainingMilliseconds)
+      if ready == 0 { return .timedOut }
+      if ready < 0 {
+        if slug_errno() == EINTR { continue }
+        return .failed(slug_errno())
+      }
+      let count = bytes.withUnsafeBytes { CLibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if count < 0 {
+        if slug_errno() == EINTR || slug_errno() == EAGAIN { continue }
+        return .failed(slug_errno())
+      }
+      offset += count
+    }
+    return .written
   }
 
   static func systemHostName() -> String {
