@@ -57,6 +57,21 @@ final class SMTPUnderInetdTests: XCTestCase {
     XCTAssertTrue(failing.output.contains("<** 451 4.3.0 "), failing.output)
   }
 
+  func testTheNullSenderOfABounceReachesSendmailAsAngleBrackets() throws {
+    let relay = try SMTPUnderInetd()
+    addTeardownBlock { relay.stop() }
+    let run = try relay.python(
+      """
+      import smtplib
+      client.close()
+      s = smtplib.SMTP('127.0.0.1', PORT, timeout=10)
+      print(s.sendmail('', ['postmaster'], b'Subject: bounce\\r\\n\\r\\nundeliverable\\r\\n'))
+      s.quit()
+      """)
+    XCTAssertEqual(run.output, "{}\n")
+    XCTAssertEqual(try relay.deliveries().map(\.argv), [["-i", "-f", "<>", "--", "postmaster"]])
+  }
+
   func testPipelinedSessionsAreAnsweredInOrder() throws {
     let relay = try SMTPUnderInetd()
     addTeardownBlock { relay.stop() }
