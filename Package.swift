@@ -62,6 +62,7 @@ let package = Package(
     .target(name: "HTTP", path: "Sources/Services/HTTP"),
     .target(name: "CTCS", path: "Sources/Services/CTCS"),
     .target(name: "XMPP", path: "Sources/Services/XMPP"),
+    .target(name: "SMTP", path: "Sources/Services/SMTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www"),
@@ -87,6 +88,7 @@ let package = Package(
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     .testTarget(name: "CTCSTests", dependencies: ["CTCS", "TestSupport"]),
     .testTarget(name: "XMPPTests", dependencies: ["XMPP", "TestSupport"]),
+    .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),

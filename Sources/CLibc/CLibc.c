@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "CLibc.h"
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 _Static_assert(sizeof(struct slug_mmsghdr) == sizeof(struct mmsghdr), "struct mmsghdr layout");
 _Static_assert(__builtin_offsetof(struct slug_mmsghdr, msg_len) == __builtin_offsetof(struct mmsghdr, msg_len),
@@ -42,4 +44,20 @@ int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int
 
 int slug_sendmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {
   return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
+}
+
+int slug_open_tmpfile(const char *directory) {
+  return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+int slug_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int slug_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+void slug_default_sigchld(void) {
+  signal(SIGCHLD, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
 }

@@ -48,7 +48,10 @@ public enum Catalog {
     Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false, implemented: true),
     Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], usesStore: false, implemented: true),
     Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true, implemented: false),
-    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: false),
+    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: true),
+    // Message submission (RFC 6409) from the LAN's mail clients: the same relay on its own port,
+    // so either can be left out or moved (`--services`, `--port submission=N`).
+    Service(name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp], usesStore: false, implemented: true),
     Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true, implemented: false),
     Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true, implemented: true),
     Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, implemented: true, ipv4Only: true),

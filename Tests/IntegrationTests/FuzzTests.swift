@@ -24,6 +24,10 @@ final class FuzzTests: XCTestCase {
     try fuzz("fuzz-xmpp")
   }
 
+  func testFifteenSecondsOfFuzzingTheSMTPSessionFindNoCrash() throws {
+    try fuzz("fuzz-smtp")
+  }
+
   private func fuzz(_ script: String) throws {
     let result = try ChildProcess.run(BuildProducts.packageRoot + "/Scripts/" + script, ["15"])
     XCTAssertEqual(result.status, 0, String(result.output.suffix(4000)))

@@ -64,4 +64,16 @@ struct slug_mmsghdr {
 int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags);
 int slug_sendmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags);
 
+/* A nameless file for the SMTP spool, gone when the last descriptor closes (even after
+ * kill -9): open(DIRECTORY, O_TMPFILE) on disk, else memfd_create in memory. -1 on failure. */
+int slug_open_tmpfile(const char *directory);
+int slug_memfd(const char *name);
+
+/* pidfd_open(2), so a child's exit can be waited for with poll and a deadline. */
+int slug_pidfd_open(pid_t pid);
+
+/* SIGCHLD to its default and unblocked: a parent that ignores it (swaks --pipe) would make
+ * waitpid lose the child's exit status. */
+void slug_default_sigchld(void);
+
 #endif

@@ -15,8 +15,8 @@ extension Slugctl {
         installed if a daemon binary is missing.
         """)
 
-    /// The daemons `swift build` puts beside slugctl.
-    static let daemons = Catalog.services.map(\.program)
+    /// The daemons `swift build` puts beside slugctl, each once (smtp and submission share in.smtp).
+    static let daemons = Catalog.services.map(\.program).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
     @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
     var prefix: String

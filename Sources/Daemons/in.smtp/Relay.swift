@@ -1,0 +1,206 @@
+import CLibc
+
+/// One connection: reads with the phase's deadline, feeds the session, runs its actions, and
+/// sends the replies it has before waiting for more input (PIPELINING, RFC 2920 §3).
+struct Relay {
+  let options: RelayOptions
+  let log: Log
+  let connection = StreamConnection(fd: 0)
+  /// stdin and stdout are pipes from a local program, not inetd's socket.
+  let local: Bool
+  let peer: SocketAddress?
+  let hostName: String
+  var session: SMTPSession
+  var spool: Spool?
+  var output: [UInt8] = []
+  var closing = false
+  var messages = 0
+  /// When the connection began: with the PID and the message count, a unique message id.
+  let started = time(nil)
+
+  init(options: RelayOptions, log: Log, local: Bool) {
+    self.options = options
+    self.log = log
+    self.local = local
+    peer = local ? nil : connection.peer
+    hostName = options.hostName ?? Relay.systemHostName()
+    session = SMTPSession(
+      configuration: SMTPConfiguration(
+        hostName: hostName, maximumMessageSize: options.maximumMessageSize,
+        maximumRecipients: options.maximumRecipients, clientMayRelay: local || options.allows(peer),
+        relayDomains: options.relayDomains))
+  }
+
+  var client: String { peer?.host ?? (local ? "local" : "unknown") }
+
+  /// Returns the exit status: 0 when the conversation ends, 74 when the socket fails.
+  mutating func run() -> Int32 {
+    output = session.greeting()
+    while true {
+      guard flush() else { return Runtime.ioErrorExit }
+      if closing { return 0 }
+      let seconds = session.phase == .data ? options.dataSeconds : options.commandSeconds
+      switch connection.read(maximum: 65536, deadline: .after(seconds: seconds)) {
+      case .data(let bytes):
+        perform(session.feed(bytes[...]))
+      case .end:
+        if session.phase == .data {
+          log.notice("\(client): connection closed before the final dot; nothing delivered")
+        }
+        return 0
+      case .timedOut:
+        log.notice("\(client): timed out \(session.phase == .data ? "reading the message" : "waiting for a command")")
+        perform(session.timedOut())
+      case .failed(let code):
+        if code == ECONNRESET { return 0 }
+        log.error("read from \(client) failed: \(String(cString: strerror(code)))")
+        return Runtime.ioErrorExit
+      }
+    }
+  }
+
+  /// Runs actions in order; a delivery's outcome goes back to the session, whose answer
+  /// (the DATA reply and whatever the input after the dot asked) is run next.
+  mutating func perform(_ actions: [SMTPAction]) {
+    var queue = actions
+    var index = 0
+    while index < queue.count {
+      switch queue[index] {
+      case .send(let bytes):
+        output += bytes
+      case .startMessage(let envelope):
+        messages += 1
+        let header = received(envelope)
+        if spool == nil { spool = Spool(directory: options.spoolDirectory) }
+        spool?.reset()
+        spool?.append(header)
+      case .appendBody(let bytes):
+        spool?.append(bytes)
+      case .deliver(let envelope, let size):
+        queue += session.delivered(deliver(envelope, size: size))
+      case .discardMessage(let envelope, let reason):
+        spool?.reset()
+        log.notice("\(describe(envelope)): refused, \(reason)")
+      case .close:
+        closing = true
+      }
+      index += 1
+    }
+  }
+
+  /// Hands the spool to sendmail; `.queued` only when sendmail exited 0.
+  mutating func deliver(_ envelope: SMTPEnvelope, size: Int) -> SMTPDelivery {
+    let id = messageID()
+    let what = "\(id): \(describe(envelope)) size=\(size)"
+    guard var spool else {
+      log.error("\(what): not delivered: no spool (memfd_create failed)")
+      return .failed
+    }
+    if let failure = spool.failure {
+      log.error("\(what): not delivered: writing the spool failed: \(String(cString: strerror(failure)))")
+      spool.reset()
+      self.spool = spool
+      return .failed
+    }
+    spool.rewind()
+    let outcome = Sendmail.deliver(
+      path: options.sendmail, sender: envelope.sender, recipients: envelope.recipients, input: spool.fd,
+      timeoutSeconds: options.sendmailSeconds)
+    switch outcome {
+    case .exited(0, _):
+      log.info("\(what): sent")
+      return .queued(id: id)
+    case .exited(let status, let text):
+      log.error("\(what): not delivered: \(options.sendmail) exited \(status)\(text.isEmpty ? "" : ": " + text)")
+    case .killedBySignal(let signal, let text):
+      log.error("\(what): not delivered: \(options.sendmail) killed by signal \(signal)\(text.isEmpty ? "" : ": " + text)")
+    case .couldNotStart(let code):
+      log.error("\(what): not delivered: cannot run \(options.sendmail): \(String(cString: strerror(code)))")
+    case .timedOut:
+      log.error("\(what): not delivered: \(options.sendmail) took over \(options.sendmailSeconds) s and was killed")
+    }
+    return .failed
+  }
+
+  func describe(_ envelope: SMTPEnvelope) -> String {
+    let recipients = envelope.recipients.map { "<" + String(decoding: $0, as: UTF8.self) + ">" }
+    return "from=<\(String(decoding: envelope.sender, as: UTF8.self))> to=\(recipients.joined(separator: ",")) "
+      + "client=\(client) helo=\(String(decoding: envelope.helo, as: UTF8.self))"
+  }
+
+  func received(_ envelope: SMTPEnvelope) -> [UInt8] {
+    var now = time(nil)
+    var clock = tm()
+    localtime_r(&now, &clock)
+    return ReceivedHeader.render(
+      envelope: envelope, clientAddress: local ? "local" : "[\(client)]", hostName: hostName, id: messageID(),
+      date: RFC5322Date.format(unixTime: Int(now), utcOffsetSeconds: Int(clock.tm_gmtoff)))
+  }
+
+  /// Unique per message on this host: the connection's start time, PID and message count, so
+  /// the Received header, the 250 and the log line name the same id.
+  func messageID() -> String {
+    let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUV".utf8)
+    var text: [UInt8] = []
+    for var value in [UInt64(started), UInt64(getpid()), UInt64(messages)] {
+      var part: [UInt8] = []
+      repeat {
+        part.append(digits[Int(value & 31)])
+        value >>= 5
+      } while value > 0
+      text += part.reversed()
+      text.append(UInt8(ascii: "."))
+    }
+    return String(decoding: text.dropLast(), as: UTF8.self)
+  }
+
+  /// Sends what is queued; false when the client cannot be written to.
+  mutating func flush() -> Bool {
+    guard !output.isEmpty else { return true }
+    defer { output.removeAll(keepingCapacity: true) }
+    let deadline = Deadline.after(seconds: options.commandSeconds)
+    switch local ? Relay.write(output, to: 1, deadline: deadline) : connection.write(output, deadline: deadline) {
+    case .written:
+      return true
+    case .timedOut:
+      log.notice("\(client) stopped reading; closing")
+      closing = true
+      return true
+    case .failed(let code):
+      if code == EPIPE || code == ECONNRESET {
+        closing = true
+        return true
+      }
+      log.error("write to \(client) failed: \(String(cString: strerror(code)))")
+      return false
+    }
+  }
+
+  /// A write to a pipe (stdout), which StreamConnection's send(2) cannot do.
+  static func write(_ bytes: [UInt8], to fd: Int32, deadline: Deadline) -> StreamConnection.WriteResult {
+    var offset = 0
+    while offset < bytes.count {
+      var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+      let ready = poll(&descriptor, 1, deadline.remainingMilliseconds)
+      if ready == 0 { return .timedOut }
+      if ready < 0 {
+        if slug_errno() == EINTR { continue }
+        return .failed(slug_errno())
+      }
+      let count = bytes.withUnsafeBytes { CLibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if count < 0 {
+        if slug_errno() == EINTR || slug_errno() == EAGAIN { continue }
+        return .failed(slug_errno())
+      }
+      offset += count
+    }
+    return .written
+  }
+
+  static func systemHostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return name.isEmpty ? "localhost" : name
+  }
+}

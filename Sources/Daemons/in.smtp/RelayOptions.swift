@@ -1,0 +1,72 @@
+import CLibc
+
+/// The command line, checked: every problem is a usage error (exit 64) before fd 0 is touched.
+/// inetd scrubs the environment, so everything arrives as an argument.
+struct RelayOptions {
+  static let synopsis =
+    "[-d] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS]"
+
+  /// Networks whose clients may relay to any domain: loopback and the private ranges.
+  static let privateRanges = [
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+    "::1/128", "fc00::/7", "fe80::/10",
+  ]
+
+  var program: String
+  var debug: Bool
+  var sendmail: String
+  /// nil: gethostname(2), looked up once the connection is known to be real.
+  var hostName: String?
+  var allowed: [AddressRange]
+  var relayDomains: [String]
+  var maximumMessageSize: Int
+  var maximumRecipients: Int
+  /// Where a message over 1 MiB is spooled (an O_TMPFILE, never visible by name).
+  var spoolDirectory: String
+  /// RFC 5321 §4.5.3.2: 5 minutes for a command, 3 minutes for each read of the data.
+  var commandSeconds: Int
+  var dataSeconds: Int
+  /// How long sendmail may take; under the 10 minutes a client waits for the DATA reply.
+  var sendmailSeconds: Int
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
+    program = arguments.program
+    debug = arguments.has("d")
+    sendmail = arguments.value("s") ?? "/usr/sbin/sendmail"
+    guard sendmail.hasPrefix("/") else { throw UsageError("-s needs an absolute path, not '\(sendmail)'") }
+    hostName = arguments.value("hostname")
+    if let name = hostName {
+      guard !name.isEmpty, name.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+        throw UsageError("--hostname needs a host name, not '\(name)'")
+      }
+    }
+    let ranges = arguments.allValues("allow")
+    allowed = []
+    for text in ranges.isEmpty ? RelayOptions.privateRanges : ranges {
+      guard let range = AddressRange(text) else {
+        throw UsageError("--allow needs an address or CIDR (192.168.0.0/16, fd00::/8), not '\(text)'")
+      }
+      allowed.append(range)
+    }
+    relayDomains = []
+    for domain in arguments.allValues("relay-domain") {
+      let trimmed = domain.hasPrefix(".") ? String(domain.dropFirst()) : domain
+      guard SMTPAddress.problem(with: Array("x@\(trimmed)".utf8)) == nil else {
+        throw UsageError("--relay-domain needs a domain name, not '\(domain)'")
+      }
+      relayDomains.append(trimmed)
+    }
+    maximumMessageSize = try arguments.integer("max-size", in: 1024...1_073_741_824) ?? 33_554_432
+    maximumRecipients = try arguments.integer("max-recipients", in: 1...10000) ?? 100
+    spoolDirectory = arguments.value("spool") ?? "/var/tmp"
+    commandSeconds = try arguments.integer("t", in: 1...3600) ?? 300
+    dataSeconds = try arguments.integer("data-timeout", in: 1...3600) ?? 180
+    sendmailSeconds = try arguments.integer("sendmail-timeout", in: 1...3600) ?? 300
+  }
+
+  func allows(_ peer: SocketAddress?) -> Bool {
+    guard let peer else { return false }
+    return allowed.contains { $0.contains(peer) }
+  }
+}
