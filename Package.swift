@@ -60,6 +60,7 @@ let package = Package(
     .target(name: "DNS", path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
     .target(name: "HTTP", path: "Sources/Services/HTTP"),
+    .target(name: "XMPP", path: "Sources/Services/XMPP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www"),
@@ -83,6 +84,7 @@ let package = Package(
     .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
     .testTarget(name: "DHCPTests", dependencies: ["DHCP", "Store", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
+    .testTarget(name: "XMPPTests", dependencies: ["XMPP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
