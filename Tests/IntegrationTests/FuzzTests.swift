@@ -16,6 +16,10 @@ final class FuzzTests: XCTestCase {
     try fuzz("fuzz-http")
   }
 
+  func testFifteenSecondsOfFuzzingTheXMPPStreamParserFindNoCrash() throws {
+    try fuzz("fuzz-xmpp")
+  }
+
   private func fuzz(_ script: String) throws {
     let result = try ChildProcess.run(BuildProducts.packageRoot + "/Scripts/" + script, ["15"])
     XCTAssertEqual(result.status, 0, String(result.output.suffix(4000)))
