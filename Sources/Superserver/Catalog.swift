@@ -44,7 +44,7 @@ public enum Catalog {
   public static let services: [Service] = [
     Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false, implemented: true),
     Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcp], usesStore: false, implemented: true),
-    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true, implemented: false),
+    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true, implemented: true),
     Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: false),
     Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true, implemented: false),
     Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true, implemented: true),

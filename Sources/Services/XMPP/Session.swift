@@ -106,7 +106,7 @@ public struct Session<Backend: SessionBackend> {
     } else if !restarting {
       domain = named ?? JID.asciiLowercased(configuration.fallbackDomain)
     }
-    version1 = Session.majorVersion(header.attribute("version")) >= 1
+    version1 = !configuration.legacyOnly && Session.majorVersion(header.attribute("version")) >= 1
     streamID = Hex.lowercase(randomBytes(8))
     writeHeader()
     guard header.name == "stream", header.namespace == StanzaNamespace.stream else {

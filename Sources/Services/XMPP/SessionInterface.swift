@@ -102,6 +102,9 @@ public struct SessionConfiguration: Sendable {
   public var domain: String?
   /// The domain when none is configured and the client names none.
   public var fallbackDomain: String
+  /// Answer every stream as the original did: no version, no features, jabber:iq:auth only
+  /// (for old clients that stumble over SASL).
+  public var legacyOnly: Bool
   /// Failed authentications before the stream is closed.
   public var maximumAuthenticationFailures: Int
   /// PBKDF2 rounds for SCRAM (RFC 7677 asks for at least 4096).
@@ -111,11 +114,13 @@ public struct SessionConfiguration: Sendable {
   public var softwareVersion: String
 
   public init(
-    domain: String? = nil, fallbackDomain: String = "localhost", maximumAuthenticationFailures: Int = 3,
+    domain: String? = nil, fallbackDomain: String = "localhost", legacyOnly: Bool = false,
+    maximumAuthenticationFailures: Int = 3,
     scramIterations: Int = 4096, softwareName: String = "slug in.jabberd", softwareVersion: String = "1.0"
   ) {
     self.domain = domain
     self.fallbackDomain = fallbackDomain
+    self.legacyOnly = legacyOnly
     self.maximumAuthenticationFailures = maximumAuthenticationFailures
     self.scramIterations = scramIterations
     self.softwareName = softwareName
