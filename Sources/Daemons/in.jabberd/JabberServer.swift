@@ -79,6 +79,21 @@ struct JabberServer {
       perform(session.handle(event, now: JabberServer.unixMilliseconds()))
     }
 
+    /// What the mesh reports for `ready`; false once the connection is to end.
+    func meshEvents(_ ready: [pollfd]) -> Bool {
+      guard let mesh else { return true }
+      for event in mesh.process(ready) {
+        let keepGoing: Bool
+        switch event {
+        case .joined(let peer): keepGoing = handle(.peerJoined(peer))
+        case .message(let peer, let bytes): keepGoing = handle(.peerMessage(peer, bytes))
+        case .left(let peer): keepGoing = handle(.peerLeft(peer))
+        }
+        guard keepGoing else { return false }
+      }
+      return true
+    }
+
     while true {
       let limit = session.isAuthenticated ? options.idleSeconds : min(options.idleSeconds, JabberServer.loginSeconds)
       let idleAt = Deadline(nanoseconds: lastHeard.nanoseconds + UInt64(limit) * 1_000_000_000)
@@ -108,24 +123,18 @@ struct JabberServer {
             return 0
           }
           for event in events {
+            let wasInMesh = mesh != nil
             guard handle(.client(event)) else { return 0 }
+            // Just logged in: the hellos go out on the new connections before anything the
+            // client sends next (a stanza ahead of its hello would be dropped by the peer).
+            if !wasInMesh, mesh != nil, !meshEvents([]) { return 0 }
           }
         } else if count == 0 || (slug_errno() != EAGAIN && slug_errno() != EINTR) {
           _ = handle(.clientEnded)
           return 0
         }
       }
-      if let mesh {
-        for event in mesh.process(Array(descriptors.dropFirst())) {
-          let keepGoing: Bool
-          switch event {
-          case .joined(let peer): keepGoing = handle(.peerJoined(peer))
-          case .message(let peer, let bytes): keepGoing = handle(.peerMessage(peer, bytes))
-          case .left(let peer): keepGoing = handle(.peerLeft(peer))
-          }
-          guard keepGoing else { return 0 }
-        }
-      }
+      if mesh != nil, !meshEvents(Array(descriptors.dropFirst())) { return 0 }
     }
   }
 

@@ -113,7 +113,7 @@ public struct Session<Backend: SessionBackend> {
       streamError("invalid-namespace")
       return
     }
-    if let named, named != domain, JID(named) != nil || configuration.domain != nil {
+    if let named, named != domain || !Session.isDomain(named) {
       streamError("host-unknown")
       return
     }
@@ -141,6 +141,11 @@ public struct Session<Backend: SessionBackend> {
         + StanzaText.attribute("id", streamID) + StanzaText.attribute("from", domain)
         + (version1 ? " version='1.0'" : "") + " xml:lang='en'>")
     headerSent = true
+  }
+
+  static func isDomain(_ text: String) -> Bool {
+    guard let jid = JID(text) else { return false }
+    return jid.local.isEmpty && jid.isBare
   }
 
   /// The major number of a stream's version attribute; 0 when absent (a pre-1.0 stream).

@@ -66,13 +66,18 @@ extension Session {
     else {
       return saslFailure("not-authorized", user: credentials.user)
     }
-    let authorization = credentials.authorizationID
-    if !authorization.isEmpty {
-      guard let requested = JID(authorization), requested.isBare,
-        requested.local == JID.asciiLowercased(account.name), requested.domain == domain
-      else { return saslFailure("invalid-authzid", user: credentials.user) }
+    guard authorizes(credentials.authorizationID, account) else {
+      return saslFailure("invalid-authzid", user: credentials.user)
     }
     saslSuccess(account, additionalData: nil)
+  }
+
+  /// An authorization identity may only name the account itself (RFC 6120 §6.3.8): empty, or
+  /// its bare JID.
+  func authorizes(_ authorization: String, _ account: SessionAccount) -> Bool {
+    guard !authorization.isEmpty else { return true }
+    guard let requested = JID(authorization) else { return false }
+    return requested.isBare && requested.local == JID.asciiLowercased(account.name) && requested.domain == domain
   }
 
   mutating func scramStep(_ message: [UInt8]) {
@@ -85,6 +90,9 @@ extension Session {
         return saslFailure(error.condition, user: account.name)
       }
       guard known else { return saslFailure("not-authorized", user: account.name) }
+      guard authorizes(server.authorizationID ?? "", account) else {
+        return saslFailure("invalid-authzid", user: account.name)
+      }
       saslSuccess(account, additionalData: final)
       return
     }
