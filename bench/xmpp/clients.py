@@ -8,13 +8,16 @@ clients.py PORT DOMAIN USERS MESSAGES MEMORY OUT
   chat messages to user2's bare JID one at a time; user2's client sends each back; the round
   trip is timed at user1 (20 more first, not counted). Then the server's private memory is read.
   MEMORY says whose: "children:PID" (the processes PID started: inetd's in.jabberd) or
-  "process:PID" (prosody); smaps_rollup Private_Clean + Private_Dirty, summed.
+  "process:PID" (prosody); smaps_rollup Private_Clean + Private_Dirty, summed. Server CPU
+  (utime + stime of the same processes) is read after the logins and around the timed
+  round trips (prosody's includes its start-up; in.jabberd's only the live sessions).
   The figures go to OUT as JSON: logins (ms), rtts (ms), memory KB before the logins and
   after, users online, presences user1 saw.
 Exits 1 if a login fails or a message does not come back within 5 s.
 """
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -52,14 +55,27 @@ class Client(slixmpp.ClientXMPP):
             self.waiting.pop(body).set_result(time.perf_counter())
 
 
-def private_kb(spec):
+def server_pids(spec):
     kind, pid = spec.split(":")
     if kind == "children":
-        pids = []
-        for task in open(f"/proc/{pid}/task/{pid}/children").read().split():
-            pids.append(task)
-    else:
-        pids = [pid]
+        return open(f"/proc/{pid}/task/{pid}/children").read().split()
+    return [pid]
+
+
+def cpu_ms(spec):
+    """user + system CPU of the server's processes (inetd's in.jabberd: the live ones)."""
+    total = 0
+    for p in server_pids(spec):
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except FileNotFoundError:
+            pass
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def private_kb(spec):
+    pids = server_pids(spec)
     total = 0
     for p in pids:
         try:
@@ -84,10 +100,13 @@ async def main(port, domain, users, messages, memory, out):
         logins.append((time.perf_counter() - started) * 1000)
         clients.append(client)
     await asyncio.sleep(0.5)
+    login_cpu = cpu_ms(memory)
     sender, echoer = clients[0], clients[1]
     echoer.echo = True
     rtts = []
     for index in range(messages + 20):
+        if index == 20:
+            cpu_before = cpu_ms(memory)
         body = f"ping {index} {time.time()}"
         arrived = asyncio.get_event_loop().create_future()
         sender.waiting[body] = arrived
@@ -96,6 +115,7 @@ async def main(port, domain, users, messages, memory, out):
         back = await asyncio.wait_for(arrived, 5)
         if index >= 20:
             rtts.append((back - sent) * 1000)
+    round_trip_cpu = cpu_ms(memory) - cpu_before
     await asyncio.sleep(0.5)
     after, processes = private_kb(memory)
     json.dump(
@@ -107,6 +127,8 @@ async def main(port, domain, users, messages, memory, out):
             "processes": processes,
             "users": users,
             "presences_seen": len(sender.available),
+            "login_cpu_ms": login_cpu,
+            "round_trip_cpu_ms": round_trip_cpu,
         },
         open(out, "w"),
     )
