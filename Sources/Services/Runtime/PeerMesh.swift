@@ -183,15 +183,19 @@ public final class PeerMesh {
     guard let table = try? readWholeFile("/proc/net/unix") else { return [] }
     let wanted = [UInt8(ascii: "@")] + Array(prefix.utf8)
     var names: [String] = []
+    // Thousands of lines when many sessions are connected: look at the path (the last field)
+    // first, and split only the lines that name our prefix.
     for line in table.split(separator: UInt8(ascii: "\n")) {
-      // Num RefCount Protocol Flags Type St Inode Path
-      let fields = line.split(separator: UInt8(ascii: " "))
-      guard fields.count >= 8, fields[3].elementsEqual("00010000".utf8), fields[4].elementsEqual("0005".utf8)
-      else { continue }
-      let path = fields[7]
+      guard let space = line.lastIndex(of: UInt8(ascii: " ")) else { continue }
+      let path = line[(space + 1)...]
       guard path.starts(with: wanted) else { continue }
       let pid = path.dropFirst(wanted.count)
       guard !pid.isEmpty, pid.count <= 10, pid.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+      else { continue }
+      // Num RefCount Protocol Flags Type St Inode Path: a listening (__SO_ACCEPTCON) seqpacket
+      // socket; the connections it accepted carry its name too.
+      let fields = line.split(separator: UInt8(ascii: " "))
+      guard fields.count == 8, fields[3].elementsEqual("00010000".utf8), fields[4].elementsEqual("0005".utf8)
       else { continue }
       names.append(String(decoding: path.dropFirst(), as: UTF8.self))
     }
