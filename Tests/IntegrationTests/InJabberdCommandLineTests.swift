@@ -54,7 +54,7 @@ final class InJabberdCommandLineTests: XCTestCase {
 
     let refused = try runInJabberd(["-c", file], client: Self.legacyLogin("alice", "wrong"))
     XCTAssertTrue(refused.log.contains("DENIED alice\n"), refused.log)
-    XCTAssertTrue(refused.answer.contains("<error code='401' type='auth'>"), refused.answer)
+    XCTAssertTrue(refused.answer.contains("<error type='auth' code='401'><not-authorized "), refused.answer)
   }
 
   func testStoreModeKeepsAnOfflineMessageForTheNextLogin() throws {

@@ -8,9 +8,9 @@ import XCTest
 /// jabber:iq:auth with a digest against a stream without version).
 final class JabberUnderInetdTests: XCTestCase {
   func testTwoUsersLogInWithSCRAMSeeEachOthersPresenceAndExchangeMessages() throws {
-    let server = try JabberServerUnderInetd(users: ["alice": "wonder land", "bob": "builder"])
+    let server = try JabberServerUnderInetd(users: ["alice": "wonder&land", "bob": "builder"])
     addTeardownBlock { server.stop() }
-    let report = try server.client("group", "alice:wonder land", "bob:builder")
+    let report = try server.client("group", "alice:wonder&land", "bob:builder")
     XCTAssertEqual(report["all_seen"] as? Bool, true, "\(report)")
     XCTAssertEqual(report["all_received"] as? Bool, true, "\(report)")
     let clients = try XCTUnwrap(report["clients"] as? [String: [String: Any]])
@@ -74,6 +74,20 @@ final class JabberUnderInetdTests: XCTestCase {
     XCTAssertEqual(report["gone"] as? Bool, true, "\(report)")
     let seconds = try XCTUnwrap(report["seconds"] as? Double, "\(report)")
     XCTAssertLessThan(seconds, 2.0)
+  }
+
+  func testSlugctlAddingAndRemovingUsersPushesTheRosterToOnlineClients() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"])
+    addTeardownBlock { server.stop() }
+    let added = try server.whileReady(["pushes", "alice:a1", "10"]) {
+      try server.slugctl("jabber", "adduser", "dave", "--password", "d1")
+    }
+    XCTAssertEqual(added["before"] as? [String], ["bob@localhost"], "\(added)")
+    XCTAssertEqual(added["after"] as? [String], ["bob@localhost", "dave@localhost"], "\(added)")
+    let removed = try server.whileReady(["pushes", "alice:a1", "10"]) {
+      try server.slugctl("jabber", "deluser", "bob")
+    }
+    XCTAssertEqual(removed["after"] as? [String], ["dave@localhost"], "\(removed)")
   }
 
   func testSendxmppDeliversWithSASLPlain() throws {
@@ -161,6 +175,10 @@ final class JabberServerUnderInetd {
 
   func stop() { superserver.stop() }
 
+  func slugctl(_ arguments: String...) throws {
+    try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, arguments)
+  }
+
   private static func slugctl(prefix: String, database: String, _ arguments: [String]) throws {
     let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])
     guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }
@@ -180,12 +198,18 @@ final class JabberServerUnderInetd {
 
   /// `receiver` logged in with slixmpp while `body` runs; what it received.
   func withListener(_ receiver: String, _ body: () throws -> Void) throws -> [String: Any] {
+    try whileReady(["listen", receiver, "10"], body)
+  }
+
+  /// Starts a jabber_client.py scenario that says READY, runs `body` then, and returns the
+  /// scenario's report.
+  func whileReady(_ arguments: [String], _ body: () throws -> Void) throws -> [String: Any] {
     let output = directory.path + "/listener.out"
     let errors = directory.path + "/listener.err"
+    let command = (["/usr/bin/python3", JabberServerUnderInetd.script, "\(port)", "localhost"] + arguments)
+      .map { "'" + $0 + "'" }.joined(separator: " ")
     let listener = try ChildProcess(
-      "/bin/sh",
-      ["-c", "exec /usr/bin/python3 \(JabberServerUnderInetd.script) \(port) localhost listen \(receiver) 10 > \(output) 2> \(errors)"],
-      outputPath: directory.path + "/listener.sh.out")
+      "/bin/sh", ["-c", "exec \(command) > \(output) 2> \(errors)"], outputPath: directory.path + "/listener.sh.out")
     defer { listener.stop() }
     for _ in 0..<300 where !((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("READY") {
       usleep(50_000)

@@ -171,6 +171,19 @@ async def listen(user, seconds):
             'presences': client.presences}
 
 
+async def pushes(user, seconds):
+    """Logged in with the roster fetched (READY on stderr); the roster once it changed."""
+    client = await login(user)
+    if isinstance(client, str):
+        return {'error': client}
+    before = roster_of(client)
+    print('READY', file=sys.stderr, flush=True)
+    changed = await until(lambda: roster_of(client) != before, float(seconds))
+    after = roster_of(client)
+    await logout(client)
+    return {'before': before, 'after': after, 'changed': changed}
+
+
 def server_process(client):
     """The in.jabberd serving this client: the socket whose peer is our local port."""
     local_port = client.transport.get_extra_info('sockname')[1]
@@ -222,6 +235,8 @@ async def main():
         return await attempt(*ARGS)
     if SCENARIO == 'listen':
         return await listen(*ARGS)
+    if SCENARIO == 'pushes':
+        return await pushes(*ARGS)
     if SCENARIO == 'kill':
         return await kill(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')

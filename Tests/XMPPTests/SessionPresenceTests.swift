@@ -72,6 +72,7 @@ final class SessionPresenceTests: XCTestCase {
     XCTAssertTrue(network.take(first).contains("<conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"))
     XCTAssertTrue(network.clients[first].closed)
     XCTAssertFalse(network.clients[second].closed)
+    XCTAssertFalse(network.take(second).contains("unavailable"), "the replaced session is not a peer")
   }
 
   func testSubscriptionRequestIsGrantedAtOnce() throws {

@@ -32,12 +32,14 @@ extension Session {
       let state = SessionPeerState(
         jid: JID(local: hello.user, domain: domain, resource: hello.resource), since: hello.since, token: hello.token,
         priority: hello.priority, presence: hello.presence)
-      peers[peer] = state
-      if state.jid == jid, (since, token) < (hello.since, hello.token) {
-        // RFC 6120 §7.7.2.2: the newer session of a full JID wins.
-        streamError("conflict", text: "replaced by a newer login of the same resource")
+      if state.jid == jid {
+        // RFC 6120 §7.7.2.2: the newer session of a full JID wins; the older one is not a peer.
+        if (since, token) < (hello.since, hello.token) {
+          streamError("conflict", text: "replaced by a newer login of the same resource")
+        }
         return
       }
+      peers[peer] = state
       if let presence = hello.presence, receivesPresence {
         write(StanzaText.stamped(presence, from: state.jid.description, to: jid.description))
       }
