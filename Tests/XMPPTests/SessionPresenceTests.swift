@@ -75,6 +75,19 @@ final class SessionPresenceTests: XCTestCase {
     XCTAssertFalse(network.take(second).contains("unavailable"), "the replaced session is not a peer")
   }
 
+  func testIdleTimeoutEndsTheStreamAndTellsTheOthers() throws {
+    let network = SessionNetwork(users: users)
+    let alice = network.login("alice", "a")
+    let bob = network.login("bob", "b")
+    _ = network.take(alice)
+    network.deliver(bob, .idle)
+    XCTAssertTrue(network.take(bob).hasSuffix(
+      "<stream:error><connection-timeout xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"))
+    XCTAssertTrue(network.clients[bob].closed)
+    XCTAssertEqual(stanzas(network.take(alice)).first?.attribute("type"), "unavailable")
+    XCTAssertEqual(network.clients[bob].logs.last, SessionLogLine(.authNotice, "LOGOUT bob@home.lan/laptop"))
+  }
+
   func testSubscriptionRequestIsGrantedAtOnce() throws {
     let network = SessionNetwork(users: users)
     let alice = network.login("alice", "a")

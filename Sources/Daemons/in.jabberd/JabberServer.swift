@@ -26,7 +26,9 @@ struct JabberServer {
     var parser = XMLStreamParser()
     var mesh: PeerMesh?
     var lastHeard = Deadline.now()
-    var buffer = [UInt8](repeating: 0, count: 65536)
+    // 16 KiB a read (the original's size): a bigger stanza just takes several reads, and every
+    // connected user's process holds this buffer.
+    var buffer = [UInt8](repeating: 0, count: 16384)
 
     /// Carries out the session's actions in order; false once the connection is to end.
     func perform(_ actions: [SessionAction]) -> Bool {
@@ -111,6 +113,9 @@ struct JabberServer {
         if Deadline.now() >= idleAt, !handle(.idle) { return 0 }
         continue
       }
+      // The mesh first: a new session's hello, read before the client's next stanza, lets that
+      // stanza reach the new session instead of the offline store.
+      if mesh != nil, !meshEvents(Array(descriptors.dropFirst())) { return 0 }
       if descriptors[0].revents != 0 {
         let count = buffer.withUnsafeMutableBytes { CLibc.read(connection.fd, $0.baseAddress, $0.count) }
         if count > 0 {
@@ -134,7 +139,6 @@ struct JabberServer {
           return 0
         }
       }
-      if mesh != nil, !meshEvents(Array(descriptors.dropFirst())) { return 0 }
     }
   }
 
