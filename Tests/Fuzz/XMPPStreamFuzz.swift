@@ -15,7 +15,7 @@ let header = Array(
   "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='slug.home' version='1.0'>".utf8)
 
 func parse(_ chunks: [ArraySlice<UInt8>]) -> Run {
-  var parser = XMLStreamParser(maximumStanzaBytes: 512, maximumDepth: 8)
+  var parser = XMLStreamParser(maximumStanzaBytes: 160, maximumDepth: 8)
   var run = Run()
   for chunk in chunks {
     do {

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import XMPP
 
@@ -93,6 +94,45 @@ final class SASLTests: XCTestCase {
     for message in bad {
       var server = SCRAMServer(hash: .sha1, serverNonce: "abc", salt: [1])
       XCTAssertEqual(failure { _ = try server.receiveClientFirst(bytes(message)) }, "malformed-request", message)
+    }
+  }
+
+  /// A client built from the RFC 5802 §3 formulas, as slixmpp computes them (an interop run
+  /// against slixmpp 1.8.3's SCRAM client gave the same results).
+  private func clientExchange(_ hash: SCRAMHash, user: String, password: String, serverPassword: String, gs2: String) throws -> Bool {
+    func mac(_ key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+      hash == .sha1 ? HMAC.sha1(key: key, message: message) : HMAC.sha256(key: key, message: message)
+    }
+    func digest(_ bytes: [UInt8]) -> [UInt8] { hash == .sha1 ? SHA1.hash(bytes) : SHA256.hash(bytes) }
+    let escaped = user.replacingOccurrences(of: "=", with: "=3D").replacingOccurrences(of: ",", with: "=2C")
+    let bare = "n=" + escaped + ",r=c1i3nt"
+    var server = SCRAMServer(hash: hash, serverNonce: "s3rv3r", salt: Array("saltsalt".utf8), iterations: 64)
+    XCTAssertEqual(try server.receiveClientFirst(bytes(gs2 + bare)), user)
+    let serverFirst = text(server.serverFirst(password: serverPassword))
+    XCTAssertEqual(serverFirst, "r=c1i3nts3rv3r,s=c2FsdHNhbHQ=,i=64")
+    let salted = hash == .sha1
+      ? PBKDF2.sha1(password: bytes(password), salt: bytes("saltsalt"), iterations: 64)
+      : PBKDF2.sha256(password: bytes(password), salt: bytes("saltsalt"), iterations: 64)
+    let withoutProof = "c=" + Base64.encode(bytes(gs2)) + ",r=c1i3nts3rv3r"
+    let authMessage = bytes(bare + "," + serverFirst + "," + withoutProof)
+    let clientKey = mac(salted, bytes("Client Key"))
+    let signature = mac(digest(clientKey), authMessage)
+    let proof = zip(clientKey, signature).map { $0 ^ $1 }
+    do {
+      let final = try server.receiveClientFinal(bytes(withoutProof + ",p=" + Base64.encode(proof)))
+      XCTAssertEqual(text(final), "v=" + Base64.encode(mac(mac(salted, bytes("Server Key")), authMessage)))
+      return true
+    } catch {
+      XCTAssertEqual(error.condition, "not-authorized")
+      return false
+    }
+  }
+
+  func testSCRAMAcceptsTheRightPasswordAndRefusesAWrongOneWithBothHashes() throws {
+    for hash in [SCRAMHash.sha1, .sha256] {
+      XCTAssertTrue(try clientExchange(hash, user: "alice", password: "pencil", serverPassword: "pencil", gs2: "n,,"))
+      XCTAssertTrue(try clientExchange(hash, user: "we,ird=name", password: "pä ss", serverPassword: "pä ss", gs2: "y,a=x@y,"))
+      XCTAssertFalse(try clientExchange(hash, user: "alice", password: "pencil", serverPassword: "Pencil", gs2: "n,,"))
     }
   }
 

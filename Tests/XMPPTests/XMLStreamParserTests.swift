@@ -47,6 +47,13 @@ final class XMLStreamParserTests: XCTestCase {
     ])
   }
 
+  func testQuotedGreaterThanSignsAndSpacesInTagsAreRead() {
+    check([
+      (header + "<message a='>' b=\"'>\"\n></message ><presence\ttype = 'probe' />",
+       [opened, .stanza("<message a='&gt;' b='&apos;&gt;'/>"), .stanza("<presence type='probe'/>")])
+    ])
+  }
+
   func testGluedStanzasInOneReadAreSeparateEvents() {
     check([
       (header + "<presence/><iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq><message><body>x</body></message>",
@@ -112,6 +119,8 @@ final class XMLStreamParserTests: XCTestCase {
     XCTAssertEqual(message.attribute("xml:lang"), "en")
     XCTAssertEqual(message.attributes.last, XMLAttribute(name: "x:flag", value: "1", namespace: "urn:x"))
     XCTAssertEqual(message.xml(), "<message xml:lang='en' xmlns:x='urn:x' x:flag='1'/>")
+    let built = XMLElement(name: "presence", attributes: [XMLAttribute(name: "xml:lang", value: "de")])
+    XCTAssertEqual(built.xml(), "<presence xml:lang='de'/>", "a built attribute without a namespace declares nothing")
   }
 
   func testAStreamRestartExpectsANewHeader() throws {
@@ -137,11 +146,23 @@ final class XMLStreamParserTests: XCTestCase {
     XCTAssertEqual(parser.bufferedCount, 0)
   }
 
+  func testABigStanzaDoesNotLeaveABigBufferBehind() throws {
+    var parser = XMLStreamParser()
+    _ = try parser.feed(bytes(header)[...])
+    let big = bytes("<message><body>" + String(repeating: "x", count: 200_000) + "</body></message>")
+    _ = try parser.feed(big[..<150_000])
+    XCTAssertGreaterThan(parser.bufferCapacity, 150_000)
+    XCTAssertEqual(try parser.feed(big[150_000...]).count, 1)
+    XCTAssertLessThanOrEqual(parser.bufferCapacity, 16384)
+  }
+
   func testHostileInputsGetTheRightStreamError() {
     checkError(header + "<!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;'>]><x>&lol2;</x>", "restricted-xml")
     checkError("<?xml version='1.0'?><!DOCTYPE stream [<!ENTITY a 'b'>]><stream:stream>", "restricted-xml")
     checkError(header + "<message><!-- hi --></message>", "restricted-xml")
     checkError(header + "<?php echo 1 ?>", "restricted-xml")
+    checkError("<?xml version='1.0'?><?xml version='1.0'?>", "restricted-xml")
+    checkError("<?xml-stylesheet href='a'?>", "restricted-xml")
     checkError(header + "<message>&nbsp;</message>", "restricted-xml")
     checkError(header + "<message>&amp</message>", "not-well-formed")
     checkError(header + "<message>&#0;</message>", "not-well-formed")
@@ -160,6 +181,14 @@ final class XMLStreamParserTests: XCTestCase {
     checkError("<stream xmlns='jabber:client'>", "invalid-namespace")
     checkError("<?xml version='1.0' encoding='ISO-8859-1'?>", "unsupported-encoding")
     checkError(header + "<message>\u{FFFF}</message>", "not-well-formed")
+  }
+
+  func testAfterAnErrorEveryFeedThrowsItAgain() {
+    var parser = XMLStreamParser()
+    XCTAssertThrowsError(try parser.feed(bytes(header + "<message><!-- x -->")[...]))
+    for next in ["</message>", "", "<presence/>"] {
+      XCTAssertThrowsError(try parser.feed(bytes(next)[...])) { XCTAssertEqual(($0 as? XMLStreamError)?.condition, "restricted-xml") }
+    }
   }
 
   func testBadUTF8IsRefused() {
@@ -193,6 +222,43 @@ final class XMLStreamParserTests: XCTestCase {
     checkError(header + "<message a='" + String(repeating: "x", count: 300_000) + "'/>", "policy-violation")
     checkError(header + "<message a='" + String(repeating: "x", count: 300_000), "policy-violation")
     checkError("<stream:stream to='" + String(repeating: "x", count: 300), "policy-violation", maximumStanzaBytes: 100)
+  }
+
+  func testAnErrorNearTheSizeLimitDoesNotDependOnTheSplit() {
+    // A comment or PI whose first bytes cross the limit: one at a time, the size check comes first.
+    for length in 180..<200 {
+      for markup in ["<!--", "<?pi?>", "<!DOCTYPE"] {
+        let input = bytes(header + "<message>" + String(repeating: "x", count: length) + markup)
+        var conditions: [String] = []
+        for chunks in [[input[...]], input.indices.map { input[$0...$0] }] {
+          var parser = XMLStreamParser(maximumStanzaBytes: 200)
+          for chunk in chunks {
+            do { _ = try parser.feed(chunk) } catch {
+              conditions.append(error.condition)
+              break
+            }
+          }
+        }
+        XCTAssertEqual(conditions.count, 2)
+        XCTAssertEqual(conditions.first, conditions.last, "\(length) \(markup)")
+      }
+    }
+  }
+
+  func testManyNamespaceDeclarationsAreAPolicyViolation() {
+    let declarations = (0..<70).map { " xmlns:p\($0)='urn:\($0)'" }.joined()
+    checkError(header + "<message" + declarations + "/>", "policy-violation")
+    let nested = (0..<70).map { "<x xmlns:p\($0)='urn:\($0)'>" }.joined()
+    checkError(header + "<message>" + nested, "policy-violation", maximumDepth: 100)
+  }
+
+  func testAlternatingTextAndCDATAIsOneTextNodeWithoutQuadraticCopying() throws {
+    var parser = XMLStreamParser()
+    let pieces = String(repeating: "ab<![CDATA[c]]>", count: 15_000)
+    let events = try parser.feed(bytes(header + "<message><body>" + pieces + "</body></message>")[...])
+    guard case .stanza(let message)? = events.last, let body = message.child("body") else { return XCTFail("\(events)") }
+    XCTAssertEqual(body.children.count, 1)
+    XCTAssertEqual(body.text.utf8.count, 45_000)
   }
 
   func testSerialisationWritesNamespacesOnlyWhereTheyChange() {

@@ -36,21 +36,18 @@ public enum SHA256 {
             w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
           }
           var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-          for t in 0..<64 {
-            let s1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
-            let choose = (e & f) ^ (~e & g)
-            let temp1 = h &+ s1 &+ choose &+ k[t] &+ w[t]
-            let s0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = s0 &+ majority
-            h = g
-            g = f
-            f = e
-            e = d &+ temp1
-            d = c
-            c = b
-            b = a
-            a = temp1 &+ temp2
+          // Eight rounds per pass with the roles rotated instead of the values moved.
+          var t = 0
+          while t < 64 {
+            round(a, b, c, &d, e, f, g, &h, k[t] &+ w[t])
+            round(h, a, b, &c, d, e, f, &g, k[t + 1] &+ w[t + 1])
+            round(g, h, a, &b, c, d, e, &f, k[t + 2] &+ w[t + 2])
+            round(f, g, h, &a, b, c, d, &e, k[t + 3] &+ w[t + 3])
+            round(e, f, g, &h, a, b, c, &d, k[t + 4] &+ w[t + 4])
+            round(d, e, f, &g, h, a, b, &c, k[t + 5] &+ w[t + 5])
+            round(c, d, e, &f, g, h, a, &b, k[t + 6] &+ w[t + 6])
+            round(b, c, d, &e, f, g, h, &a, k[t + 7] &+ w[t + 7])
+            t += 8
           }
           h0 = h0 &+ a
           h1 = h1 &+ b
@@ -62,6 +59,21 @@ public enum SHA256 {
           h7 = h7 &+ h
         }
       }
+    }
+
+    /// One round (FIPS 180-4 §6.2.2 step 3): `h` becomes the new `a`, `d` the new `e`.
+    @inline(__always)
+    private func round(
+      _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32,
+      _ h: inout UInt32, _ kw: UInt32
+    ) {
+      let s1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
+      let choose = g ^ (e & (f ^ g))
+      let temp1 = h &+ s1 &+ choose &+ kw
+      let s0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
+      let majority = (a & b) | (c & (a | b))
+      d = d &+ temp1
+      h = temp1 &+ s0 &+ majority
     }
 
     func write(_ digest: UnsafeMutablePointer<UInt8>) {

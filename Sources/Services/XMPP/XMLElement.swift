@@ -78,50 +78,54 @@ public struct XMLElement: Equatable, Sendable {
   /// The element as XML: `xmlns` written where the namespace differs from `parentNamespace`,
   /// text and attribute values escaped, empty elements self-closing.
   public func xml(parentNamespace: String = "jabber:client") -> String {
-    var output = ""
+    var output: [UInt8] = []
+    output.reserveCapacity(256)
     write(to: &output, parentNamespace: parentNamespace)
-    return output
+    return String(decoding: output, as: UTF8.self)
   }
 
-  private func write(to output: inout String, parentNamespace: String) {
-    output += "<"
-    output += name
+  /// Appends the element's XML to `output` (one buffer for the whole tree, no string joins).
+  public func write(to output: inout [UInt8], parentNamespace: String) {
+    output.append(0x3C)
+    output.append(contentsOf: name.utf8)
     if namespace != parentNamespace {
-      output += " xmlns='"
-      output += XMLEscape.attribute(namespace)
-      output += "'"
+      output.append(contentsOf: " xmlns='".utf8)
+      XMLEscape.append(namespace, to: &output, attribute: true)
+      output.append(0x27)
     }
     var declared: [String] = []
     for attribute in attributes {
-      if let prefix = XMLEscape.prefix(of: attribute.name), prefix != "xml", !declared.contains(prefix) {
+      if !attribute.namespace.isEmpty, let prefix = XMLEscape.prefix(of: attribute.name), prefix != "xml",
+        !declared.contains(prefix)
+      {
         // A prefixed attribute needs its prefix bound again: declarations are not kept.
         declared.append(prefix)
-        output += " xmlns:"
-        output += prefix
-        output += "='"
-        output += XMLEscape.attribute(attribute.namespace)
-        output += "'"
+        output.append(contentsOf: " xmlns:".utf8)
+        output.append(contentsOf: prefix.utf8)
+        output.append(contentsOf: "='".utf8)
+        XMLEscape.append(attribute.namespace, to: &output, attribute: true)
+        output.append(0x27)
       }
-      output += " "
-      output += attribute.name
-      output += "='"
-      output += XMLEscape.attribute(attribute.value)
-      output += "'"
+      output.append(0x20)
+      output.append(contentsOf: attribute.name.utf8)
+      output.append(contentsOf: "='".utf8)
+      XMLEscape.append(attribute.value, to: &output, attribute: true)
+      output.append(0x27)
     }
     if children.isEmpty {
-      output += "/>"
+      output.append(contentsOf: "/>".utf8)
       return
     }
-    output += ">"
+    output.append(0x3E)
     for child in children {
       switch child {
       case .element(let element): element.write(to: &output, parentNamespace: namespace)
-      case .text(let text): output += XMLEscape.text(text)
+      case .text(let text): XMLEscape.append(text, to: &output, attribute: false)
       }
     }
-    output += "</"
-    output += name
-    output += ">"
+    output.append(contentsOf: "</".utf8)
+    output.append(contentsOf: name.utf8)
+    output.append(0x3E)
   }
 }
 
@@ -138,30 +142,39 @@ public enum XMLEscape {
   }
 
   private static func escape(_ s: String, attribute: Bool) -> String {
-    var needsWork = false
-    for byte in s.utf8 where needsEscape(byte, attribute: attribute) {
-      needsWork = true
-      break
-    }
-    if !needsWork { return s }
+    if !s.utf8.contains(where: { needsEscape($0, attribute: attribute) }) { return s }
     var output: [UInt8] = []
     output.reserveCapacity(s.utf8.count + 16)
-    for byte in s.utf8 {
-      switch byte {
-      case 0x26: output += Array("&amp;".utf8)
-      case 0x3C: output += Array("&lt;".utf8)
-      case 0x3E: output += Array("&gt;".utf8)
-      case 0x22 where attribute: output += Array("&quot;".utf8)
-      case 0x27 where attribute: output += Array("&apos;".utf8)
-      case 0x0D: output += Array("&#13;".utf8)
-      case 0x0A where attribute: output += Array("&#10;".utf8)
-      case 0x09 where attribute: output += Array("&#9;".utf8)
-      default: output.append(byte)
-      }
-    }
+    append(s, to: &output, attribute: attribute)
     return String(decoding: output, as: UTF8.self)
   }
 
+  /// Appends `s` escaped; runs of bytes that need nothing are copied whole.
+  static func append(_ s: String, to output: inout [UInt8], attribute: Bool) {
+    var s = s
+    s.withUTF8 { bytes in
+      var start = 0
+      for index in 0..<bytes.count {
+        let byte = bytes[index]
+        guard needsEscape(byte, attribute: attribute) else { continue }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        start = index + 1
+        switch byte {
+        case 0x26: output.append(contentsOf: "&amp;".utf8)
+        case 0x3C: output.append(contentsOf: "&lt;".utf8)
+        case 0x3E: output.append(contentsOf: "&gt;".utf8)
+        case 0x22: output.append(contentsOf: "&quot;".utf8)
+        case 0x27: output.append(contentsOf: "&apos;".utf8)
+        case 0x0D: output.append(contentsOf: "&#13;".utf8)
+        case 0x0A: output.append(contentsOf: "&#10;".utf8)
+        default: output.append(contentsOf: "&#9;".utf8)
+        }
+      }
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+    }
+  }
+
+  @inline(__always)
   private static func needsEscape(_ byte: UInt8, attribute: Bool) -> Bool {
     switch byte {
     case 0x26, 0x3C, 0x3E, 0x0D: true

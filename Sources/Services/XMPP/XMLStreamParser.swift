@@ -20,8 +20,10 @@
 /// - bad-format: character data or CDATA between stanzas other than whitespace (whitespace
 ///   keepalives are skipped at once and never buffered).
 /// - policy-violation: a stanza longer than `maximumStanzaBytes` (counted from its `<` to its
-///   last `>`; the stream header counts as a stanza) or an element deeper than `maximumDepth`
-///   (the stream element is depth 1, a stanza depth 2).
+///   last `>`; the stream header counts as a stanza), an element deeper than `maximumDepth`
+///   (the stream element is depth 1, a stanza depth 2), more than 64 namespace declarations in
+///   scope.
+/// - After an error, every later feed throws it again.
 /// - Stanzas with no `xmlns` are in the stream's default namespace, jabber:client if the
 ///   stream header declares none.
 /// - Line ends are normalised (CR LF and CR become LF), and whitespace in attribute values
@@ -61,7 +63,10 @@ public struct XMLStreamParser {
   private var bindings: [Binding] = XMLStreamParser.initialBindings
   /// bindings.count before each open element's declarations (the stream element first).
   private var bindingMarks: [Int] = []
+  private var failure: XMLStreamError?
 
+  private static let retainedCapacity = 16384
+  private static let maximumBindings = 64
   public static let streamNamespace = "http://etherx.jabber.org/streams"
   static let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
   private static let initialBindings = [
@@ -76,6 +81,9 @@ public struct XMLStreamParser {
   /// Bytes received but not yet part of a complete token.
   public var bufferedCount: Int { buffer.count - position }
 
+  /// The memory the input buffer holds on to.
+  public var bufferCapacity: Int { buffer.capacity }
+
   /// A stream restart (RFC 6120 §6.4.6, §4.3.3): forgets the stream and expects a new header.
   /// Bytes already received after the last event are kept.
   public mutating func restart() {
@@ -89,7 +97,18 @@ public struct XMLStreamParser {
     quote = 0
   }
 
+  /// The events the bytes complete. After an error every later feed throws it again.
   public mutating func feed(_ bytes: ArraySlice<UInt8>) throws(XMLStreamError) -> [XMLStreamEvent] {
+    if let failure { throw failure }
+    do {
+      return try parse(bytes)
+    } catch {
+      failure = error
+      throw error
+    }
+  }
+
+  private mutating func parse(_ bytes: ArraySlice<UInt8>) throws(XMLStreamError) -> [XMLStreamEvent] {
     buffer.append(contentsOf: bytes)
     var events: [XMLStreamEvent] = []
     while position < buffer.count, let end = try tokenEnd() {
@@ -108,6 +127,13 @@ public struct XMLStreamParser {
       base += position
       scanned -= position
       position = 0
+    }
+    if buffer.capacity > XMLStreamParser.retainedCapacity, buffer.count <= XMLStreamParser.retainedCapacity / 4 {
+      // One big stanza must not leave its buffer behind for the rest of a long session.
+      var smaller: [UInt8] = []
+      smaller.reserveCapacity(buffer.count)
+      smaller.append(contentsOf: buffer)
+      buffer = smaller
     }
     return events
   }
@@ -146,7 +172,7 @@ public struct XMLStreamParser {
       return findEnd(ASCII.gt, from: position + 2)
     case ASCII.question:
       guard phase == .prolog else {
-        throw XMLStreamError(condition: "restricted-xml", text: "processing instruction")
+        throw early(XMLStreamError(condition: "restricted-xml", text: "processing instruction"), at: position + 1)
       }
       return findEnd(terminator: ASCII.piEnd, from: position + 2)
     case ASCII.bang:
@@ -154,7 +180,7 @@ public struct XMLStreamParser {
       var index = 0
       while index < marker.count, position + index < count {
         guard buffer[position + index] == marker[index] else {
-          throw XMLStreamError(condition: "restricted-xml", text: "comment, DTD or declaration")
+          throw early(XMLStreamError(condition: "restricted-xml", text: "comment, DTD or declaration"), at: position + index)
         }
         index += 1
       }
@@ -167,6 +193,14 @@ public struct XMLStreamParser {
     default:
       return findStartTagEnd()
     }
+  }
+
+  /// An error found before its token is complete, decided by the byte at `index`. Had the
+  /// bytes come one at a time, the size limit would have been checked after the byte before
+  /// it: that check wins, so the error does not depend on the split.
+  private func early(_ error: XMLStreamError, at index: Int) -> XMLStreamError {
+    let start = stanzaStart >= 0 ? stanzaStart : base + position
+    return base + index - start > maximumStanzaBytes ? tooLong() : error
   }
 
   private func find(_ byte: UInt8, from start: Int) -> Int? {
@@ -247,8 +281,12 @@ public struct XMLStreamParser {
   private mutating func appendText(_ text: String) {
     if text.isEmpty { return }
     let last = open.count - 1
-    if case .text(let previous) = open[last].element.children.last {
-      open[last].element.children[open[last].element.children.count - 1] = .text(previous + text)
+    if case .text(var previous)? = open[last].element.children.last {
+      // Taken out first so that the append happens in place: text and CDATA alternating
+      // thousands of times must not copy the growing text each time.
+      open[last].element.children.removeLast()
+      previous += text
+      open[last].element.children.append(.text(previous))
     } else {
       open[last].element.children.append(.text(text))
     }
@@ -286,8 +324,8 @@ public struct XMLStreamParser {
 
   private mutating func startTag(_ start: Int, _ end: Int, into events: inout [XMLStreamEvent]) throws(XMLStreamError) {
     var index = start
-    let qualifiedName = try name(&index, end)
-    var raw: [(name: String, value: String)] = []
+    let (qualifiedName, prefixed) = try name(&index, end)
+    var raw: [RawAttribute] = []
     var selfClosing = false
     while index < end {
       let spaced = ASCII.isSpace(buffer[index])
@@ -298,7 +336,7 @@ public struct XMLStreamParser {
         break
       }
       guard spaced else { throw notWellFormed("no space before an attribute") }
-      let attributeName = try name(&index, end)
+      let (attributeName, attributePrefixed) = try name(&index, end)
       while index < end, ASCII.isSpace(buffer[index]) { index += 1 }
       guard index < end, buffer[index] == ASCII.equals else { throw notWellFormed("attribute without a value") }
       index += 1
@@ -311,25 +349,25 @@ public struct XMLStreamParser {
       index = valueStart
       while index < end, buffer[index] != quote { index += 1 }
       guard index < end else { throw notWellFormed("unterminated attribute value") }
-      raw.append((attributeName, try decodeText(valueStart, index, attribute: true)))
+      raw.append(RawAttribute(name: attributeName, prefixed: attributePrefixed, value: try decodeText(valueStart, index, attribute: true)))
       index += 1
     }
-    if phase != .stream, phase != .closed { return try streamHeader(qualifiedName, raw, selfClosing, into: &events) }
+    if phase != .stream, phase != .closed { return try streamHeader(qualifiedName, prefixed, raw, selfClosing, into: &events) }
     if phase == .closed { throw notWellFormed("an element after the stream was closed") }
     guard open.count + 2 <= maximumDepth else {
       throw XMLStreamError(condition: "policy-violation", text: "elements nested deeper than \(maximumDepth)")
     }
-    let element = try resolve(qualifiedName, raw)
+    let element = try resolve(qualifiedName, prefixed, raw)
     if open.isEmpty { stanzaStart = base + start - 1 }
     open.append(Open(qualifiedName: qualifiedName, element: element))
     if selfClosing { close(into: &events) }
   }
 
   private mutating func streamHeader(
-    _ qualifiedName: String, _ raw: [(name: String, value: String)], _ selfClosing: Bool,
+    _ qualifiedName: String, _ prefixed: Bool, _ raw: [RawAttribute], _ selfClosing: Bool,
     into events: inout [XMLStreamEvent]
   ) throws(XMLStreamError) {
-    let element = try resolve(qualifiedName, raw)
+    let element = try resolve(qualifiedName, prefixed, raw)
     guard element.name == "stream", element.namespace == XMLStreamParser.streamNamespace else {
       throw XMLStreamError(condition: "invalid-namespace", text: "the first element is not a stream header")
     }
@@ -341,7 +379,7 @@ public struct XMLStreamParser {
 
   private mutating func endTag(_ start: Int, _ end: Int, into events: inout [XMLStreamEvent]) throws(XMLStreamError) {
     var index = start
-    let qualifiedName = try name(&index, end)
+    let (qualifiedName, _) = try name(&index, end)
     while index < end, ASCII.isSpace(buffer[index]) { index += 1 }
     guard index == end else { throw notWellFormed("junk in an end tag") }
     guard let last = open.last else {
@@ -372,22 +410,41 @@ public struct XMLStreamParser {
 
   // MARK: - Names and namespaces
 
-  /// An XML Name (ASCII checked exactly; any non-ASCII character accepted as a name character).
-  private func name(_ index: inout Int, _ end: Int) throws(XMLStreamError) -> String {
+  /// An XML Name (ASCII checked exactly; any non-ASCII character accepted as a name
+  /// character), and whether it holds a colon (only then is it split into prefix and local name).
+  private func name(_ index: inout Int, _ end: Int) throws(XMLStreamError) -> (String, Bool) {
     let start = index
     guard index < end, ASCII.isNameStart(buffer[index]) else { throw notWellFormed("a bad name") }
+    var colon = buffer[index] == ASCII.colon
     index += 1
-    while index < end, ASCII.isNameByte(buffer[index]) { index += 1 }
-    return String(decoding: buffer[start..<index], as: UTF8.self)
+    while index < end, ASCII.isNameByte(buffer[index]) {
+      colon = colon || buffer[index] == ASCII.colon
+      index += 1
+    }
+    return (String(decoding: buffer[start..<index], as: UTF8.self), colon)
+  }
+
+  private struct RawAttribute {
+    var name: String
+    var prefixed: Bool
+    var value: String
   }
 
   /// Pushes the element's namespace declarations and resolves its name and attributes.
-  private mutating func resolve(_ qualifiedName: String, _ raw: [(name: String, value: String)]) throws(XMLStreamError) -> XMLElement {
+  private mutating func resolve(_ qualifiedName: String, _ prefixed: Bool, _ raw: [RawAttribute]) throws(XMLStreamError) -> XMLElement {
     bindingMarks.append(bindings.count)
     var attributes: [XMLAttribute] = []
-    for (name, value) in raw {
-      if name == "xmlns" {
-        bindings.append(Binding(prefix: "", uri: value))
+    attributes.reserveCapacity(raw.count)
+    var prefixedAttributes = false
+    for attribute in raw {
+      let name = attribute.name
+      let value = attribute.value
+      if !attribute.prefixed {
+        if name == "xmlns" {
+          bindings.append(Binding(prefix: "", uri: value))
+        } else {
+          attributes.append(XMLAttribute(name: name, value: value))
+        }
       } else if name.utf8.starts(with: "xmlns:".utf8) {
         let prefix = String(name.utf8.dropFirst(6))!
         let fixed = (prefix == "xml") == (value == XMLStreamParser.xmlNamespace)
@@ -396,14 +453,21 @@ public struct XMLStreamParser {
         }
         bindings.append(Binding(prefix: prefix, uri: value))
       } else {
+        prefixedAttributes = true
         attributes.append(XMLAttribute(name: name, value: value))
       }
     }
-    let (prefix, local) = try split(qualifiedName)
+    guard bindings.count <= XMLStreamParser.maximumBindings else {
+      // Every prefix lookup walks the declarations in scope: their number stays small.
+      throw XMLStreamError(condition: "policy-violation", text: "more than \(XMLStreamParser.maximumBindings) namespace declarations in scope")
+    }
+    let (prefix, local) = prefixed ? try split(qualifiedName) : (nil, qualifiedName)
     let namespace = try lookup(prefix ?? "")
-    for index in attributes.indices {
-      let (prefix, _) = try split(attributes[index].name)
-      if let prefix { attributes[index].namespace = try lookup(prefix) }
+    if prefixedAttributes {
+      for index in attributes.indices {
+        let (prefix, _) = try split(attributes[index].name)
+        if let prefix { attributes[index].namespace = try lookup(prefix) }
+      }
     }
     try checkUnique(attributes)
     return XMLElement(name: local, namespace: namespace, attributes: attributes)
@@ -431,6 +495,15 @@ public struct XMLStreamParser {
   /// Attributes are unique by name and, when prefixed, by namespace and local name.
   private func checkUnique(_ attributes: [XMLAttribute]) throws(XMLStreamError) {
     if attributes.count < 2 { return }
+    if attributes.count <= 16, !attributes.contains(where: { !$0.namespace.isEmpty }) {
+      // The common case: a few unprefixed attributes, compared pairwise without allocating.
+      for index in attributes.indices.dropFirst() {
+        for earlier in 0..<index where attributes[earlier].name == attributes[index].name {
+          throw notWellFormed("a repeated attribute")
+        }
+      }
+      return
+    }
     var keys: [String] = []
     keys.reserveCapacity(attributes.count)
     for attribute in attributes {
@@ -452,13 +525,14 @@ public struct XMLStreamParser {
   /// Unescapes text or an attribute value: the five predefined entities and character
   /// references; line ends normalised; in attributes whitespace becomes a space.
   private func decodeText(_ start: Int, _ end: Int, attribute: Bool) throws(XMLStreamError) -> String {
-    var plain = true
-    for index in start..<end {
-      let byte = buffer[index]
-      if byte == ASCII.amp || byte == 0x0D || (attribute && (byte == 0x0A || byte == 0x09 || byte == ASCII.lt)) {
-        plain = false
-        break
+    let plain = buffer.withUnsafeBufferPointer { bytes in
+      for index in start..<end {
+        let byte = bytes[index]
+        if byte == ASCII.amp || byte == 0x0D || (attribute && (byte == 0x0A || byte == 0x09 || byte == ASCII.lt)) {
+          return false
+        }
       }
+      return true
     }
     if plain { return String(decoding: buffer[start..<end], as: UTF8.self) }
     var output: [UInt8] = []
