@@ -191,6 +191,7 @@ async def main(port, domain, users, messages, memory, out):
             "presences_seen": len(sender.available),
             "round_trip_cpu_ms": round_trip_cpu,
             "thin_rtts": thin_rtts,
+            "mechanism": sender["feature_mechanisms"].mech.name,
         },
         open(out, "w"),
     )
