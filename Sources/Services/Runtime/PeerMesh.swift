@@ -178,28 +178,48 @@ public final class PeerMesh {
   }
 
   /// The abstract names (without the leading NUL) listening with this prefix followed by a
-  /// pid, from /proc/net/unix.
+  /// pid, from /proc/net/unix. Read in pieces: with many sessions connected the table has
+  /// thousands of lines, and holding it whole would leave a few hundred KB of heap behind in
+  /// every session that joins.
   public static func liveNames(prefix: String) -> [String] {
-    guard let table = try? readWholeFile("/proc/net/unix") else { return [] }
+    let fd = slug_open("/proc/net/unix", O_RDONLY | O_CLOEXEC, 0)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
     let wanted = [UInt8(ascii: "@")] + Array(prefix.utf8)
     var names: [String] = []
-    // Thousands of lines when many sessions are connected: look at the path (the last field)
-    // first, and split only the lines that name our prefix.
-    for line in table.split(separator: UInt8(ascii: "\n")) {
-      guard let space = line.lastIndex(of: UInt8(ascii: " ")) else { continue }
-      let path = line[(space + 1)...]
-      guard path.starts(with: wanted) else { continue }
-      let pid = path.dropFirst(wanted.count)
-      guard !pid.isEmpty, pid.count <= 10, pid.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-      else { continue }
-      // Num RefCount Protocol Flags Type St Inode Path: a listening (__SO_ACCEPTCON) seqpacket
-      // socket; the connections it accepted carry its name too.
-      let fields = line.split(separator: UInt8(ascii: " "))
-      guard fields.count == 8, fields[3].elementsEqual("00010000".utf8), fields[4].elementsEqual("0005".utf8)
-      else { continue }
-      names.append(String(decoding: path.dropFirst(), as: UTF8.self))
+    var line: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16384)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
+      if count < 0 && slug_errno() == EINTR { continue }
+      guard count > 0 else { break }
+      var start = 0
+      while let end = chunk[start..<count].firstIndex(of: UInt8(ascii: "\n")) {
+        line += chunk[start..<end]
+        if let name = listeningName(line, wanted: wanted) { names.append(name) }
+        line.removeAll(keepingCapacity: true)
+        start = end + 1
+      }
+      line += chunk[start..<count]
     }
     return names
+  }
+
+  /// The name on a /proc/net/unix line (Num RefCount Protocol Flags Type St Inode Path) when it
+  /// is a listening (__SO_ACCEPTCON) seqpacket socket named `wanted` (with its "@") and a pid;
+  /// the connections a listener accepted carry its name too, and are not listening.
+  private static func listeningName(_ line: [UInt8], wanted: [UInt8]) -> String? {
+    // The path (the last field) first: most lines are not ours.
+    guard let space = line.lastIndex(of: UInt8(ascii: " ")) else { return nil }
+    let path = line[(space + 1)...]
+    guard path.starts(with: wanted) else { return nil }
+    let pid = path.dropFirst(wanted.count)
+    guard !pid.isEmpty, pid.count <= 10, pid.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+    else { return nil }
+    let fields = line.split(separator: UInt8(ascii: " "))
+    guard fields.count == 8, fields[3].elementsEqual("00010000".utf8), fields[4].elementsEqual("0005".utf8)
+    else { return nil }
+    return String(decoding: path.dropFirst(), as: UTF8.self)
   }
 
   /// Connects to each live name, sends the message and closes: for a process outside the mesh
