@@ -65,7 +65,8 @@ final class SessionNetwork {
   var nextPeer: SessionPeer = 100
   var now: Int64 = 1_764_288_000_000  // 2025-11-28T00:00:00Z
   var pending: [(Int, SessionEvent)] = []
-  var randomCounter: UInt8 = 0
+  /// Mesh sends to a peer id no link has (the tests' hand-made peers): client, peer, message.
+  var strayMeshSends: [(client: Int, peer: SessionPeer, message: SessionMeshMessage?)] = []
 
   init(users: [(String, String)], configuration: SessionConfiguration = SessionConfiguration(scramIterations: 64)) {
     backend = MemoryBackend(users: users)
@@ -129,7 +130,11 @@ final class SessionNetwork {
           pending.append((other, .peerJoined(link.peerInB)))
         }
       case .meshSend(let peer, let bytes):
-        if let (target, peerThere) = far(index, peer) { pending.append((target, .peerMessage(peerThere, bytes))) }
+        if let (target, peerThere) = far(index, peer) {
+          pending.append((target, .peerMessage(peerThere, bytes)))
+        } else {
+          strayMeshSends.append((index, peer, SessionMeshMessage(bytes)))
+        }
       case .meshBroadcast(let bytes):
         for link in links where link.a == index || link.b == index {
           let (target, peerThere) = link.a == index ? (link.b, link.peerInB) : (link.a, link.peerInA)

@@ -111,6 +111,29 @@ final class SessionRoutingTests: XCTestCase {
     XCTAssertTrue(network.backend.offline.isEmpty, "deleted once written")
   }
 
+  func testMessageToAUserWithNoKnownSessionWaitsForAnOutstandingHello() throws {
+    let network = SessionNetwork(users: users)
+    let alice = network.login("alice", "a")
+    _ = network.take(alice)
+    // A process joined (carol's, just logged in); its hello is not read yet.
+    network.deliver(alice, .peerJoined(900))
+    network.send(alice, "<message to='carol@home.lan' type='chat'><body>welcome</body></message>")
+    XCTAssertTrue(network.backend.offline.isEmpty, "held, not stored")
+    let hello = SessionMeshHello(user: "carol", resource: "phone", since: 1, token: 1, priority: 0, presence: "<presence/>")
+    network.deliver(alice, .peerMessage(900, SessionMeshMessage.hello(hello).bytes))
+    XCTAssertTrue(network.backend.offline.isEmpty)
+    let sent = network.strayMeshSends.filter { $0.peer == 900 }.compactMap(\.message)
+    guard case .stanza(let xml) = try XCTUnwrap(sent.last) else { return XCTFail("\(sent)") }
+    XCTAssertTrue(xml.contains("<body>welcome</body>"), xml)
+
+    // The same with a connection that goes without a hello: the message is stored.
+    network.deliver(alice, .peerJoined(901))
+    network.send(alice, "<message to='bob@home.lan' type='chat'><body>later</body></message>")
+    XCTAssertTrue(network.backend.offline.isEmpty)
+    network.deliver(alice, .peerLeft(901))
+    XCTAssertEqual(network.backend.offline.map(\.user), ["bob"])
+  }
+
   func testFullOfflineQueueGivesTheSenderResourceConstraint() throws {
     let network = SessionNetwork(users: users)
     network.backend.offlineLimit = 1

@@ -45,6 +45,12 @@ public struct Session<Backend: SessionBackend> {
   var rosterNames: [String]?
   var rosterPushes = 0
   var peers: [SessionPeer: SessionPeerState] = [:]
+  /// Mesh connections whose hello has not come yet: a session that just logged in.
+  var peersWithoutHello: Set<SessionPeer> = []
+  /// Messages for a user with no known session, held while a hello is outstanding: the new
+  /// session may be theirs (routed again once the hellos are in).
+  var heldMessages: [XMLElement] = []
+  static var maximumHeldMessages: Int { 64 }
   var now: Int64 = 0
   var actions: [SessionAction] = []
 
@@ -170,6 +176,13 @@ public struct Session<Backend: SessionBackend> {
   /// Logout: the others learn we are gone (the mesh connections close with the process too,
   /// but an unavailable presence carries the client's last words, and is at once).
   mutating func end() {
+    if !heldMessages.isEmpty {
+      // No more hellos will be waited for: held messages go to their users or the store now.
+      peersWithoutHello = []
+      let held = heldMessages
+      heldMessages = []
+      for message in held { routeMessage(message) }
+    }
     if let jid, case .bound = stage {
       if presence != nil {
         let unavailable = "<presence type='unavailable'/>"

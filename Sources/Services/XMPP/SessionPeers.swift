@@ -20,7 +20,16 @@ extension Session {
 
   mutating func peerJoined(_ peer: SessionPeer) {
     guard let hello = meshHello else { return }
+    peersWithoutHello.insert(peer)
     actions.append(.meshSend(peer, hello.bytes))
+  }
+
+  /// A connection said hello or went: once none is outstanding, held messages go again.
+  mutating func heard(from peer: SessionPeer) {
+    guard peersWithoutHello.remove(peer) != nil, peersWithoutHello.isEmpty, !heldMessages.isEmpty else { return }
+    let held = heldMessages
+    heldMessages = []
+    for message in held { routeMessage(message) }
   }
 
   mutating func peerMessage(_ peer: SessionPeer, _ bytes: [UInt8]) {
@@ -28,6 +37,7 @@ extension Session {
     switch message {
     case .usersChanged:
       usersChanged()
+      heard(from: peer)
     case .hello(let hello):
       let state = SessionPeerState(
         jid: JID(local: hello.user, domain: domain, resource: hello.resource), since: hello.since, token: hello.token,
@@ -36,6 +46,8 @@ extension Session {
         // RFC 6120 §7.7.2.2: the newer session of a full JID wins; the older one is not a peer.
         if (since, token) < (hello.since, hello.token) {
           streamError("conflict", text: "replaced by a newer login of the same resource")
+        } else {
+          heard(from: peer)
         }
         return
       }
@@ -43,6 +55,7 @@ extension Session {
       if let presence = hello.presence, receivesPresence {
         write(StanzaText.stamped(presence, from: state.jid.description, to: jid.description))
       }
+      heard(from: peer)
     case .presence(let priority, let xml):
       guard var state = peers[peer] else { return }
       let wasAvailable = state.presence != nil
@@ -59,6 +72,7 @@ extension Session {
   }
 
   mutating func peerLeft(_ peer: SessionPeer) {
+    defer { heard(from: peer) }
     guard let state = peers.removeValue(forKey: peer), let jid else { return }
     if state.presence != nil, receivesPresence {
       write("<presence type='unavailable'" + StanzaText.attribute("from", state.jid.description)

@@ -78,6 +78,12 @@ extension Session {
       }
       return
     }
+    if targets.isEmpty, type != "groupchat", !peersWithoutHello.isEmpty,
+      heldMessages.count < Session.maximumHeldMessages
+    {
+      heldMessages.append(message)
+      return
+    }
     switch type {
     case "normal", "chat":
       guard backend.account(named: to.local) != nil else { return bounce(message, "service-unavailable") }
