@@ -16,13 +16,14 @@ final class PeerMeshTests: XCTestCase {
   // MARK: - Joining
 
   func testProcessesJoiningTogetherShareOneConnectionPerPair() throws {
+    let others = 11
     let start = try Pipe()
-    let children = try (0..<4).map { _ in
+    let children = try (0..<others).map { _ in
       try spawn(keeping: [start.read]) { report in
         start.waitForClose()
         guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
         mesh.connectToAll()
-        let hellos = helloExchange(mesh, expecting: 4)
+        let hellos = helloExchange(mesh, expecting: others)
         report.send("\(mesh.peers.count) \(hellos.map { String($0) }.joined(separator: ","))")
         pump(mesh, milliseconds: 10_000) { _ in false }
       }
@@ -30,17 +31,34 @@ final class PeerMeshTests: XCTestCase {
     start.closeWrite()
     let mesh = try PeerMesh(prefix: prefix)
     mesh.connectToAll()
-    let hellos = helloExchange(mesh, expecting: 4)
+    let hellos = helloExchange(mesh, expecting: others)
 
     let everyone = (children.map { $0.pid } + [getpid()]).sorted()
-    XCTAssertEqual(mesh.peers.count, 4)
+    XCTAssertEqual(mesh.peers.count, others)
     XCTAssertEqual(hellos, everyone.filter { $0 != getpid() })
     for child in children {
       let line = try XCTUnwrap(child.report.readLine(milliseconds: 5000), "child \(child.pid) reported nothing")
-      XCTAssertEqual(line, "4 " + everyone.filter { $0 != child.pid }.map { String($0) }.joined(separator: ","))
+      XCTAssertEqual(line, "\(others) " + everyone.filter { $0 != child.pid }.map { String($0) }.joined(separator: ","))
     }
     // Listeners only, once each: the connections they accepted carry the same names.
     XCTAssertEqual(PeerMesh.liveNames(prefix: prefix).sorted(), everyone.map { prefix + String($0) }.sorted())
+  }
+
+  func testConnectingAgainAddsNoSecondConnection() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    let child = try spawn { report in
+      guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      _ = helloExchange(mesh, expecting: 1)
+      mesh.connectToAll()
+      report.send("\(events(of: mesh, milliseconds: 300).count) \(mesh.peers.count)")
+      pump(mesh, milliseconds: 10_000) { _ in false }
+    }
+    XCTAssertEqual(helloExchange(mesh, expecting: 1), [child.pid])
+    mesh.connectToAll()
+    XCTAssertEqual(events(of: mesh, milliseconds: 300), [])
+    XCTAssertEqual(mesh.peers.count, 1)
+    XCTAssertEqual(child.report.readLine(milliseconds: 5000), "0 1")
   }
 
   func testALaterProcessIsAcceptedByTheEarlierOne() throws {
@@ -304,6 +322,16 @@ private func pump(
     guard poll(&descriptors, nfds_t(descriptors.count), min(50, deadline.remainingMilliseconds)) >= 0 else { continue }
     for event in mesh.process(descriptors) where handle(event) { return }
   }
+}
+
+/// Every event within the time.
+private func events(of mesh: PeerMesh, milliseconds: Int) -> [MeshEvent] {
+  var events: [MeshEvent] = []
+  pump(mesh, milliseconds: milliseconds) { event in
+    events.append(event)
+    return false
+  }
+  return events
 }
 
 /// Says hello (our pid) to every peer that joins, and collects the peers' hellos until
