@@ -101,12 +101,7 @@ final class PeerMeshTests: XCTestCase {
     let child = try spawn { report in
       guard setgid(65534) == 0, setuid(65534) == 0, let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
       mesh.connectToAll()
-      var events: [MeshEvent] = []
-      pump(mesh, milliseconds: 2000) { event in
-        events.append(event)
-        return events.count == 2
-      }
-      report.send(events.map { event in
+      report.send(events(of: mesh, milliseconds: 2000) { $0.count == 2 }.map { event in
         switch event {
         case .joined: "joined"
         case .message: "message"
@@ -114,12 +109,7 @@ final class PeerMeshTests: XCTestCase {
         }
       }.joined(separator: ","))
     }
-    var events: [MeshEvent] = []
-    pump(mesh, milliseconds: 500) { event in
-      events.append(event)
-      return false
-    }
-    XCTAssertEqual(events, [])
+    XCTAssertEqual(events(of: mesh, milliseconds: 500), [])
     XCTAssertEqual(child.report.readLine(milliseconds: 5000), "joined,left")
     XCTAssertEqual(mesh.peers, [])
   }
@@ -238,12 +228,7 @@ final class PeerMeshTests: XCTestCase {
 
     let killed = Deadline.now()
     kill(child.pid, SIGKILL)
-    var events: [MeshEvent] = []
-    pump(mesh, milliseconds: 5000) { event in
-      events.append(event)
-      return event == .left(joined)
-    }
-    XCTAssertEqual(events, [.left(joined)])
+    XCTAssertEqual(events(of: mesh, milliseconds: 5000) { $0.last == .left(joined) }, [.left(joined)])
     XCTAssertLessThan(Deadline.now().nanoseconds - killed.nanoseconds, 200_000_000)
     // The kernel may release the dead process's connection just before its listener.
     let released = Deadline.after(milliseconds: 1000)
@@ -257,20 +242,11 @@ final class PeerMeshTests: XCTestCase {
     let mesh = try PeerMesh(prefix: prefix)
     let stranger = try PeerMesh(prefix: prefix + "other:")
     PeerMesh.notifyAll(prefix: prefix, message: Array("users-changed".utf8))
-    var events: [MeshEvent] = []
-    pump(mesh, milliseconds: 2000) { event in
-      events.append(event)
-      return events.count == 3
-    }
-    guard case .joined(let peer) = events.first else { return XCTFail("\(events)") }
-    XCTAssertEqual(events, [.joined(peer), .message(peer, Array("users-changed".utf8)), .left(peer)])
+    let notified = events(of: mesh, milliseconds: 2000) { $0.count == 3 }
+    guard case .joined(let peer) = notified.first else { return XCTFail("\(notified)") }
+    XCTAssertEqual(notified, [.joined(peer), .message(peer, Array("users-changed".utf8)), .left(peer)])
     XCTAssertEqual(mesh.peers, [])
-    var strangerEvents: [MeshEvent] = []
-    pump(stranger, milliseconds: 100) { event in
-      strangerEvents.append(event)
-      return false
-    }
-    XCTAssertEqual(strangerEvents, [])
+    XCTAssertEqual(events(of: stranger, milliseconds: 100), [])
   }
 
   func testNotifyAllWithNoOneListeningDoesNothing() {
@@ -324,12 +300,14 @@ private func pump(
   }
 }
 
-/// Every event within the time.
-private func events(of mesh: PeerMesh, milliseconds: Int) -> [MeshEvent] {
+/// The events within the time, or until those so far satisfy `enough`.
+private func events(
+  of mesh: PeerMesh, milliseconds: Int, until enough: ([MeshEvent]) -> Bool = { _ in false }
+) -> [MeshEvent] {
   var events: [MeshEvent] = []
   pump(mesh, milliseconds: milliseconds) { event in
     events.append(event)
-    return false
+    return enough(events)
   }
   return events
 }
