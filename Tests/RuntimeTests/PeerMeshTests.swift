@@ -16,13 +16,14 @@ final class PeerMeshTests: XCTestCase {
   // MARK: - Joining
 
   func testProcessesJoiningTogetherShareOneConnectionPerPair() throws {
+    let others = 11
     let start = try Pipe()
-    let children = try (0..<4).map { _ in
+    let children = try (0..<others).map { _ in
       try spawn(keeping: [start.read]) { report in
         start.waitForClose()
         guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
         mesh.connectToAll()
-        let hellos = helloExchange(mesh, expecting: 4)
+        let hellos = helloExchange(mesh, expecting: others)
         report.send("\(mesh.peers.count) \(hellos.map { String($0) }.joined(separator: ","))")
         pump(mesh, milliseconds: 10_000) { _ in false }
       }
@@ -30,17 +31,34 @@ final class PeerMeshTests: XCTestCase {
     start.closeWrite()
     let mesh = try PeerMesh(prefix: prefix)
     mesh.connectToAll()
-    let hellos = helloExchange(mesh, expecting: 4)
+    let hellos = helloExchange(mesh, expecting: others)
 
     let everyone = (children.map { $0.pid } + [getpid()]).sorted()
-    XCTAssertEqual(mesh.peers.count, 4)
+    XCTAssertEqual(mesh.peers.count, others)
     XCTAssertEqual(hellos, everyone.filter { $0 != getpid() })
     for child in children {
       let line = try XCTUnwrap(child.report.readLine(milliseconds: 5000), "child \(child.pid) reported nothing")
-      XCTAssertEqual(line, "4 " + everyone.filter { $0 != child.pid }.map { String($0) }.joined(separator: ","))
+      XCTAssertEqual(line, "\(others) " + everyone.filter { $0 != child.pid }.map { String($0) }.joined(separator: ","))
     }
     // Listeners only, once each: the connections they accepted carry the same names.
     XCTAssertEqual(PeerMesh.liveNames(prefix: prefix).sorted(), everyone.map { prefix + String($0) }.sorted())
+  }
+
+  func testConnectingAgainAddsNoSecondConnection() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    let child = try spawn { report in
+      guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      _ = helloExchange(mesh, expecting: 1)
+      mesh.connectToAll()
+      report.send("\(events(of: mesh, milliseconds: 300).count) \(mesh.peers.count)")
+      pump(mesh, milliseconds: 10_000) { _ in false }
+    }
+    XCTAssertEqual(helloExchange(mesh, expecting: 1), [child.pid])
+    mesh.connectToAll()
+    XCTAssertEqual(events(of: mesh, milliseconds: 300), [])
+    XCTAssertEqual(mesh.peers.count, 1)
+    XCTAssertEqual(child.report.readLine(milliseconds: 5000), "0 1")
   }
 
   func testALaterProcessIsAcceptedByTheEarlierOne() throws {
@@ -83,12 +101,7 @@ final class PeerMeshTests: XCTestCase {
     let child = try spawn { report in
       guard setgid(65534) == 0, setuid(65534) == 0, let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
       mesh.connectToAll()
-      var events: [MeshEvent] = []
-      pump(mesh, milliseconds: 2000) { event in
-        events.append(event)
-        return events.count == 2
-      }
-      report.send(events.map { event in
+      report.send(events(of: mesh, milliseconds: 2000) { $0.count == 2 }.map { event in
         switch event {
         case .joined: "joined"
         case .message: "message"
@@ -96,12 +109,7 @@ final class PeerMeshTests: XCTestCase {
         }
       }.joined(separator: ","))
     }
-    var events: [MeshEvent] = []
-    pump(mesh, milliseconds: 500) { event in
-      events.append(event)
-      return false
-    }
-    XCTAssertEqual(events, [])
+    XCTAssertEqual(events(of: mesh, milliseconds: 500), [])
     XCTAssertEqual(child.report.readLine(milliseconds: 5000), "joined,left")
     XCTAssertEqual(mesh.peers, [])
   }
@@ -220,12 +228,7 @@ final class PeerMeshTests: XCTestCase {
 
     let killed = Deadline.now()
     kill(child.pid, SIGKILL)
-    var events: [MeshEvent] = []
-    pump(mesh, milliseconds: 5000) { event in
-      events.append(event)
-      return event == .left(joined)
-    }
-    XCTAssertEqual(events, [.left(joined)])
+    XCTAssertEqual(events(of: mesh, milliseconds: 5000) { $0.last == .left(joined) }, [.left(joined)])
     XCTAssertLessThan(Deadline.now().nanoseconds - killed.nanoseconds, 200_000_000)
     // The kernel may release the dead process's connection just before its listener.
     let released = Deadline.after(milliseconds: 1000)
@@ -239,20 +242,11 @@ final class PeerMeshTests: XCTestCase {
     let mesh = try PeerMesh(prefix: prefix)
     let stranger = try PeerMesh(prefix: prefix + "other:")
     PeerMesh.notifyAll(prefix: prefix, message: Array("users-changed".utf8))
-    var events: [MeshEvent] = []
-    pump(mesh, milliseconds: 2000) { event in
-      events.append(event)
-      return events.count == 3
-    }
-    guard case .joined(let peer) = events.first else { return XCTFail("\(events)") }
-    XCTAssertEqual(events, [.joined(peer), .message(peer, Array("users-changed".utf8)), .left(peer)])
+    let notified = events(of: mesh, milliseconds: 2000) { $0.count == 3 }
+    guard case .joined(let peer) = notified.first else { return XCTFail("\(notified)") }
+    XCTAssertEqual(notified, [.joined(peer), .message(peer, Array("users-changed".utf8)), .left(peer)])
     XCTAssertEqual(mesh.peers, [])
-    var strangerEvents: [MeshEvent] = []
-    pump(stranger, milliseconds: 100) { event in
-      strangerEvents.append(event)
-      return false
-    }
-    XCTAssertEqual(strangerEvents, [])
+    XCTAssertEqual(events(of: stranger, milliseconds: 100), [])
   }
 
   func testNotifyAllWithNoOneListeningDoesNothing() {
@@ -304,6 +298,18 @@ private func pump(
     guard poll(&descriptors, nfds_t(descriptors.count), min(50, deadline.remainingMilliseconds)) >= 0 else { continue }
     for event in mesh.process(descriptors) where handle(event) { return }
   }
+}
+
+/// The events within the time, or until those so far satisfy `enough`.
+private func events(
+  of mesh: PeerMesh, milliseconds: Int, until enough: ([MeshEvent]) -> Bool = { _ in false }
+) -> [MeshEvent] {
+  var events: [MeshEvent] = []
+  pump(mesh, milliseconds: milliseconds) { event in
+    events.append(event)
+    return enough(events)
+  }
+  return events
 }
 
 /// Says hello (our pid) to every peer that joins, and collects the peers' hellos until
