@@ -134,6 +134,23 @@ final class SessionRoutingTests: XCTestCase {
     XCTAssertEqual(network.backend.offline.map(\.user), ["bob"])
   }
 
+  func testMessageTooBigForTheMeshBouncesInsteadOfVanishing() throws {
+    let network = SessionNetwork(users: users)
+    let bob = network.login("bob", "b")
+    let alice = network.login("alice", "a")
+    _ = network.take(bob)
+    _ = network.take(alice)
+    // 100 KB in, 400 KB escaped out: more than one mesh message holds.
+    let body = String(repeating: ">", count: 100_000)
+    network.send(alice, "<message to='bob@home.lan' id='big' type='chat'><body>\(body)</body></message>")
+    XCTAssertEqual(network.take(bob), "")
+    let error = try XCTUnwrap(stanzas(network.take(alice)).first)
+    XCTAssertEqual(error.attribute("id"), "big")
+    XCTAssertNotNil(error.child("error")?.child("resource-constraint"))
+    network.send(alice, "<message to='bob@home.lan' type='chat'><body>\(body.prefix(1000))</body></message>")
+    XCTAssertEqual(stanzas(network.take(bob)).first?.child("body")?.text.count, 1000)
+  }
+
   func testFullOfflineQueueGivesTheSenderResourceConstraint() throws {
     let network = SessionNetwork(users: users)
     network.backend.offlineLimit = 1

@@ -11,6 +11,9 @@
 /// available (then a hello has no PRESENCE and a presence change is its unavailable presence). SINCE (login
 /// time, milliseconds) and TOKEN (random) order two sessions of one full JID: the older yields.
 public enum SessionMeshMessage: Equatable, Sendable {
+  /// The largest message the mesh carries (PeerMesh.maximumMessageBytes).
+  public static let maximumBytes = 262_144
+
   case hello(SessionMeshHello)
   case presence(priority: Int?, xml: String)
   case stanza(String)

@@ -31,6 +31,15 @@ extension Session {
     StanzaText.removing(["from"], from: stanza).xml()
   }
 
+  /// A stanza for another session; false when it is too big for one mesh message (then it
+  /// is not sent: the peer would never see it).
+  mutating func send(_ xml: String, to peer: SessionPeer) -> Bool {
+    let bytes = SessionMeshMessage.stanza(xml).bytes
+    guard bytes.count <= SessionMeshMessage.maximumBytes else { return false }
+    actions.append(.meshSend(peer, bytes))
+    return true
+  }
+
   // MARK: Messages
 
   mutating func routeMessage(_ message: XMLElement) {
@@ -53,7 +62,7 @@ extension Session {
         return
       }
       if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
-        actions.append(.meshSend(target.peer, SessionMeshMessage.stanza(xml).bytes))
+        if !send(xml, to: target.peer) { bounce(message, "resource-constraint") }
         return
       }
     }
@@ -69,13 +78,15 @@ extension Session {
     for (peer, state) in peers(of: to.local) { consider(peer, state.priority) }
     if to.local == jid.local { consider(nil, presence == nil ? nil : priority) }
     if !targets.isEmpty, type != "groupchat" {
+      var delivered = true
       for target in targets {
         if let target {
-          actions.append(.meshSend(target, SessionMeshMessage.stanza(xml).bytes))
+          delivered = send(xml, to: target) && delivered
         } else {
           write(StanzaText.stamped(xml, from: jid.description, to: nil))
         }
       }
+      if !delivered { bounce(message, "resource-constraint") }
       return
     }
     if targets.isEmpty, type != "groupchat", !peersWithoutHello.isEmpty,
@@ -118,7 +129,7 @@ extension Session {
       // Directed presence (RFC 6121 §4.6).
       let xml = forwarded(stanza)
       for target in peers(of: to.local) where to.isBare || target.state.jid.resource == to.resource {
-        actions.append(.meshSend(target.peer, SessionMeshMessage.stanza(xml).bytes))
+        _ = send(xml, to: target.peer)
       }
     case "probe":
       for target in peers(of: to.local) {
@@ -159,7 +170,7 @@ extension Session {
       } else if to == jid {
         if isRequest { answer(iq, about: to.bare) }
       } else if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
-        actions.append(.meshSend(target.peer, SessionMeshMessage.stanza(forwarded(iq)).bytes))
+        if !send(forwarded(iq), to: target.peer), isRequest { bounce(iq, "resource-constraint") }
       } else if isRequest {
         bounce(iq, "service-unavailable")
       }
