@@ -61,3 +61,14 @@ void slug_default_sigchld(void) {
   sigaddset(&set, SIGCHLD);
   sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
+
+int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid) {
+  struct ucred credentials;
+  socklen_t length = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+  *pid = credentials.pid;
+  *uid = credentials.uid;
+  return 0;
+}
+
+int slug_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }

@@ -214,7 +214,8 @@ final class GeneratorTests: XCTestCase {
 
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
-      try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-www", "slug-proxy", "slug-smtp", "slug-submission", "slug-dns", "slug-dhcp", "slug-mvp"])
+      try generate(.xinetd, GenerateOptions()).map(\.name),
+      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A bare ListenDatagram port is a dual-stack IPv6 socket, which DHCPv4 cannot answer from.
@@ -248,7 +249,8 @@ final class GeneratorTests: XCTestCase {
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
       ])
     XCTAssertEqual(
-      Catalog.services.filter(\.implemented).map(\.name), ["www", "proxy", "smtp", "submission", "dns", "dhcp", "mvp"])
+      Catalog.services.filter(\.implemented).map(\.name),
+      ["www", "proxy", "jabberd", "smtp", "submission", "dns", "dhcp", "mvp"])
   }
 
   func testBadOptionsAreErrorsWithAMessage() {

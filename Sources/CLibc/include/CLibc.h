@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -75,5 +77,12 @@ int slug_pidfd_open(pid_t pid);
 /* SIGCHLD to its default and unblocked: a parent that ignores it (swaks --pipe) would make
  * waitpid lose the child's exit status. */
 void slug_default_sigchld(void);
+
+/* SO_PEERCRED's struct ucred is hidden without _GNU_SOURCE: the peer's pid and uid of a
+ * connected Unix-domain socket, as they were at connect(2). 0, or -1 with errno. */
+int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid);
+
+/* accept4(2) (a GNU extension) with SOCK_NONBLOCK | SOCK_CLOEXEC, peer address not wanted. */
+int slug_accept_nonblocking(int fd);
 
 #endif

@@ -27,6 +27,9 @@ public struct Log: Sendable {
   public func notice(_ message: String) { write(LOG_NOTICE, message) }
   public func info(_ message: String) { write(LOG_INFO, message) }
   public func debug(_ message: String) { write(LOG_DEBUG, message) }
+  /// Logins, logouts and refusals go to facility auth whatever the log was opened with.
+  public func authNotice(_ message: String) { write(LOG_AUTH | LOG_NOTICE, message) }
+  public func authError(_ message: String) { write(LOG_AUTH | LOG_ERR, message) }
 
   private func write(_ priority: Int32, _ message: String) {
     guard listening else { return }

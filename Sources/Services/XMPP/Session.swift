@@ -1,0 +1,248 @@
+/// One client connection of in.jabberd as a value: events in, actions out (SessionInterface.swift).
+///
+/// A stream goes: header → (SASL → restart → bind) or (legacy jabber:iq:auth) → bound, when the
+/// daemon joins the mesh and every other process's session says hello. From then on stanzas
+/// are routed to the mesh peers (one peer = one other session, one full JID), to the store for
+/// offline users, or answered here. Authentication (SessionAuthentication.swift), stanza
+/// routing (SessionRouting.swift), mesh peers and presence (SessionPeers.swift).
+public struct Session<Backend: SessionBackend> {
+  public var backend: Backend
+  let configuration: SessionConfiguration
+  let randomBytes: (Int) -> [UInt8]
+
+  enum Stage {
+    case awaitingStream
+    case unauthenticated
+    case plainAwaitingResponse
+    /// `account` is nil until the client-first message names the user.
+    case scram(SCRAMServer, account: SessionAccount?, known: Bool)
+    case awaitingRestart
+    /// SASL done, the new stream header came: bind is next.
+    case authenticated
+    case bound
+    case closed
+  }
+
+  var stage = Stage.awaitingStream
+  var headerSent = false
+  public internal(set) var streamID = ""
+  public internal(set) var domain = ""
+  var version1 = false
+  var failures = 0
+  /// The account as stored (its name for logs and the roster); the JID's local part is its lower case.
+  var account: SessionAccount?
+  public internal(set) var jid: JID?
+  /// Login time (ms) and a random token: which of two sessions of one full JID is older.
+  var since: Int64 = 0
+  var token: UInt64 = 0
+  /// The client's current available presence, without from/to; nil when unavailable.
+  var presence: XMLElement?
+  var priority = 0
+  /// The client sent initial presence: it receives the others' presence from then on.
+  var receivesPresence = false
+  var offlineDelivered = false
+  /// The roster's JID local parts as last sent; nil until the client asked for the roster.
+  var rosterNames: [String]?
+  var rosterPushes = 0
+  var peers: [SessionPeer: SessionPeerState] = [:]
+  /// Mesh connections whose hello has not come yet: a session that just logged in.
+  var peersWithoutHello: Set<SessionPeer> = []
+  /// Messages for a user with no known session, held while a hello is outstanding: the new
+  /// session may be theirs (routed again once the hellos are in).
+  var heldMessages: [XMLElement] = []
+  static var maximumHeldMessages: Int { 64 }
+  var now: Int64 = 0
+  var actions: [SessionAction] = []
+
+  /// `randomBytes(n)` returns n random bytes (getrandom in the daemon).
+  public init(configuration: SessionConfiguration, backend: Backend, randomBytes: @escaping (Int) -> [UInt8]) {
+    self.configuration = configuration
+    self.backend = backend
+    self.randomBytes = randomBytes
+  }
+
+  public var isClosed: Bool {
+    if case .closed = stage { return true }
+    return false
+  }
+
+  /// True once the client has authenticated (the daemon gives an unauthenticated client less time).
+  public var isAuthenticated: Bool { account != nil }
+
+  /// `now`: Unix time in milliseconds.
+  public mutating func handle(_ event: SessionEvent, now: Int64) -> [SessionAction] {
+    self.now = now
+    if isClosed { return [] }
+    switch event {
+    case .client(.streamOpen(let header)): streamOpened(header)
+    case .client(.stanza(let stanza)): received(stanza)
+    case .client(.streamClose):
+      write("</stream:stream>")
+      end()
+    case .clientError(let error): streamError(error.condition, text: error.text)
+    case .clientEnded: end()
+    case .idle: streamError("connection-timeout")
+    case .peerJoined(let peer): peerJoined(peer)
+    case .peerMessage(let peer, let bytes): peerMessage(peer, bytes)
+    case .peerLeft(let peer): peerLeft(peer)
+    }
+    defer { actions = [] }
+    return actions
+  }
+
+  mutating func write(_ text: String) { actions.append(.write(text)) }
+  mutating func log(_ level: SessionLogLine.Level, _ message: String) {
+    actions.append(.log(SessionLogLine(level, message)))
+  }
+
+  // MARK: The stream
+
+  mutating func streamOpened(_ header: XMLElement) {
+    let restarting: Bool
+    switch stage {
+    case .awaitingStream: restarting = false
+    case .awaitingRestart: restarting = true
+    default:
+      streamError("bad-format")
+      return
+    }
+    let named = header.attribute("to").map { JID.asciiLowercased($0) }
+    if let configured = configuration.domain {
+      domain = configured
+    } else if !restarting {
+      domain = named ?? JID.asciiLowercased(configuration.fallbackDomain)
+    }
+    version1 = !configuration.legacyOnly && Session.majorVersion(header.attribute("version")) >= 1
+    streamID = Hex.lowercase(randomBytes(8))
+    writeHeader()
+    guard header.name == "stream", header.namespace == StanzaNamespace.stream else {
+      streamError("invalid-namespace")
+      return
+    }
+    if let named, named != domain || !Session.isDomain(named) {
+      streamError("host-unknown")
+      return
+    }
+    if restarting {
+      stage = .authenticated
+      write(
+        "<stream:features><bind xmlns='" + StanzaNamespace.bind + "'/><session xmlns='"
+          + StanzaNamespace.session + "'><optional/></session></stream:features>")
+    } else {
+      stage = .unauthenticated
+      if version1 {
+        write(
+          "<stream:features><mechanisms xmlns='" + StanzaNamespace.sasl
+            + "'><mechanism>SCRAM-SHA-256</mechanism><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms><auth xmlns='"
+            + StanzaNamespace.legacyAuthFeature + "'/></stream:features>")
+      }
+    }
+  }
+
+  mutating func writeHeader() {
+    if domain.isEmpty { domain = configuration.domain ?? JID.asciiLowercased(configuration.fallbackDomain) }
+    if streamID.isEmpty { streamID = Hex.lowercase(randomBytes(8)) }
+    write(
+      "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='" + StanzaNamespace.stream + "'"
+        + StanzaText.attribute("id", streamID) + StanzaText.attribute("from", domain)
+        + (version1 ? " version='1.0'" : "") + " xml:lang='en'>")
+    headerSent = true
+  }
+
+  static func isDomain(_ text: String) -> Bool {
+    guard let jid = JID(text) else { return false }
+    return jid.local.isEmpty && jid.isBare
+  }
+
+  /// The major number of a stream's version attribute; 0 when absent (a pre-1.0 stream).
+  static func majorVersion(_ text: String?) -> Int {
+    guard let text else { return 0 }
+    let major = text.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
+    return Int(major) ?? 0
+  }
+
+  /// RFC 6120 §4.9: the error, the stream's end, the connection's end.
+  mutating func streamError(_ condition: String, text: String? = nil) {
+    if !headerSent { writeHeader() }
+    var element = "<stream:error><" + condition + " xmlns='" + StanzaNamespace.streamErrors + "'/>"
+    if let text, !text.isEmpty {
+      element += "<text xmlns='" + StanzaNamespace.streamErrors + "'>" + XMLEscape.text(text) + "</text>"
+    }
+    write(element + "</stream:error></stream:stream>")
+    if account == nil { log(.info, "stream error " + condition + (text.map { ": " + $0 } ?? "")) }
+    end()
+  }
+
+  /// Logout: the others learn we are gone (the mesh connections close with the process too,
+  /// but an unavailable presence carries the client's last words, and is at once).
+  mutating func end() {
+    if !heldMessages.isEmpty {
+      // No more hellos will be waited for: held messages go to their users or the store now.
+      peersWithoutHello = []
+      let held = heldMessages
+      heldMessages = []
+      for message in held { routeMessage(message) }
+    }
+    if let jid, case .bound = stage {
+      if presence != nil {
+        let unavailable = "<presence type='unavailable'/>"
+        actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: nil, xml: unavailable).bytes))
+        presence = nil
+      }
+      log(.authNotice, "LOGOUT " + jid.description)
+    }
+    stage = .closed
+    actions.append(.close)
+  }
+
+  // MARK: Stanzas by stage
+
+  mutating func received(_ stanza: XMLElement) {
+    switch stage {
+    case .awaitingStream, .awaitingRestart:
+      streamError("not-authorized")
+    case .unauthenticated:
+      if stanza.namespace == StanzaNamespace.sasl, stanza.name == "auth", version1 {
+        startSASL(stanza)
+      } else if stanza.name == "iq", stanza.namespace == StanzaNamespace.client,
+        let query = stanza.child("query", namespace: StanzaNamespace.legacyAuth)
+      {
+        legacyAuthentication(stanza, query: query)
+      } else if stanza.name == "starttls" {
+        // Not offered (no TLS here); RFC 6120 §5.4.2.2: failure, then close.
+        write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>")
+        end()
+      } else {
+        streamError("not-authorized")
+      }
+    case .plainAwaitingResponse, .scram:
+      continueSASL(stanza)
+    case .authenticated:
+      if stanza.name == "iq", stanza.namespace == StanzaNamespace.client,
+        let bind = stanza.child("bind", namespace: StanzaNamespace.bind), stanza.attribute("type") == "set"
+      {
+        bindResource(stanza, bind: bind)
+      } else {
+        streamError("not-authorized")
+      }
+    case .bound:
+      guard stanza.namespace == StanzaNamespace.client else {
+        streamError("unsupported-stanza-type")
+        return
+      }
+      switch stanza.name {
+      case "message": routeMessage(stanza)
+      case "presence": routePresence(stanza)
+      case "iq": routeIQ(stanza)
+      default: streamError("unsupported-stanza-type")
+      }
+    case .closed:
+      break
+    }
+  }
+
+  /// Bytes as an unsigned number (the hello's token).
+  static func number(_ bytes: [UInt8]) -> UInt64 {
+    bytes.reduce(0) { $0 << 8 | UInt64($1) }
+  }
+}

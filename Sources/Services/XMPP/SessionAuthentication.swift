@@ -1,0 +1,226 @@
+/// SASL (RFC 6120 §6: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN), legacy jabber:iq:auth (XEP-0078,
+/// plaintext and digest) and resource binding (RFC 6120 §7).
+extension Session {
+  mutating func startSASL(_ auth: XMLElement) {
+    let initial = auth.text
+    let mechanism = auth.attribute("mechanism") ?? ""
+    let hash: SCRAMHash
+    switch mechanism {
+    case "PLAIN":
+      guard !initial.isEmpty else {
+        stage = .plainAwaitingResponse
+        write("<challenge xmlns='" + StanzaNamespace.sasl + "'/>")
+        return
+      }
+      guard let message = Session.decodeSASL(initial) else { return saslFailure("incorrect-encoding", user: nil) }
+      plain(message)
+      return
+    case "SCRAM-SHA-1": hash = .sha1
+    case "SCRAM-SHA-256": hash = .sha256
+    default:
+      return saslFailure("invalid-mechanism", user: nil)
+    }
+    let server = SCRAMServer(
+      hash: hash, serverNonce: Base64.encode(randomBytes(18)), salt: randomBytes(16),
+      iterations: configuration.scramIterations)
+    stage = .scram(server, account: nil, known: false)
+    guard !initial.isEmpty else {
+      write("<challenge xmlns='" + StanzaNamespace.sasl + "'/>")
+      return
+    }
+    guard let message = Session.decodeSASL(initial) else { return saslFailure("incorrect-encoding", user: nil) }
+    scramStep(message)
+  }
+
+  mutating func continueSASL(_ stanza: XMLElement) {
+    guard stanza.namespace == StanzaNamespace.sasl else { return streamError("not-authorized") }
+    switch stanza.name {
+    case "abort":
+      saslFailure("aborted", user: nil)
+    case "response":
+      guard let message = Session.decodeSASL(stanza.text) else {
+        return saslFailure("incorrect-encoding", user: nil)
+      }
+      if case .plainAwaitingResponse = stage { plain(message) } else { scramStep(message) }
+    default:
+      streamError("not-authorized")
+    }
+  }
+
+  /// `=` is an empty message (RFC 6120 §6.4.2); nil for bad Base64.
+  static func decodeSASL(_ text: String) -> [UInt8]? {
+    let trimmed = String(text.unicodeScalars.filter { $0 != " " && $0 != "\n" && $0 != "\r" && $0 != "\t" })
+    if trimmed == "=" { return [] }
+    return Base64.decode(trimmed)
+  }
+
+  mutating func plain(_ message: [UInt8]) {
+    let credentials: (authorizationID: String, user: String, password: String)
+    do throws(SASLFailure) {
+      credentials = try SASLPlain.parse(message)
+    } catch {
+      return saslFailure(error.condition, user: nil)
+    }
+    guard let account = backend.account(named: credentials.user),
+      Session.equalInConstantTime(account.password, credentials.password)
+    else {
+      return saslFailure("not-authorized", user: credentials.user)
+    }
+    guard authorizes(credentials.authorizationID, account) else {
+      return saslFailure("invalid-authzid", user: credentials.user)
+    }
+    saslSuccess(account, additionalData: nil)
+  }
+
+  /// An authorization identity may only name the account itself (RFC 6120 §6.3.8): empty, or
+  /// its bare JID.
+  func authorizes(_ authorization: String, _ account: SessionAccount) -> Bool {
+    guard !authorization.isEmpty else { return true }
+    guard let requested = JID(authorization) else { return false }
+    return requested.isBare && requested.local == JID.asciiLowercased(account.name) && requested.domain == domain
+  }
+
+  mutating func scramStep(_ message: [UInt8]) {
+    guard case .scram(var server, let account, let known) = stage else { return }
+    if let account {
+      let final: [UInt8]
+      do throws(SASLFailure) {
+        final = try server.receiveClientFinal(message)
+      } catch {
+        return saslFailure(error.condition, user: account.name)
+      }
+      guard known else { return saslFailure("not-authorized", user: account.name) }
+      guard authorizes(server.authorizationID ?? "", account) else {
+        return saslFailure("invalid-authzid", user: account.name)
+      }
+      saslSuccess(account, additionalData: final)
+      return
+    }
+    let user: String
+    do throws(SASLFailure) {
+      user = try server.receiveClientFirst(message)
+    } catch {
+      return saslFailure(error.condition, user: nil)
+    }
+    // An unknown user gets a challenge like any other (from a random password), so the
+    // exchange does not tell which names exist.
+    let found = backend.account(named: user)
+    let password = found?.password ?? Hex.lowercase(randomBytes(16))
+    let challenge = server.serverFirst(password: password)
+    stage = .scram(server, account: found ?? SessionAccount(name: user, password: ""), known: found != nil)
+    write("<challenge xmlns='" + StanzaNamespace.sasl + "'>" + Base64.encode(challenge) + "</challenge>")
+  }
+
+  mutating func saslSuccess(_ account: SessionAccount, additionalData: [UInt8]?) {
+    self.account = account
+    stage = .awaitingRestart
+    if let additionalData {
+      write("<success xmlns='" + StanzaNamespace.sasl + "'>" + Base64.encode(additionalData) + "</success>")
+    } else {
+      write("<success xmlns='" + StanzaNamespace.sasl + "'/>")
+    }
+    actions.append(.restartParser)
+  }
+
+  mutating func saslFailure(_ condition: String, user: String?) {
+    stage = .unauthenticated
+    write("<failure xmlns='" + StanzaNamespace.sasl + "'><" + condition + "/></failure>")
+    if condition != "aborted" { denied(user) }
+  }
+
+  /// One more failed attempt: logged; the stream ends after too many.
+  mutating func denied(_ user: String?) {
+    log(.authError, "DENIED " + (user ?? "(no user)"))
+    failures += 1
+    if failures >= configuration.maximumAuthenticationFailures {
+      write("</stream:stream>")
+      end()
+    }
+  }
+
+  // MARK: jabber:iq:auth (XEP-0078)
+
+  mutating func legacyAuthentication(_ iq: XMLElement, query: XMLElement) {
+    let id = iq.attribute("id")
+    let username = query.child("username")?.text ?? ""
+    switch iq.attribute("type") {
+    case "get":
+      write(
+        "<iq type='result'" + StanzaText.attribute("id", id) + "><query xmlns='" + StanzaNamespace.legacyAuth
+          + "'><username>" + XMLEscape.text(username) + "</username><password/><digest/><resource/></query></iq>")
+    case "set":
+      let resource = query.child("resource")?.text ?? ""
+      guard !username.isEmpty, Session.isValidResource(resource) else {
+        write(StanzaText.error("iq", id: id, from: nil, to: nil, type: "modify", condition: "not-acceptable", code: "406"))
+        return
+      }
+      guard let account = backend.account(named: username), credentialsMatch(query, password: account.password)
+      else {
+        write(StanzaText.error("iq", id: id, from: nil, to: nil, type: "auth", condition: "not-authorized", code: "401"))
+        denied(username)
+        return
+      }
+      self.account = account
+      write("<iq type='result'" + StanzaText.attribute("id", id) + "/>")
+      login(resource: resource)
+    default:
+      write(StanzaText.error("iq", id: id, from: nil, to: nil, type: "modify", condition: "bad-request", code: "400"))
+    }
+  }
+
+  /// A plaintext `<password>` or a `<digest>` (hex SHA-1 of stream id + password, any case).
+  func credentialsMatch(_ query: XMLElement, password: String) -> Bool {
+    if let digest = query.child("digest")?.text, !digest.isEmpty {
+      let expected = LegacyAuthDigest.digest(streamID: streamID, password: password)
+      return Session.equalInConstantTime(JID.asciiLowercased(digest), expected)
+    }
+    guard let given = query.child("password")?.text else { return false }
+    return Session.equalInConstantTime(given, password)
+  }
+
+  // MARK: Binding
+
+  mutating func bindResource(_ iq: XMLElement, bind: XMLElement) {
+    var resource = bind.child("resource")?.text ?? ""
+    if resource.isEmpty { resource = "slug-" + Hex.lowercase(randomBytes(4)) }
+    guard Session.isValidResource(resource) else {
+      write(
+        StanzaText.error("iq", id: iq.attribute("id"), from: nil, to: nil, type: "modify", condition: "bad-request"))
+      return
+    }
+    guard let account else { return }
+    let full = JID(local: account.name, domain: domain, resource: resource)
+    write(
+      "<iq type='result'" + StanzaText.attribute("id", iq.attribute("id")) + "><bind xmlns='" + StanzaNamespace.bind
+        + "'><jid>" + XMLEscape.text(full.description) + "</jid></bind></iq>")
+    login(resource: resource)
+  }
+
+  /// The session has a full JID: it joins the mesh, and every peer's hello follows.
+  mutating func login(resource: String) {
+    guard let account else { return }
+    let full = JID(local: account.name, domain: domain, resource: resource)
+    jid = full
+    since = now
+    token = Session.number(randomBytes(8))
+    stage = .bound
+    log(.authNotice, "LOGIN " + full.description)
+    actions.append(.joinMesh)
+  }
+
+  /// A resource part: 1-1023 bytes, no control characters (it travels in mesh lines).
+  static func isValidResource(_ resource: String) -> Bool {
+    guard (1...1023).contains(resource.utf8.count) else { return false }
+    return resource.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+  }
+
+  static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
+    let left = Array(a.utf8)
+    let right = Array(b.utf8)
+    var difference = UInt8(left.count == right.count ? 0 : 1)
+    for index in 0..<max(left.count, right.count) {
+      difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
+    }
+    return difference == 0
+  }
+}

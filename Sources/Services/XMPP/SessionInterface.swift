@@ -1,0 +1,129 @@
+/// What an in.jabberd session is told (events) and what it asks its runtime to do (actions).
+/// The session itself (Session.swift) touches no descriptor: the daemon reads the client and
+/// the mesh, hands each happening to `Session.handle`, and carries out the actions in order.
+
+/// Identifies a mesh connection (the daemon's PeerMesh.Peer, the connection's fd) while it lives.
+public typealias SessionPeer = Int32
+
+public enum SessionEvent: Equatable, Sendable {
+  /// What the stream parser made of the client's bytes.
+  case client(XMLStreamEvent)
+  /// The client's bytes broke the stream rules (not well formed, a DTD, too big, ...).
+  case clientError(XMLStreamError)
+  /// The client closed its side of the TCP connection.
+  case clientEnded
+  /// The client sent nothing for the idle time.
+  case idle
+  /// A mesh connection opened (either side connected).
+  case peerJoined(SessionPeer)
+  case peerMessage(SessionPeer, [UInt8])
+  /// A mesh connection closed: the other process logged out or died.
+  case peerLeft(SessionPeer)
+}
+
+public enum SessionAction: Equatable, Sendable {
+  /// Bytes for the client.
+  case write(String)
+  /// After SASL success: the parser expects a new stream header (written before this action).
+  case restartParser
+  /// The session is bound to a full JID: listen on the mesh and connect to every live peer.
+  case joinMesh
+  case meshSend(SessionPeer, [UInt8])
+  case meshBroadcast([UInt8])
+  /// Offline messages up to this id reached the client (the writes before this action
+  /// succeeded): they may go.
+  case deleteOfflineMessages(user: String, upTo: Int64)
+  case log(SessionLogLine)
+  /// Close the connection (after the writes before it) and end the process.
+  case close
+}
+
+public struct SessionLogLine: Equatable, Sendable {
+  public enum Level: Equatable, Sendable {
+    /// LOGIN / LOGOUT (syslog facility auth, notice).
+    case authNotice
+    /// DENIED (syslog facility auth, err).
+    case authError
+    case warning, info, debug
+  }
+  public var level: Level
+  public var message: String
+  public init(_ level: Level, _ message: String) {
+    self.level = level
+    self.message = message
+  }
+}
+
+public struct SessionAccount: Equatable, Sendable {
+  /// As stored (the JID's local part is its ASCII lower case).
+  public var name: String
+  public var password: String
+  public init(name: String, password: String) {
+    self.name = name
+    self.password = password
+  }
+}
+
+public struct SessionOfflineMessage: Equatable, Sendable {
+  public var id: Int64
+  /// The stanza as stored: a `<message>` with `from` and `to`.
+  public var stanza: String
+  /// Unix time it was stored.
+  public var stored: Int64
+  public init(id: Int64, stanza: String, stored: Int64) {
+    self.id = id
+    self.stanza = stanza
+    self.stored = stored
+  }
+}
+
+public enum SessionStoreOutcome: Equatable, Sendable {
+  case done
+  /// A limit is reached (the recipient's offline queue is full): resource-constraint.
+  case full
+  /// The store cannot take it (no store in drop-in mode, a failed write): service-unavailable.
+  case unavailable
+}
+
+/// The user list and the queued data, answered synchronously: in the daemon the store (or the
+/// drop-in user file), in the tests a dictionary. Names are matched without regard to ASCII case.
+public protocol SessionBackend {
+  func account(named name: String) -> SessionAccount?
+  /// Every user's name.
+  func userNames() -> [String]
+  func vCard(of user: String) -> String?
+  mutating func setVCard(_ vCard: String, of user: String) -> SessionStoreOutcome
+  mutating func storeOfflineMessage(_ stanza: String, to user: String, at time: Int64) -> SessionStoreOutcome
+  func offlineMessages(for user: String) -> [SessionOfflineMessage]
+}
+
+public struct SessionConfiguration: Sendable {
+  /// The domain served; nil serves the one the client names in its stream header (as the original).
+  public var domain: String?
+  /// The domain when none is configured and the client names none.
+  public var fallbackDomain: String
+  /// Answer every stream as the original did: no version, no features, jabber:iq:auth only
+  /// (for old clients that stumble over SASL).
+  public var legacyOnly: Bool
+  /// Failed authentications before the stream is closed.
+  public var maximumAuthenticationFailures: Int
+  /// PBKDF2 rounds for SCRAM (RFC 7677 asks for at least 4096).
+  public var scramIterations: Int
+  /// Answered to jabber:iq:version.
+  public var softwareName: String
+  public var softwareVersion: String
+
+  public init(
+    domain: String? = nil, fallbackDomain: String = "localhost", legacyOnly: Bool = false,
+    maximumAuthenticationFailures: Int = 3,
+    scramIterations: Int = 4096, softwareName: String = "slug in.jabberd", softwareVersion: String = "1.0"
+  ) {
+    self.domain = domain
+    self.fallbackDomain = fallbackDomain
+    self.legacyOnly = legacyOnly
+    self.maximumAuthenticationFailures = maximumAuthenticationFailures
+    self.scramIterations = scramIterations
+    self.softwareName = softwareName
+    self.softwareVersion = softwareVersion
+  }
+}

@@ -1,0 +1,106 @@
+/// What one in.jabberd process tells another over their mesh connection: one seqpacket message
+/// each, UTF-8 text, a kind line then its fields, one a line, the XML last (it may hold newlines).
+///
+///     hello\nUSER\nRESOURCE\nSINCE\nTOKEN\nPRIORITY\n[PRESENCE]   first on every new connection, both ways
+///     presence\nPRIORITY\nPRESENCE                                 a broadcast presence change
+///     stanza\nXML                                        a stanza for the receiving client
+///     users-changed                                      slugctl changed the user list
+///
+/// PRESENCE and XML are serialised elements without `from` (the receiver knows the sender from
+/// the hello and stamps it). PRIORITY is the sender's presence priority, `-` when it is not
+/// available (then a hello has no PRESENCE and a presence change is its unavailable presence). SINCE (login
+/// time, milliseconds) and TOKEN (random) order two sessions of one full JID: the older yields.
+public enum SessionMeshMessage: Equatable, Sendable {
+  /// The largest message the mesh carries (PeerMesh.maximumMessageBytes).
+  public static let maximumBytes = 262_144
+
+  case hello(SessionMeshHello)
+  case presence(priority: Int?, xml: String)
+  case stanza(String)
+  case usersChanged
+
+  public var bytes: [UInt8] {
+    switch self {
+    case .hello(let hello):
+      return Array(
+        ("hello\n" + hello.user + "\n" + hello.resource + "\n" + "\(hello.since)\n" + "\(hello.token)\n"
+          + SessionMeshMessage.priorityField(hello.priority) + "\n" + (hello.presence ?? "")).utf8)
+    case .presence(let priority, let xml):
+      return Array(("presence\n" + SessionMeshMessage.priorityField(priority) + "\n" + xml).utf8)
+    case .stanza(let xml): return Array(("stanza\n" + xml).utf8)
+    case .usersChanged: return Array("users-changed".utf8)
+    }
+  }
+
+  /// nil for anything else (a foreign or garbled message is ignored, not trusted).
+  public init?(_ bytes: [UInt8]) {
+    guard bytes.count <= 1 << 20 else { return nil }
+    var lines = bytes.split(separator: 0x0A, maxSplits: 6, omittingEmptySubsequences: false)
+    let kind = String(decoding: lines.removeFirst(), as: UTF8.self)
+    switch kind {
+    case "users-changed" where lines.isEmpty:
+      self = .usersChanged
+    case "stanza":
+      guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
+      let xml = String(decoding: bytes[(newline + 1)...], as: UTF8.self)
+      guard xml.hasPrefix("<") else { return nil }
+      self = .stanza(xml)
+    case "presence":
+      let fields = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+      guard fields.count == 3, let priority = SessionMeshMessage.priority(fields[1]) else { return nil }
+      let xml = String(decoding: fields[2], as: UTF8.self)
+      guard xml.hasPrefix("<") else { return nil }
+      self = .presence(priority: priority.value, xml: xml)
+    case "hello":
+      guard lines.count == 6, let priority = SessionMeshMessage.priority(lines[4]) else { return nil }
+      let user = String(decoding: lines[0], as: UTF8.self)
+      let resource = String(decoding: lines[1], as: UTF8.self)
+      guard !user.isEmpty, !resource.isEmpty,
+        let since = Int64(String(decoding: lines[2], as: UTF8.self)),
+        let token = UInt64(String(decoding: lines[3], as: UTF8.self))
+      else { return nil }
+      let presence = String(decoding: lines[5], as: UTF8.self)
+      guard (priority.value == nil) == presence.isEmpty, presence.isEmpty || presence.hasPrefix("<") else {
+        return nil
+      }
+      self = .hello(
+        SessionMeshHello(
+          user: user, resource: resource, since: since, token: token, priority: priority.value,
+          presence: presence.isEmpty ? nil : presence))
+    default:
+      return nil
+    }
+  }
+
+  private static func priorityField(_ priority: Int?) -> String {
+    guard let priority else { return "-" }
+    return "\(priority)"
+  }
+
+  /// The field's priority (`value` nil for `-`), or nil when the field is garbled.
+  private static func priority(_ field: ArraySlice<UInt8>) -> (value: Int?, ())? {
+    let text = String(decoding: field, as: UTF8.self)
+    if text == "-" { return (nil, ()) }
+    guard let value = Int(text), (-128...127).contains(value) else { return nil }
+    return (value, ())
+  }
+}
+
+public struct SessionMeshHello: Equatable, Sendable {
+  public var user: String
+  public var resource: String
+  public var since: Int64
+  public var token: UInt64
+  /// nil when not available.
+  public var priority: Int?
+  public var presence: String?
+
+  public init(user: String, resource: String, since: Int64, token: UInt64, priority: Int?, presence: String?) {
+    self.user = user
+    self.resource = resource
+    self.since = since
+    self.token = token
+    self.priority = priority
+    self.presence = presence
+  }
+}

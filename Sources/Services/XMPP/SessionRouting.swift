@@ -1,0 +1,255 @@
+/// Stanzas from the bound client: messages (RFC 6121 §8.5), presence (§4) and iq, routed to the
+/// mesh peers, to the store for an offline user, or answered by the server.
+extension Session {
+  /// Where a stanza's `to` points.
+  enum Destination {
+    /// The server itself (no local part), or no `to` for an iq.
+    case server
+    case user(JID)
+    case remote(JID)
+    case malformed
+  }
+
+  func destination(of stanza: XMLElement) -> Destination {
+    guard let text = stanza.attribute("to") else { return .server }
+    guard let to = JID(text) else { return .malformed }
+    guard to.domain == domain else { return .remote(to) }
+    return to.local.isEmpty ? .server : .user(to)
+  }
+
+  /// An error reply to the client's stanza (never to an error).
+  mutating func bounce(_ stanza: XMLElement, _ condition: String) {
+    guard let jid, stanza.attribute("type") != "error" else { return }
+    write(
+      StanzaText.error(
+        stanza.name, id: stanza.attribute("id"), from: stanza.attribute("to"), to: jid.description,
+        type: StanzaText.errorType(of: condition), condition: condition))
+  }
+
+  /// The stanza as it travels: without the client's `from` (the receiver stamps the real one).
+  func forwarded(_ stanza: XMLElement) -> String {
+    StanzaText.removing(["from"], from: stanza).xml()
+  }
+
+  /// A stanza for another session; false when it is too big for one mesh message (then it
+  /// is not sent: the peer would never see it).
+  mutating func send(_ xml: String, to peer: SessionPeer) -> Bool {
+    let bytes = SessionMeshMessage.stanza(xml).bytes
+    guard bytes.count <= SessionMeshMessage.maximumBytes else { return false }
+    actions.append(.meshSend(peer, bytes))
+    return true
+  }
+
+  // MARK: Messages
+
+  mutating func routeMessage(_ message: XMLElement) {
+    guard let jid else { return }
+    let type = message.attribute("type") ?? "normal"
+    let to: JID
+    switch destination(of: message) {
+    case .malformed: return bounce(message, "jid-malformed")
+    case .remote: return bounce(message, "remote-server-not-found")
+    case .server:
+      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no messages.
+      guard message.attribute("to") == nil else { return }
+      to = jid.bare
+    case .user(let user): to = user
+    }
+    let xml = forwarded(message)
+    if !to.isBare {
+      if to == jid {
+        write(StanzaText.stamped(xml, from: jid.description, to: nil))
+        return
+      }
+      if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
+        if !send(xml, to: target.peer) { bounce(message, "resource-constraint") }
+        return
+      }
+    }
+    // Bare JID, or a resource that is not online: the highest non-negative priority resources.
+    var best = -1
+    var targets: [SessionPeer?] = []
+    func consider(_ target: SessionPeer?, _ priority: Int?) {
+      guard let priority, priority >= 0, priority >= best else { return }
+      if priority > best { targets = [] }
+      best = priority
+      targets.append(target)
+    }
+    for (peer, state) in peers(of: to.local) { consider(peer, state.priority) }
+    if to.local == jid.local { consider(nil, presence == nil ? nil : priority) }
+    if !targets.isEmpty, type != "groupchat" {
+      var delivered = true
+      for target in targets {
+        if let target {
+          delivered = send(xml, to: target) && delivered
+        } else {
+          write(StanzaText.stamped(xml, from: jid.description, to: nil))
+        }
+      }
+      if !delivered { bounce(message, "resource-constraint") }
+      return
+    }
+    if targets.isEmpty, type != "groupchat", !peersWithoutHello.isEmpty,
+      heldMessages.count < Session.maximumHeldMessages
+    {
+      heldMessages.append(message)
+      return
+    }
+    switch type {
+    case "normal", "chat":
+      guard backend.account(named: to.local) != nil else { return bounce(message, "service-unavailable") }
+      // XEP-0160: only what has content is kept; chat states alone are dropped.
+      guard message.child("body") != nil || message.child("subject") != nil else { return }
+      let stored = StanzaText.stamped(
+        StanzaText.removing(["from", "to"], from: message).xml(), from: jid.description, to: to.bare.description)
+      switch backend.storeOfflineMessage(stored, to: to.local, at: now / 1000) {
+      case .done: break
+      case .full: bounce(message, "resource-constraint")
+      case .unavailable: bounce(message, "service-unavailable")
+      }
+    case "groupchat":
+      bounce(message, "service-unavailable")
+    default:
+      break  // headline and error: dropped (RFC 6121 §8.5.2.1)
+    }
+  }
+
+  // MARK: Presence
+
+  mutating func routePresence(_ stanza: XMLElement) {
+    guard let jid else { return }
+    let type = stanza.attribute("type")
+    guard stanza.attribute("to") != nil else {
+      if type == nil || type == "unavailable" { broadcastPresence(stanza) }
+      return
+    }
+    guard case .user(let to) = destination(of: stanza) else { return }
+    switch type {
+    case nil, "unavailable":
+      // Directed presence (RFC 6121 §4.6).
+      let xml = forwarded(stanza)
+      for target in peers(of: to.local) where to.isBare || target.state.jid.resource == to.resource {
+        _ = send(xml, to: target.peer)
+      }
+    case "probe":
+      for target in peers(of: to.local) {
+        if let presence = target.state.presence {
+          write(StanzaText.stamped(presence, from: target.state.jid.description, to: jid.description))
+        }
+      }
+    case "subscribe":
+      // Everyone is everyone's buddy: a subscription request is granted at once.
+      if backend.account(named: to.local) != nil {
+        write(
+          "<presence type='subscribed'" + StanzaText.attribute("from", to.bare.description)
+            + StanzaText.attribute("to", jid.bare.description) + "/>")
+      }
+    default:
+      break  // subscribed, unsubscribe, unsubscribed, error: nothing to change
+    }
+  }
+
+  // MARK: iq
+
+  mutating func routeIQ(_ iq: XMLElement) {
+    guard let jid else { return }
+    let type = iq.attribute("type") ?? ""
+    let isRequest = type == "get" || type == "set"
+    guard isRequest || type == "result" || type == "error" else { return bounce(iq, "bad-request") }
+    guard !isRequest || (iq.attribute("id") != nil && iq.elements.count == 1) else { return bounce(iq, "bad-request") }
+    switch destination(of: iq) {
+    case .malformed:
+      if isRequest { bounce(iq, "jid-malformed") }
+    case .remote:
+      if isRequest { bounce(iq, "remote-server-not-found") }
+    case .server:
+      if isRequest { answer(iq, about: nil) }
+    case .user(let to):
+      if to.isBare {
+        if isRequest { answer(iq, about: to) }
+      } else if to == jid {
+        if isRequest { answer(iq, about: to.bare) }
+      } else if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
+        if !send(forwarded(iq), to: target.peer), isRequest { bounce(iq, "resource-constraint") }
+      } else if isRequest {
+        bounce(iq, "service-unavailable")
+      }
+    }
+  }
+
+  /// A get or set the server answers: about the server (`account` nil) or a user's account.
+  mutating func answer(_ iq: XMLElement, about account: JID?) {
+    guard let jid, let payload = iq.elements.first else { return }
+    let isGet = iq.attribute("type") == "get"
+    let own = account == nil || account?.local == jid.local
+    let result = "<iq type='result'" + StanzaText.attribute("id", iq.attribute("id"))
+      + StanzaText.attribute("from", iq.attribute("to")) + StanzaText.attribute("to", jid.description)
+    func empty() -> String { result + "/>" }
+    func with(_ child: String) -> String { result + ">" + child + "</iq>" }
+
+    switch (payload.namespace, payload.name) {
+    case (StanzaNamespace.roster, "query") where own:
+      if isGet {
+        let users = rosterUsers()
+        rosterNames = users.map { JID.asciiLowercased($0) }
+        write(with("<query xmlns='" + StanzaNamespace.roster + "'>" + users.map { rosterItem($0) }.joined() + "</query>"))
+      } else {
+        write(empty())  // the roster is everyone: nothing to add or remove
+      }
+    case (StanzaNamespace.session, "session") where !isGet:
+      write(empty())
+    case (StanzaNamespace.bind, "bind"):
+      bounce(iq, "not-allowed")
+    case (StanzaNamespace.discoInfo, "query") where isGet:
+      if account == nil {
+        write(
+          with(
+            "<query xmlns='" + StanzaNamespace.discoInfo
+              + "'><identity category='server' type='im' name='slug in.jabberd'/>"
+              + [
+                StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
+                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking,
+                "urn:xmpp:delay", "msgoffline",
+              ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
+      } else if let account, backend.account(named: account.local) != nil {
+        write(
+          with(
+            "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='account' type='registered'/><feature var='"
+              + StanzaNamespace.discoInfo + "'/></query>"))
+      } else {
+        bounce(iq, "service-unavailable")
+      }
+    case (StanzaNamespace.discoItems, "query") where isGet:
+      write(with("<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+    case (StanzaNamespace.version, "query") where isGet && account == nil:
+      write(
+        with(
+          "<query xmlns='" + StanzaNamespace.version + "'><name>" + XMLEscape.text(configuration.softwareName)
+            + "</name><version>" + XMLEscape.text(configuration.softwareVersion) + "</version></query>"))
+    case (StanzaNamespace.ping, "ping") where isGet:
+      write(empty())
+    case (StanzaNamespace.vCard, "vCard"):
+      if isGet {
+        let owner = account?.local ?? jid.local
+        guard backend.account(named: owner) != nil else { return bounce(iq, "item-not-found") }
+        write(with(backend.vCard(of: owner) ?? "<vCard xmlns='" + StanzaNamespace.vCard + "'/>"))
+      } else {
+        guard own else { return bounce(iq, "forbidden") }
+        switch backend.setVCard(payload.xml(), of: jid.local) {
+        case .done: write(empty())
+        case .full: bounce(iq, "not-acceptable")
+        case .unavailable: bounce(iq, "service-unavailable")
+        }
+      }
+    case (StanzaNamespace.privacy, "query") where own:
+      // No privacy lists are kept (XEP-0016): none to list, any change accepted and ignored.
+      write(isGet ? with("<query xmlns='" + StanzaNamespace.privacy + "'/>") : empty())
+    case (StanzaNamespace.blocking, "blocklist") where isGet && own:
+      write(with("<blocklist xmlns='" + StanzaNamespace.blocking + "'/>"))
+    case (StanzaNamespace.blocking, "block") where !isGet, (StanzaNamespace.blocking, "unblock") where !isGet:
+      write(empty())  // nothing is blocked (XEP-0191 answered harmlessly)
+    default:
+      bounce(iq, "service-unavailable")
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/// The stanzas and stream elements the server writes, as text.
+public enum StanzaNamespace {
+  public static let client = "jabber:client"
+  public static let stream = "http://etherx.jabber.org/streams"
+  public static let streamErrors = "urn:ietf:params:xml:ns:xmpp-streams"
+  public static let stanzaErrors = "urn:ietf:params:xml:ns:xmpp-stanzas"
+  public static let sasl = "urn:ietf:params:xml:ns:xmpp-sasl"
+  public static let bind = "urn:ietf:params:xml:ns:xmpp-bind"
+  public static let session = "urn:ietf:params:xml:ns:xmpp-session"
+  public static let legacyAuth = "jabber:iq:auth"
+  public static let legacyAuthFeature = "http://jabber.org/features/iq-auth"
+  public static let roster = "jabber:iq:roster"
+  public static let discoInfo = "http://jabber.org/protocol/disco#info"
+  public static let discoItems = "http://jabber.org/protocol/disco#items"
+  public static let version = "jabber:iq:version"
+  public static let ping = "urn:xmpp:ping"
+  public static let vCard = "vcard-temp"
+  public static let privacy = "jabber:iq:privacy"
+  public static let blocking = "urn:xmpp:blocking"
+  public static let delay = "urn:xmpp:delay"
+}
+
+public enum StanzaText {
+  /// ` name='value'`, the value escaped; nothing when the value is nil.
+  public static func attribute(_ name: String, _ value: String?) -> String {
+    guard let value else { return "" }
+    return " " + name + "='" + XMLEscape.attribute(value) + "'"
+  }
+
+  /// A stanza error (RFC 6120 §8.3) in reply to `name` (iq, message, presence) with that id.
+  public static func error(
+    _ name: String, id: String?, from: String?, to: String?, type: String, condition: String,
+    code: String? = nil
+  ) -> String {
+    "<" + name + " type='error'" + attribute("id", id) + attribute("from", from) + attribute("to", to)
+      + "><error type='" + type + "'" + attribute("code", code) + "><" + condition + " xmlns='"
+      + StanzaNamespace.stanzaErrors + "'/></error></" + name + ">"
+  }
+
+  /// The error type RFC 6120 §8.3.3 gives each condition.
+  public static func errorType(of condition: String) -> String {
+    switch condition {
+    case "bad-request", "jid-malformed", "not-acceptable", "unexpected-request": return "modify"
+    case "not-authorized", "forbidden": return "auth"
+    case "resource-constraint", "internal-server-error": return "wait"
+    default: return "cancel"
+    }
+  }
+
+  /// `xml` (which starts with `<name`) with `from` and `to` added to its start tag. The stanzas
+  /// passed between processes carry neither; the receiver stamps them.
+  public static func stamped(_ xml: String, from: String?, to: String?) -> String {
+    let utf8 = Array(xml.utf8)
+    var end = 1
+    while end < utf8.count, utf8[end] != 0x20, utf8[end] != 0x3E, utf8[end] != 0x2F,
+      utf8[end] != 0x09, utf8[end] != 0x0A, utf8[end] != 0x0D
+    {
+      end += 1
+    }
+    let head = String(decoding: utf8[..<end], as: UTF8.self)
+    let rest = String(decoding: utf8[end...], as: UTF8.self)
+    return head + attribute("from", from) + attribute("to", to) + rest
+  }
+
+  /// `element` without the named attributes.
+  public static func removing(_ names: [String], from element: XMLElement) -> XMLElement {
+    var copy = element
+    copy.attributes.removeAll { names.contains($0.name) }
+    return copy
+  }
+
+  /// `xml` (a serialised element) with `child` added as its last child.
+  public static func appending(_ child: String, to xml: String) -> String {
+    if xml.hasSuffix("/>") {
+      // Self-closing: <message .../> becomes <message ...>child</message>.
+      let utf8 = Array(xml.utf8)
+      var nameEnd = 1
+      while nameEnd < utf8.count, utf8[nameEnd] != 0x20, utf8[nameEnd] != 0x2F, utf8[nameEnd] != 0x3E {
+        nameEnd += 1
+      }
+      let name = String(decoding: utf8[1..<nameEnd], as: UTF8.self)
+      return String(decoding: utf8[..<(utf8.count - 2)], as: UTF8.self) + ">" + child + "</" + name + ">"
+    }
+    guard let close = xml.utf8.lastIndex(of: 0x3C) else { return xml }
+    return String(xml[..<close]) + child + String(xml[close...])
+  }
+
+  /// XEP-0082 date-time in UTC: `2026-11-27T23:48:38Z`.
+  public static func timestamp(_ unixSeconds: Int64) -> String {
+    let days = unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400
+    let seconds = unixSeconds - days * 86400
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthIndex = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2) + "T"
+      + digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2) + "Z"
+  }
+
+  private static func digits(_ value: Int64, _ width: Int) -> String {
+    var text = "\(value)"
+    while text.utf8.count < width { text = "0" + text }
+    return text
+  }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// in.jabberd installed by `slugctl install`, started by a real openbsd-inetd from the line the
+/// installed slugctl generates, with users from `slugctl jabber adduser`; real clients:
+/// python3-slixmpp (SCRAM) driven by jabber_client.py, and sendxmpp (SASL PLAIN, and
+/// jabber:iq:auth with a digest against a stream without version).
+final class JabberUnderInetdTests: XCTestCase {
+  func testTwoUsersLogInWithSCRAMSeeEachOthersPresenceAndExchangeMessages() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "wonder&land", "bob": "builder"])
+    addTeardownBlock { server.stop() }
+    let report = try server.client("group", "alice:wonder&land", "bob:builder")
+    XCTAssertEqual(report["all_seen"] as? Bool, true, "\(report)")
+    XCTAssertEqual(report["all_received"] as? Bool, true, "\(report)")
+    let clients = try XCTUnwrap(report["clients"] as? [String: [String: Any]])
+    XCTAssertEqual(clients["alice"]?["mechanism"] as? String, "SCRAM-SHA-256")
+    XCTAssertEqual(clients["alice"]?["roster"] as? [String], ["bob@localhost"])
+    XCTAssertEqual(clients["bob"]?["roster"] as? [String], ["alice@localhost"])
+    XCTAssertEqual(clients["alice"]?["statuses"] as? [String], ["status of bob"])
+    XCTAssertEqual(clients["bob"]?["statuses"] as? [String], ["status of alice"])
+    let bobsMessages = try XCTUnwrap(clients["bob"]?["messages"] as? [[String]])
+    XCTAssertEqual(bobsMessages, [["alice@localhost/test", "hello bob from alice"]])
+    let alicesMessages = try XCTUnwrap(clients["alice"]?["messages"] as? [[String]])
+    XCTAssertEqual(alicesMessages, [["bob@localhost/test", "hello alice from bob"]])
+  }
+
+  func testTwentyUsersAllSeeEachOtherAndEveryMessageArrives() throws {
+    var users: [String: String] = [:]
+    for index in 1...20 { users["user\(index)"] = "pw\(index)" }
+    let server = try JabberServerUnderInetd(users: users)
+    addTeardownBlock { server.stop() }
+    let report = try server.client(["group"] + users.keys.sorted().map { "\($0):\(users[$0]!)" })
+    XCTAssertEqual(report["all_seen"] as? Bool, true, "\(report)")
+    XCTAssertEqual(report["all_received"] as? Bool, true, "\(report)")
+    let clients = try XCTUnwrap(report["clients"] as? [String: [String: Any]])
+    XCTAssertEqual(clients.count, 20)
+    for (user, seen) in clients {
+      XCTAssertEqual((seen["roster"] as? [String])?.count, 19, user)
+      XCTAssertEqual((seen["statuses"] as? [String])?.count, 19, user)
+      XCTAssertEqual((seen["messages"] as? [[String]])?.count, 1, user)
+    }
+  }
+
+  func testMessageToAnOfflineUserArrivesAtTheirNextLoginWithItsDelay() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "carol": "c1"])
+    addTeardownBlock { server.stop() }
+    let sent = try server.client("send", "alice:a1", "carol", "while you were out & about")
+    XCTAssertEqual(sent["sent"] as? Bool, true, "\(sent)")
+    let received = try server.client("receive", "carol:c1", "5")
+    let messages = try XCTUnwrap(received["messages"] as? [[String: Any]], "\(received)")
+    XCTAssertEqual(messages.count, 1, "\(received)")
+    XCTAssertEqual(messages.first?["body"] as? String, "while you were out & about")
+    XCTAssertEqual(messages.first?["from"] as? String, "alice@localhost/test")
+    XCTAssertNotNil(messages.first?["delay"] as? String, "XEP-0203 stamp: \(received)")
+    let again = try server.client("receive", "carol:c1", "1")
+    XCTAssertEqual((again["messages"] as? [Any])?.count, 0, "delivered once: \(again)")
+  }
+
+  func testWrongPasswordAndUnknownUserAreRefused() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "right"])
+    addTeardownBlock { server.stop() }
+    XCTAssertEqual(try server.client("attempt", "alice:wrong")["result"] as? String, "refused")
+    XCTAssertEqual(try server.client("attempt", "mallory:right")["result"] as? String, "refused")
+    XCTAssertEqual(try server.client("attempt", "alice:right")["result"] as? String, "ok")
+  }
+
+  func testKilledProcessIsShownUnavailableAtOnce() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"])
+    addTeardownBlock { server.stop() }
+    let report = try server.client("kill", "alice:a1", "bob:b1")
+    XCTAssertEqual(report["seen_before"] as? Bool, true, "\(report)")
+    XCTAssertEqual(report["command"] as? String, "in.jabberd", "\(report)")
+    XCTAssertEqual(report["gone"] as? Bool, true, "\(report)")
+    let seconds = try XCTUnwrap(report["seconds"] as? Double, "\(report)")
+    XCTAssertLessThan(seconds, 2.0)
+  }
+
+  func testSlugctlAddingAndRemovingUsersPushesTheRosterToOnlineClients() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"])
+    addTeardownBlock { server.stop() }
+    let added = try server.whileReady(["pushes", "alice:a1", "10"]) {
+      try server.slugctl("jabber", "adduser", "dave", "--password", "d1")
+    }
+    XCTAssertEqual(added["before"] as? [String], ["bob@localhost"], "\(added)")
+    XCTAssertEqual(added["after"] as? [String], ["bob@localhost", "dave@localhost"], "\(added)")
+    let removed = try server.whileReady(["pushes", "alice:a1", "10"]) {
+      try server.slugctl("jabber", "deluser", "bob")
+    }
+    XCTAssertEqual(removed["after"] as? [String], ["dave@localhost"], "\(removed)")
+  }
+
+  func testSendxmppDeliversWithSASLPlain() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"])
+    addTeardownBlock { server.stop() }
+    let received = try server.withListener("bob:b1") {
+      try server.sendxmpp(user: "alice", password: "a1", to: "bob@localhost", message: "plain & simple")
+    }
+    let messages = try XCTUnwrap(received["messages"] as? [[String: Any]], "\(received)")
+    XCTAssertEqual(messages.first?["body"] as? String, "plain & simple", "\(received)")
+    XCTAssertEqual((messages.first?["from"] as? String)?.hasPrefix("alice@localhost/"), true, "\(received)")
+    let bad = try server.sendxmpp(user: "alice", password: "wrong", to: "bob@localhost", message: "x", expectFailure: true)
+    XCTAssertNotEqual(bad.status, 0, bad.output)
+  }
+
+  func testSendxmppUsesLegacyDigestAuthAgainstAStreamWithoutVersion() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"], extraArguments: ["--legacy"])
+    addTeardownBlock { server.stop() }
+    // bob is offline: the message waits in the store for his legacy login (a raw socket client:
+    // slixmpp's jabber:iq:auth is broken, and a --legacy stream offers no SASL).
+    try server.sendxmpp(user: "alice", password: "a1", to: "bob@localhost", message: "old school")
+    let bad = try server.sendxmpp(user: "alice", password: "nope", to: "bob@localhost", message: "x", expectFailure: true)
+    XCTAssertNotEqual(bad.status, 0, bad.output)
+    let received = try server.legacyReceive("bob:b1")
+    XCTAssertEqual(received["authenticated"] as? Bool, true, "\(received)")
+    XCTAssertEqual((received["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String }, ["old school"])
+  }
+}
+
+/// One openbsd-inetd on 127.0.0.1 running the installed in.jabberd, with a store of users.
+final class JabberServerUnderInetd {
+  let directory: TemporaryDirectory
+  let prefix: String
+  let database: String
+  let port: UInt16
+  let trace: String
+  let superserver: ChildProcess
+  static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/jabber_client.py"
+
+  init(users: [String: String], extraArguments: [String] = []) throws {
+    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/python3": "python3", "/usr/bin/sendxmpp": "sendxmpp"] {
+      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
+        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
+      }
+    }
+    guard try ChildProcess.run("/usr/bin/python3", ["-c", "import slixmpp"]).status == 0 else {
+      throw SetupFailure("slixmpp is missing for /usr/bin/python3: apt-get install python3-slixmpp")
+    }
+    directory = try TemporaryDirectory()
+    prefix = directory.path + "/prefix"
+    database = directory.path + "/slug.db"
+    trace = directory.path + "/inetd.trace"
+    port = try FreePort.tcp()
+
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+    try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["init"])
+    for (name, password) in users {
+      try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["jabber", "adduser", name, "--password", password])
+    }
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "jabberd=\(port)",
+       "--services", "jabberd", "--db", database])
+    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
+    let lines = generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.contains("/in.jabberd in.jabberd") }).count == 1 else {
+      throw SetupFailure("expected one TCP nowait line for jabberd in:\n\(generated.output)")
+    }
+    let arguments = (["--domain", "localhost"] + extraArguments).joined(separator: " ")
+    let config = lines.map { $0.contains("/in.jabberd in.jabberd") ? $0 + " " + arguments : $0 }
+      .joined(separator: "\n")
+    try config.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
+
+    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
+    for _ in 0..<50 {
+      guard superserver.isRunning else { break }
+      if LoopbackSocket.acceptsTCP(port: port) { return }
+      usleep(100_000)
+    }
+    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    superserver.stop()
+    throw SetupFailure("inetd did not listen on port \(port); it traced:\n\(log)")
+  }
+
+  func stop() { superserver.stop() }
+
+  func slugctl(_ arguments: String...) throws {
+    try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, arguments)
+  }
+
+  private static func slugctl(prefix: String, database: String, _ arguments: [String]) throws {
+    let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])
+    guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }
+  }
+
+  /// Runs a jabber_client.py scenario; its JSON report.
+  func client(_ arguments: String...) throws -> [String: Any] { try client(arguments) }
+
+  func client(_ arguments: [String]) throws -> [String: Any] {
+    let result = try ChildProcess.run(
+      "/usr/bin/python3", [JabberServerUnderInetd.script, "\(port)", "localhost"] + arguments)
+    guard let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    else { throw SetupFailure("jabber_client.py \(arguments) printed no report: \(result.output)") }
+    return object
+  }
+
+  /// `receiver` logged in with slixmpp while `body` runs; what it received.
+  func withListener(_ receiver: String, _ body: () throws -> Void) throws -> [String: Any] {
+    try whileReady(["listen", receiver, "10"], body)
+  }
+
+  /// Starts a jabber_client.py scenario that says READY, runs `body` then, and returns the
+  /// scenario's report.
+  func whileReady(_ arguments: [String], _ body: () throws -> Void) throws -> [String: Any] {
+    let output = directory.path + "/listener.out"
+    let errors = directory.path + "/listener.err"
+    let command = (["/usr/bin/python3", JabberServerUnderInetd.script, "\(port)", "localhost"] + arguments)
+      .map { "'" + $0 + "'" }.joined(separator: " ")
+    let listener = try ChildProcess(
+      "/bin/sh", ["-c", "exec \(command) > \(output) 2> \(errors)"], outputPath: directory.path + "/listener.sh.out")
+    defer { listener.stop() }
+    for _ in 0..<300 where !((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("READY") {
+      usleep(50_000)
+    }
+    try body()
+    for _ in 0..<300 where listener.isRunning { usleep(50_000) }
+    let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+      throw SetupFailure("listener printed no report: \(text)")
+    }
+    return object
+  }
+
+  /// Logs in with jabber:iq:auth digest over a raw socket (as an old client) and collects the
+  /// messages that arrive within 3 s (offline ones included).
+  func legacyReceive(_ receiver: String) throws -> [String: Any] {
+    let parts = receiver.split(separator: ":", maxSplits: 1).map(String.init)
+    let script = """
+      import hashlib, json, re, socket, time
+      s = socket.create_connection(('127.0.0.1', \(port)), timeout=5)
+      s.sendall(b"<stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+      data = b''
+      while b'id=' not in data: data += s.recv(4096)
+      sid = re.search(rb"id='([^']+)'", data).group(1)
+      digest = hashlib.sha1(sid + b'\(parts[1])').hexdigest()
+      s.sendall(("<iq type='set' id='a'><query xmlns='jabber:iq:auth'><username>\(parts[0])</username><digest>%s</digest><resource>old</resource></query></iq><presence/>" % digest).encode())
+      end = time.time() + 3
+      s.settimeout(0.2)
+      while time.time() < end:
+          try:
+              chunk = s.recv(65536)
+              if not chunk: break
+              data += chunk
+          except socket.timeout:
+              pass
+      bodies = [b.decode() for b in re.findall(rb'<body>([^<]*)</body>', data)]
+      print(json.dumps({'messages': [{'body': b} for b in bodies], 'authenticated': b"type='result' id='a'" in data}))
+      """
+    let result = try ChildProcess.run("/usr/bin/python3", ["-c", script])
+    guard let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] else {
+      throw SetupFailure("legacy client printed no report: \(result.output)")
+    }
+    return object
+  }
+
+  @discardableResult
+  func sendxmpp(user: String, password: String, to recipient: String, message: String, expectFailure: Bool = false)
+    throws -> (status: Int32, output: String)
+  {
+    let configuration = directory.path + "/sendxmpprc"
+    try "".write(toFile: configuration, atomically: true, encoding: .utf8)
+    chmod(configuration, 0o600)
+    let messageFile = directory.path + "/message.txt"
+    try message.write(toFile: messageFile, atomically: true, encoding: .utf8)
+    let result = try ChildProcess.run(
+      "/usr/bin/sendxmpp",
+      ["-f", configuration, "-u", user, "-p", password, "-j", "localhost:\(port)", "-m", messageFile, recipient])
+    if !expectFailure, result.status != 0 { throw SetupFailure("sendxmpp failed: \(result.output)") }
+    return (result.status, result.output)
+  }
+}

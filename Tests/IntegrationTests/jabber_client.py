@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""Real XMPP clients (slixmpp) for the in.jabberd integration tests.
+
+usage: jabber_client.py PORT DOMAIN SCENARIO [ARGS...]; prints one JSON object on stdout.
+Users are given as NAME:PASSWORD. Every client connects to 127.0.0.1:PORT without TLS, so
+slixmpp authenticates with SCRAM (it refuses PLAIN without TLS).
+"""
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+
+import slixmpp
+
+PORT = int(sys.argv[1])
+DOMAIN = sys.argv[2]
+SCENARIO = sys.argv[3]
+ARGS = sys.argv[4:]
+DELAY = '{urn:xmpp:delay}delay'
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, user, password, resource):
+        super().__init__(f'{user}@{DOMAIN}/{resource}', password)
+        self.user = user
+        self.presences = {}
+        self.messages = []
+        self.add_event_handler('presence', self.on_presence)
+        self.add_event_handler('message', self.on_message)
+
+    def on_presence(self, presence):
+        self.presences[str(presence['from'])] = {
+            'type': presence['type'], 'show': presence['show'], 'status': presence['status'],
+            'at': time.monotonic()}
+
+    def on_message(self, message):
+        delay = message.xml.find(DELAY)
+        self.messages.append({
+            'from': str(message['from']), 'type': message['type'], 'body': message['body'],
+            'delay': delay.get('stamp') if delay is not None else None, 'at': time.monotonic()})
+
+    def available(self, user):
+        return [jid for jid, p in self.presences.items()
+                if jid.startswith(f'{user}@') and p['type'] != 'unavailable']
+
+    def mechanism(self):
+        mech = getattr(self.plugin['feature_mechanisms'], 'mech', None)
+        return getattr(mech, 'name', None)
+
+
+def credentials(text):
+    user, _, password = text.partition(':')
+    return user, password
+
+
+async def login(text, resource='test', status=None, roster=True):
+    """A logged-in client (presence sent), or the failure as a string."""
+    user, password = credentials(text)
+    client = Client(user, password, resource)
+    done = asyncio.get_running_loop().create_future()
+
+    def finish(value):
+        if not done.done():
+            done.set_result(value)
+
+    client.add_event_handler('session_start', lambda _: finish('ok'))
+    client.add_event_handler('failed_all_auth', lambda _: finish('refused'))
+    client.add_event_handler('disconnected', lambda _: finish('disconnected'))
+    client.connect(address=('127.0.0.1', PORT), force_starttls=False, disable_starttls=True)
+    try:
+        result = await asyncio.wait_for(done, 30)
+    except asyncio.TimeoutError:
+        result = 'timeout'
+    if result != 'ok':
+        client.disconnect()
+        return result
+    if roster:
+        await client.get_roster()
+    client.send_presence(pstatus=status)
+    return client
+
+
+async def until(condition, timeout=10.0):
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def logout(client):
+    gone = asyncio.get_running_loop().create_future()
+    client.add_event_handler('disconnected', lambda _: gone.done() or gone.set_result(True))
+    client.disconnect()
+    try:
+        await asyncio.wait_for(gone, 5)
+    except asyncio.TimeoutError:
+        pass
+
+
+def roster_of(client):
+    return sorted(str(jid) for jid in client.client_roster if str(jid) != client.boundjid.bare)
+
+
+async def group(users):
+    """USERS log in together, each sees every other available, each sends the next one a
+    message; what each saw."""
+    clients = await asyncio.gather(*(login(u, status=f'status of {credentials(u)[0]}') for u in users))
+    failed = [c for c in clients if isinstance(c, str)]
+    if failed:
+        return {'error': failed}
+    names = [c.user for c in clients]
+    all_seen = await until(lambda: all(
+        all(c.available(other) for other in names if other != c.user) for c in clients), 30)
+    for index, client in enumerate(clients):
+        target = clients[(index + 1) % len(clients)]
+        client.send_message(mto=f'{target.user}@{DOMAIN}', mbody=f'hello {target.user} from {client.user}',
+                            mtype='chat')
+    all_received = await until(lambda: all(c.messages for c in clients), 30)
+    report = {
+        'all_seen': all_seen, 'all_received': all_received,
+        'clients': {c.user: {
+            'mechanism': c.mechanism(), 'roster': roster_of(c),
+            'statuses': sorted(p['status'] for jid, p in c.presences.items()
+                               if not jid.startswith(f'{c.user}@') and p['type'] != 'unavailable'),
+            'messages': [(m['from'], m['body']) for m in c.messages]} for c in clients}}
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
+async def send(sender, recipient, body):
+    client = await login(sender)
+    if isinstance(client, str):
+        return {'error': client}
+    client.send_message(mto=f'{recipient}@{DOMAIN}', mbody=body, mtype='chat')
+    await logout(client)
+    return {'sent': True}
+
+
+async def receive(user, seconds):
+    client = await login(user)
+    if isinstance(client, str):
+        return {'error': client}
+    await until(lambda: client.messages, float(seconds))
+    await asyncio.sleep(0.3)
+    await logout(client)
+    return {'messages': [{k: m[k] for k in ('from', 'body', 'type', 'delay')} for m in client.messages]}
+
+
+async def attempt(user):
+    client = await login(user)
+    if isinstance(client, str):
+        return {'result': client}
+    await logout(client)
+    return {'result': 'ok', 'mechanism': client.mechanism()}
+
+
+async def listen(user, seconds):
+    """Logged in and available for SECONDS (prints READY on stderr first): what arrived."""
+    client = await login(user)
+    if isinstance(client, str):
+        return {'error': client}
+    print('READY', file=sys.stderr, flush=True)
+    await until(lambda: client.messages, float(seconds))
+    await asyncio.sleep(0.3)
+    await logout(client)
+    return {'messages': [{k: m[k] for k in ('from', 'body', 'type')} for m in client.messages],
+            'presences': client.presences}
+
+
+async def pushes(user, seconds):
+    """Logged in with the roster fetched (READY on stderr); the roster once it changed."""
+    client = await login(user)
+    if isinstance(client, str):
+        return {'error': client}
+    before = roster_of(client)
+    print('READY', file=sys.stderr, flush=True)
+    changed = await until(lambda: roster_of(client) != before, float(seconds))
+    after = roster_of(client)
+    await logout(client)
+    return {'before': before, 'after': after, 'changed': changed}
+
+
+def server_process(client):
+    """The in.jabberd serving this client: the socket whose peer is our local port."""
+    local_port = client.transport.get_extra_info('sockname')[1]
+    inodes = set()
+    for line in open('/proc/net/tcp').read().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(':')[1], 16) == PORT and int(fields[2].split(':')[1], 16) == local_port:
+            inodes.add(f'socket:[{fields[9]}]')
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            for fd in os.listdir(f'/proc/{pid}/fd'):
+                if os.readlink(f'/proc/{pid}/fd/{fd}') in inodes:
+                    return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+async def kill(watcher, victim):
+    """VICTIM's in.jabberd is killed with SIGKILL: how long until WATCHER sees it unavailable."""
+    watching = await login(watcher)
+    dying = await login(victim)
+    if isinstance(watching, str) or isinstance(dying, str):
+        return {'error': [watching, dying]}
+    victim_user = dying.user
+    seen = await until(lambda: watching.available(victim_user), 10)
+    pid = server_process(dying)
+    if pid is None:
+        return {'error': 'no server process found'}
+    command = open(f'/proc/{pid}/comm').read().strip()
+    killed_at = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    gone = await until(lambda: not watching.available(victim_user), 10)
+    unavailable = [p for jid, p in watching.presences.items()
+                   if jid.startswith(f'{victim_user}@') and p['type'] == 'unavailable']
+    elapsed = unavailable[0]['at'] - killed_at if unavailable else None
+    await logout(watching)
+    return {'seen_before': bool(seen), 'command': command, 'gone': gone, 'seconds': elapsed}
+
+
+async def main():
+    if SCENARIO == 'group':
+        return await group(ARGS)
+    if SCENARIO == 'send':
+        return await send(*ARGS)
+    if SCENARIO == 'receive':
+        return await receive(*ARGS)
+    if SCENARIO == 'attempt':
+        return await attempt(*ARGS)
+    if SCENARIO == 'listen':
+        return await listen(*ARGS)
+    if SCENARIO == 'pushes':
+        return await pushes(*ARGS)
+    if SCENARIO == 'kill':
+        return await kill(*ARGS)
+    raise SystemExit(f'unknown scenario {SCENARIO}')
+
+
+print(json.dumps(asyncio.run(main())), flush=True)

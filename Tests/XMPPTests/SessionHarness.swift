@@ -1,0 +1,215 @@
+import XCTest
+
+@testable import XMPP
+
+/// The store as the sessions see it: users, vCards and offline messages in memory, shared by
+/// every session of a `SessionNetwork` (as the daemons share the SQLite file).
+final class MemoryBackend: SessionBackend {
+  var users: [SessionAccount]
+  var vCards: [String: String] = [:]
+  var offline: [(user: String, message: SessionOfflineMessage)] = []
+  var nextID: Int64 = 1
+  var offlineLimit = 1000
+
+  init(users: [(String, String)]) {
+    self.users = users.map { SessionAccount(name: $0.0, password: $0.1) }
+  }
+
+  func account(named name: String) -> SessionAccount? {
+    users.first { JID.asciiLowercased($0.name) == JID.asciiLowercased(name) }
+  }
+  func userNames() -> [String] { users.map(\.name) }
+  func vCard(of user: String) -> String? { vCards[JID.asciiLowercased(user)] }
+  func setVCard(_ vCard: String, of user: String) -> SessionStoreOutcome {
+    vCards[JID.asciiLowercased(user)] = vCard
+    return .done
+  }
+  func storeOfflineMessage(_ stanza: String, to user: String, at time: Int64) -> SessionStoreOutcome {
+    guard offline.filter({ $0.user == JID.asciiLowercased(user) }).count < offlineLimit else { return .full }
+    offline.append((JID.asciiLowercased(user), SessionOfflineMessage(id: nextID, stanza: stanza, stored: time)))
+    nextID += 1
+    return .done
+  }
+  func offlineMessages(for user: String) -> [SessionOfflineMessage] {
+    offline.filter { $0.user == JID.asciiLowercased(user) }.map(\.message)
+  }
+  func delete(for user: String, upTo id: Int64) {
+    offline.removeAll { $0.user == JID.asciiLowercased(user) && $0.message.id <= id }
+  }
+}
+
+/// Several sessions as the daemon runs them (client bytes through the real stream parser, the
+/// actions carried out), joined by an in-memory mesh: a meshSend reaches the other end as a
+/// peerMessage, a close hangs up the links as peerLeft, as the kernel does for seqpacket.
+final class SessionNetwork {
+  struct Client {
+    var session: Session<MemoryBackend>
+    var parser = XMLStreamParser()
+    var output = ""
+    var closed = false
+    var inMesh = false
+    var logs: [SessionLogLine] = []
+  }
+
+  struct Link {
+    var a: Int
+    var peerInA: SessionPeer
+    var b: Int
+    var peerInB: SessionPeer
+  }
+
+  let backend: MemoryBackend
+  let configuration: SessionConfiguration
+  var clients: [Client] = []
+  var links: [Link] = []
+  var nextPeer: SessionPeer = 100
+  var now: Int64 = 1_764_288_000_000  // 2025-11-28T00:00:00Z
+  var pending: [(Int, SessionEvent)] = []
+  /// Mesh sends to a peer id no link has (the tests' hand-made peers): client, peer, message.
+  var strayMeshSends: [(client: Int, peer: SessionPeer, message: SessionMeshMessage?)] = []
+
+  init(users: [(String, String)], configuration: SessionConfiguration = SessionConfiguration(scramIterations: 64)) {
+    backend = MemoryBackend(users: users)
+    self.configuration = configuration
+  }
+
+  /// A new connection; returns its index.
+  func connect() -> Int {
+    var counter = UInt8(clients.count * 16)
+    let session = Session(configuration: configuration, backend: backend) { count in
+      counter &+= 1
+      return (0..<count).map { UInt8(truncatingIfNeeded: $0) &+ counter }
+    }
+    clients.append(Client(session: session))
+    return clients.count - 1
+  }
+
+  /// The client writes `text`: through its parser, into its session.
+  func send(_ index: Int, _ text: String) {
+    let events: [XMLStreamEvent]
+    do {
+      events = try clients[index].parser.feed(Array(text.utf8)[...])
+    } catch {
+      deliver(index, .clientError(error))
+      return
+    }
+    for event in events { deliver(index, .client(event)) }
+  }
+
+  func deliver(_ index: Int, _ event: SessionEvent) {
+    pending.append((index, event))
+    guard pending.count == 1 else { return }
+    while !pending.isEmpty {
+      let (target, next) = pending[0]
+      if !clients[target].closed {
+        let actions = clients[target].session.handle(next, now: now)
+        perform(target, actions)
+      }
+      pending.removeFirst()
+    }
+  }
+
+  /// What the client received since the last look.
+  func take(_ index: Int) -> String {
+    defer { clients[index].output = "" }
+    return clients[index].output
+  }
+
+  func perform(_ index: Int, _ actions: [SessionAction]) {
+    for action in actions {
+      switch action {
+      case .write(let text): clients[index].output += text
+      case .restartParser: clients[index].parser.restart()
+      case .joinMesh:
+        clients[index].inMesh = true
+        for other in clients.indices where other != index && clients[other].inMesh && !clients[other].closed {
+          let link = Link(a: index, peerInA: nextPeer, b: other, peerInB: nextPeer + 1)
+          nextPeer += 2
+          links.append(link)
+          pending.append((index, .peerJoined(link.peerInA)))
+          pending.append((other, .peerJoined(link.peerInB)))
+        }
+      case .meshSend(let peer, let bytes):
+        if let (target, peerThere) = far(index, peer) {
+          pending.append((target, .peerMessage(peerThere, bytes)))
+        } else {
+          strayMeshSends.append((index, peer, SessionMeshMessage(bytes)))
+        }
+      case .meshBroadcast(let bytes):
+        for link in links where link.a == index || link.b == index {
+          let (target, peerThere) = link.a == index ? (link.b, link.peerInB) : (link.a, link.peerInA)
+          pending.append((target, .peerMessage(peerThere, bytes)))
+        }
+      case .deleteOfflineMessages(let user, let id): backend.delete(for: user, upTo: id)
+      case .log(let line): clients[index].logs.append(line)
+      case .close: hangUp(index)
+      }
+    }
+  }
+
+  /// The process ends (or is killed): its links close at both ends.
+  func hangUp(_ index: Int) {
+    clients[index].closed = true
+    for link in links where link.a == index || link.b == index {
+      let (target, peerThere) = link.a == index ? (link.b, link.peerInB) : (link.a, link.peerInA)
+      pending.append((target, .peerLeft(peerThere)))
+    }
+    links.removeAll { $0.a == index || $0.b == index }
+  }
+
+  /// kill -9: no last words, only the links' hang-up.
+  func kill(_ index: Int) {
+    hangUp(index)
+    let queued = pending
+    pending = []
+    for (target, event) in queued { deliver(target, event) }
+  }
+
+  private func far(_ index: Int, _ peer: SessionPeer) -> (Int, SessionPeer)? {
+    for link in links {
+      if link.a == index, link.peerInA == peer { return (link.b, link.peerInB) }
+      if link.b == index, link.peerInB == peer { return (link.a, link.peerInA) }
+    }
+    return nil
+  }
+
+  static let header =
+    "<?xml version='1.0'?><stream:stream to='home.lan' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+
+  /// SASL PLAIN, restart, bind; then initial presence unless `available` is nil. The client's
+  /// output starts at the bind result.
+  @discardableResult
+  func login(_ user: String, _ password: String, resource: String = "laptop", available: String? = "<presence/>")
+    -> Int
+  {
+    let index = connect()
+    send(index, SessionNetwork.header)
+    let credentials = Base64.encode(Array("\0\(user)\0\(password)".utf8))
+    send(index, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>\(credentials)</auth>")
+    send(index, SessionNetwork.header)
+    _ = take(index)  // the two stream headers: what follows parses as one stretch
+    send(
+      index,
+      "<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>\(resource)</resource></bind></iq>"
+    )
+    if let available { send(index, available) }
+    return index
+  }
+}
+
+/// The elements of a stretch of server output (its children of the stream), parsed back.
+func stanzas(_ output: String) -> [XMLElement] {
+  var parser = XMLStreamParser()
+  let body = output.replacingOccurrences(of: "</stream:stream>", with: "")
+  let wrapped =
+    body.hasPrefix("<?xml")
+    ? body : "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + body
+  guard let events = try? parser.feed(Array(wrapped.utf8)[...]) else {
+    XCTFail("server output is not well formed: \(output)")
+    return []
+  }
+  return events.compactMap { event in
+    if case .stanza(let element) = event { return element }
+    return nil
+  }
+}
