@@ -32,7 +32,7 @@ final class DaemonBinaryTests: XCTestCase {
 
   func testEveryUnwrittenDaemonExitsUnavailable() throws {
     let bin = try BuildProducts.binDirectory()
-    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www", "in.proxy"].contains(daemon) {
+    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www", "in.proxy", "in.ctcs"].contains(daemon) {
       let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
       XCTAssertEqual(result.status, 69, daemon)
       XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
@@ -76,5 +76,18 @@ final class DaemonBinaryTests: XCTestCase {
     let notSocket = try ChildProcess.run("\(bin)/in.www", ["-d", "/tmp"])
     XCTAssertEqual(notSocket.status, 66, notSocket.output)
     XCTAssertTrue(notSocket.output.contains("fd 0 is not a stream socket"), notSocket.output)
+  }
+
+  func testInCTCSRejectsABadCommandLineWithUsageAndANonSocketAsNoInput() throws {
+    let bin = try BuildProducts.binDirectory()
+    for arguments in [["-x"], ["-t", "0"], ["--status-interval", "often"], ["64"], ["64", "-1"], ["1", "2", "3"]] {
+      let result = try ChildProcess.run("\(bin)/in.ctcs", arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("usage: in.ctcs [-d] [--db PATH]"), result.output)
+    }
+    let notSocket = try BuildProducts.runDaemon("in.ctcs", ["64", "32"], input: nil)
+    XCTAssertEqual(notSocket.status, 66, notSocket.log)
+    XCTAssertTrue(notSocket.log.contains("fd 0 is not a stream socket"), notSocket.log)
   }
 }

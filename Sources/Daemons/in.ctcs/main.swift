@@ -1,1 +1,1 @@
-Runtime.unavailable(program: "in.ctcs")
+runControlServer()

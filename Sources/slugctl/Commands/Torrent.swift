@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Runtime
 import Store
 
 extension Slugctl {
@@ -7,7 +8,10 @@ extension Slugctl {
     static let configuration = CommandConfiguration(
       commandName: "torrent",
       abstract: "Manage the torrent queue in.ctcs runs.",
-      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self])
+      subcommands: [
+        Add.self, List.self, Pause.self, Resume.self, Remove.self, Quit.self, Update.self, Restart.self,
+        Limit.self,
+      ])
   }
 }
 
@@ -71,7 +75,9 @@ extension Slugctl.Torrent {
     var id: Int64
 
     func run() throws {
-      try store.openStore().setTorrentState(id: id, .paused)
+      let opened = try store.openStore()
+      try opened.setTorrentState(id: id, .paused)
+      notifyTorrentServer(of: opened, id: id, "pause")
     }
   }
 
@@ -83,7 +89,10 @@ extension Slugctl.Torrent {
     var id: Int64
 
     func run() throws {
-      try store.openStore().setTorrentState(id: id, .queued)
+      let opened = try store.openStore()
+      try opened.setTorrentState(id: id, .queued)
+      // A connected client takes up where it stopped (its in.ctcs marks it running again).
+      notifyTorrentServer(of: opened, id: id, "resume")
     }
   }
 

@@ -1,0 +1,298 @@
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// in.ctcs installed by `slugctl install`, started by a real openbsd-inetd from the generated
+/// line, with real Enhanced CTorrent clients (Debian ctorrent, dnh3.3.2) reporting to it on
+/// loopback. The tracker is unreachable on purpose: these tests are about the control
+/// connection, not the transfer.
+final class CTCSUnderInetdTests: XCTestCase {
+  func testAQueuedTorrentsClientIsRecordedAndGetsTheLinesLimitsThenQuitsOnSlugctlQuit() throws {
+    let server = try CTCSServerUnderInetd(limits: ["64", "32"])
+    addTeardownBlock { server.stop() }
+    let id = try server.queueTorrent(size: 3_000_000, seed: 1)
+    XCTAssertEqual(try server.store().torrent(id: id)?.state, .queued)
+
+    // Nothing downloaded yet: a leecher, named by the file the queue writes (ID.torrent).
+    let client = try server.ctorrent(torrent: server.queuedFile(id), saveAs: server.directory.path + "/download-\(id)")
+    addTeardownBlock { client.stop() }
+    let running = try server.waitFor("torrent \(id) running with the line's limits") { store in
+      guard let torrent = try store.torrent(id: id), torrent.state == .running,
+        torrent.status.downloadLimit == 64 * 1024, torrent.status.uploadLimit == 32 * 1024
+      else { return nil }
+      return torrent
+    }
+    XCTAssertTrue(running.status.peerID.hasPrefix("-CD0"), running.status.peerID)
+    XCTAssertEqual(running.status.piecesTotal, 12, "3 MB in 256 KiB pieces")
+    XCTAssertEqual(running.status.piecesHave, 0)
+    XCTAssertGreaterThan(running.status.lastSeen, Int64(Date().timeIntervalSince1970) - 60)
+    XCTAssertEqual(try server.store().torrents().count, 1, "the queued torrent was recognised, not added again")
+
+    // The status is asked for every second: last_seen moves on although ctorrent is idle.
+    let seen = running.status.lastSeen
+    _ = try server.waitFor("a later status") { store in
+      try store.torrent(id: id).flatMap { $0.status.lastSeen > seen ? $0 : nil }
+    }
+
+    try server.slugctl("torrent", "quit", "\(id)")
+    let exited = (0..<100).contains { _ in
+      usleep(100_000)
+      return !client.isRunning
+    }
+    XCTAssertTrue(exited, "ctorrent left after CTQUIT")
+    _ = try server.waitFor("torrent \(id) done") { store in
+      try store.torrent(id: id).flatMap { $0.state == .done ? $0 : nil }
+    }
+  }
+
+  func testATorrentStartedByHandIsAddedAsSeedingAndItsLimitFollowsSlugctlLimit() throws {
+    let server = try CTCSServerUnderInetd(limits: ["0", "100"])
+    addTeardownBlock { server.stop() }
+    // The whole content is there: ctorrent checks it and seeds.
+    let content = server.directory.path + "/by-hand.bin"
+    try CTCSServerUnderInetd.randomData(size: 1_000_000, seed: 2).write(to: URL(fileURLWithPath: content))
+    let torrentFile = server.directory.path + "/by hand.torrent"
+    try server.makeTorrent(of: content, at: torrentFile)
+    let client = try server.ctorrent(torrent: torrentFile, saveAs: content)
+    addTeardownBlock { client.stop() }
+
+    let seeding = try server.waitFor("the hand-started torrent seeding") { store in
+      try store.torrents().first { $0.state == .seeding && $0.status.uploadLimit == 100 * 1024 }
+    }
+    XCTAssertEqual(seeding.name, "by hand")
+    XCTAssertEqual(seeding.metainfo, Array(try Data(contentsOf: URL(fileURLWithPath: torrentFile))))
+    XCTAssertEqual(seeding.status.piecesHave, seeding.status.piecesTotal)
+    XCTAssertGreaterThan(seeding.status.piecesTotal, 0)
+
+    // A maximum below the line's share: the next plan sends it, the client reports it back.
+    try server.slugctl("torrent", "limit", "\(seeding.id)", "--max-up", "20")
+    _ = try server.waitFor("the upload limit lowered to 20 KB/s") { store in
+      try store.torrent(id: seeding.id).flatMap { $0.status.uploadLimit == 20 * 1024 ? $0 : nil }
+    }
+    client.stop()
+    _ = try server.waitFor("the torrent done once its client is gone") { store in
+      try store.torrent(id: seeding.id).flatMap { $0.state == .done ? $0 : nil }
+    }
+  }
+
+  func testTwoLeechersShareTheDownloadLine() throws {
+    let server = try CTCSServerUnderInetd(limits: ["100", "0"])
+    addTeardownBlock { server.stop() }
+    let first = try server.queueTorrent(size: 1_000_000, seed: 3)
+    let second = try server.queueTorrent(size: 1_000_000, seed: 4)
+    let one = try server.ctorrent(torrent: server.queuedFile(first), saveAs: server.directory.path + "/d1")
+    addTeardownBlock { one.stop() }
+    _ = try server.waitFor("the first alone with the whole line") { store in
+      try store.torrent(id: first).flatMap { $0.status.downloadLimit == 100 * 1024 ? $0 : nil }
+    }
+    let two = try server.ctorrent(torrent: server.queuedFile(second), saveAs: server.directory.path + "/d2")
+    addTeardownBlock { two.stop() }
+    // Neither downloads anything (no tracker): each is promised half the line, event driven.
+    _ = try server.waitFor("both at half the line") { store in
+      let limits = try [first, second].map { try store.torrent(id: $0)?.status.downloadLimit ?? -1 }
+      return limits == [50 * 1024, 50 * 1024] ? limits : nil
+    }
+    two.stop()
+    _ = try server.waitFor("the first back to the whole line") { store in
+      try store.torrent(id: first).flatMap { $0.status.downloadLimit == 100 * 1024 ? $0 : nil }
+    }
+    XCTAssertEqual(try server.store().torrent(id: second)?.state, .queued, "a leecher whose client died goes back to the queue")
+  }
+
+  func testAPasswordIsCheckedAWrongOneGetsAnErrorAndNothingIsRecorded() throws {
+    let passwordFile = try TemporaryDirectory()
+    try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)
+    let server = try CTCSServerUnderInetd(extraArguments: ["--password-file", passwordFile.path + "/password"])
+    addTeardownBlock { server.stop() }
+    let id = try server.queueTorrent(size: 300_000, seed: 5)
+    let script = """
+      import socket, sys
+      def talk(password):
+          s = socket.create_connection(('127.0.0.1', PORT), timeout=5)
+          s.sendall(b'PROTOCOL 0003\\nAUTH ' + password + b'\\nCTORRENT -CD0302-ABC 1 2 QUEUED\\n')
+          data = b''
+          while b'SENDCONF' not in data:
+              chunk = s.recv(4096)
+              if not chunk: break
+              data += chunk
+          s.close()
+          return data.decode().replace('\\r\\n', '|')
+      print(talk(b'wrong'))
+      print(talk(b's3cret'))
+      """.replacingOccurrences(of: "QUEUED", with: server.queuedFile(id))
+    let lines = try server.python(script).split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.first, "PROTOCOL 0003|ERROR authentication failed|", "then closed")
+    XCTAssertEqual(lines.last, "PROTOCOL 0003|SENDDETAIL|SENDPEERS|SENDCONF|")
+    XCTAssertEqual(lines.count, 2)
+    _ = try server.waitFor("the torrent running after the right password, back in the queue after") { store in
+      try store.torrent(id: id).flatMap { $0.status.peerID == "-CD0302-ABC" && $0.state == .queued ? $0 : nil }
+    }
+  }
+
+  func testLinesFromTheClientAreNeverEchoedAndCommandsReachOnlyTheirTorrent() throws {
+    let server = try CTCSServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    let first = try server.queueTorrent(size: 300_000, seed: 6)
+    let second = try server.queueTorrent(size: 300_000, seed: 7)
+    let script = """
+      import socket, subprocess, time
+      def connect(file):
+          s = socket.create_connection(('127.0.0.1', PORT), timeout=5)
+          s.sendall(('PROTOCOL 0003\\nCTORRENT -CD0302-X 1 2 ' + file + '\\n').encode())
+          data = b''
+          while b'SENDCONF' not in data: data += s.recv(4096)
+          return s
+      a = connect('FIRST')
+      b = connect('SECOND')
+      a.sendall(b'CTSTATUS 0:0/0:0/0 0/2/0 0,0 0,0 0,0 0\\nCTINFO 3 hello\\n')
+      time.sleep(0.5)
+      subprocess.run(['SLUGCTL', 'torrent', 'update', 'ID1', '--db', 'DB'], check=True)
+      time.sleep(1.5)
+      a.settimeout(0.5); b.settimeout(0.5)
+      def drain(s):
+          data = b''
+          try:
+              while True:
+                  chunk = s.recv(4096)
+                  if not chunk: break
+                  data += chunk
+          except socket.timeout:
+              pass
+          return data.decode()
+      got_a, got_b = drain(a), drain(b)
+      print('CTUPDATE' in got_a, 'CTUPDATE' in got_b, 'CTSTATUS' in got_a + got_b, 'CTINFO' in got_a + got_b)
+      """
+      .replacingOccurrences(of: "FIRST", with: server.queuedFile(first))
+      .replacingOccurrences(of: "SECOND", with: server.queuedFile(second))
+      .replacingOccurrences(of: "SLUGCTL", with: server.prefix + "/sbin/slugctl")
+      .replacingOccurrences(of: "ID1", with: "\(first)")
+      .replacingOccurrences(of: "DB", with: server.database)
+    XCTAssertEqual(try server.python(script), "True False False False\n")
+    XCTAssertEqual(try server.store().torrent(id: first)?.status.lastMessage, "hello")
+  }
+}
+
+/// openbsd-inetd running the installed in.ctcs on a free loopback port, with a store of its own.
+final class CTCSServerUnderInetd {
+  let directory: TemporaryDirectory
+  let prefix: String
+  let database: String
+  let port: UInt16
+  let trace: String
+  let superserver: ChildProcess
+  private var clients: [ChildProcess] = []
+
+  /// `limits`: the two positional KB/s values; `extraArguments` go before them.
+  init(limits: [String] = [], extraArguments: [String] = []) throws {
+    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/ctorrent": "ctorrent", "/usr/bin/python3": "python3"] {
+      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
+        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
+      }
+    }
+    directory = try TemporaryDirectory()
+    prefix = directory.path + "/prefix"
+    database = directory.path + "/slug.db"
+    trace = directory.path + "/inetd.trace"
+    port = try FreePort.tcp()
+    try FileManager.default.createDirectory(atPath: directory.path + "/torrents", withIntermediateDirectories: true)
+
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+    let initialised = try ChildProcess.run(prefix + "/sbin/slugctl", ["init", "--db", database])
+    guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "ctcs=\(port)",
+       "--services", "ctcs", "--db", database])
+    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
+    let lines = generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.contains("/in.ctcs in.ctcs") }).count == 1 else {
+      throw SetupFailure("expected one TCP nowait line for ctcs in:\n\(generated.output)")
+    }
+    let arguments = (["--status-interval", "1"] + extraArguments + limits).joined(separator: " ")
+    let config = lines.map { $0.contains("/in.ctcs in.ctcs") ? $0 + " " + arguments : $0 }.joined(separator: "\n")
+    try config.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
+
+    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
+    for _ in 0..<50 {
+      guard superserver.isRunning else { break }
+      if LoopbackSocket.acceptsTCP(port: port) { return }
+      usleep(100_000)
+    }
+    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    superserver.stop()
+    throw SetupFailure("inetd did not listen on port \(port); it traced:\n\(log)")
+  }
+
+  func stop() {
+    for client in clients { client.stop() }
+    superserver.stop()
+  }
+
+  func store() throws -> Store { try Store(readingFrom: database) }
+
+  func slugctl(_ arguments: String...) throws {
+    let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])
+    guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }
+  }
+
+  /// Where the queue runner writes torrent ID's metainfo.
+  func queuedFile(_ id: Int64) -> String { directory.path + "/torrents/\(id).torrent" }
+
+  /// Makes a torrent of `size` random bytes, queues it with slugctl and writes its metainfo
+  /// where the queue runner would; returns its id.
+  func queueTorrent(size: Int, seed: UInt64) throws -> Int64 {
+    let content = directory.path + "/content-\(seed).bin"
+    try CTCSServerUnderInetd.randomData(size: size, seed: seed).write(to: URL(fileURLWithPath: content))
+    let file = directory.path + "/made-\(seed).torrent"
+    try makeTorrent(of: content, at: file)
+    let added = try ChildProcess.run(prefix + "/sbin/slugctl", ["torrent", "add", file, "--db", database])
+    guard added.status == 0, let id = Int64(added.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+      throw SetupFailure("slugctl torrent add failed: \(added.output)")
+    }
+    try FileManager.default.copyItem(atPath: file, toPath: queuedFile(id))
+    return id
+  }
+
+  func makeTorrent(of content: String, at file: String) throws {
+    let made = try ChildProcess.run(
+      "/usr/bin/ctorrent", ["-t", "-u", "http://127.0.0.1:9/announce", "-s", file, content])
+    guard made.status == 0 else { throw SetupFailure("ctorrent -t failed: \(made.output)") }
+  }
+
+  /// A ctorrent reporting to in.ctcs, listening on a port of its own.
+  func ctorrent(torrent: String, saveAs: String) throws -> ChildProcess {
+    let client = try ChildProcess(
+      "/usr/bin/ctorrent",
+      ["-S", "127.0.0.1:\(port)", "-i", "127.0.0.1", "-p", "\(try FreePort.tcp())", "-e", "1", "-s", saveAs, torrent],
+      outputPath: directory.path + "/ctorrent.log")
+    clients.append(client)
+    return client
+  }
+
+  /// Polls the store (every 100 ms, 20 s at most) until `check` returns a value.
+  func waitFor<T>(_ what: String, _ check: (Store) throws -> T?) throws -> T {
+    for _ in 0..<200 {
+      if let found = try check(try store()) { return found }
+      usleep(100_000)
+    }
+    let torrents = (try? store().torrents()) ?? []
+    let log = (try? String(contentsOfFile: directory.path + "/ctorrent.log", encoding: .utf8)) ?? ""
+    XCTFail("waited 20 s for \(what); the store has \(torrents); ctorrent said:\n\(log.suffix(3000))")
+    throw SetupFailure("gave up waiting for \(what)")
+  }
+
+  /// Runs `script` with /usr/bin/python3, PORT replaced by the service port; returns stdout.
+  func python(_ script: String) throws -> String {
+    let result = try ChildProcess.run("/usr/bin/python3", ["-c", script.replacingOccurrences(of: "PORT", with: "\(port)")])
+    return result.output
+  }
+
+  static func randomData(size: Int, seed: UInt64) -> Data {
+    var generator = SplitMix64(seed: seed)
+    var bytes = [UInt8](repeating: 0, count: size)
+    for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
+    return Data(bytes)
+  }
+}
