@@ -17,7 +17,7 @@ final class CTCSUnderInetdTests: XCTestCase {
     // Nothing downloaded yet: a leecher, named by the file the queue writes (ID.torrent).
     let client = try server.ctorrent(torrent: server.queuedFile(id), saveAs: server.directory.path + "/download-\(id)")
     addTeardownBlock { client.stop() }
-    let running = try server.waitFor("torrent \(id) running with the line's limits") { store in
+    let running = try server.waitFor("torrent \(id) running with the line's limits") { store -> Torrent? in
       guard let torrent = try store.torrent(id: id), torrent.state == .running,
         torrent.status.downloadLimit == 64 * 1024, torrent.status.uploadLimit == 32 * 1024
       else { return nil }
@@ -89,7 +89,7 @@ final class CTCSUnderInetdTests: XCTestCase {
     let two = try server.ctorrent(torrent: server.queuedFile(second), saveAs: server.directory.path + "/d2")
     addTeardownBlock { two.stop() }
     // Neither downloads anything (no tracker): each is promised half the line, event driven.
-    _ = try server.waitFor("both at half the line") { store in
+    _ = try server.waitFor("both at half the line") { store -> [Int64]? in
       let limits = try [first, second].map { try store.torrent(id: $0)?.status.downloadLimit ?? -1 }
       return limits == [50 * 1024, 50 * 1024] ? limits : nil
     }
@@ -100,7 +100,7 @@ final class CTCSUnderInetdTests: XCTestCase {
     XCTAssertEqual(try server.store().torrent(id: second)?.state, .queued, "a leecher whose client died goes back to the queue")
   }
 
-  func testAPasswordIsCheckedAWrongOneGetsAnErrorAndNothingIsRecorded() throws {
+  func testAPasswordIsCheckedAWrongOneGetsAnErrorAndTheRightOneIsServed() throws {
     let passwordFile = try TemporaryDirectory()
     try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)
     let server = try CTCSServerUnderInetd(extraArguments: ["--password-file", passwordFile.path + "/password"])
@@ -277,7 +277,9 @@ final class CTCSServerUnderInetd {
       if let found = try check(try store()) { return found }
       usleep(100_000)
     }
-    let torrents = (try? store().torrents()) ?? []
+    let torrents = ((try? store().torrents()) ?? []).map {
+      "\($0.id) \($0.name) \($0.state) peer \($0.status.peerID) limits \($0.status.downloadLimit),\($0.status.uploadLimit)"
+    }
     let log = (try? String(contentsOfFile: directory.path + "/ctorrent.log", encoding: .utf8)) ?? ""
     XCTFail("waited 20 s for \(what); the store has \(torrents); ctorrent said:\n\(log.suffix(3000))")
     throw SetupFailure("gave up waiting for \(what)")

@@ -224,6 +224,9 @@ final class ControlServer {
         let name = stem.isEmpty ? "torrent" : CTCSParseError.printable(stem)
         found = try store.adoptTorrent(name: name, metainfo: metainfo ?? Array(("file:" + file).utf8), now: ControlServer.now())
       }
+      // A new client: its peer id, and none of the last one's figures.
+      status.lastSeen = ControlServer.now()
+      if let id = found { try store.updateTorrentStatus(id: id, status) }
     } catch {
       log.error("\(peer): cannot record torrent \(CTCSParseError.printable(file)): \(error)")
       send(.error("server store unavailable"))
@@ -464,7 +467,7 @@ final class ControlServer {
 
   private func send(_ command: ServerCommand) {
     guard finished == nil else { return }
-    log.debug("\(peer) <- \(CTCSParseError.printable(command.line))")
+    log.debug("\(peer) <- \(CTCSParseError.printable(String(decoding: command.line.utf8.dropLast(2), as: UTF8.self)))")
     switch connection.write(Array(command.line.utf8), deadline: .after(seconds: 10)) {
     case .written:
       break
