@@ -214,7 +214,7 @@ final class GeneratorTests: XCTestCase {
 
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
-      try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-www", "slug-proxy", "slug-dns", "slug-dhcp", "slug-mvp"])
+      try generate(.xinetd, GenerateOptions()).map(\.name), ["slug-www", "slug-proxy", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A bare ListenDatagram port is a dual-stack IPv6 socket, which DHCPv4 cannot answer from.
@@ -235,7 +235,7 @@ final class GeneratorTests: XCTestCase {
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
       ])
-    XCTAssertEqual(Catalog.services.filter(\.implemented).map(\.name), ["www", "proxy", "dns", "dhcp", "mvp"])
+    XCTAssertEqual(Catalog.services.filter(\.implemented).map(\.name), ["www", "proxy", "ctcs", "dns", "dhcp", "mvp"])
   }
 
   func testBadOptionsAreErrorsWithAMessage() {
