@@ -45,7 +45,7 @@ final class MigrationTests: StoreTestCase {
           ])
         // Leases from before lease states were all acknowledged ones.
         XCTAssertEqual(
-          try store.leases(),
+          try store.leases().filter { $0.mac == mac("aa:bb:cc:dd:ee:ff") },
           [
             Lease(
               interface: "eth0", address: ipv4("192.168.0.100"), mac: mac("aa:bb:cc:dd:ee:ff"),
@@ -67,6 +67,20 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(torrent.metainfo, [0x64, 0x65])
         XCTAssertEqual(torrent.state, .running)
         XCTAssertEqual(torrent.status.downloadRate, 5120)
+        // Torrents from before pids were recorded have none.
+        XCTAssertEqual(try store.torrentPID(id: 7), nil)
+      }
+    ),
+    (
+      version: 3,
+      sql: """
+      INSERT INTO settings (key, value) VALUES ('torrent_max_active', '3');
+      INSERT INTO torrents (id, name, metainfo, state, position, added, pid)
+        VALUES (8, 'debian', X'6466', 'running', 2, 100, 4242);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.integerSetting(SettingKey.torrentMaxActive), 3)
+        XCTAssertEqual(try store.torrentPID(id: 8), 4242)
       }
     ),
   ]
