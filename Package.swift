@@ -74,7 +74,7 @@ let package = Package(
 
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl"),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -87,7 +87,7 @@ let package = Package(
     .testTarget(name: "CTCSTests", dependencies: ["CTCS", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
-      name: "SlugctlTests", dependencies: ["slugctl", "Store", "TestSupport"], exclude: ["Snapshots"]),
+      name: "SlugctlTests", dependencies: ["slugctl", "Store", "Runtime", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(name: "IntegrationTests", dependencies: ["DHCP", "Store", "TestSupport"]),
   ]
 )

@@ -43,3 +43,14 @@ int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int
 int slug_sendmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags) {
   return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
 }
+
+int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid) {
+  struct ucred credentials;
+  socklen_t length = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+  *pid = credentials.pid;
+  *uid = credentials.uid;
+  return 0;
+}
+
+int slug_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }

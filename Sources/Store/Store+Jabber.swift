@@ -31,9 +31,14 @@ extension Store {
     if changed == 0 { throw .notFound("no jabber user '\(name)'") }
   }
 
+  /// Removes the account with its offline messages and vCard.
   public func removeJabberUser(named name: String) throws(StoreError) {
-    let changed = try database.run("DELETE FROM jabber_users WHERE name = ?", .text(name))
-    if changed == 0 { throw .notFound("no jabber user '\(name)'") }
+    try transaction { () throws(StoreError) in
+      let changed = try database.run("DELETE FROM jabber_users WHERE name = ?", .text(name))
+      if changed == 0 { throw .notFound("no jabber user '\(name)'") }
+      try database.run("DELETE FROM jabber_offline WHERE recipient = ?", .text(name))
+      try database.run("DELETE FROM jabber_vcards WHERE name = ?", .text(name))
+    }
   }
 
   private static func validateJabberName(_ name: String) throws(StoreError) {

@@ -1,3 +1,5 @@
+import Glibc
+import Runtime
 import Store
 import XCTest
 
@@ -38,5 +40,66 @@ final class JabberCommandTests: StoreCommandTestCase {
     fail(64, "jabber", "adduser", "bob")
     fail(64, "jabber", "adduser", "bob", "--password", "pw", "--password-stdin")
     fail(64, "jabber", "passwd", "bob")
+  }
+}
+
+/// adduser, deluser, passwd and a jabberd-conf import tell the in.jabberd processes on the same
+/// store (members of its mesh) that the users changed.
+final class JabberNotificationTests: StoreCommandTestCase {
+  private func meshOfTheStore() throws -> PeerMesh {
+    _ = try openStore()
+    return try PeerMesh(prefix: PeerMesh.prefix(forStorePath: database))
+  }
+
+  /// The messages that reached the mesh within a second, each on a connection that then closed.
+  private func notifications(_ mesh: PeerMesh) -> [String] {
+    var messages: [String] = []
+    var open = 0
+    let deadline = Deadline.after(milliseconds: 1000)
+    while Deadline.now() < deadline {
+      var descriptors = mesh.pollDescriptors
+      _ = poll(&descriptors, nfds_t(descriptors.count), 20)
+      for event in mesh.process(descriptors) {
+        switch event {
+        case .joined: open += 1
+        case .message(_, let bytes): messages.append(String(decoding: bytes, as: UTF8.self))
+        case .left: open -= 1
+        }
+      }
+      if !messages.isEmpty && open == 0 { break }
+    }
+    XCTAssertEqual(open, 0)
+    return messages
+  }
+
+  func testAccountChangesNotifyTheSessionsOfTheStore() throws {
+    let mesh = try meshOfTheStore()
+    succeed("jabber", "adduser", "bob", "--password", "pw")
+    XCTAssertEqual(notifications(mesh), ["users-changed"])
+    succeed("jabber", "passwd", "bob", "--password", "new")
+    XCTAssertEqual(notifications(mesh), ["users-changed"])
+    succeed("jabber", "deluser", "bob")
+    XCTAssertEqual(notifications(mesh), ["users-changed"])
+  }
+
+  func testAFailedChangeNotifiesNoOne() throws {
+    let mesh = try meshOfTheStore()
+    fail(65, "jabber", "deluser", "nobody")
+    XCTAssertEqual(notifications(mesh), [])
+  }
+
+  func testAnImportOfJabberUsersNotifies() throws {
+    let mesh = try meshOfTheStore()
+    let file = try directory.write("alice:secret\n", to: "in.jabberd.conf")
+    succeed("import", "in.jabberd.conf", file)
+    XCTAssertEqual(notifications(mesh), ["users-changed"])
+    succeed("import", "in.jabberd.conf", file)
+    XCTAssertEqual(notifications(mesh), [])
+  }
+
+  func testSessionsOfAnotherStoreAreNotTold() throws {
+    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: directory.path + "/other.db"))
+    succeed("jabber", "adduser", "bob", "--password", "pw")
+    XCTAssertEqual(notifications(mesh), [])
   }
 }

@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -63,5 +64,12 @@ struct slug_mmsghdr {
 /* recvmmsg without a timeout: the caller passes MSG_DONTWAIT and polls. */
 int slug_recvmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags);
 int slug_sendmmsg(int fd, struct slug_mmsghdr *messages, unsigned int count, int flags);
+
+/* SO_PEERCRED's struct ucred is hidden without _GNU_SOURCE: the peer's pid and uid of a
+ * connected Unix-domain socket, as they were at connect(2). 0, or -1 with errno. */
+int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid);
+
+/* accept4(2) (a GNU extension) with SOCK_NONBLOCK | SOCK_CLOEXEC, peer address not wanted. */
+int slug_accept_nonblocking(int fd);
 
 #endif

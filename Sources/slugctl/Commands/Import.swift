@@ -37,6 +37,7 @@ extension Slugctl {
         try FlatFileImport(store: opened, format: format, text: text, file: file, interface: interface)
           .run(replacing: replace)
       }
+      if format == .jabberdConf && (replace || count.added > 0) { notifyJabberSessions(of: opened) }
       Console.current.print("\(file): \(count.added) added, \(count.skipped) already present")
     }
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Runtime
 import Store
 
 extension Slugctl {
@@ -33,6 +34,13 @@ struct PasswordOptions: ParsableArguments {
   }
 }
 
+/// Tells the in.jabberd sessions running on this store, after a commit, that the accounts
+/// changed, so they re-read them and push roster changes to their clients: one message to
+/// each process of the store's mesh (see PeerMesh); nothing when no one is online.
+func notifyJabberSessions(of store: Store) {
+  PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: store.path), message: Array("users-changed".utf8))
+}
+
 extension Slugctl.Jabber {
   struct AddUser: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "adduser", abstract: "Add a jabber account.")
@@ -43,7 +51,9 @@ extension Slugctl.Jabber {
     @OptionGroup var password: PasswordOptions
 
     func run() throws {
-      try store.openStore().addJabberUser(JabberUser(name: name, password: password.read()))
+      let opened = try store.openStore()
+      try opened.addJabberUser(JabberUser(name: name, password: password.read()))
+      notifyJabberSessions(of: opened)
     }
   }
 
@@ -55,7 +65,9 @@ extension Slugctl.Jabber {
     var name: String
 
     func run() throws {
-      try store.openStore().removeJabberUser(named: name)
+      let opened = try store.openStore()
+      try opened.removeJabberUser(named: name)
+      notifyJabberSessions(of: opened)
     }
   }
 
@@ -68,7 +80,9 @@ extension Slugctl.Jabber {
     @OptionGroup var password: PasswordOptions
 
     func run() throws {
-      try store.openStore().setJabberPassword(name: name, password: password.read())
+      let opened = try store.openStore()
+      try opened.setJabberPassword(name: name, password: password.read())
+      notifyJabberSessions(of: opened)
     }
   }
 

@@ -1,0 +1,407 @@
+import Glibc
+import Runtime
+import TestSupport
+import XCTest
+
+/// Meshes in separate processes: the test process and children forked from it, each with its
+/// own PeerMesh (a mesh is one per process: its name is the pid). A child reports one line on
+/// a pipe and is killed by the test.
+final class PeerMeshTests: XCTestCase {
+  private var prefix = ""
+
+  override func setUp() {
+    prefix = "slug-test:\(String(UInt32.random(in: 0...UInt32.max), radix: 16)):"
+  }
+
+  // MARK: - Joining
+
+  func testProcessesJoiningTogetherShareOneConnectionPerPair() throws {
+    let start = try Pipe()
+    let children = try (0..<4).map { _ in
+      try spawn(keeping: [start.read]) { report in
+        start.waitForClose()
+        guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+        mesh.connectToAll()
+        let hellos = helloExchange(mesh, expecting: 4)
+        report.send("\(mesh.peers.count) \(hellos.map { String($0) }.joined(separator: ","))")
+        pump(mesh, milliseconds: 10_000) { _ in false }
+      }
+    }
+    start.closeWrite()
+    let mesh = try PeerMesh(prefix: prefix)
+    mesh.connectToAll()
+    let hellos = helloExchange(mesh, expecting: 4)
+
+    let everyone = (children.map { $0.pid } + [getpid()]).sorted()
+    XCTAssertEqual(mesh.peers.count, 4)
+    XCTAssertEqual(hellos, everyone.filter { $0 != getpid() })
+    for child in children {
+      let line = try XCTUnwrap(child.report.readLine(milliseconds: 5000), "child \(child.pid) reported nothing")
+      XCTAssertEqual(line, "4 " + everyone.filter { $0 != child.pid }.map { String($0) }.joined(separator: ","))
+    }
+    // Listeners only, once each: the connections they accepted carry the same names.
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix).sorted(), everyone.map { prefix + String($0) }.sorted())
+  }
+
+  func testALaterProcessIsAcceptedByTheEarlierOne() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    mesh.connectToAll()
+    XCTAssertEqual(mesh.peers, [])
+    let child = try spawn { report in
+      guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      report.send("\(helloExchange(mesh, expecting: 1).map { String($0) }.joined())")
+      pump(mesh, milliseconds: 10_000) { _ in false }
+    }
+    XCTAssertEqual(helloExchange(mesh, expecting: 1), [child.pid])
+    XCTAssertEqual(child.report.readLine(milliseconds: 5000), String(getpid()))
+  }
+
+  func testAMeshOfAnotherPrefixIsNeverMet() throws {
+    let ours = try PeerMesh(prefix: prefix)
+    let theirs = try PeerMesh(prefix: prefix + "other:")
+    ours.connectToAll()
+    theirs.connectToAll()
+    XCTAssertEqual(ours.peers, [])
+    XCTAssertEqual(theirs.peers, [])
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix), [ours.name])
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix + "other:"), [theirs.name])
+    XCTAssertEqual(ours.name, prefix + String(getpid()))
+  }
+
+  func testASecondMeshOnTheSameNameIsRefused() throws {
+    let first = try PeerMesh(prefix: prefix)
+    XCTAssertThrowsError(try PeerMesh(prefix: prefix)) { error in
+      XCTAssertEqual((error as? MeshError)?.code, EADDRINUSE)
+    }
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix), [first.name])
+  }
+
+  func testAPeerOfAnotherUserIsDropped() throws {
+    try XCTSkipUnless(geteuid() == 0, "needs root to run a child as another user")
+    let mesh = try PeerMesh(prefix: prefix)
+    let child = try spawn { report in
+      guard setgid(65534) == 0, setuid(65534) == 0, let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      var events: [MeshEvent] = []
+      pump(mesh, milliseconds: 2000) { event in
+        events.append(event)
+        return events.count == 2
+      }
+      report.send(events.map { event in
+        switch event {
+        case .joined: "joined"
+        case .message: "message"
+        case .left: "left"
+        }
+      }.joined(separator: ","))
+    }
+    var events: [MeshEvent] = []
+    pump(mesh, milliseconds: 500) { event in
+      events.append(event)
+      return false
+    }
+    XCTAssertEqual(events, [])
+    XCTAssertEqual(child.report.readLine(milliseconds: 5000), "joined,left")
+    XCTAssertEqual(mesh.peers, [])
+  }
+
+  // MARK: - Messages
+
+  func testMessagesFromConcurrentSendersArriveWholeAndInOrder() throws {
+    let count = 100
+    let mesh = try PeerMesh(prefix: prefix)
+    let children = try (1...3).map { (child: Int) in
+      try spawn { _ in
+        let sender = UInt8(child)
+        guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+        mesh.connectToAll()
+        pump(mesh, milliseconds: 10_000) { event in
+          guard case .message(let peer, let message) = event, message == Array("parent".utf8) else { return false }
+          for index in 0..<count { mesh.send(patterned(sender: sender, index: index), to: peer) }
+          return false
+        }
+      }
+    }
+    var next: [PeerMesh.Peer: Int] = [:]
+    var sizes = 0
+    pump(mesh, milliseconds: 20_000) { event in
+      switch event {
+      case .joined(let peer):
+        mesh.send(Array("parent".utf8), to: peer)
+        next[peer] = 0
+      case .message(let peer, let message):
+        let index = next[peer, default: 0]
+        XCTAssertGreaterThanOrEqual(message.count, 5)
+        XCTAssertEqual(message, patterned(sender: message[0], index: index), "message \(index) from \(peer)")
+        next[peer] = index + 1
+        sizes += message.count
+      case .left(let peer):
+        XCTFail("\(peer) left")
+      }
+      return next.count == children.count && next.values.allSatisfy { $0 == count }
+    }
+    XCTAssertEqual(next.values.sorted(), [count, count, count])
+    XCTAssertGreaterThan(sizes, 3 * 4 * PeerMesh.maximumMessageBytes)
+  }
+
+  func testOutputAPeerCannotTakeYetIsQueuedAndFlushed() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    let child = try spawn { report in
+      guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      usleep(500_000)
+      var received = 0
+      var intact = true
+      pump(mesh, milliseconds: 10_000) { event in
+        guard case .message(_, let message) = event else { return false }
+        intact = intact && message == patterned(sender: 9, index: received, size: 100_000)
+        received += 1
+        return received == 40
+      }
+      report.send("\(received) \(intact)")
+    }
+    var peer: PeerMesh.Peer?
+    pump(mesh, milliseconds: 5000) { event in
+      if case .joined(let joined) = event { peer = joined }
+      return peer != nil
+    }
+    let joined = try XCTUnwrap(peer)
+    for index in 0..<40 { mesh.send(patterned(sender: 9, index: index, size: 100_000), to: joined) }
+    XCTAssertTrue(mesh.pollDescriptors.contains { $0.fd == joined && $0.events & Int16(POLLOUT) != 0 })
+    var line: String?
+    pump(mesh, milliseconds: 10_000) { _ in false } until: {
+      line = child.report.readLine(milliseconds: 0)
+      return line != nil
+    }
+    XCTAssertEqual(line, "40 true")
+    XCTAssertFalse(mesh.pollDescriptors.contains { $0.events & Int16(POLLOUT) != 0 })
+  }
+
+  func testAPeerThatNeverReadsIsHungUpOnceTooMuchIsQueued() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    _ = try spawn { _ in
+      guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      usleep(30_000_000)
+    }
+    var peer: PeerMesh.Peer?
+    pump(mesh, milliseconds: 5000) { event in
+      if case .joined(let joined) = event { peer = joined }
+      return peer != nil
+    }
+    let joined = try XCTUnwrap(peer)
+    for index in 0..<100 { mesh.send(patterned(sender: 1, index: index, size: 200_000), to: joined) }
+    var left = false
+    pump(mesh, milliseconds: 5000) { event in
+      left = event == .left(joined)
+      return left
+    }
+    XCTAssertTrue(left)
+    XCTAssertEqual(mesh.peers, [])
+  }
+
+  // MARK: - Leaving
+
+  func testAKilledProcessIsReportedLeftAtOnce() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    let child = try spawn { _ in
+      guard let mesh = try? PeerMesh(prefix: self.prefix) else { _exit(1) }
+      mesh.connectToAll()
+      pump(mesh, milliseconds: 10_000) { _ in false }
+    }
+    var peer: PeerMesh.Peer?
+    pump(mesh, milliseconds: 5000) { event in
+      if case .joined(let joined) = event { peer = joined }
+      return peer != nil
+    }
+    let joined = try XCTUnwrap(peer)
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix).count, 2)
+
+    let killed = Deadline.now()
+    kill(child.pid, SIGKILL)
+    var events: [MeshEvent] = []
+    pump(mesh, milliseconds: 5000) { event in
+      events.append(event)
+      return event == .left(joined)
+    }
+    XCTAssertEqual(events, [.left(joined)])
+    XCTAssertLessThan(Deadline.now().nanoseconds - killed.nanoseconds, 200_000_000)
+    // The kernel may release the dead process's connection just before its listener.
+    let released = Deadline.after(milliseconds: 1000)
+    while PeerMesh.liveNames(prefix: prefix).count > 1 && Deadline.now() < released { usleep(1000) }
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix), [mesh.name])
+  }
+
+  // MARK: - Notifications
+
+  func testNotifyAllReachesEveryMemberOnceAndHangsUp() throws {
+    let mesh = try PeerMesh(prefix: prefix)
+    let stranger = try PeerMesh(prefix: prefix + "other:")
+    PeerMesh.notifyAll(prefix: prefix, message: Array("users-changed".utf8))
+    var events: [MeshEvent] = []
+    pump(mesh, milliseconds: 2000) { event in
+      events.append(event)
+      return events.count == 3
+    }
+    guard case .joined(let peer) = events.first else { return XCTFail("\(events)") }
+    XCTAssertEqual(events, [.joined(peer), .message(peer, Array("users-changed".utf8)), .left(peer)])
+    XCTAssertEqual(mesh.peers, [])
+    var strangerEvents: [MeshEvent] = []
+    pump(stranger, milliseconds: 100) { event in
+      strangerEvents.append(event)
+      return false
+    }
+    XCTAssertEqual(strangerEvents, [])
+  }
+
+  func testNotifyAllWithNoOneListeningDoesNothing() {
+    PeerMesh.notifyAll(prefix: prefix, message: Array("users-changed".utf8))
+    XCTAssertEqual(PeerMesh.liveNames(prefix: prefix), [])
+  }
+
+  // MARK: - Prefix
+
+  func testPrefixHashesTheRealPathOfTheStore() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/slug.db"
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
+    let direct = PeerMesh.prefix(forStorePath: path)
+    XCTAssertEqual(PeerMesh.prefix(forStorePath: directory.path + "/./../" + lastComponent(directory.path) + "/slug.db"), direct)
+    XCTAssertNotEqual(PeerMesh.prefix(forStorePath: directory.path + "/other.db"), direct)
+    XCTAssertTrue(direct.hasPrefix("slug-jabberd:"))
+    XCTAssertEqual(direct.utf8.count, "slug-jabberd:".utf8.count + 8)
+  }
+
+  func testPrefixOfAPathThatDoesNotExistIsTheFNV1aHashOfItsText() {
+    // The FNV-1a 32-bit test vectors: "" and "foobar".
+    XCTAssertEqual(PeerMesh.prefix(forStorePath: ""), "slug-jabberd:811c9dc5")
+    XCTAssertEqual(PeerMesh.prefix(forStorePath: "foobar"), "slug-jabberd:bf9cf968")
+  }
+}
+
+// MARK: - Helpers
+
+/// The message `index` of `sender`: its sender and index, then bytes derived from both, of a
+/// size that varies (some at the maximum).
+private func patterned(sender: UInt8, index: Int, size: Int? = nil) -> [UInt8] {
+  let size = size ?? (index % 25 == 0 ? PeerMesh.maximumMessageBytes : (index * 7919 + Int(sender) * 131) % 65536 + 5)
+  var message = [sender, UInt8(index >> 24 & 0xFF), UInt8(index >> 16 & 0xFF), UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)]
+  message.reserveCapacity(size)
+  for offset in message.count..<size { message.append(UInt8(truncatingIfNeeded: Int(sender) &* 31 &+ index &+ offset)) }
+  return message
+}
+
+/// Polls the mesh and hands each event to `handle` until it returns true, `until` returns true
+/// or the time is up.
+private func pump(
+  _ mesh: PeerMesh, milliseconds: Int, handle: (MeshEvent) -> Bool, until: () -> Bool = { false }
+) {
+  let deadline = Deadline.after(milliseconds: milliseconds)
+  while Deadline.now() < deadline {
+    if until() { return }
+    var descriptors = mesh.pollDescriptors
+    guard poll(&descriptors, nfds_t(descriptors.count), min(50, deadline.remainingMilliseconds)) >= 0 else { continue }
+    for event in mesh.process(descriptors) where handle(event) { return }
+  }
+}
+
+/// Says hello (our pid) to every peer that joins, and collects the peers' hellos until
+/// `expecting` arrived; then a little longer, so a duplicate connection would show. Sorted.
+private func helloExchange(_ mesh: PeerMesh, expecting: Int) -> [pid_t] {
+  var hellos: [pid_t] = []
+  let handle = { (event: MeshEvent) -> Bool in
+    switch event {
+    case .joined(let peer):
+      mesh.send(Array("hello \(getpid())".utf8), to: peer)
+    case .message(_, let message):
+      let text = String(decoding: message, as: UTF8.self)
+      if text.hasPrefix("hello "), let pid = pid_t(text.dropFirst(6)) { hellos.append(pid) }
+    case .left:
+      break
+    }
+    return false
+  }
+  pump(mesh, milliseconds: 5000, handle: handle) { hellos.count >= expecting }
+  pump(mesh, milliseconds: 300, handle: handle)
+  return hellos.sorted()
+}
+
+private func lastComponent(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
+
+/// A pipe whose write end a forked child closes, so that closing the parent's copy releases
+/// every child waiting on it at once.
+private final class Pipe {
+  let read: Int32
+  private(set) var write: Int32
+
+  init() throws {
+    var ends: [Int32] = [0, 0]
+    guard pipe(&ends) == 0 else { throw POSIXError(.EMFILE) }
+    read = ends[0]
+    write = ends[1]
+  }
+
+  func waitForClose() {
+    var byte: UInt8 = 0
+    while Glibc.read(read, &byte, 1) < 0 && errno == EINTR {}
+  }
+
+  func closeWrite() {
+    close(write)
+    write = -1
+  }
+
+  /// One line the child sent, or nil when none came in time.
+  func readLine(milliseconds: Int32) -> String? {
+    var line: [UInt8] = []
+    let deadline = Deadline.after(milliseconds: Int(milliseconds))
+    while true {
+      var descriptor = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+      guard poll(&descriptor, 1, deadline.remainingMilliseconds) > 0 else { return nil }
+      var byte: UInt8 = 0
+      guard Glibc.read(read, &byte, 1) == 1 else { return nil }
+      if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+      line.append(byte)
+    }
+  }
+
+  func send(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { Glibc.write(write, $0.baseAddress, $0.count) }
+  }
+
+  deinit {
+    close(read)
+    if write >= 0 { close(write) }
+  }
+}
+
+private struct Child {
+  let pid: pid_t
+  /// The pipe the child reports on.
+  let report: Pipe
+}
+
+extension PeerMeshTests {
+  /// Forks a child that closes every inherited descriptor but its report pipe and `keeping`,
+  /// runs `body` and exits; killed and reaped at teardown.
+  fileprivate func spawn(keeping: [Int32] = [], _ body: @escaping (Pipe) -> Void) throws -> Child {
+    let report = try Pipe()
+    let pid = fork()
+    guard pid >= 0 else { throw POSIXError(.EAGAIN) }
+    if pid == 0 {
+      for fd in Int32(3)..<1024 where fd != report.write && !keeping.contains(fd) {
+        close(fd)
+      }
+      body(report)
+      _exit(0)
+    }
+    addTeardownBlock {
+      kill(pid, SIGKILL)
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+    }
+    return Child(pid: pid, report: report)
+  }
+}
