@@ -40,3 +40,43 @@ final class SettingsTests: StoreTestCase {
     assertThrows(.notFound("no torrent 999")) { () throws(StoreError) in try store.setTorrentPID(id: 999, 1) }
   }
 }
+
+final class QueueClaimTests: StoreTestCase {
+  func metainfo(_ name: String) -> [UInt8] { Array("d4:infod4:name\(name.utf8.count):\(name)ee".utf8) }
+
+  func testQueuedTorrentsAreClaimedInOrderUpToTheLimit() throws {
+    let store = try openStore()
+    let first = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    let second = try store.addTorrent(name: "b", metainfo: metainfo("b"), now: 2)
+    let third = try store.addTorrent(name: "c", metainfo: metainfo("c"), now: 3)
+    let claim = try store.claimQueuedTorrents(maxActive: 2, isAlive: { _ in true })
+    XCTAssertEqual(claim.toStart.map(\.id), [first.id, second.id])
+    XCTAssertEqual(claim.ended.count, 0)
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued])
+    // Both slots are taken: a second runner starts nothing.
+    XCTAssertEqual(try store.claimQueuedTorrents(maxActive: 2, isAlive: { _ in true }).toStart.count, 0)
+    XCTAssertEqual(try store.torrent(id: third.id)?.state, .queued)
+  }
+
+  func testADeadCtorrentEndsItsTorrentAndFreesItsSlot() throws {
+    let store = try openStore()
+    let dead = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    let complete = try store.addTorrent(name: "b", metainfo: metainfo("b"), now: 2)
+    let byHand = try store.addTorrent(name: "c", metainfo: metainfo("c"), now: 3)
+    let waiting = try store.addTorrent(name: "d", metainfo: metainfo("d"), now: 4)
+    try store.setTorrentState(id: dead.id, .running)
+    try store.setTorrentPID(id: dead.id, 100)
+    try store.setTorrentState(id: complete.id, .seeding)
+    try store.setTorrentPID(id: complete.id, 200)
+    var status = TorrentStatus()
+    status.piecesTotal = 10
+    status.piecesHave = 10
+    try store.updateTorrentStatus(id: complete.id, status)
+    try store.setTorrentState(id: byHand.id, .running)
+    let claim = try store.claimQueuedTorrents(maxActive: 2, isAlive: { $0 != 100 && $0 != 200 })
+    XCTAssertEqual(claim.ended.map { "\($0.id) \($0.state)" }, ["\(dead.id) failed", "\(complete.id) done"])
+    XCTAssertEqual(claim.toStart.map(\.id), [waiting.id])
+    XCTAssertNil(try store.torrentPID(id: dead.id))
+    XCTAssertEqual(try store.torrent(id: byHand.id)?.state, .running)
+  }
+}
