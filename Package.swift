@@ -67,7 +67,7 @@ let package = Package(
     daemon("proxy"),
     daemon("jabberd"),
     daemon("smtp"),
-    daemon("ctcs"),
+    daemon("ctcs", readsStore: true),
     daemon("dns", readsStore: true),
     daemon("dhcp", readsStore: true),
     daemon("mvp"),

@@ -1,1 +1,2 @@
+runQueueOrWebPageIfAsked()
 Runtime.unavailable(program: "in.ctcs")
