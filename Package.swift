@@ -74,7 +74,7 @@ let package = Package(
 
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl"),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),

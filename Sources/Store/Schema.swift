@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3]
+  static let migrations: [String] = [version1, version2, version3, version4]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -118,5 +118,17 @@ enum Schema {
       name TEXT PRIMARY KEY COLLATE NOCASE,
       vcard TEXT NOT NULL
     ) STRICT;
+    """
+
+  /// Settings as keys and text values (the torrent queue's global limits, ctorrent's path and
+  /// options, directories, the web page's secret; see Store+Settings.swift for the keys), and
+  /// the process id of the ctorrent the queue runner started for a torrent (NULL when none).
+  static let version4 = """
+    CREATE TABLE settings (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) STRICT;
+
+    ALTER TABLE torrents ADD COLUMN pid INTEGER;
     """
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import TestSupport
 import XCTest
 
@@ -22,7 +23,7 @@ final class StoreGroupTests: XCTestCase {
     let database = directory.path + "/store/slug.db"
     let result = try slugctl("init", "--db", database)
     XCTAssertEqual(result.status, 0, result.output)
-    XCTAssertEqual(result.output, "\(database): schema version 2, group slug\n")
+    XCTAssertEqual(result.output, "\(database): schema version \(Store.schemaVersion), group slug\n")
     let slug = try XCTUnwrap(getgrnam("slug"), "init should have created the group").pointee.gr_gid
     for file in [database, database + "-wal", database + "-shm"] {
       XCTAssertEqual(try status(of: file), Ownership(user: 0, group: slug, mode: 0o660), file)
@@ -40,7 +41,7 @@ final class StoreGroupTests: XCTestCase {
 
     let untouched = directory.path + "/private.db"
     let result = try slugctl("init", "--db", untouched, "--no-group")
-    XCTAssertEqual(result.output, "\(untouched): schema version 2\n")
+    XCTAssertEqual(result.output, "\(untouched): schema version \(Store.schemaVersion)\n")
     XCTAssertEqual(try status(of: untouched), Ownership(user: 0, group: 0, mode: 0o640))
   }
 

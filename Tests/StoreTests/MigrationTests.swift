@@ -67,6 +67,8 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(torrent.metainfo, [0x64, 0x65])
         XCTAssertEqual(torrent.state, .running)
         XCTAssertEqual(torrent.status.downloadRate, 5120)
+        // Torrents from before pids were recorded have none.
+        XCTAssertEqual(try store.torrentPID(id: 7), nil)
       }
     ),
     (
@@ -81,6 +83,18 @@ final class MigrationTests: StoreTestCase {
           try store.offlineMessages(for: "alice").map { "\($0.stanza) \($0.stored)" },
           ["<message to=\"alice@slug\"><body>hi</body></message> 1700000000"])
         XCTAssertEqual(try store.vCard(of: "Alice"), "<vCard xmlns=\"vcard-temp\"><FN>Alice</FN></vCard>")
+      }
+    ),
+    (
+      version: 4,
+      sql: """
+      INSERT INTO settings (key, value) VALUES ('torrent_max_active', '3');
+      INSERT INTO torrents (id, name, metainfo, state, position, added, pid)
+        VALUES (8, 'debian', X'6466', 'running', 2, 100, 4242);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.integerSetting(SettingKey.torrentMaxActive), 3)
+        XCTAssertEqual(try store.torrentPID(id: 8), 4242)
       }
     ),
   ]

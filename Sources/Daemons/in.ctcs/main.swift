@@ -1,1 +1,2 @@
+runQueueOrWebPageIfAsked()
 runControlServer()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTCS
 import Foundation
 import Runtime
 import Store
