@@ -97,7 +97,44 @@ final class CTCSUnderInetdTests: XCTestCase {
     _ = try server.waitFor("the first back to the whole line") { store in
       try store.torrent(id: first).flatMap { $0.status.downloadLimit == 100 * 1024 ? $0 : nil }
     }
-    XCTAssertEqual(try server.store().torrent(id: second)?.state, .queued, "a leecher whose client died goes back to the queue")
+    XCTAssertEqual(
+      try server.store().torrent(id: second)?.state, .paused,
+      "an unfinished torrent whose ctorrent was not the queue runner's is paused when it leaves")
+  }
+
+  func testTheQueueRunnersCtorrentReportsHereAndTheNextTorrentStartsWhenItQuits() throws {
+    let server = try CTCSServerUnderInetd(limits: ["200", "50"])
+    addTeardownBlock { server.stop() }
+    let first = try server.queueTorrent(size: 500_000, seed: 8)
+    let second = try server.queueTorrent(size: 500_000, seed: 9)
+    let settings = try Store(path: server.database)
+    try settings.setSetting(SettingKey.torrentMaxActive, "1")
+    try settings.setSetting(SettingKey.torrentCTCSAddress, "127.0.0.1:\(server.port)")
+    try settings.setSetting(SettingKey.torrentCtorrent, "/usr/bin/ctorrent")
+    try settings.setSetting(SettingKey.torrentCtorrentOptions, "-i 127.0.0.1 -e 1")
+    try settings.setSetting(SettingKey.torrentMetainfoDirectory, server.directory.path + "/torrents")
+    try settings.setSetting(SettingKey.torrentDownloadDirectory, server.directory.path + "/downloads")
+    addTeardownBlock { server.stopQueuedClients() }
+
+    // Not through a pipe: the ctorrents it starts would keep the pipe open.
+    let runner = try ChildProcess(
+      server.prefix + "/sbin/in.ctcs", ["--run-queue", "--db", server.database], outputPath: server.directory.path + "/runner.log")
+    XCTAssertTrue((0..<100).contains { _ in usleep(100_000); return !runner.isRunning }, "the queue runner returns")
+    let running = try server.waitFor("the first torrent's ctorrent reporting") { store in
+      try store.torrent(id: first).flatMap { $0.state == .running && $0.status.downloadLimit == 200 * 1024 ? $0 : nil }
+    }
+    XCTAssertTrue(running.status.peerID.hasPrefix("-CD0"), running.status.peerID)
+    XCTAssertNotNil(try server.store().torrentPID(id: first))
+    XCTAssertEqual(try server.store().torrent(id: second)?.state, .queued, "one at a time")
+
+    try server.slugctl("torrent", "quit", "\(first)")
+    // in.ctcs marks it done and starts the queue runner, which starts the next one.
+    _ = try server.waitFor("the first done, the second reporting") { store -> Torrent? in
+      guard try store.torrent(id: first)?.state == .done, let next = try store.torrent(id: second),
+        next.state == .running, next.status.peerID.hasPrefix("-CD0")
+      else { return nil }
+      return next
+    }
   }
 
   func testAPasswordIsCheckedAWrongOneGetsAnErrorAndTheRightOneIsServed() throws {
@@ -125,8 +162,8 @@ final class CTCSUnderInetdTests: XCTestCase {
     XCTAssertEqual(lines.first, "PROTOCOL 0003|ERROR authentication failed|", "then closed")
     XCTAssertEqual(lines.last, "PROTOCOL 0003|SENDDETAIL|SENDPEERS|SENDCONF|")
     XCTAssertEqual(lines.count, 2)
-    _ = try server.waitFor("the torrent running after the right password, back in the queue after") { store in
-      try store.torrent(id: id).flatMap { $0.status.peerID == "-CD0302-ABC" && $0.state == .queued ? $0 : nil }
+    _ = try server.waitFor("the torrent served after the right password, paused once its client left") { store in
+      try store.torrent(id: id).flatMap { $0.status.peerID == "-CD0302-ABC" && $0.state == .paused ? $0 : nil }
     }
   }
 
@@ -201,6 +238,8 @@ final class CTCSServerUnderInetd {
     guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
     let initialised = try ChildProcess.run(prefix + "/sbin/slugctl", ["init", "--db", database])
     guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
+    // in.ctcs runs the queue runner when a client leaves: it starts nothing unless a test asks.
+    try Store(path: database).setSetting(SettingKey.torrentMaxActive, "0")
     let generated = try ChildProcess.run(
       prefix + "/sbin/slugctl",
       ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "ctcs=\(port)",
@@ -231,6 +270,19 @@ final class CTCSServerUnderInetd {
   }
 
   func store() throws -> Store { try Store(readingFrom: database) }
+
+  /// Stops the ctorrents the queue runner started (detached, in sessions of their own): the
+  /// pids the store recorded, when they are still ctorrent.
+  func stopQueuedClients() {
+    guard let torrents = try? store().torrents() else { return }
+    for torrent in torrents {
+      guard let pid = (try? store().torrentPID(id: torrent.id)) ?? nil,
+        let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+        name.hasPrefix("ctorrent")
+      else { continue }
+      kill(pid, SIGKILL)
+    }
+  }
 
   func slugctl(_ arguments: String...) throws {
     let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])

@@ -331,7 +331,11 @@ final class ControlServer {
   /// The line's limits (bytes/s, 0: none): the command line's, else the store's settings.
   private func lineLimits(_ store: Store) -> (download: Int64, upload: Int64) {
     if let download = options.downloadLimit, let upload = options.uploadLimit { return (download, upload) }
-    return (0, 0)
+    func bytes(_ key: String) -> Int64 {
+      let kilobytes = (try? store.integerSetting(key)) ?? nil
+      return min(max(kilobytes ?? 0, 0), Int64.max / 1024) * 1024
+    }
+    return (bytes(SettingKey.torrentDownloadLimit), bytes(SettingKey.torrentUploadLimit))
   }
 
   /// Recomputes every running torrent's share from the store and sends our client its new
@@ -421,17 +425,22 @@ final class ControlServer {
   // MARK: - The end
 
   /// The torrent's state once its client is gone: done after CTQUIT or once complete (ctorrent
-  /// leaves by itself when its seeding limits are reached), paused stays paused, else back in
-  /// the queue. The others are told to rebalance and the queue runner starts what is next.
+  /// leaves by itself when its seeding limits are reached), paused stays paused. Otherwise,
+  /// when the queue runner's ctorrent is still alive only the connection was lost (ctorrent
+  /// connects again within 5 s): the state stays; when it is dead, the queue runner decides
+  /// (failed); a ctorrent started by hand that left unfinished is paused, so nothing starts it
+  /// again behind its user's back. The others are told to rebalance and the queue runner
+  /// starts what is next.
   private func finish(_ code: Int32) -> Int32 {
     guard let id = torrentID, let store else { return code }
-    let final: TorrentState = quitRequested || complete ? .done : paused ? .paused : .queued
+    var final: TorrentState? = quitRequested || complete ? .done : paused ? .paused : nil
     do throws(StoreError) {
-      try store.setTorrentState(id: id, final)
+      if final == nil, try store.torrentPID(id: id) == nil { final = .paused }
+      if let final { try store.setTorrentState(id: id, final) }
     } catch {
       log.error("torrent \(id): recording its end: \(error)")
     }
-    log.info("torrent \(id): client gone; \(final.rawValue)")
+    log.info("torrent \(id): client gone; \(final?.rawValue ?? "left to the queue runner")")
     torrentID = nil
     mesh?.broadcast(Array("rebalance".utf8))
     if let mesh {
