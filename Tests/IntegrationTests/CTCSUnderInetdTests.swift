@@ -28,6 +28,15 @@ final class CTCSUnderInetdTests: XCTestCase {
     XCTAssertEqual(running.status.piecesHave, 0)
     XCTAssertGreaterThan(running.status.lastSeen, Int64(Date().timeIntervalSince1970) - 60)
     XCTAssertEqual(try server.store().torrents().count, 1, "the queued torrent was recognised, not added again")
+    // The blocks asked for at the start: its file, and ctorrent's options.
+    let files = try server.waitFor("the file list") { store in
+      try store.torrentFiles(id: id).first.map { _ in try store.torrentFiles(id: id) }
+    }
+    XCTAssertEqual(files.map(\.name), [server.directory.path + "/download-\(id)"], "a single file is named by -s")
+    XCTAssertEqual(files.map(\.size), [3_000_000])
+    XCTAssertEqual(files.map(\.pieces), [12])
+    let options = try server.store().torrentOptions(id: id)
+    XCTAssertEqual(options.first { $0.name == "pause" }?.value, "0", "\(options)")
 
     // The status is asked for every second: last_seen moves on although ctorrent is idle.
     let seen = running.status.lastSeen

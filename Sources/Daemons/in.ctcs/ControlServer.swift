@@ -62,6 +62,16 @@ final class ControlServer {
   var idleDeadline: Deadline
   /// Set when the conversation must end: the exit status.
   var finished: Int32?
+  /// The blocks being received (CTDETAIL's file block, the peer and option blocks).
+  var detail: (Int64, Int64, Int64)?
+  var files: [TorrentFile]?
+  var peers: [TorrentPeer]?
+  var configuration: [TorrentOption]?
+  /// SENDSTATUS requests so far: every `detailEvery`th also asks for the files and peers.
+  var statusRequests = 0
+  static let detailEvery = 6
+  /// More files, peers or options than any real torrent has: the rest of a block is dropped.
+  static let maximumListed = 10000
 
   init(options: ControlOptions, password: String?, log: Log) {
     self.options = options
@@ -104,7 +114,14 @@ final class ControlServer {
       }
       if now >= nextStatusRequest {
         nextStatusRequest = .after(seconds: options.statusSeconds)
-        if torrentID != nil { send(.sendStatus) }
+        if torrentID != nil {
+          send(.sendStatus)
+          statusRequests += 1
+          if statusRequests % ControlServer.detailEvery == 0 {
+            send(.sendDetail)
+            send(.sendPeers)
+          }
+        }
       }
     }
     return finish(finished ?? 0)
@@ -181,8 +198,49 @@ final class ControlServer {
       status.lastMessage = text
       if severity == 1 { log.warning("torrent \(id): \(CTCSParseError.printable(text))") }
       perform("recording a message") { store, _ throws(StoreError) in try store.recordTorrentMessage(id: id, text) }
-    case .detail, .filesStart, .file, .filesEnd, .peersStart, .peer, .peersEnd, .configStart, .config, .configEnd:
-      break
+    case .detail(let totalBytes, let pieceLength, _, let seedingSince):
+      detail = (totalBytes, pieceLength, seedingSince)
+    case .filesStart:
+      files = []
+    case .file(let file):
+      guard files != nil, files!.count < ControlServer.maximumListed else { return }
+      files!.append(
+        TorrentFile(
+          number: file.number, priority: file.priority, pieces: file.pieces, piecesHave: file.piecesHave,
+          piecesAvailable: file.piecesAvailable, size: file.size, name: file.name))
+    case .filesEnd:
+      guard let id = torrentID, let list = files else { return }
+      files = nil
+      let (total, pieceLength, seedingSince) = detail ?? (0, 0, 0)
+      perform("recording the files") { store, _ throws(StoreError) in
+        try store.replaceTorrentFiles(
+          id: id, totalBytes: total, pieceLength: pieceLength, seedingSince: seedingSince, files: list)
+      }
+    case .peersStart:
+      peers = []
+    case .peer(let peer):
+      guard peers != nil, peers!.count < ControlServer.maximumListed else { return }
+      peers!.append(
+        TorrentPeer(
+          peerID: peer.peerID, address: peer.address, flags: peer.flags, downloadRate: peer.downloadRate,
+          uploadRate: peer.uploadRate, downloaded: peer.downloaded, uploaded: peer.uploaded,
+          piecesHave: peer.piecesHave))
+    case .peersEnd:
+      guard let id = torrentID, let list = peers else { return }
+      peers = nil
+      perform("recording the peers") { store, _ throws(StoreError) in try store.replaceTorrentPeers(id: id, list) }
+    case .configStart:
+      configuration = []
+    case .config(let option):
+      guard configuration != nil, configuration!.count < ControlServer.maximumListed else { return }
+      configuration!.append(
+        TorrentOption(
+          name: option.name, kind: option.kind.rawValue, range: option.range, value: option.value,
+          summary: option.summary, help: option.help))
+    case .configEnd:
+      guard let id = torrentID, let list = configuration else { return }
+      configuration = nil
+      perform("recording the options") { store, _ throws(StoreError) in try store.replaceTorrentOptions(id: id, list) }
     }
   }
 
