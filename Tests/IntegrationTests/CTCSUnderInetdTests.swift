@@ -146,6 +146,49 @@ final class CTCSUnderInetdTests: XCTestCase {
     }
   }
 
+  func testARealCtorrentWithTheRightPasswordIsServedAndOneWithAWrongPasswordIsNot() throws {
+    let passwordFile = try TemporaryDirectory()
+    try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)
+    let server = try CTCSServerUnderInetd(limits: ["64", "32"], extraArguments: ["--password-file", passwordFile.path + "/password"])
+    addTeardownBlock { server.stop() }
+    let refused = try server.queueTorrent(size: 300_000, seed: 10)
+    let served = try server.queueTorrent(size: 300_000, seed: 11)
+    // `-S HOST:PORT:` makes ctorrent read the password (from stdin here) and send AUTH.
+    let wrong = try server.ctorrent(torrent: server.queuedFile(refused), saveAs: server.directory.path + "/r", password: "guess")
+    addTeardownBlock { wrong.stop() }
+    let right = try server.ctorrent(torrent: server.queuedFile(served), saveAs: server.directory.path + "/s", password: "s3cret")
+    addTeardownBlock { right.stop() }
+    _ = try server.waitFor("the right password's torrent running") { store in
+      try store.torrent(id: served).flatMap { $0.state == .running && $0.status.downloadLimit == 64 * 1024 ? $0 : nil }
+    }
+    sleep(2)
+    let untouched = try XCTUnwrap(try server.store().torrent(id: refused))
+    XCTAssertEqual(untouched.state, .queued)
+    XCTAssertEqual(untouched.status.peerID, "", "nothing recorded for a wrong password")
+    XCTAssertTrue(wrong.isRunning, "ctorrent tries again later")
+  }
+
+  func testPauseAndResumeReachCtorrentWhichReportsItsPauseOption() throws {
+    let server = try CTCSServerUnderInetd(limits: ["64", "32"])
+    addTeardownBlock { server.stop() }
+    let id = try server.queueTorrent(size: 300_000, seed: 12)
+    let client = try server.ctorrent(torrent: server.queuedFile(id), saveAs: server.directory.path + "/p")
+    addTeardownBlock { client.stop() }
+    _ = try server.waitFor("ctorrent's options with pause off") { store in
+      try store.torrentOptions(id: id).first { $0.name == "pause" && $0.value == "0" }
+    }
+    try server.slugctl("torrent", "pause", "\(id)")
+    _ = try server.waitFor("ctorrent paused") { store -> Torrent? in
+      guard try store.torrentOptions(id: id).contains(where: { $0.name == "pause" && $0.value == "1" }) else { return nil }
+      return try store.torrent(id: id).flatMap { $0.state == .paused ? $0 : nil }
+    }
+    try server.slugctl("torrent", "resume", "\(id)")
+    _ = try server.waitFor("ctorrent running again") { store -> Torrent? in
+      guard try store.torrentOptions(id: id).contains(where: { $0.name == "pause" && $0.value == "0" }) else { return nil }
+      return try store.torrent(id: id).flatMap { $0.state == .running ? $0 : nil }
+    }
+  }
+
   func testAPasswordIsCheckedAWrongOneGetsAnErrorAndTheRightOneIsServed() throws {
     let passwordFile = try TemporaryDirectory()
     try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)
@@ -323,11 +366,20 @@ final class CTCSServerUnderInetd {
   }
 
   /// A ctorrent reporting to in.ctcs, listening on a port of its own.
-  func ctorrent(torrent: String, saveAs: String) throws -> ChildProcess {
-    let client = try ChildProcess(
-      "/usr/bin/ctorrent",
-      ["-S", "127.0.0.1:\(port)", "-i", "127.0.0.1", "-p", "\(try FreePort.tcp())", "-e", "1", "-s", saveAs, torrent],
-      outputPath: directory.path + "/ctorrent.log")
+  func ctorrent(torrent: String, saveAs: String, password: String? = nil) throws -> ChildProcess {
+    let arguments = [
+      "-S", "127.0.0.1:\(port)" + (password == nil ? "" : ":"), "-i", "127.0.0.1", "-p", "\(try FreePort.tcp())",
+      "-e", "1", "-s", saveAs, torrent,
+    ]
+    let client: ChildProcess
+    if let password {
+      // The password on stdin; stop() ends sh and the ctorrent it runs (a descendant).
+      client = try ChildProcess(
+        "/bin/sh", ["-c", "printf '%s\\n' \"$0\" | exec /usr/bin/ctorrent \"$@\"", password] + arguments,
+        outputPath: directory.path + "/ctorrent.log")
+    } else {
+      client = try ChildProcess("/usr/bin/ctorrent", arguments, outputPath: directory.path + "/ctorrent.log")
+    }
     clients.append(client)
     return client
   }

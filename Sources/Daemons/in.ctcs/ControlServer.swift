@@ -477,7 +477,11 @@ final class ControlServer {
       break
     }
     send(command)
-    if case .config(let name, _) = command, name == "pause", !paused { rebalance(announce: true) }
+    if case .config(let name, _) = command {
+      // ctorrent's own word on the option, for the store.
+      send(.sendConfig)
+      if name == "pause", !paused { rebalance(announce: true) }
+    }
   }
 
   // MARK: - The end
