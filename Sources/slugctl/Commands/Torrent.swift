@@ -91,8 +91,11 @@ extension Slugctl.Torrent {
 
     func run() throws {
       let opened = try store.openStore()
-      try opened.setTorrentState(id: id, .queued)
-      // A connected client takes up where it stopped (its in.ctcs marks it running again).
+      // The queue runner's ctorrent still alive (paused by CTCONFIG): running again, not
+      // queued, so no runner starts a second one; its in.ctcs unpauses it.
+      let pid = try opened.torrentPID(id: id)
+      let alive = pid.map { kill($0, 0) == 0 || errno == EPERM } ?? false
+      try opened.setTorrentState(id: id, alive ? .running : .queued)
       notifyTorrentServer(of: opened, id: id, "resume")
     }
   }
