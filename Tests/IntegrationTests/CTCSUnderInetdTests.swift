@@ -219,6 +219,28 @@ final class CTCSUnderInetdTests: XCTestCase {
     }
   }
 
+  func testAClientThatAnswersNoStatusRequestIsDroppedAfterTheIdleTime() throws {
+    let server = try CTCSServerUnderInetd(extraArguments: ["-t", "2"])
+    addTeardownBlock { server.stop() }
+    let id = try server.queueTorrent(size: 300_000, seed: 13)
+    let script = """
+      import socket, time
+      s = socket.create_connection(('127.0.0.1', PORT), timeout=10)
+      start = time.monotonic()
+      s.sendall(b'PROTOCOL 0003\\nCTORRENT -CD0302-Q 1 2 QUEUED\\n')
+      data = b''
+      while True:
+          chunk = s.recv(4096)
+          if not chunk: break
+          data += chunk
+      print(round(time.monotonic() - start), data.count(b'SENDSTATUS\\r\\n') >= 1)
+      """.replacingOccurrences(of: "QUEUED", with: server.queuedFile(id))
+    XCTAssertEqual(try server.python(script), "2 True\n", "closed after 2 s of silence despite SENDSTATUS every second")
+    _ = try server.waitFor("the torrent paused (its client was not the queue runner's)") { store in
+      try store.torrent(id: id).flatMap { $0.state == .paused ? $0 : nil }
+    }
+  }
+
   func testLinesFromTheClientAreNeverEchoedAndCommandsReachOnlyTheirTorrent() throws {
     let server = try CTCSServerUnderInetd()
     addTeardownBlock { server.stop() }
