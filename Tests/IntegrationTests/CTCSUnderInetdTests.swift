@@ -241,6 +241,36 @@ final class CTCSUnderInetdTests: XCTestCase {
     }
   }
 
+  func testMalformedLinesAreSkippedAndAnOverlongLineEndsTheConnection() throws {
+    let server = try CTCSServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    let id = try server.queueTorrent(size: 300_000, seed: 14)
+    let script = """
+      import socket
+      def talk(payload):
+          s = socket.create_connection(('127.0.0.1', PORT), timeout=5)
+          s.sendall(payload)
+          data = b''
+          try:
+              while b'SENDCONF' not in data and b'ERROR' not in data:
+                  chunk = s.recv(4096)
+                  if not chunk: break
+                  data += chunk
+          except OSError:
+              pass
+          s.close()
+          return data.decode().replace('\\r\\n', '|')
+      garbage = b'CTSTATUS x\\nCTBW 1\\nCTPEER\\nPROTOCOL abc\\n\\x00\\xff\\r\\nWHATEVER 1 2\\n'
+      print(talk(garbage + b'CTORRENT -CD0302-G 1 2 QUEUED\\n'))
+      print(talk(b'A' * 9000))
+      """.replacingOccurrences(of: "QUEUED", with: server.queuedFile(id))
+    XCTAssertEqual(
+      try server.python(script), "PROTOCOL 0003|SENDDETAIL|SENDPEERS|SENDCONF|\nPROTOCOL 0003|ERROR line too long|\n")
+    _ = try server.waitFor("the torrent served after the garbage") { store in
+      try store.torrent(id: id).flatMap { $0.status.peerID == "-CD0302-G" ? $0 : nil }
+    }
+  }
+
   func testLinesFromTheClientAreNeverEchoedAndCommandsReachOnlyTheirTorrent() throws {
     let server = try CTCSServerUnderInetd()
     addTeardownBlock { server.stop() }
