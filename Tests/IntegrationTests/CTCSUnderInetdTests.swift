@@ -168,7 +168,7 @@ final class CTCSUnderInetdTests: XCTestCase {
     XCTAssertTrue(wrong.isRunning, "ctorrent tries again later")
   }
 
-  func testPauseAndResumeReachCtorrentWhichReportsItsPauseOption() throws {
+  func testPauseResumeAndRemoveReachCtorrentWhichReportsItsPauseOption() throws {
     let server = try CTCSServerUnderInetd(limits: ["64", "32"])
     addTeardownBlock { server.stop() }
     let id = try server.queueTorrent(size: 300_000, seed: 12)
@@ -187,6 +187,10 @@ final class CTCSUnderInetdTests: XCTestCase {
       guard try store.torrentOptions(id: id).contains(where: { $0.name == "pause" && $0.value == "0" }) else { return nil }
       return try store.torrent(id: id).flatMap { $0.state == .running ? $0 : nil }
     }
+    // Removed from the queue: its ctorrent is told to quit.
+    try server.slugctl("torrent", "rm", "\(id)")
+    XCTAssertTrue((0..<100).contains { _ in usleep(100_000); return !client.isRunning }, "ctorrent left after rm")
+    XCTAssertEqual(try server.store().torrents(), [])
   }
 
   func testAPasswordIsCheckedAWrongOneGetsAnErrorAndTheRightOneIsServed() throws {

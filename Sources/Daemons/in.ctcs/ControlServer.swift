@@ -557,6 +557,11 @@ final class ControlServer {
       try body(store, ControlServer.now())
     } catch {
       log.error("torrent \(torrentID ?? 0): \(what): \(error)")
+      if case .notFound = error, torrentID != nil {
+        // Removed from the store while its client runs: nothing would show or control it.
+        torrentID = nil
+        send(.quit)
+      }
     }
   }
 

@@ -108,7 +108,10 @@ extension Slugctl.Torrent {
     var id: Int64
 
     func run() throws {
-      try store.openStore().removeTorrent(id: id)
+      let opened = try store.openStore()
+      try opened.removeTorrent(id: id)
+      // Its ctorrent, if connected, stops: nothing would show or control it any more.
+      notifyTorrentServer(of: opened, id: id, "quit")
     }
   }
 }
