@@ -8,21 +8,24 @@ extension Slugctl {
     static let configuration = CommandConfiguration(
       commandName: "torrent",
       abstract: "Manage the torrent queue in.ctcs runs.",
-      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self])
+      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self])
   }
 }
 
 extension Slugctl.Torrent {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "add", abstract: "Queue a .torrent file; prints the new torrent's id.")
+      commandName: "add",
+      abstract: "Queue a .torrent file or URL; prints the new torrent's id and starts the queue.")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The metainfo file.", valueName: "file.torrent"), completion: .file(extensions: ["torrent"]))
+    @Argument(
+      help: ArgumentHelp("The metainfo file, or its http, https or ftp URL (fetched with curl or wget).", valueName: "file.torrent|url"),
+      completion: .file(extensions: ["torrent"]))
     var file: String
 
     func run() throws {
-      let metainfo = try readInputFile(file)
+      let metainfo = try TorrentQueue.isURL(file) ? TorrentQueue.fetch(file) : readInputFile(file)
       let name: String
       do {
         name = try TorrentMetainfo.name(of: metainfo)
@@ -31,6 +34,7 @@ extension Slugctl.Torrent {
       }
       let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(Date().timeIntervalSince1970))
       Console.current.print("\(torrent.id)")
+      TorrentQueue.start(storePath: store.path)
     }
   }
 
