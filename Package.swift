@@ -88,6 +88,6 @@ let package = Package(
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "Runtime", "TestSupport"], exclude: ["Snapshots"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["DHCP", "Store", "TestSupport"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "TestSupport"]),
   ]
 )

@@ -13,7 +13,8 @@ extension Store {
 
   /// Ends the torrents whose recorded ctorrent is dead (`isAlive(pid)` false), then claims
   /// queued torrents, in queue order, while fewer than `maxActive` are running or seeding.
-  /// A running torrent without a pid (ctorrent started by hand) counts but is left alone.
+  /// A running torrent without a pid (ctorrent started by hand) counts but is left alone; a
+  /// queued one whose ctorrent still lives is set running, not started again.
   public func claimQueuedTorrents(maxActive: Int, isAlive: (Int32) -> Bool) throws(StoreError) -> QueueClaim {
     try transaction { () throws(StoreError) -> QueueClaim in
       var claim = QueueClaim()
@@ -30,7 +31,14 @@ extension Store {
           active += 1
         }
       }
-      for torrent in try torrents() where torrent.state == .queued && active < maxActive {
+      for torrent in try torrents() where torrent.state == .queued {
+        // Resumed while its ctorrent still runs (paused, connected): running again, not twice.
+        if let pid = try torrentPID(id: torrent.id), isAlive(pid) {
+          try setTorrentState(id: torrent.id, .running)
+          active += 1
+          continue
+        }
+        guard active < maxActive else { continue }
         try setTorrentState(id: torrent.id, .running)
         try setTorrentPID(id: torrent.id, nil)
         var started = torrent

@@ -79,4 +79,14 @@ final class QueueClaimTests: StoreTestCase {
     XCTAssertNil(try store.torrentPID(id: dead.id))
     XCTAssertEqual(try store.torrent(id: byHand.id)?.state, .running)
   }
+
+  func testAResumedTorrentWhoseCtorrentLivesIsNotStartedTwice() throws {
+    let store = try openStore()
+    let resumed = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    try store.setTorrentPID(id: resumed.id, 300)
+    let claim = try store.claimQueuedTorrents(maxActive: 1, isAlive: { $0 == 300 })
+    XCTAssertEqual(claim.toStart.count, 0)
+    XCTAssertEqual(try store.torrent(id: resumed.id)?.state, .running)
+    XCTAssertEqual(try store.torrentPID(id: resumed.id), 300)
+  }
 }

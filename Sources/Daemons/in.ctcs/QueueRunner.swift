@@ -161,6 +161,7 @@ struct QueueRunner {
     posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o640)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     slug_spawn_addchdir(&actions, directory)
+    slug_spawn_addclosefrom(&actions, 3)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }

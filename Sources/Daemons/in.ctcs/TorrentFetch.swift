@@ -43,6 +43,7 @@ enum TorrentFetch {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    slug_spawn_addclosefrom(&actions, 3)
     var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for pointer in pointers { free(pointer) } }
     var pid: pid_t = 0

@@ -10,7 +10,7 @@ extension Slugctl {
       commandName: "torrent",
       abstract: "Manage the torrent queue in.ctcs runs.",
       subcommands: [
-        Add.self, List.self, Pause.self, Resume.self, Remove.self, Quit.self, Update.self, Restart.self,
+        Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self, Quit.self, Update.self, Restart.self,
         Limit.self,
       ])
   }
@@ -19,14 +19,17 @@ extension Slugctl {
 extension Slugctl.Torrent {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "add", abstract: "Queue a .torrent file; prints the new torrent's id.")
+      commandName: "add",
+      abstract: "Queue a .torrent file or URL; prints the new torrent's id and starts the queue.")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The metainfo file.", valueName: "file.torrent"), completion: .file(extensions: ["torrent"]))
+    @Argument(
+      help: ArgumentHelp("The metainfo file, or its http, https or ftp URL (fetched with curl or wget).", valueName: "file.torrent|url"),
+      completion: .file(extensions: ["torrent"]))
     var file: String
 
     func run() throws {
-      let metainfo = try readInputFile(file)
+      let metainfo = try TorrentQueue.isURL(file) ? TorrentQueue.fetch(file) : readInputFile(file)
       let name: String
       do {
         name = try TorrentMetainfo.name(of: metainfo)
@@ -35,6 +38,7 @@ extension Slugctl.Torrent {
       }
       let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(Date().timeIntervalSince1970))
       Console.current.print("\(torrent.id)")
+      TorrentQueue.start(storePath: store.path)
     }
   }
 
