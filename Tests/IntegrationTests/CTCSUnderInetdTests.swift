@@ -165,7 +165,6 @@ final class CTCSUnderInetdTests: XCTestCase {
     let untouched = try XCTUnwrap(try server.store().torrent(id: refused))
     XCTAssertEqual(untouched.state, .queued)
     XCTAssertEqual(untouched.status.peerID, "", "nothing recorded for a wrong password")
-    XCTAssertTrue(wrong.isRunning, "ctorrent tries again later")
   }
 
   func testPauseResumeAndRemoveReachCtorrentWhichReportsItsPauseOption() throws {
