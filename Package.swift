@@ -69,14 +69,14 @@ let package = Package(
     daemon("proxy"),
     daemon("jabberd", readsStore: true),
     daemon("smtp"),
-    daemon("ctcs"),
+    daemon("ctcs", readsStore: true),
     daemon("dns", readsStore: true),
     daemon("dhcp", readsStore: true),
     daemon("mvp"),
 
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl"),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -93,6 +93,6 @@ let package = Package(
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "Runtime", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["DHCP", "Store", "TestSupport"], exclude: ["jabber_client.py"]),
+      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "TestSupport"], exclude: ["jabber_client.py"]),
   ]
 )

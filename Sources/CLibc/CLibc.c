@@ -72,3 +72,7 @@ int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid) {
 }
 
 int slug_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+  return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}

@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3]
+  static let migrations: [String] = [version1, version2, version3, version4, version5]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -117,6 +117,63 @@ enum Schema {
     CREATE TABLE jabber_vcards (
       name TEXT PRIMARY KEY COLLATE NOCASE,
       vcard TEXT NOT NULL
+    ) STRICT;
+    """
+
+  /// Settings as keys and text values (the torrent queue's global limits, ctorrent's path and
+  /// options, directories, the web page's secret; see Store+Settings.swift for the keys), and
+  /// the process id of the ctorrent the queue runner started for a torrent (NULL when none).
+  static let version4 = """
+    CREATE TABLE settings (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) STRICT;
+
+    ALTER TABLE torrents ADD COLUMN pid INTEGER;
+    """
+
+  /// What ctorrent reports beyond its status, for the web page (see Store+TorrentDetails.swift):
+  /// the torrent's size, piece length and seeding start (CTDETAIL), its files, its connected
+  /// peers and ctorrent's options; each list replaced whole by the next report.
+  static let version5 = """
+    ALTER TABLE torrents ADD COLUMN total_bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE torrents ADD COLUMN piece_length INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE torrents ADD COLUMN seeding_since INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE torrent_files (
+      torrent_id INTEGER NOT NULL REFERENCES torrents (id) ON DELETE CASCADE,
+      number INTEGER NOT NULL,
+      priority INTEGER NOT NULL,
+      pieces INTEGER NOT NULL,
+      pieces_have INTEGER NOT NULL,
+      pieces_available INTEGER NOT NULL,
+      size INTEGER NOT NULL,
+      name TEXT NOT NULL,
+      PRIMARY KEY (torrent_id, number)
+    ) STRICT;
+
+    CREATE TABLE torrent_peers (
+      torrent_id INTEGER NOT NULL REFERENCES torrents (id) ON DELETE CASCADE,
+      peer_id TEXT NOT NULL,
+      address TEXT NOT NULL,
+      flags TEXT NOT NULL,
+      download_rate INTEGER NOT NULL,
+      upload_rate INTEGER NOT NULL,
+      downloaded INTEGER NOT NULL,
+      uploaded INTEGER NOT NULL,
+      pieces_have INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX torrent_peers_by_torrent ON torrent_peers (torrent_id);
+
+    CREATE TABLE torrent_options (
+      torrent_id INTEGER NOT NULL REFERENCES torrents (id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      value_range TEXT NOT NULL,
+      value TEXT NOT NULL,
+      summary TEXT NOT NULL,
+      help TEXT NOT NULL,
+      PRIMARY KEY (torrent_id, name)
     ) STRICT;
     """
 }

@@ -32,7 +32,7 @@ final class DaemonBinaryTests: XCTestCase {
 
   func testEveryUnwrittenDaemonExitsUnavailable() throws {
     let bin = try BuildProducts.binDirectory()
-    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www", "in.proxy", "in.smtp", "in.jabberd"].contains(daemon) {
+    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www", "in.proxy", "in.smtp", "in.jabberd", "in.ctcs"].contains(daemon) {
       let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
       XCTAssertEqual(result.status, 69, daemon)
       XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
@@ -88,6 +88,19 @@ final class DaemonBinaryTests: XCTestCase {
       XCTAssertTrue(result.output.contains("usage: in.smtp [-d] [-s SENDMAIL]"), result.output)
     }
     let notSocket = try BuildProducts.runDaemon("in.smtp", [], input: nil)
+    XCTAssertEqual(notSocket.status, 66, notSocket.log)
+    XCTAssertTrue(notSocket.log.contains("fd 0 is not a stream socket"), notSocket.log)
+  }
+
+  func testInCTCSRejectsABadCommandLineWithUsageAndANonSocketAsNoInput() throws {
+    let bin = try BuildProducts.binDirectory()
+    for arguments in [["-x"], ["-t", "0"], ["--status-interval", "often"], ["64"], ["64", "-1"], ["1", "2", "3"]] {
+      let result = try ChildProcess.run("\(bin)/in.ctcs", arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments)")
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("usage: in.ctcs [-d] [--db PATH]"), result.output)
+    }
+    let notSocket = try BuildProducts.runDaemon("in.ctcs", ["64", "32"], input: nil)
     XCTAssertEqual(notSocket.status, 66, notSocket.log)
     XCTAssertTrue(notSocket.log.contains("fd 0 is not a stream socket"), notSocket.log)
   }

@@ -271,6 +271,8 @@ final class PeerMeshTests: XCTestCase {
     // The FNV-1a 32-bit test vectors: "" and "foobar".
     XCTAssertEqual(PeerMesh.prefix(forStorePath: ""), "slug-jabberd:811c9dc5")
     XCTAssertEqual(PeerMesh.prefix(forStorePath: "foobar"), "slug-jabberd:bf9cf968")
+    // Each service has a mesh of its own on the same store.
+    XCTAssertEqual(PeerMesh.prefix(forStorePath: "foobar", service: "ctcs"), "slug-ctcs:bf9cf968")
   }
 }
 

@@ -67,6 +67,8 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(torrent.metainfo, [0x64, 0x65])
         XCTAssertEqual(torrent.state, .running)
         XCTAssertEqual(torrent.status.downloadRate, 5120)
+        // Torrents from before pids were recorded have none.
+        XCTAssertEqual(try store.torrentPID(id: 7), nil)
       }
     ),
     (
@@ -81,6 +83,35 @@ final class MigrationTests: StoreTestCase {
           try store.offlineMessages(for: "alice").map { "\($0.stanza) \($0.stored)" },
           ["<message to=\"alice@slug\"><body>hi</body></message> 1700000000"])
         XCTAssertEqual(try store.vCard(of: "Alice"), "<vCard xmlns=\"vcard-temp\"><FN>Alice</FN></vCard>")
+      }
+    ),
+    (
+      version: 4,
+      sql: """
+      INSERT INTO settings (key, value) VALUES ('torrent_max_active', '3');
+      INSERT INTO torrents (id, name, metainfo, state, position, added, pid)
+        VALUES (8, 'debian', X'6466', 'running', 2, 100, 4242);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.integerSetting(SettingKey.torrentMaxActive), 3)
+        XCTAssertEqual(try store.torrentPID(id: 8), 4242)
+      }
+    ),
+    (
+      version: 5,
+      sql: """
+      INSERT INTO torrents (id, name, metainfo, state, position, added, total_bytes, piece_length)
+        VALUES (9, 'ubuntu', X'6467', 'running', 3, 100, 3000000, 262144);
+      INSERT INTO torrent_files VALUES (9, 1, 0, 12, 3, 12, 3000000, 'ubuntu.iso');
+      INSERT INTO torrent_peers VALUES (9, '-CD0302-X', '127.0.0.2:6881', 'UiUn', 1000, 20, 5000, 100, 3);
+      INSERT INTO torrent_options VALUES (9, 'pause', 'B', '0', '0', 'Pause', 'Stop transfers');
+      """,
+      check: { store in
+        XCTAssertEqual(
+          try store.torrentFiles(id: 9),
+          [TorrentFile(number: 1, priority: 0, pieces: 12, piecesHave: 3, piecesAvailable: 12, size: 3_000_000, name: "ubuntu.iso")])
+        XCTAssertEqual(try store.torrentPeers(id: 9).map(\.flags), ["UiUn"])
+        XCTAssertEqual(try store.torrentOptions(id: 9).map(\.help), ["Stop transfers"])
       }
     ),
   ]

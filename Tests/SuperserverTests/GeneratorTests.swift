@@ -215,7 +215,7 @@ final class GeneratorTests: XCTestCase {
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
-      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-dns", "slug-dhcp", "slug-mvp"])
+      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A bare ListenDatagram port is a dual-stack IPv6 socket, which DHCPv4 cannot answer from.
@@ -250,7 +250,7 @@ final class GeneratorTests: XCTestCase {
       ])
     XCTAssertEqual(
       Catalog.services.filter(\.implemented).map(\.name),
-      ["www", "proxy", "jabberd", "smtp", "submission", "dns", "dhcp", "mvp"])
+      ["www", "proxy", "jabberd", "smtp", "submission", "ctcs", "dns", "dhcp", "mvp"])
   }
 
   func testBadOptionsAreErrorsWithAMessage() {

@@ -85,4 +85,8 @@ int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid);
 /* accept4(2) (a GNU extension) with SOCK_NONBLOCK | SOCK_CLOEXEC, peer address not wanted. */
 int slug_accept_nonblocking(int fd);
 
+/* posix_spawn_file_actions_addclosefrom_np (glibc 2.34, a GNU extension): a detached child
+   keeps no descriptor of ours (a caller's pipe, a client's socket) past FROM. */
+int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
 #endif

@@ -1,1 +1,2 @@
-Runtime.unavailable(program: "in.ctcs")
+runQueueOrWebPageIfAsked()
+runControlServer()

@@ -234,9 +234,10 @@ public final class PeerMesh {
     }
   }
 
-  /// "slug-jabberd:" and 8 hex digits of the FNV-1a hash of the store's real path, so
-  /// processes on different stores never meet, and every spelling of one path meets.
-  public static func prefix(forStorePath path: String) -> String {
+  /// "slug-SERVICE:" and 8 hex digits of the FNV-1a hash of the store's real path, so
+  /// processes on different stores never meet, and every spelling of one path meets; each
+  /// service ("jabberd", "ctcs") has its own mesh.
+  public static func prefix(forStorePath path: String, service: String = "jabberd") -> String {
     var canonical = path
     if let resolved = realpath(path, nil) {
       canonical = String(cString: resolved)
@@ -248,7 +249,7 @@ public final class PeerMesh {
       hash = hash &* 0x0100_0193
     }
     let digits = String(hash, radix: 16)
-    return "slug-jabberd:" + String(repeating: "0", count: 8 - digits.utf8.count) + digits
+    return "slug-" + service + ":" + String(repeating: "0", count: 8 - digits.utf8.count) + digits
   }
 
   // MARK: - Connections

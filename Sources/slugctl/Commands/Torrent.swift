@@ -1,5 +1,7 @@
 import ArgumentParser
+import CTCS
 import Foundation
+import Runtime
 import Store
 
 extension Slugctl {
@@ -7,21 +9,27 @@ extension Slugctl {
     static let configuration = CommandConfiguration(
       commandName: "torrent",
       abstract: "Manage the torrent queue in.ctcs runs.",
-      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self])
+      subcommands: [
+        Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self, Quit.self, Update.self, Restart.self,
+        Limit.self,
+      ])
   }
 }
 
 extension Slugctl.Torrent {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "add", abstract: "Queue a .torrent file; prints the new torrent's id.")
+      commandName: "add",
+      abstract: "Queue a .torrent file or URL; prints the new torrent's id and starts the queue.")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The metainfo file.", valueName: "file.torrent"), completion: .file(extensions: ["torrent"]))
+    @Argument(
+      help: ArgumentHelp("The metainfo file, or its http, https or ftp URL (fetched with curl or wget).", valueName: "file.torrent|url"),
+      completion: .file(extensions: ["torrent"]))
     var file: String
 
     func run() throws {
-      let metainfo = try readInputFile(file)
+      let metainfo = try TorrentQueue.isURL(file) ? TorrentQueue.fetch(file) : readInputFile(file)
       let name: String
       do {
         name = try TorrentMetainfo.name(of: metainfo)
@@ -30,6 +38,7 @@ extension Slugctl.Torrent {
       }
       let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(Date().timeIntervalSince1970))
       Console.current.print("\(torrent.id)")
+      TorrentQueue.start(storePath: store.path)
     }
   }
 
@@ -71,7 +80,9 @@ extension Slugctl.Torrent {
     var id: Int64
 
     func run() throws {
-      try store.openStore().setTorrentState(id: id, .paused)
+      let opened = try store.openStore()
+      try opened.setTorrentState(id: id, .paused)
+      notifyTorrentServer(of: opened, id: id, "pause")
     }
   }
 
@@ -83,7 +94,13 @@ extension Slugctl.Torrent {
     var id: Int64
 
     func run() throws {
-      try store.openStore().setTorrentState(id: id, .queued)
+      let opened = try store.openStore()
+      // The queue runner's ctorrent still alive (paused by CTCONFIG): running again, not
+      // queued, so no runner starts a second one; its in.ctcs unpauses it.
+      let pid = try opened.torrentPID(id: id)
+      let alive = pid.map { kill($0, 0) == 0 || errno == EPERM } ?? false
+      try opened.setTorrentState(id: id, alive ? .running : .queued)
+      notifyTorrentServer(of: opened, id: id, "resume")
     }
   }
 
@@ -95,7 +112,10 @@ extension Slugctl.Torrent {
     var id: Int64
 
     func run() throws {
-      try store.openStore().removeTorrent(id: id)
+      let opened = try store.openStore()
+      try opened.removeTorrent(id: id)
+      // Its ctorrent, if connected, stops: nothing would show or control it any more.
+      notifyTorrentServer(of: opened, id: id, "quit")
     }
   }
 }

@@ -1,6 +1,6 @@
 import XCTest
 
-@testable import slugctl
+@testable import CTCS
 
 final class BencodeTests: XCTestCase {
   func testTorrentNameIsReadFromTheInfoDictionary() throws {

@@ -1,18 +1,18 @@
 /// Just enough of BitTorrent's bencoding (BEP 3) to check that a file is a torrent and read its
 /// name: integers, byte strings, lists and dictionaries, the whole input one value.
-enum Bencode: Equatable {
+public enum Bencode: Equatable {
   case integer(Int64)
   case bytes([UInt8])
   case list([Bencode])
   case dictionary([(key: [UInt8], value: Bencode)])
 
-  struct DecodeError: Error, Equatable, CustomStringConvertible {
-    var offset: Int
-    var message: String
-    var description: String { "byte \(offset): \(message)" }
+  public struct DecodeError: Error, Equatable, CustomStringConvertible {
+    public var offset: Int
+    public var message: String
+    public var description: String { "byte \(offset): \(message)" }
   }
 
-  static func == (lhs: Bencode, rhs: Bencode) -> Bool {
+  public static func == (lhs: Bencode, rhs: Bencode) -> Bool {
     switch (lhs, rhs) {
     case (.integer(let a), .integer(let b)): a == b
     case (.bytes(let a), .bytes(let b)): a == b
@@ -24,7 +24,7 @@ enum Bencode: Equatable {
   }
 
   /// Decodes one value that must span all of `bytes`.
-  static func decode(_ bytes: [UInt8]) throws(DecodeError) -> Bencode {
+  public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> Bencode {
     var reader = Reader(bytes: bytes)
     let value = try reader.value(depth: 0)
     guard reader.offset == bytes.count else {
@@ -34,7 +34,7 @@ enum Bencode: Equatable {
   }
 
   /// The value under `key` in a dictionary.
-  subscript(key: String) -> Bencode? {
+  public subscript(key: String) -> Bencode? {
     guard case .dictionary(let members) = self else { return nil }
     return members.first { $0.key == Array(key.utf8) }?.value
   }
@@ -103,10 +103,10 @@ enum Bencode: Equatable {
   }
 }
 
-/// What slugctl needs from a .torrent file.
-enum TorrentMetainfo {
+/// What slug needs from a .torrent file.
+public enum TorrentMetainfo {
   /// The torrent's `info.name`; throws if the bytes are not a torrent.
-  static func name(of bytes: [UInt8]) throws(Bencode.DecodeError) -> String {
+  public static func name(of bytes: [UInt8]) throws(Bencode.DecodeError) -> String {
     let root = try Bencode.decode(bytes)
     guard case .dictionary = root, let info = root["info"], case .dictionary = info else {
       throw Bencode.DecodeError(offset: 0, message: "no 'info' dictionary")

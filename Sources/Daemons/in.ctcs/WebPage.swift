@@ -1,0 +1,312 @@
+import CLibc
+
+/// The torrent web page, a CGI/1.1 program run by in.www (`torrents.cgi`, a link to in.ctcs or
+/// a script running `in.ctcs --cgi --db PATH`). GET lists the queue with progress, rates, peers
+/// and the last message, and refreshes itself; POST carries one form: a control (pause, resume,
+/// update, restart, quit, limit) or an add (a .torrent upload or a URL). Every form carries a
+/// token bound to its action and torrent (`FormToken`); a POST without the right one is refused
+/// with 403. Everything from the store or the client is HTML-escaped.
+func runTorrentPage(_ argv: [String]) -> Never {
+  let arguments: Arguments
+  do throws(UsageError) {
+    arguments = try Arguments(argv, flags: ["cgi"], options: ["db"])
+  } catch {
+    Runtime.usageError(error, synopsis: "--cgi [--db PATH]")
+  }
+  slug_ignore_sigpipe()
+  let log = Log(program: arguments.program, destination: .standardError)
+  let page = TorrentPage(storePath: Store.resolvePath(option: arguments.value("db")), log: log)
+  page.respond()
+  exit(0)
+}
+
+struct TorrentPage {
+  let storePath: String
+  let log: Log
+  /// The largest request body read: a .torrent file is rarely over a megabyte.
+  static let maximumBodyBytes = 4 << 20
+  static let refreshSeconds = 10
+  static let controls = ["pause", "resume", "update", "restart", "quit"]
+
+  struct Response {
+    var status: String
+    var headers: [String] = []
+    var body: String
+  }
+
+  func respond() {
+    let response: Response
+    do throws(StoreError) {
+      let store = try Store(writingTo: storePath)
+      let forms = FormToken(secret: try TorrentPage.secret(of: store))
+      let method = TorrentPage.environment("REQUEST_METHOD") ?? "GET"
+      if method == "POST" {
+        response = post(store: store, forms: forms)
+      } else if method == "GET" || method == "HEAD" {
+        response = Response(status: "200 OK", body: try render(store: store, forms: forms, notice: notice()))
+      } else {
+        response = Response(status: "405 Method Not Allowed", headers: ["Allow: GET, HEAD, POST"], body: "")
+      }
+    } catch {
+      log.error("torrent page: \(error)")
+      response = Response(status: "503 Service Unavailable", body: TorrentPage.errorPage("The torrent store cannot be used: \(error)"))
+    }
+    var text = "Status: \(response.status)\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"
+    text += "X-Frame-Options: DENY\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; form-action 'self'\r\n"
+    for header in response.headers { text += header + "\r\n" }
+    text += "\r\n"
+    if TorrentPage.environment("REQUEST_METHOD") != "HEAD" { text += response.body }
+    TorrentPage.writeAll(Array(text.utf8))
+  }
+
+  // MARK: - POST
+
+  func post(store: Store, forms: FormToken) -> Response {
+    guard let body = TorrentPage.readBody() else {
+      return Response(status: "413 Content Too Large", body: TorrentPage.errorPage("The form is too large."))
+    }
+    guard let form = WebForm.parse(body, contentType: TorrentPage.environment("CONTENT_TYPE") ?? "") else {
+      return Response(status: "400 Bad Request", body: TorrentPage.errorPage("The form could not be read."))
+    }
+    let action = form.text("action") ?? ""
+    let id = action == "add" ? 0 : Int64(form.text("id") ?? "") ?? -1
+    guard id >= 0, forms.accepts(form.text("token") ?? "", action: action, torrent: id) else {
+      log.warning("torrent page: refused a \(action) form without a valid token from \(TorrentPage.environment("REMOTE_ADDR") ?? "?")")
+      return Response(status: "403 Forbidden", body: TorrentPage.errorPage("The form's token is missing or wrong: reload the page and try again."))
+    }
+    do throws(StoreError) {
+      if action == "add" { return try add(form, store: store) }
+      guard try store.torrent(id: id) != nil else { throw .notFound("no torrent \(id)") }
+      switch action {
+      case "pause":
+        try store.setTorrentState(id: id, .paused)
+      case "resume":
+        try store.setTorrentState(id: id, .queued)
+      case "limit":
+        guard let down = TorrentPage.kilobytes(form.text("max_down")), let up = TorrentPage.kilobytes(form.text("max_up"))
+        else {
+          return Response(status: "400 Bad Request", body: TorrentPage.errorPage("A limit must be a whole number of KB/s, or empty for none."))
+        }
+        guard let torrent = try store.torrent(id: id) else { throw .notFound("no torrent \(id)") }
+        try store.setTorrentRates(
+          id: id, minDownload: torrent.minDownloadRate, maxDownload: down, minUpload: torrent.minUploadRate, maxUpload: up)
+      default:
+        guard TorrentPage.controls.contains(action) else {
+          return Response(status: "400 Bad Request", body: TorrentPage.errorPage("Unknown action."))
+        }
+      }
+      let words = action == "limit" ? "rebalance" : action
+      PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("\(id) \(words)".utf8))
+      log.info("torrent page: \(words) for torrent \(id)")
+      if action == "resume" { try QueueRunner(store: store, log: log).run() }
+      return redirect("sent=\(action)&id=\(id)")
+    } catch {
+      return Response(status: "\(TorrentPage.httpStatus(of: error))", body: TorrentPage.errorPage("\(error)"))
+    }
+  }
+
+  func add(_ form: WebForm, store: Store) throws(StoreError) -> Response {
+    var metainfo: [UInt8] = []
+    var source = ""
+    if let file = form.field("file"), !file.value.isEmpty {
+      metainfo = file.value
+      source = file.fileName ?? "the upload"
+    } else if let url = form.text("url")?.trimmingSpaces, !url.isEmpty {
+      switch TorrentFetch.fetch(url) {
+      case .success(let bytes): metainfo = bytes
+      case .failure(let problem):
+        return Response(status: "502 Bad Gateway", body: TorrentPage.errorPage("Could not fetch \(url): \(problem.message)"))
+      }
+      source = url
+    } else {
+      return Response(status: "400 Bad Request", body: TorrentPage.errorPage("Choose a .torrent file or give its URL."))
+    }
+    let name: String
+    do throws(Bencode.DecodeError) {
+      name = try TorrentMetainfo.name(of: metainfo)
+    } catch {
+      return Response(status: "400 Bad Request", body: TorrentPage.errorPage("\(source) is not a torrent file (\(error))."))
+    }
+    let torrent = try store.addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
+    log.notice("torrent page: queued torrent \(torrent.id) (\(name)) from \(source)")
+    try QueueRunner(store: store, log: log).run()
+    return redirect("added=\(torrent.id)")
+  }
+
+  /// 303 to the page itself (a reload does not post again), with what happened in the query.
+  func redirect(_ query: String) -> Response {
+    let location = TorrentPage.environment("SCRIPT_NAME") ?? ""
+    return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
+  }
+
+  /// The notice for `?added=ID` or `?sent=ACTION&id=ID`, in words of our own (nothing from
+  /// the query is shown but numbers and known action names).
+  func notice() -> String? {
+    let query = WebForm.urlEncoded(Array((TorrentPage.environment("QUERY_STRING") ?? "").utf8))
+    if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
+    if let sent = query.text("sent"), sent == "limit" || TorrentPage.controls.contains(sent),
+      let id = query.text("id").flatMap({ Int64($0) })
+    {
+      return sent == "limit" ? "Torrent \(id)'s limits were changed." : "Sent \(sent) to torrent \(id)."
+    }
+    return nil
+  }
+
+  // MARK: - The page
+
+  func render(store: Store, forms: FormToken, notice: String?) throws(StoreError) -> String {
+    let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
+    var html = """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8">
+      <meta http-equiv="refresh" content="\(TorrentPage.refreshSeconds); url=\(script)">
+      <title>Torrents</title>
+      <style>
+      body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}
+      td,th{border-bottom:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+      form{display:inline}.notice{background:#efe;padding:.5em}.message{font-size:small;color:#555}
+      input[type=number]{width:5em}
+      </style></head><body>
+      <h1>Torrents</h1>
+
+      """
+    if let notice { html += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>\n" }
+    let torrents = try store.torrents()
+    if torrents.isEmpty {
+      html += "<p id=\"empty\">The queue is empty.</p>\n"
+    } else {
+      html += "<table id=\"torrents\"><tr><th>ID</th><th>Name</th><th>State</th><th>Progress</th><th>Down</th><th>Up</th>"
+      html += "<th>Peers</th><th>Last message</th><th>Controls</th></tr>\n"
+      for torrent in torrents { html += row(torrent, script: script, forms: forms) }
+      html += "</table>\n"
+    }
+    html += """
+      <h2>Add a torrent</h2>
+      <form id="add" method="post" action="\(script)" enctype="multipart/form-data">
+      \(TorrentPage.hidden("action", "add"))\(TorrentPage.hidden("token", forms.token(action: "add", torrent: 0)))
+      <label>File <input type="file" name="file" accept=".torrent,application/x-bittorrent"></label>
+      <label>or URL <input type="url" name="url" size="40"></label>
+      <button type="submit">Add</button>
+      </form>
+      </body></html>
+
+      """
+    return html
+  }
+
+  func row(_ torrent: Torrent, script: String, forms: FormToken) -> String {
+    let status = torrent.status
+    let id = torrent.id
+    var html = "<tr id=\"torrent-\(id)\"><td>\(id)</td><td class=\"name\">\(HTML.escape(torrent.name))</td>"
+    html += "<td class=\"state\">\(torrent.state.rawValue)</td>"
+    html += "<td class=\"progress\"><progress value=\"\(status.piecesHave)\" max=\"\(max(status.piecesTotal, 1))\"></progress> "
+    html += "\(TorrentPage.percent(status.piecesHave, of: status.piecesTotal))</td>"
+    html += "<td>\(TorrentPage.rate(status.downloadRate))</td><td>\(TorrentPage.rate(status.uploadRate))</td>"
+    html += "<td>\(status.seeders) seeders, \(status.leechers) leechers</td>"
+    html += "<td class=\"message\">\(HTML.escape(status.lastMessage))</td><td>"
+    for action in TorrentPage.controls {
+      html += "<form method=\"post\" action=\"\(script)\">\(TorrentPage.hidden("action", action))\(TorrentPage.hidden("id", "\(id)"))"
+      html += "\(TorrentPage.hidden("token", forms.token(action: action, torrent: id)))"
+      html += "<button type=\"submit\" name=\"do\" value=\"\(action)\">\(action)</button></form> "
+    }
+    html += "<form method=\"post\" action=\"\(script)\">\(TorrentPage.hidden("action", "limit"))\(TorrentPage.hidden("id", "\(id)"))"
+    html += "\(TorrentPage.hidden("token", forms.token(action: "limit", torrent: id)))"
+    html += "<input type=\"number\" min=\"0\" name=\"max_down\" title=\"KB/s down\" value=\"\(TorrentPage.kilobytesText(torrent.maxDownloadRate))\">"
+    html += "<input type=\"number\" min=\"0\" name=\"max_up\" title=\"KB/s up\" value=\"\(TorrentPage.kilobytesText(torrent.maxUploadRate))\">"
+    html += "<button type=\"submit\" name=\"do\" value=\"limit\">limit KB/s</button></form></td></tr>\n"
+    return html
+  }
+
+  static func hidden(_ name: String, _ value: String) -> String {
+    "<input type=\"hidden\" name=\"\(HTML.escape(name))\" value=\"\(HTML.escape(value))\">"
+  }
+
+  static func errorPage(_ message: String) -> String {
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Torrents</title></head><body>\n"
+      + "<p id=\"error\">\(HTML.escape(message))</p>\n<p><a href=\"\(HTML.escape(environment("SCRIPT_NAME") ?? ""))\">Back to the torrents</a></p>\n</body></html>\n"
+  }
+
+  static func percent(_ have: Int64, of total: Int64) -> String {
+    guard total > 0 else { return "-" }
+    let tenths = min(have, total) * 1000 / total
+    return "\(tenths / 10).\(tenths % 10)%"
+  }
+
+  static func rate(_ bytesPerSecond: Int64) -> String {
+    let tenths = max(bytesPerSecond, 0) * 10 / 1024
+    return "\(tenths / 10).\(tenths % 10) KB/s"
+  }
+
+  static func kilobytesText(_ bytesPerSecond: Int64?) -> String { bytesPerSecond.map { "\($0 / 1024)" } ?? "" }
+
+  /// Empty is no limit (.some(nil)); a non-number is nil.
+  static func kilobytes(_ text: String?) -> Int64?? {
+    let trimmed = (text ?? "").trimmingSpaces
+    if trimmed.isEmpty { return .some(nil) }
+    guard let value = Int64(trimmed), value >= 0, value <= Int64.max / 1024 else { return nil }
+    return .some(value * 1024)
+  }
+
+  static func httpStatus(of error: StoreError) -> String {
+    switch error {
+    case .notFound: "404 Not Found"
+    case .duplicate: "409 Conflict"
+    case .invalid: "400 Bad Request"
+    default: "503 Service Unavailable"
+    }
+  }
+
+  // MARK: - CGI plumbing
+
+  /// The signing secret, made from /dev/urandom the first time; the first writer's wins.
+  static func secret(of store: Store) throws(StoreError) -> String {
+    if let secret = try store.setting(SettingKey.torrentWebSecret), !secret.isEmpty { return secret }
+    guard let random = try? readRandom(32) else { throw .io("cannot read /dev/urandom for the page's secret") }
+    return try store.transaction { () throws(StoreError) -> String in
+      if let secret = try store.setting(SettingKey.torrentWebSecret), !secret.isEmpty { return secret }
+      let secret = SHA256.hex(random)
+      try store.setSetting(SettingKey.torrentWebSecret, secret)
+      return secret
+    }
+  }
+
+  static func readRandom(_ count: Int) throws(FileError) -> [UInt8] {
+    let fd = slug_open("/dev/urandom", O_RDONLY | O_CLOEXEC, 0)
+    guard fd >= 0 else { throw FileError(path: "/dev/urandom", code: slug_errno()) }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: count)
+    let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, count) }
+    guard got == count else { throw FileError(path: "/dev/urandom", code: EIO) }
+    return bytes
+  }
+
+  static func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(cString: value)
+  }
+
+  /// CONTENT_LENGTH bytes of stdin; nil when over the limit.
+  static func readBody() -> [UInt8]? {
+    let length = Int(environment("CONTENT_LENGTH") ?? "") ?? 0
+    guard length <= maximumBodyBytes else { return nil }
+    var body = [UInt8](repeating: 0, count: max(length, 0))
+    var filled = 0
+    while filled < body.count {
+      let count = body.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
+      if count < 0 && slug_errno() == EINTR { continue }
+      guard count > 0 else { break }
+      filled += count
+    }
+    return Array(body[..<filled])
+  }
+
+  static func writeAll(_ bytes: [UInt8]) {
+    var written = 0
+    while written < bytes.count {
+      let count = bytes.withUnsafeBytes { write(1, $0.baseAddress! + written, $0.count - written) }
+      if count < 0 && slug_errno() == EINTR { continue }
+      guard count > 0 else { return }
+      written += count
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/// The queue runner's decisions, each made in one write transaction so two runners started at
+/// once (slugctl, the web page, in.ctcs on a disconnect) never start one torrent twice.
+extension Store {
+  /// What `claimQueuedTorrents` decided.
+  public struct QueueClaim: Sendable {
+    /// Running or seeding torrents whose recorded ctorrent is gone: now done (every piece was
+    /// there) or failed.
+    public var ended: [Torrent] = []
+    /// Queued torrents now marked running, to be started by the caller (which records the pid
+    /// with `setTorrentPID`, or marks the torrent failed when it cannot start it).
+    public var toStart: [Torrent] = []
+  }
+
+  /// Ends the torrents whose recorded ctorrent is dead (`isAlive(pid)` false), then claims
+  /// queued torrents, in queue order, while fewer than `maxActive` are running or seeding.
+  /// A running torrent without a pid (ctorrent started by hand) counts but is left alone; a
+  /// queued one whose ctorrent still lives is set running, not started again.
+  public func claimQueuedTorrents(maxActive: Int, isAlive: (Int32) -> Bool) throws(StoreError) -> QueueClaim {
+    try transaction { () throws(StoreError) -> QueueClaim in
+      var claim = QueueClaim()
+      var active = 0
+      for torrent in try torrents() where torrent.state == .running || torrent.state == .seeding {
+        if let pid = try torrentPID(id: torrent.id), !isAlive(pid) {
+          let complete = torrent.status.piecesTotal > 0 && torrent.status.piecesHave == torrent.status.piecesTotal
+          try setTorrentState(id: torrent.id, complete ? .done : .failed)
+          try setTorrentPID(id: torrent.id, nil)
+          var ended = torrent
+          ended.state = complete ? .done : .failed
+          claim.ended.append(ended)
+        } else {
+          active += 1
+        }
+      }
+      for torrent in try torrents() where torrent.state == .queued {
+        // Resumed while its ctorrent still runs (paused, connected): running again, not twice.
+        if let pid = try torrentPID(id: torrent.id), isAlive(pid) {
+          try setTorrentState(id: torrent.id, .running)
+          active += 1
+          continue
+        }
+        guard active < maxActive else { continue }
+        try setTorrentState(id: torrent.id, .running)
+        try setTorrentPID(id: torrent.id, nil)
+        var started = torrent
+        started.state = .running
+        claim.toStart.append(started)
+        active += 1
+      }
+      return claim
+    }
+  }
+}

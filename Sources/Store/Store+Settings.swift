@@ -1,0 +1,68 @@
+/// Settings: text values under well-known keys (`SettingKey`). A key that is absent takes the
+/// default its reader documents.
+extension Store {
+  public func setting(_ key: String) throws(StoreError) -> String? {
+    try database.row("SELECT value FROM settings WHERE key = ?", .text(key), map: { $0.text(0) })
+  }
+
+  /// Sets KEY to VALUE, or removes it (back to its default) when VALUE is nil.
+  public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
+    guard !key.isEmpty, !key.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f }) else {
+      throw .invalid("invalid setting name '\(key)': empty or has spaces or control characters")
+    }
+    if let value {
+      try database.run(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        .text(key), .text(value))
+    } else {
+      try database.run("DELETE FROM settings WHERE key = ?", .text(key))
+    }
+  }
+
+  /// Every setting, by key.
+  public func settings() throws(StoreError) -> [(key: String, value: String)] {
+    try database.rows("SELECT key, value FROM settings ORDER BY key", map: { (key: $0.text(0), value: $0.text(1)) })
+  }
+
+  /// An integer setting; nil when absent, an error when stored but not a number.
+  public func integerSetting(_ key: String) throws(StoreError) -> Int64? {
+    guard let text = try setting(key) else { return nil }
+    guard let value = Int64(text) else { throw .io("\(path): setting \(key) '\(text)' is not a number") }
+    return value
+  }
+
+  /// The pid of the ctorrent the queue runner started for torrent ID (nil: none recorded).
+  public func torrentPID(id: Int64) throws(StoreError) -> Int32? {
+    guard let pid = try database.row("SELECT pid FROM torrents WHERE id = ?", .integer(id), map: { $0.optionalInt(0) })
+    else { throw .notFound("no torrent \(id)") }
+    return pid.flatMap { Int32(exactly: $0) }
+  }
+
+  public func setTorrentPID(id: Int64, _ pid: Int32?) throws(StoreError) {
+    let changed = try database.run(
+      "UPDATE torrents SET pid = ? WHERE id = ?", .integer(pid.map { Int64($0) }), .integer(id))
+    if changed == 0 { throw .notFound("no torrent \(id)") }
+  }
+}
+
+/// The settings keys slug reads, with their defaults.
+public enum SettingKey {
+  /// Global torrent download limit, KB/s (0 or absent: unlimited). in.ctcs's DL_KB overrides it.
+  public static let torrentDownloadLimit = "torrent_download_limit"
+  /// Global torrent upload limit, KB/s (0 or absent: unlimited). in.ctcs's UL_KB overrides it.
+  public static let torrentUploadLimit = "torrent_upload_limit"
+  /// How many torrents run at once (default 2).
+  public static let torrentMaxActive = "torrent_max_active"
+  /// The ctorrent program (default: found on PATH as `ctorrent`).
+  public static let torrentCtorrent = "torrent_ctorrent"
+  /// Extra ctorrent arguments, split at spaces (default none).
+  public static let torrentCtorrentOptions = "torrent_ctorrent_options"
+  /// Where downloads are saved (default /var/lib/slug/downloads).
+  public static let torrentDownloadDirectory = "torrent_download_dir"
+  /// Where the queue runner writes ID.torrent files and ctorrent logs (default /var/lib/slug/torrents).
+  public static let torrentMetainfoDirectory = "torrent_metainfo_dir"
+  /// The in.ctcs address ctorrent is pointed at with -S (default 127.0.0.1:2780).
+  public static let torrentCTCSAddress = "torrent_ctcs_address"
+  /// The secret the torrent web page signs its forms with (made on first use).
+  public static let torrentWebSecret = "torrent_web_secret"
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Runtime
+import Store
+
+/// Tells the in.ctcs serving torrent `id` to pass `words` to its ctorrent (`ID words` to each
+/// process of the store's in.ctcs mesh; the others ignore it). Nothing happens when that
+/// torrent's client is not connected.
+func notifyTorrentServer(of store: Store, id: Int64, _ words: String) {
+  PeerMesh.notifyAll(
+    prefix: PeerMesh.prefix(forStorePath: store.path, service: "ctcs"), message: Array("\(id) \(words)".utf8))
+}
+
+/// The torrent must exist: a command for a missing id is an error, not silence.
+func requireTorrent(_ store: Store, _ id: Int64) throws {
+  guard try store.torrent(id: id) != nil else { throw StoreError.notFound("no torrent \(id)") }
+}
+
+extension Slugctl.Torrent {
+  struct Quit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "quit", abstract: "Stop a running torrent's client cleanly (it is marked done).")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+
+    func run() throws {
+      let opened = try store.openStore()
+      try requireTorrent(opened, id)
+      notifyTorrentServer(of: opened, id: id, "quit")
+    }
+  }
+
+  struct Update: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "update", abstract: "Ask a running torrent's tracker for more peers.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+
+    func run() throws {
+      let opened = try store.openStore()
+      try requireTorrent(opened, id)
+      notifyTorrentServer(of: opened, id: id, "update")
+    }
+  }
+
+  struct Restart: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "restart", abstract: "Restart a running torrent's tracker session (new peers).")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+
+    func run() throws {
+      let opened = try store.openStore()
+      try requireTorrent(opened, id)
+      notifyTorrentServer(of: opened, id: id, "restart")
+    }
+  }
+
+  struct Limit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "limit",
+      abstract: "Set a torrent's bandwidth bounds (KB/s; an absent bound is removed); the running torrents share the line again at once.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+    @Option(name: .customLong("min-down"), help: ArgumentHelp("Download rate it always gets.", valueName: "KB/s"))
+    var minDown: Int64?
+    @Option(name: .customLong("max-down"), help: ArgumentHelp("Download rate it never exceeds.", valueName: "KB/s"))
+    var maxDown: Int64?
+    @Option(name: .customLong("min-up"), help: ArgumentHelp("Upload rate it always gets.", valueName: "KB/s"))
+    var minUp: Int64?
+    @Option(name: .customLong("max-up"), help: ArgumentHelp("Upload rate it never exceeds.", valueName: "KB/s"))
+    var maxUp: Int64?
+
+    func run() throws {
+      let opened = try store.openStore()
+      func bytes(_ kilobytes: Int64?) -> Int64? { kilobytes.map { $0 > Int64.max / 1024 ? Int64.max : $0 * 1024 } }
+      try opened.setTorrentRates(
+        id: id, minDownload: bytes(minDown), maxDownload: bytes(maxDown), minUpload: bytes(minUp),
+        maxUpload: bytes(maxUp))
+      notifyTorrentServer(of: opened, id: id, "rebalance")
+    }
+  }
+}

@@ -1,0 +1,311 @@
+import Foundation
+import Glibc
+import Runtime
+import Store
+import TestSupport
+import XCTest
+
+/// The torrent web page (in.ctcs as a CGI of in.www under a real openbsd-inetd) and the queue
+/// runner (in.ctcs --run-queue), with a stand-in ctorrent that records its arguments, and a
+/// real ctorrent reporting to a listening stand-in CTCS server.
+final class CTCSWebTests: XCTestCase {
+  func testThePageListsTorrentsEscapedAndRefusesFormsWithoutTheirToken() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    let store = try Store(path: web.database)
+    let torrent = try store.addTorrent(name: "<b>bold</b> & \"quoted\"", metainfo: Array("d4:infod4:name1:xee".utf8), now: 1)
+    var status = TorrentStatus()
+    status.lastMessage = "2 <script>alert(1)</script>"
+    status.piecesTotal = 8
+    status.piecesHave = 2
+    try store.updateTorrentStatus(id: torrent.id, status)
+
+    let page = try web.server.curl(web.server.url("/torrents.cgi"))
+    XCTAssertTrue(page.contains("&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;"), page)
+    XCTAssertTrue(page.contains("2 &lt;script&gt;alert(1)&lt;/script&gt;"), page)
+    XCTAssertFalse(page.contains("<b>bold") || page.contains("<script>"), page)
+    XCTAssertTrue(page.contains("25.0%"), page)
+    XCTAssertTrue(page.contains("<meta http-equiv=\"refresh\""), page)
+
+    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let pause = try XCTUnwrap(TorrentWeb.token(in: page, action: "pause", id: torrent.id), page)
+    let resume = try XCTUnwrap(TorrentWeb.token(in: page, action: "resume", id: torrent.id), page)
+    let without = try web.post(["action=pause", "id=\(torrent.id)"])
+    XCTAssertTrue(without.hasPrefix("HTTP/1.1 403"), without)
+    XCTAssertEqual(try web.post(["action=pause", "id=\(torrent.id)", "token=\(resume)"]).prefix(12), "HTTP/1.1 403")
+    XCTAssertEqual(try web.post(["action=pause", "id=\(torrent.id + 1)", "token=\(pause)"]).prefix(12), "HTTP/1.1 403")
+    XCTAssertEqual(try store.torrent(id: torrent.id)?.state, .queued, "a refused form changes nothing")
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 200), [], "a refused form sends nothing")
+
+    let accepted = try web.post(["action=pause", "id=\(torrent.id)", "token=\(pause)"])
+    XCTAssertTrue(accepted.hasPrefix("HTTP/1.1 303"), accepted)
+    XCTAssertTrue(accepted.contains("Location: /torrents.cgi?sent=pause&id=\(torrent.id)"), accepted)
+    XCTAssertEqual(try store.torrent(id: torrent.id)?.state, .paused)
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) pause"])
+    let notice = try web.server.curl(web.server.url("/torrents.cgi?sent=pause&id=\(torrent.id)"))
+    XCTAssertTrue(notice.contains("Sent pause to torrent \(torrent.id)."), notice)
+  }
+
+  func testAnUploadAndAURLAreQueuedAndStartedByTheQueueRunner() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    let page = try web.server.curl(web.server.url("/torrents.cgi"))
+    XCTAssertTrue(page.contains("The queue is empty."), page)
+    let token = try XCTUnwrap(TorrentWeb.token(in: page, action: "add", id: nil), page)
+    let upload = try web.makeTorrent(named: "upload.bin")
+    let added = try web.server.curl(
+      "-i", "-F", "action=add", "-F", "token=\(token)", "-F", "file=@\(upload);type=application/x-bittorrent",
+      web.server.url("/torrents.cgi"))
+    XCTAssertTrue(added.hasPrefix("HTTP/1.1 303"), added)
+    XCTAssertTrue(added.contains("?added=1"), added)
+
+    let served = try web.makeTorrent(named: "served.bin")
+    try FileManager.default.copyItem(atPath: served, toPath: web.server.root + "/served.torrent")
+    let fetched = try web.server.curl(
+      "-i", "-F", "action=add", "-F", "token=\(token)", "-F", "url=\(web.server.url("/served.torrent"))",
+      web.server.url("/torrents.cgi"))
+    XCTAssertTrue(fetched.hasPrefix("HTTP/1.1 303"), fetched)
+    let forged = try web.server.curl("-i", "-F", "action=add", "-F", "file=@\(upload)", web.server.url("/torrents.cgi"))
+    XCTAssertTrue(forged.hasPrefix("HTTP/1.1 403"), forged)
+    let local = try web.server.curl(
+      "-i", "-F", "action=add", "-F", "token=\(token)", "-F", "url=file:///etc/passwd", web.server.url("/torrents.cgi"))
+    XCTAssertTrue(local.hasPrefix("HTTP/1.1 502") && local.contains("only http, https and ftp"), local)
+
+    let store = try Store(path: web.database)
+    let torrents = try store.torrents()
+    XCTAssertEqual(torrents.map(\.name), ["upload.bin", "served.bin"])
+    XCTAssertEqual(torrents.map(\.state), [.running, .running])
+    for torrent in torrents {
+      let pid = try XCTUnwrap(try store.torrentPID(id: torrent.id))
+      XCTAssertEqual(kill(pid, 0), 0, "the stand-in ctorrent \(pid) runs")
+      let arguments = try web.waitForArguments(of: torrent.id)
+      XCTAssertEqual(
+        arguments,
+        "-S 127.0.0.1:2780 -s \(web.downloads)/\(torrent.name) \(web.metainfo)/\(torrent.id).torrent")
+      XCTAssertEqual(
+        FileManager.default.contents(atPath: "\(web.metainfo)/\(torrent.id).torrent").map { Array($0) }, torrent.metainfo)
+    }
+  }
+
+  func testTheQueueRunnerKeepsToMaxActiveAndEndsTorrentsWhoseCtorrentDied() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    let store = try Store(path: web.database)
+    for name in ["a", "b", "c"] {
+      _ = try store.addTorrent(name: name, metainfo: Array(try Data(contentsOf: URL(fileURLWithPath: web.makeTorrent(named: name)))), now: 1)
+    }
+    let run = try ChildProcess.run(web.prefix + "/sbin/slugctl", ["torrent", "run", "--db", web.database])
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued])
+    let first = try XCTUnwrap(try store.torrentPID(id: 1))
+    XCTAssertNotNil(try store.torrentPID(id: 2))
+    XCTAssertNil(try store.torrentPID(id: 3))
+
+    XCTAssertEqual(kill(first, SIGKILL), 0)
+    for _ in 0..<100 where QueueProbe.isAlive(first) { usleep(20_000) }
+    let again = try ChildProcess.run(web.prefix + "/sbin/in.ctcs", ["--run-queue", "--db", web.database])
+    XCTAssertEqual(again.status, 0, again.output)
+    XCTAssertEqual(try store.torrents().map(\.state), [.failed, .running, .running])
+    XCTAssertNil(try store.torrentPID(id: 1))
+    XCTAssertNotNil(try store.torrentPID(id: 3))
+  }
+
+  func testARealCtorrentStartedByTheQueueNamesItsTorrentFileToTheServer() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ctorrent") else {
+      throw SetupFailure("/usr/bin/ctorrent is missing: apt-get install ctorrent")
+    }
+    let listener = try LoopbackSocket.bind(SOCK_STREAM)
+    defer { close(listener.fd) }
+    XCTAssertEqual(listen(listener.fd, 4), 0)
+    let store = try Store(path: web.database)
+    try store.setSetting(SettingKey.torrentCtorrent, "/usr/bin/ctorrent")
+    try store.setSetting(SettingKey.torrentCTCSAddress, "127.0.0.1:\(listener.port)")
+    let torrent = try store.addTorrent(
+      name: "real.bin", metainfo: Array(try Data(contentsOf: URL(fileURLWithPath: web.makeTorrent(named: "real.bin")))), now: 1)
+    let run = try ChildProcess.run(web.prefix + "/sbin/in.ctcs", ["--run-queue", "--db", web.database])
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertNotNil(try store.torrentPID(id: torrent.id))
+
+    var descriptor = pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)
+    XCTAssertEqual(poll(&descriptor, 1, 10_000), 1, "ctorrent connects to the CTCS server it was given")
+    let client = accept(listener.fd, nil, nil)
+    XCTAssertGreaterThanOrEqual(client, 0)
+    defer { close(client) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var received = ""
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while !received.contains("\(torrent.id).torrent") {
+      let count = read(client, &buffer, buffer.count)
+      guard count > 0 else { break }
+      received += String(decoding: buffer[..<count], as: UTF8.self)
+    }
+    XCTAssertTrue(received.hasPrefix("PROTOCOL "), received)
+    XCTAssertTrue(
+      received.split(separator: "\n").contains { $0.hasPrefix("CTORRENT ") && $0.contains("\(torrent.id).torrent") }, received)
+  }
+
+  func testChromiumShowsTheQueueAndItsControlsAndAddFormWork() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    for tool in ["/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"] {
+      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
+        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
+      }
+    }
+    let store = try Store(path: web.database)
+    let torrent = try store.addTorrent(name: "shown <i>in</i> chromium", metainfo: Array("d4:infod4:name1:yee".utf8), now: 1)
+    try store.setTorrentState(id: torrent.id, .paused)
+    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let upload = try web.makeTorrent(named: "browser.bin")
+    let script = """
+      import sys
+      from selenium import webdriver
+      from selenium.webdriver.common.by import By
+      from selenium.webdriver.chrome.service import Service
+      options = webdriver.ChromeOptions()
+      for flag in ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']:
+          options.add_argument(flag)
+      driver = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
+      try:
+          driver.set_page_load_timeout(20)
+          driver.get('URL')
+          row = driver.find_element(By.ID, 'torrent-ID')
+          print('name:', row.find_element(By.CLASS_NAME, 'name').text)
+          print('state:', row.find_element(By.CLASS_NAME, 'state').text)
+          row.find_element(By.CSS_SELECTOR, 'button[value=update]').click()
+          print('notice:', driver.find_element(By.ID, 'notice').text)
+          driver.find_element(By.CSS_SELECTOR, '#add input[type=file]').send_keys('UPLOAD')
+          driver.find_element(By.CSS_SELECTOR, '#add button').click()
+          print('notice:', driver.find_element(By.ID, 'notice').text)
+          print('rows:', len(driver.find_elements(By.CSS_SELECTOR, '#torrents tr')) - 1)
+      finally:
+          driver.quit()
+      """
+      .replacingOccurrences(of: "URL", with: web.server.url("/torrents.cgi"))
+      .replacingOccurrences(of: "torrent-ID", with: "torrent-\(torrent.id)")
+      .replacingOccurrences(of: "UPLOAD", with: upload)
+    let browser = try ChildProcess.run("/usr/bin/python3", ["-c", script])
+    XCTAssertEqual(browser.status, 0, browser.output)
+    XCTAssertEqual(
+      browser.output.split(separator: "\n").filter { !$0.hasPrefix("DevTools") }.joined(separator: "\n"),
+      """
+      name: shown <i>in</i> chromium
+      state: paused
+      notice: Sent update to torrent \(torrent.id).
+      notice: Torrent \(torrent.id + 1) was queued.
+      rows: 2
+      """)
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) update"])
+    XCTAssertEqual(try store.torrent(id: torrent.id + 1)?.name, "browser.bin")
+  }
+}
+
+enum QueueProbe {
+  /// As the runner sees it: a zombie nobody reaped is dead.
+  static func isAlive(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return false }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z" && state != "X"
+  }
+}
+
+/// in.www under inetd with `torrents.cgi` (a script running the installed in.ctcs --cgi on a
+/// store of its own), and settings that point the queue at a stand-in ctorrent.
+final class TorrentWeb {
+  let server: WebServerUnderInetd
+  let database: String
+  let prefix: String
+  let downloads: String
+  let metainfo: String
+  let fakeCtorrent: String
+
+  init() throws {
+    server = try WebServerUnderInetd()
+    let directory = server.directory.path
+    prefix = directory + "/prefix"
+    database = directory + "/slug.db"
+    downloads = directory + "/downloads"
+    metainfo = directory + "/metainfo"
+    fakeCtorrent = directory + "/fake-ctorrent"
+    // Records its arguments (the last one names ID.torrent) and stays, as ctorrent would.
+    try """
+      #!/bin/sh
+      for last in "$@"; do :; done
+      echo "$@" > "$last.arguments"
+      exec sleep 120
+      """.write(toFile: fakeCtorrent, atomically: true, encoding: .utf8)
+    chmod(fakeCtorrent, 0o755)
+    let store = try Store(path: database)
+    try store.setSetting(SettingKey.torrentCtorrent, fakeCtorrent)
+    try store.setSetting(SettingKey.torrentDownloadDirectory, downloads)
+    try store.setSetting(SettingKey.torrentMetainfoDirectory, metainfo)
+    try store.setSetting(SettingKey.torrentMaxActive, "2")
+    let cgi = server.root + "/torrents.cgi"
+    try "#!/bin/sh\nexec \(prefix)/sbin/in.ctcs --cgi --db \(database)\n".write(toFile: cgi, atomically: true, encoding: .utf8)
+    chmod(cgi, 0o755)
+  }
+
+  /// Stops inetd, and every ctorrent the queue started (their pids are in the store).
+  func stop() {
+    if let store = try? Store(path: database), let torrents = try? store.torrents() {
+      for torrent in torrents {
+        if let pid = try? store.torrentPID(id: torrent.id) { kill(pid, SIGKILL) }
+      }
+    }
+    server.stop()
+  }
+
+  /// A single-file torrent made by ctorrent itself; returns its path.
+  func makeTorrent(named name: String) throws -> String {
+    let directory = server.directory.path + "/sources"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let content = directory + "/" + name
+    try Data("contents of \(name)\n".utf8).write(to: URL(fileURLWithPath: content))
+    let output = content + ".torrent"
+    let made = try ChildProcess.run(
+      "/usr/bin/ctorrent", ["-t", "-u", "http://127.0.0.1:1/announce", "-s", output, content])
+    guard FileManager.default.fileExists(atPath: output) else { throw SetupFailure("ctorrent -t failed: \(made.output)") }
+    return output
+  }
+
+  /// POSTs url-encoded fields; the whole response with its head.
+  func post(_ fields: [String]) throws -> String {
+    try ChildProcess.run(
+      "/usr/bin/curl", ["-sS", "--max-time", "10", "-i"] + fields.flatMap { ["--data", $0] } + [server.url("/torrents.cgi")]
+    ).output
+  }
+
+  /// What the stand-in ctorrent for torrent ID was given, once it has written it.
+  func waitForArguments(of id: Int64) throws -> String {
+    let path = "\(metainfo)/\(id).torrent.arguments"
+    for _ in 0..<100 where !FileManager.default.fileExists(atPath: path) { usleep(20_000) }
+    return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
+  }
+
+  /// The token of the form for ACTION on torrent ID (nil: the add form) in a page.
+  static func token(in page: String, action: String, id: Int64?) -> String? {
+    let idField = id.map { "<input type=\"hidden\" name=\"id\" value=\"\($0)\">" } ?? ""
+    let start = "<input type=\"hidden\" name=\"action\" value=\"\(action)\">" + idField + "<input type=\"hidden\" name=\"token\" value=\""
+    guard let range = page.range(of: start) else { return nil }
+    return String(page[range.upperBound...].prefix { $0 != "\"" })
+  }
+
+  /// The messages MESH receives within the time, or until COUNT arrived.
+  static func messages(_ mesh: PeerMesh, milliseconds: Int, until count: Int = .max) -> [String] {
+    var messages: [String] = []
+    let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+    while Date() < deadline && messages.count < count {
+      var descriptors = mesh.pollDescriptors
+      guard poll(&descriptors, nfds_t(descriptors.count), 50) >= 0 else { continue }
+      for case .message(_, let bytes) in mesh.process(descriptors) {
+        messages.append(String(decoding: bytes, as: UTF8.self))
+      }
+    }
+    return messages
+  }
+}

@@ -1,0 +1,92 @@
+import XCTest
+
+@testable import Store
+
+final class SettingsTests: StoreTestCase {
+  func testSettingsAreSetReplacedAndRemoved() throws {
+    let store = try openStore()
+    XCTAssertNil(try store.setting(SettingKey.torrentMaxActive))
+    try store.setSetting(SettingKey.torrentMaxActive, "3")
+    try store.setSetting(SettingKey.torrentDownloadDirectory, "/srv/downloads")
+    XCTAssertEqual(try store.integerSetting(SettingKey.torrentMaxActive), 3)
+    try store.setSetting(SettingKey.torrentMaxActive, "4")
+    XCTAssertEqual(try store.setting(SettingKey.torrentMaxActive), "4")
+    XCTAssertEqual(
+      try store.settings().map { "\($0.key)=\($0.value)" },
+      ["torrent_download_dir=/srv/downloads", "torrent_max_active=4"])
+    try store.setSetting(SettingKey.torrentMaxActive, nil)
+    XCTAssertNil(try store.setting(SettingKey.torrentMaxActive))
+  }
+
+  func testBadNamesAndNonNumbersAreRefused() throws {
+    let store = try openStore()
+    assertThrows(.invalid("invalid setting name 'a b': empty or has spaces or control characters")) {
+      () throws(StoreError) in try store.setSetting("a b", "1")
+    }
+    try store.setSetting(SettingKey.torrentMaxActive, "many")
+    assertThrows(.io("\(store.path): setting torrent_max_active 'many' is not a number")) { () throws(StoreError) in
+      _ = try store.integerSetting(SettingKey.torrentMaxActive)
+    }
+  }
+
+  func testTorrentPIDsAreRecordedAndCleared() throws {
+    let store = try openStore()
+    let torrent = try store.addTorrent(name: "ubuntu", metainfo: Array("d4:infod4:name1:uee".utf8), now: 1)
+    XCTAssertNil(try store.torrentPID(id: torrent.id))
+    try store.setTorrentPID(id: torrent.id, 1234)
+    XCTAssertEqual(try store.torrentPID(id: torrent.id), 1234)
+    try store.setTorrentPID(id: torrent.id, nil)
+    XCTAssertNil(try store.torrentPID(id: torrent.id))
+    assertThrows(.notFound("no torrent 999")) { () throws(StoreError) in try store.setTorrentPID(id: 999, 1) }
+  }
+}
+
+final class QueueClaimTests: StoreTestCase {
+  func metainfo(_ name: String) -> [UInt8] { Array("d4:infod4:name\(name.utf8.count):\(name)ee".utf8) }
+
+  func testQueuedTorrentsAreClaimedInOrderUpToTheLimit() throws {
+    let store = try openStore()
+    let first = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    let second = try store.addTorrent(name: "b", metainfo: metainfo("b"), now: 2)
+    let third = try store.addTorrent(name: "c", metainfo: metainfo("c"), now: 3)
+    let claim = try store.claimQueuedTorrents(maxActive: 2, isAlive: { _ in true })
+    XCTAssertEqual(claim.toStart.map(\.id), [first.id, second.id])
+    XCTAssertEqual(claim.ended.count, 0)
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued])
+    // Both slots are taken: a second runner starts nothing.
+    XCTAssertEqual(try store.claimQueuedTorrents(maxActive: 2, isAlive: { _ in true }).toStart.count, 0)
+    XCTAssertEqual(try store.torrent(id: third.id)?.state, .queued)
+  }
+
+  func testADeadCtorrentEndsItsTorrentAndFreesItsSlot() throws {
+    let store = try openStore()
+    let dead = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    let complete = try store.addTorrent(name: "b", metainfo: metainfo("b"), now: 2)
+    let byHand = try store.addTorrent(name: "c", metainfo: metainfo("c"), now: 3)
+    let waiting = try store.addTorrent(name: "d", metainfo: metainfo("d"), now: 4)
+    try store.setTorrentState(id: dead.id, .running)
+    try store.setTorrentPID(id: dead.id, 100)
+    try store.setTorrentState(id: complete.id, .seeding)
+    try store.setTorrentPID(id: complete.id, 200)
+    var status = TorrentStatus()
+    status.piecesTotal = 10
+    status.piecesHave = 10
+    try store.updateTorrentStatus(id: complete.id, status)
+    try store.setTorrentState(id: byHand.id, .running)
+    let claim = try store.claimQueuedTorrents(maxActive: 2, isAlive: { $0 != 100 && $0 != 200 })
+    XCTAssertEqual(claim.ended.map { "\($0.id) \($0.state)" }, ["\(dead.id) failed", "\(complete.id) done"])
+    XCTAssertEqual(claim.toStart.map(\.id), [waiting.id])
+    XCTAssertNil(try store.torrentPID(id: dead.id))
+    XCTAssertEqual(try store.torrent(id: byHand.id)?.state, .running)
+  }
+
+  func testAResumedTorrentWhoseCtorrentLivesIsNotStartedTwice() throws {
+    let store = try openStore()
+    let resumed = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    try store.setTorrentPID(id: resumed.id, 300)
+    let claim = try store.claimQueuedTorrents(maxActive: 1, isAlive: { $0 == 300 })
+    XCTAssertEqual(claim.toStart.count, 0)
+    XCTAssertEqual(try store.torrent(id: resumed.id)?.state, .running)
+    XCTAssertEqual(try store.torrentPID(id: resumed.id), 300)
+  }
+}

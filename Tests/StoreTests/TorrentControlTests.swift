@@ -1,0 +1,68 @@
+import XCTest
+
+@testable import Store
+
+/// What in.ctcs writes: adopting a hand-started torrent, the short CTBW and CTINFO updates, and
+/// the file, peer and option blocks, each replaced whole and removed with their torrent.
+final class TorrentControlTests: StoreTestCase {
+  let ubuntu = Array("d4:infod4:name6:ubuntuee".utf8)
+
+  func testAHandStartedTorrentIsAddedRunningOnceAndFoundAgainByItsMetainfo() throws {
+    let store = try openStore()
+    let id = try store.adoptTorrent(name: "ubuntu", metainfo: ubuntu, now: 100)
+    XCTAssertEqual(try store.torrent(id: id)?.state, .running)
+    try store.setTorrentState(id: id, .paused)
+    XCTAssertEqual(try store.adoptTorrent(name: "other name", metainfo: ubuntu, now: 200), id)
+    XCTAssertEqual(try store.torrents().map(\.state), [.running])
+    XCTAssertEqual(try store.torrentID(metainfo: ubuntu), id)
+    XCTAssertNil(try store.torrentID(metainfo: Array("x".utf8)))
+  }
+
+  func testBandwidthAndMessagesUpdateOnlyTheirColumns() throws {
+    let store = try openStore()
+    let torrent = try store.addTorrent(name: "ubuntu", metainfo: ubuntu, now: 100)
+    var status = TorrentStatus()
+    status.piecesTotal = 12
+    status.peerID = "-CD0302-A"
+    try store.updateTorrentStatus(id: torrent.id, status)
+    try store.recordTorrentBandwidth(
+      id: torrent.id, downloadRate: 30000, uploadRate: 1000, downloadLimit: 65536, uploadLimit: 32768, now: 500)
+    try store.recordTorrentMessage(id: torrent.id, "connect to tracker failed")
+    let read = try XCTUnwrap(store.torrent(id: torrent.id)).status
+    XCTAssertEqual(
+      [read.downloadRate, read.uploadRate, read.downloadLimit, read.uploadLimit, read.lastSeen, read.piecesTotal],
+      [30000, 1000, 65536, 32768, 500, 12])
+    XCTAssertEqual(read.lastMessage, "connect to tracker failed")
+    XCTAssertEqual(read.peerID, "-CD0302-A")
+    assertThrows(.notFound("no torrent 99")) { () throws(StoreError) in try store.recordTorrentMessage(id: 99, "x") }
+  }
+
+  func testBlocksReplaceTheLastOneAndGoWithTheirTorrent() throws {
+    let store = try openStore()
+    let torrent = try store.addTorrent(name: "ubuntu", metainfo: ubuntu, now: 100)
+    let file = TorrentFile(number: 1, priority: 0, pieces: 12, piecesHave: 3, piecesAvailable: 12, size: 3_000_000, name: "a b.iso")
+    try store.replaceTorrentFiles(id: torrent.id, totalBytes: 3_000_000, pieceLength: 262_144, seedingSince: 0, files: [file])
+    var second = file
+    second.number = 2
+    second.name = "c.txt"
+    try store.replaceTorrentFiles(id: torrent.id, totalBytes: 3_000_000, pieceLength: 262_144, seedingSince: 0, files: [second, file])
+    XCTAssertEqual(try store.torrentFiles(id: torrent.id), [file, second])
+    let slow = TorrentPeer(peerID: "-CD0302-B", address: "127.0.0.2:1", flags: "UiUn", downloadRate: 10, uploadRate: 0, downloaded: 0, uploaded: 0, piecesHave: 1)
+    var fast = slow
+    fast.address = "127.0.0.3:1"
+    fast.downloadRate = 500
+    try store.replaceTorrentPeers(id: torrent.id, [slow, fast])
+    XCTAssertEqual(try store.torrentPeers(id: torrent.id), [fast, slow])
+    try store.replaceTorrentPeers(id: torrent.id, [])
+    XCTAssertEqual(try store.torrentPeers(id: torrent.id), [])
+    let option = TorrentOption(name: "pause", kind: "B", range: "0", value: "0", summary: "Pause", help: "Stop")
+    try store.replaceTorrentOptions(id: torrent.id, [option])
+    XCTAssertEqual(try store.torrentOptions(id: torrent.id), [option])
+    assertThrows(.notFound("no torrent 99")) { () throws(StoreError) in
+      try store.replaceTorrentFiles(id: 99, totalBytes: 0, pieceLength: 0, seedingSince: 0, files: [])
+    }
+    try store.removeTorrent(id: torrent.id)
+    XCTAssertEqual(try store.torrentFiles(id: torrent.id), [])
+    XCTAssertEqual(try store.torrentOptions(id: torrent.id), [])
+  }
+}
