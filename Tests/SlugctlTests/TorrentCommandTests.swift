@@ -1,4 +1,5 @@
 import Store
+import TestSupport
 import XCTest
 
 final class TorrentCommandTests: StoreCommandTestCase {
@@ -36,5 +37,23 @@ final class TorrentCommandTests: StoreCommandTestCase {
     let file = try directory.write(metainfo, to: "disk.torrent")
     succeed("torrent", "add", file)
     fail(65, "torrent", "add", file)
+  }
+
+  func testAddFetchesAnHTTPURLAndSaysWhyWhenItCannot() throws {
+    _ = try directory.write(metainfo, to: "disk.torrent")
+    let port = try FreePort.tcp()
+    let server = try ChildProcess(
+      "/usr/bin/python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "\(port)"])
+    defer { server.stop() }
+    for _ in 0..<100 where !LoopbackSocket.acceptsTCP(port: port) { usleep(50_000) }
+    XCTAssertEqual(succeed("torrent", "add", "http://127.0.0.1:\(port)/disk.torrent"), "1\n")
+    XCTAssertEqual(try openStore().torrent(id: 1)?.metainfo, Array(metainfo.utf8))
+    XCTAssertTrue(
+      fail(69, "torrent", "add", "http://127.0.0.1:\(port)/missing.torrent").contains("cannot fetch http://127.0.0.1:\(port)/missing.torrent"))
+  }
+
+  func testRunNeedsInCtcsBesideSlugctl() {
+    // In-process the running binary is the test runner, so there is no in.ctcs beside slugctl.
+    XCTAssertTrue(fail(69, "torrent", "run").contains("in.ctcs is not installed beside slugctl"))
   }
 }
