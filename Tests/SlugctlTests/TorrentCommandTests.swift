@@ -57,3 +57,16 @@ final class TorrentCommandTests: StoreCommandTestCase {
     XCTAssertTrue(fail(69, "torrent", "run").contains("in.ctcs is not installed beside slugctl"))
   }
 }
+
+final class TorrentSettingsCommandTests: StoreCommandTestCase {
+  func testSettingsAreShownSetAndPutBackToTheirDefault() throws {
+    XCTAssertTrue(succeed("torrent", "settings").contains("torrent_max_active        -"), succeed("torrent", "settings"))
+    succeed("torrent", "settings", "torrent_max_active", "3")
+    XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "3\n")
+    XCTAssertEqual(try openStore().integerSetting(SettingKey.torrentMaxActive), 3)
+    succeed("torrent", "settings", "torrent_max_active", "--default")
+    XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "2\n")
+    XCTAssertTrue(fail(64, "torrent", "settings", "torrent_max_active", "many").contains("needs a whole number"))
+    XCTAssertTrue(fail(64, "torrent", "settings", "torrent_web_secret", "x").contains("unknown torrent setting"))
+  }
+}

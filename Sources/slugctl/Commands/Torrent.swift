@@ -8,7 +8,7 @@ extension Slugctl {
     static let configuration = CommandConfiguration(
       commandName: "torrent",
       abstract: "Manage the torrent queue in.ctcs runs.",
-      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self])
+      subcommands: [Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self, Settings.self])
   }
 }
 
