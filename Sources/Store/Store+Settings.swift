@@ -65,4 +65,11 @@ public enum SettingKey {
   public static let torrentCTCSAddress = "torrent_ctcs_address"
   /// The secret the torrent web page signs its forms with (made on first use).
   public static let torrentWebSecret = "torrent_web_secret"
+
+  /// The torrent keys an administrator sets, with their defaults (the secret is not one).
+  public static let torrentDefaults: [(key: String, value: String)] = [
+    (torrentDownloadLimit, "0"), (torrentUploadLimit, "0"), (torrentMaxActive, "2"), (torrentCtorrent, "ctorrent"),
+    (torrentCtorrentOptions, ""), (torrentDownloadDirectory, "/var/lib/slug/downloads"),
+    (torrentMetainfoDirectory, "/var/lib/slug/torrents"), (torrentCTCSAddress, "127.0.0.1:2780"),
+  ]
 }

@@ -44,6 +44,19 @@ final class CTCSWebTests: XCTestCase {
     XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) pause"])
     let notice = try web.server.curl(web.server.url("/torrents.cgi?sent=pause&id=\(torrent.id)"))
     XCTAssertTrue(notice.contains("Sent pause to torrent \(torrent.id)."), notice)
+
+    let limit = try XCTUnwrap(TorrentWeb.token(in: page, action: "limit", id: torrent.id), page)
+    XCTAssertEqual(try web.post(["action=limit", "id=\(torrent.id)", "token=\(limit)", "max_down=x", "max_up="]).prefix(12), "HTTP/1.1 400")
+    XCTAssertEqual(try web.post(["action=limit", "id=\(torrent.id)", "token=\(limit)", "max_down=100", "max_up="]).prefix(12), "HTTP/1.1 303")
+    XCTAssertEqual(try store.torrent(id: torrent.id)?.maxDownloadRate, 102_400)
+    XCTAssertNil(try store.torrent(id: torrent.id)?.maxUploadRate)
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) rebalance"])
+
+    // Resume queues it again and runs the queue, which starts it.
+    XCTAssertEqual(try web.post(["action=resume", "id=\(torrent.id)", "token=\(resume)"]).prefix(12), "HTTP/1.1 303")
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) resume"])
+    XCTAssertEqual(try store.torrent(id: torrent.id)?.state, .running)
+    XCTAssertNotNil(try store.torrentPID(id: torrent.id))
   }
 
   func testAnUploadAndAURLAreQueuedAndStartedByTheQueueRunner() throws {

@@ -1,4 +1,5 @@
 import Store
+import TestSupport
 import XCTest
 
 final class TorrentCommandTests: StoreCommandTestCase {
@@ -36,5 +37,36 @@ final class TorrentCommandTests: StoreCommandTestCase {
     let file = try directory.write(metainfo, to: "disk.torrent")
     succeed("torrent", "add", file)
     fail(65, "torrent", "add", file)
+  }
+
+  func testAddFetchesAnHTTPURLAndSaysWhyWhenItCannot() throws {
+    _ = try directory.write(metainfo, to: "disk.torrent")
+    let port = try FreePort.tcp()
+    let server = try ChildProcess(
+      "/usr/bin/python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "\(port)"])
+    defer { server.stop() }
+    for _ in 0..<100 where !LoopbackSocket.acceptsTCP(port: port) { usleep(50_000) }
+    XCTAssertEqual(succeed("torrent", "add", "http://127.0.0.1:\(port)/disk.torrent"), "1\n")
+    XCTAssertEqual(try openStore().torrent(id: 1)?.metainfo, Array(metainfo.utf8))
+    XCTAssertTrue(
+      fail(69, "torrent", "add", "http://127.0.0.1:\(port)/missing.torrent").contains("cannot fetch http://127.0.0.1:\(port)/missing.torrent"))
+  }
+
+  func testRunNeedsInCtcsBesideSlugctl() {
+    // In-process the running binary is the test runner, so there is no in.ctcs beside slugctl.
+    XCTAssertTrue(fail(69, "torrent", "run").contains("in.ctcs is not installed beside slugctl"))
+  }
+}
+
+final class TorrentSettingsCommandTests: StoreCommandTestCase {
+  func testSettingsAreShownSetAndPutBackToTheirDefault() throws {
+    XCTAssertTrue(succeed("torrent", "settings").contains("torrent_max_active        -"), succeed("torrent", "settings"))
+    succeed("torrent", "settings", "torrent_max_active", "3")
+    XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "3\n")
+    XCTAssertEqual(try openStore().integerSetting(SettingKey.torrentMaxActive), 3)
+    succeed("torrent", "settings", "torrent_max_active", "--default")
+    XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "2\n")
+    XCTAssertTrue(fail(64, "torrent", "settings", "torrent_max_active", "many").contains("needs a whole number"))
+    XCTAssertTrue(fail(64, "torrent", "settings", "torrent_web_secret", "x").contains("unknown torrent setting"))
   }
 }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Store
+
+extension Slugctl.Torrent {
+  struct Settings: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "settings",
+      abstract: "Show the torrent settings, or set one (KEY VALUE), or put one back to its default (KEY --default).",
+      discussion: """
+        Keys: torrent_download_limit and torrent_upload_limit (KB/s shared by all torrents, 0 for \
+        none; in.ctcs's DL_KB UL_KB override them), torrent_max_active (how many run at once), \
+        torrent_ctorrent (the program), torrent_ctorrent_options (extra arguments, split at spaces), \
+        torrent_download_dir, torrent_metainfo_dir (ID.torrent files and ctorrent logs), \
+        torrent_ctcs_address (HOST:PORT of in.ctcs, given to ctorrent -S).
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The setting.", valueName: "key")) var key: String?
+    @Argument(help: ArgumentHelp("Its new value.", valueName: "value")) var value: String?
+    @Flag(name: .customLong("default"), help: "Remove the setting: its default applies again.") var reset = false
+
+    func run() throws {
+      let opened = try store.openStore()
+      guard let key else {
+        let stored = Dictionary(uniqueKeysWithValues: try opened.settings().map { ($0.key, $0.value) })
+        Console.current.print(Table.render(
+          header: ["KEY", "VALUE", "DEFAULT"],
+          rows: SettingKey.torrentDefaults.map { [$0.key, stored[$0.key] ?? "-", $0.value] }))
+        return
+      }
+      guard SettingKey.torrentDefaults.contains(where: { $0.key == key }) else {
+        throw Failure.usage("unknown torrent setting '\(key)' (see slugctl torrent settings)")
+      }
+      if reset {
+        guard value == nil else { throw Failure.usage("give a value or --default, not both") }
+        try opened.setSetting(key, nil)
+        return
+      }
+      guard let value else {
+        Console.current.print(try opened.setting(key) ?? SettingKey.torrentDefaults.first { $0.key == key }!.value)
+        return
+      }
+      let numeric = [SettingKey.torrentDownloadLimit, SettingKey.torrentUploadLimit, SettingKey.torrentMaxActive]
+      if numeric.contains(key), Int64(value).map({ $0 < 0 }) ?? true {
+        throw Failure.usage("\(key) needs a whole number, 0 or more, not '\(value)'")
+      }
+      try opened.setSetting(key, value)
+    }
+  }
+}
