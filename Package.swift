@@ -60,8 +60,9 @@ let package = Package(
     .target(name: "DNS", path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
     .target(name: "HTTP", path: "Sources/Services/HTTP"),
-    .target(name: "CTCS", path: "Sources/Services/CTCS"),
-    .target(name: "XMPP", path: "Sources/Services/XMPP"),
+    .target(name: "Crypto", path: "Sources/Services/Crypto"),
+    .target(name: "CTCS", dependencies: ["Crypto"], path: "Sources/Services/CTCS"),
+    .target(name: "XMPP", dependencies: ["Crypto"], path: "Sources/Services/XMPP"),
     .target(name: "SMTP", path: "Sources/Services/SMTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
@@ -86,8 +87,9 @@ let package = Package(
     .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
     .testTarget(name: "DHCPTests", dependencies: ["DHCP", "Store", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
-    .testTarget(name: "CTCSTests", dependencies: ["CTCS", "TestSupport"]),
-    .testTarget(name: "XMPPTests", dependencies: ["XMPP", "TestSupport"]),
+    .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+    .testTarget(name: "CTCSTests", dependencies: ["CTCS", "Crypto", "TestSupport"]),
+    .testTarget(name: "XMPPTests", dependencies: ["XMPP", "Crypto", "TestSupport"]),
     .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(

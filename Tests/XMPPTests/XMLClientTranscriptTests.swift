@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Crypto
 import XCTest
 import XMPP
 

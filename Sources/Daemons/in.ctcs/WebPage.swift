@@ -264,7 +264,7 @@ struct TorrentPage {
     guard let random = try? readRandom(32) else { throw .io("cannot read /dev/urandom for the page's secret") }
     return try store.transaction { () throws(StoreError) -> String in
       if let secret = try store.setting(SettingKey.torrentWebSecret), !secret.isEmpty { return secret }
-      let secret = SHA256.hex(random)
+      let secret = Hex.lowercase(random)
       try store.setSetting(SettingKey.torrentWebSecret, secret)
       return secret
     }

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Crypto
+#endif
+
 /// The web page's CSRF tokens: HMAC-SHA-256, under a secret kept in the store, of the form's
 /// action and its torrent (0 for the add form), so a token taken from one form is refused by
 /// every other, and a page from another site, which cannot read ours, cannot make one.
@@ -7,7 +11,7 @@ public struct FormToken {
   public init(secret: String) { self.secret = Array(secret.utf8) }
 
   public func token(action: String, torrent: Int64) -> String {
-    SHA256.hex(SHA256.hmac(key: secret, message: Array("\(action) \(torrent)".utf8)))
+    Hex.lowercase(HMAC.sha256(key: secret, message: Array("\(action) \(torrent)".utf8)))
   }
 
   /// Compares in time independent of where the first difference is.

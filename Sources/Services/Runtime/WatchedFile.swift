@@ -22,7 +22,7 @@ public struct WatchedFile {
   public mutating func readIfChanged() throws(FileError) -> [UInt8]? {
     let stamp = try currentStamp()
     guard stamp != lastStamp else { return nil }
-    let contents = try read()
+    let contents = try readWholeFile(path)
     lastStamp = stamp
     return contents
   }
@@ -33,24 +33,6 @@ public struct WatchedFile {
     return Stamp(
       device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
       seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
-  }
-
-  private func read() throws(FileError) -> [UInt8] {
-    let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
-    guard fd >= 0 else { throw FileError(path: path, code: slug_errno()) }
-    defer { close(fd) }
-    var contents: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
-      if count > 0 {
-        contents += chunk.prefix(count)
-      } else if count == 0 {
-        return contents
-      } else if slug_errno() != EINTR {
-        throw FileError(path: path, code: slug_errno())
-      }
-    }
   }
 }
 
@@ -69,5 +51,24 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
   /// sysexits: 66 when the file is missing or unreadable, else 74.
   public var exitCode: Int32 {
     code == ENOENT || code == EACCES || code == ENOTDIR ? Runtime.noInputExit : Runtime.ioErrorExit
+  }
+}
+
+/// The whole file, read to its end (files under /proc report a size of 0).
+func readWholeFile(_ path: String) throws(FileError) -> [UInt8] {
+  let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
+  guard fd >= 0 else { throw FileError(path: path, code: slug_errno()) }
+  defer { close(fd) }
+  var contents: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
+    if count > 0 {
+      contents += chunk.prefix(count)
+    } else if count == 0 {
+      return contents
+    } else if slug_errno() != EINTR {
+      throw FileError(path: path, code: slug_errno())
+    }
   }
 }

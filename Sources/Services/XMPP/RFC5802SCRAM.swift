@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Crypto
+#endif
+
 /// SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677), server side, without channel binding.
 ///
 /// The store keeps plaintext passwords, so the salted password is derived at each login from

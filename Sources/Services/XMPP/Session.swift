@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Crypto
+#endif
+
 /// One client connection of in.jabberd as a value: events in, actions out (SessionInterface.swift).
 ///
 /// A stream goes: header → (SASL → restart → bind) or (legacy jabber:iq:auth) → bound, when the

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Crypto
+#endif
+
 /// SASL (RFC 6120 §6: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN), legacy jabber:iq:auth (XEP-0078,
 /// plaintext and digest) and resource binding (RFC 6120 §7).
 extension Session {

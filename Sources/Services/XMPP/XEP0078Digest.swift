@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Crypto
+#endif
+
 /// XEP-0078 digest authentication: lowercase hex SHA-1 of the stream id followed by the password.
 public enum LegacyAuthDigest {
   public static func digest(streamID: String, password: String) -> String {

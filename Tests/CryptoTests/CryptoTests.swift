@@ -1,5 +1,5 @@
+import Crypto
 import XCTest
-import XMPP
 
 /// Vectors from the RFCs that define each function.
 final class CryptoTests: XCTestCase {
