@@ -1,4 +1,5 @@
 import CTCS
+import Store
 import TestSupport
 import XCTest
 
@@ -44,15 +45,15 @@ final class ClientMessageParserTests: XCTestCase {
   func testDetailAndFileBlocksInEachProtocolLayout() throws {
     XCTAssertEqual(try parse("CTDETAIL 1048576 262144 1700000100 0"), .detail(totalBytes: 1_048_576, pieceLength: 262_144, now: 1_700_000_100, seedingSince: 0))
     XCTAssertEqual(try parse("CTFILESTART"), .filesStart)
-    var third = ReportedFile(number: 1, pieces: 4, piecesHave: 2, size: 1_048_576, name: "My Album/01 - Song.mp3")
-    (third.priority, third.currentPriority, third.piecesAvailable) = (1, 1, 3)
-    XCTAssertEqual(try parse("CTFILE 1 1 1 4 2 3 1048576 My Album/01 - Song.mp3"), .file(third))
-    var second = ReportedFile(number: 2, pieces: 4, piecesHave: 2, size: 99, name: "b c")
-    second.piecesAvailable = 3
-    XCTAssertEqual(try parse("CTFILE 2 4 2 3 99 b c", protocolVersion: 2), .file(second))
+    XCTAssertEqual(
+      try parse("CTFILE 1 1 1 4 2 3 1048576 My Album/01 - Song.mp3"),
+      .file(TorrentFile(number: 1, priority: 1, pieces: 4, piecesHave: 2, piecesAvailable: 3, size: 1_048_576, name: "My Album/01 - Song.mp3")))
+    XCTAssertEqual(
+      try parse("CTFILE 2 4 2 3 99 b c", protocolVersion: 2),
+      .file(TorrentFile(number: 2, priority: 0, pieces: 4, piecesHave: 2, piecesAvailable: 3, size: 99, name: "b c")))
     XCTAssertEqual(
       try parse("CTFILE 2 4 2 99 b c", protocolVersion: 1),
-      .file(ReportedFile(number: 2, pieces: 4, piecesHave: 2, size: 99, name: "b c")))
+      .file(TorrentFile(number: 2, priority: 0, pieces: 4, piecesHave: 2, piecesAvailable: 0, size: 99, name: "b c")))
     XCTAssertEqual(try parse("CTFILESDONE"), .filesEnd)
     XCTAssertEqual(try parse("CTFDONE"), .filesEnd)
   }
@@ -62,7 +63,7 @@ final class ClientMessageParserTests: XCTestCase {
     XCTAssertEqual(
       try parse("CTPEER -TR2940-0xABCDEF 127.0.0.3 UiCn 1500 20 300000 4000 57"),
       .peer(
-        ReportedPeer(
+        TorrentPeer(
           peerID: "-TR2940-0xABCDEF", address: "127.0.0.3", flags: "UiCn", downloadRate: 1500, uploadRate: 20,
           downloaded: 300_000, uploaded: 4000, piecesHave: 57)))
     XCTAssertEqual(try parse("CTPEERSDONE"), .peersEnd)
@@ -70,10 +71,10 @@ final class ClientMessageParserTests: XCTestCase {
     XCTAssertEqual(
       try parse("CTCONFIG seed_time F 0 4:72.5 9:Seed time 23:Hours to seed: 0 = none"),
       .config(
-        ReportedOption(name: "seed_time", kind: .float, range: "0", value: "72.5", summary: "Seed time", help: "Hours to seed: 0 = none")))
+        TorrentOption(name: "seed_time", kind: "F", range: "0", value: "72.5", summary: "Seed time", help: "Hours to seed: 0 = none")))
     XCTAssertEqual(
       try parse("CTCONFIG file_list S 256 0: 9:File list 0:"),
-      .config(ReportedOption(name: "file_list", kind: .string, range: "256", value: "", summary: "File list", help: "")))
+      .config(TorrentOption(name: "file_list", kind: "S", range: "256", value: "", summary: "File list", help: "")))
     XCTAssertEqual(try parse("CTCONFIGDONE"), .configEnd)
   }
 
@@ -88,6 +89,7 @@ final class ClientMessageParserTests: XCTestCase {
       ("CTORRENT id 1 2", "CTORRENT names no torrent file"),
       ("PROTOCOL three", "PROTOCOL needs a version number"),
       ("CTCONFIG pause B 0 99:1 1:x 1:y", "CTCONFIG option fields do not parse"),
+      ("CTCONFIG pause X 0 1:1 1:x 1:y", "CTCONFIG option fields do not parse"),
       ("CTPEER id 1.2.3.4 UiC 1 2 3 4 5", "CTPEER fields do not parse"),
       ("CTFILE 1 2 3 4 5 6 7", "CTFILE fields do not parse"),
       ("CTSTATUS 99999999999999999999:1/2:3/0 1/2/3 1,2 3,4 5,6 7", "CTSTATUS fields do not parse"),

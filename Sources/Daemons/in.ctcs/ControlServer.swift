@@ -204,10 +204,7 @@ final class ControlServer {
       files = []
     case .file(let file):
       guard files != nil, files!.count < ControlServer.maximumListed else { return }
-      files!.append(
-        TorrentFile(
-          number: file.number, priority: file.priority, pieces: file.pieces, piecesHave: file.piecesHave,
-          piecesAvailable: file.piecesAvailable, size: file.size, name: file.name))
+      files!.append(file)
     case .filesEnd:
       guard let id = torrentID, let list = files else { return }
       files = nil
@@ -220,11 +217,7 @@ final class ControlServer {
       peers = []
     case .peer(let peer):
       guard peers != nil, peers!.count < ControlServer.maximumListed else { return }
-      peers!.append(
-        TorrentPeer(
-          peerID: peer.peerID, address: peer.address, flags: peer.flags, downloadRate: peer.downloadRate,
-          uploadRate: peer.uploadRate, downloaded: peer.downloaded, uploaded: peer.uploaded,
-          piecesHave: peer.piecesHave))
+      peers!.append(peer)
     case .peersEnd:
       guard let id = torrentID, let list = peers else { return }
       peers = nil
@@ -233,10 +226,7 @@ final class ControlServer {
       configuration = []
     case .config(let option):
       guard configuration != nil, configuration!.count < ControlServer.maximumListed else { return }
-      configuration!.append(
-        TorrentOption(
-          name: option.name, kind: option.kind.rawValue, range: option.range, value: option.value,
-          summary: option.summary, help: option.help))
+      configuration!.append(option)
     case .configEnd:
       guard let id = torrentID, let list = configuration else { return }
       configuration = nil

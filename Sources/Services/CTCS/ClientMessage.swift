@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Store
+#endif
+
 /// A line from ctorrent (Enhanced CTorrent dnh3.x), decoded. Rates and limits are bytes/s,
 /// totals bytes, times Unix seconds.
 public enum ClientMessage: Equatable, Sendable {
@@ -12,13 +16,13 @@ public enum ClientMessage: Equatable, Sendable {
   case info(severity: Int?, text: String)
   case detail(totalBytes: Int64, pieceLength: Int64, now: Int64, seedingSince: Int64)
   case filesStart
-  case file(ReportedFile)
+  case file(TorrentFile)
   case filesEnd
   case peersStart
-  case peer(ReportedPeer)
+  case peer(TorrentPeer)
   case peersEnd
   case configStart
-  case config(ReportedOption)
+  case config(TorrentOption)
   case configEnd
 }
 
@@ -45,75 +49,6 @@ public struct ReportedStatus: Equatable, Sendable {
 
   /// Every piece is here: the client is seeding.
   public var isComplete: Bool { piecesTotal > 0 && piecesHave >= piecesTotal }
-}
-
-/// `CTFILE`: protocol 3 carries the download-order group (`-n`) and the group now downloading;
-/// protocol 1 has no available count.
-public struct ReportedFile: Equatable, Sendable {
-  public var number: Int64
-  public var priority: Int64 = 0
-  public var currentPriority: Int64 = 0
-  public var pieces: Int64
-  public var piecesHave: Int64
-  public var piecesAvailable: Int64 = 0
-  public var size: Int64
-  public var name: String
-
-  public init(number: Int64, pieces: Int64, piecesHave: Int64, size: Int64, name: String) {
-    self.number = number
-    self.pieces = pieces
-    self.piecesHave = piecesHave
-    self.size = size
-    self.name = name
-  }
-}
-
-/// `CTPEER id address flags dlrate ulrate dltotal ultotal pieces`; the flags are four letters:
-/// they choke us (C/U), we are interested (i/n), we choke them, they are interested.
-public struct ReportedPeer: Equatable, Sendable {
-  public var peerID: String
-  public var address: String
-  public var flags: String
-  public var downloadRate: Int64
-  public var uploadRate: Int64
-  public var downloaded: Int64
-  public var uploaded: Int64
-  public var piecesHave: Int64
-
-  public init(
-    peerID: String, address: String, flags: String, downloadRate: Int64, uploadRate: Int64, downloaded: Int64,
-    uploaded: Int64, piecesHave: Int64
-  ) {
-    self.peerID = peerID
-    self.address = address
-    self.flags = flags
-    self.downloadRate = downloadRate
-    self.uploadRate = uploadRate
-    self.downloaded = downloaded
-    self.uploaded = uploaded
-    self.piecesHave = piecesHave
-  }
-}
-
-/// One option of a `CTCONFIGSTART` block: `CTCONFIG name type range len:value len:short len:long`.
-public struct ReportedOption: Equatable, Sendable {
-  public enum Kind: String, Sendable { case bool = "B", float = "F", integer = "I", string = "S" }
-  public var name: String
-  public var kind: Kind
-  /// `0` unbounded, `min-max` for integers, the maximum length for strings.
-  public var range: String
-  public var value: String
-  public var summary: String
-  public var help: String
-
-  public init(name: String, kind: Kind, range: String, value: String, summary: String, help: String) {
-    self.name = name
-    self.kind = kind
-    self.range = range
-    self.value = value
-    self.summary = summary
-    self.help = help
-  }
 }
 
 /// What is wrong with a line, for the log; the connection goes on.

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Store
+#endif
+
 /// Decodes ctorrent's lines (originals.md §(a)). The message type is the first word; a type
 /// this server does not know yields nil, so a newer client's extra messages are ignored rather
 /// than fatal. A known message with bad fields is an error naming the line.
@@ -61,7 +65,7 @@ public enum ClientMessageParser {
         let uploaded = fields.number(), let pieces = fields.number(), fields.isAtEnd
       else { throw fail("CTPEER fields do not parse") }
       return .peer(
-        ReportedPeer(
+        TorrentPeer(
           peerID: peerID, address: address, flags: flags, downloadRate: downloadRate, uploadRate: uploadRate,
           downloaded: downloaded, uploaded: uploaded, piecesHave: pieces))
     case "CTCONFIGSTART":
@@ -69,11 +73,11 @@ public enum ClientMessageParser {
     case "CTCONFIGDONE":
       return .configEnd
     case "CTCONFIG":
-      guard let name = fields.word(), let kindText = fields.word(), let kind = ReportedOption.Kind(rawValue: kindText),
+      guard let name = fields.word(), let kind = fields.word(), ["B", "F", "I", "S"].contains(kind),
         let range = fields.word(), let value = fields.counted(), let summary = fields.counted(),
         let help = fields.counted()
       else { throw fail("CTCONFIG option fields do not parse") }
-      return .config(ReportedOption(name: name, kind: kind, range: range, value: value, summary: summary, help: help))
+      return .config(TorrentOption(name: name, kind: kind, range: range, value: value, summary: summary, help: help))
     default:
       return nil
     }
@@ -115,9 +119,9 @@ public enum ClientMessageParser {
     return (first, second)
   }
 
-  /// 3: `n priority current pieces have avail size name`; 2: `n pieces have avail size name`;
-  /// 1: `n pieces have size name`.
-  private static func file(_ fields: inout Fields, protocolVersion: Int) -> ReportedFile? {
+  /// 3: `n priority current pieces have avail size name` (the group downloading now is not
+  /// kept); 2: `n pieces have avail size name`; 1: `n pieces have size name`.
+  private static func file(_ fields: inout Fields, protocolVersion: Int) -> TorrentFile? {
     let count = protocolVersion >= 3 ? 7 : protocolVersion == 2 ? 5 : 4
     var numbers: [Int64] = []
     for _ in 0..<count {
@@ -128,15 +132,17 @@ public enum ClientMessageParser {
     guard !name.isEmpty else { return nil }
     switch protocolVersion {
     case 3...:
-      var file = ReportedFile(number: numbers[0], pieces: numbers[3], piecesHave: numbers[4], size: numbers[6], name: name)
-      (file.priority, file.currentPriority, file.piecesAvailable) = (numbers[1], numbers[2], numbers[5])
-      return file
+      return TorrentFile(
+        number: numbers[0], priority: numbers[1], pieces: numbers[3], piecesHave: numbers[4],
+        piecesAvailable: numbers[5], size: numbers[6], name: name)
     case 2:
-      var file = ReportedFile(number: numbers[0], pieces: numbers[1], piecesHave: numbers[2], size: numbers[4], name: name)
-      file.piecesAvailable = numbers[3]
-      return file
+      return TorrentFile(
+        number: numbers[0], priority: 0, pieces: numbers[1], piecesHave: numbers[2], piecesAvailable: numbers[3],
+        size: numbers[4], name: name)
     default:
-      return ReportedFile(number: numbers[0], pieces: numbers[1], piecesHave: numbers[2], size: numbers[3], name: name)
+      return TorrentFile(
+        number: numbers[0], priority: 0, pieces: numbers[1], piecesHave: numbers[2], piecesAvailable: 0,
+        size: numbers[3], name: name)
     }
   }
 }
