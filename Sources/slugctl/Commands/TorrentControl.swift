@@ -15,8 +15,23 @@ func requireTorrent(_ store: Store, _ id: Int64) throws {
   guard try store.torrent(id: id) != nil else { throw StoreError.notFound("no torrent \(id)") }
 }
 
+/// A verb that only passes its word to the in.ctcs serving the torrent.
+protocol TorrentControlVerb: ParsableCommand {
+  static var word: String { get }
+  var store: StoreOptions { get }
+  var id: Int64 { get }
+}
+
+extension TorrentControlVerb {
+  func run() throws {
+    let opened = try store.openStore()
+    try requireTorrent(opened, id)
+    notifyTorrentServer(of: opened, id: id, Self.word)
+  }
+}
+
 extension Slugctl.Torrent {
-  struct Quit: ParsableCommand {
+  struct Quit: TorrentControlVerb {
     static let configuration = CommandConfiguration(
       commandName: "quit", abstract: "Stop a running torrent's client cleanly (it is marked done).")
 
@@ -24,14 +39,10 @@ extension Slugctl.Torrent {
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
     var id: Int64
 
-    func run() throws {
-      let opened = try store.openStore()
-      try requireTorrent(opened, id)
-      notifyTorrentServer(of: opened, id: id, "quit")
-    }
+    static let word = "quit"
   }
 
-  struct Update: ParsableCommand {
+  struct Update: TorrentControlVerb {
     static let configuration = CommandConfiguration(
       commandName: "update", abstract: "Ask a running torrent's tracker for more peers.")
 
@@ -39,14 +50,10 @@ extension Slugctl.Torrent {
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
     var id: Int64
 
-    func run() throws {
-      let opened = try store.openStore()
-      try requireTorrent(opened, id)
-      notifyTorrentServer(of: opened, id: id, "update")
-    }
+    static let word = "update"
   }
 
-  struct Restart: ParsableCommand {
+  struct Restart: TorrentControlVerb {
     static let configuration = CommandConfiguration(
       commandName: "restart", abstract: "Restart a running torrent's tracker session (new peers).")
 
@@ -54,11 +61,7 @@ extension Slugctl.Torrent {
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
     var id: Int64
 
-    func run() throws {
-      let opened = try store.openStore()
-      try requireTorrent(opened, id)
-      notifyTorrentServer(of: opened, id: id, "restart")
-    }
+    static let word = "restart"
   }
 
   struct Limit: ParsableCommand {
