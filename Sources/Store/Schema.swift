@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5]
+  static let migrations: [String] = [version1, version2, version3, version4, version5, version6]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -175,5 +175,12 @@ enum Schema {
       help TEXT NOT NULL,
       PRIMARY KEY (torrent_id, name)
     ) STRICT;
+    """
+
+  /// The process id of the in.ctcs serving a torrent's ctorrent (NULL while none is connected),
+  /// so a resume or a queue runner never starts a second ctorrent for a torrent whose client,
+  /// started by hand, is connected but paused.
+  static let version6 = """
+    ALTER TABLE torrents ADD COLUMN server_pid INTEGER;
     """
 }

@@ -33,7 +33,7 @@ extension Store {
       }
       for torrent in try torrents() where torrent.state == .queued {
         // Resumed while its ctorrent still runs (paused, connected): running again, not twice.
-        if let pid = try torrentPID(id: torrent.id), isAlive(pid) {
+        if try hasLiveClient(id: torrent.id, isAlive: isAlive) {
           try setTorrentState(id: torrent.id, .running)
           active += 1
           continue
@@ -48,5 +48,28 @@ extension Store {
       }
       return claim
     }
+  }
+
+  /// Resumes a paused torrent (a torrent in any other state is left as it is): running when
+  /// its ctorrent still lives (the queue runner's, or any ctorrent whose in.ctcs is connected,
+  /// such as one started by hand), so nothing starts a second one; else queued, for the queue
+  /// runner to start. Returns the new state.
+  @discardableResult
+  public func resumeTorrent(id: Int64, isAlive: (Int32) -> Bool) throws(StoreError) -> TorrentState {
+    try transaction { () throws(StoreError) -> TorrentState in
+      guard let torrent = try torrent(id: id) else { throw .notFound("no torrent \(id)") }
+      guard torrent.state == .paused else { return torrent.state }
+      let state: TorrentState = try hasLiveClient(id: id, isAlive: isAlive) ? .running : .queued
+      try setTorrentState(id: id, state)
+      return state
+    }
+  }
+
+  /// Whether torrent ID's ctorrent is alive: the one the queue runner started, or one an
+  /// in.ctcs is serving now.
+  func hasLiveClient(id: Int64, isAlive: (Int32) -> Bool) throws(StoreError) -> Bool {
+    if let pid = try torrentPID(id: id), isAlive(pid) { return true }
+    if let server = try torrentServerPID(id: id), isAlive(server) { return true }
+    return false
   }
 }

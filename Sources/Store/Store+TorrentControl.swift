@@ -6,18 +6,41 @@ extension Store {
     try database.row("SELECT id FROM torrents WHERE metainfo = ?", .blob(metainfo)) { $0.int(0) }
   }
 
-  /// A torrent started by hand (not by the queue): added at the end of the queue as running,
-  /// or the one already queued with the same metainfo, set running.
+  /// A torrent started by hand (not by the queue): the one already stored with the same
+  /// metainfo, else a new one at the end of the queue. `attachTorrentServer` then sets it
+  /// running (or keeps it paused).
   public func adoptTorrent(name: String, metainfo: [UInt8], now: Int64) throws(StoreError) -> Int64 {
     try transaction { () throws(StoreError) -> Int64 in
-      if let id = try torrentID(metainfo: metainfo) {
-        try setTorrentState(id: id, .running)
-        return id
-      }
-      let torrent = try addTorrent(name: name, metainfo: metainfo, now: now)
-      try setTorrentState(id: torrent.id, .running)
-      return torrent.id
+      if let id = try torrentID(metainfo: metainfo) { return id }
+      return try addTorrent(name: name, metainfo: metainfo, now: now).id
     }
+  }
+
+  /// The in.ctcs process `serverPID` now serves torrent ID's ctorrent: recorded, and the
+  /// torrent set running unless it is paused (a paused torrent's ctorrent that connects again
+  /// is told to stay paused). Returns the torrent's state.
+  public func attachTorrentServer(id: Int64, serverPID: Int32) throws(StoreError) -> TorrentState {
+    try transaction { () throws(StoreError) -> TorrentState in
+      guard let torrent = try torrent(id: id) else { throw .notFound("no torrent \(id)") }
+      try database.run("UPDATE torrents SET server_pid = ? WHERE id = ?", .integer(Int64(serverPID)), .integer(id))
+      guard torrent.state != .paused else { return .paused }
+      if torrent.state != .running { try setTorrentState(id: id, .running) }
+      return .running
+    }
+  }
+
+  /// The in.ctcs `serverPID` no longer serves torrent ID (a later one's record is kept).
+  public func detachTorrentServer(id: Int64, serverPID: Int32) throws(StoreError) {
+    try database.run(
+      "UPDATE torrents SET server_pid = NULL WHERE id = ? AND server_pid = ?", .integer(id), .integer(Int64(serverPID)))
+  }
+
+  /// The pid of the in.ctcs serving torrent ID (nil: none connected).
+  public func torrentServerPID(id: Int64) throws(StoreError) -> Int32? {
+    guard
+      let pid = try database.row("SELECT server_pid FROM torrents WHERE id = ?", .integer(id), map: { $0.optionalInt(0) })
+    else { throw .notFound("no torrent \(id)") }
+    return pid.flatMap { Int32(exactly: $0) }
   }
 
   /// CTBW: the rates and limits now, and when they were seen.

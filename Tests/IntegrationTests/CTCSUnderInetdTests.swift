@@ -192,6 +192,71 @@ final class CTCSUnderInetdTests: XCTestCase {
     XCTAssertEqual(try server.store().torrents(), [])
   }
 
+  func testResumingAHandStartedTorrentWhileItsClientIsConnectedStartsNoSecondCtorrent() throws {
+    let server = try CTCSServerUnderInetd(limits: ["64", "32"])
+    addTeardownBlock { server.stop() }
+    // The queue may start torrents: a resumed torrent that went back to the queue would get a
+    // second ctorrent here, with its pid recorded.
+    let settings = try Store(path: server.database)
+    try settings.setSetting(SettingKey.torrentMaxActive, "3")
+    try settings.setSetting(SettingKey.torrentCTCSAddress, "127.0.0.1:\(server.port)")
+    try settings.setSetting(SettingKey.torrentCtorrent, "/usr/bin/ctorrent")
+    try settings.setSetting(SettingKey.torrentCtorrentOptions, "-i 127.0.0.1 -e 1")
+    try settings.setSetting(SettingKey.torrentMetainfoDirectory, server.directory.path + "/torrents")
+    try settings.setSetting(SettingKey.torrentDownloadDirectory, server.directory.path + "/downloads")
+    addTeardownBlock { server.stopQueuedClients() }
+    // Started by hand with nothing downloaded: a leecher, running.
+    let content = server.directory.path + "/wanted.bin"
+    try CTCSServerUnderInetd.randomData(size: 400_000, seed: 21).write(to: URL(fileURLWithPath: content))
+    let torrentFile = server.directory.path + "/wanted.torrent"
+    try server.makeTorrent(of: content, at: torrentFile)
+    let client = try server.ctorrent(torrent: torrentFile, saveAs: server.directory.path + "/empty.bin")
+    addTeardownBlock { client.stop() }
+    let running = try server.waitFor("the hand-started torrent running, its options known") { store -> Torrent? in
+      guard let torrent = try store.torrents().first(where: { $0.state == .running }),
+        try store.torrentOptions(id: torrent.id).contains(where: { $0.name == "pause" && $0.value == "0" })
+      else { return nil }
+      return torrent
+    }
+    let serverPID = try XCTUnwrap(try server.store().torrentServerPID(id: running.id), "its in.ctcs is recorded")
+
+    try server.slugctl("torrent", "pause", "\(running.id)")
+    _ = try server.waitFor("ctorrent paused") { store in
+      try store.torrentOptions(id: running.id).first { $0.name == "pause" && $0.value == "1" }
+    }
+    // Its in.ctcs held still while the resume and a queue run happen: only the store can tell
+    // them that the paused torrent's ctorrent is alive.
+    XCTAssertEqual(kill(serverPID, SIGSTOP), 0)
+    var held = true
+    addTeardownBlock { if held { kill(serverPID, SIGCONT) } }
+    try server.slugctl("torrent", "resume", "\(running.id)")
+    XCTAssertEqual(try server.store().torrent(id: running.id)?.state, .running, "running at once, never queued")
+    try server.slugctl("torrent", "run")
+    XCTAssertNil(try server.store().torrentPID(id: running.id), "the queue runner started a second ctorrent")
+    kill(serverPID, SIGCONT)
+    held = false
+    _ = try server.waitFor("ctorrent running again") { store -> Torrent? in
+      guard try store.torrentOptions(id: running.id).contains(where: { $0.name == "pause" && $0.value == "0" }) else { return nil }
+      return try store.torrent(id: running.id).flatMap { $0.state == .running ? $0 : nil }
+    }
+    XCTAssertNil(try server.store().torrentPID(id: running.id), "the queue runner started a second ctorrent")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: server.directory.path + "/torrents/\(running.id).torrent"))
+    XCTAssertTrue(client.isRunning)
+
+    // Its client gone: paused (nothing restarts it behind its user's back), no server recorded;
+    // a resume now queues it and the queue runner starts it.
+    client.stop()
+    _ = try server.waitFor("the torrent paused once its client is gone") { store -> Torrent? in
+      guard try store.torrentServerPID(id: running.id) == nil else { return nil }
+      return try store.torrent(id: running.id).flatMap { $0.state == .paused ? $0 : nil }
+    }
+    try server.slugctl("torrent", "resume", "\(running.id)")
+    _ = try server.waitFor("the queue runner's ctorrent reporting") { store -> Torrent? in
+      guard try store.torrentPID(id: running.id) != nil, try store.torrentServerPID(id: running.id) != nil else { return nil }
+      return try store.torrent(id: running.id).flatMap { $0.state == .running ? $0 : nil }
+    }
+  }
+
   func testAPasswordIsCheckedAWrongOneGetsAnErrorAndTheRightOneIsServed() throws {
     let passwordFile = try TemporaryDirectory()
     try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)

@@ -114,6 +114,17 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.torrentOptions(id: 9).map(\.help), ["Stop transfers"])
       }
     ),
+    (
+      version: 6,
+      sql: """
+      INSERT INTO torrents (id, name, metainfo, state, position, added, server_pid)
+        VALUES (10, 'debian', X'6468', 'paused', 4, 100, 4242);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.torrentServerPID(id: 10), 4242)
+        XCTAssertEqual(try store.torrent(id: 10)?.state, .paused)
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

@@ -89,4 +89,37 @@ final class QueueClaimTests: StoreTestCase {
     XCTAssertEqual(try store.torrent(id: resumed.id)?.state, .running)
     XCTAssertEqual(try store.torrentPID(id: resumed.id), 300)
   }
+
+  func testAResumedTorrentRunsAgainWhenItsClientLivesElseIsQueuedAndOthersAreLeftAlone() throws {
+    let store = try openStore()
+    let byHand = try store.addTorrent(name: "by hand", metainfo: metainfo("h"), now: 1)
+    let fromQueue = try store.addTorrent(name: "queue", metainfo: metainfo("q"), now: 1)
+    let gone = try store.addTorrent(name: "gone", metainfo: metainfo("g"), now: 1)
+    let seeding = try store.addTorrent(name: "seeding", metainfo: metainfo("s"), now: 1)
+    for torrent in [byHand, fromQueue, gone] { try store.setTorrentState(id: torrent.id, .paused) }
+    try store.setTorrentState(id: seeding.id, .seeding)
+    _ = try store.attachTorrentServer(id: byHand.id, serverPID: 500)
+    try store.setTorrentPID(id: fromQueue.id, 600)
+    _ = try store.attachTorrentServer(id: gone.id, serverPID: 700)
+    let alive: (Int32) -> Bool = { $0 == 500 || $0 == 600 }
+    XCTAssertEqual(try store.resumeTorrent(id: byHand.id, isAlive: alive), .running)
+    XCTAssertEqual(try store.resumeTorrent(id: fromQueue.id, isAlive: alive), .running)
+    XCTAssertEqual(try store.resumeTorrent(id: gone.id, isAlive: alive), .queued)
+    XCTAssertEqual(try store.resumeTorrent(id: seeding.id, isAlive: alive), .seeding)
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued, .seeding])
+    assertThrows(.notFound("no torrent 99")) { () throws(StoreError) in try store.resumeTorrent(id: 99, isAlive: alive) }
+  }
+
+  func testAQueuedTorrentWhoseConnectedServerLivesIsNotStartedAgain() throws {
+    let store = try openStore()
+    let connected = try store.addTorrent(name: "a", metainfo: metainfo("a"), now: 1)
+    let waiting = try store.addTorrent(name: "b", metainfo: metainfo("b"), now: 1)
+    _ = try store.attachTorrentServer(id: connected.id, serverPID: 800)
+    try store.setTorrentState(id: connected.id, .queued)
+    let claim = try store.claimQueuedTorrents(maxActive: 1, isAlive: { $0 == 800 })
+    XCTAssertEqual(claim.toStart.map(\.id), [])
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .queued])
+    let next = try store.claimQueuedTorrents(maxActive: 2, isAlive: { $0 == 800 })
+    XCTAssertEqual(next.toStart.map(\.id), [waiting.id])
+  }
 }

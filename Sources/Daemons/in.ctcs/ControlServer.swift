@@ -261,27 +261,28 @@ final class ControlServer {
     guard let store = openStore() else { return }
     let base = Arguments.basename(file)
     let stem = base.hasSuffix(".torrent") ? String(base.dropLast(8)) : base
-    var found: Int64?
+    var found: Int64
     do throws(StoreError) {
-      if let id = Int64(stem), let torrent = try store.torrent(id: id) {
-        found = torrent.id
-        paused = torrent.state == .paused
-        if !paused { try store.setTorrentState(id: id, .running) }
+      if let id = Int64(stem), try store.torrent(id: id) != nil {
+        found = id
       } else {
         let metainfo = file.hasPrefix("/") ? readSmallFile(file, limit: 16 << 20) : nil
         let name = stem.isEmpty ? "torrent" : CTCSParseError.printable(stem)
         found = try store.adoptTorrent(name: name, metainfo: metainfo ?? Array(("file:" + file).utf8), now: ControlServer.now())
       }
+      // Served here now (so a resume never starts a second ctorrent); a paused torrent stays
+      // paused, and its client is told so below.
+      paused = try store.attachTorrentServer(id: found, serverPID: getpid()) == .paused
       // A new client: its peer id, and none of the last one's figures.
       status.lastSeen = ControlServer.now()
-      if let id = found { try store.updateTorrentStatus(id: id, status) }
+      try store.updateTorrentStatus(id: found, status)
     } catch {
       log.error("\(peer): cannot record torrent \(CTCSParseError.printable(file)): \(error)")
       send(.error("server store unavailable"))
       finished = error.exitCode
       return
     }
-    guard let id = found else { return }
+    let id = found
     torrentID = id
     state = paused ? .paused : .running
     log.info("\(peer): torrent \(id) (\(CTCSParseError.printable(file)))")
@@ -488,7 +489,10 @@ final class ControlServer {
     var final: TorrentState? = quitRequested || complete ? .done : paused ? .paused : nil
     do throws(StoreError) {
       if final == nil, try store.torrentPID(id: id) == nil { final = .paused }
-      if let final { try store.setTorrentState(id: id, final) }
+      try store.transaction { () throws(StoreError) in
+        try store.detachTorrentServer(id: id, serverPID: getpid())
+        if let final { try store.setTorrentState(id: id, final) }
+      }
     } catch {
       log.error("torrent \(id): recording its end: \(error)")
     }

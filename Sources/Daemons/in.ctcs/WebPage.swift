@@ -81,7 +81,8 @@ struct TorrentPage {
       case "pause":
         try store.setTorrentState(id: id, .paused)
       case "resume":
-        try store.setTorrentState(id: id, .queued)
+        // Running again when its ctorrent lives (never a second one), else queued.
+        try store.resumeTorrent(id: id, isAlive: QueueRunner.isAlive)
       case "limit":
         guard let down = TorrentPage.kilobytes(form.text("max_down")), let up = TorrentPage.kilobytes(form.text("max_up"))
         else {

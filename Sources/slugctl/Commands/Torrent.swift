@@ -95,12 +95,12 @@ extension Slugctl.Torrent {
 
     func run() throws {
       let opened = try store.openStore()
-      // The queue runner's ctorrent still alive (paused by CTCONFIG): running again, not
-      // queued, so no runner starts a second one; its in.ctcs unpauses it.
-      let pid = try opened.torrentPID(id: id)
-      let alive = pid.map { kill($0, 0) == 0 || errno == EPERM } ?? false
-      try opened.setTorrentState(id: id, alive ? .running : .queued)
+      // A ctorrent still alive (paused by CTCONFIG, the queue runner's or one started by hand
+      // whose in.ctcs is connected): running again, not queued, so no runner starts a second
+      // one; its in.ctcs unpauses it. Otherwise queued for the queue runner.
+      let state = try opened.resumeTorrent(id: id, isAlive: { kill($0, 0) == 0 || errno == EPERM })
       notifyTorrentServer(of: opened, id: id, "resume")
+      if state == .queued { TorrentQueue.start(storePath: store.path) }
     }
   }
 
