@@ -116,13 +116,7 @@ final class CTCSUnderInetdTests: XCTestCase {
     addTeardownBlock { server.stop() }
     let first = try server.queueTorrent(size: 500_000, seed: 8)
     let second = try server.queueTorrent(size: 500_000, seed: 9)
-    let settings = try Store(path: server.database)
-    try settings.setSetting(SettingKey.torrentMaxActive, "1")
-    try settings.setSetting(SettingKey.torrentCTCSAddress, "127.0.0.1:\(server.port)")
-    try settings.setSetting(SettingKey.torrentCtorrent, "/usr/bin/ctorrent")
-    try settings.setSetting(SettingKey.torrentCtorrentOptions, "-i 127.0.0.1 -e 1")
-    try settings.setSetting(SettingKey.torrentMetainfoDirectory, server.directory.path + "/torrents")
-    try settings.setSetting(SettingKey.torrentDownloadDirectory, server.directory.path + "/downloads")
+    try server.startQueue(maxActive: 1)
     addTeardownBlock { server.stopQueuedClients() }
 
     // Not through a pipe: the ctorrents it starts would keep the pipe open.
@@ -197,13 +191,7 @@ final class CTCSUnderInetdTests: XCTestCase {
     addTeardownBlock { server.stop() }
     // The queue may start torrents: a resumed torrent that went back to the queue would get a
     // second ctorrent here, with its pid recorded.
-    let settings = try Store(path: server.database)
-    try settings.setSetting(SettingKey.torrentMaxActive, "3")
-    try settings.setSetting(SettingKey.torrentCTCSAddress, "127.0.0.1:\(server.port)")
-    try settings.setSetting(SettingKey.torrentCtorrent, "/usr/bin/ctorrent")
-    try settings.setSetting(SettingKey.torrentCtorrentOptions, "-i 127.0.0.1 -e 1")
-    try settings.setSetting(SettingKey.torrentMetainfoDirectory, server.directory.path + "/torrents")
-    try settings.setSetting(SettingKey.torrentDownloadDirectory, server.directory.path + "/downloads")
+    try server.startQueue(maxActive: 3)
     addTeardownBlock { server.stopQueuedClients() }
     // Started by hand with nothing downloaded: a leecher, running.
     let content = server.directory.path + "/wanted.bin"
@@ -394,11 +382,7 @@ final class CTCSServerUnderInetd {
 
   /// `limits`: the two positional KB/s values; `extraArguments` go before them.
   init(limits: [String] = [], extraArguments: [String] = []) throws {
-    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/ctorrent": "ctorrent", "/usr/bin/python3": "python3"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/ctorrent": "ctorrent", "/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
     prefix = directory.path + "/prefix"
     database = directory.path + "/slug.db"
@@ -406,34 +390,16 @@ final class CTCSServerUnderInetd {
     port = try FreePort.tcp()
     try FileManager.default.createDirectory(atPath: directory.path + "/torrents", withIntermediateDirectories: true)
 
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+    try PrivateInetd.install(prefix: prefix)
     let initialised = try ChildProcess.run(prefix + "/sbin/slugctl", ["init", "--db", database])
     guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
     // in.ctcs runs the queue runner when a client leaves: it starts nothing unless a test asks.
     try Store(path: database).setSetting(SettingKey.torrentMaxActive, "0")
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "ctcs=\(port)",
-       "--services", "ctcs", "--db", database])
-    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
-    let lines = generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.contains("/in.ctcs in.ctcs") }).count == 1 else {
-      throw SetupFailure("expected one TCP nowait line for ctcs in:\n\(generated.output)")
-    }
-    let arguments = (["--status-interval", "1"] + extraArguments + limits).joined(separator: " ")
-    let config = lines.map { $0.contains("/in.ctcs in.ctcs") ? $0 + " " + arguments : $0 }.joined(separator: "\n")
-    try config.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-
-    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
-    for _ in 0..<50 {
-      guard superserver.isRunning else { break }
-      if LoopbackSocket.acceptsTCP(port: port) { return }
-      usleep(100_000)
-    }
-    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-    superserver.stop()
-    throw SetupFailure("inetd did not listen on port \(port); it traced:\n\(log)")
+    let lines = try PrivateInetd.appending(
+      ["--status-interval", "1"] + extraArguments + limits, toTheNowaitLineOf: "in.ctcs",
+      in: try PrivateInetd.generatedLines(prefix: prefix, service: "ctcs", port: port, database: database))
+    let port = self.port
+    superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }
 
   func stop() {
@@ -442,6 +408,18 @@ final class CTCSServerUnderInetd {
   }
 
   func store() throws -> Store { try Store(readingFrom: database) }
+
+  /// Lets the queue runner start up to `maxActive` ctorrents, reporting here, with their
+  /// metainfo in `torrents/` and their downloads in `downloads/`.
+  func startQueue(maxActive: Int) throws {
+    let settings = try Store(path: database)
+    try settings.setSetting(SettingKey.torrentMaxActive, "\(maxActive)")
+    try settings.setSetting(SettingKey.torrentCTCSAddress, "127.0.0.1:\(port)")
+    try settings.setSetting(SettingKey.torrentCtorrent, "/usr/bin/ctorrent")
+    try settings.setSetting(SettingKey.torrentCtorrentOptions, "-i 127.0.0.1 -e 1")
+    try settings.setSetting(SettingKey.torrentMetainfoDirectory, directory.path + "/torrents")
+    try settings.setSetting(SettingKey.torrentDownloadDirectory, directory.path + "/downloads")
+  }
 
   /// Stops the ctorrents the queue runner started (detached, in sessions of their own): the
   /// pids the store recorded, when they are still ctorrent.

@@ -205,11 +205,7 @@ final class DNSServerUnderInetd {
 
   /// `arguments` replace the generated `--db DB` (e.g. `-f FILE`); `extraArguments` follow it.
   init(arguments: [String]? = nil, extraArguments: [String] = []) throws {
-    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/dig": "dnsutils"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/dig": "dnsutils"])
     guard try ChildProcess.run("/usr/bin/python3", ["-c", "import dns.message"]).status == 0 else {
       throw SetupFailure("dnspython is missing for /usr/bin/python3: apt-get install python3-dnspython")
     }
@@ -219,38 +215,25 @@ final class DNSServerUnderInetd {
     trace = directory.path + "/inetd.trace"
     port = try FreePort.udpAndTCP()
 
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+    try PrivateInetd.install(prefix: prefix)
     try DNSServerUnderInetd.populateStore(prefix: prefix, database: database)
 
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "dns=\(port)",
-       "--services", "dns", "--db", database])
-    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
-    let lines = generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let lines = try PrivateInetd.generatedLines(prefix: prefix, service: "dns", port: port, database: database)
     let serviceLines = lines.filter { $0.contains("/in.dns in.dns") }
     guard serviceLines.count == 2, serviceLines[0].contains(" dgram udp4 wait "),
       serviceLines[1].contains(" stream tcp4 nowait")
-    else { throw SetupFailure("expected a UDP wait and a TCP nowait line for dns in:\n\(generated.output)") }
+    else { throw SetupFailure("expected a UDP wait and a TCP nowait line for dns in:\n\(lines.joined(separator: "\n"))") }
     let generatedArguments = "--db " + database
     let replacement = ((arguments ?? ["--db", database]) + extraArguments + ["--server-name", "ns.test"])
       .joined(separator: " ")
     let config = lines.map { line in
       line.contains("/in.dns in.dns") ? line.replacingOccurrences(of: generatedArguments, with: replacement) : line
-    }.joined(separator: "\n")
-    try config.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-
-    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
-    // inetd needs a moment to bind; ask until it answers.
-    for _ in 0..<30 {
-      guard superserver.isRunning else { break }
-      if let reply = try? dig("+time=1", "nas.home", "A"), !reply.status.isEmpty { return }
-      usleep(100_000)
     }
-    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-    superserver.stop()
-    throw SetupFailure("in.dns under inetd did not answer on port \(port); inetd traced:\n\(log)")
+    // inetd needs a moment to bind; ask until it answers.
+    let port = self.port
+    superserver = try PrivateInetd.start(config, in: directory.path, output: trace) {
+      (try? DNSServerUnderInetd.dig(port: port, ["+time=1", "nas.home", "A"]))?.status.isEmpty == false
+    }
   }
 
   func stop() { superserver.stop() }
@@ -287,7 +270,9 @@ final class DNSServerUnderInetd {
     guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }
   }
 
-  func dig(_ arguments: String...) throws -> DigReply {
+  func dig(_ arguments: String...) throws -> DigReply { try DNSServerUnderInetd.dig(port: port, arguments) }
+
+  static func dig(port: UInt16, _ arguments: [String]) throws -> DigReply {
     let result = try ChildProcess.run(
       "/usr/bin/dig", ["@127.0.0.1", "-p", "\(port)", "+tries=1", "+time=2"] + arguments)
     return DigReply(result.output)

@@ -128,11 +128,7 @@ final class JabberServerUnderInetd {
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/jabber_client.py"
 
   init(users: [String: String], extraArguments: [String] = []) throws {
-    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/python3": "python3", "/usr/bin/sendxmpp": "sendxmpp"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/python3": "python3", "/usr/bin/sendxmpp": "sendxmpp"])
     guard try ChildProcess.run("/usr/bin/python3", ["-c", "import slixmpp"]).status == 0 else {
       throw SetupFailure("slixmpp is missing for /usr/bin/python3: apt-get install python3-slixmpp")
     }
@@ -142,35 +138,16 @@ final class JabberServerUnderInetd {
     trace = directory.path + "/inetd.trace"
     port = try FreePort.tcp()
 
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+    try PrivateInetd.install(prefix: prefix)
     try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["init"])
     for (name, password) in users {
       try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["jabber", "adduser", name, "--password", password])
     }
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "jabberd=\(port)",
-       "--services", "jabberd", "--db", database])
-    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
-    let lines = generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.contains("/in.jabberd in.jabberd") }).count == 1 else {
-      throw SetupFailure("expected one TCP nowait line for jabberd in:\n\(generated.output)")
-    }
-    let arguments = (["--domain", "localhost"] + extraArguments).joined(separator: " ")
-    let config = lines.map { $0.contains("/in.jabberd in.jabberd") ? $0 + " " + arguments : $0 }
-      .joined(separator: "\n")
-    try config.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-
-    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
-    for _ in 0..<50 {
-      guard superserver.isRunning else { break }
-      if LoopbackSocket.acceptsTCP(port: port) { return }
-      usleep(100_000)
-    }
-    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-    superserver.stop()
-    throw SetupFailure("inetd did not listen on port \(port); it traced:\n\(log)")
+    let lines = try PrivateInetd.appending(
+      ["--domain", "localhost"] + extraArguments, toTheNowaitLineOf: "in.jabberd",
+      in: try PrivateInetd.generatedLines(prefix: prefix, service: "jabberd", port: port, database: database))
+    let port = self.port
+    superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }
 
   func stop() { superserver.stop() }

@@ -351,11 +351,7 @@ final class ProxyUnderInetd {
   }
 
   init(mode: Mode = .listener, arguments: [String] = []) throws {
-    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/curl": "curl", "/usr/bin/python3": "python3"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
     port = try FreePort.tcp()
     originPort = try FreePort.tcp()
@@ -370,24 +366,19 @@ final class ProxyUnderInetd {
     let program = try BuildProducts.binDirectory() + "/in.proxy"
     let line = (["127.0.0.1:\(port)", "stream", "tcp4", mode.rawValue, "root", program, "in.proxy",
                  "--timeout", "2", "--connect-port", String(originPort)] + arguments).joined(separator: " ")
-    try (line + "\n").write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
-
-    // Both need a moment to bind.
-    for _ in 0..<50 {
-      guard superserver.isRunning, originServer.isRunning else { break }
-      // The origin first: every successful probe of the proxy port starts an in.proxy, and
-      // the tests count the ones they start themselves.
-      if LoopbackSocket.acceptsTCP(port: originPort), LoopbackSocket.acceptsTCP(port: port) {
-        // Wait for the probe's trace line so it is not counted as a test's.
-        for _ in 0..<50 where execs() == 0 { usleep(20_000) }
-        return
+    // Both need a moment to bind. The origin first: every successful probe of the proxy port
+    // starts an in.proxy, and the tests count the ones they start themselves.
+    let (port, originPort, origin) = (self.port, self.originPort, originServer)
+    do {
+      superserver = try PrivateInetd.start([line], in: directory.path, output: trace) {
+        origin.isRunning && LoopbackSocket.acceptsTCP(port: originPort) && LoopbackSocket.acceptsTCP(port: port)
       }
-      usleep(100_000)
+    } catch {
+      originServer.stop()
+      throw error
     }
-    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-    stop()
-    throw SetupFailure("inetd on \(port) or the origin on \(originPort) did not listen; inetd traced:\n\(log)")
+    // Wait for the probe's trace line so it is not counted as a test's.
+    for _ in 0..<50 where execs() == 0 { usleep(20_000) }
   }
 
   func stop() {

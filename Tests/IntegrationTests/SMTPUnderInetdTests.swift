@@ -419,11 +419,7 @@ final class SMTPUnderInetd {
   let superserver: ChildProcess
 
   init(arguments: [String] = [], sendmail: String? = nil) throws {
-    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/swaks": "swaks", "/usr/bin/python3": "python3", "/usr/bin/pgrep": "procps"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/swaks": "swaks", "/usr/bin/python3": "python3", "/usr/bin/pgrep": "procps"])
     directory = try TemporaryDirectory()
     port = try FreePort.tcp()
     spool = directory.path + "/spool"
@@ -453,15 +449,10 @@ final class SMTPUnderInetd {
     let program = try BuildProducts.binDirectory() + "/in.smtp"
     let line = (["127.0.0.1:\(port)", "stream", "tcp4", "nowait.1000", "root", program, "in.smtp",
                  "-s", self.sendmail, "--hostname", "relay.test", "--spool", spool] + arguments).joined(separator: " ")
-    try (line + "\n").write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", directory.path + "/inetd.conf"], outputPath: directory.path + "/inetd.log")
-    for _ in 0..<50 {
-      guard superserver.isRunning else { break }
-      if LoopbackSocket.acceptsTCP(port: port) { return }
-      usleep(100_000)
+    let port = self.port
+    superserver = try PrivateInetd.start([line], in: directory.path, output: directory.path + "/inetd.log", debug: false) {
+      LoopbackSocket.acceptsTCP(port: port)
     }
-    stop()
-    throw SetupFailure("inetd did not listen on \(port)")
   }
 
   func stop() { superserver.stop() }

@@ -364,11 +364,7 @@ final class WebServerUnderInetd {
   let superserver: ChildProcess
 
   init(extraArguments: [String] = []) throws {
-    for tool in ["/usr/sbin/inetd": "openbsd-inetd", "/usr/bin/curl": "curl", "/usr/bin/python3": "python3"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
     // Canonical, as a script's working directory reads it back.
@@ -377,35 +373,15 @@ final class WebServerUnderInetd {
     trace = directory.path + "/inetd.trace"
     port = try FreePort.tcp()
 
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "www=\(port)",
-       "--services", "www"])
-    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
-    let lines = generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.hasSuffix("/in.www in.www") }).count == 1 else {
-      throw SetupFailure("expected one TCP nowait line for www in:\n\(generated.output)")
-    }
-    let arguments = (extraArguments + [root]).joined(separator: " ")
-    let config = lines.map { $0.hasSuffix("/in.www in.www") ? $0 + " " + arguments : $0 }.joined(separator: "\n")
-    try config.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-
-    superserver = try ChildProcess("/usr/sbin/inetd", ["-i", "-d", directory.path + "/inetd.conf"], outputPath: trace)
+    try PrivateInetd.install(prefix: prefix)
+    let lines = try PrivateInetd.appending(
+      extraArguments + [root], toTheNowaitLineOf: "in.www",
+      in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port))
     // inetd needs a moment to bind; connect until it accepts.
-    for _ in 0..<50 {
-      guard superserver.isRunning else { break }
-      if LoopbackSocket.acceptsTCP(port: port) {
-        // The probe started an in.www; wait for its trace line so tests count only their own.
-        for _ in 0..<50 where ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
-        return
-      }
-      usleep(100_000)
-    }
-    let log = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-    superserver.stop()
-    throw SetupFailure("inetd did not listen on port \(port); it traced:\n\(log)")
+    let port = self.port
+    superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
+    // The probe started an in.www; wait for its trace line so tests count only their own.
+    for _ in 0..<50 where ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
   }
 
   func stop() { superserver.stop() }

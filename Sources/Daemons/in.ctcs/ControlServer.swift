@@ -170,7 +170,7 @@ final class ControlServer {
       protocolVersion = min(max(version, 1), 3)
     case .auth(let given):
       guard let password else { return }
-      if ControlServer.same(given, password) {
+      if ConstantTime.equals(given, password) {
         authenticated = true
       } else {
         refuse("wrong password")
@@ -239,17 +239,6 @@ final class ControlServer {
     log.notice("\(peer): authentication failed (\(reason))")
     send(.error("authentication failed"))
     finished = 0
-  }
-
-  /// Compares in time independent of where the strings differ.
-  static func same(_ given: String, _ expected: String) -> Bool {
-    let left = Array(given.utf8)
-    let right = Array(expected.utf8)
-    var difference = UInt8(left.count == right.count ? 0 : 1)
-    for index in 0..<max(left.count, right.count) {
-      difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
-    }
-    return difference == 0
   }
 
   // MARK: - Which torrent

@@ -77,4 +77,7 @@ public enum ConstantTime {
     for index in a.indices { difference |= a[index] ^ b[index] }
     return difference == 0
   }
+
+  /// Two strings' UTF-8 bytes (a password given against the one configured).
+  public static func equals(_ a: String, _ b: String) -> Bool { equals(Array(a.utf8), Array(b.utf8)) }
 }

@@ -66,7 +66,7 @@ extension Session {
       return saslFailure(error.condition, user: nil)
     }
     guard let account = backend.account(named: credentials.user),
-      Session.equalInConstantTime(account.password, credentials.password)
+      ConstantTime.equals(account.password, credentials.password)
     else {
       return saslFailure("not-authorized", user: credentials.user)
     }
@@ -176,10 +176,10 @@ extension Session {
   func credentialsMatch(_ query: XMLElement, password: String) -> Bool {
     if let digest = query.child("digest")?.text, !digest.isEmpty {
       let expected = LegacyAuthDigest.digest(streamID: streamID, password: password)
-      return Session.equalInConstantTime(JID.asciiLowercased(digest), expected)
+      return ConstantTime.equals(JID.asciiLowercased(digest), expected)
     }
     guard let given = query.child("password")?.text else { return false }
-    return Session.equalInConstantTime(given, password)
+    return ConstantTime.equals(given, password)
   }
 
   // MARK: Binding
@@ -216,15 +216,5 @@ extension Session {
   static func isValidResource(_ resource: String) -> Bool {
     guard (1...1023).contains(resource.utf8.count) else { return false }
     return resource.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
-  }
-
-  static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
-    let left = Array(a.utf8)
-    let right = Array(b.utf8)
-    var difference = UInt8(left.count == right.count ? 0 : 1)
-    for index in 0..<max(left.count, right.count) {
-      difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
-    }
-    return difference == 0
   }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import TestSupport
+
+/// What the tests of a daemon under openbsd-inetd share: the tools they need, slug installed
+/// under a private prefix, the inetd.conf lines `slugctl inetd generate` writes, and inetd run
+/// in the foreground on that configuration until the service answers.
+enum PrivateInetd {
+  static let inetd = "/usr/sbin/inetd"
+
+  /// Fails the setup (never skips) unless every tool (path: its Debian package) is installed.
+  static func require(_ tools: [String: String]) throws {
+    for (path, package) in tools.sorted(by: { $0.key < $1.key }) {
+      guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw SetupFailure("\(path) is missing: apt-get install \(package)")
+      }
+    }
+  }
+
+  /// Installs the release build under `prefix` (sbin/, as `slugctl install` lays it out).
+  static func install(prefix: String) throws {
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+  }
+
+  /// The inetd.conf lines the installed slugctl generates for `service` on 127.0.0.1:`port`,
+  /// run as root, with `--db database` when given.
+  static func generatedLines(prefix: String, service: String, port: UInt16, database: String? = nil) throws -> [String] {
+    let generated = try ChildProcess.run(
+      prefix + "/sbin/slugctl",
+      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "\(service)=\(port)",
+       "--services", service] + (database.map { ["--db", $0] } ?? []))
+    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
+    return generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  }
+
+  /// `lines` with `arguments` appended to the one TCP `nowait` line that runs `program`
+  /// (e.g. "in.www"); setup fails unless there is exactly one.
+  static func appending(_ arguments: [String], toTheNowaitLineOf program: String, in lines: [String]) throws -> [String] {
+    let command = "/\(program) \(program)"
+    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.contains(command) }).count == 1 else {
+      throw SetupFailure("expected one TCP nowait line for \(program) in:\n\(lines.joined(separator: "\n"))")
+    }
+    guard !arguments.isEmpty else { return lines }
+    let suffix = " " + arguments.joined(separator: " ")
+    return lines.map { $0.contains(command) ? $0 + suffix : $0 }
+  }
+
+  /// Writes `lines` to `directory`/inetd.conf and runs openbsd-inetd in the foreground on it
+  /// (`-d`: it traces every exec to `output`), polling every 100 ms until `ready` holds.
+  /// When inetd dies or 5 s pass first, it is stopped and the setup fails with its output.
+  static func start(
+    _ lines: [String], in directory: String, output: String, debug: Bool = true, ready: () -> Bool
+  ) throws -> ChildProcess {
+    try require([inetd: "openbsd-inetd"])
+    let config = directory + "/inetd.conf"
+    try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
+    let superserver = try ChildProcess(inetd, ["-i"] + (debug ? ["-d"] : []) + [config], outputPath: output)
+    for _ in 0..<50 {
+      guard superserver.isRunning else { break }
+      if ready() { return superserver }
+      usleep(100_000)
+    }
+    superserver.stop()
+    let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    throw SetupFailure("inetd on \(config) did not become ready; it said:\n\(said.suffix(4000))")
+  }
+}
