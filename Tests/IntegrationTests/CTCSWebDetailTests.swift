@@ -176,4 +176,43 @@ final class CTCSWebDetailTests: XCTestCase {
     let gone = try web.server.curl("-i", web.server.url("/torrents.cgi?torrent=\(torrent.id)"))
     XCTAssertTrue(gone.hasPrefix("HTTP/1.1 404"), gone)
   }
+
+  func testARealCtorrentsFileAndOptionsShowOnItsDetailPageAndRemovingItThereQuitsIt() throws {
+    let server = try CTCSServerUnderInetd(limits: ["64", "32"])
+    addTeardownBlock { server.stop() }
+    let web = try WebServerUnderInetd()
+    addTeardownBlock { web.stop() }
+    try "#!/bin/sh\nexec \(server.prefix)/sbin/in.ctcs --cgi --db \(server.database)\n".write(
+      toFile: web.root + "/torrents.cgi", atomically: true, encoding: .utf8)
+    chmod(web.root + "/torrents.cgi", 0o755)
+    let id = try server.queueTorrent(size: 600_000, seed: 21)
+    let saved = server.directory.path + "/web-detail.bin"
+    let client = try server.ctorrent(torrent: server.queuedFile(id), saveAs: saved)
+    addTeardownBlock { client.stop() }
+    _ = try server.waitFor("ctorrent's file, options and the line's limits in the store") { store -> Torrent? in
+      guard try !store.torrentFiles(id: id).isEmpty, try store.torrentOptions(id: id).contains(where: { $0.name == "pause" }),
+        let torrent = try store.torrent(id: id), torrent.status.downloadLimit == 64 * 1024
+      else { return nil }
+      return torrent
+    }
+
+    let page = try web.curl(web.url("/torrents.cgi?torrent=\(id)"))
+    for shown in [
+      "<td id=\"state\">running</td>",
+      "<td id=\"size\">585.9 KB in pieces of 256.0 KB</td>",
+      "<td id=\"progress\">0.0% (0 of 3 pieces,",
+      "of 64.0 KB/s, 0 B so far</td>",
+      "<td class=\"name\">\(saved)</td><td class=\"number\">585.9 KB</td>",
+      "<td>pause</td><td class=\"value\">0</td>",
+      "<td id=\"client\">-CD0",
+    ] {
+      XCTAssertTrue(page.contains(shown), "missing \(shown) in:\n\(page)")
+    }
+    let remove = try XCTUnwrap(TorrentWeb.token(in: page, action: "rm", id: id), page)
+    let removed = try web.curl("-i", "--data", "action=rm", "--data", "id=\(id)", "--data", "token=\(remove)", "--data", "confirm=yes", web.url("/torrents.cgi"))
+    XCTAssertTrue(removed.hasPrefix("HTTP/1.1 303"), removed)
+    XCTAssertTrue((0..<100).contains { _ in usleep(100_000); return !client.isRunning }, "ctorrent left after rm on the page")
+    XCTAssertEqual(try server.store().torrents(), [])
+  }
 }
+
