@@ -57,6 +57,7 @@ final class CTCSWebDetailTests: XCTestCase {
       "<td id=\"progress\">100.0% (12 of 12 pieces, 12 available from peers)</td>",
       "<td id=\"size\">2.5 MB in pieces of 256.0 KB</td>",
       "<td id=\"seeding\">Tue, 14 Nov 2023 22:14:20 GMT</td>",
+      "<td id=\"down\">0.0 KB/s (no limit), 0 B so far</td>",
       "<td id=\"up\">2.0 KB/s of 10.0 KB/s, 3.0 MB so far</td>",
       "<td id=\"client\">-CD0302-&lt;x&gt;, cache 0 KB</td>",
       "<td id=\"message\">3 &lt;img src=x onerror=alert(1)&gt;</td>",

@@ -35,8 +35,8 @@ extension TorrentPage {
       detail.totalBytes > 0
         ? "\(TorrentPage.size(detail.totalBytes)) in pieces of \(TorrentPage.size(detail.pieceLength))" : "not reported yet")
     line("Seeding since", "seeding", detail.seedingSince > 0 ? HTTPDate.format(detail.seedingSince) : "-")
-    line("Down", "down", "\(TorrentPage.rate(status.downloadRate)) of \(TorrentPage.rate(status.downloadLimit)), \(TorrentPage.size(status.downloaded)) so far")
-    line("Up", "up", "\(TorrentPage.rate(status.uploadRate)) of \(TorrentPage.rate(status.uploadLimit)), \(TorrentPage.size(status.uploaded)) so far")
+    line("Down", "down", "\(TorrentPage.rate(status.downloadRate, limit: status.downloadLimit)), \(TorrentPage.size(status.downloaded)) so far")
+    line("Up", "up", "\(TorrentPage.rate(status.uploadRate, limit: status.uploadLimit)), \(TorrentPage.size(status.uploaded)) so far")
     line(
       "Peers", "peers",
       "\(status.seeders) seeders (tracker \(status.trackerSeeders)), \(status.leechers) leechers (tracker \(status.trackerLeechers)), "
@@ -127,6 +127,11 @@ extension TorrentPage {
 
   static let flagsHelp =
     "they choke us (C) or not (U); we are interested (i) or not (n); we choke them (C) or not (U); they are interested (i) or not (n)"
+
+  /// "2.0 KB/s of 10.0 KB/s"; ctorrent's limit 0 is none.
+  static func rate(_ bytesPerSecond: Int64, limit: Int64) -> String {
+    rate(bytesPerSecond) + (limit > 0 ? " of \(rate(limit))" : " (no limit)")
+  }
 
   /// 1024-based, one decimal: "2.8 MB".
   static func size(_ bytes: Int64) -> String {

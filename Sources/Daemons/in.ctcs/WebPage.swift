@@ -143,8 +143,8 @@ struct TorrentPage {
     return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
   }
 
-  /// The notice for `?added=ID` or `?sent=ACTION&id=ID`, in words of our own (nothing from
-  /// the query is shown but numbers and known action names).
+  /// The notice for `?added=ID`, `?removed=ID` or `?sent=ACTION&id=ID`, in words of our own
+  /// (nothing from the query is shown but numbers and known action names).
   func notice() -> String? {
     let query = TorrentPage.query()
     if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
