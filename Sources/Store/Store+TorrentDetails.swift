@@ -92,3 +92,20 @@ extension Store {
     }
   }
 }
+
+extension Store {
+  /// Torrent ID with everything ctorrent last reported about it, one consistent snapshot; nil
+  /// when there is no such torrent.
+  public func torrentDetail(id: Int64) throws(StoreError) -> TorrentDetail? {
+    try reading { () throws(StoreError) -> TorrentDetail? in
+      guard let torrent = try torrent(id: id),
+        let figures = try database.row(
+          "SELECT total_bytes, piece_length, seeding_since FROM torrents WHERE id = ?", .integer(id),
+          map: { ($0.int(0), $0.int(1), $0.int(2)) })
+      else { return nil }
+      return TorrentDetail(
+        torrent: torrent, totalBytes: figures.0, pieceLength: figures.1, seedingSince: figures.2,
+        files: try torrentFiles(id: id), peers: try torrentPeers(id: id), options: try torrentOptions(id: id))
+    }
+  }
+}

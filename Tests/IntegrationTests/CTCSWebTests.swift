@@ -160,7 +160,7 @@ final class CTCSWebTests: XCTestCase {
       received.split(separator: "\n").contains { $0.hasPrefix("CTORRENT ") && $0.contains("\(torrent.id).torrent") }, received)
   }
 
-  func testChromiumShowsTheQueueAndItsControlsAndAddFormWork() throws {
+  func testChromiumShowsTheQueueAndItsControlsAndAddFormWorkAndADetailPageRemovesItsTorrent() throws {
     let web = try TorrentWeb()
     addTeardownBlock { web.stop() }
     for tool in ["/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"] {
@@ -171,48 +171,99 @@ final class CTCSWebTests: XCTestCase {
     let store = try Store(path: web.database)
     let torrent = try store.addTorrent(name: "shown <i>in</i> chromium", metainfo: Array("d4:infod4:name1:yee".utf8), now: 1)
     try store.setTorrentState(id: torrent.id, .paused)
+    try store.replaceTorrentFiles(
+      id: torrent.id, totalBytes: 3072, pieceLength: 1024, seedingSince: 0,
+      files: [TorrentFile(number: 1, priority: 0, pieces: 3, piecesHave: 1, piecesAvailable: 3, size: 3072, name: "a <file>")])
     let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
     let upload = try web.makeTorrent(named: "browser.bin")
+    // Every read waits for its condition on the page shown now: a click's navigation may still
+    // be under way (the old page, a stale element), and the page reloads itself every 10 s.
     let script = """
-      import sys
       from selenium import webdriver
       from selenium.webdriver.common.by import By
       from selenium.webdriver.chrome.service import Service
+      from selenium.webdriver.support.ui import WebDriverWait
+      from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
       options = webdriver.ChromeOptions()
       for flag in ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']:
           options.add_argument(flag)
       driver = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
+      def report(*words):
+          print('=', *words, flush=True)
+      def wait_for(what, condition):
+          seen = ['(nothing)']
+          def check(d):
+              try:
+                  seen[0] = condition(d)
+                  return seen[0]
+              except (NoSuchElementException, StaleElementReferenceException):
+                  return False
+          try:
+              return WebDriverWait(driver, 60, poll_frequency=0.1).until(check)
+          except TimeoutException:
+              report('gave up waiting for', what, 'at', driver.current_url, 'last saw', seen[0])
+              raise
+      def text(by, where, expected):
+          # The text once it is EXPECTED; after 60 s, whatever it is (the assertion shows it).
+          shown = ['(missing)']
+          def check(d):
+              shown[0] = d.find_element(by, where).text
+              return shown[0] == expected
+          try:
+              wait_for(where + ' = ' + expected, check)
+          except TimeoutException:
+              pass
+          return shown[0]
+      def click(by, where):
+          # Found and clicked on one page: a reload in between makes the element stale; again.
+          wait_for('a click on ' + where, lambda d: d.find_element(by, where).click() or True)
       try:
-          driver.set_page_load_timeout(20)
+          driver.set_page_load_timeout(60)
           driver.get('URL')
-          row = driver.find_element(By.ID, 'torrent-ID')
-          print('name:', row.find_element(By.CLASS_NAME, 'name').text)
-          print('state:', row.find_element(By.CLASS_NAME, 'state').text)
-          row.find_element(By.CSS_SELECTOR, 'button[value=update]').click()
-          print('notice:', driver.find_element(By.ID, 'notice').text)
-          driver.find_element(By.CSS_SELECTOR, '#add input[type=file]').send_keys('UPLOAD')
-          driver.find_element(By.CSS_SELECTOR, '#add button').click()
-          print('notice:', driver.find_element(By.ID, 'notice').text)
-          print('rows:', len(driver.find_elements(By.CSS_SELECTOR, '#torrents tr')) - 1)
+          report('name:', text(By.CSS_SELECTOR, '#torrent-TORRENT .name', 'NAME'))
+          report('state:', text(By.CSS_SELECTOR, '#torrent-TORRENT .state', 'paused'))
+          click(By.CSS_SELECTOR, '#torrent-TORRENT button[value=update]')
+          report('notice:', text(By.ID, 'notice', 'Sent update to torrent TORRENT.'))
+          wait_for('the add form', lambda d: d.find_element(By.CSS_SELECTOR, '#add input[type=file]').send_keys('UPLOAD') or True)
+          click(By.CSS_SELECTOR, '#add button')
+          report('notice:', text(By.ID, 'notice', 'Torrent NEXT was queued.'))
+          report('rows:', wait_for('two rows', lambda d: len(d.find_elements(By.CSS_SELECTOR, '#torrents tr')) - 1 == 2 and 2))
+          click(By.CSS_SELECTOR, '#torrent-TORRENT .name a')
+          report('detail:', text(By.ID, 'name', 'NAME'))
+          report('file:', text(By.CSS_SELECTOR, '#files .name', 'a <file>'))
+          click(By.CSS_SELECTOR, '#remove button')
+          report('question:', wait_for('the question', lambda d: 'Remove torrent TORRENT,' in d.find_element(By.ID, 'question').text and 'asked'))
+          report('list shown:', len(driver.find_elements(By.ID, 'torrents')))
+          click(By.CSS_SELECTOR, '#confirm button')
+          report('notice:', text(By.ID, 'notice', 'Torrent TORRENT was removed.'))
+          report('rows:', wait_for('one row', lambda d: len(d.find_elements(By.CSS_SELECTOR, '#torrents tr')) - 1 == 1 and 1))
       finally:
           driver.quit()
       """
       .replacingOccurrences(of: "URL", with: web.server.url("/torrents.cgi"))
-      .replacingOccurrences(of: "torrent-ID", with: "torrent-\(torrent.id)")
+      .replacingOccurrences(of: "NAME", with: "shown <i>in</i> chromium")
+      .replacingOccurrences(of: "NEXT", with: "\(torrent.id + 1)")
+      .replacingOccurrences(of: "TORRENT", with: "\(torrent.id)")
       .replacingOccurrences(of: "UPLOAD", with: upload)
     let browser = try ChildProcess.run("/usr/bin/python3", ["-c", script])
     XCTAssertEqual(browser.status, 0, browser.output)
     XCTAssertEqual(
-      browser.output.split(separator: "\n").filter { !$0.hasPrefix("DevTools") }.joined(separator: "\n"),
+      browser.output.split(separator: "\n").filter { $0.hasPrefix("= ") }.joined(separator: "\n"),
       """
-      name: shown <i>in</i> chromium
-      state: paused
-      notice: Sent update to torrent \(torrent.id).
-      notice: Torrent \(torrent.id + 1) was queued.
-      rows: 2
-      """)
-    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) update"])
-    XCTAssertEqual(try store.torrent(id: torrent.id + 1)?.name, "browser.bin")
+      = name: shown <i>in</i> chromium
+      = state: paused
+      = notice: Sent update to torrent \(torrent.id).
+      = notice: Torrent \(torrent.id + 1) was queued.
+      = rows: 2
+      = detail: shown <i>in</i> chromium
+      = file: a <file>
+      = question: asked
+      = list shown: 0
+      = notice: Torrent \(torrent.id) was removed.
+      = rows: 1
+      """, browser.output)
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 2), ["\(torrent.id) update", "\(torrent.id) quit"])
+    XCTAssertEqual(try store.torrents().map(\.name), ["browser.bin"])
   }
 }
 

@@ -75,4 +75,27 @@ final class TorrentControlTests: StoreTestCase {
     XCTAssertEqual(try store.torrentFiles(id: torrent.id), [])
     XCTAssertEqual(try store.torrentOptions(id: torrent.id), [])
   }
+
+  func testTheDetailIsTheRowTheCTDETAILFiguresAndTheBlocksOrNilForAMissingTorrent() throws {
+    let store = try openStore()
+    let torrent = try store.addTorrent(name: "ubuntu", metainfo: ubuntu, now: 100)
+    let empty = try XCTUnwrap(store.torrentDetail(id: torrent.id))
+    XCTAssertEqual([empty.totalBytes, empty.pieceLength, empty.seedingSince], [0, 0, 0], "nothing reported yet")
+    XCTAssertEqual(empty.torrent, torrent)
+    let file = TorrentFile(number: 1, priority: 2, pieces: 12, piecesHave: 12, piecesAvailable: 12, size: 3_000_000, name: "a.iso")
+    try store.replaceTorrentFiles(id: torrent.id, totalBytes: 3_000_000, pieceLength: 262_144, seedingSince: 1_700_000_000, files: [file])
+    let peer = TorrentPeer(peerID: "-CD0302-B", address: "127.0.0.2:1", flags: "UiUn", downloadRate: 10, uploadRate: 20, downloaded: 30, uploaded: 40, piecesHave: 5)
+    try store.replaceTorrentPeers(id: torrent.id, [peer])
+    let option = TorrentOption(name: "seed_time", kind: "F", range: "0", value: "72", summary: "Seed time", help: "Hours")
+    try store.replaceTorrentOptions(id: torrent.id, [option])
+    let other = try store.addTorrent(name: "other", metainfo: Array("d4:infod4:name1:oee".utf8), now: 100)
+    try store.replaceTorrentPeers(id: other.id, [peer, peer])
+
+    let detail = try XCTUnwrap(store.torrentDetail(id: torrent.id))
+    XCTAssertEqual([detail.totalBytes, detail.pieceLength, detail.seedingSince], [3_000_000, 262_144, 1_700_000_000])
+    XCTAssertEqual(detail.files, [file])
+    XCTAssertEqual(detail.peers, [peer], "only its own peers")
+    XCTAssertEqual(detail.options, [option])
+    XCTAssertNil(try store.torrentDetail(id: 99))
+  }
 }

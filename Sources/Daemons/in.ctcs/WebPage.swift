@@ -2,8 +2,10 @@ import CLibc
 
 /// The torrent web page, a CGI/1.1 program run by in.www (`torrents.cgi`, a link to in.ctcs or
 /// a script running `in.ctcs --cgi --db PATH`). GET lists the queue with progress, rates, peers
-/// and the last message, and refreshes itself; POST carries one form: a control (pause, resume,
-/// update, restart, quit, limit) or an add (a .torrent upload or a URL). Every form carries a
+/// and the last message, and refreshes itself; `?torrent=ID` shows one torrent in detail (its
+/// files, peers and ctorrent's options: TorrentDetailPage.swift). POST carries one form: a
+/// control (pause, resume, update, restart, quit, limit), a removal (rm, confirmed on a second
+/// page unless its box was ticked) or an add (a .torrent upload or a URL). Every form carries a
 /// token bound to its action and torrent (`FormToken`); a POST without the right one is refused
 /// with 403. Everything from the store or the client is HTML-escaped.
 func runTorrentPage(_ argv: [String]) -> Never {
@@ -43,7 +45,7 @@ struct TorrentPage {
       if method == "POST" {
         response = post(store: store, forms: forms)
       } else if method == "GET" || method == "HEAD" {
-        response = Response(status: "200 OK", body: try render(store: store, forms: forms, notice: notice()))
+        response = try get(store: store, forms: forms)
       } else {
         response = Response(status: "405 Method Not Allowed", headers: ["Allow: GET, HEAD, POST"], body: "")
       }
@@ -76,7 +78,8 @@ struct TorrentPage {
     }
     do throws(StoreError) {
       if action == "add" { return try add(form, store: store) }
-      guard try store.torrent(id: id) != nil else { throw .notFound("no torrent \(id)") }
+      guard let torrent = try store.torrent(id: id) else { throw .notFound("no torrent \(id)") }
+      if action == "rm" { return try remove(torrent, form: form, forms: forms, store: store) }
       switch action {
       case "pause":
         try store.setTorrentState(id: id, .paused)
@@ -84,13 +87,14 @@ struct TorrentPage {
         // Running again when its ctorrent lives (never a second one), else queued.
         try store.resumeTorrent(id: id, isAlive: QueueRunner.isAlive)
       case "limit":
-        guard let down = TorrentPage.kilobytes(form.text("max_down")), let up = TorrentPage.kilobytes(form.text("max_up"))
+        // The list's form has the maximums only: a minimum it does not carry stays.
+        guard let down = TorrentPage.kilobytes(form.text("max_down")), let up = TorrentPage.kilobytes(form.text("max_up")),
+          let minimumDown = TorrentPage.kilobytes(form, "min_down", keeping: torrent.minDownloadRate),
+          let minimumUp = TorrentPage.kilobytes(form, "min_up", keeping: torrent.minUploadRate)
         else {
           return Response(status: "400 Bad Request", body: TorrentPage.errorPage("A limit must be a whole number of KB/s, or empty for none."))
         }
-        guard let torrent = try store.torrent(id: id) else { throw .notFound("no torrent \(id)") }
-        try store.setTorrentRates(
-          id: id, minDownload: torrent.minDownloadRate, maxDownload: down, minUpload: torrent.minUploadRate, maxUpload: up)
+        try store.setTorrentRates(id: id, minDownload: minimumDown, maxDownload: down, minUpload: minimumUp, maxUpload: up)
       default:
         guard TorrentPage.controls.contains(action) else {
           return Response(status: "400 Bad Request", body: TorrentPage.errorPage("Unknown action."))
@@ -100,7 +104,7 @@ struct TorrentPage {
       PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("\(id) \(words)".utf8))
       log.info("torrent page: \(words) for torrent \(id)")
       if action == "resume" { try QueueRunner(store: store, log: log).run() }
-      return redirect("sent=\(action)&id=\(id)")
+      return redirect("sent=\(action)&id=\(id)" + (form.text("view") == "detail" ? "&torrent=\(id)" : ""))
     } catch {
       return Response(status: "\(TorrentPage.httpStatus(of: error))", body: TorrentPage.errorPage("\(error)"))
     }
@@ -140,11 +144,12 @@ struct TorrentPage {
     return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
   }
 
-  /// The notice for `?added=ID` or `?sent=ACTION&id=ID`, in words of our own (nothing from
-  /// the query is shown but numbers and known action names).
+  /// The notice for `?added=ID`, `?removed=ID` or `?sent=ACTION&id=ID`, in words of our own
+  /// (nothing from the query is shown but numbers and known action names).
   func notice() -> String? {
-    let query = WebForm.urlEncoded(Array((TorrentPage.environment("QUERY_STRING") ?? "").utf8))
+    let query = TorrentPage.query()
     if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
+    if let removed = query.text("removed").flatMap({ Int64($0) }) { return "Torrent \(removed) was removed." }
     if let sent = query.text("sent"), sent == "limit" || TorrentPage.controls.contains(sent),
       let id = query.text("id").flatMap({ Int64($0) })
     {
@@ -157,21 +162,7 @@ struct TorrentPage {
 
   func render(store: Store, forms: FormToken, notice: String?) throws(StoreError) -> String {
     let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
-    var html = """
-      <!DOCTYPE html>
-      <html lang="en"><head><meta charset="utf-8">
-      <meta http-equiv="refresh" content="\(TorrentPage.refreshSeconds); url=\(script)">
-      <title>Torrents</title>
-      <style>
-      body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}
-      td,th{border-bottom:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
-      form{display:inline}.notice{background:#efe;padding:.5em}.message{font-size:small;color:#555}
-      input[type=number]{width:5em}
-      </style></head><body>
-      <h1>Torrents</h1>
-
-      """
-    if let notice { html += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>\n" }
+    var html = TorrentPage.head(title: "Torrents", refresh: script, notice: notice)
     let torrents = try store.torrents()
     if torrents.isEmpty {
       html += "<p id=\"empty\">The queue is empty.</p>\n"
@@ -198,23 +189,59 @@ struct TorrentPage {
   func row(_ torrent: Torrent, script: String, forms: FormToken) -> String {
     let status = torrent.status
     let id = torrent.id
-    var html = "<tr id=\"torrent-\(id)\"><td>\(id)</td><td class=\"name\">\(HTML.escape(torrent.name))</td>"
+    var html = "<tr id=\"torrent-\(id)\"><td>\(id)</td>"
+    html += "<td class=\"name\"><a href=\"\(script)?torrent=\(id)\">\(HTML.escape(torrent.name))</a></td>"
     html += "<td class=\"state\">\(torrent.state.rawValue)</td>"
     html += "<td class=\"progress\"><progress value=\"\(status.piecesHave)\" max=\"\(max(status.piecesTotal, 1))\"></progress> "
     html += "\(TorrentPage.percent(status.piecesHave, of: status.piecesTotal))</td>"
     html += "<td>\(TorrentPage.rate(status.downloadRate))</td><td>\(TorrentPage.rate(status.uploadRate))</td>"
     html += "<td>\(status.seeders) seeders, \(status.leechers) leechers</td>"
     html += "<td class=\"message\">\(HTML.escape(status.lastMessage))</td><td>"
-    for action in TorrentPage.controls {
-      html += "<form method=\"post\" action=\"\(script)\">\(TorrentPage.hidden("action", action))\(TorrentPage.hidden("id", "\(id)"))"
-      html += "\(TorrentPage.hidden("token", forms.token(action: action, torrent: id)))"
-      html += "<button type=\"submit\" name=\"do\" value=\"\(action)\">\(action)</button></form> "
-    }
-    html += "<form method=\"post\" action=\"\(script)\">\(TorrentPage.hidden("action", "limit"))\(TorrentPage.hidden("id", "\(id)"))"
-    html += "\(TorrentPage.hidden("token", forms.token(action: "limit", torrent: id)))"
+    html += controlForms(torrent, script: script, forms: forms, view: nil)
+    html += TorrentPage.formStart("limit", id: id, script: script, forms: forms, view: nil)
     html += "<input type=\"number\" min=\"0\" name=\"max_down\" title=\"KB/s down\" value=\"\(TorrentPage.kilobytesText(torrent.maxDownloadRate))\">"
     html += "<input type=\"number\" min=\"0\" name=\"max_up\" title=\"KB/s up\" value=\"\(TorrentPage.kilobytesText(torrent.maxUploadRate))\">"
     html += "<button type=\"submit\" name=\"do\" value=\"limit\">limit KB/s</button></form></td></tr>\n"
+    return html
+  }
+
+  /// The pause ... quit buttons; VIEW ("detail") brings the browser back to the detail page.
+  func controlForms(_ torrent: Torrent, script: String, forms: FormToken, view: String?) -> String {
+    var html = ""
+    for action in TorrentPage.controls {
+      html += TorrentPage.formStart(action, id: torrent.id, script: script, forms: forms, view: view)
+      html += "<button type=\"submit\" name=\"do\" value=\"\(action)\">\(action)</button></form> "
+    }
+    return html
+  }
+
+  /// A POST form's start with its action, torrent and token (in this order: the tests find
+  /// tokens by it).
+  static func formStart(_ action: String, id: Int64, script: String, forms: FormToken, view: String?) -> String {
+    var html = "<form method=\"post\" action=\"\(script)\">\(hidden("action", action))\(hidden("id", "\(id)"))"
+    html += hidden("token", forms.token(action: action, torrent: id))
+    if let view { html += hidden("view", view) }
+    return html
+  }
+
+  /// The document up to the first heading, reloading REFRESH (escaped already) every
+  /// refreshSeconds, with the notice if any.
+  static func head(title: String, refresh: String, notice: String?) -> String {
+    var html = """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8">
+      <meta http-equiv="refresh" content="\(refreshSeconds); url=\(refresh)">
+      <title>\(HTML.escape(title))</title>
+      <style>
+      body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;margin-bottom:1em}
+      td,th{border-bottom:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+      form{display:inline}.notice{background:#efe;padding:.5em}.message{font-size:small;color:#555}
+      input[type=number]{width:5em}.number{text-align:right}
+      </style></head><body>
+      <h1>\(HTML.escape(title))</h1>
+
+      """
+    if let notice { html += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>\n" }
     return html
   }
 
@@ -239,6 +266,11 @@ struct TorrentPage {
   }
 
   static func kilobytesText(_ bytesPerSecond: Int64?) -> String { bytesPerSecond.map { "\($0 / 1024)" } ?? "" }
+
+  /// Field NAME as kilobytes() does, or CURRENT when the form has no such field.
+  static func kilobytes(_ form: WebForm, _ name: String, keeping current: Int64?) -> Int64?? {
+    form.field(name) == nil ? .some(current) : kilobytes(form.text(name))
+  }
 
   /// Empty is no limit (.some(nil)); a non-number is nil.
   static func kilobytes(_ text: String?) -> Int64?? {
@@ -280,6 +312,8 @@ struct TorrentPage {
     guard got == count else { throw FileError(path: "/dev/urandom", code: EIO) }
     return bytes
   }
+
+  static func query() -> WebForm { WebForm.urlEncoded(Array((environment("QUERY_STRING") ?? "").utf8)) }
 
   static func environment(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }

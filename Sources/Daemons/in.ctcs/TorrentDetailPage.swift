@@ -1,0 +1,149 @@
+/// The web page's view of one torrent (`?torrent=ID`) and its removal (POST action `rm`).
+extension TorrentPage {
+  /// GET: the list, or one torrent's detail when the query names it.
+  func get(store: Store, forms: FormToken) throws(StoreError) -> Response {
+    guard let text = TorrentPage.query().text("torrent") else {
+      return Response(status: "200 OK", body: try render(store: store, forms: forms, notice: notice()))
+    }
+    guard let id = Int64(text), let detail = try store.torrentDetail(id: id) else {
+      return Response(status: "404 Not Found", body: TorrentPage.errorPage("There is no such torrent (it may have been removed)."))
+    }
+    return Response(status: "200 OK", body: render(detail, forms: forms, notice: notice()))
+  }
+
+  /// What ctorrent last reported (files and peers come every few status reports, the options
+  /// when they change), the controls, a form for all four rate bounds, and the remove form.
+  func render(_ detail: TorrentDetail, forms: FormToken, notice: String?) -> String {
+    let torrent = detail.torrent
+    let status = torrent.status
+    let id = torrent.id
+    let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
+    var html = TorrentPage.head(title: "Torrent \(id)", refresh: "\(script)?torrent=\(id)", notice: notice)
+    html += "<p><a href=\"\(script)\">All torrents</a></p>\n"
+    html += "<table id=\"summary\">\n"
+    func line(_ label: String, _ key: String, _ value: String) {
+      html += "<tr><th>\(label)</th><td id=\"\(key)\">\(value)</td></tr>\n"
+    }
+    line("Name", "name", HTML.escape(torrent.name))
+    line("State", "state", torrent.state.rawValue)
+    line(
+      "Progress", "progress",
+      "\(TorrentPage.percent(status.piecesHave, of: status.piecesTotal)) (\(status.piecesHave) of \(status.piecesTotal) pieces, "
+        + "\(status.piecesAvailable) available from peers)")
+    line(
+      "Size", "size",
+      detail.totalBytes > 0
+        ? "\(TorrentPage.size(detail.totalBytes)) in pieces of \(TorrentPage.size(detail.pieceLength))" : "not reported yet")
+    line("Seeding since", "seeding", detail.seedingSince > 0 ? HTTPDate.format(detail.seedingSince) : "-")
+    line("Down", "down", "\(TorrentPage.rate(status.downloadRate, limit: status.downloadLimit)), \(TorrentPage.size(status.downloaded)) so far")
+    line("Up", "up", "\(TorrentPage.rate(status.uploadRate, limit: status.uploadLimit)), \(TorrentPage.size(status.uploaded)) so far")
+    line(
+      "Peers", "peers",
+      "\(status.seeders) seeders (tracker \(status.trackerSeeders)), \(status.leechers) leechers (tracker \(status.trackerLeechers)), "
+        + "\(status.connecting) connecting")
+    line("Client", "client", "\(HTML.escape(status.peerID)), cache \(status.cacheUsedKB) KB")
+    line("Added", "added", HTTPDate.format(torrent.added))
+    line("Last report", "seen", status.lastSeen > 0 ? HTTPDate.format(status.lastSeen) : "never")
+    line("Last message", "message", HTML.escape(status.lastMessage))
+    html += "</table>\n"
+
+    html += "<h2>Files</h2>\n"
+    if detail.files.isEmpty {
+      html += "<p id=\"no-files\">ctorrent has not listed the files yet.</p>\n"
+    } else {
+      html += "<table id=\"files\"><tr><th>#</th><th>Name</th><th>Size</th><th>Progress</th><th>Priority</th></tr>\n"
+      for file in detail.files {
+        html += "<tr><td>\(file.number)</td><td class=\"name\">\(HTML.escape(file.name))</td>"
+        html += "<td class=\"number\">\(TorrentPage.size(file.size))</td>"
+        html += "<td><progress value=\"\(file.piecesHave)\" max=\"\(max(file.pieces, 1))\"></progress> "
+        html += "\(TorrentPage.percent(file.piecesHave, of: file.pieces)) (\(file.piecesHave)/\(file.pieces))</td>"
+        html += "<td>\(file.priority == 0 ? "-" : "\(file.priority)")</td></tr>\n"
+      }
+      html += "</table>\n"
+    }
+
+    html += "<h2>Peers</h2>\n"
+    if detail.peers.isEmpty {
+      html += "<p id=\"no-peers\">No peers connected.</p>\n"
+    } else {
+      html += "<table id=\"peer-list\"><tr><th>Address</th><th>Client</th><th title=\"\(TorrentPage.flagsHelp)\">Flags</th>"
+      html += "<th>Down</th><th>Up</th><th>Downloaded</th><th>Uploaded</th><th>Pieces</th></tr>\n"
+      for peer in detail.peers {
+        html += "<tr><td class=\"address\">\(HTML.escape(peer.address))</td><td>\(HTML.escape(peer.peerID))</td>"
+        html += "<td title=\"\(TorrentPage.flagsHelp)\"><code>\(HTML.escape(peer.flags))</code></td>"
+        html += "<td class=\"number\">\(TorrentPage.rate(peer.downloadRate))</td><td class=\"number\">\(TorrentPage.rate(peer.uploadRate))</td>"
+        html += "<td class=\"number\">\(TorrentPage.size(peer.downloaded))</td><td class=\"number\">\(TorrentPage.size(peer.uploaded))</td>"
+        html += "<td class=\"number\">\(peer.piecesHave)</td></tr>\n"
+      }
+      html += "</table>\n"
+    }
+
+    html += "<h2>ctorrent's options</h2>\n"
+    if detail.options.isEmpty {
+      html += "<p id=\"no-options\">ctorrent has not sent its options yet.</p>\n"
+    } else {
+      html += "<table id=\"options\"><tr><th>Option</th><th>Value</th><th>What it is</th></tr>\n"
+      for option in detail.options {
+        html += "<tr><td>\(HTML.escape(option.name))</td><td class=\"value\">\(HTML.escape(option.value))</td>"
+        html += "<td title=\"\(HTML.escape(option.help))\">\(HTML.escape(option.summary))</td></tr>\n"
+      }
+      html += "</table>\n"
+    }
+
+    html += "<h2>Controls</h2>\n<div>\(controlForms(torrent, script: script, forms: forms, view: "detail"))</div>\n"
+    html += "<div>\(TorrentPage.formStart("limit", id: id, script: script, forms: forms, view: "detail"))"
+    for (name, label, value) in [
+      ("min_down", "Down at least", torrent.minDownloadRate), ("max_down", "at most", torrent.maxDownloadRate),
+      ("min_up", "Up at least", torrent.minUploadRate), ("max_up", "at most", torrent.maxUploadRate),
+    ] {
+      html += "<label>\(label) <input type=\"number\" min=\"0\" name=\"\(name)\" value=\"\(TorrentPage.kilobytesText(value))\"></label> "
+    }
+    html += "<button type=\"submit\" name=\"do\" value=\"limit\">set KB/s</button></form></div>\n"
+    html += "<div id=\"remove\">\(TorrentPage.formStart("rm", id: id, script: script, forms: forms, view: nil))"
+    html += "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\"> yes, remove it</label> "
+    html += "<button type=\"submit\" name=\"do\" value=\"rm\">remove from the queue</button></form> "
+    html += "(its ctorrent is told to quit; what it downloaded stays)</div>\n</body></html>\n"
+    return html
+  }
+
+  /// Removes the torrent and tells the in.ctcs serving it to quit its ctorrent, as `slugctl
+  /// torrent rm` does; without the confirm box ticked, a second page asks first.
+  func remove(_ torrent: Torrent, form: WebForm, forms: FormToken, store: Store) throws(StoreError) -> Response {
+    let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
+    guard form.text("confirm") == "yes" else {
+      var html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Remove a torrent</title></head><body>\n"
+      html += "<p id=\"question\">Remove torrent \(torrent.id), \(HTML.escape(torrent.name)), from the queue? "
+      html += "Its ctorrent is told to quit; what it downloaded stays.</p>\n"
+      html += "<div id=\"confirm\">\(TorrentPage.formStart("rm", id: torrent.id, script: script, forms: forms, view: nil))"
+      html += "\(TorrentPage.hidden("confirm", "yes"))<button type=\"submit\" name=\"do\" value=\"rm\">Remove it</button></form> "
+      html += "<a href=\"\(script)?torrent=\(torrent.id)\">Keep it</a></div>\n</body></html>\n"
+      return Response(status: "200 OK", body: html)
+    }
+    try store.removeTorrent(id: torrent.id)
+    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("\(torrent.id) quit".utf8))
+    log.notice("torrent page: removed torrent \(torrent.id) (\(torrent.name))")
+    return redirect("removed=\(torrent.id)")
+  }
+
+  static let flagsHelp =
+    "they choke us (C) or not (U); we are interested (i) or not (n); we choke them (C) or not (U); they are interested (i) or not (n)"
+
+  /// "2.0 KB/s of 10.0 KB/s"; ctorrent's limit 0 is none.
+  static func rate(_ bytesPerSecond: Int64, limit: Int64) -> String {
+    rate(bytesPerSecond) + (limit > 0 ? " of \(rate(limit))" : " (no limit)")
+  }
+
+  /// 1024-based, one decimal: "2.8 MB".
+  static func size(_ bytes: Int64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB", "PB"]
+    var unit = 0
+    var whole = max(bytes, 0)
+    var tenths: Int64 = 0
+    while whole >= 1024 && unit < units.count - 1 {
+      tenths = whole % 1024 * 10 / 1024
+      whole /= 1024
+      unit += 1
+    }
+    return unit == 0 ? "\(whole) B" : "\(whole).\(tenths) \(units[unit])"
+  }
+}
