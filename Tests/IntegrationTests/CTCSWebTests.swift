@@ -163,11 +163,7 @@ final class CTCSWebTests: XCTestCase {
   func testChromiumShowsTheQueueAndItsControlsAndAddFormWorkAndADetailPageRemovesItsTorrent() throws {
     let web = try TorrentWeb()
     addTeardownBlock { web.stop() }
-    for tool in ["/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"] {
-      guard FileManager.default.isExecutableFile(atPath: tool.key) else {
-        throw SetupFailure("\(tool.key) is missing: apt-get install \(tool.value)")
-      }
-    }
+    try PrivateInetd.require(["/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"])
     let store = try Store(path: web.database)
     let torrent = try store.addTorrent(name: "shown <i>in</i> chromium", metainfo: Array("d4:infod4:name1:yee".utf8), now: 1)
     try store.setTorrentState(id: torrent.id, .paused)

@@ -47,48 +47,34 @@ extension TorrentPage {
     line("Last message", "message", HTML.escape(status.lastMessage))
     html += "</table>\n"
 
-    html += "<h2>Files</h2>\n"
-    if detail.files.isEmpty {
-      html += "<p id=\"no-files\">ctorrent has not listed the files yet.</p>\n"
-    } else {
-      html += "<table id=\"files\"><tr><th>#</th><th>Name</th><th>Size</th><th>Progress</th><th>Priority</th></tr>\n"
-      for file in detail.files {
-        html += "<tr><td>\(file.number)</td><td class=\"name\">\(HTML.escape(file.name))</td>"
-        html += "<td class=\"number\">\(TorrentPage.size(file.size))</td>"
-        html += "<td><progress value=\"\(file.piecesHave)\" max=\"\(max(file.pieces, 1))\"></progress> "
-        html += "\(TorrentPage.percent(file.piecesHave, of: file.pieces)) (\(file.piecesHave)/\(file.pieces))</td>"
-        html += "<td>\(file.priority == 0 ? "-" : "\(file.priority)")</td></tr>\n"
-      }
-      html += "</table>\n"
-    }
-
-    html += "<h2>Peers</h2>\n"
-    if detail.peers.isEmpty {
-      html += "<p id=\"no-peers\">No peers connected.</p>\n"
-    } else {
-      html += "<table id=\"peer-list\"><tr><th>Address</th><th>Client</th><th title=\"\(TorrentPage.flagsHelp)\">Flags</th>"
-      html += "<th>Down</th><th>Up</th><th>Downloaded</th><th>Uploaded</th><th>Pieces</th></tr>\n"
-      for peer in detail.peers {
-        html += "<tr><td class=\"address\">\(HTML.escape(peer.address))</td><td>\(HTML.escape(peer.peerID))</td>"
-        html += "<td title=\"\(TorrentPage.flagsHelp)\"><code>\(HTML.escape(peer.flags))</code></td>"
-        html += "<td class=\"number\">\(TorrentPage.rate(peer.downloadRate))</td><td class=\"number\">\(TorrentPage.rate(peer.uploadRate))</td>"
-        html += "<td class=\"number\">\(TorrentPage.size(peer.downloaded))</td><td class=\"number\">\(TorrentPage.size(peer.uploaded))</td>"
-        html += "<td class=\"number\">\(peer.piecesHave)</td></tr>\n"
-      }
-      html += "</table>\n"
-    }
-
-    html += "<h2>ctorrent's options</h2>\n"
-    if detail.options.isEmpty {
-      html += "<p id=\"no-options\">ctorrent has not sent its options yet.</p>\n"
-    } else {
-      html += "<table id=\"options\"><tr><th>Option</th><th>Value</th><th>What it is</th></tr>\n"
-      for option in detail.options {
-        html += "<tr><td>\(HTML.escape(option.name))</td><td class=\"value\">\(HTML.escape(option.value))</td>"
-        html += "<td title=\"\(HTML.escape(option.help))\">\(HTML.escape(option.summary))</td></tr>\n"
-      }
-      html += "</table>\n"
-    }
+    html += TorrentPage.section(
+      "Files", table: "files", header: ["#", "Name", "Size", "Progress", "Priority"],
+      none: ("no-files", "ctorrent has not listed the files yet."),
+      rows: detail.files.map { file in
+        "<td>\(file.number)</td><td class=\"name\">\(HTML.escape(file.name))</td>"
+          + "<td class=\"number\">\(TorrentPage.size(file.size))</td>"
+          + "<td><progress value=\"\(file.piecesHave)\" max=\"\(max(file.pieces, 1))\"></progress> "
+          + "\(TorrentPage.percent(file.piecesHave, of: file.pieces)) (\(file.piecesHave)/\(file.pieces))</td>"
+          + "<td>\(file.priority == 0 ? "-" : "\(file.priority)")</td>"
+      })
+    html += TorrentPage.section(
+      "Peers", table: "peer-list",
+      header: ["Address", "Client", "<span title=\"\(TorrentPage.flagsHelp)\">Flags</span>", "Down", "Up", "Downloaded", "Uploaded", "Pieces"],
+      none: ("no-peers", "No peers connected."),
+      rows: detail.peers.map { peer in
+        "<td class=\"address\">\(HTML.escape(peer.address))</td><td>\(HTML.escape(peer.peerID))</td>"
+          + "<td title=\"\(TorrentPage.flagsHelp)\"><code>\(HTML.escape(peer.flags))</code></td>"
+          + "<td class=\"number\">\(TorrentPage.rate(peer.downloadRate))</td><td class=\"number\">\(TorrentPage.rate(peer.uploadRate))</td>"
+          + "<td class=\"number\">\(TorrentPage.size(peer.downloaded))</td><td class=\"number\">\(TorrentPage.size(peer.uploaded))</td>"
+          + "<td class=\"number\">\(peer.piecesHave)</td>"
+      })
+    html += TorrentPage.section(
+      "ctorrent's options", table: "options", header: ["Option", "Value", "What it is"],
+      none: ("no-options", "ctorrent has not sent its options yet."),
+      rows: detail.options.map { option in
+        "<td>\(HTML.escape(option.name))</td><td class=\"value\">\(HTML.escape(option.value))</td>"
+          + "<td title=\"\(HTML.escape(option.help))\">\(HTML.escape(option.summary))</td>"
+      })
 
     html += "<h2>Controls</h2>\n<div>\(controlForms(torrent, script: script, forms: forms, view: "detail"))</div>\n"
     html += "<div>\(TorrentPage.formStart("limit", id: id, script: script, forms: forms, view: "detail"))"
@@ -129,6 +115,18 @@ extension TorrentPage {
     "they choke us (C) or not (U); we are interested (i) or not (n); we choke them (C) or not (U); they are interested (i) or not (n)"
 
   /// "2.0 KB/s of 10.0 KB/s"; ctorrent's limit 0 is none.
+  /// A heading, then a table of `rows` (each the cells of one) under `header`, or, when there
+  /// are none, a paragraph saying so.
+  static func section(
+    _ title: String, table: String, header: [String], none: (id: String, text: String), rows: [String]
+  ) -> String {
+    var html = "<h2>\(title)</h2>\n"
+    guard !rows.isEmpty else { return html + "<p id=\"\(none.id)\">\(none.text)</p>\n" }
+    html += "<table id=\"\(table)\"><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+    for row in rows { html += "<tr>\(row)</tr>\n" }
+    return html + "</table>\n"
+  }
+
   static func rate(_ bytesPerSecond: Int64, limit: Int64) -> String {
     rate(bytesPerSecond) + (limit > 0 ? " of \(rate(limit))" : " (no limit)")
   }
