@@ -25,6 +25,30 @@ enum BuildProducts {
 }
 
 extension BuildProducts {
+  /// Runs the built DAEMON in the foreground (`-d`) on one end of a loopback TCP connection, as
+  /// inetd `nowait` would, sends `request` from the other end, reads until the daemon closes,
+  /// and returns what it logged (stderr; under inetd that is the client, so tests look here).
+  static func logOfOneConnection(_ daemon: String, _ arguments: [String], sending request: String) throws -> String {
+    let program = try binDirectory() + "/" + daemon
+    let script = """
+      import socket, subprocess, sys
+      listener = socket.socket()
+      listener.bind(('127.0.0.1', 0))
+      listener.listen(1)
+      client = socket.create_connection(listener.getsockname())
+      connection, _ = listener.accept()
+      daemon = subprocess.Popen(sys.argv[2:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+      connection.close()
+      client.sendall(bytes.fromhex(sys.argv[1]))
+      while client.recv(65536):
+          pass
+      client.close()
+      print(daemon.communicate(timeout=5)[1].decode(), end='')
+      """
+    let hex = request.utf8.map { String(format: "%02x", $0) }.joined()
+    return try ChildProcess.run("/usr/bin/python3", ["-c", script, hex, program, "-d"] + arguments).output
+  }
+
   /// Runs the built DAEMON by hand in the foreground (`-d`: its log goes to stderr) with
   /// `input` as fd 0, as a super-server would pass its socket (else /dev/null); returns the
   /// exit status and the log. With `identity` it runs as that user and group with no

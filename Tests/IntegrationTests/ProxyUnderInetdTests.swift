@@ -174,33 +174,16 @@ final class ProxyUnderInetdTests: XCTestCase {
   func testLogsOneLinePerRequest() throws {
     let proxy = try ProxyUnderInetd()
     addTeardownBlock { proxy.stop() }
-    // In the foreground (-d) the log goes to stderr; under inetd stderr is the client.
-    let program = try BuildProducts.binDirectory() + "/in.proxy"
-    let run = try ChildProcess.run(
-      "/usr/bin/python3",
-      ["-c",
-       """
-       import socket, subprocess
-       listener = socket.socket()
-       listener.bind(('127.0.0.1', 0))
-       listener.listen(1)
-       client = socket.create_connection(listener.getsockname())
-       connection, _ = listener.accept()
-       daemon = subprocess.Popen(['\(program)', '-d'], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-       connection.close()
-       client.sendall(b'GET \(proxy.origin)/logged HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n'
-                      b'GET http://127.0.0.1:\(proxy.closedPort)/gone HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n')
-       while client.recv(65536):
-           pass
-       client.close()
-       print(daemon.communicate(timeout=5)[1].decode(), end='')
-       """])
-    let lines = run.output.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
-    XCTAssertEqual(lines.count, 2, run.output)
-    XCTAssertTrue(lines.first?.hasPrefix("127.0.0.1 \"GET \(proxy.origin)/logged\" 200 ") ?? false, run.output)
+    let log = try BuildProducts.logOfOneConnection(
+      "in.proxy", [],
+      sending: "GET \(proxy.origin)/logged HTTP/1.1\r\nHost: a\r\n\r\n"
+        + "GET http://127.0.0.1:\(proxy.closedPort)/gone HTTP/1.1\r\nHost: a\r\n\r\n")
+    let lines = log.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
+    XCTAssertEqual(lines.count, 2, log)
+    XCTAssertTrue(lines.first?.hasPrefix("127.0.0.1 \"GET \(proxy.origin)/logged\" 200 ") ?? false, log)
     XCTAssertEqual(
       lines.last, "127.0.0.1 \"GET http://127.0.0.1:\(proxy.closedPort)/gone\" 502 52: cannot connect: Connection refused",
-      run.output)
+      log)
   }
 
   func testRefusesClientsOutsideTheAccessList() throws {

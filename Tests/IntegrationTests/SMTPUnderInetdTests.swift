@@ -338,31 +338,13 @@ final class SMTPUnderInetdTests: XCTestCase {
     let relay = try SMTPUnderInetd()
     addTeardownBlock { relay.stop() }
     try "67".write(toFile: relay.directory.path + "/exit-code", atomically: true, encoding: .utf8)
-    // In the foreground (-d) the log goes to stderr; under inetd stderr is the client.
-    let program = try BuildProducts.binDirectory() + "/in.smtp"
-    let run = try ChildProcess.run(
-      "/usr/bin/python3",
-      ["-c",
-       """
-       import socket, subprocess
-       listener = socket.socket()
-       listener.bind(('127.0.0.1', 0))
-       listener.listen(1)
-       client = socket.create_connection(listener.getsockname())
-       connection, _ = listener.accept()
-       daemon = subprocess.Popen(['\(program)', '-d', '-s', '\(relay.sendmail)', '--hostname', 'relay.test'],
-                                 stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-       connection.close()
-       client.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\nRCPT TO:<b@lan>\\r\\nRCPT TO:<c@lan>\\r\\nDATA\\r\\nhi\\r\\n.\\r\\nQUIT\\r\\n')
-       while client.recv(65536):
-           pass
-       client.close()
-       print(daemon.communicate(timeout=5)[1].decode(), end='')
-       """])
-    let lines = run.output.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
-    XCTAssertEqual(lines.count, 1, run.output)
+    let log = try BuildProducts.logOfOneConnection(
+      "in.smtp", ["-s", relay.sendmail, "--hostname", "relay.test"],
+      sending: "EHLO pc\r\nMAIL FROM:<a@lan>\r\nRCPT TO:<b@lan>\r\nRCPT TO:<c@lan>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n")
+    let lines = log.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
+    XCTAssertEqual(lines.count, 1, log)
     let line = lines.first ?? ""
-    XCTAssertTrue(line.hasSuffix(": from=<a@lan> to=<b@lan>,<c@lan> client=127.0.0.1 helo=pc size=3: not delivered: \(relay.sendmail) exited 67: sendmail says no"), run.output)
+    XCTAssertTrue(line.hasSuffix(": from=<a@lan> to=<b@lan>,<c@lan> client=127.0.0.1 helo=pc size=3: not delivered: \(relay.sendmail) exited 67: sendmail says no"), log)
   }
 }
 
