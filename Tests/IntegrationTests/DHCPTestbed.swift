@@ -106,11 +106,7 @@ final class DHCPTestbed {
   }
 
   private func startXinetd(idle: Int, arguments: [String]) throws {
-    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
-    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
-      throw SetupFailure(
-        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
-    }
+    let xinetd = try PrivateInetd.xinetd()
     let config = directory.path + "/xinetd.conf"
     try """
       defaults

@@ -25,22 +25,14 @@ final class MVPUnderSuperserverTests: XCTestCase {
   }
 
   func testInMVPUnderXinetd() throws {
-    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
-    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
-      throw SetupFailure(
-        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
-    }
+    _ = try PrivateInetd.xinetd()
     let directory = try TemporaryDirectory()
     let port = try FreePort.udp()
-    let config = directory.path + "/xinetd.conf"
     let stanzas = try generatedConfiguration(format: "xinetd", port: port, in: directory)
     let log = directory.path + "/xinetd.log"
     // Service starts are logged only through log_type; -filelog covers xinetd's own messages.
     let defaults = "defaults\n{\n\tlog_type = FILE \(log)\n\tlog_on_success = PID\n}\n\n"
-    try (defaults + stanzas).write(toFile: config, atomically: true, encoding: .utf8)
-    let superserver = try ChildProcess(
-      xinetd, ["-f", config, "-dontfork", "-filelog", log, "-pidfile", directory.path + "/xinetd.pid"],
-      outputPath: directory.path + "/xinetd.out")
+    let superserver = try PrivateInetd.startXinetd(defaults + stanzas, in: directory.path, log: log)
     addTeardownBlock { superserver.stop() }
 
     try exerciseLocator(port: port, superserver: superserver, log: log)
@@ -52,14 +44,8 @@ final class MVPUnderSuperserverTests: XCTestCase {
   /// the installed slugctl generates for the super-server: in.mvp alone on 127.0.0.1:PORT.
   func generatedConfiguration(format: String, port: UInt16, in directory: TemporaryDirectory) throws -> String {
     let prefix = directory.path + "/prefix"
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    XCTAssertEqual(install.status, 0, install.output)
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
-       "--port", "mvp=\(port)", "--services", "mvp"])
-    XCTAssertEqual(generated.status, 0, generated.output)
-    return generated.output
+    try PrivateInetd.install(prefix: prefix)
+    return try PrivateInetd.generated(prefix: prefix, service: "mvp", port: port, format: format)
   }
 
   /// One request, a burst of 50, a malformed datagram and one more request, all answered byte

@@ -22,15 +22,43 @@ enum PrivateInetd {
     guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
   }
 
-  /// The inetd.conf lines the installed slugctl generates for `service` on 127.0.0.1:`port`,
-  /// run as root, with `--db database` when given.
-  static func generatedLines(prefix: String, service: String, port: UInt16, database: String? = nil) throws -> [String] {
+  /// What the installed slugctl generates (`format`: inetd, xinetd) for `service` alone on
+  /// 127.0.0.1:`port`, run as root, with `--db database` when given.
+  static func generated(
+    prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd"
+  ) throws -> String {
     let generated = try ChildProcess.run(
       prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root", "--port", "\(service)=\(port)",
-       "--services", service] + (database.map { ["--db", $0] } ?? []))
+      ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
+       "--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? []))
     guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
-    return generated.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    return generated.output
+  }
+
+  /// The inetd.conf lines `generated` writes.
+  static func generatedLines(prefix: String, service: String, port: UInt16, database: String? = nil) throws -> [String] {
+    try generated(prefix: prefix, service: service, port: port, database: database)
+      .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  }
+
+  /// xinetd, unpacked from its Debian package (.ci/run does) or where $XINETD says.
+  static func xinetd() throws -> String {
+    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
+    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
+      throw SetupFailure(
+        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
+    }
+    return xinetd
+  }
+
+  /// Writes `configuration` to `directory`/xinetd.conf and runs xinetd in the foreground on it,
+  /// its own messages in `log` (service starts too when the configuration's defaults say so).
+  static func startXinetd(_ configuration: String, in directory: String, log: String? = nil) throws -> ChildProcess {
+    let config = directory + "/xinetd.conf"
+    try configuration.write(toFile: config, atomically: true, encoding: .utf8)
+    return try ChildProcess(
+      try xinetd(), ["-f", config, "-dontfork", "-filelog", log ?? directory + "/xinetd.log", "-pidfile", directory + "/xinetd.pid"],
+      outputPath: directory + "/xinetd.out")
   }
 
   /// `lines` with `arguments` appended to the one TCP `nowait` line that runs `program`

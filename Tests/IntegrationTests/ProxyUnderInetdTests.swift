@@ -276,11 +276,7 @@ final class ProxyListenerTests: XCTestCase {
 /// in.proxy as `slugctl install` and `slugctl inetd generate --format xinetd` set it up.
 final class ProxyUnderXinetdTests: XCTestCase {
   func testTheGeneratedStanzaServesRequestsThroughXinetd() throws {
-    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
-    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
-      throw SetupFailure(
-        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
-    }
+    _ = try PrivateInetd.xinetd()
     let directory = try TemporaryDirectory()
     let port = try FreePort.tcp()
     let originPort = try FreePort.tcp()
@@ -290,19 +286,10 @@ final class ProxyUnderXinetdTests: XCTestCase {
     addTeardownBlock { origin.stop() }
 
     let prefix = directory.path + "/prefix"
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    XCTAssertEqual(install.status, 0, install.output)
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", "xinetd", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
-       "--port", "proxy=\(port)", "--services", "proxy"])
-    XCTAssertEqual(generated.status, 0, generated.output)
-    XCTAssertTrue(generated.output.contains("server = \(prefix)/sbin/in.proxy"), generated.output)
-    let config = directory.path + "/xinetd.conf"
-    try generated.output.write(toFile: config, atomically: true, encoding: .utf8)
-    let superserver = try ChildProcess(
-      xinetd, ["-f", config, "-dontfork", "-filelog", directory.path + "/xinetd.log", "-pidfile", directory.path + "/xinetd.pid"],
-      outputPath: directory.path + "/xinetd.out")
+    try PrivateInetd.install(prefix: prefix)
+    let generated = try PrivateInetd.generated(prefix: prefix, service: "proxy", port: port, format: "xinetd")
+    XCTAssertTrue(generated.contains("server = \(prefix)/sbin/in.proxy"), generated)
+    let superserver = try PrivateInetd.startXinetd(generated, in: directory.path)
     addTeardownBlock { superserver.stop() }
     for _ in 0..<50 where !(LoopbackSocket.acceptsTCP(port: port) && LoopbackSocket.acceptsTCP(port: originPort)) { usleep(100_000) }
 

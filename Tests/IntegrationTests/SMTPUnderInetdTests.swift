@@ -352,33 +352,20 @@ final class SMTPUnderInetdTests: XCTestCase {
 /// submission service: the generated stanza with sendmail pointed at the recorder.
 final class SMTPUnderXinetdTests: XCTestCase {
   func testTheGeneratedSubmissionStanzaRelaysThroughXinetd() throws {
-    let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
-    guard FileManager.default.isExecutableFile(atPath: xinetd) else {
-      throw SetupFailure(
-        "\(xinetd) is missing: apt-get download xinetd && dpkg -x xinetd_*.deb /tmp/xinetd-pkg (or set XINETD)")
-    }
+    _ = try PrivateInetd.xinetd()
     // The recorder and its directory; the inetd it comes with is not used.
     let relay = try SMTPUnderInetd()
     relay.stop()
     let directory = try TemporaryDirectory()
     let port = try FreePort.tcp()
     let prefix = directory.path + "/prefix"
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
-    XCTAssertEqual(install.status, 0, install.output)
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", "xinetd", "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
-       "--port", "submission=\(port)", "--services", "submission"])
-    XCTAssertEqual(generated.status, 0, generated.output)
-    XCTAssertTrue(generated.output.contains("service slug-submission\n"), generated.output)
-    XCTAssertTrue(generated.output.contains("\tserver = \(prefix)/sbin/in.smtp\n"), generated.output)
-    let stanza = generated.output.replacingOccurrences(
+    try PrivateInetd.install(prefix: prefix)
+    let generated = try PrivateInetd.generated(prefix: prefix, service: "submission", port: port, format: "xinetd")
+    XCTAssertTrue(generated.contains("service slug-submission\n"), generated)
+    XCTAssertTrue(generated.contains("\tserver = \(prefix)/sbin/in.smtp\n"), generated)
+    let stanza = generated.replacingOccurrences(
       of: "\tflags = IPv4", with: "\tserver_args = -s \(relay.sendmail) --hostname relay.test\n\tflags = IPv4")
-    let config = directory.path + "/xinetd.conf"
-    try stanza.write(toFile: config, atomically: true, encoding: .utf8)
-    let superserver = try ChildProcess(
-      xinetd, ["-f", config, "-dontfork", "-filelog", directory.path + "/xinetd.log", "-pidfile", directory.path + "/xinetd.pid"],
-      outputPath: directory.path + "/xinetd.out")
+    let superserver = try PrivateInetd.startXinetd(stanza, in: directory.path)
     addTeardownBlock { superserver.stop() }
     for _ in 0..<50 where !LoopbackSocket.acceptsTCP(port: port) { usleep(100_000) }
 
