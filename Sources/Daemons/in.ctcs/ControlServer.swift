@@ -284,12 +284,31 @@ final class ControlServer {
     guard let id = found else { return }
     torrentID = id
     state = paused ? .paused : .running
+    watch = SlowTorrentWatch(slowThresholds(store))
     log.info("\(peer): torrent \(id) (\(CTCSParseError.printable(file)))")
     joinMesh()
     if paused { send(.config(name: "pause", value: "1")) }
     send(.sendDetail)
     send(.sendPeers)
     send(.sendConfig)
+  }
+
+  /// The slow-torrent watch's thresholds from the store's settings, read once per client;
+  /// a bad value keeps its default, with a warning.
+  private func slowThresholds(_ store: Store) -> SlowTorrentWatch.Thresholds {
+    func text(_ key: String) -> String? {
+      do throws(StoreError) {
+        return try store.setting(key)
+      } catch {
+        log.warning("reading setting \(key): \(error)")
+        return nil
+      }
+    }
+    let (thresholds, problems) = SlowTorrentWatch.Thresholds.parse(
+      updateBelowKB: text(SettingKey.torrentSlowUpdateBelow), restartBelowKB: text(SettingKey.torrentSlowRestartBelow),
+      patienceSeconds: text(SettingKey.torrentSlowPatience))
+    for problem in problems { log.warning(problem) }
+    return thresholds
   }
 
   private func openStore() -> Store? {
@@ -368,8 +387,18 @@ final class ControlServer {
     if let command = watch.observe(
       downloadRate: status.downloadRate, complete: complete, paused: paused, now: ControlServer.now())
     {
-      log.info("torrent \(torrentID ?? 0): slow (\(status.downloadRate) B/s); \(command == .restart ? "restart" : "update")")
+      let limits = watch.thresholds
+      // In the store as the torrent's last message, so the list shows why it was nudged.
+      let note =
+        command == .restart
+        ? "in.ctcs: under \(limits.restartBelow) B/s for \(limits.patience) s after CTUPDATE; sent CTRESTART (a new tracker session)"
+        : "in.ctcs: under \(limits.updateBelow) B/s for \(limits.patience) s; sent CTUPDATE (more peers)"
+      log.info("torrent \(torrentID ?? 0): \(status.downloadRate) B/s: \(note)")
       send(command)
+      if let id = torrentID {
+        status.lastMessage = note
+        perform("recording a message") { store, _ throws(StoreError) in try store.recordTorrentMessage(id: id, note) }
+      }
     }
     if !bandwidthPending { rebalance(announce: true) }
   }
