@@ -52,6 +52,11 @@ final class ControlServer {
   var quitRequested = false
   var state: TorrentState = .running
   var watch = SlowTorrentWatch()
+  /// Whether our torrent's rates went up (BandwidthPlan.Demand.rising), measured against the
+  /// rates of a report at least a second older (CTBW and CTSTATUS may come together).
+  var downloadRising = false
+  var uploadRising = false
+  var earlierRates: (download: Int64, upload: Int64, at: Deadline)?
   /// The limits last sent (-1: none yet), so an unchanged plan sends nothing.
   var sentDownloadLimit: Int64 = -1
   var sentUploadLimit: Int64 = -1
@@ -186,6 +191,7 @@ final class ControlServer {
     case .bandwidth(let downloadRate, let uploadRate, let downloadLimit, let uploadLimit):
       guard torrentID != nil else { return }
       let changedRate = downloadRate != status.downloadRate || uploadRate != status.uploadRate
+      noteRates(download: downloadRate, upload: uploadRate)
       status.downloadRate = downloadRate
       status.uploadRate = uploadRate
       status.downloadLimit = downloadLimit
@@ -337,6 +343,7 @@ final class ControlServer {
   // MARK: - Reports
 
   private func record(_ reported: ReportedStatus, id: Int64) {
+    noteRates(download: reported.downloadRate, upload: reported.uploadRate)
     status.downloadRate = reported.downloadRate
     status.uploadRate = reported.uploadRate
     status.downloadLimit = reported.downloadLimit
@@ -367,6 +374,18 @@ final class ControlServer {
     bandwidthPending = false
     lastBandwidthWrite = .now()
     nudge()
+  }
+
+  /// A report's rates: whether they went up since the reference a second or more ago (the
+  /// flags stand until the next such comparison).
+  private func noteRates(download: Int64, upload: Int64) {
+    let now = Deadline.now()
+    if let earlier = earlierRates, now.nanoseconds < earlier.at.nanoseconds + 1_000_000_000 { return }
+    if let earlier = earlierRates {
+      downloadRising = BandwidthPlan.rising(from: earlier.download, to: download)
+      uploadRising = BandwidthPlan.rising(from: earlier.upload, to: upload)
+    }
+    earlierRates = (download, upload, now)
   }
 
   private func writeBandwidth() {
@@ -439,7 +458,7 @@ final class ControlServer {
         torrent.id == id
           ? BandwidthPlan.Demand(
             rate: status.downloadRate, limit: status.downloadLimit, minimum: torrent.minDownloadRate,
-            maximum: torrent.maxDownloadRate)
+            maximum: torrent.maxDownloadRate, rising: downloadRising)
           : BandwidthPlan.Demand(
             rate: torrent.status.downloadRate, limit: torrent.status.downloadLimit,
             minimum: torrent.minDownloadRate, maximum: torrent.maxDownloadRate)
@@ -455,7 +474,7 @@ final class ControlServer {
       torrent.id == id
         ? BandwidthPlan.Demand(
           rate: status.uploadRate, limit: status.uploadLimit, minimum: torrent.minUploadRate,
-          maximum: torrent.maxUploadRate)
+          maximum: torrent.maxUploadRate, rising: uploadRising)
         : BandwidthPlan.Demand(
           rate: torrent.status.uploadRate, limit: torrent.status.uploadLimit, minimum: torrent.minUploadRate,
           maximum: torrent.maxUploadRate)
