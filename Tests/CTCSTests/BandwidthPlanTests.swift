@@ -100,6 +100,12 @@ final class BandwidthPlanSettlingTests: XCTestCase {
     XCTAssertFalse(BandwidthPlan.rising(from: 300_000, to: 310_000), "noise")
     XCTAssertFalse(BandwidthPlan.rising(from: 0, to: 1_000), "under 1 KiB/s is noise")
     XCTAssertFalse(BandwidthPlan.rising(from: 400_000, to: 300_000))
+    // A hostile client's figures cannot overflow the plan.
+    let huge = BandwidthPlan.allocate(
+      total: 1_000_000, among: [Demand(rate: .max, limit: .max - 1), Demand(rate: .max / 3 * 2, limit: 5, rising: true)])
+    XCTAssertEqual(huge.reduce(0, +), 1_000_000)
+    XCTAssertTrue(BandwidthPlan.rising(from: .min, to: .max))
+    XCTAssertFalse(BandwidthPlan.rising(from: .max, to: .max))
   }
 
   func testATorrentThatSpeedsUpGetsItsShareBack() {

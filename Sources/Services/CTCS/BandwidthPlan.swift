@@ -27,17 +27,24 @@ public enum BandwidthPlan {
     public var rising: Bool
 
     public init(rate: Int64, limit: Int64, minimum: Int64? = nil, maximum: Int64? = nil, rising: Bool = false) {
-      self.rate = max(rate, 0)
-      self.limit = max(limit, 0)
-      self.minimum = minimum
-      self.maximum = maximum
+      // Figures are clamped to 1 PiB/s, so no sum below can overflow.
+      self.rate = min(max(rate, 0), BandwidthPlan.highestRate)
+      self.limit = min(max(limit, 0), BandwidthPlan.highestRate)
+      self.minimum = minimum.map { min($0, BandwidthPlan.highestRate) }
+      self.maximum = maximum.map { min($0, BandwidthPlan.highestRate) }
       self.rising = rising
     }
   }
 
   /// Whether a rate went up markedly from one report to the next: by a sixteenth, 1 KiB/s at
   /// least.
-  public static func rising(from previous: Int64, to rate: Int64) -> Bool { rate > previous + max(1024, previous / 16) }
+  public static func rising(from previous: Int64, to rate: Int64) -> Bool {
+    let earlier = min(max(previous, 0), highestRate)
+    return min(rate, highestRate) > earlier + max(1024, earlier / 16)
+  }
+
+  /// The highest rate or limit a demand keeps.
+  public static let highestRate: Int64 = 1 << 50
 
   /// The smallest limit ever sent: ctorrent reads 0 as "unlimited".
   public static let smallestLimit: Int64 = 1024
@@ -50,8 +57,9 @@ public enum BandwidthPlan {
 
   /// The limit for each demand, in order. `total` 0 means the line is not limited: each
   /// torrent gets its maximum, or 0 (no limit) when it has none.
-  public static func allocate(total: Int64, among demands: [Demand]) -> [Int64] {
+  public static func allocate(total line: Int64, among demands: [Demand]) -> [Int64] {
     guard !demands.isEmpty else { return [] }
+    let total = min(line, highestRate)
     guard total > 0 else { return demands.map { max($0.maximum ?? 0, 0) } }
     let count = Int64(demands.count)
     // Every torrent keeps the smallest limit, even when explicit minimums claim the line.
