@@ -10,9 +10,11 @@ import XCTest
 /// the other for itself.
 final class CTCSTransferTests: XCTestCase {
   func testARealTransferThroughOpentrackerIsByteIdenticalAndKeepsToTheSharedUploadLine() throws {
-    // Download unlimited, upload line 2048 KB/s: the seeder's upload is what limits the transfer.
+    // Download line 8192 KB/s, upload line 2048 KB/s: the seeder's upload is what limits the
+    // transfer.
     let line: Int64 = 2048 * 1024
-    let server = try CTCSServerUnderInetd(limits: ["0", "2048"])
+    let downloadLine: Int64 = 8192 * 1024
+    let server = try CTCSServerUnderInetd(limits: ["8192", "2048"])
     addTeardownBlock { server.stop() }
     let tracker = try Opentracker(in: server.directory.path + "/tracker")
     addTeardownBlock { tracker.stop() }
@@ -82,6 +84,9 @@ final class CTCSTransferTests: XCTestCase {
       running.contains { $0.leecher.status.uploadLimit > 0 && $0.seeder.status.uploadLimit > 0
         && $0.leecher.status.uploadLimit + $0.seeder.status.uploadLimit == line },
       "no moment with both upload limits adding up to the line: \(limits)")
+    // The download line is shared among the torrents still downloading: the leecher alone.
+    XCTAssertTrue(running.contains { $0.leecher.status.downloadLimit == downloadLine }, "\(samples.map(\.leecher.status.downloadLimit))")
+    XCTAssertTrue(samples.allSatisfy { $0.leecher.status.downloadLimit <= downloadLine })
     // Once the seeder was uploading, the leecher's unused share was lent to it: nearly the
     // whole line (all but the leecher's 4 KiB/s room).
     XCTAssertTrue(
