@@ -76,8 +76,12 @@ final class CTCSTransferTests: XCTestCase {
     let fastest = samples.map(\.leecher.status.downloadRate).max() ?? 0
     XCTAssertGreaterThan(fastest, 0, "in.ctcs recorded the transfer's rate")
     XCTAssertLessThanOrEqual(fastest, line + line / 4, "the rate stayed near the line")
-    // Neither torrent ever had more than the line.
+    // Neither torrent ever had more than the line; together they had more only for a moment
+    // (each ctorrent reports its new limit on its own time).
     XCTAssertTrue(limits.allSatisfy { $0.0 <= line && $0.1 <= line }, "\(limits)")
+    let over = samples.filter { $0.seeder.status.uploadLimit + $0.leecher.status.uploadLimit > line }
+    print("the upload limits added up to more than the line for \(over.count) samples of 0.1 s")
+    XCTAssertLessThanOrEqual(over.count, 25, "\(limits)")
     // Both had limits from the plan that together made up the line: split, not given to each.
     let running = samples.filter { $0.leecher.state == .running }
     XCTAssertTrue(

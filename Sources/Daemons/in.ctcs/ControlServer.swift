@@ -57,6 +57,10 @@ final class ControlServer {
   var downloadRising = false
   var uploadRising = false
   var earlierRates: (download: Int64, upload: Int64, at: Deadline)?
+  /// The flags last told to the other in.ctcs processes (`rising ID D U` on the mesh), and
+  /// theirs as they told us, with when: each process knows only its own torrent's history.
+  var toldRising: (download: Bool, upload: Bool)?
+  var othersRising: [Int64: (download: Bool, upload: Bool, at: Deadline)] = [:]
   /// The limits last sent (-1: none yet), so an unchanged plan sends nothing.
   var sentDownloadLimit: Int64 = -1
   var sentUploadLimit: Int64 = -1
@@ -386,6 +390,19 @@ final class ControlServer {
       uploadRising = BandwidthPlan.rising(from: earlier.upload, to: upload)
     }
     earlierRates = (download, upload, now)
+    // Told while climbing (at most once a second) and once when it stops; before the
+    // `rebalance` the report brings, so the others plan with it.
+    let told = toldRising ?? (false, false)
+    if let id = torrentID, downloadRising || uploadRising || told.download || told.upload {
+      mesh?.broadcast(Array("rising \(id) \(downloadRising ? 1 : 0) \(uploadRising ? 1 : 0)".utf8))
+      toldRising = (downloadRising, uploadRising)
+    }
+  }
+
+  /// Whether another torrent's in.ctcs said in the last 3 s that its rate is climbing.
+  private func othersRate(of id: Int64, upload: Bool) -> Bool {
+    guard let told = othersRising[id], Deadline.now().nanoseconds < told.at.nanoseconds + 3_000_000_000 else { return false }
+    return upload ? told.upload : told.download
   }
 
   private func writeBandwidth() {
@@ -461,7 +478,8 @@ final class ControlServer {
             maximum: torrent.maxDownloadRate, rising: downloadRising)
           : BandwidthPlan.Demand(
             rate: torrent.status.downloadRate, limit: torrent.status.downloadLimit,
-            minimum: torrent.minDownloadRate, maximum: torrent.maxDownloadRate)
+            minimum: torrent.minDownloadRate, maximum: torrent.maxDownloadRate,
+            rising: othersRate(of: torrent.id, upload: false))
       }
       let limits = BandwidthPlan.allocate(total: downloadLine, among: demands)
       if let index = downloading.firstIndex(where: { $0.id == id }), limits[index] != sentDownloadLimit {
@@ -477,7 +495,7 @@ final class ControlServer {
           maximum: torrent.maxUploadRate, rising: uploadRising)
         : BandwidthPlan.Demand(
           rate: torrent.status.uploadRate, limit: torrent.status.uploadLimit, minimum: torrent.minUploadRate,
-          maximum: torrent.maxUploadRate)
+          maximum: torrent.maxUploadRate, rising: othersRate(of: torrent.id, upload: true))
     }
     let limits = BandwidthPlan.allocate(total: uploadLine, among: demands)
     if let index = live.firstIndex(where: { $0.id == id }), limits[index] != sentUploadLimit {
@@ -493,6 +511,12 @@ final class ControlServer {
   /// `rebalance`, or `ID words` for the torrent ID's server.
   private func meshMessage(_ text: String) {
     if text == "rebalance" { return rebalance(announce: false) }
+    if text.hasPrefix("rising ") {
+      let words = text.split(separator: " ")
+      guard words.count == 4, let id = Int64(words[1]), id != torrentID else { return }
+      othersRising[id] = (words[2] == "1", words[3] == "1", Deadline.now())
+      return
+    }
     let parts = text.split(separator: " ", maxSplits: 1)
     guard parts.count == 2, let id = Int64(parts[0]), id == torrentID else { return }
     let words = String(parts[1])
