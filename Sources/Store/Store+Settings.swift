@@ -63,6 +63,14 @@ public enum SettingKey {
   public static let torrentMetainfoDirectory = "torrent_metainfo_dir"
   /// The in.ctcs address ctorrent is pointed at with -S (default 127.0.0.1:2780).
   public static let torrentCTCSAddress = "torrent_ctcs_address"
+  /// A download slower than this many KB/s for `torrentSlowPatience` seconds gets CTUPDATE
+  /// (default 5; 0 turns the slow-torrent watch off).
+  public static let torrentSlowUpdateBelow = "torrent_slow_update_below"
+  /// Still slower than this many KB/s another `torrentSlowPatience` seconds later: CTRESTART
+  /// (default 2; at most the update threshold).
+  public static let torrentSlowRestartBelow = "torrent_slow_restart_below"
+  /// How many seconds a download may stay slow before each nudge (default 300).
+  public static let torrentSlowPatience = "torrent_slow_patience"
   /// The secret the torrent web page signs its forms with (made on first use).
   public static let torrentWebSecret = "torrent_web_secret"
 
@@ -71,5 +79,6 @@ public enum SettingKey {
     (torrentDownloadLimit, "0"), (torrentUploadLimit, "0"), (torrentMaxActive, "2"), (torrentCtorrent, "ctorrent"),
     (torrentCtorrentOptions, ""), (torrentDownloadDirectory, "/var/lib/slug/downloads"),
     (torrentMetainfoDirectory, "/var/lib/slug/torrents"), (torrentCTCSAddress, "127.0.0.1:2780"),
+    (torrentSlowUpdateBelow, "5"), (torrentSlowRestartBelow, "2"), (torrentSlowPatience, "300"),
   ]
 }

@@ -51,6 +51,71 @@ final class BandwidthPlanTests: XCTestCase {
   }
 }
 
+final class BandwidthPlanSettlingTests: XCTestCase {
+  typealias Demand = BandwidthPlan.Demand
+
+  /// Rounds of plan and report as with real ctorrents: each reports a rate of 89 % of its
+  /// limit (what dnh3.3.2's limiter shows) or what it can move, whichever is less.
+  private func settle(total: Int64, capacities: [Int64], limits start: [Int64], rounds: Int) -> [[Int64]] {
+    var limits = start
+    var history: [[Int64]] = []
+    for _ in 0..<rounds {
+      let demands = zip(capacities, limits).map { capacity, limit in
+        BandwidthPlan.Demand(rate: limit == 0 ? capacity : min(capacity, limit * 89 / 100), limit: limit)
+      }
+      limits = BandwidthPlan.allocate(total: total, among: demands)
+      history.append(limits)
+    }
+    return history
+  }
+
+  func testASeederAndALeecherSettleWithTheSeederUsingNearlyTheWholeUploadLine() {
+    // The seeder alone had the line and nothing to upload; the leecher joins without a limit
+    // and uploads nothing.
+    let line: Int64 = 2048 * 1024
+    let history = settle(total: line, capacities: [10_000_000, 0], limits: [line, 0], rounds: 12)
+    let settled = history[4]
+    XCTAssertGreaterThanOrEqual(settled[0], line - 8192, "\(history)")
+    XCTAssertLessThanOrEqual(settled[1], 8192, "\(history)")
+    XCTAssertEqual(settled.reduce(0, +), line)
+    XCTAssertTrue(history.dropFirst(4).allSatisfy { $0 == settled }, "no swinging: \(history)")
+  }
+
+  func testASteadySlowTorrentKeepsItsRoomAndTheRestStaysWithTheFastOne() {
+    let history = settle(total: 500_000, capacities: [20_000, 5_000_000], limits: [0, 0], rounds: 12)
+    let settled = history[5]
+    XCTAssertEqual(settled, [30_000, 470_000], "\(history)")
+    XCTAssertTrue(history.dropFirst(5).allSatisfy { $0 == settled }, "no swinging: \(history)")
+  }
+
+  func testATorrentWhoseRateIsStillClimbingIsTakenAsUsingItsLimit() {
+    // ctorrent's rate is an average over seconds: just after a raise it shows a third of it.
+    let climbing = BandwidthPlan.allocate(
+      total: 2_000_000, among: [Demand(rate: 300_000, limit: 1_000_000, rising: true), Demand(rate: 0, limit: 4_096)])
+    XCTAssertEqual(climbing, [2_000_000 - 4_096, 4_096])
+    let flat = BandwidthPlan.allocate(
+      total: 2_000_000, among: [Demand(rate: 300_000, limit: 1_000_000), Demand(rate: 0, limit: 4_096)])
+    XCTAssertEqual(flat, [1_000_000, 1_000_000], "neither uses its limit: the line is lent to both")
+    XCTAssertTrue(BandwidthPlan.rising(from: 300_000, to: 400_000))
+    XCTAssertFalse(BandwidthPlan.rising(from: 300_000, to: 310_000), "noise")
+    XCTAssertFalse(BandwidthPlan.rising(from: 0, to: 1_000), "under 1 KiB/s is noise")
+    XCTAssertFalse(BandwidthPlan.rising(from: 400_000, to: 300_000))
+    // A hostile client's figures cannot overflow the plan.
+    let huge = BandwidthPlan.allocate(
+      total: 1_000_000, among: [Demand(rate: .max, limit: .max - 1), Demand(rate: .max / 3 * 2, limit: 5, rising: true)])
+    XCTAssertEqual(huge.reduce(0, +), 1_000_000)
+    XCTAssertTrue(BandwidthPlan.rising(from: .min, to: .max))
+    XCTAssertFalse(BandwidthPlan.rising(from: .max, to: .max))
+  }
+
+  func testATorrentThatSpeedsUpGetsItsShareBack() {
+    var limits = settle(total: 500_000, capacities: [20_000, 5_000_000], limits: [0, 0], rounds: 8).last!
+    // More peers: the slow one could now move 400 KB/s.
+    limits = settle(total: 500_000, capacities: [400_000, 5_000_000], limits: limits, rounds: 6).last!
+    XCTAssertEqual(limits, [250_000, 250_000])
+  }
+}
+
 final class BandwidthPlanInvariantTests: XCTestCase {
   /// Random queues: the limits fill the line exactly, keep every maximum, and give every
   /// minimum its (scaled) due.

@@ -45,7 +45,7 @@ func checkPlan(_ input: [UInt8]) {
     demands.append(
       BandwidthPlan.Demand(
         rate: bytes[0] << 10, limit: bytes[1] << 10, minimum: bytes[2] % 3 == 0 ? bytes[2] << 9 : nil,
-        maximum: bytes[3] % 3 == 0 ? bytes[3] << 9 : nil))
+        maximum: bytes[3] % 3 == 0 ? bytes[3] << 9 : nil, rising: bytes[0] & 1 == 1))
     index += 4
   }
   let limits = BandwidthPlan.allocate(total: total, among: demands)

@@ -60,7 +60,8 @@ final class TorrentCommandTests: StoreCommandTestCase {
 
 final class TorrentSettingsCommandTests: StoreCommandTestCase {
   func testSettingsAreShownSetAndPutBackToTheirDefault() throws {
-    XCTAssertTrue(succeed("torrent", "settings").contains("torrent_max_active        -"), succeed("torrent", "settings"))
+    // KEY, VALUE ("-": not set) and DEFAULT, whatever the column widths.
+    XCTAssertEqual(row("torrent_max_active"), ["torrent_max_active", "-", "2"], succeed("torrent", "settings"))
     succeed("torrent", "settings", "torrent_max_active", "3")
     XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "3\n")
     XCTAssertEqual(try openStore().integerSetting(SettingKey.torrentMaxActive), 3)
@@ -68,5 +69,24 @@ final class TorrentSettingsCommandTests: StoreCommandTestCase {
     XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "2\n")
     XCTAssertTrue(fail(64, "torrent", "settings", "torrent_max_active", "many").contains("needs a whole number"))
     XCTAssertTrue(fail(64, "torrent", "settings", "torrent_web_secret", "x").contains("unknown torrent setting"))
+  }
+
+  func testTheSlowTorrentWatchSettingsAreListedAndChecked() throws {
+    XCTAssertEqual(row("torrent_slow_update_below"), ["torrent_slow_update_below", "-", "5"])
+    XCTAssertEqual(row("torrent_slow_restart_below"), ["torrent_slow_restart_below", "-", "2"])
+    XCTAssertEqual(row("torrent_slow_patience"), ["torrent_slow_patience", "-", "300"])
+    succeed("torrent", "settings", "torrent_slow_patience", "3")
+    XCTAssertEqual(try openStore().integerSetting(SettingKey.torrentSlowPatience), 3)
+    XCTAssertEqual(row("torrent_slow_patience"), ["torrent_slow_patience", "3", "300"])
+    XCTAssertTrue(fail(64, "torrent", "settings", "torrent_slow_patience", "0").contains("needs a whole number, 1 or more"))
+    XCTAssertTrue(fail(64, "torrent", "settings", "torrent_slow_update_below", "fast").contains("needs a whole number, 0 or more"))
+    succeed("torrent", "settings", "torrent_slow_update_below", "0")
+    XCTAssertEqual(try openStore().setting(SettingKey.torrentSlowUpdateBelow), "0")
+  }
+
+  /// The listing's row for KEY, split at spaces: key, value ("-": not set), default.
+  private func row(_ key: String) -> [String] {
+    let line = succeed("torrent", "settings").split(separator: "\n").first { $0.hasPrefix(key + " ") } ?? ""
+    return line.split(separator: " ").map(String.init)
   }
 }

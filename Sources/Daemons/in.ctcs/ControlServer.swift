@@ -52,6 +52,15 @@ final class ControlServer {
   var quitRequested = false
   var state: TorrentState = .running
   var watch = SlowTorrentWatch()
+  /// Whether our torrent's rates went up (BandwidthPlan.Demand.rising), measured against the
+  /// rates of a report at least a second older (CTBW and CTSTATUS may come together).
+  var downloadRising = false
+  var uploadRising = false
+  var earlierRates: (download: Int64, upload: Int64, at: Deadline)?
+  /// The flags last told to the other in.ctcs processes (`rising ID D U` on the mesh), and
+  /// theirs as they told us, with when: each process knows only its own torrent's history.
+  var toldRising: (download: Bool, upload: Bool)?
+  var othersRising: [Int64: (download: Bool, upload: Bool, at: Deadline)] = [:]
   /// The limits last sent (-1: none yet), so an unchanged plan sends nothing.
   var sentDownloadLimit: Int64 = -1
   var sentUploadLimit: Int64 = -1
@@ -186,6 +195,7 @@ final class ControlServer {
     case .bandwidth(let downloadRate, let uploadRate, let downloadLimit, let uploadLimit):
       guard torrentID != nil else { return }
       let changedRate = downloadRate != status.downloadRate || uploadRate != status.uploadRate
+      noteRates(download: downloadRate, upload: uploadRate)
       status.downloadRate = downloadRate
       status.uploadRate = uploadRate
       status.downloadLimit = downloadLimit
@@ -274,12 +284,31 @@ final class ControlServer {
     let id = found
     torrentID = id
     state = paused ? .paused : .running
+    watch = SlowTorrentWatch(slowThresholds(store))
     log.info("\(peer): torrent \(id) (\(CTCSParseError.printable(file)))")
     joinMesh()
     if paused { send(.config(name: "pause", value: "1")) }
     send(.sendDetail)
     send(.sendPeers)
     send(.sendConfig)
+  }
+
+  /// The slow-torrent watch's thresholds from the store's settings, read once per client;
+  /// a bad value keeps its default, with a warning.
+  private func slowThresholds(_ store: Store) -> SlowTorrentWatch.Thresholds {
+    func text(_ key: String) -> String? {
+      do throws(StoreError) {
+        return try store.setting(key)
+      } catch {
+        log.warning("reading setting \(key): \(error)")
+        return nil
+      }
+    }
+    let (thresholds, problems) = SlowTorrentWatch.Thresholds.parse(
+      updateBelowKB: text(SettingKey.torrentSlowUpdateBelow), restartBelowKB: text(SettingKey.torrentSlowRestartBelow),
+      patienceSeconds: text(SettingKey.torrentSlowPatience))
+    for problem in problems { log.warning(problem) }
+    return thresholds
   }
 
   private func openStore() -> Store? {
@@ -308,6 +337,7 @@ final class ControlServer {
   // MARK: - Reports
 
   private func record(_ reported: ReportedStatus, id: Int64) {
+    noteRates(download: reported.downloadRate, upload: reported.uploadRate)
     status.downloadRate = reported.downloadRate
     status.uploadRate = reported.uploadRate
     status.downloadLimit = reported.downloadLimit
@@ -340,6 +370,31 @@ final class ControlServer {
     nudge()
   }
 
+  /// A report's rates: whether they went up since the reference a second or more ago (the
+  /// flags stand until the next such comparison).
+  private func noteRates(download: Int64, upload: Int64) {
+    let now = Deadline.now()
+    if let earlier = earlierRates, now.nanoseconds < earlier.at.nanoseconds + 1_000_000_000 { return }
+    if let earlier = earlierRates {
+      downloadRising = BandwidthPlan.rising(from: earlier.download, to: download)
+      uploadRising = BandwidthPlan.rising(from: earlier.upload, to: upload)
+    }
+    earlierRates = (download, upload, now)
+    // Told while climbing (at most once a second) and once when it stops; before the
+    // `rebalance` the report brings, so the others plan with it.
+    let told = toldRising ?? (false, false)
+    if let id = torrentID, downloadRising || uploadRising || told.download || told.upload {
+      mesh?.broadcast(Array("rising \(id) \(downloadRising ? 1 : 0) \(uploadRising ? 1 : 0)".utf8))
+      toldRising = (downloadRising, uploadRising)
+    }
+  }
+
+  /// Whether another torrent's in.ctcs said in the last 3 s that its rate is climbing.
+  private func othersRate(of id: Int64, upload: Bool) -> Bool {
+    guard let told = othersRising[id], Deadline.now().nanoseconds < told.at.nanoseconds + 3_000_000_000 else { return false }
+    return upload ? told.upload : told.download
+  }
+
   private func writeBandwidth() {
     guard let id = torrentID else { return }
     bandwidthPending = false
@@ -358,8 +413,18 @@ final class ControlServer {
     if let command = watch.observe(
       downloadRate: status.downloadRate, complete: complete, paused: paused, now: ControlServer.now())
     {
-      log.info("torrent \(torrentID ?? 0): slow (\(status.downloadRate) B/s); \(command == .restart ? "restart" : "update")")
+      let limits = watch.thresholds
+      // In the store as the torrent's last message, so the list shows why it was nudged.
+      let note =
+        command == .restart
+        ? "in.ctcs: under \(limits.restartBelow) B/s for \(limits.patience) s after CTUPDATE; sent CTRESTART (a new tracker session)"
+        : "in.ctcs: under \(limits.updateBelow) B/s for \(limits.patience) s; sent CTUPDATE (more peers)"
+      log.info("torrent \(torrentID ?? 0): \(status.downloadRate) B/s: \(note)")
       send(command)
+      if let id = torrentID {
+        status.lastMessage = note
+        perform("recording a message") { store, _ throws(StoreError) in try store.recordTorrentMessage(id: id, note) }
+      }
     }
     if !bandwidthPending { rebalance(announce: true) }
   }
@@ -400,10 +465,11 @@ final class ControlServer {
         torrent.id == id
           ? BandwidthPlan.Demand(
             rate: status.downloadRate, limit: status.downloadLimit, minimum: torrent.minDownloadRate,
-            maximum: torrent.maxDownloadRate)
+            maximum: torrent.maxDownloadRate, rising: downloadRising)
           : BandwidthPlan.Demand(
             rate: torrent.status.downloadRate, limit: torrent.status.downloadLimit,
-            minimum: torrent.minDownloadRate, maximum: torrent.maxDownloadRate)
+            minimum: torrent.minDownloadRate, maximum: torrent.maxDownloadRate,
+            rising: othersRate(of: torrent.id, upload: false))
       }
       let limits = BandwidthPlan.allocate(total: downloadLine, among: demands)
       if let index = downloading.firstIndex(where: { $0.id == id }), limits[index] != sentDownloadLimit {
@@ -416,10 +482,10 @@ final class ControlServer {
       torrent.id == id
         ? BandwidthPlan.Demand(
           rate: status.uploadRate, limit: status.uploadLimit, minimum: torrent.minUploadRate,
-          maximum: torrent.maxUploadRate)
+          maximum: torrent.maxUploadRate, rising: uploadRising)
         : BandwidthPlan.Demand(
           rate: torrent.status.uploadRate, limit: torrent.status.uploadLimit, minimum: torrent.minUploadRate,
-          maximum: torrent.maxUploadRate)
+          maximum: torrent.maxUploadRate, rising: othersRate(of: torrent.id, upload: true))
     }
     let limits = BandwidthPlan.allocate(total: uploadLine, among: demands)
     if let index = live.firstIndex(where: { $0.id == id }), limits[index] != sentUploadLimit {
@@ -435,6 +501,12 @@ final class ControlServer {
   /// `rebalance`, or `ID words` for the torrent ID's server.
   private func meshMessage(_ text: String) {
     if text == "rebalance" { return rebalance(announce: false) }
+    if text.hasPrefix("rising ") {
+      let words = text.split(separator: " ")
+      guard words.count == 4, let id = Int64(words[1]), id != torrentID else { return }
+      othersRising[id] = (words[2] == "1", words[3] == "1", Deadline.now())
+      return
+    }
     let parts = text.split(separator: " ", maxSplits: 1)
     guard parts.count == 2, let id = Int64(parts[0]), id == torrentID else { return }
     let words = String(parts[1])

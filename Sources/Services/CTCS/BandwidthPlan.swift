@@ -4,11 +4,15 @@
 /// unused is lent to those that use theirs, so a slow torrent never starves a fast one of the
 /// line, and gets its share back as soon as it speeds up.
 ///
-/// A torrent "uses" its limit when its rate is within `margin` of it; then it asks for as much
-/// as it may have. One that does not asks for its rate plus the margin, room to show on the next
-/// report that it can go faster. Explicit minimums are served first (scaled down together if
-/// they exceed the line), explicit maximums are never exceeded, and the limits always add up
-/// to the line when any torrent can take more.
+/// A torrent "uses" its limit when its rate reaches three quarters of it (ctorrent's limiter
+/// keeps the rate it reports about 10 % under the limit); then it asks for as much as it may
+/// have. One that does not asks for its rate plus the margin (half its rate, 4 KiB/s at
+/// least), room to show on the next report that it can go faster. The margin is wider than
+/// the quarter, so a torrent that keeps its rate is not taken for one that uses its limit on
+/// the next report: the plan settles instead of swinging between lending and taking back.
+/// Explicit minimums are served first (scaled down together if they exceed the line), explicit
+/// maximums are never exceeded, and the limits always add up to the line when any torrent can
+/// take more.
 public enum BandwidthPlan {
   public struct Demand: Equatable, Sendable {
     /// Measured rate, bytes/s.
@@ -17,25 +21,45 @@ public enum BandwidthPlan {
     public var limit: Int64
     public var minimum: Int64?
     public var maximum: Int64?
+    /// The rate went up markedly since the report before (`BandwidthPlan.rising`): ctorrent
+    /// averages its rate over several seconds, so a torrent whose limit was just raised shows
+    /// a rate well under it while it is in fact using it; it is taken as using its limit.
+    public var rising: Bool
 
-    public init(rate: Int64, limit: Int64, minimum: Int64? = nil, maximum: Int64? = nil) {
-      self.rate = max(rate, 0)
-      self.limit = max(limit, 0)
-      self.minimum = minimum
-      self.maximum = maximum
+    public init(rate: Int64, limit: Int64, minimum: Int64? = nil, maximum: Int64? = nil, rising: Bool = false) {
+      // Figures are clamped to 1 PiB/s, so no sum below can overflow.
+      self.rate = min(max(rate, 0), BandwidthPlan.highestRate)
+      self.limit = min(max(limit, 0), BandwidthPlan.highestRate)
+      self.minimum = minimum.map { min($0, BandwidthPlan.highestRate) }
+      self.maximum = maximum.map { min($0, BandwidthPlan.highestRate) }
+      self.rising = rising
     }
   }
+
+  /// Whether a rate went up markedly from one report to the next: by a sixteenth, 1 KiB/s at
+  /// least.
+  public static func rising(from previous: Int64, to rate: Int64) -> Bool {
+    let earlier = min(max(previous, 0), highestRate)
+    return min(rate, highestRate) > earlier + max(1024, earlier / 16)
+  }
+
+  /// The highest rate or limit a demand keeps.
+  public static let highestRate: Int64 = 1 << 50
 
   /// The smallest limit ever sent: ctorrent reads 0 as "unlimited".
   public static let smallestLimit: Int64 = 1024
 
-  /// Room a torrent below its limit gets above its rate: 4 KiB/s or an eighth of the rate.
-  public static func margin(for rate: Int64) -> Int64 { max(4096, rate / 8) }
+  /// Room a torrent below its limit gets above its rate: 4 KiB/s or half the rate.
+  public static func margin(for rate: Int64) -> Int64 { max(4096, rate / 2) }
+
+  /// Whether a torrent uses the limit it has: none yet, or a rate of three quarters of it.
+  public static func uses(rate: Int64, limit: Int64) -> Bool { limit == 0 || rate >= limit - limit / 4 }
 
   /// The limit for each demand, in order. `total` 0 means the line is not limited: each
   /// torrent gets its maximum, or 0 (no limit) when it has none.
-  public static func allocate(total: Int64, among demands: [Demand]) -> [Int64] {
+  public static func allocate(total line: Int64, among demands: [Demand]) -> [Int64] {
     guard !demands.isEmpty else { return [] }
+    let total = min(line, highestRate)
     guard total > 0 else { return demands.map { max($0.maximum ?? 0, 0) } }
     let count = Int64(demands.count)
     // Every torrent keeps the smallest limit, even when explicit minimums claim the line.
@@ -44,7 +68,7 @@ public enum BandwidthPlan {
     let floors = scaledFloors(demands, caps: caps, budget: total - count * smallestLimit)
     let wants = demands.indices.map { index -> Int64 in
       let demand = demands[index]
-      let using = demand.limit == 0 || demand.rate + margin(for: demand.rate) >= demand.limit
+      let using = demand.rising || uses(rate: demand.rate, limit: demand.limit)
       let want = using ? caps[index] : demand.rate + margin(for: demand.rate)
       return min(max(want, floors[index]), caps[index])
     }

@@ -11,7 +11,10 @@ extension Slugctl.Torrent {
         none; in.ctcs's DL_KB UL_KB override them), torrent_max_active (how many run at once), \
         torrent_ctorrent (the program), torrent_ctorrent_options (extra arguments, split at spaces), \
         torrent_download_dir, torrent_metainfo_dir (ID.torrent files and ctorrent logs), \
-        torrent_ctcs_address (HOST:PORT of in.ctcs, given to ctorrent -S).
+        torrent_ctcs_address (HOST:PORT of in.ctcs, given to ctorrent -S), \
+        torrent_slow_update_below and torrent_slow_restart_below (KB/s: a download slower than the \
+        first for torrent_slow_patience seconds gets CTUPDATE, still slower than the second as long \
+        again CTRESTART; an update threshold of 0 turns the watch off; in.ctcs reads them when a client connects).
         """)
 
     @OptionGroup var store: StoreOptions
@@ -40,9 +43,13 @@ extension Slugctl.Torrent {
         Console.current.print(try opened.setting(key) ?? SettingKey.torrentDefaults.first { $0.key == key }!.value)
         return
       }
-      let numeric = [SettingKey.torrentDownloadLimit, SettingKey.torrentUploadLimit, SettingKey.torrentMaxActive]
-      if numeric.contains(key), Int64(value).map({ $0 < 0 }) ?? true {
-        throw Failure.usage("\(key) needs a whole number, 0 or more, not '\(value)'")
+      // The numeric keys, with their smallest value.
+      let numeric: [String: Int64] = [
+        SettingKey.torrentDownloadLimit: 0, SettingKey.torrentUploadLimit: 0, SettingKey.torrentMaxActive: 0,
+        SettingKey.torrentSlowUpdateBelow: 0, SettingKey.torrentSlowRestartBelow: 0, SettingKey.torrentSlowPatience: 1,
+      ]
+      if let minimum = numeric[key], Int64(value).map({ $0 < minimum }) ?? true {
+        throw Failure.usage("\(key) needs a whole number, \(minimum) or more, not '\(value)'")
       }
       try opened.setSetting(key, value)
     }
