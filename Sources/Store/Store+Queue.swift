@@ -50,15 +50,15 @@ extension Store {
     }
   }
 
-  /// Resumes a paused torrent (a torrent in any other state is left as it is): running when
-  /// its ctorrent still lives (the queue runner's, or any ctorrent whose in.ctcs is connected,
-  /// such as one started by hand), so nothing starts a second one; else queued, for the queue
-  /// runner to start. Returns the new state.
+  /// Resumes a paused, failed or done torrent (one queued, running or seeding is left as it
+  /// is): running when its ctorrent still lives (the queue runner's, or any ctorrent whose
+  /// in.ctcs is connected, such as one started by hand), so nothing starts a second one; else
+  /// queued, for the queue runner to start (a failed one is tried again). Returns the new state.
   @discardableResult
   public func resumeTorrent(id: Int64, isAlive: (Int32) -> Bool) throws(StoreError) -> TorrentState {
     try transaction { () throws(StoreError) -> TorrentState in
       guard let torrent = try torrent(id: id) else { throw .notFound("no torrent \(id)") }
-      guard torrent.state == .paused else { return torrent.state }
+      guard [.paused, .failed, .done].contains(torrent.state) else { return torrent.state }
       let state: TorrentState = try hasLiveClient(id: id, isAlive: isAlive) ? .running : .queued
       try setTorrentState(id: id, state)
       return state

@@ -90,14 +90,16 @@ final class QueueClaimTests: StoreTestCase {
     XCTAssertEqual(try store.torrentPID(id: resumed.id), 300)
   }
 
-  func testAResumedTorrentRunsAgainWhenItsClientLivesElseIsQueuedAndOthersAreLeftAlone() throws {
+  func testAResumedTorrentRunsAgainWhenItsClientLivesElseIsQueuedAndActiveOnesAreLeftAlone() throws {
     let store = try openStore()
     let byHand = try store.addTorrent(name: "by hand", metainfo: metainfo("h"), now: 1)
     let fromQueue = try store.addTorrent(name: "queue", metainfo: metainfo("q"), now: 1)
     let gone = try store.addTorrent(name: "gone", metainfo: metainfo("g"), now: 1)
     let seeding = try store.addTorrent(name: "seeding", metainfo: metainfo("s"), now: 1)
+    let failed = try store.addTorrent(name: "failed", metainfo: metainfo("f"), now: 1)
     for torrent in [byHand, fromQueue, gone] { try store.setTorrentState(id: torrent.id, .paused) }
     try store.setTorrentState(id: seeding.id, .seeding)
+    try store.setTorrentState(id: failed.id, .failed)
     _ = try store.attachTorrentServer(id: byHand.id, serverPID: 500)
     try store.setTorrentPID(id: fromQueue.id, 600)
     _ = try store.attachTorrentServer(id: gone.id, serverPID: 700)
@@ -106,7 +108,8 @@ final class QueueClaimTests: StoreTestCase {
     XCTAssertEqual(try store.resumeTorrent(id: fromQueue.id, isAlive: alive), .running)
     XCTAssertEqual(try store.resumeTorrent(id: gone.id, isAlive: alive), .queued)
     XCTAssertEqual(try store.resumeTorrent(id: seeding.id, isAlive: alive), .seeding)
-    XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued, .seeding])
+    XCTAssertEqual(try store.resumeTorrent(id: failed.id, isAlive: alive), .queued, "tried again")
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued, .seeding, .queued])
     assertThrows(.notFound("no torrent 99")) { () throws(StoreError) in try store.resumeTorrent(id: 99, isAlive: alive) }
   }
 

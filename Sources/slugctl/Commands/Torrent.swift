@@ -87,7 +87,7 @@ extension Slugctl.Torrent {
   }
 
   struct Resume: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Put a paused torrent back in the queue.")
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Run a paused, failed or done torrent again (through the queue unless its client is still connected).")
 
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
