@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5, version6]
+  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -182,5 +182,12 @@ enum Schema {
   /// started by hand, is connected but paused.
   static let version6 = """
     ALTER TABLE torrents ADD COLUMN server_pid INTEGER;
+    """
+
+  /// The start times of the processes behind `pid` and `server_pid` (see `ProcessMark`), so a
+  /// pid the kernel has given to another process since is not taken for a live ctorrent.
+  static let version7 = """
+    ALTER TABLE torrents ADD COLUMN pid_started INTEGER;
+    ALTER TABLE torrents ADD COLUMN server_pid_started INTEGER;
     """
 }

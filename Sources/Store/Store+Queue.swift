@@ -6,24 +6,25 @@ extension Store {
     /// Running or seeding torrents whose recorded ctorrent is gone: now done (every piece was
     /// there) or failed.
     public var ended: [Torrent] = []
-    /// Queued torrents now marked running, to be started by the caller (which records the pid
-    /// with `setTorrentPID`, or marks the torrent failed when it cannot start it).
+    /// Queued torrents now marked running, to be started by the caller (which records the
+    /// process with `setTorrentProcess`, or marks the torrent failed when it cannot start it).
     public var toStart: [Torrent] = []
   }
 
-  /// Ends the torrents whose recorded ctorrent is dead (`isAlive(pid)` false), then claims
+  /// Ends the torrents whose recorded ctorrent is dead (see `ProcessMark.isAlive`: `startTime`
+  /// gives a live process's start time, nil when there is none), then claims
   /// queued torrents, in queue order, while fewer than `maxActive` are running or seeding.
   /// A running torrent without a pid (ctorrent started by hand) counts but is left alone; a
   /// queued one whose ctorrent still lives is set running, not started again.
-  public func claimQueuedTorrents(maxActive: Int, isAlive: (Int32) -> Bool) throws(StoreError) -> QueueClaim {
+  public func claimQueuedTorrents(maxActive: Int, startTime: (Int32) -> Int64?) throws(StoreError) -> QueueClaim {
     try transaction { () throws(StoreError) -> QueueClaim in
       var claim = QueueClaim()
       var active = 0
       for torrent in try torrents() where torrent.state == .running || torrent.state == .seeding {
-        if let pid = try torrentPID(id: torrent.id), !isAlive(pid) {
+        if let process = try torrentProcess(id: torrent.id), !process.isAlive(startTime: startTime) {
           let complete = torrent.status.piecesTotal > 0 && torrent.status.piecesHave == torrent.status.piecesTotal
           try setTorrentState(id: torrent.id, complete ? .done : .failed)
-          try setTorrentPID(id: torrent.id, nil)
+          try setTorrentProcess(id: torrent.id, nil)
           var ended = torrent
           ended.state = complete ? .done : .failed
           claim.ended.append(ended)
@@ -33,14 +34,14 @@ extension Store {
       }
       for torrent in try torrents() where torrent.state == .queued {
         // Resumed while its ctorrent still runs (paused, connected): running again, not twice.
-        if try hasLiveClient(id: torrent.id, isAlive: isAlive) {
+        if try hasLiveClient(id: torrent.id, startTime: startTime) {
           try setTorrentState(id: torrent.id, .running)
           active += 1
           continue
         }
         guard active < maxActive else { continue }
         try setTorrentState(id: torrent.id, .running)
-        try setTorrentPID(id: torrent.id, nil)
+        try setTorrentProcess(id: torrent.id, nil)
         var started = torrent
         started.state = .running
         claim.toStart.append(started)
@@ -55,11 +56,11 @@ extension Store {
   /// in.ctcs is connected, such as one started by hand), so nothing starts a second one; else
   /// queued, for the queue runner to start (a failed one is tried again). Returns the new state.
   @discardableResult
-  public func resumeTorrent(id: Int64, isAlive: (Int32) -> Bool) throws(StoreError) -> TorrentState {
+  public func resumeTorrent(id: Int64, startTime: (Int32) -> Int64?) throws(StoreError) -> TorrentState {
     try transaction { () throws(StoreError) -> TorrentState in
       guard let torrent = try torrent(id: id) else { throw .notFound("no torrent \(id)") }
       guard [.paused, .failed, .done].contains(torrent.state) else { return torrent.state }
-      let state: TorrentState = try hasLiveClient(id: id, isAlive: isAlive) ? .running : .queued
+      let state: TorrentState = try hasLiveClient(id: id, startTime: startTime) ? .running : .queued
       try setTorrentState(id: id, state)
       return state
     }
@@ -67,9 +68,9 @@ extension Store {
 
   /// Whether torrent ID's ctorrent is alive: the one the queue runner started, or one an
   /// in.ctcs is serving now.
-  func hasLiveClient(id: Int64, isAlive: (Int32) -> Bool) throws(StoreError) -> Bool {
-    if let pid = try torrentPID(id: id), isAlive(pid) { return true }
-    if let server = try torrentServerPID(id: id), isAlive(server) { return true }
+  func hasLiveClient(id: Int64, startTime: (Int32) -> Int64?) throws(StoreError) -> Bool {
+    if let process = try torrentProcess(id: id), process.isAlive(startTime: startTime) { return true }
+    if let server = try torrentServer(id: id), server.isAlive(startTime: startTime) { return true }
     return false
   }
 }

@@ -31,16 +31,20 @@ extension Store {
     return value
   }
 
-  /// The pid of the ctorrent the queue runner started for torrent ID (nil: none recorded).
-  public func torrentPID(id: Int64) throws(StoreError) -> Int32? {
-    guard let pid = try database.row("SELECT pid FROM torrents WHERE id = ?", .integer(id), map: { $0.optionalInt(0) })
+  /// The ctorrent the queue runner started for torrent ID (nil: none recorded).
+  public func torrentProcess(id: Int64) throws(StoreError) -> ProcessMark? {
+    guard
+      let mark = try database.row(
+        "SELECT pid, pid_started FROM torrents WHERE id = ?", .integer(id),
+        map: { ProcessMark.columns($0.optionalInt(0), $0.optionalInt(1)) })
     else { throw .notFound("no torrent \(id)") }
-    return pid.flatMap { Int32(exactly: $0) }
+    return mark
   }
 
-  public func setTorrentPID(id: Int64, _ pid: Int32?) throws(StoreError) {
+  public func setTorrentProcess(id: Int64, _ process: ProcessMark?) throws(StoreError) {
     let changed = try database.run(
-      "UPDATE torrents SET pid = ? WHERE id = ?", .integer(pid.map { Int64($0) }), .integer(id))
+      "UPDATE torrents SET pid = ?, pid_started = ? WHERE id = ?", .integer(process.map { Int64($0.pid) }),
+      .integer(process?.started), .integer(id))
     if changed == 0 { throw .notFound("no torrent \(id)") }
   }
 }

@@ -16,31 +16,37 @@ extension Store {
     }
   }
 
-  /// The in.ctcs process `serverPID` now serves torrent ID's ctorrent: recorded, and the
-  /// torrent set running unless it is paused (a paused torrent's ctorrent that connects again
-  /// is told to stay paused). Returns the torrent's state.
-  public func attachTorrentServer(id: Int64, serverPID: Int32) throws(StoreError) -> TorrentState {
+  /// The in.ctcs process `server` now serves torrent ID's ctorrent: recorded, and the torrent
+  /// set running unless it is paused (a paused torrent's ctorrent that connects again is told
+  /// to stay paused). Returns the torrent's state.
+  public func attachTorrentServer(id: Int64, server: ProcessMark) throws(StoreError) -> TorrentState {
     try transaction { () throws(StoreError) -> TorrentState in
       guard let torrent = try torrent(id: id) else { throw .notFound("no torrent \(id)") }
-      try database.run("UPDATE torrents SET server_pid = ? WHERE id = ?", .integer(Int64(serverPID)), .integer(id))
+      try database.run(
+        "UPDATE torrents SET server_pid = ?, server_pid_started = ? WHERE id = ?", .integer(Int64(server.pid)),
+        .integer(server.started), .integer(id))
       guard torrent.state != .paused else { return .paused }
       if torrent.state != .running { try setTorrentState(id: id, .running) }
       return .running
     }
   }
 
-  /// The in.ctcs `serverPID` no longer serves torrent ID (a later one's record is kept).
+  /// The in.ctcs `serverPID` (alive, as the caller is that process) no longer serves torrent
+  /// ID (a later one's record is kept).
   public func detachTorrentServer(id: Int64, serverPID: Int32) throws(StoreError) {
     try database.run(
-      "UPDATE torrents SET server_pid = NULL WHERE id = ? AND server_pid = ?", .integer(id), .integer(Int64(serverPID)))
+      "UPDATE torrents SET server_pid = NULL, server_pid_started = NULL WHERE id = ? AND server_pid = ?",
+      .integer(id), .integer(Int64(serverPID)))
   }
 
-  /// The pid of the in.ctcs serving torrent ID (nil: none connected).
-  public func torrentServerPID(id: Int64) throws(StoreError) -> Int32? {
+  /// The in.ctcs serving torrent ID (nil: none connected).
+  public func torrentServer(id: Int64) throws(StoreError) -> ProcessMark? {
     guard
-      let pid = try database.row("SELECT server_pid FROM torrents WHERE id = ?", .integer(id), map: { $0.optionalInt(0) })
+      let mark = try database.row(
+        "SELECT server_pid, server_pid_started FROM torrents WHERE id = ?", .integer(id),
+        map: { ProcessMark.columns($0.optionalInt(0), $0.optionalInt(1)) })
     else { throw .notFound("no torrent \(id)") }
-    return pid.flatMap { Int32(exactly: $0) }
+    return mark
   }
 
   /// CTBW: the rates and limits now, and when they were seen.

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import Store
 import TestSupport
 import XCTest
@@ -127,7 +128,7 @@ final class CTCSUnderInetdTests: XCTestCase {
       try store.torrent(id: first).flatMap { $0.state == .running && $0.status.downloadLimit == 200 * 1024 ? $0 : nil }
     }
     XCTAssertTrue(running.status.peerID.hasPrefix("-CD0"), running.status.peerID)
-    XCTAssertNotNil(try server.store().torrentPID(id: first))
+    XCTAssertNotNil(try server.store().torrentProcess(id: first)?.pid)
     XCTAssertEqual(try server.store().torrent(id: second)?.state, .queued, "one at a time")
 
     try server.slugctl("torrent", "quit", "\(first)")
@@ -206,7 +207,9 @@ final class CTCSUnderInetdTests: XCTestCase {
       else { return nil }
       return torrent
     }
-    let serverPID = try XCTUnwrap(try server.store().torrentServerPID(id: running.id), "its in.ctcs is recorded")
+    let serving = try XCTUnwrap(try server.store().torrentServer(id: running.id), "its in.ctcs is recorded")
+    XCTAssertEqual(serving.started, ProcessTable.startTime(serving.pid), "with its start time")
+    let serverPID = serving.pid
 
     try server.slugctl("torrent", "pause", "\(running.id)")
     _ = try server.waitFor("ctorrent paused") { store in
@@ -220,14 +223,14 @@ final class CTCSUnderInetdTests: XCTestCase {
     try server.slugctl("torrent", "resume", "\(running.id)")
     XCTAssertEqual(try server.store().torrent(id: running.id)?.state, .running, "running at once, never queued")
     try server.slugctl("torrent", "run")
-    XCTAssertNil(try server.store().torrentPID(id: running.id), "the queue runner started a second ctorrent")
+    XCTAssertNil(try server.store().torrentProcess(id: running.id)?.pid, "the queue runner started a second ctorrent")
     kill(serverPID, SIGCONT)
     held = false
     _ = try server.waitFor("ctorrent running again") { store -> Torrent? in
       guard try store.torrentOptions(id: running.id).contains(where: { $0.name == "pause" && $0.value == "0" }) else { return nil }
       return try store.torrent(id: running.id).flatMap { $0.state == .running ? $0 : nil }
     }
-    XCTAssertNil(try server.store().torrentPID(id: running.id), "the queue runner started a second ctorrent")
+    XCTAssertNil(try server.store().torrentProcess(id: running.id)?.pid, "the queue runner started a second ctorrent")
     XCTAssertFalse(FileManager.default.fileExists(atPath: server.directory.path + "/torrents/\(running.id).torrent"))
     XCTAssertTrue(client.isRunning)
 
@@ -235,12 +238,12 @@ final class CTCSUnderInetdTests: XCTestCase {
     // a resume now queues it and the queue runner starts it.
     client.stop()
     _ = try server.waitFor("the torrent paused once its client is gone") { store -> Torrent? in
-      guard try store.torrentServerPID(id: running.id) == nil else { return nil }
+      guard try store.torrentServer(id: running.id)?.pid == nil else { return nil }
       return try store.torrent(id: running.id).flatMap { $0.state == .paused ? $0 : nil }
     }
     try server.slugctl("torrent", "resume", "\(running.id)")
     _ = try server.waitFor("the queue runner's ctorrent reporting") { store -> Torrent? in
-      guard try store.torrentPID(id: running.id) != nil, try store.torrentServerPID(id: running.id) != nil else { return nil }
+      guard try store.torrentProcess(id: running.id)?.pid != nil, try store.torrentServer(id: running.id)?.pid != nil else { return nil }
       return try store.torrent(id: running.id).flatMap { $0.state == .running ? $0 : nil }
     }
   }
@@ -426,7 +429,7 @@ final class CTCSServerUnderInetd {
   func stopQueuedClients() {
     guard let torrents = try? store().torrents() else { return }
     for torrent in torrents {
-      guard let pid = (try? store().torrentPID(id: torrent.id)) ?? nil,
+      guard let pid = (try? store().torrentProcess(id: torrent.id))??.pid,
         let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
         name.hasPrefix("ctorrent")
       else { continue }

@@ -56,7 +56,7 @@ final class CTCSWebTests: XCTestCase {
     XCTAssertEqual(try web.post(["action=resume", "id=\(torrent.id)", "token=\(resume)"]).prefix(12), "HTTP/1.1 303")
     XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["\(torrent.id) resume"])
     XCTAssertEqual(try store.torrent(id: torrent.id)?.state, .running)
-    XCTAssertNotNil(try store.torrentPID(id: torrent.id))
+    XCTAssertNotNil(try store.torrentProcess(id: torrent.id)?.pid)
   }
 
   func testAnUploadAndAURLAreQueuedAndStartedByTheQueueRunner() throws {
@@ -89,7 +89,7 @@ final class CTCSWebTests: XCTestCase {
     XCTAssertEqual(torrents.map(\.name), ["upload.bin", "served.bin"])
     XCTAssertEqual(torrents.map(\.state), [.running, .running])
     for torrent in torrents {
-      let pid = try XCTUnwrap(try store.torrentPID(id: torrent.id))
+      let pid = try XCTUnwrap(try store.torrentProcess(id: torrent.id)?.pid)
       XCTAssertEqual(kill(pid, 0), 0, "the stand-in ctorrent \(pid) runs")
       let arguments = try web.waitForArguments(of: torrent.id)
       XCTAssertEqual(
@@ -110,17 +110,30 @@ final class CTCSWebTests: XCTestCase {
     let run = try ChildProcess.run(web.prefix + "/sbin/slugctl", ["torrent", "run", "--db", web.database])
     XCTAssertEqual(run.status, 0, run.output)
     XCTAssertEqual(try store.torrents().map(\.state), [.running, .running, .queued])
-    let first = try XCTUnwrap(try store.torrentPID(id: 1))
-    XCTAssertNotNil(try store.torrentPID(id: 2))
-    XCTAssertNil(try store.torrentPID(id: 3))
+    let first = try XCTUnwrap(try store.torrentProcess(id: 1))
+    let second = try XCTUnwrap(try store.torrentProcess(id: 2))
+    XCTAssertNil(try store.torrentProcess(id: 3))
+    // Each recorded with the start time /proc gives its process.
+    for process in [first, second] {
+      XCTAssertNotNil(process.started)
+      XCTAssertEqual(process.started, ProcessTable.startTime(process.pid), "pid \(process.pid)")
+    }
 
-    XCTAssertEqual(kill(first, SIGKILL), 0)
-    for _ in 0..<100 where QueueProbe.isAlive(first) { usleep(20_000) }
+    // The first dies; the second dies too and its pid goes to another process (this one,
+    // started long before): neither may count as running.
+    for process in [first, second] {
+      XCTAssertEqual(kill(process.pid, SIGKILL), 0)
+      for _ in 0..<100 where ProcessTable.startTime(process.pid) != nil { usleep(20_000) }
+    }
+    try store.setTorrentProcess(id: 2, ProcessMark(pid: getpid(), started: second.started))
+    XCTAssertNotNil(ProcessTable.startTime(getpid()))
     let again = try ChildProcess.run(web.prefix + "/sbin/in.ctcs", ["--run-queue", "--db", web.database])
     XCTAssertEqual(again.status, 0, again.output)
-    XCTAssertEqual(try store.torrents().map(\.state), [.failed, .running, .running])
-    XCTAssertNil(try store.torrentPID(id: 1))
-    XCTAssertNotNil(try store.torrentPID(id: 3))
+    XCTAssertEqual(try store.torrents().map(\.state), [.failed, .failed, .running])
+    XCTAssertNil(try store.torrentProcess(id: 1))
+    XCTAssertNil(try store.torrentProcess(id: 2))
+    let third = try XCTUnwrap(try store.torrentProcess(id: 3))
+    XCTAssertEqual(third.started, ProcessTable.startTime(third.pid))
   }
 
   func testARealCtorrentStartedByTheQueueNamesItsTorrentFileToTheServer() throws {
@@ -139,7 +152,7 @@ final class CTCSWebTests: XCTestCase {
       name: "real.bin", metainfo: Array(try Data(contentsOf: URL(fileURLWithPath: web.makeTorrent(named: "real.bin")))), now: 1)
     let run = try ChildProcess.run(web.prefix + "/sbin/in.ctcs", ["--run-queue", "--db", web.database])
     XCTAssertEqual(run.status, 0, run.output)
-    XCTAssertNotNil(try store.torrentPID(id: torrent.id))
+    XCTAssertNotNil(try store.torrentProcess(id: torrent.id)?.pid)
 
     var descriptor = pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)
     XCTAssertEqual(poll(&descriptor, 1, 10_000), 1, "ctorrent connects to the CTCS server it was given")
@@ -263,17 +276,6 @@ final class CTCSWebTests: XCTestCase {
   }
 }
 
-enum QueueProbe {
-  /// As the runner sees it: a zombie nobody reaped is dead.
-  static func isAlive(_ pid: pid_t) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-      let close = stat.lastIndex(of: ")")
-    else { return false }
-    let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
-  }
-}
-
 /// in.www under inetd with `torrents.cgi` (a script running the installed in.ctcs --cgi on a
 /// store of its own), and settings that point the queue at a stand-in ctorrent.
 final class TorrentWeb {
@@ -314,7 +316,7 @@ final class TorrentWeb {
   func stop() {
     if let store = try? Store(path: database), let torrents = try? store.torrents() {
       for torrent in torrents {
-        if let pid = try? store.torrentPID(id: torrent.id) { kill(pid, SIGKILL) }
+        if let pid = (try? store.torrentProcess(id: torrent.id))?.pid, pid != getpid() { kill(pid, SIGKILL) }
       }
     }
     server.stop()

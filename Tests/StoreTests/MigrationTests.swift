@@ -68,7 +68,7 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(torrent.state, .running)
         XCTAssertEqual(torrent.status.downloadRate, 5120)
         // Torrents from before pids were recorded have none.
-        XCTAssertEqual(try store.torrentPID(id: 7), nil)
+        XCTAssertEqual(try store.torrentProcess(id: 7), nil)
       }
     ),
     (
@@ -94,7 +94,8 @@ final class MigrationTests: StoreTestCase {
       """,
       check: { store in
         XCTAssertEqual(try store.integerSetting(SettingKey.torrentMaxActive), 3)
-        XCTAssertEqual(try store.torrentPID(id: 8), 4242)
+        // No start time then: any live process with the pid counts as its ctorrent.
+        XCTAssertEqual(try store.torrentProcess(id: 8), ProcessMark(pid: 4242, started: nil))
       }
     ),
     (
@@ -121,8 +122,19 @@ final class MigrationTests: StoreTestCase {
         VALUES (10, 'debian', X'6468', 'paused', 4, 100, 4242);
       """,
       check: { store in
-        XCTAssertEqual(try store.torrentServerPID(id: 10), 4242)
+        XCTAssertEqual(try store.torrentServer(id: 10), ProcessMark(pid: 4242, started: nil))
         XCTAssertEqual(try store.torrent(id: 10)?.state, .paused)
+      }
+    ),
+    (
+      version: 7,
+      sql: """
+      INSERT INTO torrents (id, name, metainfo, state, position, added, pid, pid_started, server_pid, server_pid_started)
+        VALUES (11, 'arch', X'6469', 'running', 5, 100, 4343, 12345, 4444, 12346);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.torrentProcess(id: 11), ProcessMark(pid: 4343, started: 12345))
+        XCTAssertEqual(try store.torrentServer(id: 11), ProcessMark(pid: 4444, started: 12346))
       }
     ),
   ]

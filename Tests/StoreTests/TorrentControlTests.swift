@@ -10,22 +10,22 @@ final class TorrentControlTests: StoreTestCase {
   func testAHandStartedTorrentIsAddedOnceFoundAgainByItsMetainfoAndAttachedRunningUnlessPaused() throws {
     let store = try openStore()
     let id = try store.adoptTorrent(name: "ubuntu", metainfo: ubuntu, now: 100)
-    XCTAssertEqual(try store.attachTorrentServer(id: id, serverPID: 41), .running)
+    XCTAssertEqual(try store.attachTorrentServer(id: id, server: ProcessMark(pid: 41, started: 5)), .running)
     XCTAssertEqual(try store.torrent(id: id)?.state, .running)
-    XCTAssertEqual(try store.torrentServerPID(id: id), 41)
+    XCTAssertEqual(try store.torrentServer(id: id), ProcessMark(pid: 41, started: 5))
     try store.setTorrentState(id: id, .paused)
     XCTAssertEqual(try store.adoptTorrent(name: "other name", metainfo: ubuntu, now: 200), id)
     // Its ctorrent connects again while paused: it stays paused, now served by 42.
-    XCTAssertEqual(try store.attachTorrentServer(id: id, serverPID: 42), .paused)
+    XCTAssertEqual(try store.attachTorrentServer(id: id, server: ProcessMark(pid: 42, started: 5)), .paused)
     XCTAssertEqual(try store.torrents().map(\.state), [.paused])
     XCTAssertEqual(try store.torrentID(metainfo: ubuntu), id)
     XCTAssertNil(try store.torrentID(metainfo: Array("x".utf8)))
     // The first server's late goodbye leaves the second's record alone.
     try store.detachTorrentServer(id: id, serverPID: 41)
-    XCTAssertEqual(try store.torrentServerPID(id: id), 42)
+    XCTAssertEqual(try store.torrentServer(id: id), ProcessMark(pid: 42, started: 5))
     try store.detachTorrentServer(id: id, serverPID: 42)
-    XCTAssertNil(try store.torrentServerPID(id: id))
-    assertThrows(.notFound("no torrent 99")) { () throws(StoreError) in _ = try store.attachTorrentServer(id: 99, serverPID: 1) }
+    XCTAssertNil(try store.torrentServer(id: id))
+    assertThrows(.notFound("no torrent 99")) { () throws(StoreError) in _ = try store.attachTorrentServer(id: 99, server: ProcessMark(pid: 1, started: 5)) }
   }
 
   func testBandwidthAndMessagesUpdateOnlyTheirColumns() throws {

@@ -271,7 +271,8 @@ final class ControlServer {
       }
       // Served here now (so a resume never starts a second ctorrent); a paused torrent stays
       // paused, and its client is told so below.
-      paused = try store.attachTorrentServer(id: found, serverPID: getpid()) == .paused
+      paused = try store.attachTorrentServer(
+        id: found, server: ProcessMark(pid: getpid(), started: ProcessTable.startTime(getpid()))) == .paused
       // A new client: its peer id, and none of the last one's figures.
       status.lastSeen = ControlServer.now()
       try store.updateTorrentStatus(id: found, status)
@@ -549,7 +550,7 @@ final class ControlServer {
     guard let id = torrentID, let store else { return code }
     var final: TorrentState? = quitRequested || complete ? .done : paused ? .paused : nil
     do throws(StoreError) {
-      if final == nil, try store.torrentPID(id: id) == nil { final = .paused }
+      if final == nil, try store.torrentProcess(id: id) == nil { final = .paused }
       try store.transaction { () throws(StoreError) in
         try store.detachTorrentServer(id: id, serverPID: getpid())
         if let final { try store.setTorrentState(id: id, final) }

@@ -52,7 +52,7 @@ struct QueueRunner {
   func run() {
     let claim: Store.QueueClaim
     do throws(StoreError) {
-      claim = try store.claimQueuedTorrents(maxActive: maxActive, isAlive: QueueRunner.isAlive)
+      claim = try store.claimQueuedTorrents(maxActive: maxActive, startTime: ProcessTable.startTime)
     } catch {
       log.error("torrent queue: \(error)")
       exit(error.exitCode)
@@ -82,7 +82,7 @@ struct QueueRunner {
     do throws(StoreError) {
       switch outcome {
       case .success(let pid):
-        try store.setTorrentPID(id: torrent.id, pid)
+        try store.setTorrentProcess(id: torrent.id, ProcessMark(pid: pid, started: ProcessTable.startTime(pid)))
         log.notice("torrent \(torrent.id) (\(torrent.name)): started ctorrent, pid \(pid)")
       case .failure(let problem):
         try store.transaction { () throws(StoreError) in
@@ -107,14 +107,6 @@ struct QueueRunner {
     var bytes = name.utf8.map { $0 == UInt8(ascii: "/") || $0 < 0x20 ? UInt8(ascii: "_") : $0 }
     while bytes.first == UInt8(ascii: ".") { bytes.removeFirst() }
     return bytes.isEmpty ? "torrent" : String(decoding: bytes, as: UTF8.self)
-  }
-
-  /// Alive unless /proc has no such process or it is a zombie nobody reaped yet.
-  static func isAlive(_ pid: Int32) -> Bool {
-    guard pid > 0, let stat = try? readWholeFile("/proc/\(pid)/stat") else { return false }
-    guard let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { return false }
-    let state = stat[close + 2]
-    return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
   }
 
   static func makeDirectory(_ path: String) -> StartError? {

@@ -85,7 +85,7 @@ struct TorrentPage {
         try store.setTorrentState(id: id, .paused)
       case "resume":
         // Running again when its ctorrent lives (never a second one), else queued.
-        try store.resumeTorrent(id: id, isAlive: QueueRunner.isAlive)
+        try store.resumeTorrent(id: id, startTime: ProcessTable.startTime)
       case "limit":
         // The list's form has the maximums only: a minimum it does not carry stays.
         guard let down = TorrentPage.kilobytes(form.text("max_down")), let up = TorrentPage.kilobytes(form.text("max_up")),

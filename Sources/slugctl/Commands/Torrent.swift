@@ -98,7 +98,7 @@ extension Slugctl.Torrent {
       // A ctorrent still alive (paused by CTCONFIG, the queue runner's or one started by hand
       // whose in.ctcs is connected): running again, not queued, so no runner starts a second
       // one; its in.ctcs unpauses it. Otherwise queued for the queue runner.
-      let state = try opened.resumeTorrent(id: id, isAlive: { kill($0, 0) == 0 || errno == EPERM })
+      let state = try opened.resumeTorrent(id: id, startTime: ProcessTable.startTime)
       notifyTorrentServer(of: opened, id: id, "resume")
       if state == .queued { TorrentQueue.start(storePath: store.path) }
     }
