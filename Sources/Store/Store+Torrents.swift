@@ -41,6 +41,42 @@ extension Store {
     }
   }
 
+  /// Where `moveTorrent` puts a torrent in the queue.
+  public enum QueuePlace: Equatable, Sendable {
+    case first, last
+    /// One place nearer the front, or the back.
+    case up, down
+    /// Place N, 1 being the front (beyond either end: that end).
+    case at(Int)
+  }
+
+  /// Moves torrent ID to PLACE in the queue, the others keeping their order, and numbers the
+  /// positions 1...n. Returns its place now (1 is the front): the queue runner starts queued
+  /// torrents in this order.
+  @discardableResult
+  public func moveTorrent(id: Int64, to place: QueuePlace) throws(StoreError) -> Int {
+    try transaction { () throws(StoreError) -> Int in
+      var order = try database.rows("SELECT id FROM torrents ORDER BY position, id") { $0.int(0) }
+      guard let from = order.firstIndex(of: id) else { throw .notFound("no torrent \(id)") }
+      order.remove(at: from)
+      let to: Int
+      switch place {
+      case .first: to = 0
+      case .last: to = order.count
+      case .up: to = max(from - 1, 0)
+      case .down: to = min(from + 1, order.count)
+      case .at(let n): to = min(max(n - 1, 0), order.count)
+      }
+      order.insert(id, at: to)
+      for (index, each) in order.enumerated() {
+        try database.run(
+          "UPDATE torrents SET position = ? WHERE id = ? AND position IS NOT ?", .integer(Int64(index + 1)),
+          .integer(each), .integer(Int64(index + 1)))
+      }
+      return to + 1
+    }
+  }
+
   public func setTorrentState(id: Int64, _ state: TorrentState) throws(StoreError) {
     let changed = try database.run("UPDATE torrents SET state = ? WHERE id = ?", .text(state.rawValue), .integer(id))
     if changed == 0 { throw .notFound("no torrent \(id)") }

@@ -59,6 +59,35 @@ final class CTCSWebTests: XCTestCase {
     XCTAssertNotNil(try store.torrentProcess(id: torrent.id)?.pid)
   }
 
+  func testUpAndDownMoveATorrentInTheQueueWithTheirOwnTokensAndTellNoClient() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    let store = try Store(path: web.database)
+    let ids = try ["a", "b", "c"].map { try store.addTorrent(name: $0, metainfo: Array("d4:infod4:name1:\($0)ee".utf8), now: 1).id }
+    let page = try web.server.curl(web.server.url("/torrents.cgi"))
+    XCTAssertNil(TorrentWeb.token(in: page, action: "up", id: ids[0]), "the front one has no up")
+    XCTAssertNil(TorrentWeb.token(in: page, action: "down", id: ids[2]), "the last one has no down")
+    let up = try XCTUnwrap(TorrentWeb.token(in: page, action: "up", id: ids[2]), page)
+    let down = try XCTUnwrap(TorrentWeb.token(in: page, action: "down", id: ids[0]), page)
+
+    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    XCTAssertEqual(try web.post(["action=down", "id=\(ids[2])", "token=\(up)"]).prefix(12), "HTTP/1.1 403")
+    XCTAssertEqual(try web.post(["action=up", "id=\(ids[1])", "token=\(up)"]).prefix(12), "HTTP/1.1 403")
+    XCTAssertEqual(try store.torrents().map(\.name), ["a", "b", "c"], "a refused form changes nothing")
+
+    let moved = try web.post(["action=up", "id=\(ids[2])", "token=\(up)"])
+    XCTAssertTrue(moved.hasPrefix("HTTP/1.1 303"), moved)
+    XCTAssertTrue(moved.contains("Location: /torrents.cgi?moved=\(ids[2])&place=2"), moved)
+    XCTAssertEqual(try store.torrents().map(\.name), ["a", "c", "b"])
+    XCTAssertEqual(try web.post(["action=down", "id=\(ids[0])", "token=\(down)"]).prefix(12), "HTTP/1.1 303")
+    XCTAssertEqual(try store.torrents().map(\.name), ["c", "a", "b"])
+    XCTAssertEqual(try store.torrents().map(\.position), [1, 2, 3])
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 300), [], "the order is nothing to tell a client")
+    let notice = try web.server.curl(web.server.url("/torrents.cgi?moved=\(ids[2])&place=2"))
+    XCTAssertTrue(notice.contains("Torrent \(ids[2]) is now number 2 in the queue."), notice)
+    XCTAssertEqual(try store.torrents().map(\.state), [.queued, .queued, .queued], "a move starts nothing")
+  }
+
   func testAnUploadAndAURLAreQueuedAndStartedByTheQueueRunner() throws {
     let web = try TorrentWeb()
     addTeardownBlock { web.stop() }

@@ -27,6 +27,27 @@ final class TorrentCommandTests: StoreCommandTestCase {
     fail(64, "torrent", "rm", "one")
   }
 
+  func testMovePutsATorrentWhereItIsToldAndPrintsItsPlace() throws {
+    for name in ["a", "b", "c"] {
+      let bytes = "d4:infod6:lengthi1e4:name1:\(name)12:piece lengthi16384e6:pieces0:ee"
+      succeed("torrent", "add", try directory.write(bytes, to: "\(name).torrent"))
+    }
+    func order() throws -> [String] { try jsonList("torrent", "list").compactMap { $0["name"] as? String } }
+    XCTAssertEqual(succeed("torrent", "move", "3", "first"), "1\n")
+    XCTAssertEqual(try order(), ["c", "a", "b"])
+    XCTAssertEqual(succeed("torrent", "move", "3", "down"), "2\n")
+    XCTAssertEqual(succeed("torrent", "move", "2", "up"), "2\n")
+    XCTAssertEqual(try order(), ["a", "b", "c"])
+    XCTAssertEqual(succeed("torrent", "move", "1", "3"), "3\n")
+    XCTAssertEqual(succeed("torrent", "move", "1", "top"), "1\n")
+    XCTAssertEqual(succeed("torrent", "move", "1", "last"), "3\n")
+    XCTAssertEqual(try order(), ["b", "c", "a"])
+    XCTAssertTrue(fail(64, "torrent", "move", "1", "0").contains("place '0' is not first, last, up, down or a number from 1"))
+    XCTAssertTrue(fail(64, "torrent", "move", "1", "sideways").contains("place 'sideways'"))
+    XCTAssertTrue(fail(65, "torrent", "move", "9", "first").contains("no torrent 9"))
+    XCTAssertEqual(try order(), ["b", "c", "a"])
+  }
+
   func testRefusesAFileThatIsNotATorrentNamingIt() throws {
     let file = try directory.write("just some text\n", to: "notes.torrent")
     XCTAssertTrue(fail(65, "torrent", "add", file).contains("\(file) is not a torrent file"))

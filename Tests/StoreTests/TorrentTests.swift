@@ -19,6 +19,32 @@ final class TorrentTests: StoreTestCase {
     XCTAssertNil(try store.torrent(id: 999))
   }
 
+  func testAMoveKeepsTheOthersInOrderStopsAtEitherEndAndNumbersThePositions() throws {
+    let store = try openStore()
+    for name in ["a", "b", "c", "d"] {
+      _ = try store.addTorrent(name: name, metainfo: Array("d4:infod4:name1:\(name)ee".utf8), now: 100)
+    }
+    try store.removeTorrent(id: 2)  // a gap: positions 1, 3, 4
+    func order() throws -> String { try store.torrents().map(\.name).joined() }
+    XCTAssertEqual(try store.moveTorrent(id: 4, to: .first), 1)
+    XCTAssertEqual(try order(), "dac")
+    XCTAssertEqual(try store.torrents().map(\.position), [1, 2, 3])
+    XCTAssertEqual(try store.moveTorrent(id: 4, to: .up), 1, "the front one stays")
+    XCTAssertEqual(try store.moveTorrent(id: 4, to: .down), 2)
+    XCTAssertEqual(try order(), "adc")
+    XCTAssertEqual(try store.moveTorrent(id: 3, to: .down), 3, "the last one stays")
+    XCTAssertEqual(try store.moveTorrent(id: 1, to: .last), 3)
+    XCTAssertEqual(try order(), "dca")
+    XCTAssertEqual(try store.moveTorrent(id: 1, to: .at(2)), 2)
+    XCTAssertEqual(try order(), "dac")
+    XCTAssertEqual(try store.moveTorrent(id: 4, to: .at(99)), 3)
+    XCTAssertEqual(try store.moveTorrent(id: 4, to: .at(0)), 1)
+    XCTAssertEqual(try order(), "dac")
+    // A torrent added after a move goes to the end.
+    _ = try store.addTorrent(name: "e", metainfo: Array("d4:infod4:name1:eee".utf8), now: 200)
+    XCTAssertEqual(try order(), "dace")
+  }
+
   func testTheSameMetainfoTwiceIsADuplicate() throws {
     let store = try openStore()
     let first = try store.addTorrent(name: "ubuntu", metainfo: ubuntu, now: 100)
@@ -66,6 +92,7 @@ final class TorrentTests: StoreTestCase {
     let missing = StoreError.notFound("no torrent \(torrent.id)")
     assertThrows(missing) { () throws(StoreError) in try store.removeTorrent(id: torrent.id) }
     assertThrows(missing) { () throws(StoreError) in try store.setTorrentState(id: torrent.id, .paused) }
+    assertThrows(missing) { () throws(StoreError) in try store.moveTorrent(id: torrent.id, to: .first) }
     assertThrows(missing) { () throws(StoreError) in
       try store.updateTorrentStatus(id: torrent.id, TorrentStatus())
     }

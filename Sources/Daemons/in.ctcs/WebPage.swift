@@ -4,8 +4,9 @@ import CLibc
 /// a script running `in.ctcs --cgi --db PATH`). GET lists the queue with progress, rates, peers
 /// and the last message, and refreshes itself; `?torrent=ID` shows one torrent in detail (its
 /// files, peers and ctorrent's options: TorrentDetailPage.swift). POST carries one form: a
-/// control (pause, resume, update, restart, quit, limit), a removal (rm, confirmed on a second
-/// page unless its box was ticked) or an add (a .torrent upload or a URL). Every form carries a
+/// control (pause, resume, update, restart, quit, limit), a move in the queue (up, down), a
+/// removal (rm, confirmed on a second page unless its box was ticked) or an add (a .torrent
+/// upload or a URL). Every form carries a
 /// token bound to its action and torrent (`FormToken`); a POST without the right one is refused
 /// with 403. Everything from the store or the client is HTML-escaped.
 func runTorrentPage(_ argv: [String]) -> Never {
@@ -80,6 +81,12 @@ struct TorrentPage {
       if action == "add" { return try add(form, store: store) }
       guard let torrent = try store.torrent(id: id) else { throw .notFound("no torrent \(id)") }
       if action == "rm" { return try remove(torrent, form: form, forms: forms, store: store) }
+      if action == "up" || action == "down" {
+        // The queue's order only: nothing to tell a client.
+        let place = try store.moveTorrent(id: id, to: action == "up" ? .up : .down)
+        log.info("torrent page: torrent \(id) moved \(action) to place \(place)")
+        return redirect("moved=\(id)&place=\(place)")
+      }
       switch action {
       case "pause":
         try store.setTorrentState(id: id, .paused)
@@ -144,12 +151,15 @@ struct TorrentPage {
     return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
   }
 
-  /// The notice for `?added=ID`, `?removed=ID` or `?sent=ACTION&id=ID`, in words of our own
+  /// The notice for `?added=ID`, `?removed=ID`, `?moved=ID&place=N` or `?sent=ACTION&id=ID`, in words of our own
   /// (nothing from the query is shown but numbers and known action names).
   func notice() -> String? {
     let query = TorrentPage.query()
     if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
     if let removed = query.text("removed").flatMap({ Int64($0) }) { return "Torrent \(removed) was removed." }
+    if let moved = query.text("moved").flatMap({ Int64($0) }), let place = query.text("place").flatMap({ Int($0) }) {
+      return "Torrent \(moved) is now number \(place) in the queue."
+    }
     if let sent = query.text("sent"), sent == "limit" || TorrentPage.controls.contains(sent),
       let id = query.text("id").flatMap({ Int64($0) })
     {
@@ -169,7 +179,9 @@ struct TorrentPage {
     } else {
       html += "<table id=\"torrents\"><tr><th>ID</th><th>Name</th><th>State</th><th>Progress</th><th>Down</th><th>Up</th>"
       html += "<th>Peers</th><th>Last message</th><th>Controls</th></tr>\n"
-      for torrent in torrents { html += row(torrent, script: script, forms: forms) }
+      for (index, torrent) in torrents.enumerated() {
+        html += row(torrent, script: script, forms: forms, first: index == 0, last: index == torrents.count - 1)
+      }
       html += "</table>\n"
     }
     html += """
@@ -186,7 +198,8 @@ struct TorrentPage {
     return html
   }
 
-  func row(_ torrent: Torrent, script: String, forms: FormToken) -> String {
+  /// One torrent's row; FIRST and LAST (in the queue) leave out the move it cannot make.
+  func row(_ torrent: Torrent, script: String, forms: FormToken, first: Bool, last: Bool) -> String {
     let status = torrent.status
     let id = torrent.id
     var html = "<tr id=\"torrent-\(id)\"><td>\(id)</td>"
@@ -197,6 +210,10 @@ struct TorrentPage {
     html += "<td>\(TorrentPage.rate(status.downloadRate))</td><td>\(TorrentPage.rate(status.uploadRate))</td>"
     html += "<td>\(status.seeders) seeders, \(status.leechers) leechers</td>"
     html += "<td class=\"message\">\(HTML.escape(status.lastMessage))</td><td>"
+    for (action, shown) in [("up", !first), ("down", !last)] where shown {
+      html += TorrentPage.formStart(action, id: id, script: script, forms: forms, view: nil)
+      html += "<button type=\"submit\" name=\"do\" value=\"\(action)\" title=\"move \(action) the queue\">\(action)</button></form> "
+    }
     html += controlForms(torrent, script: script, forms: forms, view: nil)
     html += TorrentPage.formStart("limit", id: id, script: script, forms: forms, view: nil)
     html += "<input type=\"number\" min=\"0\" name=\"max_down\" title=\"KB/s down\" value=\"\(TorrentPage.kilobytesText(torrent.maxDownloadRate))\">"

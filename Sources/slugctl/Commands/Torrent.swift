@@ -11,7 +11,7 @@ extension Slugctl {
       abstract: "Manage the torrent queue in.ctcs runs.",
       subcommands: [
         Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self, Quit.self, Update.self, Restart.self,
-        Limit.self, Settings.self,
+        Limit.self, Move.self, Settings.self,
       ])
   }
 }

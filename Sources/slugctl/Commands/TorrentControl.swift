@@ -90,4 +90,37 @@ extension Slugctl.Torrent {
       notifyTorrentServer(of: opened, id: id, "rebalance")
     }
   }
+
+  struct Move: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "move",
+      abstract: "Move a torrent in the queue, which starts queued torrents front first; prints its place now.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
+    var id: Int64
+    @Argument(help: ArgumentHelp("first, last, up, down, or a place (1 is the front).", valueName: "place"))
+    var place: String
+
+    static func parse(_ text: String) -> Store.QueuePlace? {
+      switch text {
+      case "first", "top": return .first
+      case "last", "bottom": return .last
+      case "up": return .up
+      case "down": return .down
+      default: return Int(text).flatMap { $0 >= 1 ? .at($0) : nil }
+      }
+    }
+
+    func validate() throws {
+      guard Move.parse(place) != nil else {
+        throw ValidationError("place '\(place)' is not first, last, up, down or a number from 1")
+      }
+    }
+
+    func run() throws {
+      guard let target = Move.parse(place) else { return }
+      Console.current.print("\(try store.openStore().moveTorrent(id: id, to: target))")
+    }
+  }
 }
