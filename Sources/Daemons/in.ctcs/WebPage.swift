@@ -6,9 +6,9 @@ import CLibc
 /// files, peers and ctorrent's options: TorrentDetailPage.swift). POST carries one form: a
 /// control (pause, resume, update, restart, quit, limit), a move in the queue (up, down), a
 /// removal (rm, confirmed on a second page unless its box was ticked) or an add (a .torrent
-/// upload or a URL). Every form carries a
-/// token bound to its action and torrent (`FormToken`); a POST without the right one is refused
-/// with 403. Everything from the store or the client is HTML-escaped.
+/// upload or a URL). Every form carries a token bound to its action and torrent (`FormToken`);
+/// a POST without the right one is refused with 403. Everything from the store or the client
+/// is HTML-escaped.
 func runTorrentPage(_ argv: [String]) -> Never {
   let arguments: Arguments
   do throws(UsageError) {
@@ -151,8 +151,8 @@ struct TorrentPage {
     return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
   }
 
-  /// The notice for `?added=ID`, `?removed=ID`, `?moved=ID&place=N` or `?sent=ACTION&id=ID`, in words of our own
-  /// (nothing from the query is shown but numbers and known action names).
+  /// The notice for `?added=ID`, `?removed=ID`, `?moved=ID&place=N` or `?sent=ACTION&id=ID`, in
+  /// words of our own (nothing from the query is shown but numbers and known action names).
   func notice() -> String? {
     let query = TorrentPage.query()
     if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
