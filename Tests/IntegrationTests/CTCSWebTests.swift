@@ -88,6 +88,43 @@ final class CTCSWebTests: XCTestCase {
     XCTAssertEqual(try store.torrents().map(\.state), [.queued, .queued, .queued], "a move starts nothing")
   }
 
+  func testTheSharingSettingsAreSavedWithTheirTokenToldToEveryServerAndLetMoreTorrentsStart() throws {
+    let web = try TorrentWeb()
+    addTeardownBlock { web.stop() }
+    let store = try Store(path: web.database)
+    try store.setSetting(SettingKey.torrentMaxActive, "0")
+    for name in ["a", "b"] { _ = try store.addTorrent(name: name, metainfo: Array("d4:infod4:name1:\(name)ee".utf8), now: 1) }
+    let page = try web.server.curl(web.server.url("/torrents.cgi"))
+    XCTAssertTrue(page.contains("name=\"max_active\" value=\"0\" placeholder=\"2\""), page)
+    XCTAssertTrue(page.contains("name=\"download_limit\" value=\"\" placeholder=\"0\""), page)
+    let token = try XCTUnwrap(TorrentWeb.token(in: page, action: "settings", id: nil), page)
+    let add = try XCTUnwrap(TorrentWeb.token(in: page, action: "add", id: nil), page)
+
+    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let fields = ["download_limit=512", "upload_limit=", "max_active=1"]
+    XCTAssertEqual(try web.post(["action=settings"] + fields).prefix(12), "HTTP/1.1 403")
+    XCTAssertEqual(try web.post(["action=settings", "token=\(add)"] + fields).prefix(12), "HTTP/1.1 403")
+    let bad = try web.post(["action=settings", "token=\(token)", "download_limit=fast", "upload_limit=", "max_active=1"])
+    XCTAssertTrue(bad.hasPrefix("HTTP/1.1 400") && bad.contains("torrent_download_limit must be a whole number of KB/s"), bad)
+    XCTAssertEqual(try web.post(["action=settings", "token=\(token)", "download_limit=-1"]).prefix(12), "HTTP/1.1 400")
+    XCTAssertEqual(try store.integerSetting(SettingKey.torrentMaxActive), 0, "a refused form changes nothing")
+    XCTAssertNil(try store.setting(SettingKey.torrentDownloadLimit))
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 300), [])
+
+    try store.setSetting(SettingKey.torrentUploadLimit, "64")
+    let saved = try web.post(["action=settings", "token=\(token)"] + fields)
+    XCTAssertTrue(saved.hasPrefix("HTTP/1.1 303") && saved.contains("Location: /torrents.cgi?saved=settings"), saved)
+    XCTAssertEqual(try store.setting(SettingKey.torrentDownloadLimit), "512")
+    XCTAssertNil(try store.setting(SettingKey.torrentUploadLimit), "empty: back to the default")
+    XCTAssertEqual(try store.setting(SettingKey.torrentMaxActive), "1")
+    XCTAssertEqual(TorrentWeb.messages(mesh, milliseconds: 2000, until: 1), ["rebalance"])
+    XCTAssertEqual(try store.torrents().map(\.state), [.running, .queued], "one more may run: the queue ran")
+    XCTAssertNotNil(try store.torrentProcess(id: 1))
+    let notice = try web.server.curl(web.server.url("/torrents.cgi?saved=settings"))
+    XCTAssertTrue(notice.contains("The sharing settings were saved."), notice)
+    XCTAssertTrue(notice.contains("name=\"download_limit\" value=\"512\""), notice)
+  }
+
   func testAnUploadAndAURLAreQueuedAndStartedByTheQueueRunner() throws {
     let web = try TorrentWeb()
     addTeardownBlock { web.stop() }

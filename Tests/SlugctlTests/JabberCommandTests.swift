@@ -51,27 +51,6 @@ final class JabberNotificationTests: StoreCommandTestCase {
     return try PeerMesh(prefix: PeerMesh.prefix(forStorePath: database))
   }
 
-  /// The messages that reached the mesh within a second, each on a connection that then closed.
-  private func notifications(_ mesh: PeerMesh) -> [String] {
-    var messages: [String] = []
-    var open = 0
-    let deadline = Deadline.after(milliseconds: 1000)
-    while Deadline.now() < deadline {
-      var descriptors = mesh.pollDescriptors
-      _ = poll(&descriptors, nfds_t(descriptors.count), 20)
-      for event in mesh.process(descriptors) {
-        switch event {
-        case .joined: open += 1
-        case .message(_, let bytes): messages.append(String(decoding: bytes, as: UTF8.self))
-        case .left: open -= 1
-        }
-      }
-      if !messages.isEmpty && open == 0 { break }
-    }
-    XCTAssertEqual(open, 0)
-    return messages
-  }
-
   func testAccountChangesNotifyTheSessionsOfTheStore() throws {
     let mesh = try meshOfTheStore()
     succeed("jabber", "adduser", "bob", "--password", "pw")

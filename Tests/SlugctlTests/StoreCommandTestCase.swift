@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import Store
 import TestSupport
 import XCTest
@@ -35,6 +36,27 @@ class StoreCommandTestCase: XCTestCase {
   }
 
   func openStore() throws -> Store { try Store(path: database) }
+
+  /// The messages that reached the mesh within a second, each on a connection that then closed.
+  func notifications(_ mesh: PeerMesh) -> [String] {
+    var messages: [String] = []
+    var open = 0
+    let deadline = Deadline.after(milliseconds: 1000)
+    while Deadline.now() < deadline {
+      var descriptors = mesh.pollDescriptors
+      _ = poll(&descriptors, nfds_t(descriptors.count), 20)
+      for event in mesh.process(descriptors) {
+        switch event {
+        case .joined: open += 1
+        case .message(_, let bytes): messages.append(String(decoding: bytes, as: UTF8.self))
+        case .left: open -= 1
+        }
+      }
+      if !messages.isEmpty && open == 0 { break }
+    }
+    XCTAssertEqual(open, 0)
+    return messages
+  }
 
   /// The `--json` output of a listing, parsed back.
   func jsonList(_ arguments: String..., file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {

@@ -1,3 +1,4 @@
+import Runtime
 import Store
 import TestSupport
 import XCTest
@@ -90,6 +91,19 @@ final class TorrentSettingsCommandTests: StoreCommandTestCase {
     XCTAssertEqual(succeed("torrent", "settings", "torrent_max_active"), "2\n")
     XCTAssertTrue(fail(64, "torrent", "settings", "torrent_max_active", "many").contains("needs a whole number"))
     XCTAssertTrue(fail(64, "torrent", "settings", "torrent_web_secret", "x").contains("unknown torrent setting"))
+  }
+
+  func testANewLineTellsEveryInCtcsToShareItAgainAndOtherKeysTellNone() throws {
+    _ = try openStore()
+    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: database, service: "ctcs"))
+    succeed("torrent", "settings", "torrent_download_limit", "512")
+    XCTAssertEqual(notifications(mesh), ["rebalance"])
+    succeed("torrent", "settings", "torrent_upload_limit", "--default")
+    XCTAssertEqual(notifications(mesh), ["rebalance"])
+    succeed("torrent", "settings", "torrent_slow_patience", "60")
+    XCTAssertEqual(notifications(mesh), [])
+    fail(64, "torrent", "settings", "torrent_download_limit", "fast")
+    XCTAssertEqual(notifications(mesh), [], "a refused value tells nobody")
   }
 
   func testTheSlowTorrentWatchSettingsAreListedAndChecked() throws {

@@ -5,8 +5,8 @@ import CLibc
 /// and the last message, and refreshes itself; `?torrent=ID` shows one torrent in detail (its
 /// files, peers and ctorrent's options: TorrentDetailPage.swift). POST carries one form: a
 /// control (pause, resume, update, restart, quit, limit), a move in the queue (up, down), a
-/// removal (rm, confirmed on a second page unless its box was ticked) or an add (a .torrent
-/// upload or a URL). Every form carries a token bound to its action and torrent (`FormToken`);
+/// removal (rm, confirmed on a second page unless its box was ticked), an add (a .torrent
+/// upload or a URL) or the sharing settings (the line's limits, how many torrents at once). Every form carries a token bound to its action and torrent (`FormToken`);
 /// a POST without the right one is refused with 403. Everything from the store or the client
 /// is HTML-escaped.
 func runTorrentPage(_ argv: [String]) -> Never {
@@ -72,13 +72,14 @@ struct TorrentPage {
       return Response(status: "400 Bad Request", body: TorrentPage.errorPage("The form could not be read."))
     }
     let action = form.text("action") ?? ""
-    let id = action == "add" ? 0 : Int64(form.text("id") ?? "") ?? -1
+    let id = action == "add" || action == "settings" ? 0 : Int64(form.text("id") ?? "") ?? -1
     guard id >= 0, forms.accepts(form.text("token") ?? "", action: action, torrent: id) else {
       log.warning("torrent page: refused a \(action) form without a valid token from \(TorrentPage.environment("REMOTE_ADDR") ?? "?")")
       return Response(status: "403 Forbidden", body: TorrentPage.errorPage("The form's token is missing or wrong: reload the page and try again."))
     }
     do throws(StoreError) {
       if action == "add" { return try add(form, store: store) }
+      if action == "settings" { return try saveSettings(form, store: store) }
       guard let torrent = try store.torrent(id: id) else { throw .notFound("no torrent \(id)") }
       if action == "rm" { return try remove(torrent, form: form, forms: forms, store: store) }
       if action == "up" || action == "down" {
@@ -145,16 +146,48 @@ struct TorrentPage {
     return redirect("added=\(torrent.id)")
   }
 
+  /// The settings the page may change: numbers only (the program, its options and the
+  /// directories stay with slugctl, so a browser can never choose what is run): form field,
+  /// key, and the unit said in an error.
+  static let pageSettings: [(field: String, key: String, unit: String)] = [
+    ("download_limit", SettingKey.torrentDownloadLimit, "KB/s"), ("upload_limit", SettingKey.torrentUploadLimit, "KB/s"),
+    ("max_active", SettingKey.torrentMaxActive, "torrents"),
+  ]
+
+  /// Sets each of pageSettings in one transaction (empty: back to its default), then tells
+  /// every in.ctcs to share the line again and runs the queue (more torrents may run now).
+  func saveSettings(_ form: WebForm, store: Store) throws(StoreError) -> Response {
+    var values: [(key: String, value: String?)] = []
+    for setting in TorrentPage.pageSettings {
+      let text = (form.text(setting.field) ?? "").trimmingSpaces
+      guard text.isEmpty || Int64(text).map({ $0 >= 0 && $0 <= 1_000_000_000 }) == true else {
+        return Response(
+          status: "400 Bad Request",
+          body: TorrentPage.errorPage("\(setting.key) must be a whole number of \(setting.unit), or empty for its default."))
+      }
+      values.append((setting.key, text.isEmpty ? nil : text))
+    }
+    try store.transaction { () throws(StoreError) in
+      for (key, value) in values { try store.setSetting(key, value) }
+    }
+    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("rebalance".utf8))
+    log.notice("torrent page: sharing settings saved")
+    try QueueRunner(store: store, log: log).run()
+    return redirect("saved=settings")
+  }
+
   /// 303 to the page itself (a reload does not post again), with what happened in the query.
   func redirect(_ query: String) -> Response {
     let location = TorrentPage.environment("SCRIPT_NAME") ?? ""
     return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
   }
 
-  /// The notice for `?added=ID`, `?removed=ID`, `?moved=ID&place=N` or `?sent=ACTION&id=ID`, in
-  /// words of our own (nothing from the query is shown but numbers and known action names).
+  /// The notice for `?added=ID`, `?removed=ID`, `?moved=ID&place=N`, `?saved=settings` or
+  /// `?sent=ACTION&id=ID`, in words of our own (nothing from the query is shown but numbers and
+  /// known action names).
   func notice() -> String? {
     let query = TorrentPage.query()
+    if query.text("saved") == "settings" { return "The sharing settings were saved." }
     if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
     if let removed = query.text("removed").flatMap({ Int64($0) }) { return "Torrent \(removed) was removed." }
     if let moved = query.text("moved").flatMap({ Int64($0) }), let place = query.text("place").flatMap({ Int($0) }) {
@@ -184,6 +217,7 @@ struct TorrentPage {
       }
       html += "</table>\n"
     }
+    html += try settingsForm(store: store, script: script, forms: forms)
     html += """
       <h2>Add a torrent</h2>
       <form id="add" method="post" action="\(script)" enctype="multipart/form-data">
@@ -195,6 +229,23 @@ struct TorrentPage {
       </body></html>
 
       """
+    return html
+  }
+
+  /// The line's limits and how many torrents run at once, as stored (empty: the default, shown
+  /// as the placeholder).
+  func settingsForm(store: Store, script: String, forms: FormToken) throws(StoreError) -> String {
+    var html = "<h2>Sharing</h2>\n<form id=\"settings\" method=\"post\" action=\"\(script)\">"
+    html += TorrentPage.hidden("action", "settings") + TorrentPage.hidden("token", forms.token(action: "settings", torrent: 0))
+    let labels = ["Download line, KB/s", "Upload line, KB/s", "Torrents at once"]
+    for (setting, label) in zip(TorrentPage.pageSettings, labels) {
+      let stored = try store.setting(setting.key) ?? ""
+      let fallback = SettingKey.torrentDefaults.first { $0.key == setting.key }?.value ?? ""
+      html += "\n<label>\(label) <input type=\"number\" min=\"0\" name=\"\(setting.field)\" value=\"\(HTML.escape(stored))\" "
+      html += "placeholder=\"\(HTML.escape(fallback))\"></label>"
+    }
+    html += "\n<button type=\"submit\">Save</button> <small>A line of 0 or empty is unlimited; in.ctcs's DL and UL "
+    html += "arguments, where inetd.conf gives them, come first.</small></form>\n"
     return html
   }
 

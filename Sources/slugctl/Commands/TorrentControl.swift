@@ -6,8 +6,13 @@ import Store
 /// process of the store's in.ctcs mesh; the others ignore it). Nothing happens when that
 /// torrent's client is not connected.
 func notifyTorrentServer(of store: Store, id: Int64, _ words: String) {
-  PeerMesh.notifyAll(
-    prefix: PeerMesh.prefix(forStorePath: store.path, service: "ctcs"), message: Array("\(id) \(words)".utf8))
+  notifyTorrentServers(of: store, "\(id) \(words)")
+}
+
+/// Sends `message` to every process of the store's in.ctcs mesh (`rebalance`: each shares the
+/// line again from the store).
+func notifyTorrentServers(of store: Store, _ message: String) {
+  PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: store.path, service: "ctcs"), message: Array(message.utf8))
 }
 
 /// The torrent must exist: a command for a missing id is an error, not silence.

@@ -8,7 +8,8 @@ extension Slugctl.Torrent {
       abstract: "Show the torrent settings, or set one (KEY VALUE), or put one back to its default (KEY --default).",
       discussion: """
         Keys: torrent_download_limit and torrent_upload_limit (KB/s shared by all torrents, 0 for \
-        none; in.ctcs's DL_KB UL_KB override them), torrent_max_active (how many run at once), \
+        none; in.ctcs's DL_KB UL_KB override them; the running torrents share a new value at once), \
+        torrent_max_active (how many run at once; a new value runs the queue), \
         torrent_ctorrent (the program), torrent_ctorrent_options (extra arguments, split at spaces), \
         torrent_download_dir, torrent_metainfo_dir (ID.torrent files and ctorrent logs), \
         torrent_ctcs_address (HOST:PORT of in.ctcs, given to ctorrent -S), \
@@ -37,6 +38,7 @@ extension Slugctl.Torrent {
       if reset {
         guard value == nil else { throw Failure.usage("give a value or --default, not both") }
         try opened.setSetting(key, nil)
+        apply(key, to: opened)
         return
       }
       guard let value else {
@@ -52,6 +54,17 @@ extension Slugctl.Torrent {
         throw Failure.usage("\(key) needs a whole number, \(minimum) or more, not '\(value)'")
       }
       try opened.setSetting(key, value)
+      apply(key, to: opened)
+    }
+
+    /// What a new value needs at once: the running torrents share a new line from the store
+    /// now, not at their next report; a new torrent_max_active may let more start.
+    func apply(_ key: String, to store: Store) {
+      if key == SettingKey.torrentDownloadLimit || key == SettingKey.torrentUploadLimit {
+        notifyTorrentServers(of: store, "rebalance")
+      } else if key == SettingKey.torrentMaxActive {
+        TorrentQueue.start(storePath: store.path)
+      }
     }
   }
 }
