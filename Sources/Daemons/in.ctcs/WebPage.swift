@@ -6,9 +6,9 @@ import CLibc
 /// files, peers and ctorrent's options: TorrentDetailPage.swift). POST carries one form: a
 /// control (pause, resume, update, restart, quit, limit), a move in the queue (up, down), a
 /// removal (rm, confirmed on a second page unless its box was ticked), an add (a .torrent
-/// upload or a URL) or the sharing settings (the line's limits, how many torrents at once). Every form carries a token bound to its action and torrent (`FormToken`);
-/// a POST without the right one is refused with 403. Everything from the store or the client
-/// is HTML-escaped.
+/// upload or a URL) or the sharing settings (the line's limits, how many torrents at once).
+/// Every form carries a token bound to its action and torrent (`FormToken`); a POST without
+/// the right one is refused with 403. Everything from the store or the client is HTML-escaped.
 func runTorrentPage(_ argv: [String]) -> Never {
   let arguments: Arguments
   do throws(UsageError) {
