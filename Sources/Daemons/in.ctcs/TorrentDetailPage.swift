@@ -106,7 +106,7 @@ extension TorrentPage {
       return Response(status: "200 OK", body: html)
     }
     try store.removeTorrent(id: torrent.id)
-    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("\(torrent.id) quit".utf8))
+    tellServers("\(torrent.id) quit")
     log.notice("torrent page: removed torrent \(torrent.id) (\(torrent.name))")
     return redirect("removed=\(torrent.id)")
   }

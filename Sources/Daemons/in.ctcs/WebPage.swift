@@ -109,7 +109,7 @@ struct TorrentPage {
         }
       }
       let words = action == "limit" ? "rebalance" : action
-      PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("\(id) \(words)".utf8))
+      tellServers("\(id) \(words)")
       log.info("torrent page: \(words) for torrent \(id)")
       if action == "resume" { try QueueRunner(store: store, log: log).run() }
       return redirect("sent=\(action)&id=\(id)" + (form.text("view") == "detail" ? "&torrent=\(id)" : ""))
@@ -170,10 +170,16 @@ struct TorrentPage {
     try store.transaction { () throws(StoreError) in
       for (key, value) in values { try store.setSetting(key, value) }
     }
-    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array("rebalance".utf8))
+    tellServers("rebalance")
     log.notice("torrent page: sharing settings saved")
     try QueueRunner(store: store, log: log).run()
     return redirect("saved=settings")
+  }
+
+  /// Sends MESSAGE to every in.ctcs of the store's mesh (`ID words` is for the one serving
+  /// torrent ID; `rebalance`, for all).
+  func tellServers(_ message: String) {
+    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: Array(message.utf8))
   }
 
   /// 303 to the page itself (a reload does not post again), with what happened in the query.
