@@ -23,7 +23,7 @@ let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeF
 /// exec relocates and maps as little as possible. An embedded module cannot be imported by a
 /// normal one (XCTest), so a daemon does not depend on the Runtime and protocol library
 /// targets: its directory holds symlinks to their source directories (`Runtime ->
-/// ../../Services/Runtime`), and it compiles them as part of its own module. The library
+/// ../../Runtime`), and it compiles them as part of its own module. The library
 /// targets compile the same files without Embedded for the tests.
 ///
 /// A daemon that reads the store (`Store -> ../../Store`) also depends on CSQLite and links the
@@ -55,7 +55,7 @@ let package = Package(
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
     .target(name: "Store", dependencies: ["CSQLite", "CLibc"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
-    .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Services/Runtime"),
+    .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
