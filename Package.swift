@@ -21,15 +21,19 @@ let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeF
 
 /// One small executable per service: a daemon carries only the code its service needs, so each
 /// exec relocates and maps as little as possible. An embedded module cannot be imported by a
-/// normal one (XCTest), so a daemon does not depend on the Runtime and protocol library
-/// targets: its directory holds symlinks to their source directories (`Runtime ->
-/// ../../Runtime`), and it compiles them as part of its own module. The library
-/// targets compile the same files without Embedded for the tests.
+/// normal one (XCTest), so a daemon does not depend on the Runtime, Model, Store and protocol
+/// library targets: its directory holds links to their source directories, and it compiles
+/// them as part of its own module. The library targets compile the same files without
+/// Embedded for the tests.
 ///
-/// A daemon that reads the store (`Store -> ../../Store`) also depends on CSQLite and links the
-/// static libsqlite3 itself: Embedded Swift does not honour the module map's `link "sqlite3"`.
-func daemon(_ name: String, readsStore: Bool = false) -> Target {
-  .executableTarget(
+/// `compiles` is the one table of which shared sources each daemon compiles (paths under
+/// Sources/). Scripts/link-daemons makes each daemon's links from it, and a test checks that
+/// the links, this table and the catalogue's `usesStore` agree. A daemon that compiles the
+/// Store also depends on CSQLite and links the static libsqlite3 itself: Embedded Swift does
+/// not honour the module map's `link "sqlite3"`.
+func daemon(_ name: String, compiles shared: [String]) -> Target {
+  let readsStore = shared.contains("Store")
+  return .executableTarget(
     name: "in.\(name)", dependencies: readsStore ? ["CLibc", "CSQLite"] : ["CLibc"],
     path: "Sources/Daemons/in.\(name)", swiftSettings: embedded,
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
@@ -53,27 +57,28 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-    .target(name: "Store", dependencies: ["CSQLite", "CLibc"], path: "Sources/Store"),
+    .target(name: "Model", path: "Sources/Model"),
+    .target(name: "Store", dependencies: ["CSQLite", "CLibc", "Model"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
     .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", path: "Sources/Services/DNS"),
-    .target(name: "DHCP", dependencies: ["Store"], path: "Sources/Services/DHCP"),
+    .target(name: "DHCP", dependencies: ["Model"], path: "Sources/Services/DHCP"),
     .target(name: "HTTP", path: "Sources/Services/HTTP"),
     .target(name: "Crypto", path: "Sources/Services/Crypto"),
-    .target(name: "CTCS", dependencies: ["Crypto", "Store"], path: "Sources/Services/CTCS"),
+    .target(name: "CTCS", dependencies: ["Crypto", "Model"], path: "Sources/Services/CTCS"),
     .target(name: "XMPP", dependencies: ["Crypto"], path: "Sources/Services/XMPP"),
     .target(name: "SMTP", path: "Sources/Services/SMTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
-    daemon("www"),
-    daemon("proxy"),
-    daemon("jabberd", readsStore: true),
-    daemon("smtp"),
-    daemon("ctcs", readsStore: true),
-    daemon("dns", readsStore: true),
-    daemon("dhcp", readsStore: true),
-    daemon("mvp"),
+    daemon("www", compiles: ["Runtime", "Services/HTTP"]),
+    daemon("proxy", compiles: ["Runtime", "Services/HTTP"]),
+    daemon("jabberd", compiles: ["Runtime", "Model", "Store", "Services/Crypto", "Services/XMPP"]),
+    daemon("smtp", compiles: ["Runtime", "Services/SMTP"]),
+    daemon("ctcs", compiles: ["Runtime", "Model", "Store", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
+    daemon("dns", compiles: ["Runtime", "Model", "Store", "Services/DNS"]),
+    daemon("dhcp", compiles: ["Runtime", "Model", "Store", "Services/DHCP"]),
+    daemon("mvp", compiles: ["Runtime", "Services/MVP"]),
 
     .executableTarget(
       name: "slugctl",

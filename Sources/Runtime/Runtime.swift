@@ -1,6 +1,6 @@
 import CLibc
 
-/// Process-level decisions shared by every daemon: how a usage error or a missing service ends.
+/// Process-level decisions shared by every daemon: how a usage error ends.
 public enum Runtime {
   /// Exit codes from sysexits(3).
   public static let usageExit: Int32 = 64
@@ -8,14 +8,6 @@ public enum Runtime {
   public static let unavailableExit: Int32 = 69
   public static let softwareExit: Int32 = 70
   public static let ioErrorExit: Int32 = 74
-
-  /// Ends a daemon whose service is not written yet: one syslog line, exit 69.
-  public static func unavailable(program: String) -> Never {
-    let arguments = Arguments.processArguments().dropFirst()
-    let log = Log(program: program, destination: arguments.contains("-d") ? .standardError : .syslog)
-    log.error("\(program) is not implemented yet")
-    exit(unavailableExit)
-  }
 
   /// Ends with exit 64 after one line naming the problem and the synopsis. The line goes to
   /// stderr unless stderr is inetd's socket, where it would reach the client; then to syslog.

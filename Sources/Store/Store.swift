@@ -1,5 +1,9 @@
 import CSQLite
 import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+// The records the store reads and writes are Model's types; its clients get them with it.
+@_exported import Model
+#endif
 
 /// One connection to the slug store, the SQLite file slugctl and the daemons share. Not shared
 /// between threads. A write of several statements runs in a BEGIN IMMEDIATE transaction (a

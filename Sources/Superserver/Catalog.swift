@@ -22,14 +22,12 @@ public struct Service: Sendable, Equatable {
   public var arguments: [String]
   /// Whether the daemon reads the store, and so takes `--db PATH`.
   public var usesStore: Bool
-  /// False while the daemon is a stub that exits 69.
-  public var implemented: Bool
   /// Whether the protocol is IPv4 only (DHCPv4): its socket must not be a dual-stack one.
   public var ipv4Only: Bool
 
   public init(
     name: String, program: String, serviceName: String?, defaultPort: UInt16, sockets: [SocketKind],
-    arguments: [String] = [], usesStore: Bool, implemented: Bool, ipv4Only: Bool = false
+    arguments: [String] = [], usesStore: Bool, ipv4Only: Bool = false
   ) {
     self.ipv4Only = ipv4Only
     self.name = name
@@ -39,23 +37,22 @@ public struct Service: Sendable, Equatable {
     self.sockets = sockets
     self.arguments = arguments
     self.usesStore = usesStore
-    self.implemented = implemented
   }
 }
 
 public enum Catalog {
   public static let services: [Service] = [
-    Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false, implemented: true),
-    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], usesStore: false, implemented: true),
-    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true, implemented: true),
-    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false, implemented: true),
+    Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false),
+    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], usesStore: false),
+    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true),
+    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false),
     // Message submission (RFC 6409) from the LAN's mail clients: the same relay on its own port,
     // so either can be left out or moved (`--services`, `--port submission=N`).
-    Service(name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp], usesStore: false, implemented: true),
-    Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true, implemented: true),
-    Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true, implemented: true),
-    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, implemented: true, ipv4Only: true),
-    Service(name: "mvp", program: "in.mvp", serviceName: nil, defaultPort: 16881, sockets: [.udp], usesStore: false, implemented: true),
+    Service(name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp], usesStore: false),
+    Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true),
+    Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true),
+    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, ipv4Only: true),
+    Service(name: "mvp", program: "in.mvp", serviceName: nil, defaultPort: 16881, sockets: [.udp], usesStore: false),
   ]
 
   public static func service(named name: String) -> Service? {

@@ -15,7 +15,7 @@ public struct GenerateOptions: Sendable, Equatable {
   public var group: String?
   /// Port overrides by service name ("dns": 5353).
   public var ports: [String: UInt16]
-  /// The services to configure, in this order; nil for every implemented one.
+  /// The services to configure, in this order; nil for every one.
   public var services: [String]?
   /// Passed as `--db PATH` to the daemons that read the store.
   public var db: String?
@@ -111,7 +111,7 @@ struct Entry {
       throw .invalidPath(path)
     }
     var selected: [Service] = []
-    for name in options.services ?? Catalog.services.filter(\.implemented).map(\.name) {
+    for name in options.services ?? Catalog.services.map(\.name) {
       guard let service = Catalog.service(named: name) else { throw .unknownService(name) }
       if !selected.contains(service) { selected.append(service) }
     }

@@ -30,15 +30,6 @@ final class DaemonBinaryTests: XCTestCase {
     }
   }
 
-  func testEveryUnwrittenDaemonExitsUnavailable() throws {
-    let bin = try BuildProducts.binDirectory()
-    for daemon in BuildProducts.daemons where !["in.mvp", "in.dns", "in.dhcp", "in.www", "in.proxy", "in.smtp", "in.jabberd", "in.ctcs"].contains(daemon) {
-      let result = try ChildProcess.run("\(bin)/\(daemon)", ["-d"])
-      XCTAssertEqual(result.status, 69, daemon)
-      XCTAssertTrue(result.output.hasSuffix("\(daemon) is not implemented yet\n"), result.output)
-    }
-  }
-
   func testInMVPRejectsABadCommandLineWithUsage() throws {
     let bin = try BuildProducts.binDirectory()
     for arguments in [["-x"], ["--gui-port", "70000"], ["not-an-address"], ["10.0.0.1", "10.0.0.2"]] {

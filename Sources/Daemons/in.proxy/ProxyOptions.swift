@@ -13,15 +13,10 @@ struct ProxyOptions {
   var debug: Bool
   var idleSeconds: Int
   var timeoutSeconds: Int
-  var allowed: [AddressRange]
+  var allowed: AllowList
   var connectPorts: [UInt16]
   var listenerIdleSeconds: Int
   var maximumClients: Int
-
-  static let privateRanges = [
-    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-    "::1/128", "fc00::/7", "fe80::/10",
-  ]
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
@@ -31,14 +26,7 @@ struct ProxyOptions {
     timeoutSeconds = try arguments.integer("timeout", in: 1...3600) ?? 30
     listenerIdleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
     maximumClients = try arguments.integer("max-clients", in: 1...10000) ?? 64
-    let ranges = arguments.allValues("allow")
-    allowed = []
-    for text in ranges.isEmpty ? ProxyOptions.privateRanges : ranges {
-      guard let range = AddressRange(text) else {
-        throw UsageError("--allow needs an address or CIDR (192.168.0.0/16, fd00::/8), not '\(text)'")
-      }
-      allowed.append(range)
-    }
+    allowed = try AllowList(allowing: arguments.allValues("allow"))
     connectPorts = []
     for text in arguments.allValues("connect-port") {
       guard let port = UInt16(text), port > 0 else {
@@ -49,7 +37,5 @@ struct ProxyOptions {
     if connectPorts.isEmpty { connectPorts = [443] }
   }
 
-  func allows(_ peer: SocketAddress) -> Bool {
-    allowed.contains { $0.contains(peer) }
-  }
+  func allows(_ peer: SocketAddress) -> Bool { allowed.allows(peer) }
 }

@@ -6,18 +6,13 @@ struct RelayOptions {
   static let synopsis =
     "[-d] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS]"
 
-  /// Networks whose clients may relay to any domain: loopback and the private ranges.
-  static let privateRanges = [
-    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-    "::1/128", "fc00::/7", "fe80::/10",
-  ]
-
   var program: String
   var debug: Bool
   var sendmail: String
   /// nil: gethostname(2), looked up once the connection is known to be real.
   var hostName: String?
-  var allowed: [AddressRange]
+  /// Networks whose clients may relay to any domain.
+  var allowed: AllowList
   var relayDomains: [String]
   var maximumMessageSize: Int
   var maximumRecipients: Int
@@ -41,14 +36,7 @@ struct RelayOptions {
         throw UsageError("--hostname needs a host name, not '\(name)'")
       }
     }
-    let ranges = arguments.allValues("allow")
-    allowed = []
-    for text in ranges.isEmpty ? RelayOptions.privateRanges : ranges {
-      guard let range = AddressRange(text) else {
-        throw UsageError("--allow needs an address or CIDR (192.168.0.0/16, fd00::/8), not '\(text)'")
-      }
-      allowed.append(range)
-    }
+    allowed = try AllowList(allowing: arguments.allValues("allow"))
     relayDomains = []
     for domain in arguments.allValues("relay-domain") {
       let trimmed = domain.hasPrefix(".") ? String(domain.dropFirst()) : domain
@@ -65,8 +53,5 @@ struct RelayOptions {
     sendmailSeconds = try arguments.integer("sendmail-timeout", in: 1...3600) ?? 300
   }
 
-  func allows(_ peer: SocketAddress?) -> Bool {
-    guard let peer else { return false }
-    return allowed.contains { $0.contains(peer) }
-  }
+  func allows(_ peer: SocketAddress?) -> Bool { allowed.allows(peer) }
 }

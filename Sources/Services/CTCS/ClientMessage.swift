@@ -1,5 +1,5 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Store
+import Model
 #endif
 
 /// A line from ctorrent (Enhanced CTorrent dnh3.x), decoded. Rates and limits are bytes/s,

@@ -1,5 +1,5 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Store
+import Model
 #endif
 
 /// Decodes ctorrent's lines (originals.md §(a)). The message type is the first word; a type

@@ -1,5 +1,5 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Store
+import Model
 #endif
 
 public struct DHCPLease: Equatable, Sendable {

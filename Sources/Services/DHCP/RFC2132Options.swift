@@ -1,5 +1,5 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Store
+import Model
 #endif
 
 /// RFC 2132: the options a server reads from a client, typed, and the server's own options

@@ -1,5 +1,5 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Store
+import Model
 #endif
 
 /// The DHCP server's decisions (RFC 2131 §4.3): which address a client gets, what the reply

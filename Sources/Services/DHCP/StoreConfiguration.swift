@@ -1,5 +1,5 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Store
+import Model
 #endif
 
 /// A configuration the server cannot work from, named by interface and keyword.

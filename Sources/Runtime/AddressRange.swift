@@ -1,14 +1,14 @@
 import CLibc
 
 /// An IPv4 or IPv6 network in CIDR notation (`192.168.0.0/16`, `fd00::/8`; a bare address is
-/// a /32 or /128), for the client access list.
-struct AddressRange: Equatable {
+/// a /32 or /128), for a client access list.
+public struct AddressRange: Equatable, Sendable {
   /// 16 bytes; IPv4 networks are kept IPv4-mapped (`::ffff:a.b.c.d`) so one comparison
   /// serves both families and dual-stack peers.
   let network: [UInt8]
   let prefixLength: Int
 
-  init?(_ text: String) {
+  public init?(_ text: String) {
     var addressText = Substring(text)
     var length: Int?
     if let slash = text.firstIndex(of: "/") {
@@ -37,7 +37,7 @@ struct AddressRange: Equatable {
     network = bytes
   }
 
-  func contains(_ peer: SocketAddress) -> Bool {
+  public func contains(_ peer: SocketAddress) -> Bool {
     let bytes: [UInt8]
     if let ipv4 = peer.ipv4Address {
       bytes = AddressRange.mapped(ipv4)
@@ -57,5 +57,33 @@ struct AddressRange: Equatable {
 
   static func mapped(_ ipv4: UInt32) -> [UInt8] {
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + (0..<4).map { UInt8(ipv4 >> (24 - 8 * $0) & 0xFF) }
+  }
+}
+
+/// Which clients a service serves fully (in.proxy: at all; in.smtp: as relays): the networks
+/// given with `--allow`, or loopback and the private ranges when none is given.
+public struct AllowList: Equatable, Sendable {
+  public static let privateRanges = [
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+    "::1/128", "fc00::/7", "fe80::/10",
+  ]
+
+  public let ranges: [AddressRange]
+
+  /// From every `--allow` value; empty means the private ranges.
+  public init(allowing texts: [String]) throws(UsageError) {
+    var ranges: [AddressRange] = []
+    for text in texts.isEmpty ? AllowList.privateRanges : texts {
+      guard let range = AddressRange(text) else {
+        throw UsageError("--allow needs an address or CIDR (192.168.0.0/16, fd00::/8), not '\(text)'")
+      }
+      ranges.append(range)
+    }
+    self.ranges = ranges
+  }
+
+  public func allows(_ peer: SocketAddress?) -> Bool {
+    guard let peer else { return false }
+    return ranges.contains { $0.contains(peer) }
   }
 }
