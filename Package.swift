@@ -2,7 +2,7 @@
 import PackageDescription
 
 // The daemons are exec'd by inetd once per connection, so they are built fully static and
-// position independent, with packed relative relocations (see ../shared/DESIGN.md, "Start-up
+// position independent, with packed relative relocations (see docs/design.md, "Start-up
 // cost is the product"). SwiftPM adds -rpath=$ORIGIN to every executable, which a static-pie
 // must not carry; Scripts/ld-static-pie is ld.lld without it.
 let staticDaemon: [LinkerSetting] = [
