@@ -67,7 +67,7 @@ let package = Package(
     .target(name: "DHCP", dependencies: ["Model"], path: "Sources/Services/DHCP"),
     .target(name: "HTTP", dependencies: ["Text"], path: "Sources/Services/HTTP"),
     .target(name: "Crypto", path: "Sources/Services/Crypto"),
-    .target(name: "CTCS", dependencies: ["Crypto", "Model"], path: "Sources/Services/CTCS"),
+    .target(name: "CTCS", dependencies: ["Crypto", "Model", "Text"], path: "Sources/Services/CTCS"),
     .target(name: "XMPP", dependencies: ["Crypto"], path: "Sources/Services/XMPP"),
     .target(name: "SMTP", path: "Sources/Services/SMTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),

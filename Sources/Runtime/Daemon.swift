@@ -61,6 +61,9 @@ public protocol DaemonProgram {
   static var standardInput: [StandardInput] { get }
   /// The inetd line to name when fd 0 is wrong, e.g. "http stream tcp nowait".
   static var inetdLine: String { get }
+  /// Where the log goes without -d and -n: syslog, unless the program is a CGI, whose standard
+  /// error is its web server's error log.
+  static var logDestination: Log.Destination { get }
 
   /// Reads what serving needs; the same for serving and for `-n`.
   static func load(_ options: Options, log: Log) throws(StartupError) -> Configuration
@@ -69,6 +72,10 @@ public protocol DaemonProgram {
   static func describe(_ options: Options, _ configuration: Configuration) -> String
   /// Serves what fd 0 is and returns the exit code.
   static func serve(_ options: Options, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32
+}
+
+extension DaemonProgram {
+  public static var logDestination: Log.Destination { .syslog }
 }
 
 public enum Daemon {
@@ -93,7 +100,7 @@ public enum Daemon {
       Runtime.usageError(error, synopsis: Program.Options.synopsis)
     }
     let checking = arguments.has("n")
-    let log = Log(program: arguments.program, destination: arguments.has("d") || checking ? .standardError : .syslog)
+    let log = Log(program: arguments.program, destination: arguments.has("d") || checking ? .standardError : Program.logDestination)
 
     if checking {
       do throws(StartupError) {

@@ -54,8 +54,9 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
   }
 }
 
-/// The whole file, read to its end (files under /proc report a size of 0).
-func readWholeFile(_ path: String) throws(FileError) -> [UInt8] {
+/// The whole file, read to its end (files under /proc report a size of 0); one larger than
+/// `limit` bytes is not read to its end but refused (EFBIG).
+func readWholeFile(_ path: String, limit: Int = .max) throws(FileError) -> [UInt8] {
   let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
   guard fd >= 0 else { throw FileError(path: path, code: slug_errno()) }
   defer { close(fd) }
@@ -65,6 +66,7 @@ func readWholeFile(_ path: String) throws(FileError) -> [UInt8] {
     let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
     if count > 0 {
       contents += chunk.prefix(count)
+      guard contents.count <= limit else { throw FileError(path: path, code: EFBIG) }
     } else if count == 0 {
       return contents
     } else if slug_errno() != EINTR {

@@ -101,16 +101,11 @@ public final class Store {
   /// umask, before SQLite opens it (SQLite would create it 0644 less the umask).
   private static func createIfMissing(_ path: String) throws(StoreError) {
     guard access(path, F_OK) != 0 else { return }
-    var directory = ""
-    let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-    for (index, part) in parts.enumerated() {
-      directory += (index == 0 ? "" : "/") + part
-      guard !part.isEmpty else { continue }
-      if mkdir(directory, 0o755) == 0 {
-        // mkdir obeys the umask; daemons running as other users must still reach the file.
-        chmod(directory, 0o755)
-      } else if slug_errno() != EEXIST {
-        throw .cannotOpen(path: path, reason: "\(directory): \(reason(slug_errno()))")
+    if let slash = path.lastIndex(of: "/") {
+      do throws(StoreError) {
+        try Directory.create(String(path[..<slash]), mode: 0o755)
+      } catch {
+        throw .cannotOpen(path: path, reason: error.description)
       }
     }
     let descriptor = slug_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)

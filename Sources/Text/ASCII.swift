@@ -77,6 +77,11 @@ public enum ASCII {
     return bytes[start..<end]
   }
 
+  /// The text without its leading and trailing spaces and tabs.
+  public static func trimmed(_ text: some StringProtocol) -> String {
+    String(decoding: trimmed(Array(text.utf8)), as: UTF8.self)
+  }
+
   /// Decimal digits only, at most 18 of them (no overflow); nil otherwise.
   public static func decimal<C: Collection<UInt8>>(_ bytes: C) -> Int64? {
     guard !bytes.isEmpty, bytes.count <= 18 else { return nil }

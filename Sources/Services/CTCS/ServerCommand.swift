@@ -35,34 +35,8 @@ public enum ServerCommand: Equatable, Sendable {
     }
   }
 
-  /// A command from slugctl or the web page, by its words: `quit`, `update`, `restart`,
-  /// `status`, `dlimit N`, `ulimit N`, `config NAME VALUE`, `pause`, `resume` (the CTCONFIG
-  /// pause option). Nil for anything else, including values that would break the line.
-  public init?(request: String) {
-    let words = request.split(separator: " ", maxSplits: 2).map(String.init)
-    switch (words.first ?? "", words.count) {
-    case ("quit", 1): self = .quit
-    case ("update", 1): self = .update
-    case ("restart", 1): self = .restart
-    case ("status", 1): self = .sendStatus
-    case ("pause", 1): self = .config(name: "pause", value: "1")
-    case ("resume", 1): self = .config(name: "pause", value: "0")
-    case ("dlimit", 2), ("ulimit", 2):
-      guard let limit = Int64(words[1]), limit >= 0 else { return nil }
-      self = words[0] == "dlimit" ? .setDownloadLimit(limit) : .setUploadLimit(limit)
-    case ("config", 3):
-      let name = words[1]
-      let value = words[2]
-      guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }),
-        !value.isEmpty, value == ServerCommand.oneLine(value)
-      else { return nil }
-      self = .config(name: name, value: value)
-    default:
-      return nil
-    }
-  }
-
-  private static func oneLine(_ text: String) -> String {
+  /// TEXT with its control characters made spaces: one line whatever it holds.
+  static func oneLine(_ text: String) -> String {
     String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
   }
 }

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// Nudges a download that has stalled: after `patience` seconds below `updateBelow` bytes/s,
 /// CTUPDATE (ask the tracker for more peers); if it is still below `restartBelow` another
 /// `patience` seconds later, CTRESTART (a fresh tracker session). Any report at or above
@@ -38,7 +42,7 @@ public struct SlowTorrentWatch: Sendable {
       var problems: [String] = []
       func number(_ text: String?, _ what: String, in range: ClosedRange<Int64>) -> Int64? {
         guard let text else { return nil }
-        let trimmed = text.trimmingSpaces
+        let trimmed = ASCII.trimmed(text)
         guard let value = Int64(trimmed), range.contains(value) else {
           problems.append(
             "\(what) '\(CTCSParseError.printable(text))' is not a whole number from \(range.lowerBound) to \(range.upperBound); using the default")
@@ -92,15 +96,5 @@ public struct SlowTorrentWatch: Sendable {
     guard now - since >= thresholds.patience else { return nil }
     updatedAt = now
     return .update
-  }
-}
-
-extension String {
-  /// Without leading and trailing spaces and tabs (no Foundation in daemon code).
-  fileprivate var trimmingSpaces: String {
-    let bytes = Array(utf8)
-    guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
-    let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
-    return String(decoding: bytes[first...last], as: UTF8.self)
   }
 }

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The fields of a submitted HTML form: `application/x-www-form-urlencoded` (the controls) and
 /// `multipart/form-data` (RFC 7578; the add form, which uploads a .torrent file).
 public struct WebForm: Equatable {
@@ -28,13 +32,14 @@ public struct WebForm: Equatable {
   /// Parses BODY by its CONTENT_TYPE; nil when the type is neither form type or the body is not
   /// well formed.
   public static func parse(_ body: [UInt8], contentType: String) -> WebForm? {
-    let parameters = contentType.split(separator: ";").map { $0.trimmingSpaces }
-    guard let type = parameters.first?.asciiLowercased else { return nil }
+    let parameters = contentType.split(separator: ";").map { ASCII.trimmed($0) }
+    guard let first = parameters.first else { return nil }
+    let type = ASCII.lowercased(first)
     if type == "application/x-www-form-urlencoded" { return urlEncoded(body) }
     guard type == "multipart/form-data" else { return nil }
     for parameter in parameters.dropFirst() {
       let pair = parameter.split(separator: "=", maxSplits: 1)
-      guard pair.count == 2, pair[0].asciiLowercased == "boundary" else { continue }
+      guard pair.count == 2, ASCII.lowercased(pair[0]) == "boundary" else { continue }
       return multipart(body, boundary: unquoted(String(pair[1])))
     }
     return nil
@@ -59,8 +64,8 @@ public struct WebForm: Equatable {
       let byte = raw[index]
       if byte == UInt8(ascii: "+") {
         decoded.append(UInt8(ascii: " "))
-      } else if byte == UInt8(ascii: "%"), index + 2 < raw.endIndex, let high = hexValue(raw[index + 1]),
-        let low = hexValue(raw[index + 2])
+      } else if byte == UInt8(ascii: "%"), index + 2 < raw.endIndex, let high = ASCII.hexValue(raw[index + 1]),
+        let low = ASCII.hexValue(raw[index + 2])
       {
         decoded.append(high << 4 | low)
         index += 2
@@ -98,7 +103,7 @@ public struct WebForm: Equatable {
   private static func field(head: String, value: [UInt8]) -> Field? {
     for line in head.split(separator: "\r\n") {
       let header = line.split(separator: ":", maxSplits: 1)
-      guard header.count == 2, header[0].asciiLowercased == "content-disposition" else { continue }
+      guard header.count == 2, ASCII.lowercased(header[0]) == "content-disposition" else { continue }
       var name: String?
       var fileName: String?
       for parameter in parameters(of: String(header[1])) {
@@ -144,14 +149,14 @@ public struct WebForm: Equatable {
           }
         }
       }
-      let name = String(decoding: key, as: UTF8.self).trimmingSpaces.asciiLowercased
+      let name = ASCII.lowercased(ASCII.trimmed(String(decoding: key, as: UTF8.self)))
       if !name.isEmpty { result.append((name, String(decoding: value, as: UTF8.self))) }
     }
     return result
   }
 
   private static func unquoted(_ text: String) -> String {
-    let trimmed = text.trimmingSpaces
+    let trimmed = ASCII.trimmed(text)
     guard trimmed.utf8.count >= 2, trimmed.hasPrefix("\""), trimmed.hasSuffix("\"") else { return trimmed }
     return String(trimmed.dropFirst().dropLast())
   }
@@ -164,28 +169,5 @@ public struct WebForm: Equatable {
       index += 1
     }
     return nil
-  }
-
-  private static func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
-    }
-  }
-}
-
-extension StringProtocol {
-  var trimmingSpaces: String {
-    var bytes = Array(utf8)[...]
-    while let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { bytes.removeFirst() }
-    while let last = bytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { bytes.removeLast() }
-    return String(decoding: bytes, as: UTF8.self)
-  }
-
-  /// Header and parameter names are ASCII and case-insensitive.
-  var asciiLowercased: String {
-    String(decoding: utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
   }
 }

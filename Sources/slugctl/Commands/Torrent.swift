@@ -82,7 +82,7 @@ extension Slugctl.Torrent {
     func run() throws {
       let opened = try store.openStore()
       try opened.setTorrentState(id: id, .paused)
-      notifyTorrentServer(of: opened, id: id, "pause")
+      notifyTorrentServer(of: opened, id: id, .pause)
     }
   }
 
@@ -99,7 +99,7 @@ extension Slugctl.Torrent {
       // whose in.ctcs is connected): running again, not queued, so no runner starts a second
       // one; its in.ctcs unpauses it. Otherwise queued for the queue runner.
       let state = try opened.resumeTorrent(id: id, startTime: ProcessTable.startTime)
-      notifyTorrentServer(of: opened, id: id, "resume")
+      notifyTorrentServer(of: opened, id: id, .resume)
       if state == .queued { TorrentQueue.start(storePath: store.path) }
     }
   }
@@ -115,7 +115,7 @@ extension Slugctl.Torrent {
       let opened = try store.openStore()
       try opened.removeTorrent(id: id)
       // Its ctorrent, if connected, stops: nothing would show or control it any more.
-      notifyTorrentServer(of: opened, id: id, "quit")
+      notifyTorrentServer(of: opened, id: id, .quit)
     }
   }
 }

@@ -1,18 +1,19 @@
 import ArgumentParser
+import CTCS
 import Runtime
 import Store
 
-/// Tells the in.ctcs serving torrent `id` to pass `words` to its ctorrent (`ID words` to each
-/// process of the store's in.ctcs mesh; the others ignore it). Nothing happens when that
-/// torrent's client is not connected.
-func notifyTorrentServer(of store: Store, id: Int64, _ words: String) {
-  notifyTorrentServers(of: store, "\(id) \(words)")
+/// Tells the in.ctcs serving torrent `id` what `request` asks (each process of the store's
+/// in.ctcs mesh gets it; the others ignore it). Nothing happens when that torrent's client is
+/// not connected.
+func notifyTorrentServer(of store: Store, id: Int64, _ request: TorrentRequest) {
+  notifyTorrentServers(of: store, .request(torrent: id, request))
 }
 
 /// Sends `message` to every process of the store's in.ctcs mesh (`rebalance`: each shares the
 /// line again from the store).
-func notifyTorrentServers(of store: Store, _ message: String) {
-  PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: store.path, service: "ctcs"), message: Array(message.utf8))
+func notifyTorrentServers(of store: Store, _ message: CTCSMeshMessage) {
+  PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: store.path, service: "ctcs"), message: message.bytes)
 }
 
 /// The torrent must exist: a command for a missing id is an error, not silence.
@@ -20,9 +21,9 @@ func requireTorrent(_ store: Store, _ id: Int64) throws {
   guard try store.torrent(id: id) != nil else { throw StoreError.notFound("no torrent \(id)") }
 }
 
-/// A verb that only passes its word to the in.ctcs serving the torrent.
+/// A verb that only passes its request to the in.ctcs serving the torrent.
 protocol TorrentControlVerb: ParsableCommand {
-  static var word: String { get }
+  static var request: TorrentRequest { get }
   var store: StoreOptions { get }
   var id: Int64 { get }
 }
@@ -31,7 +32,7 @@ extension TorrentControlVerb {
   func run() throws {
     let opened = try store.openStore()
     try requireTorrent(opened, id)
-    notifyTorrentServer(of: opened, id: id, Self.word)
+    notifyTorrentServer(of: opened, id: id, Self.request)
   }
 }
 
@@ -44,7 +45,7 @@ extension Slugctl.Torrent {
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
     var id: Int64
 
-    static let word = "quit"
+    static let request = TorrentRequest.quit
   }
 
   struct Update: TorrentControlVerb {
@@ -55,7 +56,7 @@ extension Slugctl.Torrent {
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
     var id: Int64
 
-    static let word = "update"
+    static let request = TorrentRequest.update
   }
 
   struct Restart: TorrentControlVerb {
@@ -66,7 +67,7 @@ extension Slugctl.Torrent {
     @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
     var id: Int64
 
-    static let word = "restart"
+    static let request = TorrentRequest.restart
   }
 
   struct Limit: ParsableCommand {
@@ -92,7 +93,7 @@ extension Slugctl.Torrent {
       try opened.setTorrentRates(
         id: id, minDownload: bytes(minDown), maxDownload: bytes(maxDown), minUpload: bytes(minUp),
         maxUpload: bytes(maxUp))
-      notifyTorrentServer(of: opened, id: id, "rebalance")
+      notifyTorrentServer(of: opened, id: id, .rebalance)
     }
   }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTCS
 import Store
 
 extension Slugctl.Torrent {
@@ -61,7 +62,7 @@ extension Slugctl.Torrent {
     /// now, not at their next report; a new torrent_max_active may let more start.
     func apply(_ key: String, to store: Store) {
       if key == SettingKey.torrentDownloadLimit || key == SettingKey.torrentUploadLimit {
-        notifyTorrentServers(of: store, "rebalance")
+        notifyTorrentServers(of: store, .rebalance)
       } else if key == SettingKey.torrentMaxActive {
         TorrentQueue.start(storePath: store.path)
       }

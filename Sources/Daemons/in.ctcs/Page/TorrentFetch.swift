@@ -11,7 +11,7 @@ enum TorrentFetch {
   static let timeoutSeconds = 60
 
   static func fetch(_ url: String) -> Result<[UInt8], Failure> {
-    let lower = url.asciiLowercased
+    let lower = ASCII.lowercased(url)
     guard lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("ftp://") else {
       return .failure(Failure(message: "only http, https and ftp URLs are fetched"))
     }
@@ -35,25 +35,17 @@ enum TorrentFetch {
     return .success(bytes)
   }
 
-  /// The program's exit status; nil when it is not installed.
+  /// The program's exit status (128 + the signal that killed it); nil when it is not
+  /// installed.
   static func run(_ argv: [String]) -> Int32? {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    slug_spawn_addclosefrom(&actions, 3)
-    var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { for pointer in pointers { free(pointer) } }
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, nil, &pointers, slug_environ()) == 0 else { return nil }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && slug_errno() == EINTR {}
-    // WIFEXITED/WEXITSTATUS are macros Swift does not import.
-    guard status & 0x7f == 0 else { return 128 + (status & 0x7f) }
-    let code = (status >> 8) & 0xff
+    guard case .success(let pid) = Spawn.start(argv, searchPath: true) else { return nil }
+    switch Spawn.wait(pid) {
     // posix_spawnp may report a missing program as exit 127 from the child.
-    return code == 127 ? nil : code
+    case .exited(127): return nil
+    case .exited(let code): return code
+    case .killed(let signal): return 128 + signal
+    // Reaped elsewhere: the file it left tells.
+    case .unknown: return 0
+    }
   }
 }

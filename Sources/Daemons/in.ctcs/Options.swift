@@ -1,0 +1,74 @@
+/// The command lines of in.ctcs's three programs.
+
+/// The control server's.
+struct ControlOptions: DaemonOptions {
+  static let synopsis =
+    "[-d] [-n] [--db PATH] [--password-file FILE] [-t IDLE] [--status-interval SECONDS] [DL_KB UL_KB]"
+  static let flags: Set<String> = []
+  static let valueOptions: Set<String> = ["db", "password-file", "t", "status-interval"]
+
+  var program: String
+  /// -n: the store is checked at once, not when a client names its torrent.
+  var checking: Bool
+  var storePath: String
+  var passwordFile: String?
+  /// Seconds without a line from ctorrent (SENDSTATUS is asked for meanwhile) before closing.
+  var idleSeconds: Int
+  /// How often SENDSTATUS is sent: ctorrent reports nothing by itself when nothing changes.
+  var statusSeconds: Int
+  /// The line's limits in bytes/s from the two positional KB/s values (the original's
+  /// invocation); nil: the store's settings.
+  var lineLimits: CTCSLineLimits?
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    program = arguments.program
+    checking = arguments.has("n")
+    storePath = Store.resolvePath(option: arguments.value("db"))
+    passwordFile = arguments.value("password-file")
+    idleSeconds = try arguments.integer("t", in: 1...86400) ?? 300
+    statusSeconds = try arguments.integer("status-interval", in: 1...3600) ?? 10
+    switch arguments.operands.count {
+    case 0:
+      break
+    case 2:
+      var limits: [Int64] = []
+      for text in arguments.operands {
+        guard let kilobytes = Int64(text), kilobytes >= 0, kilobytes <= 100_000_000 else {
+          throw UsageError("a limit is a whole number of KB/s (0: none), not '\(text)'")
+        }
+        limits.append(kilobytes * 1024)
+      }
+      lineLimits = CTCSLineLimits(download: limits[0], upload: limits[1])
+    default:
+      throw UsageError("give both limits (DL_KB UL_KB) or neither")
+    }
+  }
+}
+
+/// The queue runner's: `--run-queue` chose it.
+struct QueueOptions: DaemonOptions {
+  static let synopsis = "--run-queue [-d] [--db PATH]"
+  static let flags: Set<String> = ["run-queue"]
+  static let valueOptions: Set<String> = ["db"]
+
+  var storePath: String
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    if let extra = arguments.operands.first { throw UsageError("unexpected argument '\(extra)'") }
+    storePath = Store.resolvePath(option: arguments.value("db"))
+  }
+}
+
+/// The web page's: `--cgi` or the name torrents.cgi chose it. Operands are ignored: a web
+/// server may pass a query's words as arguments (RFC 3875 §4.4).
+struct PageOptions: DaemonOptions {
+  static let synopsis = "--cgi [--db PATH]"
+  static let flags: Set<String> = ["cgi"]
+  static let valueOptions: Set<String> = ["db"]
+
+  var storePath: String
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    storePath = Store.resolvePath(option: arguments.value("db"))
+  }
+}
