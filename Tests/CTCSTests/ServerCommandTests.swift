@@ -11,15 +11,4 @@ final class ServerCommandTests: XCTestCase {
     XCTAssertEqual([ServerCommand.quit, .update, .restart, .sendStatus, .sendDetail, .sendPeers, .sendConfig].map(\.line).joined(),
                    "CTQUIT\r\nCTUPDATE\r\nCTRESTART\r\nSENDSTATUS\r\nSENDDETAIL\r\nSENDPEERS\r\nSENDCONF\r\n")
   }
-
-  func testRequestsFromTheQueueAndTheWebPage() {
-    XCTAssertEqual(ServerCommand(request: "quit"), .quit)
-    XCTAssertEqual(ServerCommand(request: "pause"), .config(name: "pause", value: "1"))
-    XCTAssertEqual(ServerCommand(request: "resume"), .config(name: "pause", value: "0"))
-    XCTAssertEqual(ServerCommand(request: "dlimit 20480"), .setDownloadLimit(20480))
-    XCTAssertEqual(ServerCommand(request: "config seed_ratio 1.5"), .config(name: "seed_ratio", value: "1.5"))
-    for refused in ["", "quit now", "dlimit -1", "dlimit lots", "config Pause 1", "config a b\nCTQUIT", "SETDLIMIT 1", "config x"] {
-      XCTAssertNil(ServerCommand(request: refused), refused)
-    }
-  }
 }

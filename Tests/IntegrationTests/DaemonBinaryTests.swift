@@ -102,7 +102,7 @@ final class DaemonBinaryTests: XCTestCase {
       let result = try ChildProcess.run("\(bin)/in.ctcs", arguments)
       XCTAssertEqual(result.status, 64, "\(arguments)")
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
-      XCTAssertTrue(result.output.contains("usage: in.ctcs [-d] [--db PATH]"), result.output)
+      XCTAssertTrue(result.output.contains("usage: in.ctcs [-d] [-n] [--db PATH]"), result.output)
     }
     let notSocket = try BuildProducts.runDaemon("in.ctcs", ["64", "32"], input: nil)
     XCTAssertEqual(notSocket.status, 66, notSocket.log)
