@@ -96,6 +96,8 @@ extension TorrentPage {
     ("download_limit", SettingKey.torrentDownloadLimit, "KB/s"), ("upload_limit", SettingKey.torrentUploadLimit, "KB/s"),
     ("max_active", SettingKey.torrentMaxActive, "torrents"),
   ]
+  /// More KB/s or torrents at once than any line or machine has.
+  static let largestSetting: Int64 = 1_000_000_000
 
   /// Sets each of pageSettings in one transaction (empty: back to its default), then tells
   /// every in.ctcs to share the line again and runs the queue (more torrents may run now).
@@ -103,7 +105,7 @@ extension TorrentPage {
     var values: [(key: String, value: String?)] = []
     for setting in TorrentPage.pageSettings {
       let text = ASCII.trimmed(form.text(setting.field) ?? "")
-      guard text.isEmpty || Int64(text).map({ $0 >= 0 && $0 <= 1_000_000_000 }) == true else {
+      guard text.isEmpty || Int64(text).map({ $0 >= 0 && $0 <= TorrentPage.largestSetting }) == true else {
         return Response(
           status: "400 Bad Request",
           body: TorrentPage.errorPage("\(setting.key) must be a whole number of \(setting.unit), or empty for its default."))
