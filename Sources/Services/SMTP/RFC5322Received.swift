@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The trace header a relay puts first (RFC 5321 §4.4) and the RFC 5322 §3.3 date in it.
 public enum ReceivedHeader {
   /// `Received: from HELO (ADDRESS) by HOST (in.smtp) with ESMTP id ID [for <RCPT>]; DATE`,
@@ -6,7 +10,7 @@ public enum ReceivedHeader {
   public static func render(
     envelope: SMTPEnvelope, clientAddress: String, hostName: String, id: String, date: String
   ) -> [UInt8] {
-    let helo = envelope.helo.filter { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "(") && $0 != UInt8(ascii: ")") }
+    let helo = envelope.helo.filter { ASCII.isVisible($0) && $0 != UInt8(ascii: "(") && $0 != UInt8(ascii: ")") }
     var text = "Received: from \(String(decoding: helo, as: UTF8.self)) (\(clientAddress))\n"
     text += "\tby \(hostName) (in.smtp) with \(envelope.extended ? "ESMTP" : "SMTP") id \(id)"
     if envelope.recipients.count == 1 {
