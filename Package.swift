@@ -80,10 +80,12 @@ let package = Package(
     daemon("dhcp", compiles: ["Runtime", "Model", "Store", "Services/DHCP"]),
     daemon("mvp", compiles: ["Runtime", "Services/MVP"]),
 
+    // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
+    // beside the built slugctl, where `slugctl install` finds them.
     .executableTarget(
       name: "slugctl",
       dependencies: ["Store", "Superserver", "Runtime", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/slugctl"),
+      path: "Sources/slugctl", resources: [.process("Manual")]),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
