@@ -2,7 +2,7 @@
 import PackageDescription
 
 // The daemons are exec'd by inetd once per connection, so they are built fully static and
-// position independent, with packed relative relocations (see ../shared/DESIGN.md, "Start-up
+// position independent, with packed relative relocations (see docs/design.md, "Start-up
 // cost is the product"). SwiftPM adds -rpath=$ORIGIN to every executable, which a static-pie
 // must not carry; Scripts/ld-static-pie is ld.lld without it.
 let staticDaemon: [LinkerSetting] = [
@@ -57,6 +57,7 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+    .target(name: "Text", path: "Sources/Text"),
     .target(name: "Model", path: "Sources/Model"),
     .target(name: "Store", dependencies: ["CSQLite", "CLibc", "Model"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
@@ -64,18 +65,18 @@ let package = Package(
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Model"], path: "Sources/Services/DHCP"),
-    .target(name: "HTTP", path: "Sources/Services/HTTP"),
+    .target(name: "HTTP", dependencies: ["Text"], path: "Sources/Services/HTTP"),
     .target(name: "Crypto", path: "Sources/Services/Crypto"),
     .target(name: "CTCS", dependencies: ["Crypto", "Model"], path: "Sources/Services/CTCS"),
     .target(name: "XMPP", dependencies: ["Crypto"], path: "Sources/Services/XMPP"),
     .target(name: "SMTP", path: "Sources/Services/SMTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
-    daemon("www", compiles: ["Runtime", "Services/HTTP"]),
-    daemon("proxy", compiles: ["Runtime", "Services/HTTP"]),
+    daemon("www", compiles: ["Runtime", "Text", "Services/HTTP"]),
+    daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("jabberd", compiles: ["Runtime", "Model", "Store", "Services/Crypto", "Services/XMPP"]),
     daemon("smtp", compiles: ["Runtime", "Services/SMTP"]),
-    daemon("ctcs", compiles: ["Runtime", "Model", "Store", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
+    daemon("ctcs", compiles: ["Runtime", "Model", "Store", "Text", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
     daemon("dns", compiles: ["Runtime", "Model", "Store", "Services/DNS"]),
     daemon("dhcp", compiles: ["Runtime", "Model", "Store", "Services/DHCP"]),
     daemon("mvp", compiles: ["Runtime", "Services/MVP"]),

@@ -76,3 +76,5 @@ int slug_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLO
 int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
   return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
+
+const short slug_spawn_setsid = POSIX_SPAWN_SETSID;

@@ -80,7 +80,7 @@ public struct DatagramService {
   ) -> Int32 {
     guard let bound = SocketAddress.local(of: socket), SocketType(of: socket) == .datagram else {
       log.error("fd \(socket) is not a bound datagram socket; run from inetd (udp wait)")
-      return Runtime.noInputExit
+      return EX_NOINPUT
     }
     enablePacketInfo(for: bound)
     let batch = DatagramBatch(capacity: DatagramService.batchSize, slotSize: 65536)
@@ -106,7 +106,7 @@ public struct DatagramService {
         else { return 0 }
       case .failed(let code):
         log.error("receive failed: \(String(cString: strerror(code)))")
-        return Runtime.ioErrorExit
+        return EX_IOERR
       }
     }
   }

@@ -2,12 +2,16 @@ import CLibc
 
 /// A point on the monotonic clock, so a wall-clock step cannot stretch or cut a timeout.
 public struct Deadline: Sendable, Comparable {
+  public static let nanosecondsPerSecond: UInt64 = 1_000_000_000
+
   public let nanoseconds: UInt64
+
+  public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
   public static func now() -> Deadline {
     var clock = timespec()
     clock_gettime(CLOCK_MONOTONIC, &clock)
-    return Deadline(nanoseconds: UInt64(clock.tv_sec) * 1_000_000_000 + UInt64(clock.tv_nsec))
+    return Deadline(nanoseconds: UInt64(clock.tv_sec) * nanosecondsPerSecond + UInt64(clock.tv_nsec))
   }
 
   public static func after(milliseconds: Int) -> Deadline {
@@ -15,6 +19,11 @@ public struct Deadline: Sendable, Comparable {
   }
 
   public static func after(seconds: Int) -> Deadline { after(milliseconds: seconds * 1000) }
+
+  /// This point moved `seconds` later.
+  public func adding(seconds: Int) -> Deadline {
+    Deadline(nanoseconds: nanoseconds + UInt64(max(0, seconds)) * Deadline.nanosecondsPerSecond)
+  }
 
   /// What is left, rounded up, as poll(2) wants it (0 once passed).
   public var remainingMilliseconds: Int32 {

@@ -56,7 +56,7 @@ public struct ListenerService {
     var reports: [Int32] = [-1, -1]
     guard signals >= 0, pipe(&reports) == 0 else {
       log.error("signalfd or pipe: \(String(cString: strerror(slug_errno())))")
-      return Runtime.softwareExit
+      return EX_SOFTWARE
     }
     // Idle workers all poll the socket; the one that loses the race for a connection must
     // not block in accept. Only accept reads this flag: inetd never accepts on `wait`.
@@ -66,7 +66,7 @@ public struct ListenerService {
     let listener = slug_fcntl(fd, F_DUPFD_CLOEXEC, 3)
     guard listener >= 0 else {
       log.error("dup: \(String(cString: strerror(slug_errno())))")
-      return Runtime.softwareExit
+      return EX_SOFTWARE
     }
 
     var busy: [pid_t: Bool] = [:]
@@ -93,7 +93,7 @@ public struct ListenerService {
       ]
       if poll(&descriptors, 2, -1) < 0 && slug_errno() != EINTR {
         log.error("poll: \(String(cString: strerror(slug_errno())))")
-        return Runtime.softwareExit
+        return EX_SOFTWARE
       }
       if descriptors[1].revents & Int16(POLLIN) != 0 {
         for report in readReports(reports[0]) where busy[report.worker] != nil {
@@ -110,7 +110,7 @@ public struct ListenerService {
   private func work(listener: Int32, reportingTo reports: Int32, _ serve: () -> Int32) -> Int32 {
     let standardErrorIsListener = ListenerService.isListening(2)
     let empty = slug_open("/dev/null", O_RDWR | O_CLOEXEC, 0)
-    guard empty >= 0 else { return Runtime.ioErrorExit }
+    guard empty >= 0 else { return EX_IOERR }
     var served = 0
     while served < connectionsPerWorker {
       var incoming = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
@@ -118,7 +118,7 @@ public struct ListenerService {
       if ready == 0 { break }
       if ready < 0 {
         if slug_errno() == EINTR { continue }
-        return Runtime.ioErrorExit
+        return EX_IOERR
       }
       let connection = accept(listener, nil, nil)
       if connection < 0 {
@@ -127,7 +127,7 @@ public struct ListenerService {
         if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED || code == EPROTO { continue }
         log.error("accept: \(String(cString: strerror(code)))")
         if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM { break }
-        return Runtime.ioErrorExit
+        return EX_IOERR
       }
       report(Report(worker: getpid(), busy: true), to: reports)
       dup2(connection, 0)

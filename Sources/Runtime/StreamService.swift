@@ -28,7 +28,7 @@ public struct StreamService {
   public func run(_ handler: (ArraySlice<UInt8>) -> Response) -> Int32 {
     guard SocketType(of: fd) == .stream else {
       log.error("fd \(fd) is not a stream socket; run from inetd (tcp nowait)")
-      return Runtime.noInputExit
+      return EX_NOINPUT
     }
     let peer = SocketAddress.peer(of: fd)?.description ?? "the peer"
     let connection = StreamConnection(fd: fd)
@@ -52,7 +52,7 @@ public struct StreamService {
             return 0
           case .failed(let code):
             log.error("write to \(peer) failed: \(String(cString: strerror(code)))")
-            return Runtime.ioErrorExit
+            return EX_IOERR
           }
         }
         if closing { return 0 }
@@ -61,7 +61,7 @@ public struct StreamService {
       case .failed(let code):
         if code == ECONNRESET { return 0 }
         log.error("read from \(peer) failed: \(String(cString: strerror(code)))")
-        return Runtime.ioErrorExit
+        return EX_IOERR
       }
     }
   }

@@ -50,7 +50,7 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
 
   /// sysexits: 66 when the file is missing or unreadable, else 74.
   public var exitCode: Int32 {
-    code == ENOENT || code == EACCES || code == ENOTDIR ? Runtime.noInputExit : Runtime.ioErrorExit
+    code == ENOENT || code == EACCES || code == ENOTDIR ? EX_NOINPUT : EX_IOERR
   }
 }
 

@@ -1,3 +1,5 @@
+import CLibc
+
 /// Why a store operation failed. Every message names the value, name or file concerned, so a
 /// caller can print it as it is.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
@@ -38,11 +40,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
   /// The sysexits code a command exits with.
   public var exitCode: Int32 {
     switch self {
-    case .invalid, .duplicate, .notFound, .schemaTooNew, .schemaTooOld: 65  // EX_DATAERR
-    case .missing: 66  // EX_NOINPUT
-    case .cannotOpen: 73  // EX_CANTCREAT
-    case .io: 74  // EX_IOERR
-    case .busy: 75  // EX_TEMPFAIL
+    case .invalid, .duplicate, .notFound, .schemaTooNew, .schemaTooOld: EX_DATAERR
+    case .missing: EX_NOINPUT
+    case .cannotOpen: EX_CANTCREAT
+    case .io: EX_IOERR
+    case .busy: EX_TEMPFAIL
     }
   }
 }

@@ -1,4 +1,4 @@
-/// libFuzzer entry point, built by Scripts/fuzz-ctcs together with Sources/Services/CTCS (it
+/// libFuzzer entry point, built by `Scripts/fuzz ctcs` together with Sources/Services/CTCS (it
 /// belongs to no SwiftPM target). Every input goes to the line reader whole, byte by byte and
 /// split at its middle (the three must give the same lines), each line to the message parser
 /// in every protocol version, each line's words to the command parser (a command must stay

@@ -1,5 +1,5 @@
-/// libFuzzer entry point, built by Scripts/fuzz-dhcp together with Sources/Services/DHCP and
-/// the store's records (it belongs to no SwiftPM target). Every input is a datagram for the
+/// libFuzzer entry point, built by `Scripts/fuzz dhcp` together with Sources/Services/DHCP and
+/// Sources/Model (it belongs to no SwiftPM target). Every input is a datagram for the
 /// decoder; a message it accepts must survive encode and decode unchanged, its typed options
 /// must be readable, and the server must answer it (twice, so the second sees the first's
 /// lease) with a reply that encodes within the client's size limit and decodes again.

@@ -1,4 +1,4 @@
-/// libFuzzer entry point, built by Scripts/fuzz-dns together with Sources/Services/DNS (it
+/// libFuzzer entry point, built by `Scripts/fuzz dns` together with Sources/Services/DNS (it
 /// belongs to no SwiftPM target). Every input is a query to the responder over UDP and TCP,
 /// with and without a relay, and a byte stream for the TCP framer; AddressSanitizer and the
 /// stdlib's own checks catch memory faults, the checks below the broken promises.

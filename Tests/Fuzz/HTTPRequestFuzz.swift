@@ -1,4 +1,4 @@
-/// libFuzzer entry point, built by Scripts/fuzz-http together with Sources/Services/HTTP (it
+/// libFuzzer entry point, built by `Scripts/fuzz http` together with Sources/Services/HTTP (it
 /// belongs to no SwiftPM target). Every input goes to the request and response parsers and the
 /// chunked decoder whole, byte by byte and split in two at its middle: the three must give the
 /// same heads, errors, data and leftover bytes. The same input is also a request target, a

@@ -1,4 +1,4 @@
-/// libFuzzer entry point, built by Scripts/fuzz-smtp together with Sources/Services/SMTP (it
+/// libFuzzer entry point, built by `Scripts/fuzz smtp` together with Sources/Services/SMTP (it
 /// belongs to no SwiftPM target). Every input goes to the command parser line by line, and to
 /// a whole session fed at once, byte by byte and split in two at its middle: the three must
 /// give the same replies and messages. The checks below are the promises the relay makes.

@@ -1,4 +1,4 @@
-/// libFuzzer entry point, built by Scripts/fuzz-xmpp together with Sources/Services/XMPP (it
+/// libFuzzer entry point, built by `Scripts/fuzz xmpp` together with Sources/Services/XMPP (it
 /// belongs to no SwiftPM target). Every input goes to the XML stream parser whole, byte by
 /// byte and split in two at its middle: the three must end in the same error (or none), and
 /// give the same events, except that a feed that throws loses the events it completed (so the

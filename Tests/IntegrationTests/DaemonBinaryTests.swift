@@ -30,13 +30,26 @@ final class DaemonBinaryTests: XCTestCase {
     }
   }
 
+  func testInMVPCheckModePrintsTheEffectiveConfigurationWithoutTouchingFdZero() throws {
+    let bin = try BuildProducts.binDirectory()
+    let defaults = try ChildProcess.run("\(bin)/in.mvp", ["-n"])
+    XCTAssertEqual(defaults.status, 0, defaults.output)
+    XCTAssertEqual(
+      defaults.output,
+      "idle 30\nserver the address each request arrives on\ngui-port 5906\nmedia-port 6337\nconsole-port 16886\n")
+    let given = try ChildProcess.run("\(bin)/in.mvp", ["-n", "-i", "5", "--media-port", "7000", "127.0.0.9"])
+    XCTAssertEqual(given.status, 0, given.output)
+    XCTAssertTrue(given.output.contains("idle 5\nserver 127.0.0.9\n"), given.output)
+    XCTAssertTrue(given.output.contains("media-port 7000\n"), given.output)
+  }
+
   func testInMVPRejectsABadCommandLineWithUsage() throws {
     let bin = try BuildProducts.binDirectory()
     for arguments in [["-x"], ["--gui-port", "70000"], ["not-an-address"], ["10.0.0.1", "10.0.0.2"]] {
       let result = try ChildProcess.run("\(bin)/in.mvp", arguments)
       XCTAssertEqual(result.status, 64, "\(arguments)")
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
-      XCTAssertTrue(result.output.contains("usage: in.mvp [-d] [-i IDLE]"), result.output)
+      XCTAssertTrue(result.output.contains("usage: in.mvp [-d] [-n] [-i IDLE]"), result.output)
     }
   }
 

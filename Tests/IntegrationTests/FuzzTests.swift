@@ -2,34 +2,35 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The short CI runs of the libFuzzer targets (Scripts/fuzz-*); bench runs them for longer.
+/// The short CI runs of the libFuzzer targets (Scripts/fuzz SERVICE); docs/fuzzing.md has the
+/// longer ones.
 final class FuzzTests: XCTestCase {
   func testFifteenSecondsOfFuzzingTheDNSResponderFindNoCrash() throws {
-    try fuzz("fuzz-dns")
+    try fuzz("dns")
   }
 
   func testFifteenSecondsOfFuzzingTheDHCPDecoderAndServerFindNoCrash() throws {
-    try fuzz("fuzz-dhcp")
+    try fuzz("dhcp")
   }
 
   func testFifteenSecondsOfFuzzingTheHTTPParserFindNoCrash() throws {
-    try fuzz("fuzz-http")
+    try fuzz("http")
   }
 
   func testFifteenSecondsOfFuzzingTheCTCSParsersAndBandwidthPlanFindNoCrash() throws {
-    try fuzz("fuzz-ctcs")
+    try fuzz("ctcs")
   }
 
   func testFifteenSecondsOfFuzzingTheXMPPStreamParserFindNoCrash() throws {
-    try fuzz("fuzz-xmpp")
+    try fuzz("xmpp")
   }
 
   func testFifteenSecondsOfFuzzingTheSMTPSessionFindNoCrash() throws {
-    try fuzz("fuzz-smtp")
+    try fuzz("smtp")
   }
 
-  private func fuzz(_ script: String) throws {
-    let result = try ChildProcess.run(BuildProducts.packageRoot + "/Scripts/" + script, ["15"])
+  private func fuzz(_ service: String) throws {
+    let result = try ChildProcess.run(BuildProducts.packageRoot + "/Scripts/fuzz", [service, "15"])
     XCTAssertEqual(result.status, 0, String(result.output.suffix(4000)))
     XCTAssertTrue(result.output.contains("Done "), String(result.output.suffix(4000)))
   }

@@ -41,7 +41,7 @@ enum PrivateInetd {
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   }
 
-  /// xinetd, unpacked from its Debian package (.ci/run does) or where $XINETD says.
+  /// xinetd, unpacked from its Debian package (Scripts/test does) or where $XINETD says.
   static func xinetd() throws -> String {
     let xinetd = ProcessInfo.processInfo.environment["XINETD"] ?? "/tmp/xinetd-pkg/usr/sbin/xinetd"
     guard FileManager.default.isExecutableFile(atPath: xinetd) else {

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,5 +89,8 @@ int slug_accept_nonblocking(int fd);
 /* posix_spawn_file_actions_addclosefrom_np (glibc 2.34, a GNU extension): a detached child
    keeps no descriptor of ours (a caller's pipe, a client's socket) past FROM. */
 int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
+/* POSIX_SPAWN_SETSID (glibc 2.26) is hidden without _GNU_SOURCE; this is its value. */
+extern const short slug_spawn_setsid;
 
 #endif

@@ -17,13 +17,13 @@ func runControlServer() -> Never {
   let log = Log(program: options.program, destination: options.debug ? .standardError : .syslog)
   guard SocketType(of: 0) == .stream else {
     log.error("fd 0 is not a stream socket; run from inetd (ctcs stream tcp nowait)")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   var password: String?
   if let file = options.passwordFile {
     guard let text = PasswordFile.read(file) else {
       log.error("cannot read the password file \(file): \(String(cString: strerror(slug_errno())))")
-      exit(Runtime.noInputExit)
+      exit(EX_NOINPUT)
     }
     password = text
   }
@@ -104,7 +104,7 @@ final class ControlServer {
       if ready < 0 {
         guard slug_errno() == EINTR else {
           log.error("poll: \(String(cString: strerror(slug_errno())))")
-          return finish(Runtime.ioErrorExit)
+          return finish(EX_IOERR)
         }
         continue
       }
@@ -158,7 +158,7 @@ final class ControlServer {
       finished = 0
     case .failed(let code):
       if code != ECONNRESET { log.error("read from \(peer) failed: \(String(cString: strerror(code)))") }
-      finished = code == ECONNRESET ? 0 : Runtime.ioErrorExit
+      finished = code == ECONNRESET ? 0 : EX_IOERR
     }
   }
 

@@ -24,7 +24,7 @@ struct LeaseKeeper {
 
   /// The server as configured now, with the stored leases.
   mutating func load() throws(LeaseKeeperError) -> DHCPServer {
-    guard let server = try reloadIfChanged() else { throw LeaseKeeperError("nothing loaded", exitCode: 70) }
+    guard let server = try reloadIfChanged() else { throw LeaseKeeperError("nothing loaded", exitCode: EX_SOFTWARE) }
     return server
   }
 
@@ -66,7 +66,7 @@ struct LeaseKeeper {
   /// Stores CHANGES (the server already holds them) in one durable commit.
   mutating func commit(_ changes: [DHCPLeaseChange], server: DHCPServer, now: Int64) throws(LeaseKeeperError) {
     switch origin {
-    case .unopenedStore: throw LeaseKeeperError("the store is not open", exitCode: 70)
+    case .unopenedStore: throw LeaseKeeperError("the store is not open", exitCode: EX_SOFTWARE)
     case .store(let store):
       do throws(StoreError) {
         try store.transaction { () throws(StoreError) in
@@ -131,13 +131,13 @@ struct LeaseKeeper {
     do throws(FormatError) {
       parsed = try DHCPConf.parse(text, file: path, interface: name)
     } catch {
-      throw LeaseKeeperError(error.description, exitCode: 65)
+      throw LeaseKeeperError(error.description, exitCode: EX_DATAERR)
     }
     var subnet: DHCPSubnet
     do throws(DHCPConfigurationError) {
       subnet = try DHCPSubnet(parsed.0, hosts: parsed.1, interfaceAddresses: Interfaces.ipv4Addresses(of: name))
     } catch {
-      throw LeaseKeeperError("\(path): \(error.description)", exitCode: 65)
+      throw LeaseKeeperError("\(path): \(error.description)", exitCode: EX_DATAERR)
     }
     if subnet.serverIdentifier == nil { subnet.serverIdentifier = options.bindAddress }
     let leases: [Lease]
@@ -145,7 +145,7 @@ struct LeaseKeeper {
       leases = try DHCPLeaseFile.parse(
         try LeaseKeeper.leaseFileText(leasePath), file: leasePath, interface: name, now: Int64(time(nil)))
     } catch {
-      throw LeaseKeeperError(error.description, exitCode: 65)
+      throw LeaseKeeperError(error.description, exitCode: EX_DATAERR)
     }
     return DHCPServer(subnets: [subnet], leases: [name: leases.map { DHCPLease($0) }])
   }

@@ -13,7 +13,7 @@ func runDHCPServer() -> Never {
   let log = Log(program: options.program, destination: options.debug ? .standardError : .syslog)
   guard SocketType(of: 0) == .datagram, case .ipv4? = SocketAddress.local(of: 0) else {
     log.error("fd 0 is not an IPv4 datagram socket; run from inetd (bootps dgram udp4 wait)")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   // Replies to clients without an address are broadcasts.
   var on: Int32 = 1

@@ -30,7 +30,7 @@ struct ZoneSource {
   /// The zone from the data as it is now; called once, before any query is answered.
   mutating func load() throws(ZoneSourceError) -> Zone {
     // Nothing was loaded yet, so the data counts as changed.
-    guard let zone = try zoneIfChanged() else { throw ZoneSourceError(message: "no data loaded", exitCode: 70) }
+    guard let zone = try zoneIfChanged() else { throw ZoneSourceError(message: "no data loaded", exitCode: EX_SOFTWARE) }
     return zone
   }
 
@@ -69,7 +69,7 @@ struct ZoneSource {
       do throws(FormatError) {
         hosts = try DNSConf.parse(String(decoding: contents, as: UTF8.self), file: file.path)
       } catch {
-        throw ZoneSourceError(message: error.description, exitCode: 65)
+        throw ZoneSourceError(message: error.description, exitCode: EX_DATAERR)
       }
       return zone(from: DNSData(hosts: hosts, leaseNames: [], domains: [:]), serial: UInt32(truncatingIfNeeded: time(nil)))
     }

@@ -16,7 +16,7 @@ func runNameServer() -> Never {
   // The socket first: a wrong inetd line is named as such before any data is read.
   guard let socketType = SocketType(of: 0) else {
     log.error("fd 0 is not a socket; run from inetd (dns: dgram udp wait and stream tcp nowait)")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   var source = ZoneSource(options: options)
   let zone: Zone

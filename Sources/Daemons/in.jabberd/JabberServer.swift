@@ -105,7 +105,7 @@ struct JabberServer {
       if ready < 0 {
         guard slug_errno() == EINTR else {
           log.error("poll: \(String(cString: strerror(slug_errno())))")
-          return Runtime.ioErrorExit
+          return EX_IOERR
         }
         continue
       }

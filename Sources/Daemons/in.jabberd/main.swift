@@ -13,7 +13,7 @@ func runJabberServer() -> Never {
   let log = Log(program: options.program, destination: options.debug ? .standardError : .syslog)
   guard SocketType(of: 0) == .stream else {
     log.error("fd 0 is not a stream socket; run from inetd (xmpp-client stream tcp nowait)")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   // A client gone mid-write must end the write with EPIPE, not the process.
   slug_ignore_sigpipe()

@@ -16,7 +16,7 @@ func runProxy() -> Never {
   let log = Log(program: options.program, destination: options.debug ? .standardError : .syslog)
   guard SocketType(of: 0) == .stream else {
     log.error("fd 0 is not a stream socket; run from inetd (webcache stream tcp wait, or nowait)")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   guard ListenerService.isListening(0) else {
     var session = ProxySession(options: options, log: log)

@@ -37,7 +37,7 @@ struct Relay {
   mutating func run() -> Int32 {
     output = session.greeting()
     while true {
-      guard flush() else { return Runtime.ioErrorExit }
+      guard flush() else { return EX_IOERR }
       if closing { return 0 }
       let seconds = session.phase == .data ? options.dataSeconds : options.commandSeconds
       switch connection.read(maximum: 65536, deadline: .after(seconds: seconds)) {
@@ -54,7 +54,7 @@ struct Relay {
       case .failed(let code):
         if code == ECONNRESET { return 0 }
         log.error("read from \(client) failed: \(String(cString: strerror(code)))")
-        return Runtime.ioErrorExit
+        return EX_IOERR
       }
     }
   }

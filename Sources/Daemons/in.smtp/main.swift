@@ -26,7 +26,7 @@ func runRelay() -> Never {
     local = true
   } else {
     log.error("fd 0 is not a stream socket; run from inetd (smtp stream tcp nowait), or with pipes as stdin and stdout")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   // A client that goes away must end a write with EPIPE, not the process; and sendmail's exit
   // status must reach waitpid even if whoever started us ignored SIGCHLD.

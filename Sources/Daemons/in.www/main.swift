@@ -17,12 +17,12 @@ func runWebServer() -> Never {
   let log = Log(program: options.program, destination: options.debug ? .standardError : .syslog)
   guard SocketType(of: 0) == .stream else {
     log.error("fd 0 is not a stream socket; run from inetd (http stream tcp nowait)")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   var status = stat()
   guard stat(options.documentRoot, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) else {
     log.error("document root \(options.documentRoot) is not a directory")
-    exit(Runtime.noInputExit)
+    exit(EX_NOINPUT)
   }
   // A client that goes away mid-body must end a write with EPIPE, not the process.
   slug_ignore_sigpipe()

@@ -2,9 +2,9 @@
 import Model
 #endif
 
-/// Decodes ctorrent's lines (originals.md §(a)). The message type is the first word; a type
-/// this server does not know yields nil, so a newer client's extra messages are ignored rather
-/// than fatal. A known message with bad fields is an error naming the line.
+/// Decodes the lines Enhanced CTorrent dnh3.3.2 sends (its ctcs.cpp). The message type is the
+/// first word; a type this server does not know yields nil, so a newer client's extra messages
+/// are ignored rather than fatal. A known message with bad fields is an error naming the line.
 public enum ClientMessageParser {
   /// `protocolVersion` is what the two sides agreed on (3 unless the client asked for less):
   /// it decides the CTFILE layout, where a file name with spaces hides the field count.

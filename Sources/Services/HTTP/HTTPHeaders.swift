@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 9110 §5: header fields kept in the order received, names as sent. Lookups compare names
 /// ASCII case-insensitively, byte by byte (no Unicode tables, so the daemons stay small).
 
@@ -76,96 +80,3 @@ public struct HTTPHeaders: Sendable, Equatable {
   }
 }
 
-/// Byte-level ASCII helpers shared by the HTTP files.
-enum ASCII {
-  static let cr = UInt8(ascii: "\r")
-  static let lf = UInt8(ascii: "\n")
-  static let space = UInt8(ascii: " ")
-  static let tab = UInt8(ascii: "\t")
-  static let colon = UInt8(ascii: ":")
-
-  static func lower(_ byte: UInt8) -> UInt8 {
-    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-  }
-
-  static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-    a.utf8.elementsEqual(b.utf8) { lower($0) == lower($1) }
-  }
-
-  static func equalsIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ text: StaticString) -> Bool {
-    let count = text.utf8CodeUnitCount
-    guard bytes.count == count else { return false }
-    var index = 0
-    let pointer = text.utf8Start
-    for byte in bytes {
-      if lower(byte) != lower(pointer[index]) { return false }
-      index += 1
-    }
-    return true
-  }
-
-  static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
-  /// RFC 9110 §5.6.2 tchar.
-  static func isTokenCharacter(_ byte: UInt8) -> Bool {
-    switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-      UInt8(ascii: "0")...UInt8(ascii: "9"):
-      return true
-    case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-      UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-      UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-      return true
-    default:
-      return false
-    }
-  }
-
-  static func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
-    }
-  }
-
-  static func hexDigit(_ value: Int) -> UInt8 {
-    value < 10 ? UInt8(ascii: "0") + UInt8(value) : UInt8(ascii: "A") + UInt8(value - 10)
-  }
-
-  /// Leading and trailing spaces and tabs removed.
-  static func trimmed<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
-    var start = bytes.startIndex
-    var end = bytes.endIndex
-    while start < end, bytes[start] == space || bytes[start] == tab { start = bytes.index(after: start) }
-    while end > start {
-      let before = bytes.index(before: end)
-      guard bytes[before] == space || bytes[before] == tab else { break }
-      end = before
-    }
-    return bytes[start..<end]
-  }
-
-  /// Decimal digits only, at most 18 of them (no overflow); nil otherwise.
-  static func decimal<C: Collection<UInt8>>(_ bytes: C) -> Int64? {
-    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-    var value: Int64 = 0
-    for byte in bytes {
-      guard isDigit(byte) else { return nil }
-      value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-    }
-    return value
-  }
-
-  static func hex(_ value: Int) -> [UInt8] {
-    if value == 0 { return [UInt8(ascii: "0")] }
-    var digits: [UInt8] = []
-    var rest = value
-    while rest > 0 {
-      digits.append(hexDigit(rest & 15))
-      rest >>= 4
-    }
-    return digits.reversed()
-  }
-}

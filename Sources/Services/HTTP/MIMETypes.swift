@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// Content types by file name extension (ASCII case-insensitive). Text types carry
 /// "; charset=utf-8". Anything else is application/octet-stream.
 public enum MIMETypes {

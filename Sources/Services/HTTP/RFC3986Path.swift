@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 3986 §2.1, §5.2.4 and RFC 9112 §3.2: the path of a request target, made safe to join to
 /// a document root.
 public enum RequestPath {

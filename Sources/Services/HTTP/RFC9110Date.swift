@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 9110 §5.6.7: HTTP dates. Formats IMF-fixdate; parses IMF-fixdate, RFC 850 and asctime
 /// dates, all in GMT. Pure arithmetic (proleptic Gregorian calendar), no C library.
 public enum HTTPDate {

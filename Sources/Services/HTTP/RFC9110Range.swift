@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 9110 §14: a single byte range. Several ranges, another unit or a malformed header give
 /// the whole representation (a server MAY ignore Range); a range starting at or past the end,
 /// or a zero-length suffix, is unsatisfiable (416).

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 9112 §7.1: the chunked transfer coding. The decoder is incremental like the head
 /// parsers: any split of the input gives the same data, the same end and the same error.
 /// Chunk extensions are skipped; trailer fields are read and dropped. A bare LF ends a line as

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 9112 §2-§6: the request and response heads, read incrementally. Bytes may arrive in any
 /// split; the result (head, error, bytes left over) is the same for every split, because each
 /// check is made either on a complete line or on a length that only grows.

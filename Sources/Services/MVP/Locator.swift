@@ -1,6 +1,6 @@
 /// The Hauppauge MediaMVP "service locator" exchange (UDP 16881): a booting MVP broadcasts a
 /// 52-byte request; the server answers with where its GUI, media and console servers are.
-/// All fields are big-endian. Layout: ../shared/reference/originals.md §(b).
+/// All fields are big-endian, at the offsets of the original mvprelay.c (see `decode` and `reply`).
 public enum Locator {
   public static let packetSize = 52
   static let requestIDs: (UInt16, UInt16) = (0xBABE, 0xFAFE)
