@@ -36,6 +36,13 @@ public enum ASCII {
 
   public static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
+  public static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    isDigit(byte) || (lower(byte) >= UInt8(ascii: "a") && lower(byte) <= UInt8(ascii: "z"))
+  }
+
+  /// RFC 5234 VCHAR: printable, not a space, a control byte or DEL.
+  public static func isVisible(_ byte: UInt8) -> Bool { byte > space && byte < 0x7F }
+
   /// RFC 9110 §5.6.2 tchar.
   public static func isTokenCharacter(_ byte: UInt8) -> Bool {
     switch byte {
