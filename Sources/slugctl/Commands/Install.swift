@@ -77,18 +77,12 @@ extension Slugctl {
     /// AtomicFile renames a complete copy over the old file, so a daemon being exec'd at that
     /// moment gets either the old binary or the new one, never half of one.
     private static func install(_ bytes: Data, at path: String, mode: mode_t) throws {
-      try makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
-      try AtomicFile.write(Array(bytes), to: path, mode: mode)
-    }
-
-    /// mkdir -p with mode 0755, naming the directory that could not be made and why.
-    private static func makeDirectories(_ path: String) throws {
-      var directory = ""
-      for (index, part) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
-        directory += (index == 0 ? "" : "/") + part
-        guard !part.isEmpty, mkdir(directory, 0o755) != 0, errno != EEXIST else { continue }
-        throw Failure.cannotCreate("cannot create \(directory): \(String(cString: strerror(errno)))")
+      do {
+        try Directory.create(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), mode: 0o755)
+      } catch {
+        throw Failure.cannotCreate("cannot create \(error)")
       }
+      try AtomicFile.write(Array(bytes), to: path, mode: mode)
     }
   }
 }
