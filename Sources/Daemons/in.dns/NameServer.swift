@@ -36,8 +36,8 @@ final class NameServer: DaemonProgram {
     _ options: NameServerOptions, _ configuration: Configuration, on input: StandardInput?, log: Log
   ) -> Int32 {
     let server = NameServer(configuration, relay: options.relay, log: log)
-    return input == .datagramSocket
-      ? server.serveDatagrams(idleSeconds: options.idleSeconds) : server.serveStream(idleSeconds: options.tcpIdleSeconds)
+    if input == .datagramSocket { return server.serveDatagrams(idleSeconds: options.idleSeconds) }
+    return server.serveStream(idleSeconds: options.tcpIdleSeconds)
   }
 
   /// Our EDNS payload size: replies larger than this go over TCP rather than as fragmented
