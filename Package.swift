@@ -27,10 +27,13 @@ let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeF
 /// Embedded for the tests.
 ///
 /// `compiles` is the one table of which shared sources each daemon compiles (paths under
-/// Sources/). Scripts/link-daemons makes each daemon's links from it, and a test checks that
-/// the links, this table and the catalogue's `usesStore` agree. A daemon that compiles the
-/// Store also depends on CSQLite and links the static libsqlite3 itself: Embedded Swift does
-/// not honour the module map's `link "sqlite3"`.
+/// Sources/). Package traits (`.when(traits:)`) cannot express it: a trait applies to the
+/// whole package build, while the same sources must build Embedded into a daemon and not
+/// Embedded into the library targets the tests import, in one build. Scripts/link-daemons
+/// makes each daemon's links from the table, and a test checks that the links, the table and
+/// the catalogue's `usesStore` agree. A daemon that compiles the Store also depends on
+/// CSQLite and links the static libsqlite3 itself: Embedded Swift does not honour the module
+/// map's `link "sqlite3"`.
 func daemon(_ name: String, compiles shared: [String]) -> Target {
   let readsStore = shared.contains("Store")
   return .executableTarget(
@@ -69,22 +72,24 @@ let package = Package(
     .target(name: "Crypto", path: "Sources/Services/Crypto"),
     .target(name: "CTCS", dependencies: ["Crypto", "Model"], path: "Sources/Services/CTCS"),
     .target(name: "XMPP", dependencies: ["Crypto", "Text"], path: "Sources/Services/XMPP"),
-    .target(name: "SMTP", path: "Sources/Services/SMTP"),
+    .target(name: "SMTP", dependencies: ["Text"], path: "Sources/Services/SMTP"),
     .target(name: "Superserver", path: "Sources/Superserver"),
 
     daemon("www", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("jabberd", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/XMPP"]),
-    daemon("smtp", compiles: ["Runtime", "Services/SMTP"]),
+    daemon("smtp", compiles: ["Runtime", "Text", "Services/SMTP"]),
     daemon("ctcs", compiles: ["Runtime", "Model", "Store", "Text", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
     daemon("dns", compiles: ["Runtime", "Text", "Model", "Store", "Services/DNS"]),
     daemon("dhcp", compiles: ["Runtime", "Text", "Model", "Store", "Services/DHCP"]),
     daemon("mvp", compiles: ["Runtime", "Services/MVP"]),
 
+    // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
+    // beside the built slugctl, where `slugctl install` finds them.
     .executableTarget(
       name: "slugctl",
       dependencies: ["Store", "Superserver", "Runtime", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/slugctl"),
+      path: "Sources/slugctl", resources: [.process("Manual")]),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),

@@ -2,7 +2,7 @@ import CLibc
 
 /// An IPv4 or IPv6 network in CIDR notation (`192.168.0.0/16`, `fd00::/8`; a bare address is
 /// a /32 or /128), for a client access list.
-public struct AddressRange: Equatable, Sendable {
+public struct AddressRange: Equatable, Sendable, CustomStringConvertible {
   /// 16 bytes; IPv4 networks are kept IPv4-mapped (`::ffff:a.b.c.d`) so one comparison
   /// serves both families and dual-stack peers.
   let network: [UInt8]
@@ -53,6 +53,15 @@ public struct AddressRange: Equatable, Sendable {
       if bytes[index] & mask != network[index] { return false }
     }
     return true
+  }
+
+  /// The network as it applies (host bits cleared): `10.0.0.0/8`, `fe80::/10`.
+  public var description: String {
+    let address = SocketAddress.ipv6(address: network, port: 0, scopeID: 0)
+    if prefixLength >= 96, let ipv4 = address.ipv4Address {
+      return "\(SocketAddress.dottedQuad(ipv4))/\(prefixLength - 96)"
+    }
+    return "\(address.host)/\(prefixLength)"
   }
 
   static func mapped(_ ipv4: UInt32) -> [UInt8] {

@@ -30,11 +30,12 @@ public enum Spawn {
   }
 
   /// Starts `arguments[0]` (a path; searched in PATH when `searchPath`) with `arguments` as
-  /// argv. `environment` nil passes ours on.
+  /// argv. `environment` nil passes ours on. `executable`, when given, is the file run instead,
+  /// and `arguments[0]` only the name it is called by (a mailer's sendmail interface acts on it).
   public static func start(
     _ arguments: [String], searchPath: Bool = false, standardInput: Descriptor = .null,
     standardOutput: Descriptor = .null, standardError: Descriptor = .null, directory: String? = nil,
-    environment: [String]? = nil, grouping: Grouping = .inherited
+    environment: [String]? = nil, grouping: Grouping = .inherited, executable: String? = nil
   ) -> Result<pid_t, Failure> {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -78,11 +79,12 @@ public enum Spawn {
       for pointer in envp { free(pointer) }
     }
     let spawn = searchPath ? posix_spawnp : posix_spawn
+    let program = executable ?? arguments[0]
     var pid: pid_t = 0
     let code =
       environment == nil
-      ? spawn(&pid, arguments[0], &actions, &attributes, &argv, slug_environ())
-      : spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
+      ? spawn(&pid, program, &actions, &attributes, &argv, slug_environ())
+      : spawn(&pid, program, &actions, &attributes, &argv, &envp)
     guard code == 0 else { return .failure(Failure(code: code)) }
     return .success(pid)
   }

@@ -8,7 +8,8 @@ public enum ASCII {
   public static let colon = UInt8(ascii: ":")
 
   /// A-Z as a-z, every other byte as it is: how protocols compare names (DNS names, RFC 4343;
-  /// HTTP field names; XMPP local parts and domains, as SQLite's NOCASE does).
+  /// HTTP field names; SMTP verbs and domains; XMPP local parts and domains, as SQLite's NOCASE
+  /// does).
   public static func lower(_ byte: UInt8) -> UInt8 {
     byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
   }
@@ -37,6 +38,13 @@ public enum ASCII {
   }
 
   public static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+  public static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    isDigit(byte) || (lower(byte) >= UInt8(ascii: "a") && lower(byte) <= UInt8(ascii: "z"))
+  }
+
+  /// RFC 5234 VCHAR: printable, not a space, a control byte or DEL.
+  public static func isVisible(_ byte: UInt8) -> Bool { byte > space && byte < 0x7F }
 
   /// RFC 9110 §5.6.2 tchar.
   public static func isTokenCharacter(_ byte: UInt8) -> Bool {

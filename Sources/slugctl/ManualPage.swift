@@ -82,6 +82,7 @@ enum ManualPage {
       .B 75
       The store stayed locked by another process; try again.
       .SH SEE ALSO
+      \(seeAlso)
       .BR inetd (8),
       .BR xinetd (8),
       .BR systemd.socket (5),
@@ -89,6 +90,14 @@ enum ManualPage {
 
       """
     return page
+  }
+
+  /// The pages `slugctl install` puts beside this one, as `.BR in.dns (8),` lines.
+  private static var seeAlso: String {
+    Slugctl.Install.manualPages.map { page in
+      let name = page as NSString
+      return ".BR \(escape(name.deletingPathExtension)) (\(name.pathExtension)),"
+    }.joined(separator: "\n")
   }
 
   /// Every runnable command below `command`, with its full name, in the order declared.

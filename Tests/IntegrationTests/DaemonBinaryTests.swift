@@ -59,7 +59,7 @@ final class DaemonBinaryTests: XCTestCase {
       let result = try ChildProcess.run("\(bin)/in.proxy", arguments)
       XCTAssertEqual(result.status, 64, "\(arguments)")
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
-      XCTAssertTrue(result.output.contains("usage: in.proxy [-d] [-t IDLE]"), result.output)
+      XCTAssertTrue(result.output.contains("usage: in.proxy [-d] [-n] [-t IDLE]"), result.output)
     }
   }
 
@@ -75,11 +75,165 @@ final class DaemonBinaryTests: XCTestCase {
       let result = try ChildProcess.run("\(bin)/in.www", arguments)
       XCTAssertEqual(result.status, 64, "\(arguments)")
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
-      XCTAssertTrue(result.output.contains("usage: in.www [-d] [-t IDLE] [-r READ]"), result.output)
+      XCTAssertTrue(result.output.contains("usage: in.www [-d] [-n] [-t IDLE] [-r READ]"), result.output)
     }
     let notSocket = try ChildProcess.run("\(bin)/in.www", ["-d", "/tmp"])
     XCTAssertEqual(notSocket.status, 66, notSocket.output)
     XCTAssertTrue(notSocket.output.contains("fd 0 is not a stream socket"), notSocket.output)
+  }
+
+  func testInWWWCheckModePrintsTheEffectiveConfigurationWithoutTouchingFdZero() throws {
+    let bin = try BuildProducts.binDirectory()
+    let root = try TemporaryDirectory()
+    let defaults = try ChildProcess.run("\(bin)/in.www", ["-n", root.path + "/"])
+    XCTAssertEqual(defaults.status, 0, defaults.output)
+    XCTAssertEqual(
+      defaults.output,
+      """
+      document-root \(root.path)
+      index index.html
+      idle 15
+      read-timeout 20
+      cgi yes
+      cgi-timeout 60
+      follow-symlinks no
+      access-log none
+
+      """)
+    let given = try ChildProcess.run(
+      "\(bin)/in.www",
+      ["-n", "-t", "3", "-r", "4", "--index", "home.htm", "--index", "index.cgi", "--no-cgi", "--cgi-timeout", "5",
+       "--follow-symlinks", "--log", root.path + "/access.log", root.path])
+    XCTAssertEqual(given.status, 0, given.output)
+    XCTAssertEqual(
+      given.output,
+      """
+      document-root \(root.path)
+      index home.htm
+      index index.cgi
+      idle 3
+      read-timeout 4
+      cgi no
+      cgi-timeout 5
+      follow-symlinks yes
+      access-log \(root.path)/access.log
+
+      """)
+  }
+
+  func testInWWWCheckModeRefusesADocumentRootThatIsNotADirectory() throws {
+    let bin = try BuildProducts.binDirectory()
+    let root = try TemporaryDirectory()
+    try "not a directory\n".write(toFile: root.path + "/file", atomically: true, encoding: .utf8)
+    for missing in [root.path + "/missing", root.path + "/file"] {
+      let result = try ChildProcess.run("\(bin)/in.www", ["-n", missing])
+      XCTAssertEqual(result.status, 66, result.output)
+      XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
+      XCTAssertTrue(result.output.contains("document root \(missing) is not a directory"), result.output)
+    }
+  }
+
+  func testInProxyCheckModePrintsTheEffectiveConfigurationWithoutTouchingFdZero() throws {
+    let bin = try BuildProducts.binDirectory()
+    let defaults = try ChildProcess.run("\(bin)/in.proxy", ["-n"])
+    XCTAssertEqual(defaults.status, 0, defaults.output)
+    XCTAssertEqual(
+      defaults.output,
+      """
+      idle 15
+      timeout 30
+      allow 127.0.0.0/8
+      allow 10.0.0.0/8
+      allow 172.16.0.0/12
+      allow 192.168.0.0/16
+      allow 169.254.0.0/16
+      allow ::1/128
+      allow fc00::/7
+      allow fe80::/10
+      connect-port 443
+      worker-idle 30
+      max-clients 64
+
+      """)
+    let given = try ChildProcess.run(
+      "\(bin)/in.proxy",
+      ["-n", "-t", "5", "--timeout", "7", "--allow", "10.1.2.3/8", "--allow", "fd00::1/8", "--allow", "192.168.1.9",
+       "--connect-port", "443", "--connect-port", "8443", "-i", "0", "--max-clients", "2"])
+    XCTAssertEqual(given.status, 0, given.output)
+    XCTAssertEqual(
+      given.output,
+      """
+      idle 5
+      timeout 7
+      allow 10.0.0.0/8
+      allow fd00::/8
+      allow 192.168.1.9/32
+      connect-port 443
+      connect-port 8443
+      worker-idle 0
+      max-clients 2
+
+      """)
+    let bad = try ChildProcess.run("\(bin)/in.proxy", ["-n", "--allow", "10.0.0.0/33"])
+    XCTAssertEqual(bad.status, 64, bad.output)
+    XCTAssertEqual(bad.output.split(separator: "\n").count, 1, bad.output)
+    XCTAssertTrue(bad.output.contains("--allow needs an address or CIDR"), bad.output)
+  }
+
+  func testInSMTPCheckModePrintsTheEffectiveConfigurationWithoutTouchingFdZero() throws {
+    let bin = try BuildProducts.binDirectory()
+    let defaults = try ChildProcess.run("\(bin)/in.smtp", ["-n"])
+    XCTAssertEqual(defaults.status, 0, defaults.output)
+    var name = [CChar](repeating: 0, count: 256)
+    XCTAssertEqual(gethostname(&name, name.count - 1), 0)
+    XCTAssertEqual(
+      defaults.output,
+      """
+      sendmail /usr/sbin/sendmail
+      sendmail-timeout 300
+      hostname \(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+      allow 127.0.0.0/8
+      allow 10.0.0.0/8
+      allow 172.16.0.0/12
+      allow 192.168.0.0/16
+      allow 169.254.0.0/16
+      allow ::1/128
+      allow fc00::/7
+      allow fe80::/10
+      relay-domain none
+      max-size 33554432
+      max-recipients 100
+      spool /var/tmp
+      command-timeout 300
+      data-timeout 180
+
+      """)
+    let given = try ChildProcess.run(
+      "\(bin)/in.smtp",
+      ["-n", "-s", "/usr/bin/msmtp", "--hostname", "relay.test", "--allow", "10.0.0.0/8", "--relay-domain", "Home.LAN",
+       "--relay-domain", ".example.org", "--max-size", "1048576", "--max-recipients", "5", "--spool", "/srv/spool",
+       "-t", "60", "--data-timeout", "90", "--sendmail-timeout", "30"])
+    XCTAssertEqual(given.status, 0, given.output)
+    XCTAssertEqual(
+      given.output,
+      """
+      sendmail /usr/bin/msmtp
+      sendmail-timeout 30
+      hostname relay.test
+      allow 10.0.0.0/8
+      relay-domain home.lan
+      relay-domain example.org
+      max-size 1048576
+      max-recipients 5
+      spool /srv/spool
+      command-timeout 60
+      data-timeout 90
+
+      """)
+    let bad = try ChildProcess.run("\(bin)/in.smtp", ["-n", "--relay-domain", "-x.lan"])
+    XCTAssertEqual(bad.status, 64, bad.output)
+    XCTAssertEqual(bad.output.split(separator: "\n").count, 1, bad.output)
+    XCTAssertTrue(bad.output.contains("--relay-domain needs a domain name, not '-x.lan'"), bad.output)
   }
 
   func testInSMTPRejectsABadCommandLineWithUsageAndANonSocketAsNoInput() throws {
@@ -89,7 +243,7 @@ final class DaemonBinaryTests: XCTestCase {
       let result = try ChildProcess.run("\(bin)/in.smtp", arguments)
       XCTAssertEqual(result.status, 64, "\(arguments)")
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
-      XCTAssertTrue(result.output.contains("usage: in.smtp [-d] [-s SENDMAIL]"), result.output)
+      XCTAssertTrue(result.output.contains("usage: in.smtp [-d] [-n] [-s SENDMAIL]"), result.output)
     }
     let notSocket = try BuildProducts.runDaemon("in.smtp", [], input: nil)
     XCTAssertEqual(notSocket.status, 66, notSocket.log)

@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `slugctl install` run from the release build installs the binaries built beside it.
+/// `slugctl install` run from the release build installs the binaries built beside it and
+/// the man pages of man/.
 final class SlugctlInstallTests: XCTestCase {
   func testInstallCopiesTheReleaseBinariesAndTheyRun() throws {
     let bin = try BuildProducts.binDirectory()
@@ -23,5 +24,22 @@ final class SlugctlInstallTests: XCTestCase {
     let manual = try String(contentsOfFile: prefix + "/share/man/man8/slugctl.8", encoding: .utf8)
     XCTAssertTrue(manual.contains(".SS \"slugctl dns add\""), manual)
     XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/bash-completion/completions/slugctl"))
+  }
+
+  /// The pages reach the release build as slugctl's resources, so install needs no source tree.
+  func testInstallCopiesTheManPagesToTheirSections() throws {
+    let directory = try TemporaryDirectory()
+    let prefix = directory.path + "/usr"
+    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    XCTAssertEqual(install.status, 0, install.output)
+    let man = BuildProducts.packageRoot + "/man"
+    let pages = try FileManager.default.contentsOfDirectory(atPath: man)
+    XCTAssertEqual(pages.count, 12, "\(pages)")
+    for page in pages {
+      let installed = prefix + "/share/man/man\(URL(fileURLWithPath: page).pathExtension)/" + page
+      XCTAssertEqual(
+        FileManager.default.contents(atPath: installed), FileManager.default.contents(atPath: man + "/" + page),
+        "\(installed) is a copy of man/\(page)")
+    }
   }
 }

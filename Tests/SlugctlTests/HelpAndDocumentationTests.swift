@@ -66,6 +66,13 @@ final class HelpAndDocumentationTests: XCTestCase {
     XCTAssertFalse(page.contains("generate\\-manual"), "the hidden command is not documented")
   }
 
+  func testManualPageRefersToThePagesInstalledWithIt() {
+    let page = slugctl(["generate-manual"]).output
+    for (name, section) in [("in.dns", 8), ("torrents.cgi", 8), ("in.dhcp.conf", 5)] {
+      XCTAssertTrue(page.contains(".BR \(name) (\(section)),"), "SEE ALSO lacks \(name)(\(section))")
+    }
+  }
+
   func testManualPageFormatsWithoutWarnings() throws {
     let directory = try TemporaryDirectory()
     let page = try directory.write(slugctl(["generate-manual"]).output, to: "slugctl.8")

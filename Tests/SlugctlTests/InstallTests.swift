@@ -10,12 +10,17 @@ final class InstallTests: XCTestCase {
   override func setUpWithError() throws { directory = try TemporaryDirectory() }
   override func tearDown() { directory = nil }
 
-  /// Stand-ins for the built binaries: in-process, the running executable is the test runner.
+  /// Stand-ins for the built binaries and the pages in their resource bundle: in-process, the
+  /// running executable is the test runner.
   private func makeBinaries(except missing: String? = nil) throws -> String {
     let bin = directory.path + "/bin"
-    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: bin + "/" + Slugctl.Install.resourceDirectory, withIntermediateDirectories: true)
     for program in ["slugctl"] + Slugctl.Install.daemons where program != missing {
       _ = try directory.write("binary of \(program)\n", to: "bin/" + program)
+    }
+    for page in Slugctl.Install.manualPages where page != missing {
+      _ = try directory.write("page \(page)\n", to: "bin/\(Slugctl.Install.resourceDirectory)/\(page)")
     }
     return bin
   }
@@ -37,6 +42,27 @@ final class InstallTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/fish/vendor_completions.d/slugctl.fish"))
     let manual = try String(contentsOfFile: prefix + "/share/man/man8/slugctl.8", encoding: .utf8)
     XCTAssertTrue(manual.hasPrefix(".TH SLUGCTL 8"))
+    for (page, section) in [("in.dns.8", "8"), ("torrents.cgi.8", "8"), ("in.dhcp.conf.5", "5")] {
+      let path = prefix + "/share/man/man\(section)/" + page
+      XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "page \(page)\n")
+      XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, 0o644, page)
+    }
+  }
+
+  func testRefusesWith66AndInstallsNothingWhenAPageIsMissing() throws {
+    let bin = try makeBinaries(except: "in.jabberd.conf.5")
+    let prefix = directory.path + "/prefix"
+    let result = slugctl(["install", "--prefix", prefix, "--from", bin])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertTrue(result.error.contains("missing in.jabberd.conf.5"), result.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: prefix))
+  }
+
+  /// man/ holds exactly the pages install copies, so none is written and left out, or missed.
+  func testInstallsEveryPageInManAndNoOther() throws {
+    let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("man").path
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: man).sorted(), Slugctl.Install.manualPages.sorted())
   }
 
   func testRefusesWith66AndInstallsNothingWhenADaemonIsMissing() throws {

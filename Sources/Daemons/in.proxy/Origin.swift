@@ -47,11 +47,11 @@ struct Authority: Equatable {
     } else {
       host = String(text)
     }
-    guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+    guard !host.isEmpty, host.utf8.allSatisfy({ ASCII.isVisible($0) && $0 != UInt8(ascii: "/") }) else {
       return nil
     }
     if let portText {
-      guard !portText.isEmpty, portText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = UInt16(portText),
+      guard !portText.isEmpty, portText.utf8.allSatisfy(ASCII.isDigit), let number = UInt16(portText),
         number > 0
       else { return nil }
       port = number

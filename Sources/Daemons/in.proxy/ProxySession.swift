@@ -93,7 +93,7 @@ struct ProxySession {
     var origin = Endpoint(fd: fd)
 
     var headers = head.headers
-    let expectsContinue = headers.first("Expect").map { asciiLowercase($0) == "100-continue" } ?? false
+    let expectsContinue = headers.first("Expect").map { ASCII.equalsIgnoringCase($0, "100-continue") } ?? false
     ProxySession.removeHopByHop(&headers)
     headers.remove("Expect")
     headers.remove("Host")
@@ -298,7 +298,7 @@ struct ProxySession {
     var descriptors = [pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
-      let ready = poll(&descriptors, 2, Int32(options.idleSeconds * 1000))
+      let ready = poll(&descriptors, 2, Deadline.after(seconds: options.idleSeconds).remainingMilliseconds)
       if ready < 0 && slug_errno() == EINTR { continue }
       if ready <= 0 { return }
       for index in 0..<2 where descriptors[index].revents != 0 {
@@ -334,7 +334,7 @@ struct ProxySession {
   static func absoluteTarget(_ target: String) -> (Authority, String)? {
     let scheme = "http://"
     guard target.utf8.count > scheme.utf8.count,
-      asciiLowercase(Substring(target.prefix(scheme.count))) == scheme
+      ASCII.lowercased(target.prefix(scheme.count)) == scheme
     else { return nil }
     let rest = target.dropFirst(scheme.count)
     let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
@@ -350,7 +350,7 @@ struct ProxySession {
   static func removeHopByHop(_ headers: inout HTTPHeaders) {
     for value in headers.all("Connection") {
       for name in value.split(separator: ",") {
-        let field = trimmed(name)
+        let field = String(Substring(ASCII.trimmed(name.utf8)))
         if !field.isEmpty { headers.remove(field) }
       }
     }
@@ -365,12 +365,4 @@ struct ProxySession {
   func hostText(_ authority: Authority) -> String {
     authority.host.contains(":") ? "[\(authority.host)]" : authority.host
   }
-}
-
-func trimmed(_ text: Substring) -> String {
-  String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-}
-
-func asciiLowercase(_ text: some StringProtocol) -> String {
-  String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
 }

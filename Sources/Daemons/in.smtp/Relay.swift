@@ -1,5 +1,35 @@
 import CLibc
 
+/// Speaks SMTP on an accepted connection, or on pipes (stdin and stdout) for a local client.
+extension Relay: DaemonProgram {
+  static let standardInput: [StandardInput] = [.streamSocket, .pipes]
+  static let inetdLine = "smtp stream tcp nowait"
+
+  /// The name the relay greets with and writes into Received: --hostname, else gethostname(2).
+  static func load(_ options: RelayOptions, log: Log) throws(StartupError) -> String {
+    options.hostName ?? systemHostName()
+  }
+
+  static func describe(_ options: RelayOptions, _ hostName: String) -> String {
+    var lines = ["sendmail \(options.sendmail)", "sendmail-timeout \(options.sendmailSeconds)", "hostname \(hostName)"]
+    lines += options.allowed.ranges.map { "allow \($0.description)" }
+    lines += options.relayDomains.isEmpty ? ["relay-domain none"] : options.relayDomains.map { "relay-domain \(ASCII.lowercased($0))" }
+    lines += [
+      "max-size \(options.maximumMessageSize)",
+      "max-recipients \(options.maximumRecipients)",
+      "spool \(options.spoolDirectory)",
+      "command-timeout \(options.commandSeconds)",
+      "data-timeout \(options.dataSeconds)",
+    ]
+    return lines.joined(separator: "\n")
+  }
+
+  static func serve(_ options: RelayOptions, _ hostName: String, on input: StandardInput?, log: Log) -> Int32 {
+    var relay = Relay(options: options, hostName: hostName, log: log, local: input == .pipes)
+    return relay.run()
+  }
+}
+
 /// One connection: reads with the phase's deadline, feeds the session, runs its actions, and
 /// sends the replies it has before waiting for more input (PIPELINING, RFC 2920 §3).
 struct Relay {
@@ -18,12 +48,12 @@ struct Relay {
   /// When the connection began: with the PID and the message count, a unique message id.
   let started = time(nil)
 
-  init(options: RelayOptions, log: Log, local: Bool) {
+  init(options: RelayOptions, hostName: String, log: Log, local: Bool) {
     self.options = options
     self.log = log
     self.local = local
     peer = local ? nil : connection.peer
-    hostName = options.hostName ?? Relay.systemHostName()
+    self.hostName = hostName
     session = SMTPSession(
       configuration: SMTPConfiguration(
         hostName: hostName, maximumMessageSize: options.maximumMessageSize,
@@ -33,7 +63,7 @@ struct Relay {
 
   var client: String { peer?.host ?? (local ? "local" : "unknown") }
 
-  /// Returns the exit status: 0 when the conversation ends, 74 when the socket fails.
+  /// Returns the exit status: 0 when the conversation ends, EX_IOERR when the socket fails.
   mutating func run() -> Int32 {
     output = session.greeting()
     while true {
@@ -107,13 +137,12 @@ struct Relay {
       path: options.sendmail, sender: envelope.sender, recipients: envelope.recipients, input: spool.fd,
       timeoutSeconds: options.sendmailSeconds)
     switch outcome {
-    case .exited(0, _):
+    case .ended(.exited(0), _):
       log.info("\(what): sent")
       return .queued(id: id)
-    case .exited(let status, let text):
-      log.error("\(what): not delivered: \(options.sendmail) exited \(status)\(text.isEmpty ? "" : ": " + text)")
-    case .killedBySignal(let signal, let text):
-      log.error("\(what): not delivered: \(options.sendmail) killed by signal \(signal)\(text.isEmpty ? "" : ": " + text)")
+    case .ended(let status, let text):
+      let how = if case .exited(let code) = status { "exited \(code)" } else { status.description }
+      log.error("\(what): not delivered: \(options.sendmail) \(how)\(text.isEmpty ? "" : ": " + text)")
     case .couldNotStart(let code):
       log.error("\(what): not delivered: cannot run \(options.sendmail): \(String(cString: strerror(code)))")
     case .timedOut:

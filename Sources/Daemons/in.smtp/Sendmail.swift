@@ -4,8 +4,7 @@ import CLibc
 /// spool from its first byte, stdout and stderr into a nameless file kept for the log.
 enum Sendmail {
   enum Outcome: Equatable {
-    case exited(Int32, output: String)
-    case killedBySignal(Int32, output: String)
+    case ended(ExitStatus, output: String)
     case couldNotStart(Int32)
     case timedOut
   }
@@ -15,65 +14,21 @@ enum Sendmail {
   ) -> Outcome {
     let output = slug_memfd("sendmail-output")
     defer { if output >= 0 { close(output) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, input, 0)
-    if output >= 0 {
-      posix_spawn_file_actions_adddup2(&actions, output, 1)
-      posix_spawn_file_actions_adddup2(&actions, output, 2)
-    } else {
-      posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // We ignore SIGPIPE; sendmail should not inherit that.
-    var signals = sigset_t()
-    sigemptyset(&signals)
-    sigaddset(&signals, SIGPIPE)
-    posix_spawnattr_setsigdefault(&attributes, &signals)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-
     // The null sender goes as "<>", which sendmail, Postfix, msmtp and ssmtp all read as such.
     let sender = sender.isEmpty ? "<>" : String(decoding: sender, as: UTF8.self)
+    // Called by the name of the interface it offers, whatever -s names: a multi-call mailer
+    // (OpenSMTPD's smtpctl, busybox) acts on it.
     let words = ["sendmail", "-i", "-f", sender, "--"] + recipients.map { String(decoding: $0, as: UTF8.self) }
-    var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let code = posix_spawn(&pid, path, &actions, &attributes, &argv, slug_environ())
-    guard code == 0 else { return .couldNotStart(code) }
-
-    guard let status = wait(for: pid, seconds: timeoutSeconds) else { return .timedOut }
-    let text = output >= 0 ? firstLine(of: output) : ""
-    if status & 0x7F == 0 { return .exited((status >> 8) & 0xFF, output: text) }
-    return .killedBySignal(status & 0x7F, output: text)
-  }
-
-  /// The raw wait status, or nil after killing a child that outlived the deadline.
-  private static func wait(for pid: pid_t, seconds: Int) -> Int32? {
-    var status: Int32 = 0
-    let handle = slug_pidfd_open(pid)
-    if handle >= 0 {
-      defer { close(handle) }
-      let deadline = Deadline.after(seconds: seconds)
-      var ready = false
-      while !ready {
-        var descriptor = pollfd(fd: handle, events: Int16(POLLIN), revents: 0)
-        let result = poll(&descriptor, 1, deadline.remainingMilliseconds)
-        if result > 0 { ready = true } else if result == 0 || slug_errno() != EINTR { break }
-      }
-      if !ready {
-        kill(pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && slug_errno() == EINTR {}
-        return nil
-      }
+    let pid: pid_t
+    switch Spawn.start(
+      words, standardInput: .ours(input), standardOutput: output >= 0 ? .ours(output) : .null,
+      standardError: output >= 0 ? .standardOutput : .null, executable: path)
+    {
+    case .success(let started): pid = started
+    case .failure(let failure): return .couldNotStart(failure.code)
     }
-    while waitpid(pid, &status, 0) < 0 {
-      guard slug_errno() == EINTR else { return 0x7F00 }
-    }
-    return status
+    guard let status = Spawn.wait(pid, until: .after(seconds: timeoutSeconds)) else { return .timedOut }
+    return .ended(status, output: output >= 0 ? firstLine(of: output) : "")
   }
 
   /// What sendmail said, for the log: its first line, at most 200 bytes.

@@ -213,6 +213,37 @@ final class WebServer {
   }
 }
 
+extension WebServer: DaemonProgram {
+  static let standardInput: [StandardInput] = [.streamSocket]
+  static let inetdLine = "http stream tcp nowait"
+
+  /// The document root must be a directory before anything is looked up in it.
+  static func load(_ options: WebServerOptions, log: Log) throws(StartupError) {
+    var status = stat()
+    guard stat(options.documentRoot, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) else {
+      throw StartupError("document root \(options.documentRoot) is not a directory", exitCode: EX_NOINPUT)
+    }
+  }
+
+  static func describe(_ options: WebServerOptions, _ configuration: Void) -> String {
+    var lines = ["document-root \(options.documentRoot)"]
+    lines += options.indexNames.map { "index \($0)" }
+    lines += [
+      "idle \(options.idleSeconds)",
+      "read-timeout \(options.readSeconds)",
+      "cgi \(options.cgi ? "yes" : "no")",
+      "cgi-timeout \(options.cgiTimeoutSeconds)",
+      "follow-symlinks \(options.followSymlinks ? "yes" : "no")",
+      "access-log \(options.logFile ?? "none")",
+    ]
+    return lines.joined(separator: "\n")
+  }
+
+  static func serve(_ options: WebServerOptions, _ configuration: Void, on input: StandardInput?, log: Log) -> Int32 {
+    WebServer(options: options, log: log).run()
+  }
+}
+
 /// The request-target in origin-form (`/path?query`): absolute-form (`http://host/path`)
 /// loses its scheme and authority; anything else (`*`, authority-form) is refused.
 struct RequestTarget {

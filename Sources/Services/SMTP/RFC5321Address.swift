@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 5321 §4.1.2 paths, narrowed to what can safely become a sendmail argument.
 ///
 /// The address is handed to sendmail as an argv element (no shell), but the mailer behind it
@@ -25,13 +29,18 @@ public enum SMTPAddress {
       case .tooLong: "address longer than \(SMTPAddress.maximumLength) bytes"
       case .leadingDash: "an address may not start with '-'"
       case .forbiddenByte(let byte):
-        (0x21...0x7E).contains(byte)
+        ASCII.isVisible(byte)
           ? "character '\(String(decoding: [byte], as: UTF8.self))' not allowed in an address"
-          : "byte 0x\(hexByte(byte)) not allowed in an address"
+          : "byte 0x\(Problem.hex(byte)) not allowed in an address"
       case .noDomain: "address needs a domain (user@domain)"
       case .badLocalPart: "malformed local part"
       case .badDomain: "malformed domain"
       }
+    }
+
+    /// Two upper-case hex digits.
+    private static func hex(_ byte: UInt8) -> String {
+      String(decoding: [ASCII.hexDigit(Int(byte >> 4)), ASCII.hexDigit(Int(byte & 0xF))], as: UTF8.self)
     }
   }
 
@@ -42,7 +51,7 @@ public enum SMTPAddress {
     guard address[0] != UInt8(ascii: "-") else { return .leadingDash }
     for byte in address where !isAllowed(byte) { return .forbiddenByte(byte) }
     guard let at = address.lastIndex(of: UInt8(ascii: "@")) else {
-      return address.map(asciiLowercase) == Array("postmaster".utf8) ? nil : .noDomain
+      return ASCII.equalsIgnoringCase(address, "postmaster") ? nil : .noDomain
     }
     let local = address[..<at]
     let domain = address[(at + 1)...]
@@ -56,7 +65,7 @@ public enum SMTPAddress {
   /// The domain of `address`, lower-cased; nil for `postmaster`.
   public static func domain(of address: [UInt8]) -> [UInt8]? {
     guard let at = address.lastIndex(of: UInt8(ascii: "@")) else { return nil }
-    return address[(at + 1)...].map(asciiLowercase)
+    return address[(at + 1)...].map(ASCII.lower)
   }
 
   /// `domain` is one of `domains` or below one of them (`lan` covers `pc.lan`).
@@ -88,24 +97,10 @@ public enum SMTPAddress {
       guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-")
       else { return false }
       for byte in label
-      where !(isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")) {
+      where !(ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")) {
         return false
       }
     }
     return true
   }
-}
-
-func isAlphanumeric(_ byte: UInt8) -> Bool {
-  (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-}
-
-func asciiLowercase(_ byte: UInt8) -> UInt8 {
-  (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
-}
-
-func hexByte(_ byte: UInt8) -> String {
-  let digits = Array("0123456789ABCDEF".utf8)
-  return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
 }

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 5321 §4.1.1 commands, parsed from one line without its line ending. Verbs and
 /// parameter keywords are case-insensitive; paths keep their case.
 public enum SMTPCommand: Equatable, Sendable {
@@ -20,13 +24,13 @@ public enum SMTPCommand: Equatable, Sendable {
 
   /// - Parameter extended: the session began with EHLO, so MAIL may carry parameters.
   public static func parse(_ line: ArraySlice<UInt8>, extended: Bool) throws(SMTPCommandError) -> SMTPCommand {
-    for byte in line where byte == 0 || byte >= 0x80 || (byte < 0x20 && byte != 0x09) {
+    for byte in line where byte == 0 || byte >= 0x80 || (byte < ASCII.space && byte != ASCII.tab) {
       throw .syntax("command line holds a control or non-ASCII byte")
     }
     let verbEnd = line.firstIndex(of: UInt8(ascii: " ")) ?? line.endIndex
-    let verb = line[..<verbEnd].map(asciiLowercase)
+    let verb = line[..<verbEnd].map(ASCII.lower)
     var argument = line[verbEnd...].drop { $0 == UInt8(ascii: " ") }
-    while argument.last == UInt8(ascii: " ") || argument.last == 0x09 { argument = argument.dropLast() }
+    while argument.last == ASCII.space || argument.last == ASCII.tab { argument = argument.dropLast() }
 
     switch String(decoding: verb, as: UTF8.self) {
     case "ehlo", "helo":
@@ -72,7 +76,7 @@ public enum SMTPCommand: Equatable, Sendable {
     -> (path: [UInt8], rest: ArraySlice<UInt8>)
   {
     let key = Array(keyword.utf8)
-    guard argument.count > key.count, argument.prefix(key.count).map(asciiLowercase) == key else {
+    guard argument.count > key.count, argument.prefix(key.count).map(ASCII.lower) == key else {
       throw .syntax(usage)
     }
     let afterKey = argument.dropFirst(key.count).drop { $0 == UInt8(ascii: " ") }
@@ -108,8 +112,8 @@ public struct MailParameters: Equatable, Sendable {
       let name = String(decoding: parameter.prefix { $0 != UInt8(ascii: "=") }, as: UTF8.self)
       guard extended else { throw .unsupportedParameter(name) }
       let equals = parameter.firstIndex(of: UInt8(ascii: "="))
-      let value = equals.map { parameter[($0 + 1)...].map(asciiLowercase) } ?? []
-      switch String(decoding: name.utf8.map(asciiLowercase), as: UTF8.self) {
+      let value = equals.map { parameter[($0 + 1)...].map(ASCII.lower) } ?? []
+      switch ASCII.lowercased(name) {
       case "size":
         guard size == nil, !value.isEmpty, value.count <= 18,
           value.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// One SMTP conversation (RFC 5321) as a value: bytes from the client go in, and what to do
 /// comes out in order: replies to send, and the steps of a message (start it, append body
 /// bytes, deliver it). The core never touches a descriptor or the clock; the runtime runs the
@@ -278,7 +282,7 @@ public struct SMTPSession: Sendable {
 
   /// Client text echoed in a reply: printable ASCII only.
   private func printable(_ text: String) -> String {
-    String(decoding: text.utf8.prefix(64).filter { (0x21...0x7E).contains($0) }, as: UTF8.self)
+    String(decoding: text.utf8.prefix(64).filter(ASCII.isVisible), as: UTF8.self)
   }
 }
 
@@ -301,7 +305,7 @@ public struct SMTPConfiguration: Sendable {
     self.maximumMessageSize = maximumMessageSize
     self.maximumRecipients = maximumRecipients
     self.clientMayRelay = clientMayRelay
-    self.relayDomains = relayDomains.map { $0.utf8.map(asciiLowercase) }
+    self.relayDomains = relayDomains.map { $0.utf8.map(ASCII.lower) }
   }
 }
 

@@ -1,15 +1,15 @@
-import CLibc
-
-/// The command line, checked: every problem is a usage error (exit 64) before fd 0 is touched.
-/// inetd scrubs the environment, so everything arrives as an argument.
-struct RelayOptions {
+/// in.smtp's command line. inetd scrubs the environment, so everything arrives as an argument.
+struct RelayOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS]"
+    "[-d] [-n] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS]"
+  static let flags: Set<String> = []
+  static let valueOptions: Set<String> = [
+    "s", "t", "hostname", "allow", "relay-domain", "max-size", "max-recipients", "spool", "data-timeout",
+    "sendmail-timeout",
+  ]
 
-  var program: String
-  var debug: Bool
   var sendmail: String
-  /// nil: gethostname(2), looked up once the connection is known to be real.
+  /// nil: gethostname(2), looked up once fd 0 is known to be a connection (Relay.load).
   var hostName: String?
   /// Networks whose clients may relay to any domain.
   var allowed: AllowList
@@ -26,13 +26,11 @@ struct RelayOptions {
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
-    program = arguments.program
-    debug = arguments.has("d")
     sendmail = arguments.value("s") ?? "/usr/sbin/sendmail"
     guard sendmail.hasPrefix("/") else { throw UsageError("-s needs an absolute path, not '\(sendmail)'") }
     hostName = arguments.value("hostname")
     if let name = hostName {
-      guard !name.isEmpty, name.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+      guard !name.isEmpty, name.utf8.allSatisfy(ASCII.isVisible) else {
         throw UsageError("--hostname needs a host name, not '\(name)'")
       }
     }

@@ -1,4 +1,4 @@
-/// The command line, checked: every problem is a usage error (exit 64) before fd 0 is touched.
+/// in.proxy's command line.
 ///
 /// `-t IDLE`: seconds a kept-alive client connection or a CONNECT tunnel may stay silent
 /// (default 15). `--timeout N`: seconds to connect to an origin and for each read from it
@@ -8,9 +8,12 @@
 /// CONNECT may reach (default 443). Under inetd `wait` (fd 0 listening): `-i IDLE` seconds
 /// a worker waits for a connection before it exits (default 30), `--max-clients N` workers,
 /// so connections served at once (default 64).
-struct ProxyOptions {
-  var program: String
-  var debug: Bool
+struct ProxyOptions: DaemonOptions {
+  static let synopsis =
+    "[-d] [-n] [-t IDLE] [--timeout N] [--allow CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N]"
+  static let flags: Set<String> = []
+  static let valueOptions: Set<String> = ["t", "timeout", "allow", "connect-port", "i", "max-clients"]
+
   var idleSeconds: Int
   var timeoutSeconds: Int
   var allowed: AllowList
@@ -20,8 +23,6 @@ struct ProxyOptions {
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
-    program = arguments.program
-    debug = arguments.has("d")
     idleSeconds = try arguments.integer("t", in: 1...86400) ?? 15
     timeoutSeconds = try arguments.integer("timeout", in: 1...3600) ?? 30
     listenerIdleSeconds = try arguments.integer("i", in: 0...86400) ?? 30

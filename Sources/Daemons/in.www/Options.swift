@@ -1,0 +1,40 @@
+/// in.www's command line.
+struct WebServerOptions: DaemonOptions {
+  static let synopsis =
+    "[-d] [-n] [-t IDLE] [-r READ] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [DOCROOT]"
+  static let flags: Set<String> = ["no-cgi", "follow-symlinks"]
+  static let valueOptions: Set<String> = ["t", "r", "log", "index", "cgi-timeout"]
+
+  /// How long a kept-alive connection may wait for the next request.
+  var idleSeconds: Int
+  /// How long a client has to send a whole request head once it has started one.
+  var readSeconds: Int
+  var logFile: String?
+  var indexNames: [String]
+  var cgi: Bool
+  var cgiTimeoutSeconds: Int
+  var followSymlinks: Bool
+  /// Without a trailing slash, unless it is `/`.
+  var documentRoot: String
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    guard arguments.operands.count <= 1 else {
+      throw UsageError("unexpected argument '\(arguments.operands[1])'")
+    }
+    idleSeconds = try arguments.integer("t", in: 1...3600) ?? 15
+    readSeconds = try arguments.integer("r", in: 1...3600) ?? 20
+    cgiTimeoutSeconds = try arguments.integer("cgi-timeout", in: 1...86400) ?? 60
+    logFile = arguments.value("log")
+    cgi = !arguments.has("no-cgi")
+    followSymlinks = arguments.has("follow-symlinks")
+    indexNames = arguments.allValues("index")
+    for name in indexNames where name.isEmpty || name.contains("/") || name == "." || name == ".." {
+      throw UsageError("--index needs a file name, not '\(name)'")
+    }
+    if indexNames.isEmpty { indexNames = ["index.html"] }
+    var root = arguments.operands.first ?? "/var/www"
+    guard root.hasPrefix("/") else { throw UsageError("DOCROOT must be an absolute path, not '\(root)'") }
+    while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+    documentRoot = root
+  }
+}
