@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The records the store holds, as plain values. The database tables (Store), the flat-file
 /// formats (Formats/) and slugctl all speak in these types.
 
@@ -40,8 +44,8 @@ public struct HostName: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
   }
 
-  /// The lower-case key two spellings of one name share.
-  public var key: String { text.lowercased() }
+  /// The lower-case key two spellings of one name share (the name is ASCII).
+  public var key: String { ASCII.lowercased(text) }
 
   public var description: String { text }
 

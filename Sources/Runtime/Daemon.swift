@@ -72,6 +72,22 @@ public protocol DaemonProgram {
   static func describe(_ options: Options, _ configuration: Configuration) -> String
   /// Serves what fd 0 is and returns the exit code.
   static func serve(_ options: Options, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32
+
+  /// What fd 0 must be besides its kind (in.dhcp needs an IPv4 socket), checked with its kind,
+  /// before anything is loaded: the message naming the problem (exit 66), or nil. By default nil.
+  static func standardInputProblem(_ input: StandardInput) -> String?
+  /// What `-n` loads; by default what serving loads. A daemon that reads some of its data only
+  /// when a client needs it (in.jabberd's users, at a login) reads it here as well, so that -n
+  /// finds what a client would.
+  static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration
+}
+
+extension DaemonProgram {
+  public static func standardInputProblem(_ input: StandardInput) -> String? { nil }
+
+  public static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration {
+    try load(options, log: log)
+  }
 }
 
 extension DaemonProgram {
@@ -82,9 +98,10 @@ public enum Daemon {
   /// The start-up every daemon shares, in this order:
   /// 1. parse the command line (a usage error is one line and exit 64);
   /// 2. open the log: syslog, or stderr with `-d`;
-  /// 3. with `-n`, load, print the effective configuration on stdout and exit 0, or print the
-  ///    error and exit with its code; fd 0 is not touched;
-  /// 4. check fd 0 before reading anything, so a wrong inetd line is named as such (exit 66);
+  /// 3. with `-n`, load (`loadForChecking`), print the effective configuration on stdout and
+  ///    exit 0, or print the error and exit with its code; fd 0 is not touched;
+  /// 4. check fd 0 (its kind, then `standardInputProblem`) before reading anything, so a wrong
+  ///    inetd line is named as such (exit 66);
   /// 5. set the signal policy: SIGPIPE ignored (a peer gone mid-write ends the write with
   ///    EPIPE, not the process), SIGCHLD default and unblocked (whoever started us may have
   ///    ignored it, which would lose a child's exit status);
@@ -104,7 +121,7 @@ public enum Daemon {
 
     if checking {
       do throws(StartupError) {
-        let configuration = try Program.load(options, log: log)
+        let configuration = try Program.loadForChecking(options, log: log)
         let text = Program.describe(options, configuration)
         let bytes = Array((text.hasSuffix("\n") || text.isEmpty ? text : text + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
@@ -119,6 +136,10 @@ public enum Daemon {
     if !Program.standardInput.isEmpty {
       guard let input, Program.standardInput.contains(input) else {
         log.error("fd 0 is not \(describe(Program.standardInput)); run from inetd (\(Program.inetdLine))")
+        exit(EX_NOINPUT)
+      }
+      if let problem = Program.standardInputProblem(input) {
+        log.error(problem)
         exit(EX_NOINPUT)
       }
     }

@@ -1,7 +1,17 @@
 import CLibc
 
-/// Questions about the host's network interfaces.
+/// Questions about the host's network interfaces and its name.
 public enum Interfaces {
+  /// The host's name (gethostname), for the names a daemon gives itself when none is
+  /// configured; "localhost" when the host has none.
+  public static func hostName() -> String {
+    // HOST_NAME_MAX is 64 on Linux; the buffer leaves room for more and for the NUL.
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return name.isEmpty ? "localhost" : name
+  }
+
   /// The hardware (MAC) address of the interface carrying IPv4 `address`; nil when no
   /// interface has it. Loopback reports six zero bytes.
   public static func hardwareAddress(ofIPv4 address: UInt32) -> [UInt8]? {

@@ -7,6 +7,9 @@ public enum ASCII {
   public static let tab = UInt8(ascii: "\t")
   public static let colon = UInt8(ascii: ":")
 
+  /// A-Z as a-z, every other byte as it is: how protocols compare names (DNS names, RFC 4343;
+  /// HTTP field names; SMTP verbs and domains; XMPP local parts and domains, as SQLite's NOCASE
+  /// does).
   public static func lower(_ byte: UInt8) -> UInt8 {
     byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
   }

@@ -88,6 +88,28 @@ final class RFC2132OptionsTests: XCTestCase {
     XCTAssertNil(encoded([""], .text))
   }
 
+  func testValuesReadEveryEncodingBackAsTheConfigurationWritesIt() {
+    let settings: [([String], DHCPEncoding)] = [
+      (["255.255.255.0"], .address), (["192.168.0.1", "8.8.8.8"], .addresses),
+      (["10.1.0.0", "192.168.0.254"], .addressPairs), (["my scope"], .text), (["1"], .byte), (["1500"], .uint16),
+      (["4294967295"], .uint32), (["-3600"], .int32),
+    ]
+    for (values, encoding) in settings {
+      let bytes = encoded(values, encoding) ?? []
+      XCTAssertEqual(DHCPOptionEncoder.values(bytes, as: encoding), values, "\(encoding)")
+    }
+  }
+
+  func testValuesRefuseBytesThatDoNotFitTheEncoding() {
+    XCTAssertNil(DHCPOptionEncoder.values([192, 168, 0, 1, 8], as: .address))
+    XCTAssertNil(DHCPOptionEncoder.values([192, 168, 0, 1, 8, 8, 8, 8], as: .address))
+    XCTAssertNil(DHCPOptionEncoder.values([192, 168, 0, 1], as: .addressPairs))
+    XCTAssertNil(DHCPOptionEncoder.values([], as: .addresses))
+    XCTAssertNil(DHCPOptionEncoder.values([], as: .text))
+    XCTAssertNil(DHCPOptionEncoder.values([1, 2], as: .byte))
+    XCTAssertNil(DHCPOptionEncoder.values([1, 2, 3], as: .uint32))
+  }
+
   func testTextLongerThan255BytesIsSentAsSeveralInstancesAndReadBackWhole() throws {
     let words = (0..<60).map { "path\($0)" }
     let option = try XCTUnwrap(DHCPOptionEncoder.encode(code: 17, values: words, as: .text))

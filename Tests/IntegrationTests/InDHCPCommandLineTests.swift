@@ -1,5 +1,6 @@
 import DHCP
 import Foundation
+import Store
 import TestSupport
 import XCTest
 
@@ -17,7 +18,7 @@ final class InDHCPCommandLineTests: XCTestCase {
       let result = try runInDHCP(arguments)
       XCTAssertEqual(result.status, 64, "\(arguments): \(result.log)")
       XCTAssertEqual(result.log.split(separator: "\n").count, 1, result.log)
-      XCTAssertTrue(result.log.contains("usage: in.dhcp [-d] [-i IDLE]"), result.log)
+      XCTAssertTrue(result.log.contains("usage: in.dhcp [-d] [-n] [-i IDLE]"), result.log)
     }
   }
 
@@ -48,6 +49,82 @@ final class InDHCPCommandLineTests: XCTestCase {
     let result = try runInDHCP(["-i", "0", "-c", config, "-l", directory.path + "/leases", "lo"], input: service)
     XCTAssertEqual(result.status, 65, result.log)
     XCTAssertTrue(result.log.contains("\(config):2: "), result.log)
+  }
+
+  /// `-n` in drop-in mode: the files, the script, and the interface's settings with their
+  /// defaults, options in the file's keywords; fd 0 is /dev/null, not a socket.
+  func testCheckModePrintsTheEffectiveConfigurationOfTheFlatFiles() throws {
+    let directory = try TemporaryDirectory()
+    let config = directory.path + "/in.dhcp.conf.lo"
+    let leases = directory.path + "/in.dhcp.leases.lo"
+    try """
+      02:00:00:00:00:09 {
+      \thostname fixed
+      \taddress 127.0.2.9
+      }
+      subnet-mask 255.0.0.0
+      lease-time 600
+      domain-name home
+      routers 127.0.0.1 127.0.0.2
+      pool-start 127.0.1.1
+      pool-end 127.0.1.5
+
+      """.write(toFile: config, atomically: true, encoding: .utf8)
+    let expiry = Int64(Date().timeIntervalSince1970) + 300
+    try "127.0.1.1 02:00:00:00:00:01 \(expiry) old\n".write(toFile: leases, atomically: true, encoding: .utf8)
+    let bin = try BuildProducts.binDirectory()
+    let result = try ChildProcess.run(
+      bin + "/in.dhcp", ["-n", "-c", config, "-l", leases, "--script", "/usr/local/sbin/hook", "lo", "127.0.0.1"])
+    XCTAssertEqual(result.status, 0, result.output)
+    XCTAssertEqual(
+      result.output.split(separator: "\n").map(String.init),
+      [
+        "config \(config)", "lease-file \(leases)", "script /usr/local/sbin/hook", "idle 30",
+        "interface lo subnet 127.0.0.0", "interface lo subnet-mask 255.0.0.0", "interface lo server-identifier 127.0.0.1",
+        "interface lo pool 127.0.1.1-127.0.1.5", "interface lo lease-time 600", "interface lo renewal-time 300",
+        "interface lo rebinding-time 525", "interface lo next-server the server identifier",
+        "interface lo domain-name home", "interface lo routers 127.0.0.1 127.0.0.2", "interface lo static-leases 1",
+        "interface lo active-leases 1",
+      ])
+  }
+
+  /// `-n` on the store: every configured interface; a missing store or a bad file is one line
+  /// naming it, with its exit status.
+  func testCheckModeReadsTheStoreAndNamesWhatIsWrong() throws {
+    let directory = try TemporaryDirectory()
+    let database = directory.path + "/slug.db"
+    let store = try Store(path: database)
+    for (keyword, values) in [("subnet-mask", ["255.255.255.0"]), ("pool-start", ["10.77.0.10"]),
+                              ("pool-end", ["10.77.0.20"]), ("renewal-time", ["1000"])] {
+      try store.setDHCPSetting(interface: "slugtest0", DHCPSetting(keyword: keyword, values: values))
+    }
+    try store.addStaticLease(StaticLease(mac: MACAddress("02:77:00:00:00:01")!, address: IPv4Address("10.77.0.5")!))
+    let bin = try BuildProducts.binDirectory()
+    let good = try ChildProcess.run(bin + "/in.dhcp", ["-n", "--db", database])
+    XCTAssertEqual(good.status, 0, good.output)
+    XCTAssertEqual(
+      good.output.split(separator: "\n").map(String.init),
+      [
+        "store \(database)", "lease-file none (the store keeps the leases)", "script none", "idle 30",
+        "interface slugtest0 subnet 10.77.0.0", "interface slugtest0 subnet-mask 255.255.255.0",
+        "interface slugtest0 server-identifier the address each request arrives on",
+        "interface slugtest0 pool 10.77.0.10-10.77.0.20", "interface slugtest0 lease-time 86400",
+        "interface slugtest0 renewal-time 1000", "interface slugtest0 rebinding-time 75600",
+        "interface slugtest0 next-server the server identifier", "interface slugtest0 static-leases 1",
+        "interface slugtest0 active-leases 0",
+      ])
+
+    let noStore = try ChildProcess.run(bin + "/in.dhcp", ["-n", "--db", directory.path + "/absent.db"])
+    XCTAssertEqual(noStore.status, 66, noStore.output)
+    XCTAssertEqual(noStore.output.split(separator: "\n").count, 1, noStore.output)
+    XCTAssertTrue(noStore.output.contains(directory.path + "/absent.db"), noStore.output)
+
+    let config = directory.path + "/in.dhcp.conf.lo"
+    try "subnet-mask 255.0.0.0\nlease-time forever\n".write(toFile: config, atomically: true, encoding: .utf8)
+    let bad = try ChildProcess.run(bin + "/in.dhcp", ["-n", "-c", config, "-l", directory.path + "/leases", "lo"])
+    XCTAssertEqual(bad.status, 65, bad.output)
+    XCTAssertEqual(bad.output.split(separator: "\n").count, 1, bad.output)
+    XCTAssertTrue(bad.output.contains("\(config):2: "), bad.output)
   }
 
   /// The drop-in mode: the original's config file and lease file, and the lease-change script.

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import TestSupport
 import XCTest
 
@@ -15,7 +16,7 @@ final class InDNSCommandLineTests: XCTestCase {
       let result = try runInDNS(arguments)
       XCTAssertEqual(result.status, 64, "\(arguments): \(result.log)")
       XCTAssertEqual(result.log.split(separator: "\n").count, 1, result.log)
-      XCTAssertTrue(result.log.contains("usage: in.dns [-d] [-i IDLE] [-t TCP_IDLE]"), result.log)
+      XCTAssertTrue(result.log.contains("usage: in.dns [-d] [-n] [-i IDLE] [-t TCP_IDLE]"), result.log)
     }
   }
 
@@ -23,7 +24,7 @@ final class InDNSCommandLineTests: XCTestCase {
     let directory = try TemporaryDirectory()
     let notASocket = try runInDNS(["-f", "/etc/hostname"])
     XCTAssertEqual(notASocket.status, 66, notASocket.log)
-    XCTAssertTrue(notASocket.log.contains("fd 0 is not a socket"), notASocket.log)
+    XCTAssertTrue(notASocket.log.contains("fd 0 is not a datagram socket or a stream socket"), notASocket.log)
 
     let (service, _) = try LoopbackSocket.bind(SOCK_DGRAM)
     defer { close(service) }
@@ -44,5 +45,53 @@ final class InDNSCommandLineTests: XCTestCase {
     let result = try runInDNS(["-i", "0", "-f", file], input: service)
     XCTAssertEqual(result.status, 65, result.log)
     XCTAssertTrue(result.log.contains("\(file):2: "), result.log)
+  }
+
+  /// `-n` on the store: every setting with its default, and the names each local domain holds
+  /// (--domain ones and DHCP domain-names); fd 0 is /dev/null, not a socket.
+  func testCheckModePrintsTheEffectiveConfigurationAndTheStoresNamesPerDomain() throws {
+    let directory = try TemporaryDirectory()
+    let database = directory.path + "/slug.db"
+    let store = try Store(path: database)
+    for (name, address) in [("nas.home", "192.168.0.2"), ("nas.home", "2001:db8::2"), ("tv.lan", "192.168.0.50"),
+                            ("box.example.org", "10.0.0.5")] {
+      try store.addDNSHost(DNSHost(name: HostName(name)!, address: IPAddress(address)!))
+    }
+    try store.setDHCPSetting(interface: "eth0", DHCPSetting(keyword: "domain-name", values: ["lan"]))
+    let bin = try BuildProducts.binDirectory()
+    let result = try ChildProcess.run(
+      bin + "/in.dns", ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5"])
+    XCTAssertEqual(result.status, 0, result.output)
+    var lines = result.output.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.count, 10, result.output)
+    XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("serial "), result.output)
+    if lines.count > 1 { lines.remove(at: 1) }
+    XCTAssertEqual(
+      lines,
+      [
+        "store \(database)", "idle 30", "tcp-idle 5", "ttl 300", "server-name ns.test", "relay no",
+        "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
+      ])
+  }
+
+  func testCheckModeReadsTheFlatFileAndNamesItsBadLineOrAMissingStore() throws {
+    let directory = try TemporaryDirectory()
+    let file = directory.path + "/in.dns.conf"
+    try "nas.home. 192.168.0.2\nprinter.home. 192.168.0.3\n".write(toFile: file, atomically: true, encoding: .utf8)
+    let bin = try BuildProducts.binDirectory()
+    let good = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file, "--domain", "home", "--relay"])
+    XCTAssertEqual(good.status, 0, good.output)
+    XCTAssertTrue(good.output.hasPrefix("file \(file)\n"), good.output)
+    XCTAssertTrue(good.output.contains("\nrelay yes\ndomain home 2 names 2 records\n"), good.output)
+
+    try "nas.home. 192.168.0.2\nnot-a-line\n".write(toFile: file, atomically: true, encoding: .utf8)
+    let bad = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file])
+    XCTAssertEqual(bad.status, 65, bad.output)
+    XCTAssertEqual(bad.output.split(separator: "\n").count, 1, bad.output)
+    XCTAssertTrue(bad.output.contains("\(file):2: "), bad.output)
+
+    let noStore = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", directory.path + "/absent.db"])
+    XCTAssertEqual(noStore.status, 66, noStore.output)
+    XCTAssertTrue(noStore.output.contains(directory.path + "/absent.db"), noStore.output)
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import TestSupport
 import XCTest
 
@@ -79,7 +80,52 @@ final class InJabberdCommandLineTests: XCTestCase {
     for arguments in [["-x"], ["-t", "0"], ["--domain", "a@b"], ["extra"], ["--db"]] {
       let result = try BuildProducts.runDaemon("in.jabberd", arguments, input: nil)
       XCTAssertEqual(result.status, 64, "\(arguments)")
-      XCTAssertTrue(result.log.contains("usage: in.jabberd [-d] [--db PATH]"), result.log)
+      XCTAssertTrue(result.log.contains("usage: in.jabberd [-d] [-n] [--db PATH]"), result.log)
     }
+  }
+
+  /// `-n`: the domain, where the users come from and how many there are (never a password),
+  /// the store, the idle time and the mode; fd 0 is /dev/null, not a socket.
+  func testCheckModeCountsTheUsersOfTheStoreOrTheFileAndNeverShowsAPassword() throws {
+    let directory = try TemporaryDirectory()
+    let database = directory.path + "/slug.db"
+    let store = try Store(path: database)
+    for (name, password) in [("alice", "a1-secret"), ("bob", "b1-secret"), ("carol", "c1-secret")] {
+      try store.addJabberUser(JabberUser(name: name, password: password))
+    }
+    let bin = try BuildProducts.binDirectory()
+    let fromStore = try ChildProcess.run(bin + "/in.jabberd", ["-n", "--db", database, "--domain", "home.lan"])
+    XCTAssertEqual(fromStore.status, 0, fromStore.output)
+    XCTAssertEqual(
+      fromStore.output,
+      "domain home.lan\nusers-from store \(database)\nusers 3\nstore \(database)\nidle 600\nlegacy no\n")
+
+    let file = directory.path + "/in.jabberd.conf"
+    try "alice : s3cret\nbob : hunter2\n".write(toFile: file, atomically: true, encoding: .utf8)
+    let fromFile = try ChildProcess.run(bin + "/in.jabberd", ["-n", "-c", file, "-t", "60", "--legacy"])
+    XCTAssertEqual(fromFile.status, 0, fromFile.output)
+    XCTAssertEqual(
+      fromFile.output,
+      "domain the one each client's stream names\nusers-from file \(file)\nusers 2\n"
+        + "store none (no offline messages or vCards)\nidle 60\nlegacy yes\n")
+    for password in ["secret", "s3cret", "hunter2"] {
+      XCTAssertFalse(fromStore.output.contains(password) || fromFile.output.contains(password), password)
+    }
+  }
+
+  func testCheckModeNamesABadUserFileLineOrAMissingStore() throws {
+    let directory = try TemporaryDirectory()
+    let file = directory.path + "/in.jabberd.conf"
+    try "alice : s3cret\nbob hunter2\n".write(toFile: file, atomically: true, encoding: .utf8)
+    let bin = try BuildProducts.binDirectory()
+    let bad = try ChildProcess.run(bin + "/in.jabberd", ["-n", "-c", file])
+    XCTAssertEqual(bad.status, 65, bad.output)
+    XCTAssertEqual(bad.output.split(separator: "\n").count, 1, bad.output)
+    XCTAssertTrue(bad.output.contains("\(file):2: "), bad.output)
+
+    let noStore = try ChildProcess.run(bin + "/in.jabberd", ["-n", "--db", directory.path + "/absent.db"])
+    XCTAssertEqual(noStore.status, 66, noStore.output)
+    XCTAssertEqual(noStore.output.split(separator: "\n").count, 1, noStore.output)
+    XCTAssertTrue(noStore.output.contains(directory.path + "/absent.db"), noStore.output)
   }
 }

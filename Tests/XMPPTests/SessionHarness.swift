@@ -1,4 +1,5 @@
 import Crypto
+import Text
 import XCTest
 
 @testable import XMPP
@@ -17,25 +18,25 @@ final class MemoryBackend: SessionBackend {
   }
 
   func account(named name: String) -> SessionAccount? {
-    users.first { JID.asciiLowercased($0.name) == JID.asciiLowercased(name) }
+    users.first { ASCII.lowercased($0.name) == ASCII.lowercased(name) }
   }
   func userNames() -> [String] { users.map(\.name) }
-  func vCard(of user: String) -> String? { vCards[JID.asciiLowercased(user)] }
+  func vCard(of user: String) -> String? { vCards[ASCII.lowercased(user)] }
   func setVCard(_ vCard: String, of user: String) -> SessionStoreOutcome {
-    vCards[JID.asciiLowercased(user)] = vCard
+    vCards[ASCII.lowercased(user)] = vCard
     return .done
   }
   func storeOfflineMessage(_ stanza: String, to user: String, at time: Int64) -> SessionStoreOutcome {
-    guard offline.filter({ $0.user == JID.asciiLowercased(user) }).count < offlineLimit else { return .full }
-    offline.append((JID.asciiLowercased(user), SessionOfflineMessage(id: nextID, stanza: stanza, stored: time)))
+    guard offline.filter({ $0.user == ASCII.lowercased(user) }).count < offlineLimit else { return .full }
+    offline.append((ASCII.lowercased(user), SessionOfflineMessage(id: nextID, stanza: stanza, stored: time)))
     nextID += 1
     return .done
   }
   func offlineMessages(for user: String) -> [SessionOfflineMessage] {
-    offline.filter { $0.user == JID.asciiLowercased(user) }.map(\.message)
+    offline.filter { $0.user == ASCII.lowercased(user) }.map(\.message)
   }
   func delete(for user: String, upTo id: Int64) {
-    offline.removeAll { $0.user == JID.asciiLowercased(user) && $0.message.id <= id }
+    offline.removeAll { $0.user == ASCII.lowercased(user) && $0.message.id <= id }
   }
 }
 

@@ -22,21 +22,30 @@ struct LeaseKeeper {
     }
   }
 
+  /// Where the configuration comes from, for -n: `store PATH` or `config PATH`.
+  var location: String {
+    switch origin {
+    case .unopenedStore(let path): "store \(path)"
+    case .store(let store): "store \(store.path)"
+    case .files(let config, _): "config \(config.path)"
+    }
+  }
+
   /// The server as configured now, with the stored leases.
-  mutating func load() throws(LeaseKeeperError) -> DHCPServer {
-    guard let server = try reloadIfChanged() else { throw LeaseKeeperError("nothing loaded", exitCode: EX_SOFTWARE) }
+  mutating func load() throws(StartupError) -> DHCPServer {
+    guard let server = try reloadIfChanged() else { throw StartupError("nothing loaded", exitCode: EX_SOFTWARE) }
     return server
   }
 
   /// A server built from fresh data when the configuration or leases changed since the last
   /// load (another process wrote the store, the config file was edited), else nil.
-  mutating func reloadIfChanged() throws(LeaseKeeperError) -> DHCPServer? {
+  mutating func reloadIfChanged() throws(StartupError) -> DHCPServer? {
     switch origin {
     case .unopenedStore(let path):
       do throws(StoreError) {
         origin = .store(try Store(writingTo: path))
       } catch {
-        throw LeaseKeeperError(error)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
       return try reloadIfChanged()
     case .store(let store):
@@ -48,14 +57,14 @@ struct LeaseKeeper {
         loadedVersion = version
         return server
       } catch {
-        throw LeaseKeeperError(error)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
     case .files(var config, let leasePath):
       let contents: [UInt8]?
       do throws(FileError) {
         contents = try config.readIfChanged()
       } catch {
-        throw LeaseKeeperError(error.description, exitCode: error.exitCode)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
       origin = .files(config: config, leases: leasePath)
       guard let contents else { return nil }
@@ -64,9 +73,9 @@ struct LeaseKeeper {
   }
 
   /// Stores CHANGES (the server already holds them) in one durable commit.
-  mutating func commit(_ changes: [DHCPLeaseChange], server: DHCPServer, now: Int64) throws(LeaseKeeperError) {
+  mutating func commit(_ changes: [DHCPLeaseChange], server: DHCPServer, now: Int64) throws(StartupError) {
     switch origin {
-    case .unopenedStore: throw LeaseKeeperError("the store is not open", exitCode: EX_SOFTWARE)
+    case .unopenedStore: throw StartupError("the store is not open", exitCode: EX_SOFTWARE)
     case .store(let store):
       do throws(StoreError) {
         try store.transaction { () throws(StoreError) in
@@ -75,7 +84,7 @@ struct LeaseKeeper {
           }
         }
       } catch {
-        throw LeaseKeeperError(error)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
     case .files(_, let leasePath):
       let interface = options.interfaces[0]
@@ -90,7 +99,7 @@ struct LeaseKeeper {
       do throws(StoreError) {
         try AtomicFile.write(Array(DHCPLeaseFile.render(active).utf8), to: leasePath, mode: 0o644)
       } catch {
-        throw LeaseKeeperError(error)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
     }
   }
@@ -123,7 +132,7 @@ struct LeaseKeeper {
     return DHCPServer(subnets: subnets, leases: leases)
   }
 
-  private func serverFromFiles(config text: String, path: String, leasePath: String) throws(LeaseKeeperError)
+  private func serverFromFiles(config text: String, path: String, leasePath: String) throws(StartupError)
     -> DHCPServer
   {
     let name = options.interfaces[0]
@@ -131,13 +140,13 @@ struct LeaseKeeper {
     do throws(FormatError) {
       parsed = try DHCPConf.parse(text, file: path, interface: name)
     } catch {
-      throw LeaseKeeperError(error.description, exitCode: EX_DATAERR)
+      throw StartupError(error.description, exitCode: EX_DATAERR)
     }
     var subnet: DHCPSubnet
     do throws(DHCPConfigurationError) {
       subnet = try DHCPSubnet(parsed.0, hosts: parsed.1, interfaceAddresses: Interfaces.ipv4Addresses(of: name))
     } catch {
-      throw LeaseKeeperError("\(path): \(error.description)", exitCode: EX_DATAERR)
+      throw StartupError("\(path): \(error.description)", exitCode: EX_DATAERR)
     }
     if subnet.serverIdentifier == nil { subnet.serverIdentifier = options.bindAddress }
     let leases: [Lease]
@@ -145,7 +154,7 @@ struct LeaseKeeper {
       leases = try DHCPLeaseFile.parse(
         try LeaseKeeper.leaseFileText(leasePath), file: leasePath, interface: name, now: Int64(time(nil)))
     } catch {
-      throw LeaseKeeperError(error.description, exitCode: EX_DATAERR)
+      throw StartupError(error.description, exitCode: EX_DATAERR)
     }
     return DHCPServer(subnets: [subnet], leases: [name: leases.map { DHCPLease($0) }])
   }
@@ -159,19 +168,5 @@ struct LeaseKeeper {
       guard error.code == ENOENT else { throw FormatError(file: path, line: 0, message: String(cString: strerror(error.code))) }
       return ""
     }
-  }
-}
-
-struct LeaseKeeperError: Error, CustomStringConvertible {
-  var description: String
-  var exitCode: Int32
-
-  init(_ description: String, exitCode: Int32) {
-    self.description = description
-    self.exitCode = exitCode
-  }
-
-  init(_ error: StoreError) {
-    self.init(error.description, exitCode: error.exitCode)
   }
 }

@@ -4,18 +4,17 @@ import CLibc
 /// (getaddrinfo / getnameinfo: /etc/hosts, then whatever nsswitch.conf says), as the
 /// original's USE_NSS build did.
 enum SystemResolver {
-  private static let typeA: UInt16 = 1
-  private static let typePTR: UInt16 = 12
-  private static let typeAAAA: UInt16 = 28
   /// glibc's EAI_NODATA (a GNU extension, hidden from Swift): the name exists, without
   /// addresses of the family asked for.
   private static let noData: Int32 = -5
+  /// glibc's NI_MAXHOST, the longest name getnameinfo writes, with its NUL.
+  private static let maximumHostLength = 1025
 
   static func answer(_ question: RelayQuestion) -> RelayAnswer {
     switch question.type {
-    case typeA: addresses(of: question.name, family: AF_INET)
-    case typeAAAA: addresses(of: question.name, family: AF_INET6)
-    case typePTR: name(ofReverse: question.name)
+    case RecordType.a: addresses(of: question.name, family: AF_INET)
+    case RecordType.aaaa: addresses(of: question.name, family: AF_INET6)
+    case RecordType.ptr: name(ofReverse: question.name)
     default: .notFound
     }
   }
@@ -46,7 +45,7 @@ enum SystemResolver {
 
   private static func name(ofReverse reverseName: String) -> RelayAnswer {
     guard let address = address(ofReverse: reverseName) else { return .notFound }
-    var host = [CChar](repeating: 0, count: 1025)  // NI_MAXHOST
+    var host = [CChar](repeating: 0, count: SystemResolver.maximumHostLength)
     let status = address.withSockaddr { sockaddr, length in
       getnameinfo(sockaddr, length, &host, socklen_t(host.count), nil, 0, NI_NAMEREQD)
     }
@@ -58,7 +57,7 @@ enum SystemResolver {
   /// The address a PTR name stands for: `4.3.2.1.in-addr.arpa` or 32 nibbles `.ip6.arpa`.
   static func address(ofReverse name: String) -> SocketAddress? {
     let labels = name.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-      .map { String(decoding: $0.map(asciiLowercase), as: UTF8.self) }
+      .map { String(decoding: $0.map(ASCII.lower), as: UTF8.self) }
     if labels.count == 6, labels[4] == "in-addr", labels[5] == "arpa" {
       var address: UInt32 = 0
       for label in labels[0..<4].reversed() {
@@ -77,10 +76,5 @@ enum SystemResolver {
       return .ipv6(address: bytes, port: 0, scopeID: 0)
     }
     return nil
-  }
-
-  /// DNS names compare case-insensitively in ASCII only (RFC 4343).
-  private static func asciiLowercase(_ byte: UInt8) -> UInt8 {
-    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
   }
 }

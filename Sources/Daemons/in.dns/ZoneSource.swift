@@ -27,21 +27,30 @@ struct ZoneSource {
     }
   }
 
+  /// Where the names come from, for -n: `store PATH` or `file PATH`.
+  var location: String {
+    switch origin {
+    case .unopenedStore(let path): "store \(path)"
+    case .store(let store): "store \(store.path)"
+    case .file(let file): "file \(file.path)"
+    }
+  }
+
   /// The zone from the data as it is now; called once, before any query is answered.
-  mutating func load() throws(ZoneSourceError) -> Zone {
+  mutating func load() throws(StartupError) -> Zone {
     // Nothing was loaded yet, so the data counts as changed.
-    guard let zone = try zoneIfChanged() else { throw ZoneSourceError(message: "no data loaded", exitCode: EX_SOFTWARE) }
+    guard let zone = try zoneIfChanged() else { throw StartupError("no data loaded", exitCode: EX_SOFTWARE) }
     return zone
   }
 
   /// A zone from fresh data when it changed since the last load, else nil.
-  mutating func zoneIfChanged() throws(ZoneSourceError) -> Zone? {
+  mutating func zoneIfChanged() throws(StartupError) -> Zone? {
     switch origin {
     case .unopenedStore(let path):
       do throws(StoreError) {
         origin = .store(try Store(readingFrom: path))
       } catch {
-        throw ZoneSourceError(error)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
       return try zoneIfChanged()
     case .store(let store):
@@ -54,14 +63,14 @@ struct ZoneSource {
         rereadAt = .after(seconds: ZoneSource.expiryRecheckSeconds)
         return zone(from: data, serial: UInt32(truncatingIfNeeded: version))
       } catch {
-        throw ZoneSourceError(error)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
     case .file(var file):
       let contents: [UInt8]?
       do throws(FileError) {
         contents = try file.readIfChanged()
       } catch {
-        throw ZoneSourceError(message: error.description, exitCode: error.exitCode)
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
       origin = .file(file)
       guard let contents else { return nil }
@@ -69,7 +78,7 @@ struct ZoneSource {
       do throws(FormatError) {
         hosts = try DNSConf.parse(String(decoding: contents, as: UTF8.self), file: file.path)
       } catch {
-        throw ZoneSourceError(message: error.description, exitCode: EX_DATAERR)
+        throw StartupError(error.description, exitCode: EX_DATAERR)
       }
       return zone(from: DNSData(hosts: hosts, leaseNames: [], domains: [:]), serial: UInt32(truncatingIfNeeded: time(nil)))
     }
@@ -104,21 +113,4 @@ struct ZoneSource {
     }
     return zone
   }
-}
-
-/// Why the data could not be read: the log line, and the exit status when it happens at start.
-struct ZoneSourceError: Error, CustomStringConvertible {
-  var message: String
-  var exitCode: Int32
-
-  init(message: String, exitCode: Int32) {
-    self.message = message
-    self.exitCode = exitCode
-  }
-
-  init(_ error: StoreError) {
-    self.init(message: error.description, exitCode: error.exitCode)
-  }
-
-  var description: String { message }
 }

@@ -20,48 +20,72 @@ final class JabberDirectory: SessionBackend {
   /// The name the mesh prefix is made from: instances on different data never meet.
   var meshKey: String { usersFile?.path ?? databasePath ?? "" }
 
-  private func openStore() -> Store? {
-    if let store { return store }
-    guard let databasePath else { return nil }
-    do throws(StoreError) {
-      store = try Store(writingTo: databasePath)
-    } catch {
-      log.error("store: \(error.description)")
-    }
-    return store
-  }
-
-  private func users() -> [JabberUser] {
+  /// The users now, as a login reads them, with the error thrown: -n reports it, a login logs
+  /// it. A user file that cannot be read or parsed leaves the users last read (none at first).
+  func readUsers() throws(StartupError) -> [JabberUser] {
     if var file = usersFile {
-      // A file that cannot be read or parsed leaves the users last read (none at first).
-      var contents: [UInt8]?
+      let contents: [UInt8]?
       do throws(FileError) {
         contents = try file.readIfChanged()
       } catch {
-        log.error(error.description)
+        usersFile = file
+        throw StartupError(error.description, exitCode: error.exitCode)
       }
       usersFile = file
       if let contents {
         do throws(FormatError) {
           fileUsers = try JabberdConf.parse(String(decoding: contents, as: UTF8.self), file: file.path)
         } catch {
-          log.error(error.description)
+          throw StartupError(error.description, exitCode: EX_DATAERR)
         }
       }
       return fileUsers
     }
-    guard let store = openStore() else { return [] }
     do throws(StoreError) {
-      return try store.jabberUsers()
+      return try openedStore()?.jabberUsers() ?? []
+    } catch {
+      throw StartupError("store: \(error.description)", exitCode: error.exitCode)
+    }
+  }
+
+  /// Opens the store now if one is named (-n's check; serving opens it at the first question).
+  func checkStore() throws(StartupError) {
+    do throws(StoreError) {
+      _ = try openedStore()
+    } catch {
+      throw StartupError("store: \(error.description)", exitCode: error.exitCode)
+    }
+  }
+
+  private func openedStore() throws(StoreError) -> Store? {
+    if let store { return store }
+    guard let databasePath else { return nil }
+    let opened = try Store(writingTo: databasePath)
+    store = opened
+    return opened
+  }
+
+  private func openStore() -> Store? {
+    do throws(StoreError) {
+      return try openedStore()
     } catch {
       log.error("store: \(error.description)")
-      return []
+      return nil
+    }
+  }
+
+  private func users() -> [JabberUser] {
+    do throws(StartupError) {
+      return try readUsers()
+    } catch {
+      log.error(error.message)
+      return fileUsers
     }
   }
 
   func account(named name: String) -> SessionAccount? {
-    let wanted = JID.asciiLowercased(name)
-    guard let user = users().first(where: { JID.asciiLowercased($0.name) == wanted }) else { return nil }
+    let wanted = ASCII.lowercased(name)
+    guard let user = users().first(where: { ASCII.lowercased($0.name) == wanted }) else { return nil }
     return SessionAccount(name: user.name, password: user.password)
   }
 

@@ -3,32 +3,69 @@ import CLibc
 /// The process of one client connection: fd 0 and, once the client is logged in, the mesh
 /// connections to the other in.jabberd processes, in one poll loop. Everything the protocol
 /// decides is in `Session`; this carries out its actions.
-struct JabberServer {
-  let options: JabberOptions
-  let log: Log
+struct JabberServer: DaemonProgram {
+  static let standardInput: [StandardInput] = [.streamSocket]
+  static let inetdLine = "xmpp-client stream tcp nowait"
   /// A client that has not logged in gets this long, whatever the idle time.
   static let loginSeconds = 60
   /// How long one write to the client may take before the client counts as gone.
   static let writeSeconds = 30
+  /// Bytes a read takes (the original's size): a bigger stanza just takes several reads, and
+  /// every connected user's process holds this buffer.
+  static let readBytes = 16384
 
-  init(options: JabberOptions, log: Log) {
-    self.options = options
-    self.log = log
+  /// Where the users and the queued data are. Serving reads the users at each login, so a
+  /// connection that never logs in never opens the store; -n reads them at once.
+  struct Configuration {
+    var directory: JabberDirectory
+    /// How many users -n found.
+    var checkedUserCount: Int?
   }
+
+  static func load(_ options: JabberOptions, log: Log) throws(StartupError) -> Configuration {
+    Configuration(
+      directory: JabberDirectory(databasePath: options.database, usersFile: options.usersFile, log: log),
+      checkedUserCount: nil)
+  }
+
+  static func loadForChecking(_ options: JabberOptions, log: Log) throws(StartupError) -> Configuration {
+    var configuration = try load(options, log: log)
+    configuration.checkedUserCount = try configuration.directory.readUsers().count
+    try configuration.directory.checkStore()
+    return configuration
+  }
+
+  /// The users' count, never their passwords.
+  static func describe(_ options: JabberOptions, _ configuration: Configuration) -> String {
+    let usersFrom = options.usersFile.map { "file \($0)" } ?? "store \(options.database ?? "")"
+    return """
+      domain \(options.domain ?? "the one each client's stream names")
+      users-from \(usersFrom)
+      users \(configuration.checkedUserCount.map(String.init) ?? "read at each login")
+      store \(options.database ?? "none (no offline messages or vCards)")
+      idle \(options.idleSeconds)
+      legacy \(options.legacy ? "yes" : "no")
+      """
+  }
+
+  static func serve(_ options: JabberOptions, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32 {
+    JabberServer(options: options, directory: configuration.directory, log: log).run()
+  }
+
+  let options: JabberOptions
+  let directory: JabberDirectory
+  let log: Log
 
   func run() -> Int32 {
     let connection = StreamConnection(fd: 0)
-    let directory = JabberDirectory(databasePath: options.database, usersFile: options.usersFile, log: log)
     var session = Session(
       configuration: SessionConfiguration(
-        domain: options.domain, fallbackDomain: JabberServer.hostName(), legacyOnly: options.legacy),
+        domain: options.domain, fallbackDomain: Interfaces.hostName(), legacyOnly: options.legacy),
       backend: directory, randomBytes: JabberServer.randomBytes)
     var parser = XMLStreamParser()
     var mesh: PeerMesh?
     var lastHeard = Deadline.now()
-    // 16 KiB a read (the original's size): a bigger stanza just takes several reads, and every
-    // connected user's process holds this buffer.
-    var buffer = [UInt8](repeating: 0, count: 16384)
+    var buffer = [UInt8](repeating: 0, count: JabberServer.readBytes)
 
     /// Carries out the session's actions in order; false once the connection is to end.
     func perform(_ actions: [SessionAction]) -> Bool {
@@ -98,7 +135,7 @@ struct JabberServer {
 
     while true {
       let limit = session.isAuthenticated ? options.idleSeconds : min(options.idleSeconds, JabberServer.loginSeconds)
-      let idleAt = Deadline(nanoseconds: lastHeard.nanoseconds + UInt64(limit) * 1_000_000_000)
+      let idleAt = lastHeard.adding(seconds: limit)
       var descriptors = [pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)]
       if let mesh { descriptors += mesh.pollDescriptors }
       let ready = poll(&descriptors, nfds_t(descriptors.count), idleAt.remainingMilliseconds)
@@ -110,12 +147,12 @@ struct JabberServer {
         continue
       }
       if ready == 0 {
-        if Deadline.now() >= idleAt, !handle(.idle) { return 0 }
+        if Deadline.now() >= idleAt, !handle(.idle) { return EX_OK }
         continue
       }
       // The mesh first: a new session's hello, read before the client's next stanza, lets that
       // stanza reach the new session instead of the offline store.
-      if mesh != nil, !meshEvents(Array(descriptors.dropFirst())) { return 0 }
+      if mesh != nil, !meshEvents(Array(descriptors.dropFirst())) { return EX_OK }
       if descriptors[0].revents != 0 {
         let count = buffer.withUnsafeMutableBytes { CLibc.read(connection.fd, $0.baseAddress, $0.count) }
         if count > 0 {
@@ -125,18 +162,18 @@ struct JabberServer {
             events = try parser.feed(buffer[0..<count])
           } catch {
             _ = handle(.clientError(error))
-            return 0
+            return EX_OK
           }
           for event in events {
             let wasInMesh = mesh != nil
-            guard handle(.client(event)) else { return 0 }
+            guard handle(.client(event)) else { return EX_OK }
             // Just logged in: the hellos go out on the new connections before anything the
             // client sends next (a stanza ahead of its hello would be dropped by the peer).
-            if !wasInMesh, mesh != nil, !meshEvents([]) { return 0 }
+            if !wasInMesh, mesh != nil, !meshEvents([]) { return EX_OK }
           }
         } else if count == 0 || (slug_errno() != EAGAIN && slug_errno() != EINTR) {
           _ = handle(.clientEnded)
-          return 0
+          return EX_OK
         }
       }
     }
@@ -157,12 +194,5 @@ struct JabberServer {
       if got > 0 { filled += got }
     }
     return bytes
-  }
-
-  /// The domain when neither --domain nor the client names one.
-  static func hostName() -> String {
-    var name = [CChar](repeating: 0, count: 256)
-    guard gethostname(&name, name.count - 1) == 0 else { return "localhost" }
-    return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

@@ -116,3 +116,27 @@ public enum DHCPOptionEncoder {
     }
   }
 }
+
+extension DHCPOptionEncoder {
+  /// The values an option's bytes stand for, as the configuration writes them (the inverse of
+  /// `encode`), to print a configuration back; nil when the bytes do not fit ENCODING.
+  public static func values(_ bytes: [UInt8], as encoding: DHCPEncoding) -> [String]? {
+    func number(_ width: Int) -> UInt32? {
+      guard bytes.count == width else { return nil }
+      return bytes.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+    switch encoding {
+    case .address, .addresses, .addressPairs:
+      let width = encoding == .addressPairs ? 8 : 4
+      guard !bytes.isEmpty, bytes.count % width == 0, encoding != .address || bytes.count == 4 else { return nil }
+      return stride(from: 0, to: bytes.count, by: 4).map {
+        IPv4Address(bytes[$0], bytes[$0 + 1], bytes[$0 + 2], bytes[$0 + 3]).description
+      }
+    case .text: return bytes.isEmpty ? nil : [String(decoding: bytes, as: UTF8.self)]
+    case .byte: return number(1).map { [String($0)] }
+    case .uint16: return number(2).map { [String($0)] }
+    case .uint32: return number(4).map { [String($0)] }
+    case .int32: return number(4).map { [String(Int32(bitPattern: $0))] }
+    }
+  }
+}

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// RFC 1035 §4.1: the header, question and domain-name wire formats, read with the guards a
 /// server open to any sender needs: every read bounds-checked, label types checked, and
 /// compression pointers that may only point backwards, so a pointer loop cannot exist.
@@ -136,7 +140,7 @@ enum DomainName {
     for label in bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
       guard !label.isEmpty, label.count <= maximumLabelLength else { return nil }
       wire.append(UInt8(label.count))
-      for byte in label { wire.append(lowercased ? asciiLowercase(byte) : byte) }
+      for byte in label { wire.append(lowercased ? ASCII.lower(byte) : byte) }
     }
     wire.append(0)
     return wire
@@ -154,12 +158,6 @@ enum DomainName {
     }
     return String(decoding: dotted, as: UTF8.self)
   }
-}
-
-/// DNS names compare case-insensitively in ASCII only (RFC 4343).
-@inline(__always)
-func asciiLowercase(_ byte: UInt8) -> UInt8 {
-  byte &- 0x41 < 26 ? byte | 0x20 : byte
 }
 
 extension [UInt8] {

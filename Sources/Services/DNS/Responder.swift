@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// How the reply travels, which bounds its size.
 public enum Transport: Sendable {
   /// UDP; `maximum` is the largest datagram the caller can send. The reply also stays within
@@ -247,7 +251,7 @@ public enum Responder {
       let labelEnd = position + 1 + Int(wire[position])
       guard labelEnd <= wire.endIndex else { return false }
       for byte in wire[(position + 1)..<labelEnd] {
-        let lower = asciiLowercase(byte)
+        let lower = ASCII.lower(byte)
         let allowed =
           (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
           || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The names in.dns answers for. Built once per process (and again when the data changes), so
 /// it does the work a query would otherwise repeat: names are stored lowercase in wire format,
 /// each with its records already encoded as they go into a reply, and the reverse names of
@@ -71,7 +75,7 @@ public struct Zone: Sendable {
   /// wire format, case kept, for the PTR record.
   private mutating func addForward(name: String, type: UInt16, rdata: [UInt8]) -> [UInt8]? {
     guard let owner = DomainName.encode(name, lowercased: false) else { return nil }
-    let key = owner.map(asciiLowercase)
+    let key = owner.map(ASCII.lower)
     let index = names.insert(key[...])
     if type == RecordType.a {
       names.entries[index].ipv4.add(type: type, ttl: ttl, rdata: rdata)
@@ -218,7 +222,7 @@ struct NameTable: Sendable {
 
   static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes { hash = (hash ^ UInt64(asciiLowercase(byte))) &* 0x0000_0100_0000_01b3 }
+    for byte in bytes { hash = (hash ^ UInt64(ASCII.lower(byte))) &* 0x0000_0100_0000_01b3 }
     return hash
   }
 
@@ -226,7 +230,7 @@ struct NameTable: Sendable {
   static func equal(_ key: [UInt8], _ bytes: [UInt8], _ offset: Int) -> Bool {
     var position = offset
     for byte in key {
-      guard byte == asciiLowercase(bytes[position]) else { return false }
+      guard byte == ASCII.lower(bytes[position]) else { return false }
       position += 1
     }
     return true
@@ -252,7 +256,7 @@ struct NameTable: Sendable {
                 var position = entries[index].keyStart
                 var matches = true
                 for byte in name {
-                  if keys[position] != asciiLowercase(byte) {
+                  if keys[position] != ASCII.lower(byte) {
                     matches = false
                     break
                   }

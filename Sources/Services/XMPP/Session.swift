@@ -1,4 +1,8 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 #endif
 
@@ -110,11 +114,11 @@ public struct Session<Backend: SessionBackend> {
       streamError("bad-format")
       return
     }
-    let named = header.attribute("to").map { JID.asciiLowercased($0) }
+    let named = header.attribute("to").map { ASCII.lowercased($0) }
     if let configured = configuration.domain {
       domain = configured
     } else if !restarting {
-      domain = named ?? JID.asciiLowercased(configuration.fallbackDomain)
+      domain = named ?? ASCII.lowercased(configuration.fallbackDomain)
     }
     version1 = !configuration.legacyOnly && Session.majorVersion(header.attribute("version")) >= 1
     streamID = Hex.lowercase(randomBytes(8))
@@ -144,7 +148,7 @@ public struct Session<Backend: SessionBackend> {
   }
 
   mutating func writeHeader() {
-    if domain.isEmpty { domain = configuration.domain ?? JID.asciiLowercased(configuration.fallbackDomain) }
+    if domain.isEmpty { domain = configuration.domain ?? ASCII.lowercased(configuration.fallbackDomain) }
     if streamID.isEmpty { streamID = Hex.lowercase(randomBytes(8)) }
     write(
       "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='" + StanzaNamespace.stream + "'"

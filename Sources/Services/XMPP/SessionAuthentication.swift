@@ -1,4 +1,8 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 #endif
 
@@ -81,7 +85,7 @@ extension Session {
   func authorizes(_ authorization: String, _ account: SessionAccount) -> Bool {
     guard !authorization.isEmpty else { return true }
     guard let requested = JID(authorization) else { return false }
-    return requested.isBare && requested.local == JID.asciiLowercased(account.name) && requested.domain == domain
+    return requested.isBare && requested.local == ASCII.lowercased(account.name) && requested.domain == domain
   }
 
   mutating func scramStep(_ message: [UInt8]) {
@@ -176,7 +180,7 @@ extension Session {
   func credentialsMatch(_ query: XMLElement, password: String) -> Bool {
     if let digest = query.child("digest")?.text, !digest.isEmpty {
       let expected = LegacyAuthDigest.digest(streamID: streamID, password: password)
-      return ConstantTime.equals(JID.asciiLowercased(digest), expected)
+      return ConstantTime.equals(ASCII.lowercased(digest), expected)
     }
     guard let given = query.child("password")?.text else { return false }
     return ConstantTime.equals(given, password)

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The other sessions, as their hellos and presence changes describe them, and our presence.
 public struct SessionPeerState: Equatable, Sendable {
   public var jid: JID
@@ -143,7 +147,7 @@ extension Session {
     }
     guard let sent = rosterNames else { return }
     let current = rosterUsers()
-    let currentNames = current.map { JID.asciiLowercased($0) }
+    let currentNames = current.map { ASCII.lowercased($0) }
     for (index, name) in currentNames.enumerated() where !sent.contains(name) {
       pushRoster(rosterItem(current[index]))
     }
@@ -164,11 +168,11 @@ extension Session {
   /// Every other user, as stored.
   func rosterUsers() -> [String] {
     guard let jid else { return [] }
-    return backend.userNames().filter { JID.asciiLowercased($0) != jid.local }
+    return backend.userNames().filter { ASCII.lowercased($0) != jid.local }
   }
 
   func rosterItem(_ name: String) -> String {
-    "<item" + StanzaText.attribute("jid", JID.asciiLowercased(name) + "@" + domain) + StanzaText.attribute("name", name)
+    "<item" + StanzaText.attribute("jid", ASCII.lowercased(name) + "@" + domain) + StanzaText.attribute("name", name)
       + " subscription='both'><group>" + XMLEscape.text(domain) + "</group></item>"
   }
 }

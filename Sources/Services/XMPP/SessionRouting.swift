@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// Stanzas from the bound client: messages (RFC 6121 §8.5), presence (§4) and iq, routed to the
 /// mesh peers, to the store for an offline user, or answered by the server.
 extension Session {
@@ -191,7 +195,7 @@ extension Session {
     case (StanzaNamespace.roster, "query") where own:
       if isGet {
         let users = rosterUsers()
-        rosterNames = users.map { JID.asciiLowercased($0) }
+        rosterNames = users.map { ASCII.lowercased($0) }
         write(with("<query xmlns='" + StanzaNamespace.roster + "'>" + users.map { rosterItem($0) }.joined() + "</query>"))
       } else {
         write(empty())  // the roster is everyone: nothing to add or remove

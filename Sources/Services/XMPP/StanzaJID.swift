@@ -1,14 +1,19 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// An address (RFC 7622): `local@domain/resource`, local part and resource optional. The local
-/// part and domain are kept in ASCII lower case, so `Alice@Home` and `alice@home` are one user
-/// (the store matches names the same way); the resource is kept as sent.
+/// part and domain are kept in ASCII lower case (A-Z only), so `Alice@Home` and `alice@home` are
+/// one user (the store matches names the same way: SQLite's NOCASE folds the same letters); the
+/// resource is kept as sent.
 public struct JID: Equatable, Hashable, Sendable, CustomStringConvertible {
   public var local: String
   public var domain: String
   public var resource: String
 
   public init(local: String, domain: String, resource: String = "") {
-    self.local = JID.asciiLowercased(local)
-    self.domain = JID.asciiLowercased(domain)
+    self.local = ASCII.lowercased(local)
+    self.domain = ASCII.lowercased(domain)
     self.resource = resource
   }
 
@@ -45,11 +50,5 @@ public struct JID: Equatable, Hashable, Sendable, CustomStringConvertible {
     var text = local.isEmpty ? domain : local + "@" + domain
     if !resource.isEmpty { text += "/" + resource }
     return text
-  }
-
-  /// Lower case for A-Z only: SQLite's NOCASE folds the same letters.
-  public static func asciiLowercased(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
-    return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
   }
 }

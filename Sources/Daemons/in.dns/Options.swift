@@ -1,0 +1,53 @@
+/// in.dns's command line.
+struct NameServerOptions: DaemonOptions {
+  static let synopsis =
+    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--relay]"
+  static let flags: Set<String> = ["relay"]
+  static let valueOptions: Set<String> = ["i", "t", "db", "f", "ttl", "domain", "server-name"]
+
+  /// UDP: seconds without a query before the process leaves the socket to inetd again.
+  var idleSeconds: Int
+  /// TCP: seconds a connection may stay quiet.
+  var tcpIdleSeconds: Int
+  var database: String?
+  /// The original's flat in.dns.conf instead of the store.
+  var file: String?
+  var ttl: UInt32
+  var domains: [String]
+  var serverName: String
+  var relay: Bool
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
+    relay = arguments.has("relay")
+    idleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
+    tcpIdleSeconds = try arguments.integer("t", in: 0...86400) ?? 10
+    // RFC 2181 §8: a TTL is at most 2^31 - 1.
+    ttl = UInt32(try arguments.integer("ttl", in: 0...2_147_483_647) ?? 60)
+    database = arguments.value("db")
+    file = arguments.value("f")
+    if database != nil, file != nil { throw UsageError("--db and -f are alternatives; give one") }
+    domains = []
+    for text in arguments.allValues("domain") {
+      guard let domain = NameServerOptions.domainName(text) else {
+        throw UsageError("--domain needs a domain name, not '\(text)'")
+      }
+      domains.append(domain)
+    }
+    if let text = arguments.value("server-name") {
+      guard let name = NameServerOptions.domainName(text) else {
+        throw UsageError("--server-name needs a domain name, not '\(text)'")
+      }
+      serverName = name
+    } else {
+      // The SOA MNAME and NS target.
+      serverName = Interfaces.hostName()
+    }
+  }
+
+  /// NAME without its trailing dot, when it is a host name (letters, digits, hyphens, dots).
+  static func domainName(_ text: String) -> String? {
+    let name = text.hasSuffix(".") ? String(text.dropLast()) : text
+    return HostName(name)?.text
+  }
+}

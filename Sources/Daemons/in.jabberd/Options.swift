@@ -1,0 +1,38 @@
+import CLibc
+
+/// in.jabberd's command line.
+struct JabberOptions: DaemonOptions {
+  static let synopsis = "[-d] [-n] [--db PATH] [-c in.jabberd.conf] [--domain NAME] [-t IDLE] [--legacy]"
+  static let flags: Set<String> = ["legacy"]
+  static let valueOptions: Set<String> = ["db", "c", "domain", "t"]
+
+  /// The store: offline messages and vCards, and the users unless `usersFile` is given.
+  var database: String?
+  /// Drop-in mode: users from the original's `name : password` file, re-read when it changes.
+  var usersFile: String?
+  var domain: String?
+  var idleSeconds: Int
+  /// Streams as the original answered them: no version, no SASL, jabber:iq:auth only.
+  var legacy: Bool
+
+  init(_ arguments: Arguments) throws(UsageError) {
+    guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
+    legacy = arguments.has("legacy")
+    idleSeconds = try arguments.integer("t", in: 10...86400) ?? 600
+    usersFile = arguments.value("c")
+    // With -c the store is used only when named (--db or $SLUG_DB).
+    if usersFile == nil {
+      database = Store.resolvePath(option: arguments.value("db"))
+    } else if let named = arguments.value("db") {
+      database = named
+    } else if let environment = getenv("SLUG_DB"), environment.pointee != 0 {
+      database = String(cString: environment)
+    }
+    if let text = arguments.value("domain") {
+      guard let jid = JID(text), jid.local.isEmpty, jid.isBare else {
+        throw UsageError("--domain needs a domain name, not '\(text)'")
+      }
+      domain = jid.domain
+    }
+  }
+}
