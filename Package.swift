@@ -79,7 +79,7 @@ let package = Package(
     daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("jabberd", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/XMPP"]),
     daemon("smtp", compiles: ["Runtime", "Text", "Services/SMTP"]),
-    daemon("ctcs", compiles: ["Runtime", "Model", "Store", "Text", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
+    daemon("ctcs", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
     daemon("dns", compiles: ["Runtime", "Text", "Model", "Store", "Services/DNS"]),
     daemon("dhcp", compiles: ["Runtime", "Text", "Model", "Store", "Services/DHCP"]),
     daemon("mvp", compiles: ["Runtime", "Services/MVP"]),

@@ -7,7 +7,7 @@ extension Relay: DaemonProgram {
 
   /// The name the relay greets with and writes into Received: --hostname, else gethostname(2).
   static func load(_ options: RelayOptions, log: Log) throws(StartupError) -> String {
-    options.hostName ?? systemHostName()
+    options.hostName ?? Interfaces.hostName()
   }
 
   static func describe(_ options: RelayOptions, _ hostName: String) -> String {
@@ -224,12 +224,5 @@ struct Relay {
       offset += count
     }
     return .written
-  }
-
-  static func systemHostName() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    return name.isEmpty ? "localhost" : name
   }
 }

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The stanzas and stream elements the server writes, as text.
 public enum StanzaNamespace {
   public static let client = "jabber:client"
@@ -87,25 +91,9 @@ public enum StanzaText {
 
   /// XEP-0082 date-time in UTC: `2026-11-27T23:48:38Z`.
   public static func timestamp(_ unixSeconds: Int64) -> String {
-    let days = unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400
-    let seconds = unixSeconds - days * 86400
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let monthIndex = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2) + "T"
-      + digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2) + "Z"
-  }
-
-  private static func digits(_ value: Int64, _ width: Int) -> String {
-    var text = "\(value)"
-    while text.utf8.count < width { text = "0" + text }
-    return text
+    let date = CivilDate(unixSeconds: unixSeconds)
+    func two(_ value: Int) -> String { CivilDate.digits(Int64(value), 2) }
+    return CivilDate.digits(date.year, 4) + "-" + two(date.month) + "-" + two(date.day) + "T"
+      + two(date.hour) + ":" + two(date.minute) + ":" + two(date.second) + "Z"
   }
 }

@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+
+/// The shape every daemon folder and source file keeps, so the layout shows the design: each
+/// daemon's main.swift only hands its program to the skeleton, its options sit in
+/// Options.swift, and no file grows past what one reading can hold.
+final class SourceLayoutTests: XCTestCase {
+  static let sources = DaemonSourceGraphTests.repository + "/Sources"
+
+  func testNoSourceFileIsLongerThan400Lines() throws {
+    let files = try XCTUnwrap(FileManager.default.enumerator(atPath: Self.sources))
+    var long: [String] = []
+    var checked = 0
+    for case let path as String in files where path.hasSuffix(".swift") || path.hasSuffix(".c") || path.hasSuffix(".h") {
+      let full = Self.sources + "/" + path
+      // The daemons' links lead to files counted where they live.
+      if path.hasPrefix("Daemons/"), Self.isInsideLink(path) { continue }
+      let lines = try String(contentsOfFile: full, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).count - 1
+      checked += 1
+      if lines > 400 { long.append("\(path): \(lines) lines") }
+    }
+    XCTAssertGreaterThan(checked, 100, "found too few sources under \(Self.sources)")
+    XCTAssertEqual(long, [])
+  }
+
+  func testEveryDaemonFolderHasAShortMainAndItsOptions() throws {
+    let daemons = Self.sources + "/Daemons"
+    for daemon in try FileManager.default.contentsOfDirectory(atPath: daemons).sorted() {
+      let folder = daemons + "/" + daemon
+      let main = try String(contentsOfFile: folder + "/main.swift", encoding: .utf8)
+      let lines = main.split(separator: "\n").count
+      XCTAssertLessThanOrEqual(lines, 30, "\(daemon)/main.swift has \(lines) lines")
+      XCTAssertTrue(main.contains("Daemon.run("), "\(daemon)/main.swift does not hand its program to Daemon.run")
+      XCTAssertTrue(
+        FileManager.default.fileExists(atPath: folder + "/Options.swift"), "\(daemon) has no Options.swift")
+    }
+  }
+
+  /// Whether a path under Daemons/ goes through one of a daemon's links (Daemons/in.www/HTTP/...).
+  static func isInsideLink(_ path: String) -> Bool {
+    let parts = path.split(separator: "/")
+    guard parts.count > 3 else { return false }
+    let link = sources + "/" + parts.prefix(3).joined(separator: "/")
+    return (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil
+  }
+}
