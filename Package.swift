@@ -62,9 +62,9 @@ let package = Package(
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
     .target(name: "Text", path: "Sources/Text"),
     .target(name: "Model", dependencies: ["Text"], path: "Sources/Model"),
-    .target(name: "Store", dependencies: ["CSQLite", "CLibc", "Model"], path: "Sources/Store"),
+    .target(name: "Store", dependencies: ["CSQLite", "CLibc", "Text", "Model"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
-    .target(name: "Runtime", dependencies: ["CLibc"], path: "Sources/Runtime"),
+    .target(name: "Runtime", dependencies: ["CLibc", "Text"], path: "Sources/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", dependencies: ["Text"], path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Model", "Text"], path: "Sources/Services/DHCP"),
@@ -82,7 +82,7 @@ let package = Package(
     daemon("ctcs", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
     daemon("dns", compiles: ["Runtime", "Text", "Model", "Store", "Services/DNS"]),
     daemon("dhcp", compiles: ["Runtime", "Text", "Model", "Store", "Services/DHCP"]),
-    daemon("mvp", compiles: ["Runtime", "Services/MVP"]),
+    daemon("mvp", compiles: ["Runtime", "Text", "Services/MVP"]),
 
     // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
     // beside the built slugctl, where `slugctl install` finds them.
@@ -98,7 +98,8 @@ let package = Package(
     .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
     .testTarget(name: "DHCPTests", dependencies: ["DHCP", "Store", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
-    .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+    .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Text"]),
+    .testTarget(name: "TextTests", dependencies: ["Text"]),
     .testTarget(name: "CTCSTests", dependencies: ["CTCS", "Store", "TestSupport"]),
     .testTarget(name: "XMPPTests", dependencies: ["XMPP", "Crypto", "Text", "TestSupport"]),
     .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"]),

@@ -83,15 +83,13 @@ public protocol DaemonProgram {
 }
 
 extension DaemonProgram {
+  public static var logDestination: Log.Destination { .syslog }
+
   public static func standardInputProblem(_ input: StandardInput) -> String? { nil }
 
   public static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration {
     try load(options, log: log)
   }
-}
-
-extension DaemonProgram {
-  public static var logDestination: Log.Destination { .syslog }
 }
 
 public enum Daemon {

@@ -1,4 +1,7 @@
 import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
 
 /// One line per event: syslog facility daemon with the PID, or stderr with `-d` (under inetd
 /// fd 2 is the client's socket, so stderr is for foreground debugging only).
@@ -54,19 +57,11 @@ public struct Log: Sendable {
       case 0x5C:
         escaped += "\\\\"
       case 0..<0x20, 0x7F..<0xA0:
-        escaped += "\\x" + Log.hex([UInt8(scalar.value)])
+        escaped += "\\x" + Hex.uppercase([UInt8(scalar.value)])
       default:
         escaped.unicodeScalars.append(scalar)
       }
     }
     return escaped
-  }
-
-  /// Bytes as upper-case hex, two digits each: how raw protocol fields appear in log lines.
-  public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789ABCDEF".utf8)
-    var text: [UInt8] = []
-    for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
-    return String(decoding: text, as: UTF8.self)
   }
 }

@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// DHCP leases: static ones (fixed addresses by MAC, the original's per-host lines) and dynamic
 /// ones (what the server handed out from the pool).
 extension Store {
@@ -12,7 +16,7 @@ extension Store {
       """, .text(interface)
     ) { row throws(StoreError) in
       let lease = StaticLease(
-        mac: try row.parsed(1, MACAddress.init), clientID: try row.optionalParsed(2, StoredHex.decode),
+        mac: try row.parsed(1, MACAddress.init), clientID: try row.optionalParsed(2, Hex.decode),
         address: try row.parsed(3, IPv4Address.init), hostname: try row.optionalParsed(4, HostName.init),
         interface: row.optionalText(5))
       return (id: row.int(0), lease: lease, setting: Self.setting(row, keyword: 6, values: 7))
@@ -57,7 +61,7 @@ extension Store {
       }
       try database.run(
         "INSERT INTO static_leases (mac, client_id, address, hostname, interface) VALUES (?, ?, ?, ?, ?)",
-        .text(lease.mac.description), .text(lease.clientID.map(StoredHex.encode)),
+        .text(lease.mac.description), .text(lease.clientID.map(Hex.lowercase)),
         .text(lease.address.description), .text(lease.hostname?.text), .text(lease.interface))
       let id = database.lastInsertRowID
       for (position, setting) in settings.enumerated() {
@@ -88,7 +92,7 @@ extension Store {
     ) { row throws(StoreError) in
       Lease(
         interface: row.text(0), address: try row.parsed(1, IPv4Address.init),
-        mac: try row.parsed(2, MACAddress.init), clientID: try row.optionalParsed(3, StoredHex.decode),
+        mac: try row.parsed(2, MACAddress.init), clientID: try row.optionalParsed(3, Hex.decode),
         hostname: try row.optionalParsed(4, HostName.init), start: row.int(5), expiry: row.int(6),
         state: try row.parsed(7, LeaseState.init(rawValue:)))
     }
@@ -113,7 +117,7 @@ extension Store {
         expiry = excluded.expiry, state = excluded.state
       """,
       .text(lease.interface), .text(lease.address.description), .text(lease.mac.description),
-      .text(lease.clientID.map(StoredHex.encode)), .text(lease.hostname?.text), .integer(lease.start),
+      .text(lease.clientID.map(Hex.lowercase)), .text(lease.hostname?.text), .integer(lease.start),
       .integer(lease.expiry), .text(lease.state.rawValue))
   }
 

@@ -102,15 +102,4 @@ public enum ASCII {
     }
     return value
   }
-
-  public static func hex(_ value: Int) -> [UInt8] {
-    if value == 0 { return [UInt8(ascii: "0")] }
-    var digits: [UInt8] = []
-    var rest = value
-    while rest > 0 {
-      digits.append(hexDigit(rest & 15))
-      rest >>= 4
-    }
-    return digits.reversed()
-  }
 }

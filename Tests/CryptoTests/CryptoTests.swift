@@ -1,4 +1,5 @@
 import Crypto
+import Text
 import XCTest
 
 /// Vectors from the RFCs that define each function.

@@ -7,11 +7,6 @@ final class LogTests: XCTestCase {
     XCTAssertEqual(Log.escape("\u{7F}\u{85}"), "\\x7F\\x85")
   }
 
-  func testHexUsesTwoUpperCaseDigitsPerByte() {
-    XCTAssertEqual(Log.hex([0xBA, 0xBE, 0x0A, 0x00]), "BABE0A00")
-    XCTAssertEqual(Log.hex([]), "")
-  }
-
   func testPrintableTextIsKeptAsIs() {
     XCTAssertEqual(Log.escape("MVPOUT dest=10.0.0.2:3000 café"), "MVPOUT dest=10.0.0.2:3000 café")
   }

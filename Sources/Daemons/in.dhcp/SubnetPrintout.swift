@@ -24,7 +24,7 @@ enum SubnetPrintout {
       {
         lines.append("\(keyword.name) \(values.joined(separator: " "))")
       } else {
-        lines.append("option \(option.code) \(Log.hex(option.bytes))")
+        lines.append("option \(option.code) \(Hex.uppercase(option.bytes))")
       }
     }
     lines.append("static-leases \(subnet.hosts.count)")

@@ -26,7 +26,7 @@ enum LocatorRelay: DaemonProgram {
         log.error("MVPERR size=\(size) host=\(datagram.source.host)")
         return []
       } catch {
-        log.error("MVPERR wrong ids=\(Log.hex(datagram.bytes[4..<8])) host=\(datagram.source.host)")
+        log.error("MVPERR wrong ids=\(Hex.uppercase(datagram.bytes[4..<8])) host=\(datagram.source.host)")
         return []
       }
       guard let server = options.configuredServer ?? datagram.localAddress?.ipv4Address else {

@@ -70,7 +70,7 @@ struct AccessLog {
       switch scalar.value {
       case 0x22: escaped += "\\\""
       case 0x5C: escaped += "\\\\"
-      case 0..<0x20, 0x7F..<0xA0: escaped += "\\x" + Log.hex([UInt8(scalar.value)])
+      case 0..<0x20, 0x7F..<0xA0: escaped += "\\x" + Hex.uppercase([UInt8(scalar.value)])
       default: escaped.unicodeScalars.append(scalar)
       }
     }

@@ -227,13 +227,4 @@ extension WebServer {
   }
 }
 
-func hex(_ value: UInt64) -> String {
-  let digits = Array("0123456789abcdef".utf8)
-  var text: [UInt8] = []
-  var rest = value
-  repeat {
-    text.insert(digits[Int(rest & 0xF)], at: 0)
-    rest >>= 4
-  } while rest != 0
-  return String(decoding: text, as: UTF8.self)
-}
+func hex(_ value: UInt64) -> String { String(decoding: Hex.number(value), as: UTF8.self) }

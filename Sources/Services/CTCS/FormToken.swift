@@ -1,5 +1,6 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
+import Text
 #endif
 
 /// The web page's CSRF tokens: HMAC-SHA-256, under a secret kept in the store, of the form's

@@ -56,19 +56,6 @@ public enum Base64 {
   }
 }
 
-public enum Hex {
-  public static func lowercase(_ b: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var output: [UInt8] = []
-    output.reserveCapacity(b.count * 2)
-    for byte in b {
-      output.append(digits[Int(byte >> 4)])
-      output.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: output, as: UTF8.self)
-  }
-}
-
 /// Comparison whose time depends only on the lengths, for secrets.
 public enum ConstantTime {
   public static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {

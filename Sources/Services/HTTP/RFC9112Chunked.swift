@@ -112,7 +112,7 @@ public enum Chunked {
   /// One chunk holding `data`; nothing for empty data (an empty chunk would end the body).
   public static func encode(_ data: ArraySlice<UInt8>) -> [UInt8] {
     guard !data.isEmpty else { return [] }
-    var bytes = ASCII.hex(data.count)
+    var bytes = Hex.number(UInt64(data.count), uppercase: true)
     bytes.reserveCapacity(bytes.count + data.count + 4)
     bytes += [ASCII.cr, ASCII.lf]
     bytes += data

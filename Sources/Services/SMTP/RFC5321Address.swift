@@ -31,17 +31,13 @@ public enum SMTPAddress {
       case .forbiddenByte(let byte):
         ASCII.isVisible(byte)
           ? "character '\(String(decoding: [byte], as: UTF8.self))' not allowed in an address"
-          : "byte 0x\(Problem.hex(byte)) not allowed in an address"
+          : "byte 0x\(Hex.uppercase([byte])) not allowed in an address"
       case .noDomain: "address needs a domain (user@domain)"
       case .badLocalPart: "malformed local part"
       case .badDomain: "malformed domain"
       }
     }
 
-    /// Two upper-case hex digits.
-    private static func hex(_ byte: UInt8) -> String {
-      String(decoding: [ASCII.hexDigit(Int(byte >> 4)), ASCII.hexDigit(Int(byte & 0xF))], as: UTF8.self)
-    }
   }
 
   /// Checks `address` (without angle brackets); nil when it is acceptable.

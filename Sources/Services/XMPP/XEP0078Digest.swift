@@ -1,5 +1,6 @@
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
+import Text
 #endif
 
 /// XEP-0078 digest authentication: lowercase hex SHA-1 of the stream id followed by the password.
