@@ -148,4 +148,25 @@ final class ImportExportTests: StoreCommandTestCase {
     XCTAssertEqual(leftovers, [])
     XCTAssertEqual(run("export", "hosts", "-o", directory.path + "/no/such/dir/hosts").status, 73)
   }
+
+  /// The attack: `export -o` at a device node or a link renamed a regular file over it.
+  func testExportRefusesToReplaceALinkOrAFIFOAndDashIsStandardOutput() throws {
+    succeed("dns", "add", "nas.home", "192.168.0.2")
+    let victim = try directory.write("precious\n", to: "victim")
+    let link = directory.path + "/link"
+    XCTAssertEqual(symlink(victim, link), 0)
+    let fifo = directory.path + "/fifo"
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    for (target, kind) in [(link, "a symbolic link"), (fifo, "a FIFO")] {
+      let result = run("export", "hosts", "-o", target)
+      XCTAssertEqual(result.status, 73, result.error)
+      XCTAssertTrue(result.error.contains("cannot open \(target): it is \(kind), not a regular file"), result.error)
+    }
+    XCTAssertEqual(try directory.read("victim"), "precious\n")
+    var status = stat()
+    XCTAssertEqual(lstat(link, &status), 0)
+    XCTAssertEqual(status.st_mode & S_IFMT, S_IFLNK)
+    XCTAssertTrue(succeed("export", "hosts", "-o", "-").contains("192.168.0.2"))
+    XCTAssertFalse(FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/-"))
+  }
 }

@@ -2,9 +2,14 @@ import CLibc
 
 /// Replaces a file so that a reader (or the next boot) sees the old contents or the new, never
 /// a mixture: write `.NAME.tmp.PID` in the same directory, fsync it, rename it over NAME, fsync
-/// the directory so the rename itself is durable.
+/// the directory so the rename itself is durable. Only a regular file is replaced: a rename
+/// over a symbolic link, a device node, a FIFO or a socket would put a file where a link
+/// pointed someone else's writes, or a device was, so those are refused and left as they are.
 public enum AtomicFile {
   public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(StoreError) {
+    if let kind = specialFileKind(path) {
+      throw .cannotOpen(path: path, reason: "it is \(kind), not a regular file; it was left as it is")
+    }
     let slash = path.lastIndex(of: "/")
     let directoryPrefix = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -32,6 +37,21 @@ public enum AtomicFile {
       throw error
     }
     try syncDirectory(directoryPrefix.isEmpty ? "." : directoryPrefix, of: path)
+  }
+
+  /// What PATH is when it exists and is neither a regular file nor a directory (a rename over a
+  /// directory fails by itself); nil otherwise. lstat, so a link is seen as the link.
+  private static func specialFileKind(_ path: String) -> String? {
+    var status = stat()
+    guard lstat(path, &status) == 0 else { return nil }
+    switch status.st_mode & mode_t(S_IFMT) {
+    case mode_t(S_IFLNK): return "a symbolic link"
+    case mode_t(S_IFCHR): return "a character device"
+    case mode_t(S_IFBLK): return "a block device"
+    case mode_t(S_IFIFO): return "a FIFO"
+    case mode_t(S_IFSOCK): return "a socket"
+    default: return nil
+    }
   }
 
   /// Creates the temporary file, replacing one a dead process with the same PID left behind.

@@ -13,7 +13,8 @@ extension Slugctl {
         FORMAT is one of in.jabberd.conf, in.dns.conf, in.dhcp.conf, in.dhcp.leases, hosts, \
         ethers, dnsmasq-hosts, dnsmasq-leases; in.dhcp.conf and in.dhcp.leases are per \
         interface and need --iface. With -o the file is replaced atomically (written beside \
-        it, synced, renamed).
+        it, synced, renamed); only a regular file is replaced, and a symbolic link, device, \
+        FIFO or socket there is refused (exit 73). -o - is standard output.
         """)
 
     @OptionGroup var store: StoreOptions
@@ -30,7 +31,7 @@ extension Slugctl {
 
     func run() throws {
       let text = try format.export(from: store.openStore(), interface: interface)
-      if let output {
+      if let output, output != "-" {
         // The jabber user list holds passwords in the clear.
         let mode: mode_t = format == .jabberdConf ? 0o600 : 0o644
         try AtomicFile.write(Array(text.utf8), to: output, mode: mode)
