@@ -9,6 +9,15 @@ public enum SocketKind: String, Sendable, CaseIterable {
   case tcpListener = "tcp-listener"
 }
 
+/// What a daemon needs of the store.
+public enum StoreAccess: String, Sendable {
+  case none
+  /// It only reads: it runs outside the store's group and is given read access alone.
+  case read
+  /// It records what it does (leases, offline messages, torrents): it runs with the group.
+  case write
+}
+
 public struct Service: Sendable, Equatable {
   /// The name slug uses: "dns".
   public var name: String
@@ -20,14 +29,19 @@ public struct Service: Sendable, Equatable {
   public var sockets: [SocketKind]
   /// Arguments every invocation gets, after argv[0].
   public var arguments: [String]
+  /// What the daemon may do with the store. One that uses it takes `--db PATH`.
+  public var store: StoreAccess
   /// Whether the daemon reads the store, and so takes `--db PATH`.
-  public var usesStore: Bool
+  public var usesStore: Bool { store != .none }
+  /// The system user the daemon runs as (`slugctl init` creates it): one per program, so no
+  /// daemon can signal, trace or read the files of another.
+  public var user: String { "slug-" + program.dropFirst(3) }
   /// Whether the protocol is IPv4 only (DHCPv4): its socket must not be a dual-stack one.
   public var ipv4Only: Bool
 
   public init(
     name: String, program: String, serviceName: String?, defaultPort: UInt16, sockets: [SocketKind],
-    arguments: [String] = [], usesStore: Bool, ipv4Only: Bool = false
+    arguments: [String] = [], store: StoreAccess, ipv4Only: Bool = false
   ) {
     self.ipv4Only = ipv4Only
     self.name = name
@@ -36,24 +50,34 @@ public struct Service: Sendable, Equatable {
     self.defaultPort = defaultPort
     self.sockets = sockets
     self.arguments = arguments
-    self.usesStore = usesStore
+    self.store = store
   }
 }
 
 public enum Catalog {
   public static let services: [Service] = [
-    Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], usesStore: false),
-    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], usesStore: false),
-    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], usesStore: true),
-    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], usesStore: false),
+    Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], store: .none),
+    Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], store: .none),
+    Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], store: .write),
+    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], store: .none),
     // Message submission (RFC 6409) from the LAN's mail clients: the same relay on its own port,
     // so either can be left out or moved (`--services`, `--port submission=N`).
-    Service(name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp], usesStore: false),
-    Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], usesStore: true),
-    Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], usesStore: true),
-    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], usesStore: true, ipv4Only: true),
-    Service(name: "mvp", program: "in.mvp", serviceName: nil, defaultPort: 16881, sockets: [.udp], usesStore: false),
+    Service(name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp], store: .none),
+    Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], store: .write),
+    Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], store: .read),
+    Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], store: .write, ipv4Only: true),
+    Service(name: "mvp", program: "in.mvp", serviceName: nil, defaultPort: 16881, sockets: [.udp], store: .none),
   ]
+
+  /// The group of the daemons that write the store, and the store's own.
+  public static let storeGroup = "slug"
+
+  /// Every daemon's user, each once, in the catalog's order.
+  public static var users: [String] {
+    var seen: [String] = []
+    for service in services where !seen.contains(service.user) { seen.append(service.user) }
+    return seen
+  }
 
   public static func service(named name: String) -> Service? {
     services.first { $0.name == name }

@@ -9,26 +9,8 @@ enum StoreGroup {
   /// The group's id, after creating it as a system group if it does not exist.
   static func ensure(_ name: String) throws -> gid_t {
     if let found = lookUp(name) { return found }
-    guard let groupadd = ["/usr/sbin/groupadd", "/sbin/groupadd"].first(where: { (path: String) in access(path, X_OK) == 0 }) else {
-      throw Failure.unavailable("group '\(name)' does not exist and groupadd was not found in /usr/sbin or /sbin to create it")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: groupadd)
-    process.arguments = ["--system", name]
-    let errors = Pipe()
-    process.standardError = errors
-    do {
-      try process.run()
-    } catch {
-      throw Failure.osError("cannot run \(groupadd): \(error.localizedDescription)")
-    }
-    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let created = lookUp(name) else {
-      let detail = message.trimmingCharacters(in: .whitespacesAndNewlines)
-      throw Failure.osError(
-        "\(groupadd) --system \(name) failed (status \(process.terminationStatus))" + (detail.isEmpty ? "" : ": \(detail)"))
-    }
+    try SystemAccounts.run("groupadd", ["--system", name])
+    guard let created = lookUp(name) else { throw Failure.osError("groupadd --system \(name) left no group '\(name)'") }
     return created
   }
 
