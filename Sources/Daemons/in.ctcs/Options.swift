@@ -1,3 +1,5 @@
+import CLibc
+
 /// The command lines of in.ctcs's three programs.
 
 /// The control server's.
@@ -59,16 +61,43 @@ struct QueueOptions: DaemonOptions {
   }
 }
 
-/// The web page's: `--cgi` or the name torrents.cgi chose it. Operands are ignored: a web
-/// server may pass a query's words as arguments (RFC 3875 §4.4).
+/// The web page's relay: `--cgi` or the name torrents.cgi chose it. Operands are ignored: a
+/// web server may pass a query's words as arguments (RFC 3875 §4.4). `--db` is accepted and
+/// ignored, so a script written for the page that opened the store still works: the relay
+/// opens no store.
 struct PageOptions: DaemonOptions {
-  static let synopsis = "--cgi [--db PATH]"
+  static let synopsis = "--cgi [--ctcs ADDRESS:PORT]"
   static let flags: Set<String> = ["cgi"]
-  static let valueOptions: Set<String> = ["db"]
+  static let valueOptions: Set<String> = ["ctcs", "db"]
+  /// in.ctcs's port on this machine, as `slugctl inetd generate` writes it.
+  static let defaultAddress = SocketAddress.ipv4(address: 0x7F00_0001, port: 2780)
 
-  var storePath: String
+  /// Where in.ctcs answers the page.
+  var address: SocketAddress
 
   init(_ arguments: Arguments) throws(UsageError) {
-    storePath = Store.resolvePath(option: arguments.value("db"))
+    guard let text = arguments.value("ctcs") else {
+      address = PageOptions.defaultAddress
+      return
+    }
+    guard let parsed = PageOptions.address(text) else {
+      throw UsageError("--ctcs needs an IPv4 ADDRESS:PORT or [IPv6]:PORT (no host names), not '\(text)'")
+    }
+    address = parsed
+  }
+
+  /// `127.0.0.1:2780` or `[::1]:2780`: literal addresses only, so the page never waits for a
+  /// name lookup.
+  static func address(_ text: String) -> SocketAddress? {
+    guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port > 0 else {
+      return nil
+    }
+    let host = text[..<colon]
+    if host.hasPrefix("[") && host.hasSuffix("]") {
+      var address = in6_addr()
+      guard inet_pton(AF_INET6, String(host.dropFirst().dropLast()), &address) == 1 else { return nil }
+      return .ipv6(address: withUnsafeBytes(of: address) { Array($0) }, port: port, scopeID: 0)
+    }
+    return SocketAddress.parseIPv4(String(host)).map { .ipv4(address: $0, port: port) }
   }
 }

@@ -25,8 +25,11 @@ final class ControlConnection {
       backend: records, now: .current())
   }
 
-  func run() -> Int32 {
+  /// Talks with the client until it or the session ends; FIRST: what it sent before the
+  /// session started (ControlServer read it to tell ctorrent from a browser).
+  func run(first: [UInt8]) -> Int32 {
     execute(session.start())
+    execute(session.feed(first[...], now: .current()))
     while finished == nil {
       var descriptors = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
       if let mesh { descriptors += mesh.pollDescriptors }

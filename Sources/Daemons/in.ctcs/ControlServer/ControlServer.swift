@@ -1,7 +1,7 @@
 import CLibc
 
-/// The control server: one ctorrent's connection, started by inetd (tcp nowait, port 2780).
-/// What is said and recorded is CTCSSession's decision; ControlConnection carries it out on
+/// The control server: one ctorrent's connection, or one browser's request for the web page,
+/// started by inetd (tcp nowait, port 2780). What is said and recorded is CTCSSession's decision; ControlConnection carries it out on
 /// the socket, the store and the mesh, and ControlStore answers the session from the store.
 enum ControlServer: DaemonProgram {
   static let standardInput: [StandardInput] = [.streamSocket]
@@ -47,8 +47,24 @@ enum ControlServer: DaemonProgram {
       """
   }
 
+  /// Waits for the client's first line (ctorrent speaks first): a browser's HTTP request line
+  /// gets the web page (PageServer), anything else is a ctorrent's conversation.
   static func serve(_ options: ControlOptions, _ configuration: ControlConfiguration, on input: StandardInput?, log: Log) -> Int32 {
-    ControlConnection(options: options, password: configuration.password, log: log).run()
+    let connection = StreamConnection(fd: 0)
+    let deadline = Deadline.after(seconds: options.idleSeconds)
+    var first: [UInt8] = []
+    while ControlPortClient.classify(first[...]) == nil {
+      guard case .data(let bytes) = connection.read(maximum: 16384, deadline: deadline) else { break }
+      first += bytes
+    }
+    if ControlPortClient.classify(first[...]) == .browser {
+      return PageServer(storePath: options.storePath, log: log, connection: connection).serve(first)
+    }
+    guard !first.isEmpty else {
+      log.info("\(connection.peer?.description ?? "the client") said nothing; closing")
+      return 0
+    }
+    return ControlConnection(options: options, password: configuration.password, log: log).run(first: first)
   }
 }
 

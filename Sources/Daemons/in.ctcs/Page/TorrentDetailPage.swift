@@ -2,11 +2,11 @@
 extension TorrentPage {
   /// GET: the list, or one torrent's detail when the query names it.
   func get(store: Store, forms: FormToken) throws(StoreError) -> Response {
-    guard let text = TorrentPage.query().text("torrent") else {
+    guard let text = query.text("torrent") else {
       return Response(status: "200 OK", body: try render(store: store, forms: forms, notice: notice()))
     }
     guard let id = Int64(text), let detail = try store.torrentDetail(id: id) else {
-      return Response(status: "404 Not Found", body: TorrentPage.errorPage("There is no such torrent (it may have been removed)."))
+      return Response(status: "404 Not Found", body: errorPage("There is no such torrent (it may have been removed)."))
     }
     return Response(status: "200 OK", body: render(detail, forms: forms, notice: notice()))
   }
@@ -17,7 +17,7 @@ extension TorrentPage {
     let torrent = detail.torrent
     let status = torrent.status
     let id = torrent.id
-    let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
+    let script = HTML.escape(request.script)
     var html = TorrentPage.head(title: "Torrent \(id)", refresh: "\(script)?torrent=\(id)", notice: notice)
     html += "<p><a href=\"\(script)\">All torrents</a></p>\n"
     html += "<table id=\"summary\">\n"
@@ -95,7 +95,7 @@ extension TorrentPage {
   /// Removes the torrent and tells the in.ctcs serving it to quit its ctorrent, as `slugctl
   /// torrent rm` does; without the confirm box ticked, a second page asks first.
   func remove(_ torrent: Torrent, form: WebForm, forms: FormToken, store: Store) throws(StoreError) -> Response {
-    let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
+    let script = HTML.escape(request.script)
     guard form.text("confirm") == "yes" else {
       var html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Remove a torrent</title></head><body>\n"
       html += "<p id=\"question\">Remove torrent \(torrent.id), \(HTML.escape(torrent.name)), from the queue? "
@@ -107,7 +107,7 @@ extension TorrentPage {
     }
     try store.removeTorrent(id: torrent.id)
     tellServers(.request(torrent: torrent.id, .quit))
-    log.notice("torrent page: removed torrent \(torrent.id) (\(torrent.name))")
+    log.notice("\(request.client): torrent page: removed torrent \(torrent.id) (\(torrent.name))")
     return redirect("removed=\(torrent.id)")
   }
 

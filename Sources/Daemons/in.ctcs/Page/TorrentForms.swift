@@ -4,17 +4,14 @@ import CLibc
 /// the removal is TorrentDetailPage.swift's.
 extension TorrentPage {
   func post(store: Store, forms: FormToken) -> Response {
-    guard let body = TorrentPage.readBody() else {
-      return Response(status: "413 Content Too Large", body: TorrentPage.errorPage("The form is too large."))
-    }
-    guard let form = WebForm.parse(body, contentType: TorrentPage.environment("CONTENT_TYPE") ?? "") else {
-      return Response(status: "400 Bad Request", body: TorrentPage.errorPage("The form could not be read."))
+    guard let form = WebForm.parse(request.body, contentType: request.contentType) else {
+      return Response(status: "400 Bad Request", body: errorPage("The form could not be read."))
     }
     let action = form.text("action") ?? ""
     let id = action == "add" || action == "settings" ? 0 : Int64(form.text("id") ?? "") ?? -1
     guard id >= 0, forms.accepts(form.text("token") ?? "", action: action, torrent: id) else {
-      log.warning("torrent page: refused a \(action) form without a valid token from \(TorrentPage.environment("REMOTE_ADDR") ?? "?")")
-      return Response(status: "403 Forbidden", body: TorrentPage.errorPage("The form's token is missing or wrong: reload the page and try again."))
+      log.warning("\(request.client): torrent page: refused a \(action) form without a valid token")
+      return Response(status: "403 Forbidden", body: errorPage("The form's token is missing or wrong: reload the page and try again."))
     }
     do throws(StoreError) {
       if action == "add" { return try add(form, store: store) }
@@ -24,40 +21,40 @@ extension TorrentPage {
       if action == "up" || action == "down" {
         // The queue's order only: nothing to tell a client.
         let place = try store.moveTorrent(id: id, to: action == "up" ? .up : .down)
-        log.info("torrent page: torrent \(id) moved \(action) to place \(place)")
+        log.info("\(request.client): torrent page: torrent \(id) moved \(action) to place \(place)")
         return redirect("moved=\(id)&place=\(place)")
       }
-      let request: TorrentRequest
+      let command: TorrentRequest
       switch action {
       case "pause":
         try store.setTorrentState(id: id, .paused)
-        request = .pause
+        command = .pause
       case "resume":
         // Running again when its ctorrent lives (never a second one), else queued.
         try store.resumeTorrent(id: id, startTime: ProcessTable.startTime)
-        request = .resume
+        command = .resume
       case "limit":
         // The list's form has the maximums only: a minimum it does not carry stays.
         guard let down = TorrentPage.kilobytes(form.text("max_down")), let up = TorrentPage.kilobytes(form.text("max_up")),
           let minimumDown = TorrentPage.kilobytes(form, "min_down", keeping: torrent.minDownloadRate),
           let minimumUp = TorrentPage.kilobytes(form, "min_up", keeping: torrent.minUploadRate)
         else {
-          return Response(status: "400 Bad Request", body: TorrentPage.errorPage("A limit must be a whole number of KB/s, or empty for none."))
+          return Response(status: "400 Bad Request", body: errorPage("A limit must be a whole number of KB/s, or empty for none."))
         }
         try store.setTorrentRates(id: id, minDownload: minimumDown, maxDownload: down, minUpload: minimumUp, maxUpload: up)
-        request = .rebalance
+        command = .rebalance
       default:
         guard let control = TorrentPage.controls.first(where: { $0.words == action }) else {
-          return Response(status: "400 Bad Request", body: TorrentPage.errorPage("Unknown action."))
+          return Response(status: "400 Bad Request", body: errorPage("Unknown action."))
         }
-        request = control
+        command = control
       }
-      tellServers(.request(torrent: id, request))
-      log.info("torrent page: \(request.words) for torrent \(id)")
+      tellServers(.request(torrent: id, command))
+      log.info("\(request.client): torrent page: \(command.words) for torrent \(id)")
       if action == "resume" { try QueueRunner(store: store, log: log).run() }
       return redirect("sent=\(action)&id=\(id)" + (form.text("view") == "detail" ? "&torrent=\(id)" : ""))
     } catch {
-      return Response(status: "\(TorrentPage.httpStatus(of: error))", body: TorrentPage.errorPage("\(error)"))
+      return Response(status: "\(TorrentPage.httpStatus(of: error))", body: errorPage("\(error)"))
     }
   }
 
@@ -71,20 +68,20 @@ extension TorrentPage {
       switch TorrentFetch.fetch(url) {
       case .success(let bytes): metainfo = bytes
       case .failure(let problem):
-        return Response(status: "502 Bad Gateway", body: TorrentPage.errorPage("Could not fetch \(url): \(problem.message)"))
+        return Response(status: "502 Bad Gateway", body: errorPage("Could not fetch \(url): \(problem.message)"))
       }
       source = url
     } else {
-      return Response(status: "400 Bad Request", body: TorrentPage.errorPage("Choose a .torrent file or give its URL."))
+      return Response(status: "400 Bad Request", body: errorPage("Choose a .torrent file or give its URL."))
     }
     let name: String
     do throws(Bencode.DecodeError) {
       name = try TorrentMetainfo.name(of: metainfo)
     } catch {
-      return Response(status: "400 Bad Request", body: TorrentPage.errorPage("\(source) is not a torrent file (\(error))."))
+      return Response(status: "400 Bad Request", body: errorPage("\(source) is not a torrent file (\(error))."))
     }
     let torrent = try store.addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
-    log.notice("torrent page: queued torrent \(torrent.id) (\(name)) from \(source)")
+    log.notice("\(request.client): torrent page: queued torrent \(torrent.id) (\(name)) from \(source)")
     try QueueRunner(store: store, log: log).run()
     return redirect("added=\(torrent.id)")
   }
@@ -108,7 +105,7 @@ extension TorrentPage {
       guard text.isEmpty || Int64(text).map({ $0 >= 0 && $0 <= TorrentPage.largestSetting }) == true else {
         return Response(
           status: "400 Bad Request",
-          body: TorrentPage.errorPage("\(setting.key) must be a whole number of \(setting.unit), or empty for its default."))
+          body: errorPage("\(setting.key) must be a whole number of \(setting.unit), or empty for its default."))
       }
       values.append((setting.key, text.isEmpty ? nil : text))
     }
@@ -116,7 +113,7 @@ extension TorrentPage {
       for (key, value) in values { try store.setSetting(key, value) }
     }
     tellServers(.rebalance)
-    log.notice("torrent page: sharing settings saved")
+    log.notice("\(request.client): torrent page: sharing settings saved")
     try QueueRunner(store: store, log: log).run()
     return redirect("saved=settings")
   }
@@ -129,7 +126,7 @@ extension TorrentPage {
 
   /// 303 to the page itself (a reload does not post again), with what happened in the query.
   func redirect(_ query: String) -> Response {
-    let location = TorrentPage.environment("SCRIPT_NAME") ?? ""
+    let location = request.script
     return Response(status: "303 See Other", headers: ["Location: \(location)?\(query)"], body: "")
   }
 
@@ -137,7 +134,7 @@ extension TorrentPage {
   /// `?sent=ACTION&id=ID`, in words of our own (nothing from the query is shown but numbers and
   /// known action names).
   func notice() -> String? {
-    let query = TorrentPage.query()
+    let query = query
     if query.text("saved") == "settings" { return "The sharing settings were saved." }
     if let added = query.text("added").flatMap({ Int64($0) }) { return "Torrent \(added) was queued." }
     if let removed = query.text("removed").flatMap({ Int64($0) }) { return "Torrent \(removed) was removed." }

@@ -1,7 +1,7 @@
 /// The list of torrents (GET without `?torrent=`) and the pieces every page is made of.
 extension TorrentPage {
   func render(store: Store, forms: FormToken, notice: String?) throws(StoreError) -> String {
-    let script = HTML.escape(TorrentPage.environment("SCRIPT_NAME") ?? "")
+    let script = HTML.escape(request.script)
     var html = TorrentPage.head(title: "Torrents", refresh: script, notice: notice)
     let torrents = try store.torrents()
     if torrents.isEmpty {
@@ -115,9 +115,9 @@ extension TorrentPage {
     "<input type=\"hidden\" name=\"\(HTML.escape(name))\" value=\"\(HTML.escape(value))\">"
   }
 
-  static func errorPage(_ message: String) -> String {
+  func errorPage(_ message: String) -> String {
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Torrents</title></head><body>\n"
-      + "<p id=\"error\">\(HTML.escape(message))</p>\n<p><a href=\"\(HTML.escape(environment("SCRIPT_NAME") ?? ""))\">Back to the torrents</a></p>\n</body></html>\n"
+      + "<p id=\"error\">\(HTML.escape(message))</p>\n<p><a href=\"\(HTML.escape(request.script))\">Back to the torrents</a></p>\n</body></html>\n"
   }
 
   static func percent(_ have: Int64, of total: Int64) -> String {

@@ -1,7 +1,8 @@
 import CLibc
 
-/// The torrent web page, a CGI/1.1 program run by in.www (`torrents.cgi`, a link to in.ctcs or
-/// a script running `in.ctcs --cgi --db PATH`). GET lists the queue with progress, rates, peers
+/// The torrent web page, rendered by in.ctcs for one HTTP request on its own port (PageServer),
+/// whether a browser sent it there or torrents.cgi relayed it from in.www (PageRelay), so only
+/// in.ctcs's user opens the store and the mesh. GET lists the queue with progress, rates, peers
 /// and the last message, and refreshes itself; `?torrent=ID` shows one torrent in detail (its
 /// files, peers and ctorrent's options: TorrentDetailPage.swift). POST carries one form: a
 /// control (pause, resume, update, restart, quit, limit), a move in the queue (up, down), a
@@ -12,11 +13,17 @@ import CLibc
 struct TorrentPage {
   let storePath: String
   let log: Log
+  let request: PageRequest
   /// The largest request body read: a .torrent file is rarely over a megabyte.
   static let maximumBodyBytes = 4 << 20
   static let refreshSeconds = 10
   /// The controls a torrent's row and its detail page offer, each passed on to its in.ctcs.
   static let controls: [TorrentRequest] = [.pause, .resume, .update, .restart, .quit]
+  /// Sent with every answer: nothing cached, never framed, no script, forms only to the page.
+  static let headers = [
+    "Content-Type: text/html; charset=utf-8", "Cache-Control: no-store", "X-Frame-Options: DENY",
+    "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+  ]
 
   struct Response {
     var status: String
@@ -24,32 +31,24 @@ struct TorrentPage {
     var body: String
   }
 
-  func respond() {
-    let response: Response
+  /// The answer to the request, whatever happens (a store that cannot be used is a 503 page).
+  func respond() -> Response {
     do throws(StoreError) {
       let store = try Store(writingTo: storePath)
       let forms = FormToken(secret: try TorrentPage.secret(of: store))
-      let method = TorrentPage.environment("REQUEST_METHOD") ?? "GET"
-      if method == "POST" {
-        response = post(store: store, forms: forms)
-      } else if method == "GET" || method == "HEAD" {
-        response = try get(store: store, forms: forms)
-      } else {
-        response = Response(status: "405 Method Not Allowed", headers: ["Allow: GET, HEAD, POST"], body: "")
+      switch request.method {
+      case "POST": return post(store: store, forms: forms)
+      case "GET", "HEAD": return try get(store: store, forms: forms)
+      default: return Response(status: "405 Method Not Allowed", headers: ["Allow: GET, HEAD, POST"], body: "")
       }
     } catch {
-      log.error("torrent page: \(error)")
-      response = Response(status: "503 Service Unavailable", body: TorrentPage.errorPage("The torrent store cannot be used: \(error)"))
+      log.error("\(request.client): torrent page: \(error)")
+      return Response(status: "503 Service Unavailable", body: errorPage("The torrent store cannot be used: \(error)"))
     }
-    var text = "Status: \(response.status)\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"
-    text += "X-Frame-Options: DENY\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; form-action 'self'\r\n"
-    for header in response.headers { text += header + "\r\n" }
-    text += "\r\n"
-    if TorrentPage.environment("REQUEST_METHOD") != "HEAD" { text += response.body }
-    TorrentPage.writeAll(Array(text.utf8))
   }
 
-  // MARK: - CGI plumbing
+  /// The request's query string as fields.
+  var query: WebForm { WebForm.urlEncoded(Array(request.query.utf8)) }
 
   /// The signing secret, made from /dev/urandom the first time; the first writer's wins.
   static func secret(of store: Store) throws(StoreError) -> String {
@@ -72,59 +71,19 @@ struct TorrentPage {
     guard got == count else { throw FileError(path: "/dev/urandom", code: EIO) }
     return bytes
   }
-
-  static func query() -> WebForm { WebForm.urlEncoded(Array((environment("QUERY_STRING") ?? "").utf8)) }
-
-  static func environment(_ name: String) -> String? {
-    guard let value = getenv(name) else { return nil }
-    return String(cString: value)
-  }
-
-  /// CONTENT_LENGTH bytes of stdin; nil when over the limit.
-  static func readBody() -> [UInt8]? {
-    let length = Int(environment("CONTENT_LENGTH") ?? "") ?? 0
-    guard length <= maximumBodyBytes else { return nil }
-    var body = [UInt8](repeating: 0, count: max(length, 0))
-    var filled = 0
-    while filled < body.count {
-      let count = body.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
-      if count < 0 && slug_errno() == EINTR { continue }
-      guard count > 0 else { break }
-      filled += count
-    }
-    return Array(body[..<filled])
-  }
-
-  static func writeAll(_ bytes: [UInt8]) {
-    var written = 0
-    while written < bytes.count {
-      let count = bytes.withUnsafeBytes { write(1, $0.baseAddress! + written, $0.count - written) }
-      if count < 0 && slug_errno() == EINTR { continue }
-      guard count > 0 else { return }
-      written += count
-    }
-  }
 }
 
-/// The page as a program: no socket (stdin is the request body), and its log goes to the web
-/// server's error log.
-extension TorrentPage: DaemonProgram {
-  static let standardInput: [StandardInput] = []
-  static let inetdLine = "none: a CGI program of in.www"
-  static var logDestination: Log.Destination { .standardError }
-
-  static func load(_ options: PageOptions, log: Log) throws(StartupError) {}
-
-  static func describe(_ options: PageOptions, _ configuration: Void) -> String {
-    """
-    store \(options.storePath)
-    maximum-body \(maximumBodyBytes)
-    refresh \(refreshSeconds)
-    """
-  }
-
-  static func serve(_ options: PageOptions, _ configuration: Void, on input: StandardInput?, log: Log) -> Int32 {
-    TorrentPage(storePath: options.storePath, log: log).respond()
-    return 0
-  }
+/// One request of the page as in.ctcs received it on its port (PageServer): from a browser,
+/// or relayed by torrents.cgi (PageRelay).
+struct PageRequest {
+  var method: String
+  /// The query string, without its '?'.
+  var query: String
+  var contentType: String
+  var body: [UInt8]
+  /// The page's own path, where its links and forms point: `/` on in.ctcs's port, the
+  /// script's path (`/torrents.cgi`) when torrents.cgi relayed the request.
+  var script: String
+  /// Who asked, for the log: the peer's address, and the browser's behind a relay.
+  var client: String
 }
