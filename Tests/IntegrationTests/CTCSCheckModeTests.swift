@@ -94,9 +94,17 @@ final class CTCSCheckModeTests: XCTestCase {
       """)
     XCTAssertEqual(try store.torrent(id: waiting.id)?.state, .queued, "checked, not run")
 
+    // The relay opens no store: --db, from scripts written for the page that did, is ignored.
     let page = try ChildProcess.run(program, ["--cgi", "-n", "--db", database])
     XCTAssertEqual(page.status, 0, page.output)
-    XCTAssertEqual(page.output, "store \(database)\nmaximum-body 4194304\nrefresh 10\n")
+    XCTAssertEqual(page.output, "ctcs 127.0.0.1:2780\nmaximum-body 4194304\n")
+    let elsewhere = try ChildProcess.run(program, ["--cgi", "-n", "--ctcs", "[::1]:2781"])
+    XCTAssertEqual(elsewhere.output, "ctcs [::1]:2781\nmaximum-body 4194304\n")
+    for wrong in ["localhost:2780", "127.0.0.1", "127.0.0.1:0", "::1:2780", "[::1]:x"] {
+      let refused = try ChildProcess.run(program, ["--cgi", "--ctcs", wrong])
+      XCTAssertEqual(refused.status, 64, refused.output)
+      XCTAssertTrue(refused.output.contains("--ctcs needs an IPv4 ADDRESS:PORT or [IPv6]:PORT"), refused.output)
+    }
 
     let usage = try ChildProcess.run(program, ["--run-queue", "extra"])
     XCTAssertEqual(usage.status, 64, usage.output)

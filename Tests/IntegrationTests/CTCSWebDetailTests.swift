@@ -183,7 +183,7 @@ final class CTCSWebDetailTests: XCTestCase {
     addTeardownBlock { server.stop() }
     let web = try WebServerUnderInetd()
     addTeardownBlock { web.stop() }
-    try "#!/bin/sh\nexec \(server.prefix)/sbin/in.ctcs --cgi --db \(server.database)\n".write(
+    try "#!/bin/sh\nexec \(server.prefix)/sbin/in.ctcs --cgi --ctcs 127.0.0.1:\(server.port)\n".write(
       toFile: web.root + "/torrents.cgi", atomically: true, encoding: .utf8)
     chmod(web.root + "/torrents.cgi", 0o755)
     let id = try server.queueTorrent(size: 600_000, seed: 21)

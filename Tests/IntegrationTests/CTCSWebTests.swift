@@ -342,21 +342,27 @@ final class CTCSWebTests: XCTestCase {
   }
 }
 
-/// in.www under inetd with `torrents.cgi` (a script running the installed in.ctcs --cgi on a
-/// store of its own), and settings that point the queue at a stand-in ctorrent.
+/// in.www and in.ctcs under one inetd, from the lines `slugctl inetd generate` writes, with
+/// `torrents.cgi` (a script running the installed in.ctcs --cgi, relaying to that in.ctcs,
+/// which has a store of its own), and settings that point the queue at a stand-in ctorrent.
 final class TorrentWeb {
   let server: WebServerUnderInetd
+  let storeDirectory: TemporaryDirectory
   let database: String
+  /// in.ctcs's port, which serves the page itself too.
+  let ctcsPort: UInt16
   let prefix: String
   let downloads: String
   let metainfo: String
   let fakeCtorrent: String
 
   init() throws {
-    server = try WebServerUnderInetd()
+    storeDirectory = try TemporaryDirectory()
+    database = storeDirectory.path + "/slug.db"
+    ctcsPort = try FreePort.tcp()
+    server = try WebServerUnderInetd(alsoServing: [("ctcs", ctcsPort, database)])
     let directory = server.directory.path
     prefix = directory + "/prefix"
-    database = directory + "/slug.db"
     downloads = directory + "/downloads"
     metainfo = directory + "/metainfo"
     fakeCtorrent = directory + "/fake-ctorrent"
@@ -374,7 +380,7 @@ final class TorrentWeb {
     try store.setSetting(SettingKey.torrentMetainfoDirectory, metainfo)
     try store.setSetting(SettingKey.torrentMaxActive, "2")
     let cgi = server.root + "/torrents.cgi"
-    try "#!/bin/sh\nexec \(prefix)/sbin/in.ctcs --cgi --db \(database)\n".write(toFile: cgi, atomically: true, encoding: .utf8)
+    try "#!/bin/sh\nexec \(prefix)/sbin/in.ctcs --cgi --ctcs 127.0.0.1:\(ctcsPort)\n".write(toFile: cgi, atomically: true, encoding: .utf8)
     chmod(cgi, 0o755)
   }
 

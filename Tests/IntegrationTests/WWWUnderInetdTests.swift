@@ -363,7 +363,8 @@ final class WebServerUnderInetd {
   let trace: String
   let superserver: ChildProcess
 
-  init(extraArguments: [String] = []) throws {
+  /// `alsoServing`: more services of the same inetd, each on its port (with its store).
+  init(extraArguments: [String] = [], alsoServing: [(service: String, port: UInt16, database: String?)] = []) throws {
     try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
@@ -377,6 +378,7 @@ final class WebServerUnderInetd {
     let lines = try PrivateInetd.appending(
       extraArguments + [root], toTheNowaitLineOf: "in.www",
       in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port))
+      + alsoServing.flatMap { try PrivateInetd.generatedLines(prefix: prefix, service: $0.service, port: $0.port, database: $0.database) }
     // inetd needs a moment to bind; connect until it accepts.
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }

@@ -58,7 +58,8 @@ enum ControlServer: DaemonProgram {
       first += bytes
     }
     if ControlPortClient.classify(first[...]) == .browser {
-      return PageServer(storePath: options.storePath, log: log, connection: connection).serve(first)
+      let idle = min(options.idleSeconds, PageServer.longestIdle)
+      return PageServer(storePath: options.storePath, log: log, connection: connection, idleSeconds: idle).serve(first)
     }
     guard !first.isEmpty else {
       log.info("\(connection.peer?.description ?? "the client") said nothing; closing")

@@ -5,7 +5,8 @@ import CLibc
 /// The request is read whole before the page runs: a head of at most `maximumHeadBytes`, a
 /// body of at most `TorrentPage.maximumBodyBytes` by Content-Length (no chunked bodies: the
 /// forms are small and browsers send their length), each read within `idleSeconds` and the
-/// whole within `requestSeconds`. Anything else gets its HTTP error page.
+/// whole within `requestSeconds`; then the page runs and its answer is written within
+/// `idleSeconds` too. Anything else gets its HTTP error page.
 ///
 /// torrents.cgi (PageRelay) sends the script's path and the browser's address in two header
 /// fields; they are taken from a loopback peer only, and change nothing but where the links
@@ -14,9 +15,12 @@ struct PageServer {
   let storePath: String
   let log: Log
   let connection: StreamConnection
+  /// Seconds a browser may stay silent while it sends its request: in.ctcs's `-t`, at most
+  /// `longestIdle`.
+  let idleSeconds: Int
 
   static let maximumHeadBytes = 16384
-  static let idleSeconds = 20
+  static let longestIdle = 20
   static let requestSeconds = 120
   /// The page's path as the relay's browser sees it (`/torrents.cgi`); from loopback only.
   static let scriptField = "Slug-Script-Name"
@@ -84,7 +88,7 @@ struct PageServer {
     guard length <= TorrentPage.maximumBodyBytes else { return .refused(refusal(413, "The form is too large."), method: method) }
     var body = Array(rest.prefix(length))
     if body.count < length && head.headers.listContains("Expect", "100-continue") {
-      _ = connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: .after(seconds: PageServer.idleSeconds))
+      _ = connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: .after(seconds: idleSeconds))
     }
     while body.count < length {
       switch read(before: whole) {
@@ -105,7 +109,7 @@ struct PageServer {
 
   /// The next bytes, waiting at most idleSeconds and never past WHOLE.
   private func read(before whole: Deadline) -> StreamConnection.ReadResult {
-    connection.read(maximum: 65536, deadline: min(whole, .after(seconds: PageServer.idleSeconds)))
+    connection.read(maximum: 65536, deadline: min(whole, .after(seconds: idleSeconds)))
   }
 
   private func refusal(_ status: Int, _ message: String) -> TorrentPage.Response {
@@ -120,7 +124,7 @@ struct PageServer {
     for field in TorrentPage.headers + response.headers { head += field + "\r\n" }
     head += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
     let bytes = Array(head.utf8) + (withBody ? body : [])
-    if connection.write(bytes, deadline: .after(seconds: PageServer.idleSeconds)) != .written {
+    if connection.write(bytes, deadline: .after(seconds: idleSeconds)) != .written {
       log.info("\(connection.peer?.description ?? "the client") did not take the answer")
     }
   }
