@@ -47,7 +47,8 @@ final class CTCSPortPageTests: XCTestCase {
     let quoted = try Self.curl("-H", "Slug-Script-Name: /x\"><script>", url)
     XCTAssertTrue(quoted.contains("<a href=\"/?torrent=\(id)\">") && !quoted.contains("<script>"), quoted)
 
-    // ctorrent on the same port: the server waits for its first line, then speaks as before.
+    // ctorrent on the same port: the server waits for its first line, then speaks as before
+    // (and tells it the torrent is paused, as the page left it).
     let script = """
       import socket
       s = socket.create_connection(('127.0.0.1', PORT), timeout=5)
@@ -59,7 +60,7 @@ final class CTCSPortPageTests: XCTestCase {
           data += chunk
       print(data.decode().replace('\\r\\n', '|'))
       """.replacingOccurrences(of: "QUEUED", with: server.queuedFile(id))
-    XCTAssertEqual(try server.python(script), "PROTOCOL 0003|SENDDETAIL|SENDPEERS|SENDCONF|\n")
+    XCTAssertEqual(try server.python(script), "PROTOCOL 0003|CTCONFIG pause 1|SENDDETAIL|SENDPEERS|SENDCONF|\n")
     _ = try server.waitFor("the ctorrent recorded after the browsers") { store in
       try store.torrent(id: id).flatMap { $0.status.peerID == "-CD0302-W" ? $0 : nil }
     }
@@ -116,10 +117,16 @@ final class CTCSPortPageTests: XCTestCase {
       HTTP/1.1 200 OK
 
       """)
-    // Every in.ctcs inetd started has ended, each with status 0.
-    let trace = try String(contentsOfFile: server.trace, encoding: .utf8)
-    let reaped = trace.split(separator: "\n").filter { $0.contains("reaped, status") }
-    XCTAssertGreaterThanOrEqual(reaped.count, 12, trace)
+    // Every in.ctcs inetd started (one for its readiness probe, one per request) ended with
+    // status 0.
+    var trace = ""
+    var reaped: [Substring] = []
+    for _ in 0..<50 where reaped.count < 13 {
+      usleep(100_000)
+      trace = try String(contentsOfFile: server.trace, encoding: .utf8)
+      reaped = trace.split(separator: "\n").filter { $0.contains("reaped, status") }
+    }
+    XCTAssertEqual(reaped.count, 13, trace)
     XCTAssertEqual(reaped.filter { !$0.hasSuffix("status 0") }, [], trace)
   }
 
