@@ -86,7 +86,8 @@ final class CTCSPortPageTests: XCTestCase {
           s.close()
           line = data.split(b'\\r\\n')[0].decode()
           allow = [h for h in data.split(b'\\r\\n') if h.startswith(b'Allow:')]
-          print(line + (' ' + allow[0].decode() if allow else '') + (' after %d s' % round(time.monotonic() - start) if wait else ''))
+          took = ' after %d s' % round(time.monotonic() - start) if wait else ''
+          print(line + (' ' + allow[0].decode() if allow else '') + took)
       ask(b'GET / HTTP/1.1\\r\\n\\r\\n')
       ask(b'GET / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 1, 2\\r\\n\\r\\n')
       ask(b'GET / HTTP/1.1\\r\\nHost: x\\r\\nX: ' + b'a' * 20000 + b'\\r\\n\\r\\n')
@@ -155,7 +156,8 @@ final class CTCSPortPageTests: XCTestCase {
     let token = try XCTUnwrap(TorrentWeb.token(in: page.output, action: "pause", id: id), page.output)
     let form = "action=pause&id=\(id)&token=\(token)"
     let post = environment + ["REQUEST_METHOD=POST", "QUERY_STRING=", "CONTENT_TYPE=application/x-www-form-urlencoded"]
-    let refused = try Self.asNobody(program, cgi, post + ["CONTENT_LENGTH=\(form.utf8.count)"], input: String(form.dropLast(3)) + "bad")
+    let refused = try Self.asNobody(
+      program, cgi, post + ["CONTENT_LENGTH=\(form.utf8.count)"], input: String(form.dropLast(3)) + "bad")
     XCTAssertTrue(refused.output.hasPrefix("Status: 403 Forbidden\r\n"), refused.output)
     XCTAssertEqual(try server.store().torrent(id: id)?.state, .queued)
     let paused = try Self.asNobody(program, cgi, post + ["CONTENT_LENGTH=\(form.utf8.count)"], input: form)
@@ -171,6 +173,53 @@ final class CTCSPortPageTests: XCTestCase {
     XCTAssertTrue(
       unreachable.output.contains("The torrent service (in.ctcs at 127.0.0.1:\(away)) cannot be reached: Connection refused."),
       unreachable.output)
+  }
+
+  func testTheRelaySendsItsRequestAsHTTPAndAnswers502WhenNoHTTPComesBack() throws {
+    let script = """
+      import socket, subprocess, sys
+      def relay(answer):
+          listener = socket.socket()
+          listener.bind(('127.0.0.1', 0))
+          listener.listen(1)
+          env = {'REQUEST_METHOD': 'POST', 'QUERY_STRING': 'a=1', 'SCRIPT_NAME': '/cgi bin/t.cgi', 'PATH_INFO': '',
+                 'REMOTE_ADDR': '192.0.2.7', 'CONTENT_TYPE': 'application/x-www-form-urlencoded', 'CONTENT_LENGTH': '3'}
+          address = '127.0.0.1:%d' % listener.getsockname()[1]
+          child = subprocess.Popen([sys.argv[1], '--cgi', '--ctcs', address], env=env, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+          child.stdin.write(b'x=y')
+          child.stdin.close()
+          connection, _ = listener.accept()
+          request = b''
+          while not request.endswith(b'x=y'):
+              request += connection.recv(65536)
+          connection.sendall(answer)
+          connection.close()
+          out, err = child.stdout.read(), child.stderr.read()
+          child.wait(timeout=10)
+          print(child.returncode, out.decode().split('\\r\\n')[0], '|', err.decode().strip().split(': ', 1)[-1].replace(address, 'ADDRESS'))
+          return request.decode()
+      print(relay(b'SSH-2.0-OpenSSH\\r\\n\\r\\n').replace('\\r\\n', '|'))
+      relay(b'PROTOCOL 0003\\r\\n')
+      relay(b'')
+      """
+    let output = try ChildProcess.run("/usr/bin/python3", ["-c", script, try BuildProducts.binDirectory() + "/in.ctcs"]).output
+    let lines = output.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.count, 4, output)
+    XCTAssertEqual(
+      lines.first,
+      "0 Status: 502 Bad Gateway | in.ctcs at ADDRESS gave an answer that is not HTTP "
+        + "(bad request: a malformed status line).", output)
+    XCTAssertTrue(lines.dropFirst().first?.hasPrefix("POST /?a=1 HTTP/1.1|Host: 127.0.0.1:") == true, output)
+    XCTAssertTrue(
+      lines.dropFirst().first?.hasSuffix(
+        "|Content-Type: application/x-www-form-urlencoded|Content-Length: 3|Connection: close"
+          + "|Slug-Script-Name: /cgi%20bin/t.cgi|Slug-Client: 192.0.2.7||x=y") == true, output)
+    XCTAssertEqual(
+      lines.dropFirst(2), [
+        "0 Status: 502 Bad Gateway | in.ctcs at ADDRESS stopped before the end of its answer's head.",
+        "0 Status: 502 Bad Gateway | in.ctcs at ADDRESS closed without an answer.",
+      ], output)
   }
 
   static let nobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]

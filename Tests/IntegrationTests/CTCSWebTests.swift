@@ -380,7 +380,8 @@ final class TorrentWeb {
     try store.setSetting(SettingKey.torrentMetainfoDirectory, metainfo)
     try store.setSetting(SettingKey.torrentMaxActive, "2")
     let cgi = server.root + "/torrents.cgi"
-    try "#!/bin/sh\nexec \(prefix)/sbin/in.ctcs --cgi --ctcs 127.0.0.1:\(ctcsPort)\n".write(toFile: cgi, atomically: true, encoding: .utf8)
+    try "#!/bin/sh\nexec \(prefix)/sbin/in.ctcs --cgi --ctcs 127.0.0.1:\(ctcsPort)\n"
+      .write(toFile: cgi, atomically: true, encoding: .utf8)
     chmod(cgi, 0o755)
   }
 

@@ -378,7 +378,9 @@ final class WebServerUnderInetd {
     let lines = try PrivateInetd.appending(
       extraArguments + [root], toTheNowaitLineOf: "in.www",
       in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port))
-      + alsoServing.flatMap { try PrivateInetd.generatedLines(prefix: prefix, service: $0.service, port: $0.port, database: $0.database) }
+      + alsoServing.flatMap {
+        try PrivateInetd.generatedLines(prefix: prefix, service: $0.service, port: $0.port, database: $0.database)
+      }
     // inetd needs a moment to bind; connect until it accepts.
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }

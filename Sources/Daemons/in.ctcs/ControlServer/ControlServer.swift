@@ -49,7 +49,9 @@ enum ControlServer: DaemonProgram {
 
   /// Waits for the client's first line (ctorrent speaks first): a browser's HTTP request line
   /// gets the web page (PageServer), anything else is a ctorrent's conversation.
-  static func serve(_ options: ControlOptions, _ configuration: ControlConfiguration, on input: StandardInput?, log: Log) -> Int32 {
+  static func serve(
+    _ options: ControlOptions, _ configuration: ControlConfiguration, on input: StandardInput?, log: Log
+  ) -> Int32 {
     let connection = StreamConnection(fd: 0)
     let deadline = Deadline.after(seconds: options.idleSeconds)
     var first: [UInt8] = []

@@ -65,7 +65,8 @@ struct PageRelay {
       }
       if received != nil { continue }
       guard case .data(let bytes) = connection.read(maximum: 65536, deadline: deadline) else {
-        throw Failure(status: 502, message: "in.ctcs at \(options.address) closed without an answer.")
+        let what = parser.bufferedCount > 0 ? "stopped before the end of its answer's head" : "closed without an answer"
+        throw Failure(status: 502, message: "in.ctcs at \(options.address) \(what).")
       }
       pending = bytes
     }
@@ -87,7 +88,7 @@ struct PageRelay {
       guard left > 0, case .data(let bytes) = connection.read(maximum: 65536, deadline: deadline) else { break }
       chunk = bytes
     }
-    if left > 0 && head.contentLength != nil { log.error("torrents.cgi: in.ctcs at \(options.address) cut its answer short") }
+    if left > 0 && head.contentLength != nil { log.error("in.ctcs at \(options.address) cut its answer short") }
   }
 
   /// A connected TCP socket to in.ctcs, within connectSeconds.
@@ -117,7 +118,7 @@ struct PageRelay {
 
   /// The relay's own error page, logged to in.www's error log.
   private func answer(_ failure: Failure, method: String) {
-    log.error("torrents.cgi: \(failure.message)")
+    log.error(failure.message)
     let body =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Torrents</title></head><body>\n"
       + "<p id=\"error\">\(HTML.escape(failure.message))</p>\n</body></html>\n"

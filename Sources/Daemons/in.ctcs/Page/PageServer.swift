@@ -55,7 +55,8 @@ struct PageServer {
 
   private func receive(_ first: [UInt8], peer: SocketAddress?) -> Received {
     let whole = Deadline.after(seconds: PageServer.requestSeconds)
-    var parser = HTTPRequestParser(maximumRequestLine: ControlPortClient.maximumFirstLine, maximumHeadBytes: PageServer.maximumHeadBytes)
+    var parser = HTTPRequestParser(
+      maximumRequestLine: ControlPortClient.maximumFirstLine, maximumHeadBytes: PageServer.maximumHeadBytes)
     var bytes = first
     var parsed: (head: HTTPRequestHead, rest: [UInt8])?
     while parsed == nil {

@@ -117,7 +117,8 @@ extension TorrentPage {
 
   func errorPage(_ message: String) -> String {
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Torrents</title></head><body>\n"
-      + "<p id=\"error\">\(HTML.escape(message))</p>\n<p><a href=\"\(HTML.escape(request.script))\">Back to the torrents</a></p>\n</body></html>\n"
+      + "<p id=\"error\">\(HTML.escape(message))</p>\n"
+      + "<p><a href=\"\(HTML.escape(request.script))\">Back to the torrents</a></p>\n</body></html>\n"
   }
 
   static func percent(_ have: Int64, of total: Int64) -> String {
