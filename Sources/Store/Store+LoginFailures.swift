@@ -12,13 +12,13 @@ extension Store {
   /// How long a failure is remembered, ms.
   public static let loginFailureMemory: Int64 = 15 * 60 * 1000
 
-  /// How long (ms, 0 for at once) the next login attempt from `address` must wait at `now`.
-  public func loginDelay(address: String, now: Int64) throws(StoreError) -> Int64 {
+  /// How long (ms, 0 for at once) the next login attempt from `address` must wait at `now`;
+  /// nil when the address has no failures remembered (nothing to clear at a success).
+  public func loginDelay(address: String, now: Int64) throws(StoreError) -> Int64? {
     let nextAllowed = try database.row(
       "SELECT next_allowed FROM login_failures WHERE address = ? AND last_failure >= ?", .text(address),
       .integer(now - Self.loginFailureMemory), map: { $0.int(0) })
-    guard let nextAllowed else { return 0 }
-    return max(0, nextAllowed - now)
+    return nextAllowed.map { max(0, $0 - now) }
   }
 
   /// One more failure from `address` at `now`: the delay doubles from `base`, up to `cap` (ms).

@@ -12,6 +12,8 @@ final class JabberDirectory: SessionBackend {
   private let log: Log
   /// The client's address as the back-off keys it and the DENIED line names it.
   let clientAddress: String?
+  /// The store has (or may have) failures of this address to clear at a successful login.
+  private var failuresRecorded = false
 
   init(databasePath: String?, usersFile: String?, log: Log, clientAddress: String? = nil) {
     self.databasePath = databasePath
@@ -135,7 +137,9 @@ final class JabberDirectory: SessionBackend {
   func loginDelay(now: Int64) -> Int64 {
     guard let clientAddress, let store = openStore() else { return 0 }
     do throws(StoreError) {
-      return try store.loginDelay(address: clientAddress, now: now)
+      guard let delay = try store.loginDelay(address: clientAddress, now: now) else { return 0 }
+      failuresRecorded = true
+      return delay
     } catch {
       log.error("store: \(error.description)")
       return 0
@@ -147,13 +151,16 @@ final class JabberDirectory: SessionBackend {
     do throws(StoreError) {
       let limits = try store.loginDelayLimits()
       try store.recordLoginFailure(address: clientAddress, now: now, base: limits.base, cap: limits.cap)
+      failuresRecorded = true
     } catch {
       log.error("store: \(error.description)")
     }
   }
 
+  /// A login clears the address's failures only when there were any: the common login then
+  /// writes nothing to the store.
   func loginSucceeded(now: Int64) {
-    guard let clientAddress, let store = openStore() else { return }
+    guard failuresRecorded, let clientAddress, let store = openStore() else { return }
     do throws(StoreError) {
       try store.clearLoginFailures(address: clientAddress)
     } catch {
