@@ -88,7 +88,7 @@ let package = Package(
     // beside the built slugctl, where `slugctl install` finds them.
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl", resources: [.process("Manual")]),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),

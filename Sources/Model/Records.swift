@@ -54,8 +54,9 @@ public struct HostName: Hashable, Comparable, Sendable, CustomStringConvertible 
   public static func < (lhs: Self, rhs: Self) -> Bool { lhs.key < rhs.key }
 }
 
-/// A jabber account. The password is kept as given: the legacy digest login (XEP-0078)
-/// needs it to compute SHA-1(stream id + password).
+/// A jabber user with the password in the clear: a line of the original in.jabberd.conf (what
+/// `slugctl import` hashes, and in.jabberd's drop-in mode reads). The store keeps a
+/// `JabberAccount` instead.
 public struct JabberUser: Hashable, Sendable {
   public var name: String
   public var password: String

@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7]
+  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -190,4 +190,36 @@ enum Schema {
     ALTER TABLE torrents ADD COLUMN pid_started INTEGER;
     ALTER TABLE torrents ADD COLUMN server_pid_started INTEGER;
     """
+
+  /// Jabber passwords hashed (issue 18): `jabber_accounts` keeps each user's SCRAM-SHA-1 and
+  /// SCRAM-SHA-256 credentials (salt, iterations, StoredKey, ServerKey) and, only for an
+  /// account marked legacy, the password itself. The old `jabber_users` rows are hashed into it
+  /// by Swift in the same transaction (`Store.hashPlaintextJabberUsers`: hashing needs Crypto,
+  /// which SQL has not), and the table dropped with secure_delete on, so the plaintext is
+  /// overwritten, not left in free pages. `login_failures` is the back-off of failed logins
+  /// per client address (Store+LoginFailures.swift).
+  static let version8 = """
+    CREATE TABLE jabber_accounts (
+      name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+      sha1_salt BLOB NOT NULL,
+      sha1_iterations INTEGER NOT NULL CHECK (sha1_iterations >= 4096),
+      sha1_stored_key BLOB NOT NULL,
+      sha1_server_key BLOB NOT NULL,
+      sha256_salt BLOB NOT NULL,
+      sha256_iterations INTEGER NOT NULL CHECK (sha256_iterations >= 4096),
+      sha256_stored_key BLOB NOT NULL,
+      sha256_server_key BLOB NOT NULL,
+      legacy_password TEXT
+    ) STRICT;
+
+    CREATE TABLE login_failures (
+      address TEXT PRIMARY KEY,
+      failures INTEGER NOT NULL,
+      next_allowed INTEGER NOT NULL,
+      last_failure INTEGER NOT NULL
+    ) STRICT;
+    """
+
+  /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.
+  static let hashedJabberPasswords = 8
 }

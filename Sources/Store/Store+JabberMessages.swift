@@ -11,7 +11,7 @@ extension Store {
   /// Queues a stanza (serialised XML) for `recipient`, stored at `at` (seconds since the epoch).
   public func storeOfflineMessage(to recipient: String, stanza: String, at stored: Int64) throws(StoreError) {
     try transaction { () throws(StoreError) in
-      guard let user = try jabberUser(named: recipient) else { throw .notFound("no jabber user '\(recipient)'") }
+      guard let user = try jabberAccount(named: recipient) else { throw .notFound("no jabber user '\(recipient)'") }
       let (count, bytes) = try database.row(
         "SELECT count(*), ifnull(sum(length(CAST(stanza AS BLOB))), 0) FROM jabber_offline WHERE recipient = ?",
         .text(user.name)
@@ -49,7 +49,7 @@ extension Store {
   /// Sets (replaces) the user's vCard.
   public func setVCard(of name: String, _ vcard: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
-      guard let user = try jabberUser(named: name) else { throw .notFound("no jabber user '\(name)'") }
+      guard let user = try jabberAccount(named: name) else { throw .notFound("no jabber user '\(name)'") }
       try database.run(
         "INSERT INTO jabber_vcards (name, vcard) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET vcard = excluded.vcard",
         .text(user.name), .text(vcard))

@@ -17,7 +17,7 @@ public final class Store {
   public let path: String
   let database: Database
   /// How many transaction() calls are open; only the outermost one commits.
-  private var transactionDepth = 0
+  private(set) var transactionDepth = 0
 
   /// The --db option if given, else $SLUG_DB if set and non-empty, else defaultPath.
   public static func resolvePath(option: String?) -> String {
@@ -29,24 +29,31 @@ public final class Store {
   }
 
   /// Opens the store, creating parent directories (0755) and the file (0640) if missing, and
-  /// migrates it to the current schema.
-  public convenience init(path: String) throws(StoreError) {
-    try self.init(path: path, migratingTo: Self.schemaVersion)
+  /// migrates it to the current schema. A file from before hashed jabber passwords is migrated
+  /// only with `hashingPasswords` (slugctl passes it; the Store does not compile Crypto, which
+  /// in.dns and in.dhcp would then carry): it makes an account of a plaintext user.
+  public convenience init(
+    path: String, hashingPasswords: ((JabberUser) -> JabberAccount)? = nil
+  ) throws(StoreError) {
+    try self.init(path: path, migratingTo: Self.schemaVersion, hashingPasswords: hashingPasswords)
   }
 
   /// Opens the store and migrates it to `version` only: tests build files of earlier versions.
   init(
     path: String, migratingTo version: Int,
-    busyTimeoutMilliseconds: Int32 = Store.busyTimeoutMilliseconds
+    busyTimeoutMilliseconds: Int32 = Store.busyTimeoutMilliseconds,
+    hashingPasswords: ((JabberUser) -> JabberAccount)? = nil
   ) throws(StoreError) {
     try Self.createIfMissing(path)
     self.path = path
     database = try Database(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     // synchronous=FULL: a transaction is on disk when COMMIT returns, so what a client is told
-    // (a DHCP ACK) survives a power cut right after it is said.
-    try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
+    // (a DHCP ACK) survives a power cut right after it is said. secure_delete: what this
+    // connection deletes or overwrites (a legacy password, a migrated plaintext one) is zeroed,
+    // not left in free space of the file.
+    try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
     try enableWAL(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-    try migrate(to: version)
+    try migrate(to: version, hashingPasswords: hashingPasswords)
   }
 
   /// Opens an existing store for reading only, as the daemons that serve its data do: no file
@@ -126,7 +133,7 @@ public final class Store {
     Int(try database.row("PRAGMA user_version") { $0.int(0) } ?? 0)
   }
 
-  private func migrate(to target: Int) throws(StoreError) {
+  private func migrate(to target: Int, hashingPasswords: ((JabberUser) -> JabberAccount)?) throws(StoreError) {
     let found = try userVersion()
     if found > Self.schemaVersion {
       throw .schemaTooNew(path: path, found: found, supported: Self.schemaVersion)
@@ -137,9 +144,19 @@ public final class Store {
         // Another process may have migrated while this one waited for the write lock.
         guard try userVersion() < version else { return }
         try database.execute(Schema.migrations[version - 1])
+        if version == Schema.hashedJabberPasswords { try hashPlaintextJabberUsers(hashingPasswords) }
         try database.execute("PRAGMA user_version = \(version)")
       }
     }
+    // Frames of the file from before the migration may still hold plaintext in the WAL.
+    if found < Schema.hashedJabberPasswords, target >= Schema.hashedJabberPasswords { truncateWAL() }
+  }
+
+  /// Writes every committed page into the database file and empties the WAL, so what was
+  /// overwritten lives on in neither (best effort: a reader in the middle of a transaction
+  /// keeps the WAL as it is until the next time).
+  func truncateWAL() {
+    _ = try? database.row("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
   }
 
   /// Runs body in one write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back if body throws.

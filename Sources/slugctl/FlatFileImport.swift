@@ -10,6 +10,8 @@ struct FlatFileImport {
   let text: String
   let file: String
   let interface: String?
+  /// Jabber users are marked legacy (their password kept in the clear too).
+  var legacy = false
 
   struct Count: Equatable {
     var added = 0
@@ -49,7 +51,7 @@ struct FlatFileImport {
   private func clear() throws {
     switch format {
     case .jabberdConf:
-      for user in try store.jabberUsers() { try store.removeJabberUser(named: user.name) }
+      for user in try store.jabberAccounts() { try store.removeJabberUser(named: user.name) }
     case .dnsConf, .hosts:
       for name in Set(try store.dnsHosts().map(\.name)) { try store.removeDNSHost(name: name, address: nil) }
     case .dhcpConf:
@@ -70,13 +72,21 @@ struct FlatFileImport {
     }
   }
 
+  /// The password is hashed (and kept in the clear only with `legacy`); a user already there
+  /// is compared by deriving from its stored salt, and marked legacy if asked.
   private func importUser(_ user: JabberUser) throws -> Bool {
     let position = { line { $0.split(separator: ":").first?.lowercased() == user.name.lowercased() } }
-    if let existing = try store.jabberUser(named: user.name) {
-      if existing.password == user.password { return false }
+    if let existing = try store.jabberAccount(named: user.name) {
+      if JabberPasswords.matches(existing, user.password) {
+        guard legacy, !existing.isLegacy else { return false }
+        try store.setJabberAccount(try JabberPasswords.account(name: existing.name, password: user.password, legacy: true))
+        return true
+      }
       throw conflict("jabber user '\(user.name)' already exists with another password", at: position())
     }
-    return try adding(at: position()) { try store.addJabberUser(user) }
+    return try adding(at: position()) {
+      try store.addJabberAccount(JabberPasswords.account(name: user.name, password: user.password, legacy: legacy))
+    }
   }
 
   private func importHost(_ host: DNSHost) throws -> Bool {

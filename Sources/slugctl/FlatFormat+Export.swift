@@ -3,10 +3,26 @@ import Store
 extension FlatFormat {
   /// The store's records in this format. `interface` selects a DHCP interface (required for the
   /// per-interface formats, a filter for the others).
-  func export(from store: Store, interface: String?) throws -> String {
+  /// in.jabberd.conf holds passwords, which the store keeps only for legacy accounts: the
+  /// others are named in a failure (exit 65), or left out with `skippingHashed` (and named on
+  /// stderr), never written as a hash where the original expects a password.
+  func export(from store: Store, interface: String?, skippingHashed: Bool = false) throws -> String {
     switch self {
     case .jabberdConf:
-      return JabberdConf.render(try store.jabberUsers())
+      let accounts = try store.jabberAccounts()
+      let hashed = accounts.filter { !$0.isLegacy }.map(\.name)
+      if !hashed.isEmpty {
+        let names = hashed.joined(separator: ", ")
+        guard skippingHashed else {
+          throw Failure.dataError(
+            "cannot write the password of jabber user(s) \(names): the store keeps only its hashes "
+              + "(mark one with `slugctl jabber passwd NAME --legacy`, or leave them out with --skip-hashed)")
+        }
+        Console.current.printError("slugctl: left out (the store keeps only their hashes): \(names)")
+      }
+      return JabberdConf.render(accounts.compactMap { account in
+        account.legacyPassword.map { JabberUser(name: account.name, password: $0) }
+      })
     case .dnsConf:
       return DNSConf.render(try store.dnsHosts())
     case .hosts:

@@ -4,5 +4,6 @@ extension StoreOptions {
   /// The path this command works on: --db, else $SLUG_DB, else the default.
   var path: String { Store.resolvePath(option: db) }
 
-  func openStore() throws -> Store { try Store(path: path) }
+  /// Opens (and migrates) the store; a file from before hashed passwords has them hashed.
+  func openStore() throws -> Store { try Store(path: path, hashingPasswords: JabberPasswords.hashing) }
 }

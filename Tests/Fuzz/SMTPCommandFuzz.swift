@@ -58,6 +58,8 @@ func session(_ chunks: [ArraySlice<UInt8>]) -> [Event] {
         events.append(.refused)
       case .close:
         events.append(.close)
+      case .deniedRelay:
+        break
       }
       index += 1
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import TestSupport
 import XCTest
 
@@ -103,8 +104,11 @@ final class JabberUnderInetdTests: XCTestCase {
     XCTAssertNotEqual(bad.status, 0, bad.output)
   }
 
-  func testSendxmppUsesLegacyDigestAuthAgainstAStreamWithoutVersion() throws {
-    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"], extraArguments: ["--legacy"])
+  /// alice's password is kept only hashed: the digest is not offered her, and sendxmpp logs in
+  /// with the jabber:iq:auth plaintext password, checked by deriving. bob is a legacy account
+  /// (`adduser --legacy`): his digest login works, alice's does not.
+  func testSendxmppUsesLegacyAuthAgainstAStreamWithoutVersionAndOnlyALegacyAccountHasTheDigest() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"], legacy: ["bob"], extraArguments: ["--legacy"])
     addTeardownBlock { server.stop() }
     // bob is offline: the message waits in the store for his legacy login (a raw socket client:
     // slixmpp's jabber:iq:auth is broken, and a --legacy stream offers no SASL).
@@ -114,6 +118,64 @@ final class JabberUnderInetdTests: XCTestCase {
     let received = try server.legacyReceive("bob:b1")
     XCTAssertEqual(received["authenticated"] as? Bool, true, "\(received)")
     XCTAssertEqual((received["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String }, ["old school"])
+    let refused = try server.legacyReceive("alice:a1")
+    XCTAssertEqual(refused["authenticated"] as? Bool, false, "a digest for an account kept hashed: \(refused)")
+  }
+
+  /// The store keeps no password (slugctl adduser hashes it): slixmpp logs in with either
+  /// SCRAM, PLAIN is checked by deriving, and the password is nowhere in the store's files.
+  func testHashedAccountsLogInWithSCRAMSHA1AndSCRAMSHA256AndPlain() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "Wonder-Land-42"])
+    addTeardownBlock { server.stop() }
+    for mechanism in ["SCRAM-SHA-1", "SCRAM-SHA-256"] {
+      let report = try server.client("attempt", "alice:Wonder-Land-42", mechanism)
+      XCTAssertEqual(report["result"] as? String, "ok", "\(mechanism): \(report)")
+      XCTAssertEqual(report["mechanism"] as? String, mechanism, "\(report)")
+    }
+    XCTAssertEqual(try server.plainAttempts(["alice:Wonder-Land-42"]).map(\.result), ["ok"])
+    for suffix in ["", "-wal", "-shm"] {
+      let bytes = FileManager.default.contents(atPath: server.database + suffix) ?? Data()
+      XCTAssertNil(bytes.range(of: Data("Wonder-Land-42".utf8)), "the password is in slug.db\(suffix)")
+    }
+  }
+
+  /// Issue 18: 100 wrong passwords went through in 10 s and the right one was accepted at once.
+  /// Now each failure from an address doubles the wait before its next attempt is answered
+  /// (here from 5 ms, capped at 320 ms, set in the store; the defaults are 1 s and 60 s), across
+  /// the processes inetd starts; another address is not slowed, and a success clears the
+  /// address.
+  func testTwentyWrongPasswordsWaitLongerAndLongerWhileAnotherAddressLogsInAtOnce() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "right"])
+    addTeardownBlock { server.stop() }
+    try server.setting(SettingKey.loginDelay, "5")
+    try server.setting(SettingKey.loginDelayMaximum, "320")
+    let started = Date()
+    let wrong = try server.plainAttempts(Array(repeating: "alice:wrong", count: 20))
+    let total = Date().timeIntervalSince(started)
+    XCTAssertEqual(wrong.map(\.result), Array(repeating: "refused", count: 20))
+    // Before attempt n (n >= 2): 5 ms × 2^(n-2), at most 320 ms; the gap between one answer and
+    // the next connection's attempt counts against it.
+    let expected = (1...20).map { $0 == 1 ? 0.0 : min(0.005 * pow(2, Double($0 - 2)), 0.320) }
+    for (index, attempt) in wrong.enumerated() {
+      if expected[index] >= 0.08 {
+        XCTAssertGreaterThan(attempt.seconds, expected[index] - 0.05, "attempt \(index + 1): \(wrong)")
+      }
+      XCTAssertLessThan(attempt.seconds, expected[index] + 1.0, "attempt \(index + 1): \(wrong)")
+    }
+    let waited = wrong.map(\.seconds).reduce(0, +)
+    XCTAssertGreaterThan(waited, expected.reduce(0, +) - 0.5, "\(wrong)")
+    XCTAssertGreaterThan(total, 3.5)
+    // One more failure under a 3 s cap: 127.0.0.1's next attempt waits 3 s, clearly apart from
+    // the time a login takes.
+    try server.setting(SettingKey.loginDelayMaximum, "3000")
+    XCTAssertEqual(try server.plainAttempts(["alice:wrong"]).map(\.result), ["refused"])
+    let elsewhere = try server.plainAttempts(["alice:right"], from: "127.0.0.2")
+    XCTAssertEqual(elsewhere.map(\.result), ["ok"])
+    XCTAssertLessThan(elsewhere[0].seconds, 1.0, "another address is not slowed")
+    let here = try server.plainAttempts(["alice:right", "alice:wrong"])
+    XCTAssertEqual(here.map(\.result), ["ok", "refused"])
+    XCTAssertGreaterThan(here[0].seconds, 2.0, "the right password waits its turn too")
+    XCTAssertLessThan(here[1].seconds, 0.5, "the success cleared the address")
   }
 }
 
@@ -127,7 +189,7 @@ final class JabberServerUnderInetd {
   let superserver: ChildProcess
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/jabber_client.py"
 
-  init(users: [String: String], extraArguments: [String] = []) throws {
+  init(users: [String: String], legacy: Set<String> = [], extraArguments: [String] = []) throws {
     try PrivateInetd.require(["/usr/bin/python3": "python3", "/usr/bin/sendxmpp": "sendxmpp"])
     guard try ChildProcess.run("/usr/bin/python3", ["-c", "import slixmpp"]).status == 0 else {
       throw SetupFailure("slixmpp is missing for /usr/bin/python3: apt-get install python3-slixmpp")
@@ -141,7 +203,9 @@ final class JabberServerUnderInetd {
     try PrivateInetd.install(prefix: prefix)
     try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["init"])
     for (name, password) in users {
-      try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["jabber", "adduser", name, "--password", password])
+      try JabberServerUnderInetd.slugctl(
+        prefix: prefix, database: database,
+        ["jabber", "adduser", name, "--password", password] + (legacy.contains(name) ? ["--legacy"] : []))
     }
     let lines = try PrivateInetd.appending(
       ["--domain", "localhost"] + extraArguments, toTheNowaitLineOf: "in.jabberd",
@@ -159,6 +223,49 @@ final class JabberServerUnderInetd {
   private static func slugctl(prefix: String, database: String, _ arguments: [String]) throws {
     let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])
     guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }
+  }
+
+  /// A store setting, as root sets one.
+  func setting(_ key: String, _ value: String) throws {
+    try Store(path: database).setSetting(key, value)
+  }
+
+  /// SASL PLAIN logins over raw sockets, one connection each, in order, from `source`: each
+  /// one's outcome and the time from sending `<auth>` to the answer.
+  func plainAttempts(_ credentials: [String], from source: String = "127.0.0.1") throws -> [(result: String, seconds: Double)] {
+    let script = """
+      import base64, json, socket, sys, time
+      out = []
+      for text in json.loads(sys.argv[1]):
+          user, _, password = text.partition(':')
+          s = socket.socket()
+          s.bind((sys.argv[2], 0))
+          s.settimeout(120)
+          s.connect(('127.0.0.1', \(port)))
+          s.sendall(b"<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+          data = b''
+          while b'</stream:features>' not in data:
+              chunk = s.recv(4096)
+              if not chunk: break
+              data += chunk
+          token = base64.b64encode(b'\\0' + user.encode() + b'\\0' + password.encode()).decode()
+          started = time.monotonic()
+          s.sendall(("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>" % token).encode())
+          data = b''
+          while b'<success' not in data and b'<failure' not in data:
+              chunk = s.recv(4096)
+              if not chunk: break
+              data += chunk
+          out.append({'result': 'ok' if b'<success' in data else 'refused', 'seconds': time.monotonic() - started})
+          s.close()
+      print(json.dumps(out))
+      """
+    let credentialsJSON = String(decoding: try JSONSerialization.data(withJSONObject: credentials), as: UTF8.self)
+    let result = try ChildProcess.run("/usr/bin/python3", ["-c", script, credentialsJSON, source])
+    guard let list = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]] else {
+      throw SetupFailure("PLAIN client printed no report: \(result.output)")
+    }
+    return list.map { ($0["result"] as? String ?? "", $0["seconds"] as? Double ?? -1) }
   }
 
   /// Runs a jabber_client.py scenario; its JSON report.

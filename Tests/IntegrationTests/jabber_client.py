@@ -22,8 +22,8 @@ DELAY = '{urn:xmpp:delay}delay'
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, user, password, resource):
-        super().__init__(f'{user}@{DOMAIN}/{resource}', password)
+    def __init__(self, user, password, resource, mechanism=None):
+        super().__init__(f'{user}@{DOMAIN}/{resource}', password, sasl_mech=mechanism)
         self.user = user
         self.presences = {}
         self.messages = []
@@ -55,10 +55,10 @@ def credentials(text):
     return user, password
 
 
-async def login(text, resource='test', status=None, roster=True):
+async def login(text, resource='test', status=None, roster=True, mechanism=None):
     """A logged-in client (presence sent), or the failure as a string."""
     user, password = credentials(text)
-    client = Client(user, password, resource)
+    client = Client(user, password, resource, mechanism)
     done = asyncio.get_running_loop().create_future()
 
     def finish(value):
@@ -150,8 +150,9 @@ async def receive(user, seconds):
     return {'messages': [{k: m[k] for k in ('from', 'body', 'type', 'delay')} for m in client.messages]}
 
 
-async def attempt(user):
-    client = await login(user)
+async def attempt(user, mechanism=None):
+    """One login (with MECHANISM only, if given): ok or why not, and the mechanism used."""
+    client = await login(user, mechanism=mechanism)
     if isinstance(client, str):
         return {'result': client}
     await logout(client)

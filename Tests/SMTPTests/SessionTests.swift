@@ -176,8 +176,9 @@ final class SessionTests: XCTestCase {
     _ = driver.feed("EHLO a\r\nMAIL FROM:<spam@example.com>\r\n")
     XCTAssertEqual(
       driver.feed("RCPT TO:<victim@example.org>\r\nRCPT TO:<me@home.lan>\r\nRCPT TO:<me@pc.HOME.lan>\r\nRCPT TO:<x@evilhome.lan>\r\nRCPT TO:<postmaster>\r\n"),
-      [.reply("550 5.7.1 Relay access denied for <victim@example.org>"), .reply("250 2.1.5 Ok"), .reply("250 2.1.5 Ok"),
-       .reply("550 5.7.1 Relay access denied for <x@evilhome.lan>"), .reply("250 2.1.5 Ok")])
+      [.denied("victim@example.org"), .reply("550 5.7.1 Relay access denied for <victim@example.org>"),
+       .reply("250 2.1.5 Ok"), .reply("250 2.1.5 Ok"),
+       .denied("x@evilhome.lan"), .reply("550 5.7.1 Relay access denied for <x@evilhome.lan>"), .reply("250 2.1.5 Ok")])
   }
 
   func testAddressesThatCouldBecomeOptionsOrShellSyntaxAreRefusedWith553() {

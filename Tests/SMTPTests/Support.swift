@@ -8,6 +8,7 @@ enum Event: Equatable, CustomStringConvertible {
   case message(sender: String, recipients: [String], body: String)
   case refused(String)
   case close
+  case denied(String)
 
   var description: String {
     switch self {
@@ -15,6 +16,7 @@ enum Event: Equatable, CustomStringConvertible {
     case .message(let sender, let recipients, let body): "message(\(sender) -> \(recipients): \(body.debugDescription))"
     case .refused(let reason): "refused(\(reason))"
     case .close: "close"
+    case .denied(let recipient): "denied(\(recipient))"
     }
   }
 }
@@ -69,6 +71,8 @@ struct SessionDriver: StreamDecoder {
         events.append(.refused(reason))
       case .close:
         events.append(.close)
+      case .deniedRelay(_, let recipient):
+        events.append(.denied(String(decoding: recipient, as: UTF8.self)))
       }
       index += 1
     }

@@ -30,8 +30,9 @@ final class FormatsJabberdConfTests: XCTestCase {
   }
 
   func testBadLinesNameTheFileLineAndValue() {
-    assertFormatError("users:2: expected 'name : password', found 'alice'") {
-      try JabberdConf.parse("bob : x\n  alice  \n", file: "users")
+    // A line without its colon is not repeated: "alice hunter2" would put the password in a log.
+    assertFormatError("users:2: expected 'name : password', found no ':'") {
+      try JabberdConf.parse("bob : x\n  alice hunter2  \n", file: "users")
     }
     assertFormatError("users:1: 'al/ice' is not a valid user name") {
       try JabberdConf.parse("al/ice : x\n", file: "users")

@@ -11,7 +11,6 @@ final class MigrationTests: StoreTestCase {
     (
       version: 1,
       sql: """
-      INSERT INTO jabber_users (name, password) VALUES ('alice', 'secret');
       INSERT INTO dns_hosts (name, address, family) VALUES ('slug.home', '192.168.0.1', 4);
       INSERT INTO dns_hosts (name, address, family) VALUES ('nas.home', '192.168.0.1', 4);
       INSERT INTO dhcp_interfaces (name) VALUES ('eth0');
@@ -25,7 +24,6 @@ final class MigrationTests: StoreTestCase {
         VALUES ('eth0', '192.168.0.100', 'aa:bb:cc:dd:ee:ff', NULL, 'laptop', 1000, 4600);
       """,
       check: { store in
-        XCTAssertEqual(try store.jabberUsers(), [JabberUser(name: "alice", password: "secret")])
         XCTAssertEqual(try store.dnsName(of: ip("192.168.0.1"))?.text, "slug.home")
         XCTAssertEqual(try store.dnsHosts().count, 2)
         XCTAssertEqual(
@@ -137,6 +135,24 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.torrentServer(id: 11), ProcessMark(pid: 4444, started: 12346))
       }
     ),
+    (
+      // Plaintext users of earlier versions: testPlaintextJabberUsersAreHashedByTheMigration.
+      version: 8,
+      sql: """
+      INSERT INTO jabber_accounts (name, sha1_salt, sha1_iterations, sha1_stored_key, sha1_server_key,
+          sha256_salt, sha256_iterations, sha256_stored_key, sha256_server_key, legacy_password)
+        VALUES ('carol', X'01', 4096, X'02', X'03', X'04', 5000, X'05', X'06', NULL);
+      INSERT INTO login_failures (address, failures, next_allowed, last_failure) VALUES ('192.0.2.9', 2, 5000, 3000);
+      """,
+      check: { store in
+        XCTAssertEqual(
+          try store.jabberAccount(named: "Carol"),
+          JabberAccount(
+            name: "carol", sha1: JabberCredential(salt: [1], iterations: 4096, storedKey: [2], serverKey: [3]),
+            sha256: JabberCredential(salt: [4], iterations: 5000, storedKey: [5], serverKey: [6])))
+        XCTAssertEqual(try store.loginDelay(address: "192.0.2.9", now: 4000), 1000)
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {
@@ -153,7 +169,7 @@ final class MigrationTests: StoreTestCase {
           try old.database.execute(sample.sql)
         }
       }
-      let store = try Store(path: path)
+      let store = try Store(path: path, hashingPasswords: { testAccount($0) })
       XCTAssertEqual(try store.userVersion(), Store.schemaVersion, "from version \(version)")
       for sample in samples where sample.version <= version {
         try sample.check(store)

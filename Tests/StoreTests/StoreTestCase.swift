@@ -40,3 +40,24 @@ func ipv4(_ text: String) -> IPv4Address { IPv4Address(text)! }
 func ip(_ text: String) -> IPAddress { IPAddress(text)! }
 func mac(_ text: String) -> MACAddress { MACAddress(text)! }
 func host(_ text: String) -> HostName { HostName(text)! }
+
+/// A stand-in for slugctl's hashing (the Store compiles no Crypto): "keys" that are the
+/// password's bytes inverted, so a test can tell which password went in, while the plaintext
+/// itself appears nowhere.
+func testAccount(_ user: JabberUser, legacy: Bool = false) -> JabberAccount {
+  let inverted = user.password.utf8.map { ~$0 }
+  let credential = JabberCredential(
+    salt: Array(0..<16), iterations: JabberAccount.minimumIterations, storedKey: inverted, serverKey: inverted + [0])
+  return JabberAccount(name: user.name, sha1: credential, sha256: credential, legacyPassword: legacy ? user.password : nil)
+}
+
+/// The password a `testAccount` was made from.
+func testPassword(_ account: JabberAccount) -> String {
+  String(decoding: account.sha256.storedKey.map { ~$0 }, as: UTF8.self)
+}
+
+extension Store {
+  /// For the tests about the table itself: the user added with stand-in keys.
+  func addJabberUser(_ user: JabberUser) throws(StoreError) { try addJabberAccount(testAccount(user)) }
+  func jabberUsers() throws(StoreError) -> [JabberAccount] { try jabberAccounts() }
+}

@@ -72,7 +72,7 @@ final class SessionAuthenticationTests: XCTestCase {
       XCTAssertEqual(output.hasSuffix("</stream:stream>"), attempt == 3, output)
       XCTAssertEqual(network.clients[client].closed, attempt == 3)
     }
-    XCTAssertEqual(network.clients[client].logs.filter { $0 == SessionLogLine(.authError, "DENIED alice") }.count, 3)
+    XCTAssertEqual(network.clients[client].logs.filter { $0 == SessionLogLine(.authError, "DENIED alice from 192.0.2.1") }.count, 3)
   }
 
   func testUnknownMechanismAndBadBase64AreRefusedWithTheirConditions() {
@@ -123,6 +123,54 @@ final class SessionAuthenticationTests: XCTestCase {
     }
   }
 
+  func testLegacyAuthOffersDigestAndAcceptsItOrAPlaintextPassword() throws {
+    let network = SessionNetwork(users: users)
+    for useDigest in [true, false] {
+      let client = network.connect()
+      network.send(
+        client, "<stream:stream to='home.lan' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+      _ = network.take(client)
+      network.send(client, "<iq type='get' id='a1'><query xmlns='jabber:iq:auth'><username>bob</username></query></iq>")
+      let fields = try XCTUnwrap(stanzas(network.take(client)).first?.child("query"))
+      XCTAssertEqual(fields.elements.map(\.name), ["username", "password", "digest", "resource"])
+      let streamID = network.clients[client].session.streamID
+      let credential =
+        useDigest
+        ? "<digest>\(LegacyAuthDigest.digest(streamID: streamID, password: "hunter2").uppercased())</digest>"
+        : "<password>hunter2</password>"
+      network.send(
+        client,
+        "<iq type='set' id='a2'><query xmlns='jabber:iq:auth'><username>bob</username>\(credential)<resource>old</resource></query></iq>"
+      )
+      let result = try XCTUnwrap(stanzas(network.take(client)).first)
+      XCTAssertEqual(result.attribute("type"), "result")
+      XCTAssertEqual(result.attribute("id"), "a2")
+      XCTAssertTrue(network.clients[client].inMesh)
+      XCTAssertEqual(network.clients[client].logs.last, SessionLogLine(.authNotice, "LOGIN bob@home.lan/old"))
+    }
+  }
+
+  func testLegacyAuthWithAWrongDigestGets401NotAuthorized() throws {
+    let network = SessionNetwork(users: users)
+    let client = network.connect()
+    network.send(
+      client, "<stream:stream to='home.lan' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+    _ = network.take(client)
+    network.send(
+      client,
+      "<iq type='set' id='a2'><query xmlns='jabber:iq:auth'><username>bob</username><digest>48fc78be9ec8f86d8ce1c39c320c97c21d62334d</digest><resource>old</resource></query></iq>"
+    )
+    let reply = try XCTUnwrap(stanzas(network.take(client)).first)
+    XCTAssertEqual(reply.attribute("type"), "error")
+    let error = try XCTUnwrap(reply.child("error"))
+    XCTAssertEqual(error.attribute("code"), "401")
+    XCTAssertNotNil(error.child("not-authorized", namespace: StanzaNamespace.stanzaErrors))
+    XCTAssertFalse(network.clients[client].closed)
+    XCTAssertEqual(network.clients[client].logs.last, SessionLogLine(.authError, "DENIED bob from 192.0.2.1"))
+  }
+}
+
+extension XCTestCase {
   /// The client side of RFC 5802, written out from the RFC.
   func scramLogin(_ network: SessionNetwork, user: String, password: String, hash: SCRAMHash) throws -> Bool {
     let client = network.connect()
@@ -173,51 +221,5 @@ final class SessionAuthenticationTests: XCTestCase {
     XCTAssertEqual(answer.name, "failure")
     XCTAssertNotNil(answer.child("not-authorized"))
     return false
-  }
-
-  func testLegacyAuthOffersDigestAndAcceptsItOrAPlaintextPassword() throws {
-    let network = SessionNetwork(users: users)
-    for useDigest in [true, false] {
-      let client = network.connect()
-      network.send(
-        client, "<stream:stream to='home.lan' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
-      _ = network.take(client)
-      network.send(client, "<iq type='get' id='a1'><query xmlns='jabber:iq:auth'><username>bob</username></query></iq>")
-      let fields = try XCTUnwrap(stanzas(network.take(client)).first?.child("query"))
-      XCTAssertEqual(fields.elements.map(\.name), ["username", "password", "digest", "resource"])
-      let streamID = network.clients[client].session.streamID
-      let credential =
-        useDigest
-        ? "<digest>\(LegacyAuthDigest.digest(streamID: streamID, password: "hunter2").uppercased())</digest>"
-        : "<password>hunter2</password>"
-      network.send(
-        client,
-        "<iq type='set' id='a2'><query xmlns='jabber:iq:auth'><username>bob</username>\(credential)<resource>old</resource></query></iq>"
-      )
-      let result = try XCTUnwrap(stanzas(network.take(client)).first)
-      XCTAssertEqual(result.attribute("type"), "result")
-      XCTAssertEqual(result.attribute("id"), "a2")
-      XCTAssertTrue(network.clients[client].inMesh)
-      XCTAssertEqual(network.clients[client].logs.last, SessionLogLine(.authNotice, "LOGIN bob@home.lan/old"))
-    }
-  }
-
-  func testLegacyAuthWithAWrongDigestGets401NotAuthorized() throws {
-    let network = SessionNetwork(users: users)
-    let client = network.connect()
-    network.send(
-      client, "<stream:stream to='home.lan' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
-    _ = network.take(client)
-    network.send(
-      client,
-      "<iq type='set' id='a2'><query xmlns='jabber:iq:auth'><username>bob</username><digest>48fc78be9ec8f86d8ce1c39c320c97c21d62334d</digest><resource>old</resource></query></iq>"
-    )
-    let reply = try XCTUnwrap(stanzas(network.take(client)).first)
-    XCTAssertEqual(reply.attribute("type"), "error")
-    let error = try XCTUnwrap(reply.child("error"))
-    XCTAssertEqual(error.attribute("code"), "401")
-    XCTAssertNotNil(error.child("not-authorized", namespace: StanzaNamespace.stanzaErrors))
-    XCTAssertFalse(network.clients[client].closed)
-    XCTAssertEqual(network.clients[client].logs.last, SessionLogLine(.authError, "DENIED bob"))
   }
 }

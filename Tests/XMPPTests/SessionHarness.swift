@@ -13,8 +13,38 @@ final class MemoryBackend: SessionBackend {
   var nextID: Int64 = 1
   var offlineLimit = 1000
 
+  var clientAddress: String? = "192.0.2.1"
+  /// The back-off as the store keeps it, for the one client address: ms after a failure.
+  var backOffBase: Int64 = 0
+  var failures = 0
+  var nextAllowed: Int64 = 0
+  var succeeded = 0
+  var secret: [UInt8]? = Array("decoy secret".utf8)
+
   init(users: [(String, String)]) {
     self.users = users.map { SessionAccount(name: $0.0, password: $0.1) }
+  }
+
+  /// Accounts as the store keeps them: SCRAM keys only (64 iterations, to be quick), and the
+  /// password only for the `legacy` ones.
+  init(hashed users: [(String, String)], legacy: Set<String> = []) {
+    self.users = users.map { name, password in
+      func keys(_ hash: SCRAMHash) -> SCRAMKeys { hash.keys(password: password, salt: Array(name.utf8) + [1, 2], iterations: 64) }
+      return SessionAccount(
+        name: name, sha1: keys(.sha1), sha256: keys(.sha256), password: legacy.contains(name) ? password : nil)
+    }
+  }
+
+  func decoySecret() -> [UInt8]? { secret }
+  func loginDelay(now: Int64) -> Int64 { max(0, nextAllowed - now) }
+  func loginFailed(now: Int64) {
+    failures += 1
+    if backOffBase > 0 { nextAllowed = now + backOffBase << (failures - 1) }
+  }
+  func loginSucceeded(now: Int64) {
+    succeeded += 1
+    failures = 0
+    nextAllowed = 0
   }
 
   func account(named name: String) -> SessionAccount? {
@@ -51,6 +81,8 @@ final class SessionNetwork {
     var closed = false
     var inMesh = false
     var logs: [SessionLogLine] = []
+    /// The times each `.pause` asked to wait until.
+    var pauses: [Int64] = []
   }
 
   struct Link {
@@ -72,6 +104,11 @@ final class SessionNetwork {
 
   init(users: [(String, String)], configuration: SessionConfiguration = SessionConfiguration(scramIterations: 64)) {
     backend = MemoryBackend(users: users)
+    self.configuration = configuration
+  }
+
+  init(backend: MemoryBackend, configuration: SessionConfiguration = SessionConfiguration(scramIterations: 64)) {
+    self.backend = backend
     self.configuration = configuration
   }
 
@@ -145,6 +182,11 @@ final class SessionNetwork {
       case .deleteOfflineMessages(let user, let id): backend.delete(for: user, upTo: id)
       case .log(let line): clients[index].logs.append(line)
       case .close: hangUp(index)
+      case .pause(let until):
+        // The clock moves on to the end of the pause, then the session takes up the attempt.
+        clients[index].pauses.append(until)
+        now = max(now, until)
+        pending.append((index, .resume))
       }
     }
   }

@@ -10,19 +10,46 @@ final class JabberDirectory: SessionBackend {
   private var usersFile: WatchedFile?
   private var fileUsers: [JabberUser] = []
   private let log: Log
+  /// The client's address as the back-off keys it and the DENIED line names it.
+  let clientAddress: String?
+  /// The store has (or may have) failures of this address to clear at a successful login.
+  private var failuresRecorded = false
 
-  init(databasePath: String?, usersFile: String?, log: Log) {
+  init(databasePath: String?, usersFile: String?, log: Log, clientAddress: String? = nil) {
     self.databasePath = databasePath
     self.usersFile = usersFile.map { WatchedFile(path: $0) }
     self.log = log
+    self.clientAddress = clientAddress
   }
 
   /// The name the mesh prefix is made from: instances on different data never meet.
   var meshKey: String { usersFile?.path ?? databasePath ?? "" }
 
-  /// The users now, as a login reads them, with the error thrown: -n reports it, a login logs
-  /// it. A user file that cannot be read or parsed leaves the users last read (none at first).
-  func readUsers() throws(StartupError) -> [JabberUser] {
+  /// The accounts now, as a login reads them, with the error thrown: -n reports it, a login
+  /// logs it. A user file that cannot be read or parsed leaves the users last read (none at
+  /// first); its users are known by their passwords.
+  func readAccounts() throws(StartupError) -> [SessionAccount] {
+    if usersFile != nil {
+      return try readFileUsers().map { SessionAccount(name: $0.name, password: $0.password) }
+    }
+    do throws(StoreError) {
+      return try openedStore()?.jabberAccounts().map(JabberDirectory.sessionAccount) ?? []
+    } catch {
+      throw StartupError("store: \(error.description)", exitCode: error.exitCode)
+    }
+  }
+
+  static func sessionAccount(_ account: JabberAccount) -> SessionAccount {
+    func keys(_ credential: JabberCredential) -> SCRAMKeys {
+      SCRAMKeys(
+        salt: credential.salt, iterations: credential.iterations, storedKey: credential.storedKey,
+        serverKey: credential.serverKey)
+    }
+    return SessionAccount(
+      name: account.name, sha1: keys(account.sha1), sha256: keys(account.sha256), password: account.legacyPassword)
+  }
+
+  private func readFileUsers() throws(StartupError) -> [JabberUser] {
     if var file = usersFile {
       let contents: [UInt8]?
       do throws(FileError) {
@@ -39,13 +66,8 @@ final class JabberDirectory: SessionBackend {
           throw StartupError(error.description, exitCode: EX_DATAERR)
         }
       }
-      return fileUsers
     }
-    do throws(StoreError) {
-      return try openedStore()?.jabberUsers() ?? []
-    } catch {
-      throw StartupError("store: \(error.description)", exitCode: error.exitCode)
-    }
+    return fileUsers
   }
 
   /// Opens the store now if one is named (-n's check; serving opens it at the first question).
@@ -74,22 +96,77 @@ final class JabberDirectory: SessionBackend {
     }
   }
 
-  private func users() -> [JabberUser] {
+  private func accounts() -> [SessionAccount] {
     do throws(StartupError) {
-      return try readUsers()
+      return try readAccounts()
     } catch {
       log.error(error.message)
-      return fileUsers
+      return fileUsers.map { SessionAccount(name: $0.name, password: $0.password) }
     }
   }
 
   func account(named name: String) -> SessionAccount? {
+    if usersFile == nil {
+      guard let store = openStore() else { return nil }
+      do throws(StoreError) {
+        return try store.jabberAccount(named: name).map(JabberDirectory.sessionAccount)
+      } catch {
+        log.error("store: \(error.description)")
+        return nil
+      }
+    }
     let wanted = ASCII.lowercased(name)
-    guard let user = users().first(where: { ASCII.lowercased($0.name) == wanted }) else { return nil }
-    return SessionAccount(name: user.name, password: user.password)
+    return accounts().first(where: { ASCII.lowercased($0.name) == wanted })
   }
 
-  func userNames() -> [String] { users().map { $0.name } }
+  func userNames() -> [String] { accounts().map { $0.name } }
+
+  // MARK: Decoys and the back-off, kept in the store (none without one)
+
+  func decoySecret() -> [UInt8]? {
+    // Drop-in mode's accounts get fresh salts at each login: so do the decoys.
+    guard usersFile == nil, let store = openStore() else { return nil }
+    do throws(StoreError) {
+      return Array(try store.jabberDecoySecret(random: { JabberServer.randomBytes(32) }).utf8)
+    } catch {
+      log.error("store: \(error.description)")
+      return nil
+    }
+  }
+
+  func loginDelay(now: Int64) -> Int64 {
+    guard let clientAddress, let store = openStore() else { return 0 }
+    do throws(StoreError) {
+      guard let delay = try store.loginDelay(address: clientAddress, now: now) else { return 0 }
+      failuresRecorded = true
+      return delay
+    } catch {
+      log.error("store: \(error.description)")
+      return 0
+    }
+  }
+
+  func loginFailed(now: Int64) {
+    guard let clientAddress, let store = openStore() else { return }
+    do throws(StoreError) {
+      let limits = try store.loginDelayLimits()
+      try store.recordLoginFailure(address: clientAddress, now: now, base: limits.base, cap: limits.cap)
+      failuresRecorded = true
+    } catch {
+      log.error("store: \(error.description)")
+    }
+  }
+
+  /// A login clears the address's failures only when there were any: the common login then
+  /// writes nothing to the store.
+  func loginSucceeded(now: Int64) {
+    guard failuresRecorded, let clientAddress, let store = openStore() else { return }
+    do throws(StoreError) {
+      try store.clearLoginFailures(address: clientAddress)
+    } catch {
+      log.error("store: \(error.description)")
+    }
+  }
 
   func vCard(of user: String) -> String? {
     guard let store = openStore() else { return nil }

@@ -30,7 +30,7 @@ struct JabberServer: DaemonProgram {
 
   static func loadForChecking(_ options: JabberOptions, log: Log) throws(StartupError) -> Configuration {
     var configuration = try load(options, log: log)
-    configuration.checkedUserCount = try configuration.directory.readUsers().count
+    configuration.checkedUserCount = try configuration.directory.readAccounts().count
     try configuration.directory.checkStore()
     return configuration
   }
@@ -49,7 +49,19 @@ struct JabberServer: DaemonProgram {
   }
 
   static func serve(_ options: JabberOptions, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32 {
-    JabberServer(options: options, directory: configuration.directory, log: log).run()
+    let directory = JabberDirectory(
+      databasePath: options.database, usersFile: options.usersFile, log: log,
+      clientAddress: SocketAddress.peer(of: 0).map(JabberServer.backOffKey))
+    return JabberServer(options: options, directory: directory, log: log).run()
+  }
+
+  /// The client as the back-off counts it: an IPv4 address (also when mapped into IPv6), or
+  /// an IPv6 address's /64, which one host usually has whole.
+  static func backOffKey(_ peer: SocketAddress) -> String {
+    if let v4 = peer.ipv4Address { return SocketAddress.dottedQuad(v4) }
+    guard case .ipv6(let address, _, _) = peer else { return peer.host }
+    let prefix = SocketAddress.ipv6(address: Array(address.prefix(8)) + [0, 0, 0, 0, 0, 0, 0, 0], port: 0, scopeID: 0)
+    return prefix.host + "/64"
   }
 
   let options: JabberOptions
@@ -105,12 +117,34 @@ struct JabberServer: DaemonProgram {
           case .info: log.info(line.message)
           case .debug: log.debug(line.message)
           }
+        case .pause(let until):
+          // Back-off: nothing more is read from the client until then (it may hang up); the
+          // wait is not the client's idleness, so its idle time starts again after it.
+          guard flush(), waitOut(until) else { return false }
+          lastHeard = .now()
+          guard handle(.resume) else { return false }
         case .close:
           _ = flush()
           return false
         }
       }
       return flush()
+    }
+
+    /// Sleeps in poll until `until` (Unix ms; at most the login time from now), watching only
+    /// for the client hanging up: false if it did.
+    func waitOut(_ until: Int64) -> Bool {
+      let end = min(until, JabberServer.unixMilliseconds() + Int64(JabberServer.loginSeconds) * 1000)
+      while true {
+        let left = end - JabberServer.unixMilliseconds()
+        guard left > 0 else { return true }
+        // POLLRDHUP (0x2000, hidden without _GNU_SOURCE): the client shut its side. Not
+        // POLLIN: what it sends meanwhile waits in the socket.
+        var descriptor = [pollfd(fd: connection.fd, events: Int16(0x2000), revents: 0)]
+        let ready = poll(&descriptor, 1, Int32(min(left, 60_000)))
+        if ready < 0, slug_errno() != EINTR { return false }
+        if ready > 0 { return false }
+      }
     }
 
     /// The session's reaction to one event; false once the connection is to end.

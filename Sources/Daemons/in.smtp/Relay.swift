@@ -111,6 +111,11 @@ struct Relay {
       case .discardMessage(let envelope, let reason):
         spool?.reset()
         log.notice("\(describe(envelope)): refused, \(reason)")
+      case .deniedRelay(let sender, let recipient):
+        // Facility auth, as in.jabberd's DENIED: a refusal a watcher of the auth log wants.
+        log.authError(
+          "DENIED relay from \(client) to <\(String(decoding: recipient, as: UTF8.self))>"
+            + " sender <\(String(decoding: sender, as: UTF8.self))>")
       case .close:
         closing = true
       }

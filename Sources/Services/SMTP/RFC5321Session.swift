@@ -215,6 +215,7 @@ public struct SMTPSession: Sendable {
       if !configuration.clientMayRelay, let domain = SMTPAddress.domain(of: recipient),
         !SMTPAddress.domain(domain, isIn: configuration.relayDomains)
       {
+        actions.append(.deniedRelay(sender: current.sender, recipient: recipient))
         return refuse(
           reply(550, "5.7.1", "Relay access denied for <\(String(decoding: recipient, as: UTF8.self))>"),
           into: &actions)
@@ -338,6 +339,8 @@ public enum SMTPAction: Equatable, Sendable {
   case deliver(SMTPEnvelope, size: Int)
   /// The message was refused at the final dot: drop the spool (and log why).
   case discardMessage(SMTPEnvelope, reason: String)
+  /// A recipient was refused as a relay: log it (DENIED, with the client's address).
+  case deniedRelay(sender: [UInt8], recipient: [UInt8])
   /// Send what is queued, then close the connection.
   case close
 }

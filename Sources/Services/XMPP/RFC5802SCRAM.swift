@@ -4,8 +4,9 @@ import Crypto
 
 /// SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677), server side, without channel binding.
 ///
-/// The store keeps plaintext passwords, so the salted password is derived at each login from
-/// a fresh salt; the caller passes a random password for an unknown user, so that user fails
+/// The server works from the stored credential (SCRAMKeys: salt, iterations, StoredKey,
+/// ServerKey), never the password: the caller passes a decoy credential for an unknown user
+/// (its salt derived from the name, so repeated probes see the same one), and that user fails
 /// exactly like a wrong password, after the same work.
 ///
 /// Decisions:
@@ -15,38 +16,6 @@ import Crypto
 /// - "m=" (reserved mandatory extension) is refused; other extensions are ignored.
 /// - User names are taken as sent (SASLprep is the identity on ASCII), "=2C" and "=3D" decoded,
 ///   any other "=" refused.
-public enum SCRAMHash: Sendable {
-  case sha1, sha256
-
-  public var mechanism: String {
-    switch self {
-    case .sha1: "SCRAM-SHA-1"
-    case .sha256: "SCRAM-SHA-256"
-    }
-  }
-
-  func hash(_ bytes: [UInt8]) -> [UInt8] {
-    switch self {
-    case .sha1: SHA1.hash(bytes)
-    case .sha256: SHA256.hash(bytes)
-    }
-  }
-
-  func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
-    switch self {
-    case .sha1: HMAC.sha1(key: key, message: message)
-    case .sha256: HMAC.sha256(key: key, message: message)
-    }
-  }
-
-  func pbkdf2(password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
-    switch self {
-    case .sha1: PBKDF2.sha1(password: password, salt: salt, iterations: iterations)
-    case .sha256: PBKDF2.sha256(password: password, salt: salt, iterations: iterations)
-    }
-  }
-}
-
 public struct SCRAMServer {
   public let hash: SCRAMHash
   public let serverNonce: String
@@ -59,9 +28,10 @@ public struct SCRAMServer {
   private var clientFirstBare: [UInt8] = []
   private var nonce: [UInt8] = []
   private var serverFirst: [UInt8] = []
-  private var saltedPassword: [UInt8] = []
+  private var keys: SCRAMKeys?
 
-  public init(hash: SCRAMHash, serverNonce: String, salt: [UInt8], iterations: Int = 4096) {
+  /// `salt` and `iterations` serve `serverFirst(password:)`; `serverFirst(keys:)` uses the keys' own.
+  public init(hash: SCRAMHash, serverNonce: String, salt: [UInt8] = [], iterations: Int = 4096) {
     self.hash = hash
     self.serverNonce = serverNonce
     self.salt = salt
@@ -92,17 +62,22 @@ public struct SCRAMServer {
     return user
   }
 
-  /// server-first-message for that user's password.
+  /// server-first-message for a password known in the clear (derived with `salt` and `iterations`).
   public mutating func serverFirst(password: String) -> [UInt8] {
-    saltedPassword = hash.pbkdf2(password: Array(password.utf8), salt: salt, iterations: iterations)
-    serverFirst = Array("r=".utf8) + nonce + Array(",s=".utf8) + Array(Base64.encode(salt).utf8)
-      + Array(",i=".utf8) + Array(String(iterations).utf8)
+    serverFirst(keys: hash.keys(password: password, salt: salt, iterations: iterations))
+  }
+
+  /// server-first-message for that user's stored credential (its salt and iteration count).
+  public mutating func serverFirst(keys: SCRAMKeys) -> [UInt8] {
+    self.keys = keys
+    serverFirst = Array("r=".utf8) + nonce + Array(",s=".utf8) + Array(Base64.encode(keys.salt).utf8)
+      + Array(",i=".utf8) + Array(String(keys.iterations).utf8)
     return serverFirst
   }
 
   /// client-final-message -> server-final-message ("v=..."), or not-authorized.
   public mutating func receiveClientFinal(_ message: [UInt8]) throws(SASLFailure) -> [UInt8] {
-    guard !serverFirst.isEmpty, message.count <= 4096 else { throw SASLFailure.malformed }
+    guard let keys, !serverFirst.isEmpty, message.count <= 4096 else { throw SASLFailure.malformed }
     let fields = message.split(separator: Character.comma, omittingEmptySubsequences: false)
     guard fields.count >= 3, let proofField = fields.last, proofField.starts(with: [0x70, 0x3D]),
       fields[0].starts(with: [0x63, 0x3D]), fields[1].starts(with: [0x72, 0x3D])
@@ -113,15 +88,13 @@ public struct SCRAMServer {
     else { throw SASLFailure.malformed }
     let withoutProof = Array(message[..<(proofField.startIndex - 1)])
     let authMessage = clientFirstBare + [Character.comma] + serverFirst + [Character.comma] + withoutProof
-    let clientKey = hash.hmac(key: saltedPassword, message: Array("Client Key".utf8))
-    let storedKey = hash.hash(clientKey)
+    let storedKey = keys.storedKey
     let clientSignature = hash.hmac(key: storedKey, message: authMessage)
     guard proof.count == clientSignature.count else { throw SASLFailure.notAuthorized }
     var sentClientKey = proof
     for index in sentClientKey.indices { sentClientKey[index] ^= clientSignature[index] }
     guard ConstantTime.equals(hash.hash(sentClientKey), storedKey) else { throw SASLFailure.notAuthorized }
-    let serverKey = hash.hmac(key: saltedPassword, message: Array("Server Key".utf8))
-    let serverSignature = hash.hmac(key: serverKey, message: authMessage)
+    let serverSignature = hash.hmac(key: keys.serverKey, message: authMessage)
     return Array("v=".utf8) + Array(Base64.encode(serverSignature).utf8)
   }
 

@@ -37,6 +37,8 @@ public struct Session<Backend: SessionBackend> {
   public internal(set) var domain = ""
   var version1 = false
   var failures = 0
+  /// A login attempt waiting out the back-off (`.pause`), taken up at `.resume`.
+  var heldAttempt: XMLElement?
   /// The account as stored (its name for logs and the roster); the JID's local part is its lower case.
   var account: SessionAccount?
   public internal(set) var jid: JID?
@@ -93,6 +95,7 @@ public struct Session<Backend: SessionBackend> {
     case .peerJoined(let peer): peerJoined(peer)
     case .peerMessage(let peer, let bytes): peerMessage(peer, bytes)
     case .peerLeft(let peer): peerLeft(peer)
+    case .resume: resumeHeldAttempt()
     }
     defer { actions = [] }
     return actions
@@ -210,6 +213,7 @@ public struct Session<Backend: SessionBackend> {
     case .awaitingStream, .awaitingRestart:
       streamError("not-authorized")
     case .unauthenticated:
+      if isLoginAttempt(stanza), heldByBackOff(stanza) { return }
       if stanza.namespace == StanzaNamespace.sasl, stanza.name == "auth", version1 {
         startSASL(stanza)
       } else if stanza.name == "iq", stanza.namespace == StanzaNamespace.client,

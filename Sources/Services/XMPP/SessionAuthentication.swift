@@ -28,6 +28,7 @@ extension Session {
     default:
       return saslFailure("invalid-mechanism", user: nil)
     }
+    // The salt is the account's (or, for an account known by its password, a fresh one).
     let server = SCRAMServer(
       hash: hash, serverNonce: Base64.encode(randomBytes(18)), salt: randomBytes(16),
       iterations: configuration.scramIterations)
@@ -69,9 +70,10 @@ extension Session {
     } catch {
       return saslFailure(error.condition, user: nil)
     }
-    guard let account = backend.account(named: credentials.user),
-      ConstantTime.equals(account.password, credentials.password)
-    else {
+    // An unknown user's password is checked against a decoy: the same PBKDF2, the same failure.
+    let found = backend.account(named: credentials.user)
+    let checked = found ?? decoy(named: credentials.user)
+    guard checked.matches(credentials.password), let account = found else {
       return saslFailure("not-authorized", user: credentials.user)
     }
     guard authorizes(credentials.authorizationID, account) else {
@@ -110,17 +112,23 @@ extension Session {
     } catch {
       return saslFailure(error.condition, user: nil)
     }
-    // An unknown user gets a challenge like any other (from a random password), so the
-    // exchange does not tell which names exist.
+    // An unknown user gets a challenge like any other (from a decoy credential whose salt is
+    // the same at each probe), so the exchange does not tell which names exist.
     let found = backend.account(named: user)
-    let password = found?.password ?? Hex.lowercase(randomBytes(16))
-    let challenge = server.serverFirst(password: password)
-    stage = .scram(server, account: found ?? SessionAccount(name: user, password: ""), known: found != nil)
+    let checked = found ?? decoy(named: user)
+    let challenge: [UInt8]
+    if let keys = checked.keys(server.hash) {
+      challenge = server.serverFirst(keys: keys)
+    } else {
+      challenge = server.serverFirst(password: checked.password ?? "")
+    }
+    stage = .scram(server, account: checked, known: found != nil)
     write("<challenge xmlns='" + StanzaNamespace.sasl + "'>" + Base64.encode(challenge) + "</challenge>")
   }
 
   mutating func saslSuccess(_ account: SessionAccount, additionalData: [UInt8]?) {
     self.account = account
+    backend.loginSucceeded(now: now)
     stage = .awaitingRestart
     if let additionalData {
       write("<success xmlns='" + StanzaNamespace.sasl + "'>" + Base64.encode(additionalData) + "</success>")
@@ -136,9 +144,11 @@ extension Session {
     if condition != "aborted" { denied(user) }
   }
 
-  /// One more failed attempt: logged; the stream ends after too many.
+  /// One more failed attempt: logged with the client's address, counted for the address's
+  /// back-off; the stream ends after too many.
   mutating func denied(_ user: String?) {
-    log(.authError, "DENIED " + (user ?? "(no user)"))
+    log(.authError, "DENIED " + (user ?? "(no user)") + " from " + (backend.clientAddress ?? "unknown"))
+    backend.loginFailed(now: now)
     failures += 1
     if failures >= configuration.maximumAuthenticationFailures {
       write("</stream:stream>")
@@ -153,22 +163,26 @@ extension Session {
     let username = query.child("username")?.text ?? ""
     switch iq.attribute("type") {
     case "get":
+      // The digest is offered only for an account that keeps its password (a legacy one): for
+      // any other, known or not, the fields are the same, so they tell no names apart.
+      let digest = backend.account(named: username)?.password != nil ? "<digest/>" : ""
       write(
         "<iq type='result'" + StanzaText.attribute("id", id) + "><query xmlns='" + StanzaNamespace.legacyAuth
-          + "'><username>" + XMLEscape.text(username) + "</username><password/><digest/><resource/></query></iq>")
+          + "'><username>" + XMLEscape.text(username) + "</username><password/>" + digest + "<resource/></query></iq>")
     case "set":
       let resource = query.child("resource")?.text ?? ""
       guard !username.isEmpty, Session.isValidResource(resource) else {
         write(StanzaText.error("iq", id: id, from: nil, to: nil, type: "modify", condition: "not-acceptable", code: "406"))
         return
       }
-      guard let account = backend.account(named: username), credentialsMatch(query, password: account.password)
-      else {
+      let found = backend.account(named: username)
+      guard credentialsMatch(query, account: found ?? decoy(named: username)), let account = found else {
         write(StanzaText.error("iq", id: id, from: nil, to: nil, type: "auth", condition: "not-authorized", code: "401"))
         denied(username)
         return
       }
       self.account = account
+      backend.loginSucceeded(now: now)
       write("<iq type='result'" + StanzaText.attribute("id", id) + "/>")
       login(resource: resource)
     default:
@@ -176,14 +190,57 @@ extension Session {
     }
   }
 
-  /// A plaintext `<password>` or a `<digest>` (hex SHA-1 of stream id + password, any case).
-  func credentialsMatch(_ query: XMLElement, password: String) -> Bool {
+  /// A plaintext `<password>` (checked as PLAIN is) or a `<digest>` (hex SHA-1 of stream id +
+  /// password, any case), which only an account keeping its password can match.
+  func credentialsMatch(_ query: XMLElement, account: SessionAccount) -> Bool {
     if let digest = query.child("digest")?.text, !digest.isEmpty {
+      guard let password = account.password else { return false }
       let expected = LegacyAuthDigest.digest(streamID: streamID, password: password)
       return ConstantTime.equals(ASCII.lowercased(digest), expected)
     }
     guard let given = query.child("password")?.text else { return false }
-    return ConstantTime.equals(given, password)
+    return account.matches(given)
+  }
+
+  /// What an unknown user is checked against: SCRAM keys of no password, with salts derived
+  /// from the name and the backend's secret (random without one) and the default iterations.
+  func decoy(named name: String) -> SessionAccount {
+    let secret = backend.decoySecret()
+    func keys(_ hash: SCRAMHash, _ label: String, size: Int) -> SCRAMKeys {
+      let salt = secret.map {
+        Array(HMAC.sha256(key: $0, message: Array((label + ":" + ASCII.lowercased(name)).utf8)).prefix(16))
+      }
+      return SCRAMKeys(
+        salt: salt ?? randomBytes(16), iterations: configuration.scramIterations, storedKey: randomBytes(size),
+        serverKey: randomBytes(size))
+    }
+    return SessionAccount(name: name, sha1: keys(.sha1, "sha1", size: 20), sha256: keys(.sha256, "sha256", size: 32), password: nil)
+  }
+
+  // MARK: Back-off
+
+  /// Whether the stanza is a login attempt (SASL auth, jabber:iq:auth set), which waits out the
+  /// client address's back-off before it is looked at.
+  func isLoginAttempt(_ stanza: XMLElement) -> Bool {
+    if stanza.namespace == StanzaNamespace.sasl, stanza.name == "auth" { return version1 }
+    return stanza.name == "iq" && stanza.attribute("type") == "set"
+      && stanza.child("query", namespace: StanzaNamespace.legacyAuth) != nil
+  }
+
+  /// Holds the attempt and asks the daemon to pause while the back-off lasts; false when there
+  /// is none now. Asked again at `.resume`: another process may have failed meanwhile.
+  mutating func heldByBackOff(_ stanza: XMLElement) -> Bool {
+    let wait = backend.loginDelay(now: now)
+    guard wait > 0 else { return false }
+    heldAttempt = stanza
+    actions.append(.pause(until: now + wait))
+    return true
+  }
+
+  mutating func resumeHeldAttempt() {
+    guard let stanza = heldAttempt else { return }
+    heldAttempt = nil
+    received(stanza)
   }
 
   // MARK: Binding

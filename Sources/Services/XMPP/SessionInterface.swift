@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Crypto
+#endif
+
 /// What an in.jabberd session is told (events) and what it asks its runtime to do (actions).
 /// The session itself (Session.swift) touches no descriptor: the daemon reads the client and
 /// the mesh, hands each happening to `Session.handle`, and carries out the actions in order.
@@ -19,6 +23,8 @@ public enum SessionEvent: Equatable, Sendable {
   case peerMessage(SessionPeer, [UInt8])
   /// A mesh connection closed: the other process logged out or died.
   case peerLeft(SessionPeer)
+  /// The time a `.pause` asked for has come: the held login attempt is taken up.
+  case resume
 }
 
 public enum SessionAction: Equatable, Sendable {
@@ -34,6 +40,10 @@ public enum SessionAction: Equatable, Sendable {
   /// succeeded): they may go.
   case deleteOfflineMessages(user: String, upTo: Int64)
   case log(SessionLogLine)
+  /// A login attempt from an address that failed before waits (the back-off): read nothing
+  /// from the client until this Unix time (ms), then send `.resume`. The writes before it go
+  /// out first; a client that hangs up meanwhile ends the process.
+  case pause(until: Int64)
   /// Close the connection (after the writes before it) and end the process.
   case close
 }
@@ -54,13 +64,43 @@ public struct SessionLogLine: Equatable, Sendable {
   }
 }
 
+/// An account as the session checks it: the stored SCRAM credentials, and the password itself
+/// only where it is kept (a legacy account; drop-in mode's user file, whose accounts have no
+/// stored credentials and get them derived at each login).
 public struct SessionAccount: Equatable, Sendable {
   /// As stored (the JID's local part is its ASCII lower case).
   public var name: String
-  public var password: String
+  public var sha1: SCRAMKeys?
+  public var sha256: SCRAMKeys?
+  /// Needed by the XEP-0078 digest only; nil for an account kept hashed only.
+  public var password: String?
+
+  /// An account known by its password (drop-in mode, the tests).
   public init(name: String, password: String) {
     self.name = name
     self.password = password
+  }
+
+  public init(name: String, sha1: SCRAMKeys, sha256: SCRAMKeys, password: String?) {
+    self.name = name
+    self.sha1 = sha1
+    self.sha256 = sha256
+    self.password = password
+  }
+
+  func keys(_ hash: SCRAMHash) -> SCRAMKeys? {
+    switch hash {
+    case .sha1: sha1
+    case .sha256: sha256
+    }
+  }
+
+  /// A password sent in the clear: derived with the stored SHA-256 salt and iterations and
+  /// StoredKey compared (the same work for a decoy), or compared with the one kept.
+  func matches(_ given: String) -> Bool {
+    if let sha256 { return sha256.matches(given, hash: .sha256) }
+    guard let password else { return false }
+    return ConstantTime.equals(given, password)
   }
 }
 
@@ -95,6 +135,24 @@ public protocol SessionBackend {
   mutating func setVCard(_ vCard: String, of user: String) -> SessionStoreOutcome
   mutating func storeOfflineMessage(_ stanza: String, to user: String, at time: Int64) -> SessionStoreOutcome
   func offlineMessages(for user: String) -> [SessionOfflineMessage]
+  /// The client's address, for the DENIED log line; nil when unknown.
+  var clientAddress: String? { get }
+  /// The secret unknown users' decoy salts are derived from, so repeated probes of a name see
+  /// the same salt; nil: random salts (when real accounts' salts are random too).
+  func decoySecret() -> [UInt8]?
+  /// How long (ms) a login attempt from this client must wait at `now` (the back-off).
+  func loginDelay(now: Int64) -> Int64
+  mutating func loginFailed(now: Int64)
+  mutating func loginSucceeded(now: Int64)
+}
+
+/// No address, no decoy secret, no back-off: a backend without a store to keep them in.
+extension SessionBackend {
+  public var clientAddress: String? { nil }
+  public func decoySecret() -> [UInt8]? { nil }
+  public func loginDelay(now: Int64) -> Int64 { 0 }
+  public mutating func loginFailed(now: Int64) {}
+  public mutating func loginSucceeded(now: Int64) {}
 }
 
 public struct SessionConfiguration: Sendable {

@@ -11,8 +11,8 @@ public enum JabberdConf {
     for line in text.numberedLines where !line.isBlank {
       guard let firstWord = line.fields.first, !firstWord.contains("#") else { continue }
       guard let colon = line.text.firstIndex(of: ":") else {
-        throw line.error(
-          "expected 'name : password', found '\(line.text.trimmingSpaces)'", in: file)
+        // The line is not repeated: it may be a password alone.
+        throw line.error("expected 'name : password', found no ':'", in: file)
       }
       let name = String(line.text[..<colon].trimmingSpaces)
       let password = String(line.text[line.text.index(after: colon)...].trimmingSpaces)

@@ -10,7 +10,9 @@ extension Slugctl {
         Records already in the store unchanged are skipped, so importing a file twice changes \
         nothing; a record that contradicts the store is refused naming FILE:LINE and nothing \
         is imported. --replace first removes what the format covers (all jabber users; all \
-        DNS hosts; the interface's settings and static leases; the interface's leases).
+        DNS hosts; the interface's settings and static leases; the interface's leases). \
+        in.jabberd.conf's passwords are stored hashed; --legacy also keeps them in the clear \
+        (for the digest login and export; see slugctl jabber --help for what that costs).
         """)
 
     @OptionGroup var store: StoreOptions
@@ -22,19 +24,22 @@ extension Slugctl {
     var interface: String?
     @Flag(help: "Replace the records this format covers instead of adding to them.")
     var replace = false
+    @Flag(help: "in.jabberd.conf: mark the imported accounts legacy (their passwords kept in the clear too).")
+    var legacy = false
 
     func validate() throws {
       // Every dynamic lease belongs to an interface, even where the file does not say which.
       if (format.needsInterface || format == .dnsmasqLeases) && interface == nil {
         throw ValidationError("\(format.rawValue) needs --iface")
       }
+      if legacy && format != .jabberdConf { throw ValidationError("--legacy is for in.jabberd.conf only") }
     }
 
     func run() throws {
       let text = try readInputText(file)
       let opened = try store.openStore()
       let count = try opened.transaction {
-        try FlatFileImport(store: opened, format: format, text: text, file: file, interface: interface)
+        try FlatFileImport(store: opened, format: format, text: text, file: file, interface: interface, legacy: legacy)
           .run(replacing: replace)
       }
       if format == .jabberdConf && (replace || count.added > 0) { notifyJabberSessions(of: opened) }
