@@ -215,6 +215,27 @@ final class WWWUnderInetdTests: XCTestCase {
     XCTAssertEqual(answer, "HTTP/1.1 408 Request Timeout True\n")
   }
 
+  /// A CGI program runs as in.www's own user from the generated line (slug-www), under
+  /// no-new-privileges: a set-user-ID-root copy of id(1) beside it stays slug-www.
+  func testACGIRunsAsInWWWsUserAndGainsNoPrivilege() throws {
+    let server = try WebServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    let setuid = server.root + "/id-setuid"
+    try FileManager.default.copyItem(atPath: "/usr/bin/id", toPath: setuid)
+    XCTAssertEqual(chown(setuid, 0, 0), 0)
+    XCTAssertEqual(chmod(setuid, 0o4755), 0)
+    try server.script(
+      "/who.cgi",
+      """
+      #!/bin/sh
+      printf 'Content-Type: text/plain\\r\\n\\r\\n'
+      echo "user=$(id -un)"
+      grep NoNewPrivs /proc/self/status
+      echo "setuid=$(\(setuid) -un)"
+      """)
+    XCTAssertEqual(try server.curl(server.url("/who.cgi")), "user=slug-www\nNoNewPrivs:\t1\nsetuid=slug-www\n")
+  }
+
   func testRunsACGIWithTheStandardVariablesAndThePostBodyOnStdin() throws {
     let server = try WebServerUnderInetd()
     addTeardownBlock { server.stop() }
