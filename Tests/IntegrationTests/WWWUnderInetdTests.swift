@@ -384,7 +384,9 @@ final class WebServerUnderInetd {
   let trace: String
   let superserver: ChildProcess
 
-  init(extraArguments: [String] = []) throws {
+  /// `storeGroup`: in.www runs in the store's group, as torrents.cgi(8) says to set it up (the
+  /// generated line's `slug-www` becomes `slug-www.slug`).
+  init(extraArguments: [String] = [], storeGroup: Bool = false) throws {
     try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
@@ -395,9 +397,10 @@ final class WebServerUnderInetd {
     port = try FreePort.tcp()
 
     try PrivateInetd.install(prefix: prefix)
+    let generated = try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port)
     let lines = try PrivateInetd.appending(
       extraArguments + [root], toTheNowaitLineOf: "in.www",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port))
+      in: storeGroup ? generated.map { $0.replacingOccurrences(of: " slug-www ", with: " slug-www.slug ") } : generated)
     // inetd needs a moment to bind; connect until it accepts.
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }

@@ -55,7 +55,9 @@ final class GeneratorTests: XCTestCase {
       named.first?.contents.split(separator: "\n").dropFirst().map { $0.split(separator: " ")[4] },
       ["slug-jabberd.slugdata", "slug-dns", "slug-dns", "slug-mvp"])
     let without = GenerateOptions(group: nil, services: ["jabberd", "ctcs", "dhcp"])
-    XCTAssertFalse(try generate(.inetd, without)[0].contents.contains("."))
+    XCTAssertEqual(
+      try generate(.inetd, without)[0].contents.split(separator: "\n").dropFirst().map { $0.split(separator: " ")[4] },
+      ["slug-jabberd", "slug-ctcs", "slug-dhcp"])
     XCTAssertFalse(try generate(.xinetd, without).contains { $0.contents.contains("\tgroup") })
     XCTAssertFalse(try generate(.systemd, without).contains { $0.contents.contains("Group=") })
   }
