@@ -361,6 +361,9 @@ final class WWWUnderInetdTests: XCTestCase {
 
   func testWritesOneCombinedLogLinePerRequestWithClientStringsEscaped() throws {
     let log = try TemporaryDirectory()
+    // The log's directory is in.www's to write, as /var/log/in.www would be: it runs as its own user.
+    try PrivateInetd.ensureServiceUsers()
+    try PrivateInetd.give([log.path], to: "slug-www")
     let server = try WebServerUnderInetd(extraArguments: ["--log", log.path + "/access.log"])
     addTeardownBlock { server.stop() }
     try "abc".write(toFile: server.root + "/f.txt", atomically: true, encoding: .utf8)
