@@ -181,7 +181,7 @@ final class CTCSWebDetailTests: XCTestCase {
   func testARealCtorrentsFileAndOptionsShowOnItsDetailPageAndRemovingItThereQuitsIt() throws {
     let server = try CTCSServerUnderInetd(limits: ["64", "32"])
     addTeardownBlock { server.stop() }
-    let web = try WebServerUnderInetd()
+    let web = try WebServerUnderInetd(storeGroup: true)
     addTeardownBlock { web.stop() }
     try "#!/bin/sh\nexec \(server.prefix)/sbin/in.ctcs --cgi --db \(server.database)\n".write(
       toFile: web.root + "/torrents.cgi", atomically: true, encoding: .utf8)
