@@ -137,8 +137,8 @@ final class GeneratorTests: XCTestCase {
           \tsocket_type = stream
           \tprotocol = tcp
           \twait = no
-          \tinstances = 128
-          \tper_source = 32
+          \tinstances = 256
+          \tper_source = 64
           \tuser = slug
           \tgroup = slug
           \tserver = /opt/slug/sbin/in.dns
