@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLibc.h"
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 _Static_assert(sizeof(struct slug_mmsghdr) == sizeof(struct mmsghdr), "struct mmsghdr layout");
@@ -31,6 +32,8 @@ int slug_open(const char *path, int flags, mode_t mode) { return open(path, flag
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 
 void slug_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+int slug_no_new_privileges(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 
 int slug_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *directory) {
   return posix_spawn_file_actions_addchdir_np(actions, directory);

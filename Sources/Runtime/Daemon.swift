@@ -95,7 +95,9 @@ extension DaemonProgram {
 public enum Daemon {
   /// The start-up every daemon shares, in this order:
   /// 1. parse the command line (a usage error is one line and exit 64);
-  /// 2. open the log: syslog, or stderr with `-d`;
+  /// 2. open the log: syslog, or stderr with `-d`; set no-new-privileges, so nothing the daemon
+  ///    starts (a CGI, sendmail, ctorrent, a lease script) gains privileges by exec through a
+  ///    set-user-ID or set-group-ID bit or file capabilities (exit 71 if the kernel refuses);
   /// 3. with `-n`, load (`loadForChecking`), print the effective configuration on stdout and
   ///    exit 0, or print the error and exit with its code; fd 0 is not touched;
   /// 4. check fd 0 (its kind, then `standardInputProblem`) before reading anything, so a wrong
@@ -116,6 +118,10 @@ public enum Daemon {
     }
     let checking = arguments.has("n")
     let log = Log(program: arguments.program, destination: arguments.has("d") || checking ? .standardError : Program.logDestination)
+    guard slug_no_new_privileges() == 0 else {
+      log.error("cannot set no-new-privileges (prctl PR_SET_NO_NEW_PRIVS): \(String(cString: strerror(slug_errno())))")
+      exit(EX_OSERR)
+    }
 
     if checking {
       do throws(StartupError) {

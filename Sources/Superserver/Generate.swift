@@ -9,9 +9,13 @@ public struct GenerateOptions: Sendable, Equatable {
   public var prefix: String
   /// The IPv4 address to listen on; nil for all.
   public var bind: String?
-  public var user: String
-  /// The group the daemons that use the store run as, so they can read and write it (0660,
-  /// group slug after `slugctl init`); nil for the user's own group. The other daemons never get it.
+  /// The one user every daemon runs as; nil (the default) for each daemon's own (`Service.user`,
+  /// which `slugctl init` creates).
+  public var user: String?
+  /// The group the daemons that write the store run as (the store is root:slug 0660 after
+  /// `slugctl init`); nil for the user's own group. in.dns, which only reads the store, gets it
+  /// only when `user` puts every daemon under one user: its own user, slug-dns, reads the store
+  /// through an ACL instead. The other daemons never get it.
   public var group: String?
   /// Port overrides by service name ("dns": 5353).
   public var ports: [String: UInt16]
@@ -21,7 +25,7 @@ public struct GenerateOptions: Sendable, Equatable {
   public var db: String?
 
   public init(
-    prefix: String = "/usr/local", bind: String? = nil, user: String = "nobody", group: String? = "slug",
+    prefix: String = "/usr/local", bind: String? = nil, user: String? = nil, group: String? = "slug",
     ports: [String: UInt16] = [:], services: [String]? = nil, db: String? = nil
   ) {
     self.prefix = prefix
@@ -84,8 +88,10 @@ struct Entry {
   var inetdService: String
   var bind: String?
   var user: String
-  /// Set only for a service that reads the store.
+  /// Set only for a service that uses the store (see `GenerateOptions.group`).
   var group: String?
+  /// The directory of the store, for a daemon that writes it: its unit may write there.
+  var storeDirectory: String?
   var programPath: String
   var arguments: [String]
 
@@ -97,8 +103,8 @@ struct Entry {
       var address = in_addr()
       guard inet_pton(AF_INET, bind, &address) == 1 else { throw .invalidBind(bind) }
     }
-    guard !options.user.isEmpty, !options.user.contains(where: { $0.isWhitespace || $0 == ":" }) else {
-      throw .invalidUser(options.user)
+    if let user = options.user, user.isEmpty || user.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "." }) {
+      throw .invalidUser(user)
     }
     // inetd.conf spells the pair USER.GROUP, so a group name cannot hold a dot either.
     if let group = options.group,
@@ -122,14 +128,30 @@ struct Entry {
       if override == 0 { throw .invalidPort(service: service.name) }
       let port = override ?? service.defaultPort
       let numeric = override != nil || options.bind != nil
+      let group =
+        switch service.store {
+        case .write: options.group
+        case .read: options.user == nil ? nil : options.group
+        case .none: nil as String?
+        }
       entries.append(
         Entry(
           service: service, port: port,
           inetdService: numeric ? String(port) : service.serviceName ?? String(port),
-          bind: options.bind, user: options.user, group: service.usesStore ? options.group : nil, programPath: sbin + service.program,
+          bind: options.bind, user: options.user ?? service.user, group: group,
+          storeDirectory: service.store == .write ? storeDirectory(options.db) : nil, programPath: sbin + service.program,
           arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])))
     }
     return entries
+  }
+
+  /// The directory holding the store at `db` (nil: the default, /var/lib/slug/slug.db). A
+  /// relative path is taken from /, the working directory every super-server gives a daemon.
+  static func storeDirectory(_ db: String?) -> String {
+    let path = db ?? "/var/lib/slug/slug.db"
+    let absolute = path.hasPrefix("/") ? path : "/" + path
+    let slash = absolute.lastIndex(of: "/")!
+    return slash == absolute.startIndex ? "/" : String(absolute[..<slash])
   }
 
   /// The unit and stanza id: the service name, suffixed by protocol when it has two sockets.

@@ -18,6 +18,26 @@ enum SystemAccounts {
     return created
   }
 
+  /// The group whose members may drop mail into Postfix's queue: its sendmail runs postdrop,
+  /// set-group-ID postdrop, which the daemons' no-new-privileges turns into an ordinary program.
+  static let mailDropGroup = "postdrop"
+
+  /// Makes in.smtp's user a member of Postfix's postdrop group when the group exists, so the
+  /// system sendmail can queue what in.smtp hands it although postdrop gains no group; returns
+  /// the user when it was added.
+  static func joinMailDropGroup() throws -> String? {
+    guard let service = Catalog.service(named: "smtp"), let group = getgrnam(mailDropGroup) else { return nil }
+    var member = group.pointee.gr_mem
+    while let name = member?.pointee {
+      if String(cString: name) == service.user { return nil }
+      member = member?.advanced(by: 1)
+    }
+    guard let user = getpwnam(service.user) else { return nil }
+    if user.pointee.pw_gid == group.pointee.gr_gid { return nil }
+    try run("usermod", ["--append", "--groups", mailDropGroup, service.user])
+    return service.user
+  }
+
   /// Runs the shadow tool `tool` (from /usr/sbin or /sbin) with `arguments`; a failure names the
   /// command and what it printed.
   static func run(_ tool: String, _ arguments: [String]) throws {

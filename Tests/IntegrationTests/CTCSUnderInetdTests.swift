@@ -142,8 +142,7 @@ final class CTCSUnderInetdTests: XCTestCase {
   }
 
   func testARealCtorrentWithTheRightPasswordIsServedAndOneWithAWrongPasswordIsNot() throws {
-    let passwordFile = try TemporaryDirectory()
-    try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)
+    let passwordFile = try CTCSServerUnderInetd.passwordFile("s3cret\n")
     let server = try CTCSServerUnderInetd(limits: ["64", "32"], extraArguments: ["--password-file", passwordFile.path + "/password"])
     addTeardownBlock { server.stop() }
     let refused = try server.queueTorrent(size: 300_000, seed: 10)
@@ -249,8 +248,7 @@ final class CTCSUnderInetdTests: XCTestCase {
   }
 
   func testAPasswordIsCheckedAWrongOneGetsAnErrorAndTheRightOneIsServed() throws {
-    let passwordFile = try TemporaryDirectory()
-    try "s3cret\n".write(toFile: passwordFile.path + "/password", atomically: true, encoding: .utf8)
+    let passwordFile = try CTCSServerUnderInetd.passwordFile("s3cret\n")
     let server = try CTCSServerUnderInetd(extraArguments: ["--password-file", passwordFile.path + "/password"])
     addTeardownBlock { server.stop() }
     let id = try server.queueTorrent(size: 300_000, seed: 5)
@@ -383,6 +381,18 @@ final class CTCSServerUnderInetd {
   let superserver: ChildProcess
   private var clients: [ChildProcess] = []
 
+  /// A directory holding `password` in the file `password`, readable by in.ctcs's user alone
+  /// (mode 0600), as an administrator would keep it.
+  static func passwordFile(_ password: String) throws -> TemporaryDirectory {
+    let directory = try TemporaryDirectory()
+    try password.write(toFile: directory.path + "/password", atomically: true, encoding: .utf8)
+    try PrivateInetd.ensureServiceUsers()
+    try PrivateInetd.reachable(directory.path)
+    try PrivateInetd.give([directory.path + "/password"], to: "slug-ctcs")
+    chmod(directory.path + "/password", 0o600)
+    return directory
+  }
+
   /// `limits`: the two positional KB/s values; `extraArguments` go before them.
   init(limits: [String] = [], extraArguments: [String] = []) throws {
     try PrivateInetd.require(["/usr/bin/ctorrent": "ctorrent", "/usr/bin/python3": "python3"])
@@ -392,8 +402,11 @@ final class CTCSServerUnderInetd {
     trace = directory.path + "/inetd.trace"
     port = try FreePort.tcp()
     try FileManager.default.createDirectory(atPath: directory.path + "/torrents", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: directory.path + "/downloads", withIntermediateDirectories: true)
 
     try PrivateInetd.install(prefix: prefix)
+    // in.ctcs runs as its own user, as generated: the queue's directories are its to write.
+    try PrivateInetd.give([directory.path + "/torrents", directory.path + "/downloads"], to: "slug-ctcs")
     let initialised = try ChildProcess.run(prefix + "/sbin/slugctl", ["init", "--db", database])
     guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
     // in.ctcs runs the queue runner when a client leaves: it starts nothing unless a test asks.

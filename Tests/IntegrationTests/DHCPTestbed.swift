@@ -70,8 +70,11 @@ final class DHCPTestbed {
     return result.output
   }
 
+  /// The store as root's `slugctl init` makes it (it also creates the daemons' users, which the
+  /// super-server lines name, as `slugctl inetd generate` does), in a directory they may enter.
   private func configureStore() throws {
     _ = try slugctl(["init"])
+    try PrivateInetd.reachable(directory.path)
     for (key, values) in [
       ("pool-start", [Self.poolStart]), ("pool-end", [Self.poolEnd]), ("subnet-mask", ["255.255.0.0"]),
       ("lease-time", ["3600"]), ("routers", [NetworkNamespaces.serverAddress]),
@@ -97,8 +100,8 @@ final class DHCPTestbed {
     }
     let config = directory.path + "/inetd.conf"
     try """
-      bootps dgram udp4 wait root \(binDirectory)/in.dhcp in.dhcp \(arguments.joined(separator: " ")) -i \(idle)
-      domain dgram udp4 wait root \(binDirectory)/in.dns in.dns --db \(database) -i \(idle)
+      bootps dgram udp4 wait slug-dhcp.slug \(binDirectory)/in.dhcp in.dhcp \(arguments.joined(separator: " ")) -i \(idle)
+      domain dgram udp4 wait slug-dns \(binDirectory)/in.dns in.dns --db \(database) -i \(idle)
 
       """.write(toFile: config, atomically: true, encoding: .utf8)
     superserver = try net.start(in: .server, [inetd, "-i", "-d", config], outputPath: superserverLog)
@@ -122,7 +125,8 @@ final class DHCPTestbed {
       \tsocket_type = dgram
       \tprotocol = udp
       \twait = yes
-      \tuser = root
+      \tuser = slug-dhcp
+      \tgroup = slug
       \tserver = \(binDirectory)/in.dhcp
       \tserver_args = \(arguments.joined(separator: " ")) -i \(idle)
       \tflags = IPv4

@@ -331,6 +331,9 @@ final class DHCPUnderSuperserverTests: XCTestCase {
       """.write(toFile: config, atomically: true, encoding: .utf8)
     try "#!/bin/sh\necho \"$@\" >> \(directory.path)/script-calls\n".write(toFile: script, atomically: true, encoding: .utf8)
     chmod(script, 0o755)
+    // in.dhcp runs as its own user: the lease file's directory is its to write.
+    try PrivateInetd.ensureServiceUsers()
+    try PrivateInetd.give([directory.path], to: "slug-dhcp")
     let bed = try DHCPTestbed(
       dhcpArguments: ["-c", config, "-l", leaseFile, "--script", script, DHCPTestbed.interface])
     defer { bed.tearDown() }

@@ -165,6 +165,8 @@ final class DNSUnderInetdTests: XCTestCase {
 
   func testFlatFileModeRereadsTheFileWhenItChanges() throws {
     let directory = try TemporaryDirectory()
+    // in.dns runs as its own user: it must reach the file.
+    try PrivateInetd.reachable(directory.path)
     let file = directory.path + "/in.dns.conf"
     try "nas.home. 192.168.0.2\n".write(toFile: file, atomically: true, encoding: .utf8)
     let server = try DNSServerUnderInetd(arguments: ["-f", file, "--domain", "home"])

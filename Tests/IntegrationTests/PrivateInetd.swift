@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 
 /// What the tests of a daemon under openbsd-inetd share: the tools they need, slug installed
@@ -16,20 +17,54 @@ enum PrivateInetd {
     }
   }
 
-  /// Installs the release build under `prefix` (sbin/, as `slugctl install` lays it out).
+  /// Installs the release build under `prefix` (sbin/, as `slugctl install` lays it out), and
+  /// makes sure the daemons' users exist (`ensureServiceUsers`). The generated lines run each
+  /// daemon as its own user, so the directory holding the prefix (the test's temporary
+  /// directory, where it also keeps document roots and stores) is opened to them: mode 0755.
   static func install(prefix: String) throws {
+    try ensureServiceUsers()
     let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
     guard install.status == 0 else { throw SetupFailure("slugctl install failed: \(install.output)") }
+    try reachable(URL(fileURLWithPath: prefix).deletingLastPathComponent().path)
   }
 
+  /// Lets the daemons' users into `directory` (mode 0755): mkdtemp makes it root's alone.
+  static func reachable(_ directory: String) throws {
+    guard chmod(directory, 0o755) == 0 else { throw SetupFailure("chmod 0755 \(directory): errno \(errno)") }
+  }
+
+  /// Gives each of `paths` to `user` (and its group), for a daemon that writes there.
+  static func give(_ paths: [String], to user: String) throws {
+    guard let account = getpwnam(user) else { throw SetupFailure("no user \(user)") }
+    for path in paths where chown(path, account.pointee.pw_uid, account.pointee.pw_gid) != 0 {
+      throw SetupFailure("chown \(user) \(path): errno \(errno)")
+    }
+  }
+
+  /// Runs `slugctl init` (the release build's, as root) on a throw-away store once per test
+  /// process: it creates the users the generated lines name (slug-www ...) and the group slug,
+  /// as it does on a real installation.
+  static func ensureServiceUsers() throws {
+    try usersCreated.withLock { done in
+      guard !done else { return }
+      let scratch = try TemporaryDirectory()
+      let result = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["init", "--db", scratch.path + "/users.db"])
+      guard result.status == 0 else { throw SetupFailure("slugctl init (to create the daemons' users) failed: \(result.output)") }
+      done = true
+    }
+  }
+
+  private static let usersCreated = Mutex(false)
+
   /// What the installed slugctl generates (`format`: inetd, xinetd) for `service` alone on
-  /// 127.0.0.1:`port`, run as root, with `--db database` when given.
+  /// 127.0.0.1:`port`, with `--db database` when given: as users get it, each daemon as its own
+  /// user (`install` made sure they exist).
   static func generated(
     prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd"
   ) throws -> String {
     let generated = try ChildProcess.run(
       prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1", "--user", "root",
+      ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1",
        "--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? []))
     guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
     return generated.output

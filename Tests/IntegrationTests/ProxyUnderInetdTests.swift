@@ -334,7 +334,9 @@ final class ProxyUnderInetd {
       "/usr/bin/python3", [script, String(originPort)], outputPath: directory.path + "/origin.log")
 
     let program = try BuildProducts.binDirectory() + "/in.proxy"
-    let line = (["127.0.0.1:\(port)", "stream", "tcp4", mode.rawValue, "root", program, "in.proxy",
+    try PrivateInetd.ensureServiceUsers()
+    // As generated, in.proxy runs as its own user.
+    let line = (["127.0.0.1:\(port)", "stream", "tcp4", mode.rawValue, "slug-proxy", program, "in.proxy",
                  "--timeout", "2", "--connect-port", String(originPort)] + arguments).joined(separator: " ")
     // Both need a moment to bind. The origin first: every successful probe of the proxy port
     // starts an in.proxy, and the tests count the ones they start themselves.

@@ -393,6 +393,10 @@ final class SMTPUnderInetd {
     port = try FreePort.tcp()
     spool = directory.path + "/spool"
     try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+    // in.smtp runs as its own user, as generated: the recorder it starts writes beside itself,
+    // and the spool is in.smtp's to write.
+    try PrivateInetd.ensureServiceUsers()
+    try PrivateInetd.give([directory.path, spool], to: "slug-smtp")
     // inetd scrubs the environment: every program by its full path. Each delivery leaves
     // mail.TIME.PID.body, then mail.TIME.PID.argv; exit-code, if present, is the status;
     // hang, if present, makes it sleep instead of exiting.
@@ -416,7 +420,7 @@ final class SMTPUnderInetd {
     self.sendmail = sendmail ?? recorder
 
     let program = try BuildProducts.binDirectory() + "/in.smtp"
-    let line = (["127.0.0.1:\(port)", "stream", "tcp4", "nowait.1000", "root", program, "in.smtp",
+    let line = (["127.0.0.1:\(port)", "stream", "tcp4", "nowait.1000", "slug-smtp", program, "in.smtp",
                  "-s", self.sendmail, "--hostname", "relay.test", "--spool", spool] + arguments).joined(separator: " ")
     let port = self.port
     superserver = try PrivateInetd.start([line], in: directory.path, output: directory.path + "/inetd.log", debug: false) {

@@ -215,6 +215,27 @@ final class WWWUnderInetdTests: XCTestCase {
     XCTAssertEqual(answer, "HTTP/1.1 408 Request Timeout True\n")
   }
 
+  /// A CGI program runs as in.www's own user from the generated line (slug-www), under
+  /// no-new-privileges: a set-user-ID-root copy of id(1) beside it stays slug-www.
+  func testACGIRunsAsInWWWsUserAndGainsNoPrivilege() throws {
+    let server = try WebServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    let setuid = server.root + "/id-setuid"
+    try FileManager.default.copyItem(atPath: "/usr/bin/id", toPath: setuid)
+    XCTAssertEqual(chown(setuid, 0, 0), 0)
+    XCTAssertEqual(chmod(setuid, 0o4755), 0)
+    try server.script(
+      "/who.cgi",
+      """
+      #!/bin/sh
+      printf 'Content-Type: text/plain\\r\\n\\r\\n'
+      echo "user=$(id -un)"
+      grep NoNewPrivs /proc/self/status
+      echo "setuid=$(\(setuid) -un)"
+      """)
+    XCTAssertEqual(try server.curl(server.url("/who.cgi")), "user=slug-www\nNoNewPrivs:\t1\nsetuid=slug-www\n")
+  }
+
   func testRunsACGIWithTheStandardVariablesAndThePostBodyOnStdin() throws {
     let server = try WebServerUnderInetd()
     addTeardownBlock { server.stop() }
@@ -340,6 +361,9 @@ final class WWWUnderInetdTests: XCTestCase {
 
   func testWritesOneCombinedLogLinePerRequestWithClientStringsEscaped() throws {
     let log = try TemporaryDirectory()
+    // The log's directory is in.www's to write, as /var/log/in.www would be: it runs as its own user.
+    try PrivateInetd.ensureServiceUsers()
+    try PrivateInetd.give([log.path], to: "slug-www")
     let server = try WebServerUnderInetd(extraArguments: ["--log", log.path + "/access.log"])
     addTeardownBlock { server.stop() }
     try "abc".write(toFile: server.root + "/f.txt", atomically: true, encoding: .utf8)
@@ -451,4 +475,55 @@ final class WebServerUnderInetd {
     return String(result.output.prefix(64))
   }
 
+}
+
+/// in.www under xinetd from the generated stanza, as its instance limits stand.
+final class WWWUnderXinetdTests: XCTestCase {
+  /// 20 clients at once from one address (`ab -c 20`), 2000 requests: none is refused by the
+  /// stanza's `instances` and `per_source`, although xinetd counts each server until it has
+  /// reaped it. (xinetd's default of 50 connections a second is raised in `defaults`, as for
+  /// any load test.)
+  func testTwentyClientsAtOnceFromOneHostAreNeverRefused() throws {
+    _ = try PrivateInetd.xinetd()
+    let directory = try TemporaryDirectory()
+    let port = try FreePort.tcp()
+    let prefix = directory.path + "/prefix"
+    try PrivateInetd.install(prefix: prefix)
+    let root = directory.path + "/root"
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    try "hello\n".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
+    let generated = try PrivateInetd.generated(prefix: prefix, service: "www", port: port, format: "xinetd")
+    XCTAssertTrue(generated.contains("\tinstances = ") && generated.contains("\tper_source = "), generated)
+    let stanza = generated.replacingOccurrences(of: "\tflags = IPv4", with: "\tserver_args = \(root)\n\tflags = IPv4")
+    let superserver = try PrivateInetd.startXinetd("defaults\n{\n\tcps = 100000 1\n}\n\n" + stanza, in: directory.path)
+    addTeardownBlock { superserver.stop() }
+    for _ in 0..<50 where !LoopbackSocket.acceptsTCP(port: port) { usleep(100_000) }
+
+    let load = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c",
+       """
+       import socket, threading
+       results = []
+       def client():
+           for _ in range(100):
+               try:
+                   s = socket.create_connection(('127.0.0.1', \(port)), timeout=10)
+                   s.sendall(b'GET /index.html HTTP/1.0\\r\\n\\r\\n')
+                   data = b''
+                   while True:
+                       chunk = s.recv(65536)
+                       if not chunk: break
+                       data += chunk
+                   s.close()
+                   results.append('ok' if data.startswith(b'HTTP/1.1 200') else 'refused')
+               except OSError as error:
+                   results.append(type(error).__name__)
+       threads = [threading.Thread(target=client) for _ in range(20)]
+       for thread in threads: thread.start()
+       for thread in threads: thread.join()
+       print(len(results), sorted(set(results)))
+       """])
+    XCTAssertEqual(load.output, "2000 ['ok']\n")
+  }
 }

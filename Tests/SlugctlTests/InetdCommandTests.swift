@@ -9,17 +9,21 @@ final class InetdCommandTests: StoreCommandTestCase {
     let lines = output.split(separator: "\n").filter { !$0.hasPrefix("#") }
     XCTAssertEqual(lines.first, "127.0.0.1:", "openbsd-inetd's default-address line")
     let fields = lines.last?.split(whereSeparator: { $0 == " " || $0 == "\t" }) ?? []
-    XCTAssertEqual(fields, ["16999", "dgram", "udp4", "wait", "nobody", "/opt/slug/sbin/in.mvp", "in.mvp"], output)
+    XCTAssertEqual(fields, ["16999", "dgram", "udp4", "wait", "slug-mvp", "/opt/slug/sbin/in.mvp", "in.mvp"], output)
   }
 
-  func testStoreReadersRunWithTheGroupThatOwnsTheStore() {
+  func testEachDaemonRunsAsItsOwnUserAndStoreWritersWithTheStoreGroup() {
     let fields = { (output: String) in
       output.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.split(separator: " ")[4]) }
     }
-    XCTAssertEqual(fields(succeed("inetd", "generate", "--services", "dns,mvp")), ["nobody.slug", "nobody.slug", "nobody"])
     XCTAssertEqual(
-      fields(succeed("inetd", "generate", "--services", "dns", "--user", "dns", "--group", "dnsread")),
-      ["dns.dnsread", "dns.dnsread"])
+      fields(succeed("inetd", "generate", "--services", "dhcp,dns,mvp")), ["slug-dhcp.slug", "slug-dns", "slug-dns", "slug-mvp"])
+    XCTAssertEqual(
+      fields(succeed("inetd", "generate", "--services", "dhcp,mvp", "--group", "slugdata")), ["slug-dhcp.slugdata", "slug-mvp"])
+    // --user applies to every daemon; in.dns then reads the store through the group.
+    XCTAssertEqual(
+      fields(succeed("inetd", "generate", "--services", "dns,www", "--user", "dns", "--group", "dnsread")),
+      ["dns.dnsread", "dns.dnsread", "dns"])
     XCTAssertTrue(fail(64, "inetd", "generate", "--group", "slug.db").contains("group 'slug.db' is not a group name"))
   }
 
@@ -37,6 +41,34 @@ final class InetdCommandTests: StoreCommandTestCase {
     succeed("inetd", "generate", "--format", "systemd", "--services", "mvp", "-o", directory.path)
     XCTAssertTrue(try directory.read("slug-mvp.socket").contains("ListenDatagram="))
     XCTAssertTrue(try directory.read("slug-mvp.service").contains("StandardInput=socket"))
+  }
+
+  /// Every generated unit scores at most 2.0 in `systemd-analyze security --offline=true` (9.5
+  /// with only User= and Group=); the scores are in the failure message.
+  func testEveryGeneratedUnitIsRatedAtMost2InSystemdAnalyzeSecurity() throws {
+    let analyzer = "/usr/bin/systemd-analyze"
+    guard FileManager.default.isExecutableFile(atPath: analyzer) else {
+      XCTFail("\(analyzer) is missing: apt-get install systemd")
+      return
+    }
+    succeed("inetd", "generate", "--format", "systemd", "-o", directory.path)
+    let services = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".service") }.sorted()
+    XCTAssertEqual(services.count, 10)
+    var scores: [String] = []
+    for unit in services {
+      let result = try ChildProcess.run(
+        analyzer, ["security", "--offline=true", "--no-pager", directory.path + "/" + unit])
+      // "→ Overall exposure level for slug-www@i.service: 1.2 OK 🙂"
+      let line = result.output.split(separator: "\n").first { $0.contains("Overall exposure level for") }
+      let score = line.flatMap { $0.split(separator: ": ").last?.split(separator: " ").first }.flatMap { Double($0) }
+      guard let score else {
+        XCTFail("\(unit): no exposure level in:\n\(result.output)")
+        continue
+      }
+      scores.append("\(unit) \(score)")
+      XCTAssertLessThanOrEqual(score, 2.0, "\(unit):\n\(result.output)")
+    }
+    print("systemd-analyze security: " + scores.joined(separator: ", "))
   }
 
   func testDaemonsThatReadTheStoreGetTheDbPath() {

@@ -50,6 +50,10 @@ void slug_syslog(int priority, const char *line);
 /* signal(SIGPIPE, SIG_IGN): SIG_IGN is a cast macro Swift cannot import. */
 void slug_ignore_sigpipe(void);
 
+/* prctl(PR_SET_NO_NEW_PRIVS, 1): prctl is variadic. From then on no exec, by the process or
+ * anything it starts, gains privileges (set-user-ID and set-group-ID bits, file capabilities). */
+int slug_no_new_privileges(void);
+
 /* posix_spawn_file_actions_addchdir_np (glibc 2.29) is a GNU extension, hidden from Swift. */
 int slug_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *directory);
 

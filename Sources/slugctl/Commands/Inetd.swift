@@ -22,7 +22,13 @@ extension Slugctl.Inetd {
       discussion: """
         inetd prints inetd.conf lines, xinetd one stanza per service, systemd a .socket and a \
         @.service unit per service. With -o DIR each file is written into DIR; otherwise \
-        several files are printed one after another, each under a '# FILE' header.
+        several files are printed one after another, each under a '# FILE' header. \
+        Each daemon runs as its own user (slug-www ... slug-mvp, which slugctl init creates); \
+        those that write the store (in.jabberd, in.ctcs, in.dhcp) with the group --group, and \
+        in.dns, which only reads it, without (its user reads the store alone). --user runs \
+        every daemon as one user instead, and then in.dns gets the group too. The systemd \
+        units are sandboxed (no privileges, a read-only system, write access only to the \
+        store's directory for the daemons that write it).
         """)
 
     @OptionGroup var store: StoreOptions
@@ -32,9 +38,9 @@ extension Slugctl.Inetd {
     var prefix: String = GenerateOptions().prefix
     @Option(help: ArgumentHelp("Listen on this address only, e.g. 127.0.0.1.", valueName: "addr"))
     var bind: String?
-    @Option(help: ArgumentHelp("The user the daemons run as.", valueName: "u"))
-    var user: String = GenerateOptions().user
-    @Option(help: ArgumentHelp("The group the daemons that use the store run as (slugctl init gives it the store).", valueName: "g"))
+    @Option(help: ArgumentHelp("Run every daemon as this user (default: each its own, slug-www, slug-dns ...).", valueName: "u"))
+    var user: String?
+    @Option(help: ArgumentHelp("The group the daemons that write the store run as (slugctl init gives it the store).", valueName: "g"))
     var group: String = GenerateOptions().group ?? "slug"
     @Option(name: .customLong("port"), help: ArgumentHelp("Listen on PORT instead of the service's own port.", valueName: "service=port"))
     var ports: [String] = []

@@ -11,7 +11,9 @@ extension Slugctl {
       discussion: """
         Run as root, init also creates the system users the daemons run as, one per program \
         (slug-www, slug-proxy, slug-jabberd, slug-smtp, slug-ctcs, slug-dns, slug-dhcp, \
-        slug-mvp: no login shell, no home, a group of their own), unless --no-users. It also gives the store to a system group (slug unless --group names \
+        slug-mvp: no login shell, no home, a group of their own), unless --no-users; when \
+        Postfix's group postdrop exists, slug-smtp joins it, so the sendmail in.smtp hands mail \
+        to can queue it without gaining a group. It also gives the store to a system group (slug unless --group names \
         another; created with groupadd --system if missing): the file and its -wal and -shm \
         files get the group and mode 0660, and the store's directory gets the group and mode \
         0770 when init created it or it is /var/lib/slug, and it is root's and not \
@@ -44,6 +46,7 @@ extension Slugctl {
       if geteuid() == 0, !noUsers {
         let created = try SystemAccounts.ensureServiceUsers()
         if !created.isEmpty { line += ", created users \(created.joined(separator: " "))" }
+        if let joined = try SystemAccounts.joinMailDropGroup() { line += ", \(joined) joined \(SystemAccounts.mailDropGroup)" }
       }
       if geteuid() == 0, !noGroup {
         try StoreGroup.give(storeAt: opened.path, to: try StoreGroup.ensure(group), ownDirectory: ownDirectory)
