@@ -29,7 +29,9 @@ public final class Store {
   }
 
   /// Opens the store, creating parent directories (0755) and the file (0640) if missing, and
-  /// migrates it to the current schema.
+  /// migrates it to the current schema. Every way of opening refuses a database, -wal or -shm
+  /// that is a symbolic link, a FIFO, a device or anything else but a regular file
+  /// (StoreFiles), and leaves it as it is.
   public convenience init(path: String) throws(StoreError) {
     try self.init(path: path, migratingTo: Self.schemaVersion)
   }
@@ -39,6 +41,7 @@ public final class Store {
     path: String, migratingTo version: Int,
     busyTimeoutMilliseconds: Int32 = Store.busyTimeoutMilliseconds
   ) throws(StoreError) {
+    try StoreFiles.check(path)
     try Self.createIfMissing(path)
     self.path = path
     database = try Database(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -66,6 +69,7 @@ public final class Store {
   }
 
   private init(existing path: String, writable: Bool) throws(StoreError) {
+    try StoreFiles.check(path)
     guard access(path, F_OK) == 0 || slug_errno() != ENOENT else { throw .missing(path: path) }
     self.path = path
     database = try Database(path: path, readOnly: !writable, busyTimeoutMilliseconds: Self.busyTimeoutMilliseconds)
@@ -108,7 +112,8 @@ public final class Store {
         throw .cannotOpen(path: path, reason: error.description)
       }
     }
-    let descriptor = slug_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+    // O_EXCL with O_CREAT never follows a link; O_NOFOLLOW says so to the reader.
+    let descriptor = slug_open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
     if descriptor < 0 {
       let error = slug_errno()
       // Another process created it between access() and open(): theirs is as good as ours.
