@@ -40,7 +40,7 @@ enum StoreGroup {
     }
     defer { close(descriptor) }
     var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(directory): \(String(cString: strerror(errno)))") }
+    guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(directory): \(reason())") }
     let mode = status.st_mode & 0o7777
     let earlierInit = group.map { status.st_uid == 0 && status.st_gid == $0 && mode == 0o770 } ?? false
     if status.st_uid == 0, own || earlierInit {
@@ -72,7 +72,7 @@ enum StoreGroup {
       }
       defer { close(descriptor) }
       var status = stat()
-      guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(file): \(String(cString: strerror(errno)))") }
+      guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(file): \(reason())") }
       guard status.st_mode & S_IFMT == S_IFREG, status.st_nlink == 1 else {
         throw Failure.cannotCreate("\(file) is not a regular file of the store's; it was left as it is")
       }
@@ -86,6 +86,8 @@ enum StoreGroup {
       }
     }
   }
+
+  private static func reason() -> String { String(cString: strerror(errno)) }
 
   /// The directory holding the store at `path`.
   static func directory(of path: String) -> String {

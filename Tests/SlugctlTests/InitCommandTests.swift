@@ -68,7 +68,8 @@ final class InitRefusalTests: StoreCommandTestCase {
     for permissions: mode_t in [0o777, 0o1777, 0o775] {
       XCTAssertEqual(chmod(directory.path, permissions), 0)
       let error = fail(73, "init", "--no-group", "--no-users")
-      XCTAssertTrue(error.contains("\(directory.path) (owner root, mode \(String(permissions, radix: 8))) may be changed by others than root"), error)
+      let named = "\(directory.path) (owner root, mode \(String(permissions, radix: 8))) may be changed by others than root"
+      XCTAssertTrue(error.contains(named), error)
       XCTAssertNotEqual(access(database, F_OK), 0, "a store was made in a directory mode \(String(permissions, radix: 8))")
       XCTAssertEqual(try mode(of: directory.path), permissions, "the directory is left as it is")
     }
