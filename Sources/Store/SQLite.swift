@@ -77,12 +77,13 @@ final class Database {
   private let handle: OpaquePointer
   private var statements: [String: OpaquePointer] = [:]
 
-  /// Opens PATH, creating it if missing; read-only, an existing file only.
+  /// Opens PATH, creating it if missing; read-only, an existing file only. A symbolic link at
+  /// PATH is refused (SQLITE_OPEN_NOFOLLOW; the directory's own links are resolved first).
   init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32) throws(StoreError) {
     var handle: OpaquePointer?
     let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-    let flags = access | SQLITE_OPEN_NOMUTEX
-    let code = sqlite3_open_v2(path, &handle, flags, nil)
+    let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
+    let code = sqlite3_open_v2(StoreFiles.resolved(path), &handle, flags, nil)
     guard code == SQLITE_OK, let handle else {
       let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
       sqlite3_close_v2(handle)

@@ -29,7 +29,9 @@ public final class Store {
   }
 
   /// Opens the store, creating parent directories (0755) and the file (0640) if missing, and
-  /// migrates it to the current schema. A file from before hashed jabber passwords is migrated
+  /// migrates it to the current schema. Every way of opening refuses a database, -wal or -shm
+  /// that is a symbolic link, a FIFO, a device or anything else but a regular file
+  /// (StoreFiles), and leaves it as it is. A file from before hashed jabber passwords is migrated
   /// only with `hashingPasswords` (slugctl passes it; the Store does not compile Crypto, which
   /// in.dns and in.dhcp would then carry): it makes an account of a plaintext user.
   public convenience init(
@@ -44,6 +46,7 @@ public final class Store {
     busyTimeoutMilliseconds: Int32 = Store.busyTimeoutMilliseconds,
     hashingPasswords: ((JabberUser) -> JabberAccount)? = nil
   ) throws(StoreError) {
+    try StoreFiles.check(path)
     try Self.createIfMissing(path)
     self.path = path
     database = try Database(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -73,6 +76,7 @@ public final class Store {
   }
 
   private init(existing path: String, writable: Bool) throws(StoreError) {
+    try StoreFiles.check(path)
     guard access(path, F_OK) == 0 || slug_errno() != ENOENT else { throw .missing(path: path) }
     self.path = path
     database = try Database(path: path, readOnly: !writable, busyTimeoutMilliseconds: Self.busyTimeoutMilliseconds)
@@ -115,7 +119,8 @@ public final class Store {
         throw .cannotOpen(path: path, reason: error.description)
       }
     }
-    let descriptor = slug_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+    // O_EXCL with O_CREAT never follows a link; O_NOFOLLOW says so to the reader.
+    let descriptor = slug_open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
     if descriptor < 0 {
       let error = slug_errno()
       // Another process created it between access() and open(): theirs is as good as ours.

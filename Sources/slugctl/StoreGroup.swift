@@ -1,8 +1,13 @@
 import Foundation
+import Store
 
-/// Gives a store to a system group, so the daemons, which run as `nobody` with that group, can
-/// read it and write it (in.dhcp records leases) while it stays unreadable to everyone else (it
-/// holds jabber passwords).
+/// Gives a store to a system group, so the daemons that write it (in.dhcp records leases,
+/// in.jabberd offline messages, in.ctcs torrents) can, while it stays unreadable to everyone
+/// else; the daemons that only read it (in.dns) get read access alone, through an access ACL.
+///
+/// The store's directory is root's and only root writes to it: the -wal and -shm files persist
+/// (the store sets SQLITE_FCNTL_PERSIST_WAL), so a daemon never has to create a file there, and a
+/// member of the group cannot put a link in place of a store file for root to follow.
 enum StoreGroup {
   static let defaultName = "slug"
 
@@ -18,24 +23,71 @@ enum StoreGroup {
     getgrnam(name).map { $0.pointee.gr_gid }
   }
 
-  /// Gives the store file and its -wal and -shm files (kept beside it: the store persists its
-  /// WAL) to `group`, mode 0660, keeping their owner. The directory gets the group and mode 0770
-  /// (a writer must be able to recreate the -wal and -shm files) only when `ownDirectory` says it
-  /// belongs to slug; it is left alone if it is not root's or anyone may write to it.
-  static func give(storeAt path: String, to group: gid_t, ownDirectory: Bool) throws {
-    for file in [path, path + "-wal", path + "-shm"] where access(file, F_OK) == 0 {
-      guard chown(file, uid_t.max, group) == 0, chmod(file, 0o660) == 0 else {
-        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(errno)))")
-      }
-    }
-    guard ownDirectory else { return }
+  /// Run as root before the store is opened, so nobody else can change the directory's entries
+  /// while init works in it. A directory that is slug's own (`own`: the default one) or that an
+  /// earlier init gave to `group` (root's, mode 0770) becomes root:root 0755. Any other
+  /// directory is left as it is, and refused when someone else than root owns it or may write to
+  /// it (a sticky /tmp included: a file planted there before the store is made would be used).
+  static func secureDirectory(of path: String, own: Bool, group: gid_t?) throws {
     let directory = directory(of: path)
+    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      // Missing: the store makes it, root's, mode 0755. Not a directory: opening says so.
+      guard errno == ENOENT || errno == ENOTDIR else {
+        throw Failure.ioError("cannot open \(directory): \(String(cString: strerror(errno)))")
+      }
+      return
+    }
+    defer { close(descriptor) }
     var status = stat()
-    guard stat(directory, &status) == 0, status.st_uid == 0, status.st_mode & S_IWOTH == 0 else { return }
-    guard chown(directory, uid_t.max, group) == 0, chmod(directory, 0o770) == 0 else {
-      throw Failure.ioError("cannot give \(directory) to its group: \(String(cString: strerror(errno)))")
+    guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(directory): \(reason())") }
+    let mode = status.st_mode & 0o7777
+    let earlierInit = group.map { status.st_uid == 0 && status.st_gid == $0 && mode == 0o770 } ?? false
+    if status.st_uid == 0, own || earlierInit {
+      guard fchown(descriptor, 0, 0) == 0, fchmod(descriptor, 0o755) == 0 else {
+        throw Failure.ioError("cannot give \(directory) to root, mode 0755: \(String(cString: strerror(errno)))")
+      }
+      return
+    }
+    guard status.st_uid == 0, mode & 0o022 == 0 else {
+      let owner = getpwuid(status.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "\(status.st_uid)"
+      throw Failure.cannotCreate(
+        "\(directory) (owner \(owner), mode \(String(mode, radix: 8))) may be changed by others than root, who could "
+          + "put a link or a file of theirs where the store's files go; keep the store in a directory only root "
+          + "may write to, such as \(Self.directory(of: Store.defaultPath))")
     }
   }
+
+  /// Gives the store file and its -wal and -shm files (kept beside it: the store persists its
+  /// WAL) to root and `group`, mode 0660, and lets `readers` read them (an access ACL), each
+  /// through a descriptor opened without following links and seen to be a regular file with one
+  /// link, so nothing but the store's own files changes hands.
+  static func give(storeAt path: String, to group: gid_t, readers: [uid_t]) throws {
+    let access = readers.isEmpty ? nil : AccessList(readers: readers)
+    for file in [path, path + "-wal", path + "-shm"] {
+      let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+      guard descriptor >= 0 else {
+        if errno == ENOENT { continue }
+        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(errno)))")
+      }
+      defer { close(descriptor) }
+      var status = stat()
+      guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(file): \(reason())") }
+      guard status.st_mode & S_IFMT == S_IFREG, status.st_nlink == 1 else {
+        throw Failure.cannotCreate("\(file) is not a regular file of the store's; it was left as it is")
+      }
+      guard fchown(descriptor, 0, group) == 0, fchmod(descriptor, 0o660) == 0 else {
+        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(errno)))")
+      }
+      do {
+        if let access { try access.set(on: descriptor) } else { try AccessList.remove(from: descriptor) }
+      } catch let error as AccessList.Failed {
+        throw Failure.ioError("cannot let the reading daemons read \(file): \(error.reason)")
+      }
+    }
+  }
+
+  private static func reason() -> String { String(cString: strerror(errno)) }
 
   /// The directory holding the store at `path`.
   static func directory(of path: String) -> String {

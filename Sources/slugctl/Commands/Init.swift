@@ -13,12 +13,18 @@ extension Slugctl {
         (slug-www, slug-proxy, slug-jabberd, slug-smtp, slug-ctcs, slug-dns, slug-dhcp, \
         slug-mvp: no login shell, no home, a group of their own), unless --no-users; when \
         Postfix's group postdrop exists, slug-smtp joins it, so the sendmail in.smtp hands mail \
-        to can queue it without gaining a group. It also gives the store to a system group (slug unless --group names \
-        another; created with groupadd --system if missing): the file and its -wal and -shm \
-        files get the group and mode 0660, and the store's directory gets the group and mode \
-        0770 when init created it or it is /var/lib/slug, and it is root's and not \
-        world-writable. The daemons `slugctl inetd generate` configures run with that group, \
-        so create the store they read and write with init.
+        to can queue it without gaining a group. It also \
+        gives the store to a system group (slug unless --group names another; created with \
+        groupadd --system if missing): the file and its -wal and -shm files become root's, with \
+        the group and mode 0660, and the daemons that only read the store (slug-dns) may read \
+        them through an access ACL. The store's directory stays root's, mode 0755, so no daemon \
+        and no member of the group can put anything in it: init makes it so when it created the \
+        directory, it is /var/lib/slug or an earlier init gave it to the group, and it refuses a \
+        directory that others than root may write to. A store file, -wal or -shm that is a \
+        symbolic link or anything but a regular file is refused and left as it is. Torrent \
+        download and metainfo directories inside the store's directory are made for slug-ctcs \
+        (mode 0750). The daemons `slugctl inetd generate` configures run with those users and \
+        that group, so create the store they read and write with init.
         """)
 
     @OptionGroup var store: StoreOptions
@@ -37,20 +43,27 @@ extension Slugctl {
 
     func run() throws {
       let path = store.path
-      let directory = StoreGroup.directory(of: path)
-      // Only a directory that is slug's own gets the group: one init is about to make, or the
-      // default one. A directory the user already had (/tmp, a home) keeps its group and mode.
-      let ownDirectory = access(directory, F_OK) != 0 || directory == StoreGroup.directory(of: Store.defaultPath)
+      let asRoot = geteuid() == 0
+      if asRoot {
+        // Before anything is opened: once the directory is root's alone, nobody can swap a
+        // store file for a link while init works.
+        let own = StoreGroup.directory(of: path) == StoreGroup.directory(of: Store.defaultPath)
+        try StoreGroup.secureDirectory(of: path, own: own, group: noGroup ? nil : getgrnam(group)?.pointee.gr_gid)
+      }
       let opened = try store.openStore()
       var line = "\(opened.path): schema version \(Store.schemaVersion)"
-      if geteuid() == 0, !noUsers {
+      if asRoot, !noUsers {
         let created = try SystemAccounts.ensureServiceUsers()
         if !created.isEmpty { line += ", created users \(created.joined(separator: " "))" }
         if let joined = try SystemAccounts.joinMailDropGroup() { line += ", \(joined) joined \(SystemAccounts.mailDropGroup)" }
       }
-      if geteuid() == 0, !noGroup {
-        try StoreGroup.give(storeAt: opened.path, to: try StoreGroup.ensure(group), ownDirectory: ownDirectory)
+      if asRoot, !noGroup {
+        let gid = try StoreGroup.ensure(group)
+        let readers = Catalog.services.filter { $0.store == .read }.map(\.user).filter { getpwnam($0) != nil }
+        try StoreGroup.give(storeAt: opened.path, to: gid, readers: readers.compactMap { getpwnam($0)?.pointee.pw_uid })
         line += ", group \(group)"
+        if !readers.isEmpty { line += ", read-only for \(Array(Set(readers)).sorted().joined(separator: " "))" }
+        try TorrentDirectories.prepare(for: opened)
       }
       Console.current.print(line)
     }

@@ -1,0 +1,58 @@
+// CLibc, not Foundation: Glibc's module leaves out sys/xattr.h.
+import CLibc
+
+/// A POSIX access ACL that lets some users read a file besides its owner and group: the owner
+/// and the group read and write, each reader reads, nobody else gets anything. Set through a
+/// descriptor (fsetxattr "system.posix_acl_access"), never by path, in the binary form of
+/// linux/posix_acl_xattr.h: a version word (2), then entries of tag, permissions and id, sorted
+/// by tag and, among the users, by uid, all little-endian.
+struct AccessList {
+  var readers: [uid_t]
+
+  static let attribute = "system.posix_acl_access"
+
+  struct Failed: Error {
+    var reason: String
+  }
+
+  private enum Tag: UInt16 {
+    case userObject = 0x01, user = 0x02, groupObject = 0x04, mask = 0x10, other = 0x20
+  }
+
+  private static let read: UInt16 = 4
+  private static let readWrite: UInt16 = 6
+  /// ACL_UNDEFINED_ID: the id field of an entry that names no user or group.
+  private static let undefined = UInt32.max
+
+  /// The extended attribute's value.
+  var bytes: [UInt8] {
+    var bytes: [UInt8] = []
+    func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+    func entry(_ tag: Tag, _ permissions: UInt16, _ id: UInt32 = Self.undefined) {
+      append(tag.rawValue)
+      append(permissions)
+      append(id)
+    }
+    append(UInt32(2))
+    entry(.userObject, Self.readWrite)
+    for reader in Set(readers).sorted() { entry(.user, Self.read, reader) }
+    entry(.groupObject, Self.readWrite)
+    // The mask bounds every named entry and the group; it is also the mode's group bits (rw).
+    entry(.mask, Self.readWrite)
+    entry(.other, 0)
+    return bytes
+  }
+
+  func set(on descriptor: Int32) throws {
+    let value = bytes
+    let result = value.withUnsafeBytes { fsetxattr(descriptor, Self.attribute, $0.baseAddress, $0.count, 0) }
+    guard result == 0 else { throw Failed(reason: String(cString: strerror(slug_errno()))) }
+  }
+
+  /// Takes a file's ACL away (none there is fine): its mode alone says who may read it again.
+  static func remove(from descriptor: Int32) throws {
+    guard fremovexattr(descriptor, attribute) == 0 || slug_errno() == ENODATA || slug_errno() == EOPNOTSUPP else {
+      throw Failed(reason: String(cString: strerror(slug_errno())))
+    }
+  }
+}

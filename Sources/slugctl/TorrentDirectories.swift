@@ -1,0 +1,40 @@
+import Foundation
+import Store
+import Superserver
+
+/// The directories in.ctcs's queue writes to (downloads, and the metainfo files with ctorrent's
+/// logs), when they lie inside the store's directory: that one is root's alone, so the queue,
+/// running as in.ctcs's user, could not make them there itself. init makes them for that user,
+/// with its own group, mode 0750. Directories elsewhere are the administrator's to arrange.
+enum TorrentDirectories {
+  static func prepare(for store: Store) throws {
+    guard let name = Catalog.service(named: "ctcs")?.user, let user = getpwnam(name)?.pointee else { return }
+    let inside = StoreGroup.directory(of: store.path) + "/"
+    let defaults = Dictionary(SettingKey.torrentDefaults.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    for key in [SettingKey.torrentDownloadDirectory, SettingKey.torrentMetainfoDirectory] {
+      let setting = try store.setting(key)
+      let directory = (setting?.isEmpty == false ? setting : defaults[key]) ?? ""
+      guard directory.hasPrefix(inside), !directory.dropFirst(inside.count).contains("/") else { continue }
+      try give(directory, to: user.pw_uid, group: user.pw_gid, name: name)
+    }
+  }
+
+  /// Makes `directory` if missing, then gives it to the user through a descriptor opened without
+  /// following a link. A link there (only root can make one now) is the administrator's way of
+  /// putting the downloads on another disk, and is left alone.
+  private static func give(_ directory: String, to user: uid_t, group: gid_t, name: String) throws {
+    var status = stat()
+    if lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFLNK { return }
+    if mkdir(directory, 0o750) != 0, errno != EEXIST {
+      throw Failure.cannotCreate("cannot make \(directory) for \(name): \(String(cString: strerror(errno)))")
+    }
+    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw Failure.cannotCreate("cannot give \(directory) to \(name): \(String(cString: strerror(errno))); it was left as it is")
+    }
+    defer { close(descriptor) }
+    guard fchown(descriptor, user, group) == 0, fchmod(descriptor, 0o750) == 0 else {
+      throw Failure.ioError("cannot give \(directory) to \(name): \(String(cString: strerror(errno)))")
+    }
+  }
+}
