@@ -374,12 +374,6 @@ final class TorrentWeb {
       exec sleep 120
       """.write(toFile: fakeCtorrent, atomically: true, encoding: .utf8)
     chmod(fakeCtorrent, 0o755)
-    // The store as `slugctl init` makes it (the group slug may write it); the queue runner the
-    // page starts runs as in.www's user and writes the queue's directories.
-    let initialised = try ChildProcess.run(prefix + "/sbin/slugctl", ["init", "--db", database])
-    guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
-    for path in [downloads, metainfo] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-    try PrivateInetd.give([downloads, metainfo], to: "slug-www")
     // The store as `slugctl init` makes it (in.ctcs, in the group slug, writes it); the queue
     // runner in.ctcs starts runs as in.ctcs's user and writes the queue's directories.
     try PrivateInetd.reachable(storeDirectory.path)
