@@ -88,10 +88,10 @@ let package = Package(
     // beside the built slugctl, where `slugctl install` finds them.
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", "CTCS", "Crypto", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl", resources: [.process("Manual")]),
 
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"]),
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),

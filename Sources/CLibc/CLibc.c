@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLibc.h"
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 _Static_assert(sizeof(struct slug_mmsghdr) == sizeof(struct mmsghdr), "struct mmsghdr layout");
@@ -78,3 +79,5 @@ int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
 }
 
 const short slug_spawn_setsid = POSIX_SPAWN_SETSID;
+
+int slug_set_undumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }

@@ -52,7 +52,7 @@ extension TorrentPage {
         }
         request = control
       }
-      tellServers(.request(torrent: id, request))
+      tellServers(.request(torrent: id, request), store: store)
       log.info("torrent page: \(request.words) for torrent \(id)")
       if action == "resume" { try QueueRunner(store: store, log: log).run() }
       return redirect("sent=\(action)&id=\(id)" + (form.text("view") == "detail" ? "&torrent=\(id)" : ""))
@@ -115,16 +115,22 @@ extension TorrentPage {
     try store.transaction { () throws(StoreError) in
       for (key, value) in values { try store.setSetting(key, value) }
     }
-    tellServers(.rebalance)
+    tellServers(.rebalance, store: store)
     log.notice("torrent page: sharing settings saved")
     try QueueRunner(store: store, log: log).run()
     return redirect("saved=settings")
   }
 
   /// Sends MESSAGE to every in.ctcs of the store's mesh (a request is for the one serving its
-  /// torrent).
-  func tellServers(_ message: CTCSMeshMessage) {
-    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: message.bytes)
+  /// torrent), proving the store's mesh key; without the key, no one (logged).
+  func tellServers(_ message: CTCSMeshMessage, store: Store) {
+    do throws(StoreError) {
+      PeerMesh.notifyAll(
+        prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: message.bytes,
+        key: try ControlServer.meshKey(of: store))
+    } catch {
+      log.error("cannot tell the in.ctcs processes: \(error)")
+    }
   }
 
   /// 303 to the page itself (a reload does not post again), with what happened in the query.
