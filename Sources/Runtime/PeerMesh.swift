@@ -247,7 +247,12 @@ public final class PeerMesh {
   private func adopt(_ fd: Int32, role: MeshHandshake.Role, announced: Bool) -> Bool {
     var pid: pid_t = 0
     var uid: uid_t = 0
-    guard slug_peer_credentials(fd, &pid, &uid) == 0, uid == geteuid() || uid == 0 else {
+    guard slug_peer_credentials(fd, &pid, &uid) == 0 else {
+      close(fd)
+      return false
+    }
+    guard uid == geteuid() || uid == 0 else {
+      log.warning("mesh: refused a peer (pid \(pid), uid \(uid)): it runs as another user")
       close(fd)
       return false
     }
