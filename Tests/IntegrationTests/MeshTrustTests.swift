@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Runtime
 import Store
 import TestSupport
 import XCTest
@@ -53,10 +54,13 @@ final class MeshTrustTests: XCTestCase {
     XCTAssertEqual(made.status, 0, made.output)
     let added = try ChildProcess.run(box.prefix + "/sbin/slugctl", ["torrent", "add", metainfo, "--db", box.database])
     let id = try XCTUnwrap(Int64(added.output.trimmingCharacters(in: .whitespacesAndNewlines)), added.output)
+    // Named as the queue runner names it, so in.ctcs knows it as torrent ID.
+    let queued = box.directory.path + "/\(id).torrent"
+    try FileManager.default.copyItem(atPath: metainfo, toPath: queued)
     let client = try ChildProcess(
       "/usr/bin/ctorrent",
       ["-S", "127.0.0.1:\(box.port)", "-i", "127.0.0.1", "-p", "\(try FreePort.tcp())", "-e", "1", "-s",
-       box.directory.path + "/download", metainfo],
+       box.directory.path + "/download", queued],
       outputPath: box.directory.path + "/ctorrent.log")
     addTeardownBlock { client.stop() }
     try box.waitFor("ctorrent's options with pause off") { store in
@@ -143,8 +147,13 @@ final class MeshBox {
       "/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, dev, config],
       outputPath: directory.path + "/inetd.trace")
     let port = self.port
-    for _ in 0..<50 where superserver.isRunning && !LoopbackSocket.acceptsTCP(port: port) { usleep(100_000) }
-    guard superserver.isRunning, LoopbackSocket.acceptsTCP(port: port) else {
+    var ready = false
+    for _ in 0..<50 {
+      ready = superserver.isRunning && LoopbackSocket.acceptsTCP(port: port)
+      if ready || !superserver.isRunning { break }
+      usleep(100_000)
+    }
+    guard ready else {
       superserver.stop()
       let said = (try? String(contentsOfFile: directory.path + "/inetd.trace", encoding: .utf8)) ?? ""
       throw SetupFailure("inetd did not become ready; it said:\n\(said.suffix(3000))")
@@ -164,7 +173,9 @@ final class MeshBox {
       if try check(try Store(readingFrom: database)) { return }
       usleep(100_000)
     }
-    throw SetupFailure("gave up waiting 20 s for \(what)")
+    let said = (try? String(contentsOfFile: directory.path + "/ctorrent.log", encoding: .utf8)) ?? ""
+    throw SetupFailure(
+      "gave up waiting 20 s for \(what); the daemons logged:\n\(log.lines().joined(separator: "\n"))\nctorrent said:\n\(said.suffix(2000))")
   }
 
   /// Waits up to 5 s for the daemons to log a line containing `text`.
@@ -187,7 +198,7 @@ final class MeshBox {
     let output = directory.path + "/attacker-\(user).out"
     let process = try ChildProcess(
       "/usr/bin/python3",
-      ["-c", Attacker.script, "slug-\(service):", "\(uid)", "65534", "3",
+      ["-c", Attacker.script, PeerMesh.prefix(forStorePath: database, service: service), "\(uid)", "65534", "3",
        String(decoding: try JSONSerialization.data(withJSONObject: messages), as: UTF8.self)],
       outputPath: output)
     for _ in 0..<100 where !((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("SENT") {
