@@ -189,6 +189,23 @@ final class PeerMeshTests: XCTestCase {
     XCTAssertNil(mesh.handshakeDeadline)
   }
 
+  func testRootsNotifyAllReachesAMemberRunningAsAnotherUser() throws {
+    try XCTSkipUnless(geteuid() == 0, "needs root to run a child as another user")
+    let listener = try spawn { report in
+      guard setgid(65534) == 0, setuid(65534) == 0, let mesh = try? member(self.prefix) else { _exit(1) }
+      report.send("ready")
+      var heard: [String] = []
+      pump(mesh, milliseconds: 5000) { event in
+        if case .message(_, let bytes) = event { heard.append(String(decoding: bytes, as: UTF8.self)) }
+        return !heard.isEmpty
+      }
+      report.send(heard.joined(separator: ","))
+    }
+    XCTAssertEqual(listener.report.readLine(milliseconds: 5000), "ready")
+    XCTAssertEqual(PeerMesh.notifyAll(prefix: prefix, message: Array("rebalance".utf8), key: testKey), 1)
+    XCTAssertEqual(listener.report.readLine(milliseconds: 5000), "rebalance")
+  }
+
   func testNotifyAllWithAnotherKeyTellsNoOne() throws {
     let mesh = try member(prefix)
     let notifier = try spawn { report in
