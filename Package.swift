@@ -91,7 +91,7 @@ let package = Package(
       dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl", resources: [.process("Manual")]),
 
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"]),
     .testTarget(name: "MVPTests", dependencies: ["MVP", "TestSupport"]),

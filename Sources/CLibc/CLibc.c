@@ -81,3 +81,5 @@ int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
 }
 
 const short slug_spawn_setsid = POSIX_SPAWN_SETSID;
+
+int slug_set_undumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }

@@ -29,7 +29,16 @@ public enum MeshEvent: Equatable, Sendable {
 /// /proc/net/unix. Seqpacket keeps message boundaries, so concurrent senders never interleave;
 /// the kernel removes a dead process's name and hangs up its connections at once, so every
 /// peer learns of a kill -9 from poll (POLLHUP) without polling on a timer, and nothing stale is
-/// left behind. A peer whose credentials are neither ours nor root's is dropped.
+/// left behind.
+///
+/// A peer whose credentials are neither ours nor root's is dropped at once. Any other peer must
+/// prove it holds the mesh key (MeshHandshake: a nonce each way, then a code under the key)
+/// within `handshakeMilliseconds`: until it has, nothing of its is delivered and nothing is sent
+/// to it (what is sent waits in its queue), and a peer that fails, or stays silent past the
+/// deadline, is dropped with one log line naming its pid and uid. A new connection is still
+/// reported as `.joined` at once (a session says hello and holds its messages until the peers
+/// answer); a refused one is then reported as `.left`. The handshake is poll-driven like the
+/// rest: a slow or silent peer never stalls the process.
 ///
 /// Joining is serialised by a second abstract name, `@<prefix>joining`, held while a process
 /// accepts what is pending and connects to the names it has no connection with yet: two
@@ -46,33 +55,52 @@ public final class PeerMesh {
   /// the others (poll reports it again at once).
   static let messagesPerTurn = 64
 
+  /// How long a new peer has to prove it holds the key: a peer busy writing to a slow client
+  /// still answers in time, and a silent one holds a new session's messages no longer.
+  public static let defaultHandshakeMilliseconds = 5000
+
   public let prefix: String
   /// Our abstract name, without the leading NUL: `prefix` + pid.
   public let name: String
+  let key: MeshKey
+  let log: Log
+  private let handshakeMilliseconds: Int
   private let listener: Int32
   private var connections: [Connection] = []
 
   private struct Connection {
     let fd: Int32
     let pid: pid_t
+    let uid: uid_t
     /// False until `process` has reported it as `.joined`.
     var announced: Bool
+    /// Until the peer has proven it holds the key; nil after.
+    var handshake: MeshHandshake?
     var queue: [[UInt8]] = []
     var queueHead = 0
     var queuedBytes = 0
 
-    init(fd: Int32, pid: pid_t, announced: Bool) {
+    init(fd: Int32, pid: pid_t, uid: uid_t, announced: Bool, handshake: MeshHandshake) {
       self.fd = fd
       self.pid = pid
+      self.uid = uid
       self.announced = announced
+      self.handshake = handshake
     }
 
     var hasQueuedOutput: Bool { queueHead < queue.count }
+    var proven: Bool { handshake == nil }
   }
 
-  /// Binds and listens on `@<prefix><pid>`.
-  public init(prefix: String) throws(MeshError) {
+  /// Binds and listens on `@<prefix><pid>`; every peer must prove it holds `key`. Refusals go
+  /// to `log`.
+  public init(
+    prefix: String, key: MeshKey, log: Log, handshakeMilliseconds: Int = PeerMesh.defaultHandshakeMilliseconds
+  ) throws(MeshError) {
     self.prefix = prefix
+    self.key = key
+    self.log = log
+    self.handshakeMilliseconds = handshakeMilliseconds
     name = prefix + String(getpid())
     let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard fd >= 0 else { throw MeshError(operation: "socket", code: slug_errno()) }
@@ -90,8 +118,14 @@ public final class PeerMesh {
     close(listener)
   }
 
-  /// The live connections, announced or not yet.
+  /// The live connections, announced or not yet, proven or not yet.
   public var peers: [Peer] { connections.map { $0.fd } }
+
+  /// When the first pending handshake runs out: the caller's poll must return by then, and
+  /// `process` drops the peer.
+  public var handshakeDeadline: Deadline? {
+    connections.compactMap { $0.handshake?.deadline }.min()
+  }
 
   /// Connects to every live name with our prefix that we have no connection with yet. The new
   /// connections (and those accepted meanwhile) are reported as `.joined` by the next
@@ -108,25 +142,25 @@ public final class PeerMesh {
       else { continue }
       let fd = PeerMesh.connect(to: other)
       guard fd >= 0 else { continue }
-      adopt(fd, announced: false)
+      adopt(fd, role: .connected, announced: false)
       known.insert(pid)
     }
   }
 
-  /// The listener and every connection; POLLOUT where output is queued, or where a new
+  /// The listener and every connection; POLLOUT where output can be flushed, or where a new
   /// connection waits to be reported (a new connection is writable, so poll returns at once).
   public var pollDescriptors: [pollfd] {
     var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
     for connection in connections {
-      let wantsOutput = connection.hasQueuedOutput || !connection.announced
+      let wantsOutput = (connection.proven && connection.hasQueuedOutput) || !connection.announced
       descriptors.append(pollfd(fd: connection.fd, events: Int16(POLLIN) | (wantsOutput ? Int16(POLLOUT) : 0), revents: 0))
     }
     return descriptors
   }
 
-  /// Handles what poll reported for our descriptors (others in `ready` are ignored) and
-  /// returns what happened, in order: a peer's `.joined` comes before its messages, its
-  /// messages before its `.left`.
+  /// Handles what poll reported for our descriptors (others in `ready` are ignored), drops the
+  /// peers whose handshake ran out, and returns what happened, in order: a peer's `.joined`
+  /// comes before its messages, its messages before its `.left`.
   public func process(_ ready: [pollfd]) -> [MeshEvent] {
     var events: [MeshEvent] = []
     for index in connections.indices where !connections[index].announced {
@@ -140,13 +174,24 @@ public final class PeerMesh {
         continue
       }
       guard let index = connections.firstIndex(where: { $0.fd == entry.fd }) else { continue }
-      if entry.revents & Int16(POLLOUT) != 0 { flush(index) }
+      if entry.revents & Int16(POLLOUT) != 0, connections[index].proven { flush(index) }
       guard entry.revents & Int16(POLLIN | POLLHUP | POLLERR | POLLNVAL) != 0 else { continue }
-      if receive(index, into: &events) {
-        close(entry.fd)
-        connections.remove(at: index)
-        events.append(.left(entry.fd))
+      switch receive(index, into: &events) {
+      case .open: continue
+      case .closed: break
+      case .refused: refuse(index)
       }
+      close(entry.fd)
+      connections.remove(at: index)
+      events.append(.left(entry.fd))
+    }
+    let now = Deadline.now()
+    while let index = connections.firstIndex(where: { $0.handshake.map { $0.deadline <= now } ?? false }) {
+      let fd = connections[index].fd
+      refuse(index)
+      close(fd)
+      connections.remove(at: index)
+      events.append(.left(fd))
     }
     // Last, so a descriptor closed above and reused by accept is not mistaken for the old one.
     if listenerReady {
@@ -156,11 +201,14 @@ public final class PeerMesh {
   }
 
   /// Sends one message (at most `maximumMessageBytes`; an empty one is not sent); never blocks:
-  /// what the socket cannot take now is queued and flushed by `process`. A peer that lets
-  /// `maximumQueuedBytes` pile up is hung up, and reported as `.left`.
+  /// what the socket cannot take now, or what is for a peer that has not proven itself yet, is
+  /// queued and flushed by `process`. A peer that lets `maximumQueuedBytes` pile up is hung up,
+  /// and reported as `.left`.
   public func send(_ message: [UInt8], to peer: Peer) {
     guard !message.isEmpty, let index = connections.firstIndex(where: { $0.fd == peer }) else { return }
-    if !connections[index].hasQueuedOutput, PeerMesh.transmit(message, on: peer) != EAGAIN { return }
+    if connections[index].proven, !connections[index].hasQueuedOutput, PeerMesh.transmit(message, on: peer) != EAGAIN {
+      return
+    }
     guard connections[index].queuedBytes + message.count <= PeerMesh.maximumQueuedBytes else {
       connections[index].queue = []
       connections[index].queueHead = 0
@@ -177,81 +225,6 @@ public final class PeerMesh {
     for peer in peers { send(message, to: peer) }
   }
 
-  /// The abstract names (without the leading NUL) listening with this prefix followed by a
-  /// pid, from /proc/net/unix. Read in pieces: with many sessions connected the table has
-  /// thousands of lines, and holding it whole would leave a few hundred KB of heap behind in
-  /// every session that joins.
-  public static func liveNames(prefix: String) -> [String] {
-    let fd = slug_open("/proc/net/unix", O_RDONLY | O_CLOEXEC, 0)
-    guard fd >= 0 else { return [] }
-    defer { close(fd) }
-    let wanted = [UInt8(ascii: "@")] + Array(prefix.utf8)
-    var names: [String] = []
-    var line: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
-      if count < 0 && slug_errno() == EINTR { continue }
-      guard count > 0 else { break }
-      var start = 0
-      while let end = chunk[start..<count].firstIndex(of: UInt8(ascii: "\n")) {
-        line += chunk[start..<end]
-        if let name = listeningName(line, wanted: wanted) { names.append(name) }
-        line.removeAll(keepingCapacity: true)
-        start = end + 1
-      }
-      line += chunk[start..<count]
-    }
-    return names
-  }
-
-  /// The name on a /proc/net/unix line (Num RefCount Protocol Flags Type St Inode Path) when it
-  /// is a listening (__SO_ACCEPTCON) seqpacket socket named `wanted` (with its "@") and a pid;
-  /// the connections a listener accepted carry its name too, and are not listening.
-  private static func listeningName(_ line: [UInt8], wanted: [UInt8]) -> String? {
-    // The path (the last field) first: most lines are not ours.
-    guard let space = line.lastIndex(of: UInt8(ascii: " ")) else { return nil }
-    let path = line[(space + 1)...]
-    guard path.starts(with: wanted) else { return nil }
-    let pid = path.dropFirst(wanted.count)
-    guard !pid.isEmpty, pid.count <= 10, pid.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-    else { return nil }
-    let fields = line.split(separator: UInt8(ascii: " "))
-    guard fields.count == 8, fields[3].elementsEqual("00010000".utf8), fields[4].elementsEqual("0005".utf8)
-    else { return nil }
-    return String(decoding: path.dropFirst(), as: UTF8.self)
-  }
-
-  /// Connects to each live name, sends the message and closes: for a process outside the mesh
-  /// (slugctl) that has something to say to every member. Silent when no one is listening.
-  public static func notifyAll(prefix: String, message: [UInt8]) {
-    guard !message.isEmpty else { return }
-    for other in liveNames(prefix: prefix) {
-      let fd = connect(to: other)
-      guard fd >= 0 else { continue }
-      _ = transmit(message, on: fd)
-      close(fd)
-    }
-  }
-
-  /// "slug-SERVICE:" and 8 hex digits of the FNV-1a hash of the store's real path, so
-  /// processes on different stores never meet, and every spelling of one path meets; each
-  /// service ("jabberd", "ctcs") has its own mesh.
-  public static func prefix(forStorePath path: String, service: String = "jabberd") -> String {
-    var canonical = path
-    if let resolved = realpath(path, nil) {
-      canonical = String(cString: resolved)
-      free(resolved)
-    }
-    var hash: UInt32 = 0x811c_9dc5
-    for byte in canonical.utf8 {
-      hash ^= UInt32(byte)
-      hash = hash &* 0x0100_0193
-    }
-    let digits = String(hash, radix: 16)
-    return "slug-" + service + ":" + String(repeating: "0", count: 8 - digits.utf8.count) + digits
-  }
-
   // MARK: - Connections
 
   /// Accepts every pending connection whose credentials pass; returns their descriptors.
@@ -264,26 +237,48 @@ public final class PeerMesh {
         if slug_errno() == EINTR || slug_errno() == ECONNABORTED { continue }
         return accepted
       }
-      if adopt(fd, announced: announced) { accepted.append(fd) }
+      if adopt(fd, role: .accepted, announced: announced) { accepted.append(fd) }
     }
   }
 
-  /// Keeps a connected socket whose peer runs as our user or root; closes it otherwise.
+  /// Keeps a connected socket whose peer runs as our user or root, and says our hello on it;
+  /// closes it otherwise.
   @discardableResult
-  private func adopt(_ fd: Int32, announced: Bool) -> Bool {
+  private func adopt(_ fd: Int32, role: MeshHandshake.Role, announced: Bool) -> Bool {
     var pid: pid_t = 0
     var uid: uid_t = 0
-    guard slug_peer_credentials(fd, &pid, &uid) == 0, uid == geteuid() || uid == 0 else {
+    guard slug_peer_credentials(fd, &pid, &uid) == 0 else {
+      close(fd)
+      return false
+    }
+    guard uid == geteuid() || uid == 0 else {
+      log.warning("mesh: refused a peer (pid \(pid), uid \(uid)): it runs as another user")
       close(fd)
       return false
     }
     PeerMesh.raiseBuffers(fd)
-    connections.append(Connection(fd: fd, pid: pid, announced: announced))
+    let handshake = MeshHandshake(role: role, peerPid: pid, deadline: .after(milliseconds: handshakeMilliseconds))
+    // A new socket's buffer is empty: a hello it cannot take means the peer is already gone.
+    guard PeerMesh.transmit(handshake.hello, on: fd) == 0 else {
+      close(fd)
+      return false
+    }
+    connections.append(Connection(fd: fd, pid: pid, uid: uid, announced: announced, handshake: handshake))
     return true
   }
 
-  /// Reads every whole message waiting (up to `messagesPerTurn`); true when the peer is gone.
-  private func receive(_ index: Int, into events: inout [MeshEvent]) -> Bool {
+  /// What became of a connection after reading from it.
+  private enum Reading {
+    case open
+    /// The peer hung up or the connection failed.
+    case closed
+    /// The peer's handshake failed.
+    case refused
+  }
+
+  /// Reads every whole message waiting (up to `messagesPerTurn`): the peer's handshake first,
+  /// then what it says, delivered only once it is proven.
+  private func receive(_ index: Int, into events: inout [MeshEvent]) -> Reading {
     let fd = connections[index].fd
     var count = 0
     while count < PeerMesh.messagesPerTurn {
@@ -292,10 +287,10 @@ public final class PeerMesh {
       if size < 0 {
         let code = slug_errno()
         if code == EINTR { continue }
-        return !(code == EAGAIN || code == EWOULDBLOCK)
+        return code == EAGAIN || code == EWOULDBLOCK ? .open : .closed
       }
       // An end of file (we never send empty messages).
-      if size == 0 { return true }
+      if size == 0 { return connections[index].proven ? .closed : .refused }
       var received = 0
       let message = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
         received = recv(fd, buffer.baseAddress, size, Int32(MSG_DONTWAIT))
@@ -304,12 +299,31 @@ public final class PeerMesh {
       if received < 0 {
         let code = slug_errno()
         if code == EINTR || code == EAGAIN || code == EWOULDBLOCK { continue }
-        return true
+        return .closed
       }
-      events.append(.message(fd, message))
       count += 1
+      guard var handshake = connections[index].handshake else {
+        events.append(.message(fd, message))
+        continue
+      }
+      switch handshake.receive(message, prefix: prefix, key: key) {
+      case .answer(let proof):
+        connections[index].handshake = handshake
+        guard PeerMesh.transmit(proof, on: fd) == 0 else { return .closed }
+      case .proven:
+        connections[index].handshake = nil
+        flush(index)
+      case .refused:
+        return .refused
+      }
     }
-    return false
+    return .open
+  }
+
+  /// Logs that the peer at INDEX did not prove the key.
+  private func refuse(_ index: Int) {
+    let connection = connections[index]
+    log.warning("mesh: refused a peer (pid \(connection.pid), uid \(connection.uid)): it did not prove \(key.name)")
   }
 
   /// Sends what is queued until the socket is full again.
@@ -327,7 +341,7 @@ public final class PeerMesh {
 
   /// One non-blocking send: 0 when sent, else errno (EAGAIN: try again later; anything else:
   /// the message is lost with the connection, whose hang-up poll reports).
-  private static func transmit(_ message: [UInt8], on fd: Int32) -> Int32 {
+  static func transmit(_ message: [UInt8], on fd: Int32) -> Int32 {
     while true {
       let sent = message.withUnsafeBytes {
         CLibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
@@ -338,57 +352,11 @@ public final class PeerMesh {
     }
   }
 
-  /// A non-blocking connection to `@name` from a peer with acceptable credentials, or -1.
-  private static func connect(to name: String) -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-    guard fd >= 0 else { return -1 }
-    raiseBuffers(fd)
-    while true {
-      if withAbstractAddress(name, { CLibc.connect(fd, $0, $1) }) == 0 { return fd }
-      if slug_errno() != EINTR { break }
-    }
-    close(fd)
-    return -1
-  }
-
   /// Room for one message of the largest size in each direction (the kernel doubles the value
   /// and caps it at net.core.wmem_max, 208 KiB by default, so ask for the full size).
-  private static func raiseBuffers(_ fd: Int32) {
+  static func raiseBuffers(_ fd: Int32) {
     var size = Int32(maximumMessageBytes + 4096)
     _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-  }
-
-  /// Takes `@<prefix>joining` (bound, not listening, so never one of the live names), waiting
-  /// up to a second while another process holds it; -1 when it could not be had, and the
-  /// join goes ahead anyway (at worst a duplicate connection).
-  private static func acquireJoinLock(prefix: String) -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard fd >= 0 else { return -1 }
-    var pause = timespec(tv_sec: 0, tv_nsec: 500_000)
-    for _ in 0..<2000 {
-      if withAbstractAddress(prefix + "joining", { bind(fd, $0, $1) }) == 0 { return fd }
-      guard slug_errno() == EADDRINUSE else { break }
-      nanosleep(&pause, nil)
-    }
-    close(fd)
-    return -1
-  }
-
-  /// A sockaddr_un for the abstract name: a NUL, then the name, no terminator.
-  private static func withAbstractAddress<Result>(
-    _ name: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
-  ) -> Result {
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(name.utf8.prefix(MemoryLayout.size(ofValue: address.sun_path) - 1))
-    withUnsafeMutableBytes(of: &address.sun_path) { path in
-      path[0] = 0
-      for (offset, byte) in bytes.enumerated() { path[1 + offset] = byte }
-    }
-    let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
-    }
   }
 }

@@ -97,7 +97,7 @@ final class CTCSWebDetailTests: XCTestCase {
     addTeardownBlock { web.stop() }
     let store = try Store(path: web.database)
     let torrent = try store.addTorrent(name: "bounded", metainfo: Array("d4:infod4:name1:bee".utf8), now: 1)
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let mesh = try web.meshMember()
     let page = try web.server.curl(web.server.url("/torrents.cgi?torrent=\(torrent.id)"))
     let limit = try XCTUnwrap(TorrentWeb.token(in: page, action: "limit", id: torrent.id), page)
     let limited = try web.post([
@@ -134,7 +134,7 @@ final class CTCSWebDetailTests: XCTestCase {
     try store.replaceTorrentPeers(
       id: torrent.id,
       [TorrentPeer(peerID: "-CD0302-P", address: "127.0.0.2:1", flags: "UiUi", downloadRate: 1, uploadRate: 1, downloaded: 1, uploaded: 1, piecesHave: 1)])
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let mesh = try web.meshMember()
     let page = try web.server.curl(web.server.url("/torrents.cgi?torrent=\(torrent.id)"))
     let remove = try XCTUnwrap(TorrentWeb.token(in: page, action: "rm", id: torrent.id), page)
     let pause = try XCTUnwrap(TorrentWeb.token(in: page, action: "pause", id: torrent.id), page)

@@ -27,7 +27,7 @@ final class CTCSWebTests: XCTestCase {
     XCTAssertTrue(page.contains("25.0%"), page)
     XCTAssertTrue(page.contains("<meta http-equiv=\"refresh\""), page)
 
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let mesh = try web.meshMember()
     let pause = try XCTUnwrap(TorrentWeb.token(in: page, action: "pause", id: torrent.id), page)
     let resume = try XCTUnwrap(TorrentWeb.token(in: page, action: "resume", id: torrent.id), page)
     let without = try web.post(["action=pause", "id=\(torrent.id)"])
@@ -70,7 +70,7 @@ final class CTCSWebTests: XCTestCase {
     let up = try XCTUnwrap(TorrentWeb.token(in: page, action: "up", id: ids[2]), page)
     let down = try XCTUnwrap(TorrentWeb.token(in: page, action: "down", id: ids[0]), page)
 
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let mesh = try web.meshMember()
     XCTAssertEqual(try web.post(["action=down", "id=\(ids[2])", "token=\(up)"]).prefix(12), "HTTP/1.1 403")
     XCTAssertEqual(try web.post(["action=up", "id=\(ids[1])", "token=\(up)"]).prefix(12), "HTTP/1.1 403")
     XCTAssertEqual(try store.torrents().map(\.name), ["a", "b", "c"], "a refused form changes nothing")
@@ -100,7 +100,7 @@ final class CTCSWebTests: XCTestCase {
     let token = try XCTUnwrap(TorrentWeb.token(in: page, action: "settings", id: nil), page)
     let add = try XCTUnwrap(TorrentWeb.token(in: page, action: "add", id: nil), page)
 
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let mesh = try web.meshMember()
     let fields = ["download_limit=512", "upload_limit=", "max_active=1"]
     XCTAssertEqual(try web.post(["action=settings"] + fields).prefix(12), "HTTP/1.1 403")
     XCTAssertEqual(try web.post(["action=settings", "token=\(add)"] + fields).prefix(12), "HTTP/1.1 403")
@@ -249,7 +249,7 @@ final class CTCSWebTests: XCTestCase {
     try store.replaceTorrentFiles(
       id: torrent.id, totalBytes: 3072, pieceLength: 1024, seedingSince: 0,
       files: [TorrentFile(number: 1, priority: 0, pieces: 3, piecesHave: 1, piecesAvailable: 3, size: 3072, name: "a <file>")])
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: web.database, service: "ctcs"))
+    let mesh = try web.meshMember()
     let upload = try web.makeTorrent(named: "browser.bin")
     // Every read waits for its condition on the page shown now: a click's navigation may still
     // be under way (the old page, a stale element), and the page reloads itself every 10 s.
@@ -392,6 +392,11 @@ final class TorrentWeb {
     chmod(cgi, 0o755)
   }
 
+  /// A member of the store's in.ctcs mesh with the store's key, answering while a POST runs.
+  func meshMember() throws -> MeshListener {
+    try MeshListener(prefix: PeerMesh.prefix(forStorePath: database, service: "ctcs"), key: try Store(path: database).meshKey())
+  }
+
   /// Stops inetd, and every ctorrent the queue started (their pids are in the store).
   func stop() {
     if let store = try? Store(path: database), let torrents = try? store.torrents() {
@@ -438,16 +443,7 @@ final class TorrentWeb {
   }
 
   /// The messages MESH receives within the time, or until COUNT arrived.
-  static func messages(_ mesh: PeerMesh, milliseconds: Int, until count: Int = .max) -> [String] {
-    var messages: [String] = []
-    let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
-    while Date() < deadline && messages.count < count {
-      var descriptors = mesh.pollDescriptors
-      guard poll(&descriptors, nfds_t(descriptors.count), 50) >= 0 else { continue }
-      for case .message(_, let bytes) in mesh.process(descriptors) {
-        messages.append(String(decoding: bytes, as: UTF8.self))
-      }
-    }
-    return messages
+  static func messages(_ mesh: MeshListener, milliseconds: Int, until count: Int = .max) -> [String] {
+    mesh.messages(milliseconds: milliseconds, until: count)
   }
 }

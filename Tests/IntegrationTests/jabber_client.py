@@ -225,6 +225,24 @@ async def kill(watcher, victim):
     return {'seen_before': bool(seen), 'command': command, 'gone': gone, 'seconds': elapsed}
 
 
+async def pair(sender, receiver, go, body):
+    """SENDER and RECEIVER online, each seeing the other (READY on stderr); once the file GO
+    exists, SENDER sends BODY to RECEIVER's bare JID; what each received within 2 s after."""
+    sending = await login(sender)
+    receiving = await login(receiver)
+    if isinstance(sending, str) or isinstance(receiving, str):
+        return {'error': [str(sending), str(receiving)]}
+    await until(lambda: sending.available(receiving.user) and receiving.available(sending.user), 10)
+    print('READY', file=sys.stderr, flush=True)
+    await until(lambda: os.path.exists(go), 30)
+    sending.send_message(mto=f'{receiving.user}@{DOMAIN}', mbody=body, mtype='chat')
+    await until(lambda: receiving.messages, 2)
+    await asyncio.sleep(1)
+    report = {c.user: [[m['from'], m['body']] for m in c.messages] for c in (sending, receiving)}
+    await asyncio.gather(logout(sending), logout(receiving))
+    return report
+
+
 async def main():
     if SCENARIO == 'group':
         return await group(ARGS)
@@ -240,6 +258,8 @@ async def main():
         return await pushes(*ARGS)
     if SCENARIO == 'kill':
         return await kill(*ARGS)
+    if SCENARIO == 'pair':
+        return await pair(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

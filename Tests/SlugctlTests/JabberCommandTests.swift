@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Runtime
+import TestSupport
 import XCTest
 
 @testable import Store
@@ -117,10 +118,7 @@ final class JabberCommandTests: StoreCommandTestCase {
 /// adduser, deluser, passwd and a jabberd-conf import tell the in.jabberd processes on the same
 /// store (members of its mesh) that the users changed.
 final class JabberNotificationTests: StoreCommandTestCase {
-  private func meshOfTheStore() throws -> PeerMesh {
-    _ = try openStore()
-    return try PeerMesh(prefix: PeerMesh.prefix(forStorePath: database))
-  }
+  private func meshOfTheStore() throws -> MeshListener { try meshMember() }
 
   func testAccountChangesNotifyTheSessionsOfTheStore() throws {
     let mesh = try meshOfTheStore()
@@ -148,7 +146,7 @@ final class JabberNotificationTests: StoreCommandTestCase {
   }
 
   func testSessionsOfAnotherStoreAreNotTold() throws {
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: directory.path + "/other.db"))
+    let mesh = try meshMember(of: directory.path + "/other.db")
     succeed("jabber", "adduser", "bob", "--password", "pw")
     XCTAssertEqual(notifications(mesh), [])
   }

@@ -37,24 +37,23 @@ class StoreCommandTestCase: XCTestCase {
 
   func openStore() throws -> Store { try Store(path: database) }
 
-  /// The messages that reached the mesh within a second, each on a connection that then closed.
-  func notifications(_ mesh: PeerMesh) -> [String] {
-    var messages: [String] = []
-    var open = 0
+  /// A member of the store's mesh of `service` (with the store's key), answering in a thread of
+  /// its own while slugctl runs in-process.
+  func meshMember(of path: String? = nil, service: String = "jabberd") throws -> MeshListener {
+    // The store first: the prefix is made from its real path.
+    let key = try openStore().meshKey()
+    return try MeshListener(prefix: PeerMesh.prefix(forStorePath: path ?? database, service: service), key: key)
+  }
+
+  /// The messages that reached the member within a second, each on a connection that then closed.
+  func notifications(_ member: MeshListener) -> [String] {
     let deadline = Deadline.after(milliseconds: 1000)
+    var messages: [String] = []
     while Deadline.now() < deadline {
-      var descriptors = mesh.pollDescriptors
-      _ = poll(&descriptors, nfds_t(descriptors.count), 20)
-      for event in mesh.process(descriptors) {
-        switch event {
-        case .joined: open += 1
-        case .message(_, let bytes): messages.append(String(decoding: bytes, as: UTF8.self))
-        case .left: open -= 1
-        }
-      }
-      if !messages.isEmpty && open == 0 { break }
+      messages += member.messages(milliseconds: 20)
+      if !messages.isEmpty && member.openConnections == 0 { break }
     }
-    XCTAssertEqual(open, 0)
+    XCTAssertEqual(member.openConnections, 0)
     return messages
   }
 

@@ -95,7 +95,7 @@ final class TorrentSettingsCommandTests: StoreCommandTestCase {
 
   func testANewLineTellsEveryInCtcsToShareItAgainAndOtherKeysTellNone() throws {
     _ = try openStore()
-    let mesh = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: database, service: "ctcs"))
+    let mesh = try meshMember(service: "ctcs")
     succeed("torrent", "settings", "torrent_download_limit", "512")
     XCTAssertEqual(notifications(mesh), ["rebalance"])
     succeed("torrent", "settings", "torrent_upload_limit", "--default")

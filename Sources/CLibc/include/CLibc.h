@@ -95,6 +95,11 @@ int slug_accept_nonblocking(int fd);
    keeps no descriptor of ours (a caller's pipe, a client's socket) past FROM. */
 int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
+/* prctl(PR_SET_DUMPABLE, 0) (prctl is variadic, which Swift cannot call): a process holding the
+ * mesh key cannot be traced, nor its memory read through /proc, by another process of its
+ * user. 0, or -1 with errno. */
+int slug_set_undumpable(void);
+
 /* POSIX_SPAWN_SETSID (glibc 2.26) is hidden without _GNU_SOURCE; this is its value. */
 extern const short slug_spawn_setsid;
 

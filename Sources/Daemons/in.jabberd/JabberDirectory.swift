@@ -9,11 +9,13 @@ final class JabberDirectory: SessionBackend {
   private var store: Store?
   private var usersFile: WatchedFile?
   private var fileUsers: [JabberUser] = []
-  private let log: Log
+  let log: Log
   /// The client's address as the back-off keys it and the DENIED line names it.
   let clientAddress: String?
   /// The store has (or may have) failures of this address to clear at a successful login.
   private var failuresRecorded = false
+  /// SHA-256 of the users file as last read (drop-in mode): the mesh key without a store.
+  private(set) var usersFileDigest: [UInt8] = []
 
   init(databasePath: String?, usersFile: String?, log: Log, clientAddress: String? = nil) {
     self.databasePath = databasePath
@@ -23,7 +25,10 @@ final class JabberDirectory: SessionBackend {
   }
 
   /// The name the mesh prefix is made from: instances on different data never meet.
-  var meshKey: String { usersFile?.path ?? databasePath ?? "" }
+  var meshPath: String { usersFile?.path ?? databasePath ?? "" }
+
+  /// Whether a store is named (then the mesh key is the store's).
+  var hasStore: Bool { databasePath != nil }
 
   /// The accounts now, as a login reads them, with the error thrown: -n reports it, a login
   /// logs it. A user file that cannot be read or parsed leaves the users last read (none at
@@ -60,6 +65,7 @@ final class JabberDirectory: SessionBackend {
       }
       usersFile = file
       if let contents {
+        usersFileDigest = SHA256.hash(Array("slug mesh key of a users file\u{0}".utf8) + contents)
         do throws(FormatError) {
           fileUsers = try JabberdConf.parse(String(decoding: contents, as: UTF8.self), file: file.path)
         } catch {
@@ -79,7 +85,7 @@ final class JabberDirectory: SessionBackend {
     }
   }
 
-  private func openedStore() throws(StoreError) -> Store? {
+  func openedStore() throws(StoreError) -> Store? {
     if let store { return store }
     guard let databasePath else { return nil }
     let opened = try Store(writingTo: databasePath)

@@ -94,8 +94,10 @@ struct JabberServer: DaemonProgram {
         case .restartParser:
           parser.restart()
         case .joinMesh:
+          // Without the key there is no mesh: messages go to the store (logged).
+          guard let key = directory.meshKey() else { break }
           do throws(MeshError) {
-            let joined = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: directory.meshKey))
+            let joined = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: directory.meshPath), key: key, log: log)
             joined.connectToAll()
             mesh = joined
           } catch {
@@ -172,7 +174,9 @@ struct JabberServer: DaemonProgram {
       let idleAt = lastHeard.adding(seconds: limit)
       var descriptors = [pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)]
       if let mesh { descriptors += mesh.pollDescriptors }
-      let ready = poll(&descriptors, nfds_t(descriptors.count), idleAt.remainingMilliseconds)
+      // A mesh peer that has not proven itself by its deadline is dropped then.
+      let wake = min(idleAt, mesh?.handshakeDeadline ?? idleAt)
+      let ready = poll(&descriptors, nfds_t(descriptors.count), wake.remainingMilliseconds)
       if ready < 0 {
         guard slug_errno() == EINTR else {
           log.error("poll: \(String(cString: strerror(slug_errno())))")
@@ -182,6 +186,7 @@ struct JabberServer: DaemonProgram {
       }
       if ready == 0 {
         if Deadline.now() >= idleAt, !handle(.idle) { return EX_OK }
+        if mesh != nil, !meshEvents([]) { return EX_OK }
         continue
       }
       // The mesh first: a new session's hello, read before the client's next stanza, lets that

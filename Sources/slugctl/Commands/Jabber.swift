@@ -53,7 +53,7 @@ struct PasswordOptions: ParsableArguments {
 /// changed, so they re-read them and push roster changes to their clients: one message to
 /// each process of the store's mesh (see PeerMesh); nothing when no one is online.
 func notifyJabberSessions(of store: Store) {
-  PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: store.path), message: Array("users-changed".utf8))
+  notifyMesh(of: store, service: "jabberd", Array("users-changed".utf8))
 }
 
 extension Slugctl.Jabber {

@@ -13,7 +13,7 @@ func notifyTorrentServer(of store: Store, id: Int64, _ request: TorrentRequest) 
 /// Sends `message` to every process of the store's in.ctcs mesh (`rebalance`: each shares the
 /// line again from the store).
 func notifyTorrentServers(of store: Store, _ message: CTCSMeshMessage) {
-  PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: store.path, service: "ctcs"), message: message.bytes)
+  notifyMesh(of: store, service: "ctcs", message.bytes)
 }
 
 /// The torrent must exist: a command for a missing id is an error, not silence.

@@ -33,7 +33,8 @@ final class ControlConnection {
     while finished == nil {
       var descriptors = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
       if let mesh { descriptors += mesh.pollDescriptors }
-      let wake = Deadline(nanoseconds: session.nextWake)
+      // A mesh peer that has not proven itself by its deadline is dropped then.
+      let wake = Deadline(nanoseconds: min(session.nextWake, mesh?.handshakeDeadline?.nanoseconds ?? UInt64.max))
       let ready = poll(&descriptors, nfds_t(descriptors.count), wake.remainingMilliseconds)
       if ready < 0 {
         guard slug_errno() == EINTR else {
@@ -158,12 +159,19 @@ final class ControlConnection {
   }
 
   private func joinMesh() {
+    // Commands and rebalancing need the mesh; without it the reports still reach the store.
+    guard let store = records.store else { return log.error("cannot join the in.ctcs mesh: the store is not open") }
+    let key: MeshKey
+    do throws(StoreError) {
+      key = try ControlServer.meshKey(of: store)
+    } catch {
+      return log.error("cannot join the in.ctcs mesh: \(error)")
+    }
     do throws(MeshError) {
-      let joined = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: options.storePath, service: "ctcs"))
+      let joined = try PeerMesh(prefix: PeerMesh.prefix(forStorePath: options.storePath, service: "ctcs"), key: key, log: log)
       joined.connectToAll()
       mesh = joined
     } catch {
-      // Commands and rebalancing need the mesh; the reports still reach the store.
       log.error("cannot join the in.ctcs mesh: \(error)")
     }
   }

@@ -106,7 +106,7 @@ extension TorrentPage {
       return Response(status: "200 OK", body: html)
     }
     try store.removeTorrent(id: torrent.id)
-    tellServers(.request(torrent: torrent.id, .quit))
+    tellServers(.request(torrent: torrent.id, .quit), store: store)
     log.notice("\(request.client): torrent page: removed torrent \(torrent.id) (\(torrent.name))")
     return redirect("removed=\(torrent.id)")
   }

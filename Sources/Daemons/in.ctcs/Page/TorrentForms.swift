@@ -49,7 +49,7 @@ extension TorrentPage {
         }
         command = control
       }
-      tellServers(.request(torrent: id, command))
+      tellServers(.request(torrent: id, command), store: store)
       log.info("\(request.client): torrent page: \(command.words) for torrent \(id)")
       if action == "resume" { try QueueRunner(store: store, log: log).run() }
       return redirect("sent=\(action)&id=\(id)" + (form.text("view") == "detail" ? "&torrent=\(id)" : ""))
@@ -112,16 +112,22 @@ extension TorrentPage {
     try store.transaction { () throws(StoreError) in
       for (key, value) in values { try store.setSetting(key, value) }
     }
-    tellServers(.rebalance)
+    tellServers(.rebalance, store: store)
     log.notice("\(request.client): torrent page: sharing settings saved")
     try QueueRunner(store: store, log: log).run()
     return redirect("saved=settings")
   }
 
   /// Sends MESSAGE to every in.ctcs of the store's mesh (a request is for the one serving its
-  /// torrent).
-  func tellServers(_ message: CTCSMeshMessage) {
-    PeerMesh.notifyAll(prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: message.bytes)
+  /// torrent), proving the store's mesh key; without the key, no one (logged).
+  func tellServers(_ message: CTCSMeshMessage, store: Store) {
+    do throws(StoreError) {
+      PeerMesh.notifyAll(
+        prefix: PeerMesh.prefix(forStorePath: storePath, service: "ctcs"), message: message.bytes,
+        key: try ControlServer.meshKey(of: store))
+    } catch {
+      log.error("cannot tell the in.ctcs processes: \(error)")
+    }
   }
 
   /// 303 to the page itself (a reload does not post again), with what happened in the query.
