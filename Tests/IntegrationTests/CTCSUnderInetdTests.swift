@@ -215,16 +215,24 @@ final class CTCSUnderInetdTests: XCTestCase {
       try store.torrentOptions(id: running.id).first { $0.name == "pause" && $0.value == "1" }
     }
     // Its in.ctcs held still while the resume and a queue run happen: only the store can tell
-    // them that the paused torrent's ctorrent is alive.
+    // them that the paused torrent's ctorrent is alive. slugctl's resume writes the store at
+    // once, then waits (up to the mesh's 5 s handshake deadline) for the held in.ctcs to prove
+    // the store's key before it tells it; it is let go before that.
     XCTAssertEqual(kill(serverPID, SIGSTOP), 0)
     var held = true
     addTeardownBlock { if held { kill(serverPID, SIGCONT) } }
-    try server.slugctl("torrent", "resume", "\(running.id)")
+    let resume = try ChildProcess(server.prefix + "/sbin/slugctl", ["torrent", "resume", "\(running.id)", "--db", server.database])
+    addTeardownBlock { resume.stop() }
+    _ = try server.waitFor("the resume in the store") { store -> Torrent? in
+      try store.torrent(id: running.id).flatMap { $0.state == .running ? $0 : nil }
+    }
     XCTAssertEqual(try server.store().torrent(id: running.id)?.state, .running, "running at once, never queued")
     try server.slugctl("torrent", "run")
     XCTAssertNil(try server.store().torrentProcess(id: running.id)?.pid, "the queue runner started a second ctorrent")
     kill(serverPID, SIGCONT)
     held = false
+    for _ in 0..<100 where resume.isRunning { usleep(50_000) }
+    XCTAssertFalse(resume.isRunning, "slugctl told the in.ctcs it was let go")
     _ = try server.waitFor("ctorrent running again") { store -> Torrent? in
       guard try store.torrentOptions(id: running.id).contains(where: { $0.name == "pause" && $0.value == "0" }) else { return nil }
       return try store.torrent(id: running.id).flatMap { $0.state == .running ? $0 : nil }
