@@ -31,7 +31,8 @@ public enum MeshEvent: Equatable, Sendable {
 /// peer learns of a kill -9 from poll (POLLHUP) without polling on a timer, and nothing stale is
 /// left behind.
 ///
-/// A peer whose credentials are neither ours nor root's is dropped at once. Any other peer must
+/// A peer whose credentials are neither ours nor root's is dropped at once (a member running as
+/// root takes any user's, since root could become it anyway). Any other peer must
 /// prove it holds the mesh key (MeshHandshake: a nonce each way, then a code under the key)
 /// within `handshakeMilliseconds`: until it has, nothing of its is delivered and nothing is sent
 /// to it (what is sent waits in its queue), and a peer that fails, or stays silent past the
