@@ -112,14 +112,5 @@ struct MeshHandshake {
     return difference == 0
   }
 
-  /// From the kernel's generator (getrandom blocks only before it is seeded at boot).
-  static func freshNonce() -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: nonceBytes)
-    var filled = 0
-    while filled < nonceBytes {
-      let got = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, nonceBytes - filled, 0) }
-      if got > 0 { filled += got }
-    }
-    return bytes
-  }
+  static func freshNonce() -> [UInt8] { Random.bytes(nonceBytes) }
 }

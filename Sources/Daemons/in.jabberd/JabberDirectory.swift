@@ -133,7 +133,7 @@ final class JabberDirectory: SessionBackend {
     // Drop-in mode's accounts get fresh salts at each login: so do the decoys.
     guard usersFile == nil, let store = openStore() else { return nil }
     do throws(StoreError) {
-      return Array(try store.jabberDecoySecret(random: { JabberServer.randomBytes(32) }).utf8)
+      return Array(try store.jabberDecoySecret(random: { Random.bytes(32) }).utf8)
     } catch {
       log.error("store: \(error.description)")
       return nil

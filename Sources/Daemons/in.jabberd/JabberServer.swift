@@ -73,7 +73,7 @@ struct JabberServer: DaemonProgram {
     var session = Session(
       configuration: SessionConfiguration(
         domain: options.domain, fallbackDomain: Interfaces.hostName(), legacyOnly: options.legacy),
-      backend: directory, randomBytes: JabberServer.randomBytes)
+      backend: directory, randomBytes: Random.bytes)
     var parser = XMLStreamParser()
     var mesh: PeerMesh?
     var lastHeard = Deadline.now()
@@ -222,16 +222,5 @@ struct JabberServer: DaemonProgram {
     var clock = timespec()
     clock_gettime(CLOCK_REALTIME, &clock)
     return Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000
-  }
-
-  /// From the kernel's generator (getrandom blocks only before it is seeded at boot).
-  static func randomBytes(_ count: Int) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: count)
-    var filled = 0
-    while filled < count {
-      let got = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, count - filled, 0) }
-      if got > 0 { filled += got }
-    }
-    return bytes
   }
 }
