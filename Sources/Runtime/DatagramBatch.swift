@@ -102,6 +102,19 @@ final class DatagramBatch {
     return 32
   }
 
+  /// An IPV6_PKTINFO control message (struct cmsghdr, then struct in6_pktinfo: addr,
+  /// ifindex) choosing the source address and interface of one IPv6 datagram. Returns its length.
+  private static func writePacketInfo(to control: UnsafeMutableRawPointer, interfaceIndex: Int32, source: [UInt8]) -> Int {
+    let length = 16 + 20
+    control.initializeMemory(as: UInt8.self, repeating: 0, count: 40)
+    control.storeBytes(of: length, toByteOffset: 0, as: Int.self)
+    control.storeBytes(of: Int32(IPPROTO_IPV6), toByteOffset: 8, as: Int32.self)
+    control.storeBytes(of: Int32(IPV6_PKTINFO), toByteOffset: 12, as: Int32.self)
+    for (offset, byte) in source.prefix(16).enumerated() { control.storeBytes(of: byte, toByteOffset: 16 + offset, as: UInt8.self) }
+    control.storeBytes(of: interfaceIndex, toByteOffset: 32, as: Int32.self)
+    return 40
+  }
+
   /// Sends `replies` from `socket`, as many per system call as fit the batch. Returns the
   /// replies the kernel refused, with the error, so the caller can log them.
   func send(_ replies: [DatagramReply], from socket: Int32) -> [(reply: DatagramReply, error: Int32)] {
@@ -128,11 +141,18 @@ final class DatagramBatch {
         header.msg_namelen = nameLength
         header.msg_iov = vectors + staged
         header.msg_iovlen = 1
-        if reply.interfaceIndex != 0 || reply.sourceIPv4 != 0 {
-          let control = controls + staged * DatagramBatch.controlSize
+        let control = controls + staged * DatagramBatch.controlSize
+        // An IPv4-mapped destination leaves a dual-stack socket as IPv4, chosen by IP_PKTINFO.
+        if reply.destination.ipv4Address != nil {
+          if reply.interfaceIndex != 0 || reply.sourceIPv4 != 0 {
+            header.msg_control = control
+            header.msg_controllen = DatagramBatch.writePacketInfo(
+              to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv4)
+          }
+        } else if reply.interfaceIndex != 0 || !reply.sourceIPv6.isEmpty {
           header.msg_control = control
           header.msg_controllen = DatagramBatch.writePacketInfo(
-            to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv4)
+            to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv6)
         }
         headers[staged] = slug_mmsghdr(msg_hdr: header, msg_len: 0)
         used += (length + 15) & ~15

@@ -27,12 +27,32 @@ public struct DatagramReply: Sendable, Equatable {
   public var interfaceIndex: Int32
   /// When not 0, the IPv4 source address of the reply.
   public var sourceIPv4: UInt32
+  /// When not empty, the IPv6 source address of the reply (IPV6_PKTINFO on send).
+  public var sourceIPv6: [UInt8]
 
-  public init(destination: SocketAddress, bytes: [UInt8], interfaceIndex: Int32 = 0, sourceIPv4: UInt32 = 0) {
+  public init(
+    destination: SocketAddress, bytes: [UInt8], interfaceIndex: Int32 = 0, sourceIPv4: UInt32 = 0,
+    sourceIPv6: [UInt8] = []
+  ) {
     self.destination = destination
     self.bytes = bytes
     self.interfaceIndex = interfaceIndex
     self.sourceIPv4 = sourceIPv4
+    self.sourceIPv6 = sourceIPv6
+  }
+
+  /// This reply leaving from `local` (the address a request came to) unless it names its own
+  /// source: a client that asked a second address of the server drops an answer from the
+  /// first ("unexpected reply source"). Nothing changes when the families differ.
+  public func from(_ local: SocketAddress?) -> DatagramReply {
+    guard sourceIPv4 == 0, sourceIPv6.isEmpty, let local else { return self }
+    var reply = self
+    if let ipv4 = local.ipv4Address {
+      if destination.ipv4Address != nil { reply.sourceIPv4 = ipv4 }
+    } else if case .ipv6(let address, _, _) = local, destination.ipv4Address == nil {
+      reply.sourceIPv6 = address
+    }
+    return reply
   }
 }
 
@@ -52,8 +72,9 @@ public struct DatagramService {
     self.log = log
   }
 
-  /// Answers every datagram with the replies `handler` returns, sent from the service socket.
-  /// Returns the exit status: 0 after the idle period, 66 when fd 0 is not a datagram socket,
+  /// Answers every datagram with the replies `handler` returns, sent from the service socket
+  /// and from the address the datagram came to (`DatagramReply.from`) when the socket is a
+  /// wildcard one. Returns the exit status: 0 after the idle period, 66 when fd 0 is not a datagram socket,
   /// 74 when receiving fails.
   public func run(_ handler: (Datagram) -> [DatagramReply]) -> Int32 {
     run(tickSeconds: 0, onTick: {}, handler)
@@ -65,9 +86,13 @@ public struct DatagramService {
   /// call. `tickSeconds` 0 never ticks.
   public func run(tickSeconds: Int, onTick: () -> Void, _ handler: (Datagram) -> [DatagramReply]) -> Int32 {
     var replies: [DatagramReply] = []
+    // A socket bound to one address can only answer from it.
+    let wildcard = SocketAddress.local(of: socket).map(DatagramService.isWildcard) ?? false
     return runBatches(tickSeconds: tickSeconds, onTick: onTick) { datagrams in
       replies.removeAll(keepingCapacity: true)
-      for datagram in datagrams { replies += handler(datagram) }
+      for datagram in datagrams {
+        for reply in handler(datagram) { replies.append(wildcard ? reply.from(datagram.localAddress) : reply) }
+      }
       return replies
     }
   }
@@ -135,12 +160,7 @@ public struct DatagramService {
   /// Without packet info, a socket bound to one address answers for that address; a wildcard
   /// socket answers from the address the kernel would use to reach the sender.
   private func fallbackLocalAddress(bound: SocketAddress, source: SocketAddress) -> SocketAddress? {
-    let wildcard: Bool
-    switch bound {
-    case .ipv4(let address, _): wildcard = address == 0
-    case .ipv6(let bytes, _, _): wildcard = bytes.allSatisfy { $0 == 0 }
-    }
-    guard wildcard else { return bound }
+    guard DatagramService.isWildcard(bound) else { return bound }
     let family = if case .ipv4 = source { AF_INET } else { AF_INET6 }
     let probe = CLibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
     guard probe >= 0 else { return nil }
@@ -151,6 +171,13 @@ public struct DatagramService {
     switch chosen {
     case .ipv4(let address, _): return .ipv4(address: address, port: bound.port)
     case .ipv6(let bytes, _, let scope): return .ipv6(address: bytes, port: bound.port, scopeID: scope)
+    }
+  }
+
+  static func isWildcard(_ address: SocketAddress) -> Bool {
+    switch address {
+    case .ipv4(let address, _): address == 0
+    case .ipv6(let bytes, _, _): bytes.allSatisfy { $0 == 0 }
     }
   }
 }

@@ -38,7 +38,8 @@ struct PacketInfo {
 
   func localAddress(port: UInt16) -> SocketAddress? {
     if localIPv4 != 0 { return .ipv4(address: localIPv4, port: port) }
-    if !localIPv6.isEmpty, !localIPv6.allSatisfy({ $0 == 0 }) {
+    // A multicast destination is no address to answer from either.
+    if !localIPv6.isEmpty, !localIPv6.allSatisfy({ $0 == 0 }), localIPv6[0] != 0xFF {
       return .ipv6(address: localIPv6, port: port, scopeID: UInt32(bitPattern: interfaceIndex))
     }
     return nil

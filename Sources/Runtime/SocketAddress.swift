@@ -25,7 +25,10 @@ public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
     }
   }
 
+  /// The address as text; an IPv4-mapped one (a dual-stack socket's IPv4 peer) as the IPv4
+  /// address it is, so logs, CGI's REMOTE_ADDR and Received headers name the client one way.
   public var host: String {
+    if let ipv4 = ipv4Address { return SocketAddress.dottedQuad(ipv4) }
     switch self {
     case .ipv4(let address, _):
       return SocketAddress.dottedQuad(address)
@@ -39,10 +42,7 @@ public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
   }
 
   public var description: String {
-    switch self {
-    case .ipv4: "\(host):\(port)"
-    case .ipv6: "[\(host)]:\(port)"
-    }
+    ipv4Address != nil ? "\(host):\(port)" : "[\(host)]:\(port)"
   }
 
   /// Parses a strict dotted-quad IPv4 address (inet_pton: no shorthand, no octal).

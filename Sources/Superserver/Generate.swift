@@ -7,8 +7,9 @@ public enum SuperserverFormat: String, CaseIterable, Sendable {
 public struct GenerateOptions: Sendable, Equatable {
   /// Programs are PREFIX/sbin/in.NAME.
   public var prefix: String
-  /// The IPv4 address to listen on; nil for all.
-  public var bind: String?
+  /// The addresses to listen on, IPv4 or IPv6 (`--bind`, repeatable); empty for every
+  /// address of both families. An IPv4-only service (DHCPv4) takes only the IPv4 ones.
+  public var binds: [String]
   /// The one user every daemon runs as; nil (the default) for each daemon's own (`Service.user`,
   /// which `slugctl init` creates).
   public var user: String?
@@ -25,11 +26,11 @@ public struct GenerateOptions: Sendable, Equatable {
   public var db: String?
 
   public init(
-    prefix: String = "/usr/local", bind: String? = nil, user: String? = nil, group: String? = "slug",
+    prefix: String = "/usr/local", binds: [String] = [], user: String? = nil, group: String? = "slug",
     ports: [String: UInt16] = [:], services: [String]? = nil, db: String? = nil
   ) {
     self.prefix = prefix
-    self.bind = bind
+    self.binds = binds
     self.user = user
     self.group = group
     self.ports = ports
@@ -52,6 +53,8 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
   case unknownService(String)
   case invalidPort(service: String)
   case invalidBind(String)
+  /// Every `--bind` address is IPv6, and the service speaks IPv4 alone.
+  case noIPv4Bind(service: String)
   case invalidUser(String)
   case invalidGroup(String)
   /// The super-servers split arguments on white space, so a path cannot carry any.
@@ -62,7 +65,8 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
     case .unknownService(let name):
       "unknown service '\(name)' (known: \(Catalog.services.map(\.name).joined(separator: ", ")))"
     case .invalidPort(let service): "port 0 for service '\(service)' is not a port"
-    case .invalidBind(let address): "bind address '\(address)' is not an IPv4 address"
+    case .invalidBind(let address): "bind address '\(address)' is not an IPv4 or IPv6 address"
+    case .noIPv4Bind(let service): "service '\(service)' is IPv4 only: give it an IPv4 --bind address too"
     case .invalidUser(let user): "user '\(user)' is not a user name"
     case .invalidGroup(let group): "group '\(group)' is not a group name"
     case .invalidPath(let path): "path '\(path)' is empty or contains white space"
@@ -74,7 +78,7 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
 public func generate(_ format: SuperserverFormat, _ options: GenerateOptions) throws(GenerateError) -> [GeneratedFile] {
   let entries = try Entry.resolve(options)
   switch format {
-  case .inetd: return [InetdConf.render(entries, bind: options.bind)]
+  case .inetd: return [InetdConf.render(entries)]
   case .xinetd: return entries.map(XinetdConf.render)
   case .systemd: return entries.flatMap(SystemdUnits.render)
   }
@@ -86,7 +90,9 @@ struct Entry {
   var port: UInt16
   /// The port as the inetd.conf service field: the /etc/services name when it means the same port.
   var inetdService: String
-  var bind: String?
+  /// The addresses it listens on, IPv4 or IPv6 as written in the configuration (no brackets);
+  /// empty for every address of the families it speaks.
+  var binds: [BindAddress]
   var user: String
   /// Set only for a service that uses the store (see `GenerateOptions.group`).
   var group: String?
@@ -99,10 +105,7 @@ struct Entry {
     for name in options.ports.keys.sorted() where Catalog.service(named: name) == nil {
       throw .unknownService(name)
     }
-    if let bind = options.bind {
-      var address = in_addr()
-      guard inet_pton(AF_INET, bind, &address) == 1 else { throw .invalidBind(bind) }
-    }
+    let binds = try BindAddress.parse(options.binds)
     if let user = options.user, user.isEmpty || user.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "." }) {
       throw .invalidUser(user)
     }
@@ -127,7 +130,9 @@ struct Entry {
       let override = options.ports[service.name]
       if override == 0 { throw .invalidPort(service: service.name) }
       let port = override ?? service.defaultPort
-      let numeric = override != nil || options.bind != nil
+      let numeric = override != nil || !binds.isEmpty
+      let serviceBinds = service.ipv4Only ? binds.filter { $0.family == .ipv4 } : binds
+      if !binds.isEmpty, serviceBinds.isEmpty { throw .noIPv4Bind(service: service.name) }
       let group =
         switch service.store {
         case .write: options.group
@@ -138,7 +143,7 @@ struct Entry {
         Entry(
           service: service, port: port,
           inetdService: numeric ? String(port) : service.serviceName ?? String(port),
-          bind: options.bind, user: options.user ?? service.user, group: group,
+          binds: serviceBinds, user: options.user ?? service.user, group: group,
           storeDirectory: service.store == .write ? storeDirectory(options.db) : nil, programPath: sbin + service.program,
           arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])))
     }
@@ -154,8 +159,45 @@ struct Entry {
     return slash == absolute.startIndex ? "/" : String(absolute[..<slash])
   }
 
-  /// The unit and stanza id: the service name, suffixed by protocol when it has two sockets.
-  func identifier(_ socket: SocketKind) -> String {
-    service.sockets.count > 1 ? "slug-\(service.name)-\(socket.rawValue)" : "slug-\(service.name)"
+  /// The unit and stanza id: the service name, suffixed by protocol when it has two sockets,
+  /// and by the address's place in `binds` (from 1) when `bind` is one of several that need a
+  /// socket each.
+  func identifier(_ socket: SocketKind, bind: BindAddress? = nil) -> String {
+    let base = service.sockets.count > 1 ? "slug-\(service.name)-\(socket.rawValue)" : "slug-\(service.name)"
+    guard let bind, binds.count > 1, let index = binds.firstIndex(of: bind) else { return base }
+    return "\(base)-\(index + 1)"
+  }
+}
+
+/// One `--bind` address: its text without brackets, as inetd.conf and xinetd take it.
+struct BindAddress: Equatable {
+  enum Family { case ipv4, ipv6 }
+  var text: String
+  var family: Family
+
+  /// systemd's spelling with a port: `127.0.0.1:53`, `[::1]:53`.
+  func withPort(_ port: UInt16) -> String {
+    family == .ipv6 ? "[\(text)]:\(port)" : "\(text):\(port)"
+  }
+
+  /// Every address once, in the order given; `[::1]` is taken for `::1`.
+  static func parse(_ texts: [String]) throws(GenerateError) -> [BindAddress] {
+    var result: [BindAddress] = []
+    for given in texts {
+      var text = given
+      if text.hasPrefix("["), text.hasSuffix("]"), text.count > 2 { text = String(text.dropFirst().dropLast()) }
+      var ipv4 = in_addr()
+      var ipv6 = in6_addr()
+      let address: BindAddress
+      if inet_pton(AF_INET, text, &ipv4) == 1 {
+        address = BindAddress(text: text, family: .ipv4)
+      } else if inet_pton(AF_INET6, text, &ipv6) == 1 {
+        address = BindAddress(text: text, family: .ipv6)
+      } else {
+        throw .invalidBind(given)
+      }
+      if !result.contains(address) { result.append(address) }
+    }
+    return result
   }
 }

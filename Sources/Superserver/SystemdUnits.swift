@@ -3,48 +3,59 @@
 /// socket handed to one service that exits when idle and is started again by the next
 /// datagram or connection.
 enum SystemdUnits {
+  /// Without a bind address the socket is IPv6 and takes IPv4 clients too (`[::]:PORT`,
+  /// `BindIPv6Only=both`, whatever net.ipv6.bindv6only says); an IPv4-only protocol gets the
+  /// IPv4 wildcard. An accepting socket listens on every bind address at once; a socket handed
+  /// over whole must be the only one (`StandardInput=socket`), so it gets a unit per address.
   static func render(_ entry: Entry) -> [GeneratedFile] {
     entry.service.sockets.flatMap { socket in
-      let unit = entry.identifier(socket)
-      // A bare port is a dual-stack IPv6 socket; an IPv4-only protocol needs the IPv4 wildcard.
-      let host = entry.bind ?? (entry.service.ipv4Only ? "0.0.0.0" : nil)
-      let listen = (host.map { "\($0):" } ?? "") + String(entry.port)
-      let label = "slug \(entry.service.name) (\(entry.service.program))"
-      let command = ([entry.programPath] + entry.arguments).joined(separator: " ")
-      let group = entry.group.map { "Group=\($0)\n" } ?? ""
-      let service = """
-        [Service]
-        ExecStart=\(command)
-        User=\(entry.user)
-        \(group)StandardInput=socket
-        StandardError=journal
-        \(hardening(entry))
-        """
-      let listener =
-        switch socket {
-        case .tcp: "ListenStream=\(listen)\nAccept=yes"
-        case .tcpListener: "ListenStream=\(listen)\nAccept=no"
-        case .udp: "ListenDatagram=\(listen)"
-        }
-      let serviceFile =
-        socket == .tcp
-        ? GeneratedFile(name: "\(unit)@.service", contents: "[Unit]\nDescription=\(label) connection\n\n" + service)
-        : GeneratedFile(name: "\(unit).service", contents: "[Unit]\nDescription=\(label)\n\n" + service)
-      let socketFile = GeneratedFile(
-        name: "\(unit).socket",
-        contents: """
-          [Unit]
-          Description=\(label) listener
-
-          [Socket]
-          \(listener)
-
-          [Install]
-          WantedBy=sockets.target
-
-          """)
-      return [socketFile, serviceFile]
+      let places: [[BindAddress]] = socket == .tcp || entry.binds.isEmpty ? [entry.binds] : entry.binds.map { [$0] }
+      return places.flatMap { binds in render(entry, socket, binds) }
     }
+  }
+
+  private static func render(_ entry: Entry, _ socket: SocketKind, _ binds: [BindAddress]) -> [GeneratedFile] {
+    let unit = entry.identifier(socket, bind: binds.count == 1 ? binds[0] : nil)
+    let wildcard = entry.service.ipv4Only ? "0.0.0.0:\(entry.port)" : "[::]:\(entry.port)"
+    let addresses = binds.isEmpty ? [wildcard] : binds.map { $0.withPort(entry.port) }
+    var listenLines = addresses.map { (socket == .udp ? "ListenDatagram=" : "ListenStream=") + $0 }
+    if binds.isEmpty, !entry.service.ipv4Only { listenLines.append("BindIPv6Only=both") }
+    let listen = listenLines.joined(separator: "\n")
+    let label = "slug \(entry.service.name) (\(entry.service.program))"
+    let command = ([entry.programPath] + entry.arguments).joined(separator: " ")
+    let group = entry.group.map { "Group=\($0)\n" } ?? ""
+    let service = """
+      [Service]
+      ExecStart=\(command)
+      User=\(entry.user)
+      \(group)StandardInput=socket
+      StandardError=journal
+      \(hardening(entry))
+      """
+    let listener =
+      switch socket {
+      case .tcp: "\(listen)\nAccept=yes"
+      case .tcpListener: "\(listen)\nAccept=no"
+      case .udp: listen
+      }
+    let serviceFile =
+      socket == .tcp
+      ? GeneratedFile(name: "\(unit)@.service", contents: "[Unit]\nDescription=\(label) connection\n\n" + service)
+      : GeneratedFile(name: "\(unit).service", contents: "[Unit]\nDescription=\(label)\n\n" + service)
+    let socketFile = GeneratedFile(
+      name: "\(unit).socket",
+      contents: """
+        [Unit]
+        Description=\(label) listener
+
+        [Socket]
+        \(listener)
+
+        [Install]
+        WantedBy=sockets.target
+
+        """)
+    return [socketFile, serviceFile]
   }
 
   /// The sandbox: every daemon gets all of it but what `Sandbox` says it needs. Goal: at most

@@ -1,29 +1,38 @@
 /// One xinetd.d file per service. One setting per line and no trailing comments: xinetd
 /// keeps a `#` after a value as part of the value.
 enum XinetdConf {
+  /// A stanza per socket, and per bind address (xinetd binds one address a stanza). Without a
+  /// bind address `flags = IPv6` gives one dual-stack socket (tested: IPv6-only only when
+  /// bound to an IPv6 address), whose IPv4 clients arrive as `::ffff:a.b.c.d`; an IPv4-only
+  /// protocol keeps `flags = IPv4`.
   static func render(_ entry: Entry) -> GeneratedFile {
-    let stanzas = entry.service.sockets.map { socket in
-      var settings = [("type", "UNLISTED")]
-      if entry.service.sockets.count > 1 { settings.append(("id", entry.identifier(socket))) }
-      settings.append(("port", String(entry.port)))
-      if let bind = entry.bind { settings.append(("bind", bind)) }
-      switch socket {
-      case .udp: settings += [("socket_type", "dgram"), ("protocol", "udp"), ("wait", "yes")]
-      case .tcp: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "no")]
-      case .tcpListener: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "yes")]
-      }
-      settings += limits(socket)
-      settings.append(("user", entry.user))
-      if let group = entry.group { settings.append(("group", group)) }
-      if Sandbox.of(entry.service).supplementaryGroups { settings.append(("groups", "yes")) }
-      settings.append(("server", entry.programPath))
-      if !entry.arguments.isEmpty { settings.append(("server_args", entry.arguments.joined(separator: " "))) }
-      // Without IPv4 xinetd opens AF_INET6 sockets, on which IPv4 sendto fails.
-      settings.append(("flags", "IPv4"))
-      let body = settings.map { "\t\($0.0) = \($0.1)" }.joined(separator: "\n")
-      return "service slug-\(entry.service.name)\n{\n\(body)\n}\n"
-    }
+    let places: [BindAddress?] = entry.binds.isEmpty ? [nil] : entry.binds
+    let stanzas = entry.service.sockets.flatMap { socket in places.map { bind in stanza(entry, socket, bind) } }
     return GeneratedFile(name: "slug-\(entry.service.name)", contents: stanzas.joined(separator: "\n"))
+  }
+
+  private static func stanza(_ entry: Entry, _ socket: SocketKind, _ bind: BindAddress?) -> String {
+    var settings = [("type", "UNLISTED")]
+    if entry.service.sockets.count > 1 || entry.binds.count > 1 {
+      settings.append(("id", entry.identifier(socket, bind: bind)))
+    }
+    settings.append(("port", String(entry.port)))
+    if let bind { settings.append(("bind", bind.text)) }
+    switch socket {
+    case .udp: settings += [("socket_type", "dgram"), ("protocol", "udp"), ("wait", "yes")]
+    case .tcp: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "no")]
+    case .tcpListener: settings += [("socket_type", "stream"), ("protocol", "tcp"), ("wait", "yes")]
+    }
+    settings += limits(socket)
+    settings.append(("user", entry.user))
+    if let group = entry.group { settings.append(("group", group)) }
+    if Sandbox.of(entry.service).supplementaryGroups { settings.append(("groups", "yes")) }
+    settings.append(("server", entry.programPath))
+    if !entry.arguments.isEmpty { settings.append(("server_args", entry.arguments.joined(separator: " "))) }
+    let ipv4 = bind.map { $0.family == .ipv4 } ?? entry.service.ipv4Only
+    settings.append(("flags", ipv4 ? "IPv4" : "IPv6"))
+    let body = settings.map { "\t\($0.0) = \($0.1)" }.joined(separator: "\n")
+    return "service slug-\(entry.service.name)\n{\n\(body)\n}\n"
   }
 
   /// How many servers may run at once, in all and for one client address. A `nowait` service

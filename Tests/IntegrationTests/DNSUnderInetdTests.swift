@@ -205,8 +205,9 @@ final class DNSServerUnderInetd {
   let trace: String
   let superserver: ChildProcess
 
-  /// `arguments` replace the generated `--db DB` (e.g. `-f FILE`); `extraArguments` follow it.
-  init(arguments: [String]? = nil, extraArguments: [String] = []) throws {
+  /// `arguments` replace the generated `--db DB` (e.g. `-f FILE`); `extraArguments` follow it;
+  /// `binds` are the generated lines' `--bind` addresses.
+  init(arguments: [String]? = nil, extraArguments: [String] = [], binds: [String] = ["127.0.0.1"]) throws {
     try PrivateInetd.require(["/usr/bin/dig": "dnsutils"])
     guard try ChildProcess.run("/usr/bin/python3", ["-c", "import dns.message"]).status == 0 else {
       throw SetupFailure("dnspython is missing for /usr/bin/python3: apt-get install python3-dnspython")
@@ -220,10 +221,10 @@ final class DNSServerUnderInetd {
     try PrivateInetd.install(prefix: prefix)
     try DNSServerUnderInetd.populateStore(prefix: prefix, database: database)
 
-    let lines = try PrivateInetd.generatedLines(prefix: prefix, service: "dns", port: port, database: database)
+    let lines = try PrivateInetd.generatedLines(prefix: prefix, service: "dns", port: port, database: database, binds: binds)
     let serviceLines = lines.filter { $0.contains("/in.dns in.dns") }
-    guard serviceLines.count == 2, serviceLines[0].contains(" dgram udp4 wait "),
-      serviceLines[1].contains(" stream tcp4 nowait")
+    guard serviceLines.count == 2, serviceLines[0].contains(" dgram udp wait "),
+      serviceLines[1].contains(" stream tcp nowait")
     else { throw SetupFailure("expected a UDP wait and a TCP nowait line for dns in:\n\(lines.joined(separator: "\n"))") }
     let generatedArguments = "--db " + database
     let replacement = ((arguments ?? ["--db", database]) + extraArguments + ["--server-name", "ns.test"])
@@ -240,7 +241,7 @@ final class DNSServerUnderInetd {
 
   func stop() { superserver.stop() }
 
-  private static func populateStore(prefix: String, database: String) throws {
+  static func populateStore(prefix: String, database: String) throws {
     // As root, init also creates the group `slug` the generated lines run in.dns with.
     try slugctl(prefix: prefix, database: database, ["init"])
     for (name, address) in [("nas.home", "192.168.0.2"), ("files.home", "192.168.0.2"), ("printer.home", "2001:db8::3")] {

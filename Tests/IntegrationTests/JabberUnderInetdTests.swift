@@ -189,7 +189,10 @@ final class JabberServerUnderInetd {
   let superserver: ChildProcess
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/jabber_client.py"
 
-  init(users: [String: String], legacy: Set<String> = [], extraArguments: [String] = []) throws {
+  /// `binds`: the generated lines' `--bind` addresses.
+  init(
+    users: [String: String], legacy: Set<String> = [], extraArguments: [String] = [], binds: [String] = ["127.0.0.1"]
+  ) throws {
     try PrivateInetd.require(["/usr/bin/python3": "python3", "/usr/bin/sendxmpp": "sendxmpp"])
     guard try ChildProcess.run("/usr/bin/python3", ["-c", "import slixmpp"]).status == 0 else {
       throw SetupFailure("slixmpp is missing for /usr/bin/python3: apt-get install python3-slixmpp")
@@ -209,7 +212,7 @@ final class JabberServerUnderInetd {
     }
     let lines = try PrivateInetd.appending(
       ["--domain", "localhost"] + extraArguments, toTheNowaitLineOf: "in.jabberd",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "jabberd", port: port, database: database))
+      in: try PrivateInetd.generatedLines(prefix: prefix, service: "jabberd", port: port, database: database, binds: binds))
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }

@@ -57,22 +57,25 @@ enum PrivateInetd {
   private static let usersCreated = Mutex(false)
 
   /// What the installed slugctl generates (`format`: inetd, xinetd) for `service` alone on
-  /// 127.0.0.1:`port`, with `--db database` when given: as users get it, each daemon as its own
-  /// user (`install` made sure they exist).
+  /// `binds` (one `--bind` each; 127.0.0.1 unless told) and `port`, with `--db database` when
+  /// given: as users get it, each daemon as its own user (`install` made sure they exist).
   static func generated(
-    prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd"
+    prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd",
+    binds: [String] = ["127.0.0.1"]
   ) throws -> String {
     let generated = try ChildProcess.run(
       prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1",
-       "--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? []))
+      ["inetd", "generate", "--format", format, "--prefix", prefix] + binds.flatMap { ["--bind", $0] }
+        + ["--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? []))
     guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
     return generated.output
   }
 
   /// The inetd.conf lines `generated` writes.
-  static func generatedLines(prefix: String, service: String, port: UInt16, database: String? = nil) throws -> [String] {
-    try generated(prefix: prefix, service: service, port: port, database: database)
+  static func generatedLines(
+    prefix: String, service: String, port: UInt16, database: String? = nil, binds: [String] = ["127.0.0.1"]
+  ) throws -> [String] {
+    try generated(prefix: prefix, service: service, port: port, database: database, binds: binds)
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   }
 
@@ -100,7 +103,7 @@ enum PrivateInetd {
   /// (e.g. "in.www"); setup fails unless there is exactly one.
   static func appending(_ arguments: [String], toTheNowaitLineOf program: String, in lines: [String]) throws -> [String] {
     let command = "/\(program) \(program)"
-    guard lines.filter({ $0.contains(" stream tcp4 nowait") && $0.contains(command) }).count == 1 else {
+    guard lines.filter({ $0.contains(" stream tcp nowait") && $0.contains(command) }).count == 1 else {
       throw SetupFailure("expected one TCP nowait line for \(program) in:\n\(lines.joined(separator: "\n"))")
     }
     guard !arguments.isEmpty else { return lines }

@@ -387,8 +387,12 @@ final class WebServerUnderInetd {
   let trace: String
   let superserver: ChildProcess
 
-  /// `alsoServing`: more services of the same inetd, each on its port (with its store).
-  init(extraArguments: [String] = [], alsoServing: [(service: String, port: UInt16, database: String?)] = []) throws {
+  /// `alsoServing`: more services of the same inetd, each on its port (with its store); `binds`:
+  /// the generated lines' `--bind` addresses.
+  init(
+    extraArguments: [String] = [], alsoServing: [(service: String, port: UInt16, database: String?)] = [],
+    binds: [String] = ["127.0.0.1"]
+  ) throws {
     try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
@@ -401,7 +405,7 @@ final class WebServerUnderInetd {
     try PrivateInetd.install(prefix: prefix)
     let lines = try PrivateInetd.appending(
       extraArguments + [root], toTheNowaitLineOf: "in.www",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port))
+      in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port, binds: binds))
       + alsoServing.flatMap {
         try PrivateInetd.generatedLines(prefix: prefix, service: $0.service, port: $0.port, database: $0.database)
       }

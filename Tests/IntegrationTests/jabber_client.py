@@ -14,7 +14,10 @@ import time
 
 import slixmpp
 
-PORT = int(sys.argv[1])
+# PORT, or [ADDRESS]:PORT for another address than 127.0.0.1 (e.g. [::1]:5222).
+HOST, _, PORT = sys.argv[1].rpartition(':')
+HOST = HOST.strip('[]') or '127.0.0.1'
+PORT = int(PORT)
 DOMAIN = sys.argv[2]
 SCENARIO = sys.argv[3]
 ARGS = sys.argv[4:]
@@ -68,7 +71,7 @@ async def login(text, resource='test', status=None, roster=True, mechanism=None)
     client.add_event_handler('session_start', lambda _: finish('ok'))
     client.add_event_handler('failed_all_auth', lambda _: finish('refused'))
     client.add_event_handler('disconnected', lambda _: finish('disconnected'))
-    client.connect(address=('127.0.0.1', PORT), force_starttls=False, disable_starttls=True)
+    client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
     try:
         result = await asyncio.wait_for(done, 30)
     except asyncio.TimeoutError:

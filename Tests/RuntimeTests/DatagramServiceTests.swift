@@ -74,6 +74,57 @@ final class DatagramServiceTests: XCTestCase {
     }
   }
 
+  /// A wildcard socket answers each datagram from the address it was sent to (any 127/8
+  /// address is lo's own; the kernel alone would answer from 127.0.0.1), on an IPv4 socket and
+  /// on a dual-stack IPv6 one (xinetd's), whose IPv4 clients arrive IPv4-mapped. A datagram
+  /// queued before the service turned packet information on counts too.
+  func testAReplyLeavesFromTheAddressItsDatagramWasSentTo() throws {
+    for family in [AF_INET, AF_INET6] {
+      let fd = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+      XCTAssertGreaterThanOrEqual(fd, 0)
+      defer { close(fd) }
+      let wildcard: SocketAddress =
+        family == AF_INET ? .ipv4(address: 0, port: 0) : .ipv6(address: Array(repeating: 0, count: 16), port: 0, scopeID: 0)
+      var off: Int32 = 0
+      if family == AF_INET6 {
+        XCTAssertEqual(setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size)), 0)
+      }
+      XCTAssertEqual(wildcard.withSockaddr { bind(fd, $0, $1) }, 0)
+      let port = try XCTUnwrap(SocketAddress.local(of: fd)).port
+      let client = try boundSocket()
+      for host: UInt32 in [0x7F00_0002, 0x7F00_0003] { send([UInt8(host & 0xFF)], from: client.fd, to: .ipv4(address: host, port: port)) }
+      let status = DatagramService(socket: fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+        .run { [DatagramReply(destination: $0.source, bytes: $0.bytes)] }
+      XCTAssertEqual(status, 0)
+      for expected: UInt32 in [0x7F00_0002, 0x7F00_0003] {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var sender = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let count = withUnsafeMutablePointer(to: &sender) { pointer in
+          pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(client.fd, &buffer, 64, Int32(MSG_DONTWAIT), $0, &length) }
+        }
+        XCTAssertEqual(Array(buffer.prefix(max(count, 0))), [UInt8(expected & 0xFF)], "family \(family)")
+        XCTAssertEqual(UInt32(bigEndian: sender.sin_addr.s_addr), expected, "family \(family)")
+      }
+    }
+  }
+
+  /// Only a reply that names no source of its own takes the datagram's local address, and only
+  /// in its own family.
+  func testAReplyTakesTheLocalAddressAsItsSourceOnlyWhenItNamesNone() {
+    let v6: [UInt8] = [0xFD, 0x99] + Array(repeating: 0, count: 13) + [2]
+    let mappedClient = SocketAddress.ipv4(0x0A63_000A, port: 53, sameFamilyAs: .ipv6(address: v6, port: 0, scopeID: 0))
+    let reply = DatagramReply(destination: mappedClient, bytes: [1])
+    XCTAssertEqual(reply.from(.ipv4(address: 0x0A63_0002, port: 53)).sourceIPv4, 0x0A63_0002)
+    XCTAssertEqual(reply.from(.ipv6(address: v6, port: 53, scopeID: 0)), reply)
+    XCTAssertEqual(reply.from(nil), reply)
+    let named = DatagramReply(destination: mappedClient, bytes: [1], sourceIPv4: 0x0A63_0001)
+    XCTAssertEqual(named.from(.ipv4(address: 0x0A63_0002, port: 53)), named)
+    let toV6 = DatagramReply(destination: .ipv6(address: v6, port: 9, scopeID: 0), bytes: [1])
+    XCTAssertEqual(toV6.from(.ipv6(address: v6, port: 53, scopeID: 0)).sourceIPv6, v6)
+    XCTAssertEqual(toV6.from(.ipv4(address: 0x0A63_0002, port: 53)), toV6)
+  }
+
   func testABurstLargerThanOneBatchIsAnsweredInOrder() throws {
     let service = try boundSocket()
     let client = try boundSocket()

@@ -34,6 +34,11 @@ final class PacketInfoTests: XCTestCase {
     XCTAssertEqual(info.localAddress(port: 53), .ipv6(address: local, port: 53, scopeID: 2))
   }
 
+  func testAMulticastIPv6DestinationIsNoLocalAddress() {
+    let group: [UInt8] = [0xFF, 0x02] + Array(repeating: 0, count: 13) + [0xFB]
+    XCTAssertNil(PacketInfo(control: message(level: 41, type: 50, data: group + [2, 0, 0, 0])[...]).localAddress(port: 5353))
+  }
+
   func testSkipsOtherMessagesAndStopsAtATruncatedOne() {
     let other = message(level: 1, type: 29, data: Array(repeating: 0xAA, count: 12))  // SO_TIMESTAMP-like
     let pktinfo = message(level: 0, type: 8, data: [4, 0, 0, 0, 10, 0, 0, 1, 10, 0, 0, 1])

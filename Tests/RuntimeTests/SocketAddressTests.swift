@@ -24,6 +24,14 @@ final class SocketAddressTests: XCTestCase {
     XCTAssertNil(SocketAddress.ipv6(address: Array(repeating: 0, count: 15) + [1], port: 1, scopeID: 0).ipv4Address)
   }
 
+  /// A dual-stack socket's IPv4 peer is logged, matched and shown as the IPv4 address it is.
+  func testAnIPv4MappedAddressPrintsAsItsIPv4Address() {
+    let mapped = SocketAddress.ipv6(address: Array(repeating: 0, count: 10) + [0xFF, 0xFF, 192, 168, 0, 7], port: 25, scopeID: 0)
+    XCTAssertEqual(mapped.host, "192.168.0.7")
+    XCTAssertEqual(mapped.description, "192.168.0.7:25")
+    XCTAssertEqual(SocketAddress.ipv6(address: Array(repeating: 0, count: 15) + [1], port: 25, scopeID: 0).description, "[::1]:25")
+  }
+
   func testRoundTripsThroughSockaddr() {
     for address in [
       SocketAddress.ipv4(address: 0x7F00_0001, port: 16881),

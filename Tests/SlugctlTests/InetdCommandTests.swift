@@ -9,7 +9,7 @@ final class InetdCommandTests: StoreCommandTestCase {
     let lines = output.split(separator: "\n").filter { !$0.hasPrefix("#") }
     XCTAssertEqual(lines.first, "127.0.0.1:", "openbsd-inetd's default-address line")
     let fields = lines.last?.split(whereSeparator: { $0 == " " || $0 == "\t" }) ?? []
-    XCTAssertEqual(fields, ["16999", "dgram", "udp4", "wait", "slug-mvp", "/opt/slug/sbin/in.mvp", "in.mvp"], output)
+    XCTAssertEqual(fields, ["16999", "dgram", "udp", "wait", "slug-mvp", "/opt/slug/sbin/in.mvp", "in.mvp"], output)
   }
 
   func testEachDaemonRunsAsItsOwnUserAndStoreWritersWithTheStoreGroup() {
@@ -27,9 +27,20 @@ final class InetdCommandTests: StoreCommandTestCase {
     XCTAssertTrue(fail(64, "inetd", "generate", "--group", "slug.db").contains("group 'slug.db' is not a group name"))
   }
 
+  /// --bind repeats, takes IPv6 and a bad address is a usage error naming it.
+  func testBindRepeatsAndTakesIPv6() {
+    let output = succeed("inetd", "generate", "--bind", "127.0.0.1", "--bind", "::1", "--services", "www")
+    XCTAssertEqual(
+      output.split(separator: "\n").filter { !$0.hasPrefix("#") },
+      ["127.0.0.1,::1:", "80 stream tcp nowait.600 slug-www /usr/local/sbin/in.www in.www"])
+    XCTAssertTrue(
+      fail(64, "inetd", "generate", "--bind", "::1", "--bind", "lan").contains(
+        "bind address 'lan' is not an IPv4 or IPv6 address"))
+  }
+
   func testXinetdStanzas() {
     let output = succeed("inetd", "generate", "--format", "xinetd", "--services", "mvp", "--port", "mvp=16999")
-    XCTAssertTrue(output.contains("flags") && output.contains("IPv4"), output)
+    XCTAssertTrue(output.contains("\tflags = IPv6\n"), output)
     XCTAssertTrue(output.contains("UNLISTED"), output)
     XCTAssertTrue(output.contains("16999"), output)
   }

@@ -18,7 +18,7 @@ enum ReplyRouting {
     let bytes = reply.encoded()
     switch reply.destination {
     case .relay(let relay):
-      return DatagramReply(destination: .ipv4(address: relay, port: serverPort), bytes: bytes)
+      return DatagramReply(destination: .ipv4(address: relay, port: serverPort), bytes: bytes, sourceIPv4: source)
     case .client(let address):
       return DatagramReply(destination: .ipv4(address: address, port: clientPort), bytes: bytes, sourceIPv4: source)
     case .broadcast:

@@ -19,6 +19,12 @@ enum LocatorRelay: DaemonProgram {
     // A burst almost always comes in on one address, so one remembered lookup is enough.
     var lastServer: (address: UInt32, mac: [UInt8])?
     return DatagramService(idleSeconds: options.idleSeconds, log: log).run { datagram in
+      // The protocol is IPv4's: the request and reply carry IPv4 addresses, and the reply goes
+      // to the one in the request. A datagram from an IPv6 address is no MediaMVP's.
+      guard datagram.source.ipv4Address != nil else {
+        log.error("MVPERR not IPv4 host=\(datagram.source.host)")
+        return []
+      }
       let request: LocatorRequest
       do throws(LocatorError) {
         request = try Locator.decode(datagram.bytes)

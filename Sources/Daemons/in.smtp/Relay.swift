@@ -63,6 +63,12 @@ struct Relay {
 
   var client: String { peer?.host ?? (local ? "local" : "unknown") }
 
+  /// The client as an RFC 5321 address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]`.
+  var addressLiteral: String {
+    guard let peer, peer.ipv4Address == nil else { return "[\(client)]" }
+    return "[IPv6:\(client)]"
+  }
+
   /// Returns the exit status: 0 when the conversation ends, EX_IOERR when the socket fails.
   mutating func run() -> Int32 {
     output = session.greeting()
@@ -167,7 +173,7 @@ struct Relay {
     var clock = tm()
     localtime_r(&now, &clock)
     return ReceivedHeader.render(
-      envelope: envelope, clientAddress: local ? "local" : "[\(client)]", hostName: hostName, id: messageID(),
+      envelope: envelope, clientAddress: local ? "local" : addressLiteral, hostName: hostName, id: messageID(),
       date: RFC5322Date.format(unixTime: Int(now), utcOffsetSeconds: Int(clock.tm_gmtoff)))
   }
 

@@ -23,6 +23,7 @@ extension Slugctl.Inetd {
         inetd prints inetd.conf lines, xinetd one stanza per service, systemd a .socket and a \
         @.service unit per service. With -o DIR each file is written into DIR; otherwise \
         several files are printed one after another, each under a '# FILE' header. \
+        Every service listens on IPv4 and IPv6 but DHCP, which is IPv4 alone. \
         Each daemon runs as its own user (slug-www ... slug-mvp, which slugctl init creates); \
         those that write the store (in.jabberd, in.ctcs, in.dhcp) with the group --group, and \
         in.dns, which only reads it, without (its user reads the store alone). --user runs \
@@ -36,8 +37,12 @@ extension Slugctl.Inetd {
     var format: SuperserverFormat = .inetd
     @Option(help: ArgumentHelp("Where the daemons are installed (they run from PREFIX/sbin).", valueName: "dir"), completion: .directory)
     var prefix: String = GenerateOptions().prefix
-    @Option(help: ArgumentHelp("Listen on this address only, e.g. 127.0.0.1.", valueName: "addr"))
-    var bind: String?
+    @Option(
+      name: .customLong("bind"),
+      help: ArgumentHelp(
+        "Listen on this address only, IPv4 or IPv6; repeat for several (default: every address of both families).",
+        valueName: "addr"))
+    var binds: [String] = []
     @Option(help: ArgumentHelp("Run every daemon as this user (default: each its own, slug-www, slug-dns ...).", valueName: "u"))
     var user: String?
     @Option(help: ArgumentHelp("The group the daemons that write the store run as (slugctl init gives it the store).", valueName: "g"))
@@ -71,7 +76,7 @@ extension Slugctl.Inetd {
 
     func run() throws {
       let options = GenerateOptions(
-        prefix: prefix, bind: bind, user: user, group: group, ports: try parsedPorts(), services: serviceList,
+        prefix: prefix, binds: binds, user: user, group: group, ports: try parsedPorts(), services: serviceList,
         db: store.path == Store.defaultPath ? nil : store.path)
       let files: [GeneratedFile]
       do {
