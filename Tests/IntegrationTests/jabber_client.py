@@ -33,6 +33,11 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler('presence', self.on_presence)
         self.add_event_handler('message', self.on_message)
 
+    async def get_dns_records(self, domain, port=None):
+        # The server is HOST:PORT: slixmpp would otherwise resolve the domain (localhost's ::1)
+        # and try its default port 5222 first.
+        return [(HOST, HOST, PORT)]
+
     def on_presence(self, presence):
         self.presences[str(presence['from'])] = {
             'type': presence['type'], 'show': presence['show'], 'status': presence['status'],
