@@ -23,6 +23,28 @@ final class InMVPCommandLineTests: XCTestCase {
     XCTAssertTrue(result.log.contains("MVPOUT dest=127.0.0.1:\(client.port) server=127.0.0.1\n"), result.log)
   }
 
+  /// The protocol is IPv4's: a request from an IPv6 address (no MediaMVP's) is logged and
+  /// dropped, one from IPv4 on the same dual-stack socket answered.
+  func testDropsARequestFromAnIPv6AddressOnADualStackSocket() throws {
+    let client = try LocatorClient()
+    let (service, port) = try LoopbackSocket.bind(SOCK_DGRAM, dualStack: true)
+    defer { close(service) }
+    let sender = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(sender) }
+    let loopback = SocketAddressBytes.ipv6Loopback(port: port)
+    let request = client.request(sequence: 6)
+    let sent = request.withUnsafeBytes { data in
+      loopback.withUnsafeBytes { sendto(sender, data.baseAddress, data.count, 0, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
+    }
+    XCTAssertEqual(sent, request.count)
+    client.send(client.request(sequence: 7), toPort: port)
+    let result = try BuildProducts.runDaemon("in.mvp", ["-i", "0"], input: service)
+    XCTAssertEqual(result.status, 0, result.log)
+    XCTAssertEqual(client.receive(within: 1000), LocatorClient.expectedReply(sequence: 7))
+    XCTAssertNil(client.receive(within: 200))
+    XCTAssertTrue(result.log.contains("MVPERR not IPv4 host=::1\n"), result.log)
+  }
+
   func testOffersTheConfiguredAddressAndPorts() throws {
     let client = try LocatorClient()
     let result = try runInMVP(
@@ -46,5 +68,16 @@ final class InMVPCommandLineTests: XCTestCase {
     XCTAssertNil(client.receive(within: 200))
     let lines = result.log.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1).last ?? "" }
     XCTAssertEqual(lines, ["MVPERR size=10 host=127.0.0.1", "MVPERR wrong ids=FAFE0ABE host=127.0.0.1"])
+  }
+}
+
+/// A sockaddr_in6 for [::1]:PORT, as bytes.
+enum SocketAddressBytes {
+  static func ipv6Loopback(port: UInt16) -> [UInt8] {
+    var address = sockaddr_in6()
+    address.sin6_family = sa_family_t(AF_INET6)
+    address.sin6_port = port.bigEndian
+    address.sin6_addr = in6addr_loopback
+    return withUnsafeBytes(of: &address) { Array($0) }
   }
 }
