@@ -57,22 +57,26 @@ enum PrivateInetd {
   private static let usersCreated = Mutex(false)
 
   /// What the installed slugctl generates (`format`: inetd, xinetd) for `service` alone on
-  /// 127.0.0.1:`port`, with `--db database` when given: as users get it, each daemon as its own
-  /// user (`install` made sure they exist).
+  /// 127.0.0.1:`port`, with `--db database` when given and `--args service=ARGUMENTS` for each
+  /// of `arguments`: as users get it, each daemon as its own user (`install` made sure they exist).
   static func generated(
-    prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd"
+    prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd",
+    arguments: [String] = []
   ) throws -> String {
     let generated = try ChildProcess.run(
       prefix + "/sbin/slugctl",
       ["inetd", "generate", "--format", format, "--prefix", prefix, "--bind", "127.0.0.1",
-       "--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? []))
+       "--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? [])
+        + arguments.flatMap { ["--args", "\(service)=\($0)"] })
     guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
     return generated.output
   }
 
   /// The inetd.conf lines `generated` writes.
-  static func generatedLines(prefix: String, service: String, port: UInt16, database: String? = nil) throws -> [String] {
-    try generated(prefix: prefix, service: service, port: port, database: database)
+  static func generatedLines(
+    prefix: String, service: String, port: UInt16, database: String? = nil, arguments: [String] = []
+  ) throws -> [String] {
+    try generated(prefix: prefix, service: service, port: port, database: database, arguments: arguments)
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   }
 
