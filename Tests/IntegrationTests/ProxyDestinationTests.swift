@@ -50,8 +50,8 @@ final class ProxyDestinationTests: XCTestCase {
     addTeardownBlock { setup.stop() }
     XCTAssertTrue(setup.generated.contains("--allow-destination 127.0.0.0/8 --allow-destination ::1 --connect-port"), setup.generated)
     let answers = try setup.send([
-      "GET http://127.1:\(setup.originPort)/ HTTP/1.1\r\nHost: x\r\n\r\n",
-      "GET http://[::1]:\(setup.originPort)/ HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET http://127.1:\(setup.originPort)/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      "GET http://[::1]:\(setup.originPort)/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
       "CONNECT localhost:\(setup.originPort) HTTP/1.1\r\nHost: x\r\n\r\n",
       "GET http://0.0.0.0:\(setup.originPort)/ HTTP/1.1\r\nHost: x\r\n\r\n",
     ])
@@ -108,8 +108,10 @@ final class GeneratedProxy {
   init(arguments: [String]) throws {
     try PrivateInetd.require(["/usr/bin/python3": "python3"])
     directory = try TemporaryDirectory()
-    port = try FreePort.tcp()
-    originPort = try FreePort.tcp()
+    let port = try FreePort.tcp()
+    let originPort = try FreePort.tcp()
+    self.port = port
+    self.originPort = originPort
     let script = directory.path + "/origin.py"
     try GeneratedProxy.originScript.write(toFile: script, atomically: true, encoding: .utf8)
     let originOutput = directory.path + "/origin.out"
@@ -124,7 +126,6 @@ final class GeneratedProxy {
         prefix: prefix, service: "proxy", port: port,
         arguments: arguments.map { $0.replacingOccurrences(of: "PORT", with: String(originPort)) })
       generated = lines.joined(separator: "\n")
-      let port = self.port
       superserver = try PrivateInetd.start(lines, in: directory.path, output: directory.path + "/inetd.trace") {
         LoopbackSocket.acceptsTCP(port: port)
       }
