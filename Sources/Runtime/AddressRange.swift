@@ -29,7 +29,20 @@ public struct AddressRange: Equatable, Sendable, CustomStringConvertible {
     }
     let bits = length ?? maximum
     guard (0...maximum).contains(bits) else { return nil }
-    prefixLength = bits + (128 - maximum)
+    self.init(bytes: bytes, prefixLength: bits + (128 - maximum))
+  }
+
+  /// The network of `address` with `prefixLength` bits (IPv4: of 32), e.g. an interface's
+  /// address and the length of its netmask.
+  public init(_ address: SocketAddress, prefixLength: Int) {
+    let bytes = AddressRange.bytes(of: address)
+    let maximum = address.ipv4Address == nil ? 128 : 32
+    self.init(bytes: bytes, prefixLength: min(max(prefixLength, 0), maximum) + (128 - maximum))
+  }
+
+  private init(bytes: [UInt8], prefixLength: Int) {
+    var bytes = bytes
+    self.prefixLength = prefixLength
     for index in 0..<16 {
       let keep = max(0, min(8, prefixLength - index * 8))
       bytes[index] &= keep == 0 ? 0 : UInt8(0xFF) << UInt8(8 - keep)
@@ -37,15 +50,15 @@ public struct AddressRange: Equatable, Sendable, CustomStringConvertible {
     network = bytes
   }
 
+  /// The 16 bytes an address is compared as: IPv4 as IPv4-mapped.
+  static func bytes(of address: SocketAddress) -> [UInt8] {
+    if let ipv4 = address.ipv4Address { return mapped(ipv4) }
+    guard case .ipv6(let bytes, _, _) = address, bytes.count == 16 else { return [UInt8](repeating: 0, count: 16) }
+    return bytes
+  }
+
   public func contains(_ peer: SocketAddress) -> Bool {
-    let bytes: [UInt8]
-    if let ipv4 = peer.ipv4Address {
-      bytes = AddressRange.mapped(ipv4)
-    } else if case .ipv6(let address, _, _) = peer {
-      bytes = address
-    } else {
-      return false
-    }
+    let bytes = AddressRange.bytes(of: peer)
     for index in 0..<16 {
       let keep = max(0, min(8, prefixLength - index * 8))
       if keep == 0 { return true }
@@ -70,23 +83,28 @@ public struct AddressRange: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Which clients a service serves fully (in.proxy: at all; in.smtp: as relays): the networks
-/// given with `--allow`, or loopback and the private ranges when none is given.
+/// given with `--allow`, or the machine's own networks when none is given.
 public struct AllowList: Equatable, Sendable {
-  public static let privateRanges = [
-    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-    "::1/128", "fc00::/7", "fe80::/10",
-  ]
+  public static let loopback = ["127.0.0.0/8", "::1/128"]
 
   public let ranges: [AddressRange]
 
-  /// From every `--allow` value; empty means the private ranges.
-  public init(allowing texts: [String]) throws(UsageError) {
+  /// From every `--allow` value; empty means loopback and the subnets the machine's interfaces
+  /// are connected to (`networks`, read at start), link-local ones left out: every host on a
+  /// wire has a link-local address, assigned by no one, and a LAN client uses the address the
+  /// LAN gave it.
+  public init(allowing texts: [String], networks: @autoclosure () -> LocalNetworks = .read()) throws(UsageError) {
     var ranges: [AddressRange] = []
-    for text in texts.isEmpty ? AllowList.privateRanges : texts {
+    for text in texts.isEmpty ? AllowList.loopback : texts {
       guard let range = AddressRange(text) else {
         throw UsageError("--allow needs an address or CIDR (192.168.0.0/16, fd00::/8), not '\(text)'")
       }
       ranges.append(range)
+    }
+    if texts.isEmpty {
+      for network in networks().networks where !ranges.contains(network) && !network.isLinkLocal {
+        ranges.append(network)
+      }
     }
     self.ranges = ranges
   }

@@ -24,11 +24,15 @@ public struct GenerateOptions: Sendable, Equatable {
   public var services: [String]?
   /// Passed as `--db PATH` to the daemons that read the store.
   public var db: String?
+  /// More arguments for a service's daemon by service name ("proxy": ["--allow-destination",
+  /// "127.0.0.0/8"]), after the generated ones.
+  public var extraArguments: [String: [String]]
 
   public init(
     prefix: String = "/usr/local", binds: [String] = [], user: String? = nil, group: String? = "slug",
-    ports: [String: UInt16] = [:], services: [String]? = nil, db: String? = nil
+    ports: [String: UInt16] = [:], services: [String]? = nil, db: String? = nil, extraArguments: [String: [String]] = [:]
   ) {
+    self.extraArguments = extraArguments
     self.prefix = prefix
     self.binds = binds
     self.user = user
@@ -59,6 +63,9 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
   case invalidGroup(String)
   /// The super-servers split arguments on white space, so a path cannot carry any.
   case invalidPath(String)
+  /// An extra argument with a character one of the formats would read as more than itself
+  /// (quotes, `\`, `$`, `%`, `;`, `#`), or none at all.
+  case invalidArgument(service: String, String)
 
   public var description: String {
     switch self {
@@ -70,6 +77,8 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
     case .invalidUser(let user): "user '\(user)' is not a user name"
     case .invalidGroup(let group): "group '\(group)' is not a group name"
     case .invalidPath(let path): "path '\(path)' is empty or contains white space"
+    case .invalidArgument(let service, let argument):
+      "argument '\(argument)' for service '\(service)' is empty or holds one of \" ' \\ $ % ; # or white space"
     }
   }
 }
@@ -119,6 +128,13 @@ struct Entry {
     where path.isEmpty || path.contains(where: \.isWhitespace) {
       throw .invalidPath(path)
     }
+    for (name, arguments) in options.extraArguments.sorted(by: { $0.key < $1.key }) {
+      guard Catalog.service(named: name) != nil else { throw .unknownService(name) }
+      for argument in arguments
+      where argument.isEmpty || argument.contains(where: { $0.isWhitespace || "\"'\\$%;#".contains($0) }) {
+        throw .invalidArgument(service: name, argument)
+      }
+    }
     var selected: [Service] = []
     for name in options.services ?? Catalog.services.map(\.name) {
       guard let service = Catalog.service(named: name) else { throw .unknownService(name) }
@@ -145,7 +161,8 @@ struct Entry {
           inetdService: numeric ? String(port) : service.serviceName ?? String(port),
           binds: serviceBinds, user: options.user ?? service.user, group: group,
           storeDirectory: service.store == .write ? storeDirectory(options.db) : nil, programPath: sbin + service.program,
-          arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])))
+          arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])
+            + (options.extraArguments[service.name] ?? [])))
     }
     return entries
   }

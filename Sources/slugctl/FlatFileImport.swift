@@ -3,11 +3,11 @@ import Store
 
 /// One import of a flat file into the store, run inside the caller's transaction: a record
 /// already present unchanged is skipped, one that contradicts the store fails the whole import
-/// naming FILE:LINE.
+/// naming FILE:LINE. The file is read a line at a time (`LineReader`): what is held is the
+/// records, not the file.
 struct FlatFileImport {
   let store: Store
   let format: FlatFormat
-  let text: String
   let file: String
   let interface: String?
   /// Jabber users are marked legacy (their password kept in the clear too).
@@ -22,29 +22,52 @@ struct FlatFileImport {
     if replacing { try clear() }
     var count = Count()
     func record(_ isNew: Bool) { if isNew { count.added += 1 } else { count.skipped += 1 } }
+    let lines = try FlatFileImport.lines(of: file)
+    // A reader that stopped early (a line too long, not UTF-8) leaves the records parsed before
+    // it: checked before any is imported.
+    func read<Records>(_ parse: (LineReader) throws -> Records) throws -> Records {
+      let records = try parse(lines)
+      if let failure = lines.failure { throw failure }
+      return records
+    }
     switch format {
     case .jabberdConf:
-      for user in try JabberdConf.parse(text, file: file) { record(try importUser(user)) }
+      for user in try read({ try JabberdConf.parse($0, file: file) }) { record(try importUser(user)) }
     case .dnsConf:
-      for host in try DNSConf.parse(text, file: file) { record(try importHost(host)) }
+      for host in try read({ try DNSConf.parse($0, file: file) }) { record(try importHost(host)) }
     case .hosts:
-      for host in try HostsFile.parse(text, file: file) { record(try importHost(host)) }
+      for host in try read({ try HostsFile.parse($0, file: file) }) { record(try importHost(host)) }
     case .dhcpConf:
-      let (parsed, leases) = try DHCPConf.parse(text, file: file, interface: interface ?? "")
+      let (parsed, leases) = try read { try DHCPConf.parse($0, file: file, interface: interface ?? "") }
       for setting in parsed.settings { record(try importSetting(setting, interface: parsed.name)) }
       for lease in leases { record(try importStaticLease(lease)) }
     case .dhcpLeases:
-      for lease in try DHCPLeaseFile.parse(text, file: file, interface: interface ?? "", now: now()) {
+      for lease in try read({ try DHCPLeaseFile.parse($0, file: file, interface: interface ?? "", now: now()) }) {
         record(try importLease(lease))
       }
     case .dnsmasqLeases:
-      for lease in try DnsmasqLeases.parse(text, file: file, interface: interface ?? "") { record(try importLease(lease)) }
+      for lease in try read({ try DnsmasqLeases.parse($0, file: file, interface: interface ?? "") }) {
+        record(try importLease(lease))
+      }
     case .dnsmasqHosts:
-      for lease in try DnsmasqHosts.parse(text, file: file, interface: interface) { record(try importStaticLease(lease)) }
+      for lease in try read({ try DnsmasqHosts.parse($0, file: file, interface: interface) }) {
+        record(try importStaticLease(lease))
+      }
     case .ethers:
-      for entry in try EthersFile.parse(text, file: file) { record(try importStaticLease(try staticLease(for: entry))) }
+      for entry in try read({ try EthersFile.parse($0, file: file) }) {
+        record(try importStaticLease(try staticLease(for: entry)))
+      }
     }
     return count
+  }
+
+  /// The lines of PATH: 66 if it is missing or unreadable.
+  static func lines(of path: String) throws -> LineReader {
+    guard let reader = LineReader(path: path) else {
+      let reason = errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno))
+      throw Failure.noInput("cannot read \(path): \(reason)")
+    }
+    return reader
   }
 
   /// Removes what this format covers, for --replace.
@@ -165,10 +188,11 @@ struct FlatFileImport {
   /// The first line outside comments with a word matching `matches`: the parsers return
   /// records, not positions, and a conflict must still point at its line.
   private func line(where matches: (Substring) -> Bool) -> Int? {
-    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-      let words = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
-      if words.contains(where: matches) { return index + 1 }
+    guard let lines = try? FlatFileImport.lines(of: file) else { return nil }
+    for line in lines {
+      let content = line.text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+      let words = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+      if words.contains(where: matches) { return line.number }
     }
     return nil
   }

@@ -12,11 +12,3 @@ func readInputFile(_ path: String) throws -> [UInt8] {
     throw Failure.ioError("cannot read \(path): \(error.localizedDescription)")
   }
 }
-
-/// A text file named on the command line, which must be UTF-8.
-func readInputText(_ path: String) throws -> String {
-  guard let text = String(validating: try readInputFile(path), as: UTF8.self) else {
-    throw Failure.dataError("\(path) is not UTF-8 text")
-  }
-  return text
-}

@@ -10,8 +10,8 @@ struct Slugctl: ParsableCommand {
     commandName: "slugctl",
     abstract: "Administer slug, the tiny network services for a home LAN.",
     discussion: """
-      Every command works on one SQLite store shared with the daemons: --db PATH if given, \
-      else $SLUG_DB, else /var/lib/slug/slug.db. Exit codes follow sysexits: 64 usage, \
+      Every command works on one SQLite store shared with the daemons: --db PATH if given \
+      (before the command or after it), else $SLUG_DB, else /var/lib/slug/slug.db. Exit codes follow sysexits: 64 usage, \
       65 bad data, 66 no input, 73 cannot create, 74 I/O error, 75 store busy.
       """,
     subcommands: [
@@ -27,7 +27,7 @@ struct Slugctl: ParsableCommand {
   static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
     Console.$current.withValue(console) {
       do {
-        var command = try parseAsRoot(arguments)
+        var command = try parseAsRoot(placingGlobalOptions(arguments))
         try command.run()
         return 0
       } catch let failure as Failure {
@@ -50,5 +50,28 @@ struct Slugctl: ParsableCommand {
         return code.rawValue
       }
     }
+  }
+
+  /// The options every command that has them takes (--db PATH, --db=PATH, --json), given
+  /// before the command words (`slugctl --db X dhcp leases`), moved after them, where the
+  /// command's own parser reads them (before a `--`, after which all is operands).
+  static func placingGlobalOptions(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var rest = arguments[...]
+    while let first = rest.first {
+      if first == "--db", rest.count >= 2 {
+        leading += rest.prefix(2)
+        rest = rest.dropFirst(2)
+      } else if first.hasPrefix("--db=") || first == "--json" {
+        leading.append(first)
+        rest = rest.dropFirst()
+      } else {
+        break
+      }
+    }
+    guard !leading.isEmpty else { return arguments }
+    var moved = Array(rest)
+    moved.insert(contentsOf: leading, at: moved.firstIndex(of: "--") ?? moved.endIndex)
+    return moved
   }
 }

@@ -101,7 +101,7 @@ final class IPv6LoopbackTests: XCTestCase {
        """], outputPath: directory.path + "/origin.log")
     addTeardownBlock { origin.stop() }
     try PrivateInetd.install(prefix: prefix)
-    let lines = try PrivateInetd.generatedLines(prefix: prefix, service: "proxy", port: port, binds: Self.loopbacks)
+    let lines = try PrivateInetd.generatedLines(prefix: prefix, service: "proxy", port: port, binds: Self.loopbacks, arguments: ["--allow-destination ::1/128"])
     let superserver = try PrivateInetd.start(lines, in: directory.path, output: directory.path + "/inetd.trace") {
       LoopbackSocket.acceptsTCP(port: port)
     }

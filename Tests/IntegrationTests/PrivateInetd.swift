@@ -58,24 +58,27 @@ enum PrivateInetd {
 
   /// What the installed slugctl generates (`format`: inetd, xinetd) for `service` alone on
   /// `binds` (one `--bind` each; 127.0.0.1 unless told) and `port`, with `--db database` when
-  /// given: as users get it, each daemon as its own user (`install` made sure they exist).
+  /// given and `--args service=ARGUMENTS` for each of `arguments`: as users get it, each daemon as
+  /// its own user (`install` made sure they exist).
   static func generated(
     prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd",
-    binds: [String] = ["127.0.0.1"]
+    binds: [String] = ["127.0.0.1"], arguments: [String] = []
   ) throws -> String {
     let generated = try ChildProcess.run(
       prefix + "/sbin/slugctl",
       ["inetd", "generate", "--format", format, "--prefix", prefix] + binds.flatMap { ["--bind", $0] }
-        + ["--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? []))
+        + ["--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? [])
+        + arguments.flatMap { ["--args", "\(service)=\($0)"] })
     guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
     return generated.output
   }
 
   /// The inetd.conf lines `generated` writes.
   static func generatedLines(
-    prefix: String, service: String, port: UInt16, database: String? = nil, binds: [String] = ["127.0.0.1"]
+    prefix: String, service: String, port: UInt16, database: String? = nil, binds: [String] = ["127.0.0.1"],
+    arguments: [String] = []
   ) throws -> [String] {
-    try generated(prefix: prefix, service: service, port: port, database: database, binds: binds)
+    try generated(prefix: prefix, service: service, port: port, database: database, binds: binds, arguments: arguments)
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   }
 

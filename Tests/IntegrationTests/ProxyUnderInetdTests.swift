@@ -175,7 +175,7 @@ final class ProxyUnderInetdTests: XCTestCase {
     let proxy = try ProxyUnderInetd()
     addTeardownBlock { proxy.stop() }
     let log = try BuildProducts.logOfOneConnection(
-      "in.proxy", [],
+      "in.proxy", ["--allow-destination", "127.0.0.0/8"],
       sending: "GET \(proxy.origin)/logged HTTP/1.1\r\nHost: a\r\n\r\n"
         + "GET http://127.0.0.1:\(proxy.closedPort)/gone HTTP/1.1\r\nHost: a\r\n\r\n")
     let lines = log.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
@@ -287,8 +287,10 @@ final class ProxyUnderXinetdTests: XCTestCase {
 
     let prefix = directory.path + "/prefix"
     try PrivateInetd.install(prefix: prefix)
-    let generated = try PrivateInetd.generated(prefix: prefix, service: "proxy", port: port, format: "xinetd")
+    let generated = try PrivateInetd.generated(
+      prefix: prefix, service: "proxy", port: port, format: "xinetd", arguments: ["--allow-destination 127.0.0.0/8"])
     XCTAssertTrue(generated.contains("server = \(prefix)/sbin/in.proxy"), generated)
+    XCTAssertTrue(generated.contains("server_args = --allow-destination 127.0.0.0/8"), generated)
     let superserver = try PrivateInetd.startXinetd(generated, in: directory.path)
     addTeardownBlock { superserver.stop() }
     for _ in 0..<50 where !(LoopbackSocket.acceptsTCP(port: port) && LoopbackSocket.acceptsTCP(port: originPort)) { usleep(100_000) }
@@ -336,8 +338,10 @@ final class ProxyUnderInetd {
     let program = try BuildProducts.binDirectory() + "/in.proxy"
     try PrivateInetd.ensureServiceUsers()
     // As generated, in.proxy runs as its own user.
+    // The origin is on loopback, which in.proxy refuses unless opened.
     let line = (["127.0.0.1:\(port)", "stream", "tcp4", mode.rawValue, "slug-proxy", program, "in.proxy",
-                 "--timeout", "2", "--connect-port", String(originPort)] + arguments).joined(separator: " ")
+                 "--timeout", "2", "--connect-port", String(originPort), "--allow-destination", "127.0.0.0/8"]
+                + arguments).joined(separator: " ")
     // Both need a moment to bind. The origin first: every successful probe of the proxy port
     // starts an in.proxy, and the tests count the ones they start themselves.
     let (port, originPort, origin) = (self.port, self.originPort, originServer)

@@ -3,20 +3,25 @@
 /// `-t IDLE`: seconds a kept-alive client connection or a CONNECT tunnel may stay silent
 /// (default 15). `--timeout N`: seconds to connect to an origin and for each read from it
 /// (default 30); past it the client gets 504. `--allow CIDR` (repeatable): the client
-/// addresses served; the default is loopback plus the private ranges (10/8, 172.16/12,
-/// 192.168/16, 169.254/16, fc00::/7, fe80::/10). `--connect-port N` (repeatable): the ports
-/// CONNECT may reach (default 443). Under inetd `wait` (fd 0 listening): `-i IDLE` seconds
+/// addresses served; the default is loopback plus the subnets of the machine's interfaces
+/// (link-local ones left out). `--allow-destination CIDR` (repeatable): networks the proxy may
+/// reach although they are the machine itself, link-local or not one host (see
+/// `DestinationPolicy`). `--connect-port N` (repeatable): the ports CONNECT may reach
+/// (default 443). Under inetd `wait` (fd 0 listening): `-i IDLE` seconds
 /// a worker waits for a connection before it exits (default 30), `--max-clients N` workers,
 /// so connections served at once (default 64).
 struct ProxyOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-t IDLE] [--timeout N] [--allow CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N]"
+    "[-d] [-n] [-t IDLE] [--timeout N] [--allow CIDR]... [--allow-destination CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N]"
   static let flags: Set<String> = []
-  static let valueOptions: Set<String> = ["t", "timeout", "allow", "connect-port", "i", "max-clients"]
+  static let valueOptions: Set<String> = [
+    "t", "timeout", "allow", "allow-destination", "connect-port", "i", "max-clients",
+  ]
 
   var idleSeconds: Int
   var timeoutSeconds: Int
   var allowed: AllowList
+  var openedDestinations: [AddressRange]
   var connectPorts: [UInt16]
   var listenerIdleSeconds: Int
   var maximumClients: Int
@@ -28,6 +33,13 @@ struct ProxyOptions: DaemonOptions {
     listenerIdleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
     maximumClients = try arguments.integer("max-clients", in: 1...10000) ?? 64
     allowed = try AllowList(allowing: arguments.allValues("allow"))
+    openedDestinations = []
+    for text in arguments.allValues("allow-destination") {
+      guard let range = AddressRange(text) else {
+        throw UsageError("--allow-destination needs an address or CIDR (127.0.0.0/8, fd00::/8), not '\(text)'")
+      }
+      openedDestinations.append(range)
+    }
     connectPorts = []
     for text in arguments.allValues("connect-port") {
       guard let port = UInt16(text), port > 0 else {

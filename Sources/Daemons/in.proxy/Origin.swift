@@ -1,13 +1,17 @@
 import CLibc
 
-/// Why the origin could not be reached: the client hears 502 for the first two, 504 for the last.
+/// Why the origin could not be reached: the client hears 403 for a refused destination, 502
+/// when it cannot be resolved or reached, 504 when it does not answer in time.
 enum OriginFailure: Error {
+  /// Every address the host resolved to is one the proxy may not reach: why, for each.
+  case refused(String)
   case unresolvable(String)
   case unreachable(String)
   case timedOut
 
   var status: Int {
     switch self {
+    case .refused: 403
     case .unresolvable, .unreachable: 502
     case .timedOut: 504
     }
@@ -15,6 +19,7 @@ enum OriginFailure: Error {
 
   var message: String {
     switch self {
+    case .refused(let reason): "destination refused: \(reason)"
     case .unresolvable(let host): "cannot resolve \(host)"
     case .unreachable(let reason): "cannot connect: \(reason)"
     case .timedOut: "the origin did not answer in time"
@@ -61,10 +66,12 @@ struct Authority: Equatable {
     }
   }
 
-  /// Resolves the host and connects to the first address that accepts before `deadline`,
-  /// with a non-blocking connect so an unanswering host costs the deadline, not the kernel's
-  /// minutes. Returns the connected socket, non-blocking.
-  func connect(before deadline: Deadline) throws(OriginFailure) -> Int32 {
+  /// Resolves the host once and connects to the first address `policy` allows that accepts
+  /// before `deadline`, with a non-blocking connect so an unanswering host costs the deadline,
+  /// not the kernel's minutes. Each address is checked as it is connected to, so a name that
+  /// resolves differently a second time (DNS rebinding) gains nothing. Returns the connected
+  /// socket, non-blocking.
+  func connect(before deadline: Deadline, checking policy: DestinationPolicy) throws(OriginFailure) -> Int32 {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -78,10 +85,19 @@ struct Authority: Equatable {
     }
     defer { freeaddrinfo(list) }
     var lastError = ECONNREFUSED
+    var refusals: [String] = []
+    var tried = false
     var entry = list
     while let current = entry {
       entry = current.pointee.ai_next
-      guard let address = current.pointee.ai_addr else { continue }
+      guard let address = current.pointee.ai_addr,
+        let candidate = SocketAddress(UnsafeRawPointer(address), length: current.pointee.ai_addrlen)
+      else { continue }
+      if let refusal = policy.refusal(of: candidate) {
+        if !refusals.contains(refusal) { refusals.append(refusal) }
+        continue
+      }
+      tried = true
       let fd = socket(current.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
       guard fd >= 0 else {
         lastError = slug_errno()
@@ -110,6 +126,7 @@ struct Authority: Equatable {
       close(fd)
       lastError = code
     }
+    guard tried || refusals.isEmpty else { throw .refused(refusals.joined(separator: ", ")) }
     throw .unreachable(String(cString: strerror(lastError)))
   }
 }

@@ -5,13 +5,15 @@ import CLibc
 /// tunnel that ends the session.
 struct ProxySession {
   let options: ProxyOptions
+  let policy: DestinationPolicy
   let log: Log
   var client = Endpoint(fd: 0)
   let peerText: String
   let peerAllowed: Bool
 
-  init(options: ProxyOptions, log: Log) {
+  init(options: ProxyOptions, policy: DestinationPolicy, log: Log) {
     self.options = options
+    self.policy = policy
     self.log = log
     let peer = client.connection.peer
     peerText = peer?.host ?? "-"
@@ -84,9 +86,9 @@ struct ProxySession {
     }
     let fd: Int32
     do throws(OriginFailure) {
-      fd = try authority.connect(before: timeout)
+      fd = try authority.connect(before: timeout, checking: policy)
     } catch {
-      reply(error.status, error.message, method: head.method, target: head.target)
+      fail(error, head)
       return false
     }
     defer { close(fd) }
@@ -284,9 +286,9 @@ struct ProxySession {
     }
     let fd: Int32
     do throws(OriginFailure) {
-      fd = try authority.connect(before: timeout)
+      fd = try authority.connect(before: timeout, checking: policy)
     } catch {
-      reply(error.status, error.message, method: head.method, target: head.target)
+      fail(error, head)
       return
     }
     defer { close(fd) }

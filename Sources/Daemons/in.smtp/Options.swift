@@ -11,7 +11,8 @@ struct RelayOptions: DaemonOptions {
   var sendmail: String
   /// nil: gethostname(2), looked up once fd 0 is known to be a connection (Relay.load).
   var hostName: String?
-  /// Networks whose clients may relay to any domain.
+  /// Networks whose clients may relay to any domain: `--allow`, else loopback and the
+  /// machine's connected subnets (AllowList).
   var allowed: AllowList
   var relayDomains: [String]
   var maximumMessageSize: Int

@@ -12,13 +12,20 @@ public enum DHCPConf {
   public static func parse(
     _ text: String, file: String, interface: String
   ) throws(FormatError) -> (DHCPInterface, [StaticLease]) {
+    try parse(text.numberedLines, file: file, interface: interface)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
+  public static func parse(
+    _ lines: some Sequence<NumberedLine>, file: String, interface: String
+  ) throws(FormatError) -> (DHCPInterface, [StaticLease]) {
     var globals = SettingList()
     var leases: [StaticLease] = []
     var block: OpenBlock?
     var macs = FirstSeen<MACAddress>()
     var addresses = FirstSeen<IPv4Address>()
 
-    for line in text.numberedLines where !line.isBlank && !line.text.contains("#") {
+    for line in lines where !line.isBlank && !line.text.contains("#") {
       let fields = line.fields
       if fields.last?.hasSuffix("{") == true {
         if let open = block {

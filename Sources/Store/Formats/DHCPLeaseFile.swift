@@ -10,13 +10,19 @@
 public enum DHCPLeaseFile {
   static let never = "never"
 
+  public static func parse(_ text: String, file: String, interface: String, now: Int64
+  ) throws(FormatError) -> [Lease] {
+    try parse(text.numberedLines, file: file, interface: interface, now: now)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
   public static func parse(
-    _ text: String, file: String, interface: String, now: Int64
+    _ lines: some Sequence<NumberedLine>, file: String, interface: String, now: Int64
   ) throws(FormatError) -> [Lease] {
     var leases: [Lease] = []
     var addresses = FirstSeen<IPv4Address>()
     var macs = FirstSeen<MACAddress>()
-    for line in text.numberedLines where !line.isBlank {
+    for line in lines where !line.isBlank {
       let fields = line.fields
       guard (2...4).contains(fields.count) else {
         throw line.error(

@@ -6,9 +6,14 @@
 /// too (the original knew only IPv4).
 public enum DNSConf {
   public static func parse(_ text: String, file: String) throws(FormatError) -> [DNSHost] {
+    try parse(text.numberedLines, file: file)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
+  public static func parse(_ lines: some Sequence<NumberedLine>, file: String) throws(FormatError) -> [DNSHost] {
     var hosts: [DNSHost] = []
     var seen = FirstSeen<DNSHost>()
-    for line in text.numberedLines where !line.isBlank && !line.text.contains("#") {
+    for line in lines where !line.isBlank && !line.text.contains("#") {
       let fields = line.fields
       guard fields.count == 2 else {
         throw line.error("expected 'name. address', found '\(line.text.trimmingSpaces)'", in: file)

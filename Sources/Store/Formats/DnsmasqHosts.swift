@@ -9,13 +9,19 @@
 /// Refused with a message: tags (`set:`, `tag:`), `ignore`, IPv6 addresses, wildcards, and
 /// entries without a MAC or an address. `#` starts a comment line.
 public enum DnsmasqHosts {
+  public static func parse(_ text: String, file: String, interface: String?
+  ) throws(FormatError) -> [StaticLease] {
+    try parse(text.numberedLines, file: file, interface: interface)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
   public static func parse(
-    _ text: String, file: String, interface: String?
+    _ lines: some Sequence<NumberedLine>, file: String, interface: String?
   ) throws(FormatError) -> [StaticLease] {
     var leases: [StaticLease] = []
     var macs = FirstSeen<MACAddress>()
     var addresses = FirstSeen<IPv4Address>()
-    for line in text.numberedLines where !line.isBlank {
+    for line in lines where !line.isBlank {
       if line.fields.first?.hasPrefix("#") == true { continue }
       let entry = try Entry(line, in: file)
       guard let address = entry.address else {

@@ -9,9 +9,16 @@ public enum DnsmasqLeases {
   public static func parse(
     _ text: String, file: String, interface: String
   ) throws(FormatError) -> [Lease] {
+    try parse(text.numberedLines, file: file, interface: interface)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
+  public static func parse(
+    _ lines: some Sequence<NumberedLine>, file: String, interface: String
+  ) throws(FormatError) -> [Lease] {
     var leases: [Lease] = []
     var addresses = FirstSeen<IPv4Address>()
-    for line in text.numberedLines where !line.isBlank {
+    for line in lines where !line.isBlank {
       let fields = line.fields
       if fields.first == "duid" {
         throw line.error("DHCPv6 leases are not supported", in: file)

@@ -3,12 +3,18 @@
 public enum EthersFile {
   /// The host comes back in its canonical spelling: an address as printed by IPv4Address, a
   /// name without a trailing dot.
+  public static func parse(_ text: String, file: String
+  ) throws(FormatError) -> [(mac: MACAddress, host: String)] {
+    try parse(text.numberedLines, file: file)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
   public static func parse(
-    _ text: String, file: String
+    _ lines: some Sequence<NumberedLine>, file: String
   ) throws(FormatError) -> [(mac: MACAddress, host: String)] {
     var entries: [(mac: MACAddress, host: String)] = []
     var macs = FirstSeen<MACAddress>()
-    for rawLine in text.numberedLines {
+    for rawLine in lines {
       let line = rawLine.withoutComment
       let fields = line.fields
       if fields.isEmpty { continue }

@@ -6,9 +6,14 @@
 /// parse(render(x)) == x when each address's names are already together.
 public enum HostsFile {
   public static func parse(_ text: String, file: String) throws(FormatError) -> [DNSHost] {
+    try parse(text.numberedLines, file: file)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
+  public static func parse(_ lines: some Sequence<NumberedLine>, file: String) throws(FormatError) -> [DNSHost] {
     var hosts: [DNSHost] = []
     var seen = FirstSeen<DNSHost>()
-    for rawLine in text.numberedLines {
+    for rawLine in lines {
       let line = rawLine.withoutComment
       let fields = line.fields
       guard let address = fields.first else { continue }

@@ -6,9 +6,14 @@
 /// `alice : pw` and any spaces or tabs around it all mean the same.
 public enum JabberdConf {
   public static func parse(_ text: String, file: String) throws(FormatError) -> [JabberUser] {
+    try parse(text.numberedLines, file: file)
+  }
+
+  /// The same, line by line (a `LineReader` over a file).
+  public static func parse(_ lines: some Sequence<NumberedLine>, file: String) throws(FormatError) -> [JabberUser] {
     var users: [JabberUser] = []
     var names = FirstSeen<String>()
-    for line in text.numberedLines where !line.isBlank {
+    for line in lines where !line.isBlank {
       guard let firstWord = line.fields.first, !firstWord.contains("#") else { continue }
       guard let colon = line.text.firstIndex(of: ":") else {
         // The line is not repeated: it may be a password alone.

@@ -1,9 +1,9 @@
 /// Line and field splitting shared by the flat-file parsers.
 
 /// One line of a flat file, numbered from 1, without its line ending.
-struct NumberedLine {
-  let number: Int
-  let text: Substring
+public struct NumberedLine {
+  public let number: Int
+  public let text: Substring
 
   /// The words separated by spaces and tabs.
   var fields: [Substring] { text.split(whereSeparator: { $0 == " " || $0 == "\t" }) }

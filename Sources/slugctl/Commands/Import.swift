@@ -9,7 +9,8 @@ extension Slugctl {
       discussion: """
         Records already in the store unchanged are skipped, so importing a file twice changes \
         nothing; a record that contradicts the store is refused naming FILE:LINE and nothing \
-        is imported. --replace first removes what the format covers (all jabber users; all \
+        is imported. FILE is read a line at a time; a line over 65536 bytes is refused naming \
+        FILE:LINE. --replace first removes what the format covers (all jabber users; all \
         DNS hosts; the interface's settings and static leases; the interface's leases). \
         in.jabberd.conf's passwords are stored hashed; --legacy also keeps them in the clear \
         (for the digest login and export; see slugctl jabber --help for what that costs).
@@ -36,10 +37,10 @@ extension Slugctl {
     }
 
     func run() throws {
-      let text = try readInputText(file)
+      _ = try FlatFileImport.lines(of: file)
       let opened = try store.openStore()
       let count = try opened.transaction {
-        try FlatFileImport(store: opened, format: format, text: text, file: file, interface: interface, legacy: legacy)
+        try FlatFileImport(store: opened, format: format, file: file, interface: interface, legacy: legacy)
           .run(replacing: replace)
       }
       if format == .jabberdConf && (replace || count.added > 0) { notifyJabberSessions(of: opened) }

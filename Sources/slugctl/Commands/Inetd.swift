@@ -53,9 +53,28 @@ extension Slugctl.Inetd {
     var services: String?
     @Option(name: .short, help: ArgumentHelp("Write the files into this directory.", valueName: "dir"), completion: .directory)
     var output: String?
+    @Option(
+      name: .customLong("args"),
+      help: ArgumentHelp(
+        "More arguments for SERVICE's daemon, split on spaces (e.g. proxy='--allow-destination 127.0.0.0/8'); repeatable.",
+        valueName: "service=args"))
+    var extraArguments: [String] = []
 
     func validate() throws {
       _ = try parsedPorts()
+      _ = try parsedArguments()
+    }
+
+    private func parsedArguments() throws -> [String: [String]] {
+      var result: [String: [String]] = [:]
+      for spec in extraArguments {
+        let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty else {
+          throw ValidationError("--args '\(spec)' is not SERVICE=ARGUMENTS")
+        }
+        result[parts[0], default: []] += parts[1].split(whereSeparator: \.isWhitespace).map(String.init)
+      }
+      return result
     }
 
     private var serviceList: [String]? {
@@ -77,7 +96,7 @@ extension Slugctl.Inetd {
     func run() throws {
       let options = GenerateOptions(
         prefix: prefix, binds: binds, user: user, group: group, ports: try parsedPorts(), services: serviceList,
-        db: store.path == Store.defaultPath ? nil : store.path)
+        db: store.path == Store.defaultPath ? nil : store.path, extraArguments: try parsedArguments())
       let files: [GeneratedFile]
       do {
         files = try generate(format, options)

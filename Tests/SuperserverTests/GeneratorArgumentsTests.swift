@@ -1,0 +1,31 @@
+import Superserver
+import XCTest
+
+/// `slugctl inetd generate --args SERVICE=ARGS`: more arguments for one daemon, in every format.
+final class GeneratorArgumentsTests: XCTestCase {
+  let options = GenerateOptions(
+    services: ["proxy", "www"], extraArguments: ["proxy": ["--allow-destination", "127.0.0.0/8"]])
+
+  func testExtraArgumentsFollowTheGeneratedOnesInEveryFormat() throws {
+    let inetd = try generate(.inetd, options)[0].contents
+    XCTAssertTrue(
+      inetd.contains("webcache stream tcp4 wait slug-proxy /usr/local/sbin/in.proxy in.proxy --allow-destination 127.0.0.0/8\n"),
+      inetd)
+    XCTAssertTrue(inetd.contains("/usr/local/sbin/in.www in.www\n"), "only the service named gets them: \(inetd)")
+    let xinetd = try generate(.xinetd, options).first { $0.contents.contains("in.proxy") }?.contents ?? ""
+    XCTAssertTrue(xinetd.contains("server_args = --allow-destination 127.0.0.0/8\n"), xinetd)
+    let systemd = try generate(.systemd, options).first { $0.name == "slug-proxy.service" || $0.contents.contains("ExecStart=/usr/local/sbin/in.proxy") }?.contents ?? ""
+    XCTAssertTrue(systemd.contains("in.proxy --allow-destination 127.0.0.0/8") || systemd.contains("/in.proxy --allow-destination 127.0.0.0/8"), systemd)
+  }
+
+  func testArgumentsNoFormatCanCarryAndUnknownServicesAreRefused() {
+    for bad in ["a;b", "$HOME", "%i", "'x'", "\"x\"", "a\\b", "#x", ""] {
+      XCTAssertThrowsError(try generate(.inetd, GenerateOptions(extraArguments: ["proxy": [bad]])), bad) { error in
+        XCTAssertEqual(error as? GenerateError, .invalidArgument(service: "proxy", bad))
+      }
+    }
+    XCTAssertThrowsError(try generate(.inetd, GenerateOptions(extraArguments: ["gopher": ["-x"]]))) { error in
+      XCTAssertEqual(error as? GenerateError, .unknownService("gopher"))
+    }
+  }
+}
