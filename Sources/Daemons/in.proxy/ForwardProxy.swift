@@ -10,19 +10,33 @@ enum ForwardProxy: DaemonProgram {
     var lines = ["idle \(options.idleSeconds)", "timeout \(options.timeoutSeconds)"]
     lines += options.allowed.ranges.map { "allow \($0.description)" }
     lines += options.connectPorts.map { "connect-port \($0)" }
-    lines += ["worker-idle \(options.listenerIdleSeconds)", "max-clients \(options.maximumClients)"]
+    lines += ["worker-idle \(options.listenerIdleSeconds)", "max-clients \(options.maximumClients)", "max-per-source \(options.caps.perSource)"]
     return lines.joined(separator: "\n")
   }
 
   static func serve(_ options: ProxyOptions, _ configuration: Void, on input: StandardInput?, log: Log) -> Int32 {
-    guard ListenerService.isListening(0) else {
-      var session = ProxySession(options: options, log: log)
-      return session.run()
-    }
+    guard ListenerService.isListening(0) else { return serveOne(options, log: log) }
     let listener = ListenerService(idleSeconds: options.listenerIdleSeconds, maximumWorkers: options.maximumClients, log: log)
-    return listener.run {
+    return listener.run { serveOne(options, log: log) }
+  }
+
+  /// One client connection on fd 0, within the caps. A worker serves many in turn and gives
+  /// each slot back; the kernel gives it back if the worker dies. Under `wait` the total is the
+  /// workers themselves (past them a connection waits to be accepted), so the set's total
+  /// never refuses there and only the per-source cap does.
+  static func serveOne(_ options: ProxyOptions, log: Log) -> Int32 {
+    switch ConnectionSlot.take(program: "in.proxy", caps: options.caps, log: log) {
+    case .refused:
+      ConnectionSlot.refuse(with: busyReply)
+      return 0
+    case .admitted(let slot):
       var session = ProxySession(options: options, log: log)
-      return session.run()
+      let status = session.run()
+      slot?.give()
+      return status
     }
   }
+
+  static let busyReply = Array(
+    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain\r\nContent-Length: 46\r\nConnection: close\r\n\r\nToo many connections from you; try again soon\n".utf8)
 }
