@@ -101,8 +101,9 @@ public struct ConnectionSlot {
     return fnv1a([6] + address.prefix(8))
   }
 
-  /// The set's key: never IPC_PRIVATE (0), and positive.
-  static func key(program: String, port: UInt16, caps: ConnectionCaps) -> key_t {
+  /// The set's key: never IPC_PRIVATE (0), and positive. Public for the tests, which remove
+  /// the sets of the ports they used (`ipcrm -S`); a machine keeps one per daemon and port.
+  public static func key(program: String, port: UInt16, caps: ConnectionCaps) -> key_t {
     let text = "slug \(program) \(port) \(caps.total) \(caps.perSource)"
     return key_t(bitPattern: fnv1a(Array(text.utf8)) & 0x7FFF_FFFF | 0x0100_0000)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import TestSupport
 import XCTest
 
@@ -62,7 +63,11 @@ final class GeneratedPair {
     }
   }
 
-  func stop() { superserver.stop() }
+  func stop() {
+    superserver.stop()
+    SlotSets.remove(program: "in.www", port: www, total: 128, perSource: 32)
+    SlotSets.remove(program: "in.proxy", port: proxy, total: 64, perSource: 32)
+  }
 
   /// ab's summary of `count` requests, 20 at a time, with `arguments` before the URL.
   func ab(_ arguments: [String], _ url: String) throws -> (status: Int32, output: String) {
@@ -91,7 +96,10 @@ final class ConnectionCapTests: XCTestCase {
     try "slug\n".write(toFile: site.path + "/page.html", atomically: true, encoding: .utf8)
     try PrivateInetd.reachable(site.path)
     let box = try MeshBox(service: "www", arguments: [site.path])
-    addTeardownBlock { box.stop() }
+    addTeardownBlock {
+      box.stop()
+      SlotSets.remove(program: "in.www", port: box.port, total: 128, perSource: 32)
+    }
     let result = try held(
       box, count: 32,
       open: """
@@ -107,7 +115,10 @@ final class ConnectionCapTests: XCTestCase {
 
   func testInSMTPGreetsWith421PastThe8ConnectionsOfOneAddress() throws {
     let box = try MeshBox(service: "smtp", arguments: [])
-    addTeardownBlock { box.stop() }
+    addTeardownBlock {
+      box.stop()
+      SlotSets.remove(program: "in.smtp", port: box.port, total: 32, perSource: 8)
+    }
     let result = try held(box, count: 8, open: "return upto(s, b'\\r\\n')", extra: "")
     XCTAssertTrue(result.refused.hasPrefix("421 "), result.refused)
     XCTAssertTrue(result.refused.hasSuffix("too many connections, try again later\r\n"), result.refused)
@@ -117,7 +128,10 @@ final class ConnectionCapTests: XCTestCase {
 
   func testInJabberdOpensTheStreamAndSendsResourceConstraintPastThe64ConnectionsOfOneAddress() throws {
     let box = try MeshBox(service: "jabberd", arguments: [])
-    addTeardownBlock { box.stop() }
+    addTeardownBlock {
+      box.stop()
+      SlotSets.remove(program: "in.jabberd", port: box.port, total: 128, perSource: 64)
+    }
     let header =
       "s.sendall(b\"<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>\")"
     let result = try held(box, count: 64, open: header + "\nreturn upto(s, b'</stream:features>')", extra: header)
@@ -172,5 +186,14 @@ final class ConnectionCapTests: XCTestCase {
     let parts = run.output.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
     guard run.status == 0, parts.count == 2 else { throw SetupFailure("the clients failed: \(run.output)") }
     return (parts[0], parts[1])
+  }
+}
+
+/// The semaphore sets a test's daemons made for their ports: a machine keeps one per daemon and
+/// port, a test would leave one per free port it picked.
+enum SlotSets {
+  static func remove(program: String, port: UInt16, total: Int, perSource: Int) {
+    let key = ConnectionSlot.key(program: program, port: port, caps: ConnectionCaps(total: total, perSource: perSource))
+    _ = try? ChildProcess.run("/usr/bin/ipcrm", ["-S", "0x" + String(UInt32(bitPattern: key), radix: 16)])
   }
 }
