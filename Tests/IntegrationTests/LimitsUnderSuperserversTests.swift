@@ -65,8 +65,8 @@ final class GeneratedPair {
 
   func stop() {
     superserver.stop()
-    SlotSets.remove(program: "in.www", port: www, total: 128, perSource: 32)
-    SlotSets.remove(program: "in.proxy", port: proxy, total: 64, perSource: 32)
+    SlotSets.removeAll(port: www)
+    SlotSets.removeAll(port: proxy)
   }
 
   /// ab's summary of `count` requests, 20 at a time, with `arguments` before the URL.
@@ -96,10 +96,7 @@ final class ConnectionCapTests: XCTestCase {
     try "slug\n".write(toFile: site.path + "/page.html", atomically: true, encoding: .utf8)
     try PrivateInetd.reachable(site.path)
     let box = try MeshBox(service: "www", arguments: [site.path])
-    addTeardownBlock {
-      box.stop()
-      SlotSets.remove(program: "in.www", port: box.port, total: 128, perSource: 32)
-    }
+    addTeardownBlock { box.stop() }
     let result = try held(
       box, count: 32,
       open: """
@@ -113,12 +110,37 @@ final class ConnectionCapTests: XCTestCase {
     try box.expectLogged("refused 127.0.0.1: 32 connections from this address already (--max-per-source)")
   }
 
+  /// A CGI program's process (and what it leaves running) does not inherit in.www's hold: the
+  /// kernel's undo of a semaphore belongs to the process that took it, so the slot is free
+  /// as soon as in.www exits.
+  func testACGIProgramLeftRunningHoldsNoSlotOnceInWWWHasExited() throws {
+    let site = try TemporaryDirectory()
+    let script = site.path + "/linger.cgi"
+    try "#!/bin/sh\nsleep 20 </dev/null >/dev/null 2>&1 &\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' $!\n"
+      .write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    try PrivateInetd.reachable(site.path)
+    let box = try MeshBox(service: "www", arguments: ["--max-per-source", "1", site.path])
+    addTeardownBlock { box.stop() }
+    var lingering: [pid_t] = []
+    defer { for pid in lingering { kill(pid, SIGKILL) } }
+    let get = { () throws -> String in
+      let run = try ChildProcess.run(
+        "/usr/bin/curl", ["-sS", "-w", "%{http_code}", "--max-time", "10", "http://127.0.0.1:\(box.port)/linger.cgi"])
+      if let line = run.output.split(separator: "\n").first, let pid = pid_t(line) { lingering.append(pid) }
+      return String(run.output.suffix(3))
+    }
+    XCTAssertEqual(try get(), "200")
+    usleep(300_000)
+    XCTAssertEqual(lingering.count, 1)
+    XCTAssertEqual(lingering.first.map { kill($0, 0) }, 0, "the CGI's child still runs")
+    XCTAssertEqual(try get(), "200", "the first request's lingering child must hold no slot")
+    SlotSets.remove(program: "in.www", port: box.port, total: 128, perSource: 1)
+  }
+
   func testInSMTPGreetsWith421PastThe8ConnectionsOfOneAddress() throws {
     let box = try MeshBox(service: "smtp", arguments: [])
-    addTeardownBlock {
-      box.stop()
-      SlotSets.remove(program: "in.smtp", port: box.port, total: 32, perSource: 8)
-    }
+    addTeardownBlock { box.stop() }
     let result = try held(box, count: 8, open: "return upto(s, b'\\r\\n')", extra: "")
     XCTAssertTrue(result.refused.hasPrefix("421 "), result.refused)
     XCTAssertTrue(result.refused.hasSuffix("too many connections, try again later\r\n"), result.refused)
@@ -128,10 +150,7 @@ final class ConnectionCapTests: XCTestCase {
 
   func testInJabberdOpensTheStreamAndSendsResourceConstraintPastThe64ConnectionsOfOneAddress() throws {
     let box = try MeshBox(service: "jabberd", arguments: [])
-    addTeardownBlock {
-      box.stop()
-      SlotSets.remove(program: "in.jabberd", port: box.port, total: 128, perSource: 64)
-    }
+    addTeardownBlock { box.stop() }
     let header =
       "s.sendall(b\"<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>\")"
     let result = try held(box, count: 64, open: header + "\nreturn upto(s, b'</stream:features>')", extra: header)
@@ -192,6 +211,12 @@ final class ConnectionCapTests: XCTestCase {
 /// The semaphore sets a test's daemons made for their ports: a machine keeps one per daemon and
 /// port, a test would leave one per free port it picked.
 enum SlotSets {
+  /// Those of every TCP daemon with its default caps on `port`.
+  static func removeAll(port: UInt16) {
+    let defaults = [("in.www", 128, 32), ("in.proxy", 64, 32), ("in.jabberd", 128, 64), ("in.smtp", 32, 8), ("in.ctcs", 64, 32), ("in.dns", 32, 8)]
+    for (program, total, perSource) in defaults { remove(program: program, port: port, total: total, perSource: perSource) }
+  }
+
   static func remove(program: String, port: UInt16, total: Int, perSource: Int) {
     let key = ConnectionSlot.key(program: program, port: port, caps: ConnectionCaps(total: total, perSource: perSource))
     _ = try? ChildProcess.run("/usr/bin/ipcrm", ["-S", "0x" + String(UInt32(bitPattern: key), radix: 16)])

@@ -356,6 +356,7 @@ final class ProxyUnderInetd {
   func stop() {
     superserver.stop()
     originServer.stop()
+    SlotSets.removeAll(port: port)
   }
 
   /// How many in.proxy processes inetd started.

@@ -412,7 +412,10 @@ final class WebServerUnderInetd {
     for _ in 0..<50 where ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
   }
 
-  func stop() { superserver.stop() }
+  func stop() {
+    superserver.stop()
+    SlotSets.removeAll(port: port)
+  }
 
   func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
