@@ -290,7 +290,10 @@ final class ProxyUnderXinetdTests: XCTestCase {
     let generated = try PrivateInetd.generated(prefix: prefix, service: "proxy", port: port, format: "xinetd")
     XCTAssertTrue(generated.contains("server = \(prefix)/sbin/in.proxy"), generated)
     let superserver = try PrivateInetd.startXinetd(generated, in: directory.path)
-    addTeardownBlock { superserver.stop() }
+    addTeardownBlock {
+      superserver.stop()
+      SlotSets.removeAll(port: port)
+    }
     for _ in 0..<50 where !(LoopbackSocket.acceptsTCP(port: port) && LoopbackSocket.acceptsTCP(port: originPort)) { usleep(100_000) }
 
     let run = try ChildProcess.run(
