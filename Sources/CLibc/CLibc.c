@@ -83,3 +83,62 @@ int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
 const short slug_spawn_setsid = POSIX_SPAWN_SETSID;
 
 int slug_set_undumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
+union slug_semun {
+  int value;
+  struct semid_ds *status;
+  unsigned short *values;
+};
+
+static int slug_slots_initialised(int set) {
+  struct semid_ds status;
+  union slug_semun argument = {.status = &status};
+  for (int attempt = 0; attempt < 50; attempt++) {
+    if (semctl(set, 0, IPC_STAT, argument) != 0) return -1;
+    if (status.sem_otime != 0) return 1;
+    usleep(1000);
+  }
+  return 0;
+}
+
+int slug_slots_open(key_t key, int count, int total, int per_source) {
+  if (count < 2 || count > 32000 || total < 1 || per_source < 1) {
+    errno = EINVAL;
+    return -1;
+  }
+  for (int attempt = 0; attempt < 2; attempt++) {
+    int set = semget(key, count, IPC_CREAT | IPC_EXCL | 0600);
+    if (set >= 0) {
+      unsigned short values[count];
+      values[0] = (unsigned short)total;
+      for (int index = 1; index < count; index++) values[index] = (unsigned short)per_source;
+      union slug_semun argument = {.values = values};
+      struct sembuf touch[2] = {{0, -1, IPC_NOWAIT}, {0, 1, IPC_NOWAIT}};
+      if (semctl(set, 0, SETALL, argument) != 0 || semop(set, touch, 2) != 0) return -1;
+      return set;
+    }
+    if (errno != EEXIST) return -1;
+    set = semget(key, count, 0600);
+    if (set < 0) return -1;
+    int ready = slug_slots_initialised(set);
+    if (ready < 0) {
+      if (errno == EINVAL || errno == EIDRM) continue;
+      return -1;
+    }
+    if (ready) return set;
+    semctl(set, 0, IPC_RMID);
+  }
+  errno = EAGAIN;
+  return -1;
+}
+
+static int slug_slots_operate(int set, unsigned short bucket, short change, short flags) {
+  struct sembuf operations[2] = {{0, change, flags | SEM_UNDO}, {bucket, change, flags | SEM_UNDO}};
+  return semop(set, operations, 2);
+}
+
+int slug_slots_take(int set, unsigned short bucket) { return slug_slots_operate(set, bucket, -1, IPC_NOWAIT); }
+
+int slug_slots_give(int set, unsigned short bucket) { return slug_slots_operate(set, bucket, 1, 0); }
+
+int slug_slots_value(int set, int index) { return semctl(set, index, GETVAL); }

@@ -34,7 +34,7 @@ enum SystemdUnits {
       """
     let listener =
       switch socket {
-      case .tcp: "\(listen)\nAccept=yes"
+      case .tcp: "\(listen)\nAccept=yes\n" + connectionLimits
       case .tcpListener: "\(listen)\nAccept=no"
       case .udp: listen
       }
@@ -57,6 +57,17 @@ enum SystemdUnits {
         """)
     return [socketFile, serviceFile]
   }
+
+  /// An `Accept=yes` socket's limits, a backstop above the daemons' own caps (as xinetd's
+  /// `instances` and `per_source`): systemd's MaxConnections=64 would refuse a household's
+  /// 65th connection with a bare reset. Its trigger limit (200 activations in 2 s for
+  /// Accept=yes) puts the socket in the failed state until an admin restarts it, which one
+  /// busy page can reach; each activation serves a client, so it is turned off.
+  static let connectionLimits = """
+    MaxConnections=512
+    MaxConnectionsPerSource=128
+    TriggerLimitIntervalSec=0
+    """
 
   /// The sandbox: every daemon gets all of it but what `Sandbox` says it needs. Goal: at most
   /// 2.0 in `systemd-analyze security`. It keeps what a daemon does: ExecStart and what it

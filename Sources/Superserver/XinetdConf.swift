@@ -35,18 +35,20 @@ enum XinetdConf {
     return "service slug-\(entry.service.name)\n{\n\(body)\n}\n"
   }
 
-  /// How many servers may run at once, in all and for one client address. A `nowait` service
-  /// runs one per connection, and xinetd counts a server until it has reaped it: with 20
-  /// clients at once from one host (`ab -c 20` on in.www) servers still exiting pushed the
-  /// count past 32 on a busy machine and xinetd reset connections; 64 refused none in 4000.
-  /// 256 in all holds a household (every machine's mail client and chat session) and leaves
-  /// three quarters of the instances to other hosts when one takes its 64. A `wait` service
+  /// How many servers may run at once, in all and for one client address, and how fast they
+  /// may start. These are a backstop, set above the daemons' own caps (at most 128 in all and
+  /// 64 from one address, see their `--max-clients` and `--max-per-source`), which refuse in
+  /// the protocol and log the client, where xinetd only resets; and xinetd counts a server
+  /// until it has reaped it, so servers still exiting count too (with `ab -c 20` on in.www
+  /// they pushed the count past 32 on a busy machine). xinetd's default `cps = 50 10` turns
+  /// the service off for 10 s past 50 connections a second, which one busy page reaches: the
+  /// rate is set far above what a small machine can spawn. A `wait` service
   /// runs one server, which serves every client until it is idle (a datagram service,
   /// in.proxy's listener): one instance, and no limit by source, which would count only
   /// whoever woke it (and DHCP clients all come from 0.0.0.0).
   static func limits(_ socket: SocketKind) -> [(String, String)] {
     switch socket {
-    case .tcp: [("instances", "256"), ("per_source", "64")]
+    case .tcp: [("instances", "512"), ("per_source", "128"), ("cps", "100000 1")]
     case .udp, .tcpListener: [("instances", "1"), ("per_source", "UNLIMITED")]
     }
   }

@@ -30,6 +30,8 @@ final class CTCSCheckModeTests: XCTestCase {
       slow-update-below 5 KB/s
       slow-restart-below 2 KB/s
       slow-patience 60 s
+      max-clients 64
+      max-per-source 32
 
       """)
     XCTAssertFalse(fromStore.output.contains("s3cret"), "never the password")

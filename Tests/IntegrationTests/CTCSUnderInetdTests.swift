@@ -429,6 +429,7 @@ final class CTCSServerUnderInetd {
   func stop() {
     for client in clients { client.stop() }
     superserver.stop()
+    SlotSets.removeAll(port: port)
   }
 
   func store() throws -> Store { try Store(readingFrom: database) }

@@ -239,7 +239,10 @@ final class DNSServerUnderInetd {
     }
   }
 
-  func stop() { superserver.stop() }
+  func stop() {
+    superserver.stop()
+    SlotSets.removeAll(port: port)
+  }
 
   static func populateStore(prefix: String, database: String) throws {
     // As root, init also creates the group `slug` the generated lines run in.dns with.

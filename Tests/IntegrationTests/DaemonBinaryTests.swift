@@ -98,12 +98,14 @@ final class DaemonBinaryTests: XCTestCase {
       cgi-timeout 60
       follow-symlinks no
       access-log none
+      max-clients 128
+      max-per-source 32
 
       """)
     let given = try ChildProcess.run(
       "\(bin)/in.www",
       ["-n", "-t", "3", "-r", "4", "--index", "home.htm", "--index", "index.cgi", "--no-cgi", "--cgi-timeout", "5",
-       "--follow-symlinks", "--log", root.path + "/access.log", root.path])
+       "--follow-symlinks", "--log", root.path + "/access.log", "--max-clients", "4", "--max-per-source", "9", root.path])
     XCTAssertEqual(given.status, 0, given.output)
     XCTAssertEqual(
       given.output,
@@ -117,6 +119,8 @@ final class DaemonBinaryTests: XCTestCase {
       cgi-timeout 5
       follow-symlinks yes
       access-log \(root.path)/access.log
+      max-clients 4
+      max-per-source 4
 
       """)
   }
@@ -158,6 +162,7 @@ final class DaemonBinaryTests: XCTestCase {
       connect-port 443
       worker-idle 30
       max-clients 64
+      max-per-source 32
 
       """)
     let given = try Self.inOwnNetwork(
@@ -180,6 +185,7 @@ final class DaemonBinaryTests: XCTestCase {
       connect-port 8443
       worker-idle 0
       max-clients 2
+      max-per-source 2
 
       """)
     let bad = try ChildProcess.run("\(bin)/in.proxy", ["-n", "--allow", "10.0.0.0/33"])
@@ -208,13 +214,15 @@ final class DaemonBinaryTests: XCTestCase {
       spool /var/tmp
       command-timeout 300
       data-timeout 180
+      max-clients 32
+      max-per-source 8
 
       """)
     let given = try ChildProcess.run(
       "\(bin)/in.smtp",
       ["-n", "-s", "/usr/bin/msmtp", "--hostname", "relay.test", "--allow", "10.0.0.0/8", "--relay-domain", "Home.LAN",
        "--relay-domain", ".example.org", "--max-size", "1048576", "--max-recipients", "5", "--spool", "/srv/spool",
-       "-t", "60", "--data-timeout", "90", "--sendmail-timeout", "30"])
+       "-t", "60", "--data-timeout", "90", "--sendmail-timeout", "30", "--max-clients", "10", "--max-per-source", "3"])
     XCTAssertEqual(given.status, 0, given.output)
     XCTAssertEqual(
       given.output,
@@ -230,6 +238,8 @@ final class DaemonBinaryTests: XCTestCase {
       spool /srv/spool
       command-timeout 60
       data-timeout 90
+      max-clients 10
+      max-per-source 3
 
       """)
     let bad = try ChildProcess.run("\(bin)/in.smtp", ["-n", "--relay-domain", "-x.lan"])

@@ -63,13 +63,13 @@ final class InDNSCommandLineTests: XCTestCase {
       bin + "/in.dns", ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5"])
     XCTAssertEqual(result.status, 0, result.output)
     var lines = result.output.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.count, 10, result.output)
+    XCTAssertEqual(lines.count, 12, result.output)
     XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("serial "), result.output)
     if lines.count > 1 { lines.remove(at: 1) }
     XCTAssertEqual(
       lines,
       [
-        "store \(database)", "idle 30", "tcp-idle 5", "ttl 300", "server-name ns.test", "relay no",
+        "store \(database)", "idle 30", "tcp-idle 5", "max-clients 32", "max-per-source 8", "ttl 300", "server-name ns.test", "relay no",
         "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
       ])
   }

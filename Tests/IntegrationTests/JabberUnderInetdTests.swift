@@ -217,7 +217,10 @@ final class JabberServerUnderInetd {
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }
 
-  func stop() { superserver.stop() }
+  func stop() {
+    superserver.stop()
+    SlotSets.removeAll(port: port)
+  }
 
   func slugctl(_ arguments: String...) throws {
     try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, arguments)

@@ -166,7 +166,10 @@ final class MeshBox {
     }
   }
 
-  func stop() { superserver.stop() }
+  func stop() {
+    superserver.stop()
+    SlotSets.removeAll(port: port)
+  }
 
   func slugctl(_ arguments: String...) throws {
     let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])

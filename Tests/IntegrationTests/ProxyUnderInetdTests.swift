@@ -292,7 +292,10 @@ final class ProxyUnderXinetdTests: XCTestCase {
     XCTAssertTrue(generated.contains("server = \(prefix)/sbin/in.proxy"), generated)
     XCTAssertTrue(generated.contains("server_args = --allow-destination 127.0.0.0/8"), generated)
     let superserver = try PrivateInetd.startXinetd(generated, in: directory.path)
-    addTeardownBlock { superserver.stop() }
+    addTeardownBlock {
+      superserver.stop()
+      SlotSets.removeAll(port: port)
+    }
     for _ in 0..<50 where !(LoopbackSocket.acceptsTCP(port: port) && LoopbackSocket.acceptsTCP(port: originPort)) { usleep(100_000) }
 
     let run = try ChildProcess.run(
@@ -360,6 +363,7 @@ final class ProxyUnderInetd {
   func stop() {
     superserver.stop()
     originServer.stop()
+    SlotSets.removeAll(port: port)
   }
 
   /// How many in.proxy processes inetd started.

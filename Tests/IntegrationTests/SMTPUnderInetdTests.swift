@@ -428,7 +428,10 @@ final class SMTPUnderInetd {
     }
   }
 
-  func stop() { superserver.stop() }
+  func stop() {
+    superserver.stop()
+    SlotSets.removeAll(port: port)
+  }
 
   struct Delivery {
     var argv: [String]

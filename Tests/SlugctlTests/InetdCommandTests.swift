@@ -32,7 +32,7 @@ final class InetdCommandTests: StoreCommandTestCase {
     let output = succeed("inetd", "generate", "--bind", "127.0.0.1", "--bind", "::1", "--services", "www")
     XCTAssertEqual(
       output.split(separator: "\n").filter { !$0.hasPrefix("#") },
-      ["127.0.0.1,::1:", "80 stream tcp nowait.600 slug-www /usr/local/sbin/in.www in.www"])
+      ["127.0.0.1,::1:", "80 stream tcp nowait.1000000 slug-www /usr/local/sbin/in.www in.www"])
     XCTAssertTrue(
       fail(64, "inetd", "generate", "--bind", "::1", "--bind", "lan").contains(
         "bind address 'lan' is not an IPv4 or IPv6 address"))

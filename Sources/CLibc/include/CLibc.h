@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/sem.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -99,6 +100,25 @@ int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
  * mesh key cannot be traced, nor its memory read through /proc, by another process of its
  * user. 0, or -1 with errno. */
 int slug_set_undumpable(void);
+
+/* Connection slots: a System V semaphore set of COUNT semaphores under KEY, mode 0600 (the
+ * daemon's user alone), semaphore 0 holding TOTAL and every other PER_SOURCE. The process that
+ * creates it (IPC_EXCL) sets the values and then operates once, which sets sem_otime; the
+ * others wait (at most about 50 ms) for sem_otime, and remove a set whose creator died before
+ * that and try again. The set's id, or -1 with errno. semctl is variadic, which Swift cannot
+ * call. */
+int slug_slots_open(key_t key, int count, int total, int per_source);
+
+/* Takes one of semaphore 0 and one of BUCKET at once, IPC_NOWAIT | SEM_UNDO: the kernel gives
+ * them back when the process exits however it ends, and a child (fork, posix_spawn) does not
+ * inherit the hold. 0, or -1 with errno (EAGAIN: a cap is reached). */
+int slug_slots_take(int set, unsigned short bucket);
+
+/* Gives back what slug_slots_take took, cancelling its undo entry. 0, or -1 with errno. */
+int slug_slots_give(int set, unsigned short bucket);
+
+/* A semaphore's value (semctl GETVAL), or -1 with errno. */
+int slug_slots_value(int set, int index);
 
 /* POSIX_SPAWN_SETSID (glibc 2.26) is hidden without _GNU_SOURCE; this is its value. */
 extern const short slug_spawn_setsid;

@@ -5,9 +5,9 @@ import CLibc
 /// The control server's.
 struct ControlOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [--db PATH] [--password-file FILE] [-t IDLE] [--status-interval SECONDS] [DL_KB UL_KB]"
+    "[-d] [-n] [--db PATH] [--password-file FILE] [-t IDLE] [--status-interval SECONDS] [--max-clients N] [--max-per-source N] [DL_KB UL_KB]"
   static let flags: Set<String> = []
-  static let valueOptions: Set<String> = ["db", "password-file", "t", "status-interval"]
+  static let valueOptions: Set<String> = Set<String>(["db", "password-file", "t", "status-interval"]).union(ConnectionCaps.optionNames)
 
   var program: String
   /// -n: the store is checked at once, not when a client names its torrent.
@@ -21,9 +21,13 @@ struct ControlOptions: DaemonOptions {
   /// The line's limits in bytes/s from the two positional KB/s values (the original's
   /// invocation); nil: the store's settings.
   var lineLimits: CTCSLineLimits?
+  /// Connections at once: each running torrent's ctorrent holds one, all from this machine,
+  /// and each look at the web page one more.
+  var caps: ConnectionCaps
 
   init(_ arguments: Arguments) throws(UsageError) {
     program = arguments.program
+    caps = try ConnectionCaps(arguments, total: 64, perSource: 32)
     checking = arguments.has("n")
     storePath = Store.resolvePath(option: arguments.value("db"))
     passwordFile = arguments.value("password-file")

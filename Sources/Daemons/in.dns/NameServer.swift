@@ -22,7 +22,7 @@ final class NameServer: DaemonProgram {
     let zone = configuration.zone
     var lines = [
       configuration.source.location, "serial \(zone.serial)", "idle \(options.idleSeconds)",
-      "tcp-idle \(options.tcpIdleSeconds)", "ttl \(zone.ttl)", "server-name \(zone.serverName)",
+      "tcp-idle \(options.tcpIdleSeconds)", options.caps.description, "ttl \(zone.ttl)", "server-name \(zone.serverName)",
       "relay \(options.relay ? "yes" : "no")",
     ]
     for count in zone.addressCounts() {
@@ -37,6 +37,10 @@ final class NameServer: DaemonProgram {
   ) -> Int32 {
     let server = NameServer(configuration, relay: options.relay, log: log)
     if input == .datagramSocket { return server.serveDatagrams(idleSeconds: options.idleSeconds) }
+    if case .refused = ConnectionSlot.take(program: "in.dns", caps: options.caps, log: log) {
+      ConnectionSlot.refuse(with: [])
+      return 0
+    }
     return server.serveStream(idleSeconds: options.tcpIdleSeconds)
   }
 

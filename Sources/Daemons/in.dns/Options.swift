@@ -1,14 +1,17 @@
 /// in.dns's command line.
 struct NameServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--relay]"
+    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--relay] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = ["relay"]
-  static let valueOptions: Set<String> = ["i", "t", "db", "f", "ttl", "domain", "server-name"]
+  static let valueOptions: Set<String> = Set<String>(["i", "t", "db", "f", "ttl", "domain", "server-name"]).union(ConnectionCaps.optionNames)
 
   /// UDP: seconds without a query before the process leaves the socket to inetd again.
   var idleSeconds: Int
   /// TCP: seconds a connection may stay quiet.
   var tcpIdleSeconds: Int
+  /// TCP connections at once: a resolver falls back to TCP for a truncated answer and a
+  /// zone transfer, rarely more than a few at a time.
+  var caps: ConnectionCaps
   var database: String?
   /// The original's flat in.dns.conf instead of the store.
   var file: String?
@@ -22,6 +25,7 @@ struct NameServerOptions: DaemonOptions {
     relay = arguments.has("relay")
     idleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
     tcpIdleSeconds = try arguments.integer("t", in: 0...86400) ?? 10
+    caps = try ConnectionCaps(arguments, total: 32, perSource: 8)
     // RFC 2181 §8: a TTL is at most 2^31 - 1.
     ttl = UInt32(try arguments.integer("ttl", in: 0...2_147_483_647) ?? 60)
     database = arguments.value("db")

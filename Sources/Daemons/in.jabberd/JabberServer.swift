@@ -45,14 +45,30 @@ struct JabberServer: DaemonProgram {
       store \(options.database ?? "none (no offline messages or vCards)")
       idle \(options.idleSeconds)
       legacy \(options.legacy ? "yes" : "no")
+      \(options.caps.description)
       """
   }
 
   static func serve(_ options: JabberOptions, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32 {
+    if case .refused = ConnectionSlot.take(program: "in.jabberd", caps: options.caps, log: log) {
+      ConnectionSlot.refuse(with: Array(busyReply(options).utf8))
+      return 0
+    }
     let directory = JabberDirectory(
       databasePath: options.database, usersFile: options.usersFile, log: log,
       clientAddress: SocketAddress.peer(of: 0).map(JabberServer.backOffKey))
     return JabberServer(options: options, directory: directory, log: log).run()
+  }
+
+  /// RFC 6120 §4.9.1.1: an error before the stream is open still opens it, then names the
+  /// condition (§4.9.3.16 resource-constraint: the server lacks the resources to serve the
+  /// stream) and closes it.
+  static func busyReply(_ options: JabberOptions) -> String {
+    let domain = options.domain ?? ASCII.lowercased(Interfaces.hostName())
+    return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='" + StanzaNamespace.stream + "'"
+      + StanzaText.attribute("id", Hex.lowercase(Random.bytes(8))) + StanzaText.attribute("from", domain)
+      + (options.legacy ? "" : " version='1.0'") + " xml:lang='en'>"
+      + "<stream:error><resource-constraint xmlns='" + StanzaNamespace.streamErrors + "'/></stream:error></stream:stream>"
   }
 
   /// The client as the back-off counts it: an IPv4 address (also when mapped into IPv6), or

@@ -2,9 +2,9 @@ import CLibc
 
 /// in.jabberd's command line.
 struct JabberOptions: DaemonOptions {
-  static let synopsis = "[-d] [-n] [--db PATH] [-c in.jabberd.conf] [--domain NAME] [-t IDLE] [--legacy]"
+  static let synopsis = "[-d] [-n] [--db PATH] [-c in.jabberd.conf] [--domain NAME] [-t IDLE] [--legacy] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = ["legacy"]
-  static let valueOptions: Set<String> = ["db", "c", "domain", "t"]
+  static let valueOptions: Set<String> = Set<String>(["db", "c", "domain", "t"]).union(ConnectionCaps.optionNames)
 
   /// The store: offline messages and vCards, and the users unless `usersFile` is given.
   var database: String?
@@ -14,12 +14,16 @@ struct JabberOptions: DaemonOptions {
   var idleSeconds: Int
   /// Streams as the original answered them: no version, no SASL, jabber:iq:auth only.
   var legacy: Bool
+  /// Streams at once: one per online client, so a household's phones and computers, each
+  /// host with a few accounts or resources; a gateway or bots on one host may hold dozens.
+  var caps: ConnectionCaps
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
     legacy = arguments.has("legacy")
     idleSeconds = try arguments.integer("t", in: 10...86400) ?? 600
     usersFile = arguments.value("c")
+    caps = try ConnectionCaps(arguments, total: 128, perSource: 64)
     // With -c the store is used only when named (--db or $SLUG_DB).
     if usersFile == nil {
       database = Store.resolvePath(option: arguments.value("db"))

@@ -16,19 +16,33 @@ enum ForwardProxy: DaemonProgram {
     lines += policy.opened.map { "allow-destination \($0.description)" }
     lines += policy.machine.addresses.map { "own-address \($0.host)" }
     lines += options.connectPorts.map { "connect-port \($0)" }
-    lines += ["worker-idle \(options.listenerIdleSeconds)", "max-clients \(options.maximumClients)"]
+    lines += ["worker-idle \(options.listenerIdleSeconds)", "max-clients \(options.maximumClients)", "max-per-source \(options.caps.perSource)"]
     return lines.joined(separator: "\n")
   }
 
   static func serve(_ options: ProxyOptions, _ policy: DestinationPolicy, on input: StandardInput?, log: Log) -> Int32 {
-    guard ListenerService.isListening(0) else {
-      var session = ProxySession(options: options, policy: policy, log: log)
-      return session.run()
-    }
+    guard ListenerService.isListening(0) else { return serveOne(options, policy, log: log) }
     let listener = ListenerService(idleSeconds: options.listenerIdleSeconds, maximumWorkers: options.maximumClients, log: log)
-    return listener.run {
+    return listener.run { serveOne(options, policy, log: log) }
+  }
+
+  /// One client connection on fd 0, within the caps. A worker serves many in turn and gives
+  /// each slot back; the kernel gives it back if the worker dies. Under `wait` the total is the
+  /// workers themselves (past them a connection waits to be accepted), so the set's total
+  /// never refuses there and only the per-source cap does.
+  static func serveOne(_ options: ProxyOptions, _ policy: DestinationPolicy, log: Log) -> Int32 {
+    switch ConnectionSlot.take(program: "in.proxy", caps: options.caps, log: log) {
+    case .refused:
+      ConnectionSlot.refuse(with: busyReply)
+      return 0
+    case .admitted(let slot):
       var session = ProxySession(options: options, policy: policy, log: log)
-      return session.run()
+      let status = session.run()
+      slot?.give()
+      return status
     }
   }
+
+  static let busyReply = Array(
+    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain\r\nContent-Length: 46\r\nConnection: close\r\n\r\nToo many connections from you; try again soon\n".utf8)
 }

@@ -9,13 +9,14 @@
 /// `DestinationPolicy`). `--connect-port N` (repeatable): the ports CONNECT may reach
 /// (default 443). Under inetd `wait` (fd 0 listening): `-i IDLE` seconds
 /// a worker waits for a connection before it exits (default 30), `--max-clients N` workers,
-/// so connections served at once (default 64).
+/// so connections served at once (default 64; past them connections wait for a worker), and
+/// `--max-per-source N` of them for one client address (default 32; past it a 503).
 struct ProxyOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-t IDLE] [--timeout N] [--allow CIDR]... [--allow-destination CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N]"
+    "[-d] [-n] [-t IDLE] [--timeout N] [--allow CIDR]... [--allow-destination CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = []
   static let valueOptions: Set<String> = [
-    "t", "timeout", "allow", "allow-destination", "connect-port", "i", "max-clients",
+    "t", "timeout", "allow", "allow-destination", "connect-port", "i", "max-clients", "max-per-source",
   ]
 
   var idleSeconds: Int
@@ -25,13 +26,15 @@ struct ProxyOptions: DaemonOptions {
   var connectPorts: [UInt16]
   var listenerIdleSeconds: Int
   var maximumClients: Int
+  var caps: ConnectionCaps
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
     idleSeconds = try arguments.integer("t", in: 1...86400) ?? 15
     timeoutSeconds = try arguments.integer("timeout", in: 1...3600) ?? 30
     listenerIdleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
-    maximumClients = try arguments.integer("max-clients", in: 1...10000) ?? 64
+    caps = try ConnectionCaps(arguments, total: 64, perSource: 32)
+    maximumClients = caps.total
     allowed = try AllowList(allowing: arguments.allValues("allow"))
     openedDestinations = []
     for text in arguments.allValues("allow-destination") {

@@ -1,12 +1,12 @@
 /// in.smtp's command line. inetd scrubs the environment, so everything arrives as an argument.
 struct RelayOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS]"
+    "[-d] [-n] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = []
-  static let valueOptions: Set<String> = [
+  static let valueOptions: Set<String> = Set<String>([
     "s", "t", "hostname", "allow", "relay-domain", "max-size", "max-recipients", "spool", "data-timeout",
     "sendmail-timeout",
-  ]
+  ]).union(ConnectionCaps.optionNames)
 
   var sendmail: String
   /// nil: gethostname(2), looked up once fd 0 is known to be a connection (Relay.load).
@@ -24,6 +24,9 @@ struct RelayOptions: DaemonOptions {
   var dataSeconds: Int
   /// How long sendmail may take; under the 10 minutes a client waits for the DATA reply.
   var sendmailSeconds: Int
+  /// Sessions at once: a household's mail clients send a few at a time; a host holding more
+  /// is a loop or an abuser, and a process per session costs memory a small machine lacks.
+  var caps: ConnectionCaps
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
@@ -50,6 +53,7 @@ struct RelayOptions: DaemonOptions {
     commandSeconds = try arguments.integer("t", in: 1...3600) ?? 300
     dataSeconds = try arguments.integer("data-timeout", in: 1...3600) ?? 180
     sendmailSeconds = try arguments.integer("sendmail-timeout", in: 1...3600) ?? 300
+    caps = try ConnectionCaps(arguments, total: 32, perSource: 8)
   }
 
   func allows(_ peer: SocketAddress?) -> Bool { allowed.allows(peer) }

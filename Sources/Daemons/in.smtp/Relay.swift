@@ -20,11 +20,17 @@ extension Relay: DaemonProgram {
       "spool \(options.spoolDirectory)",
       "command-timeout \(options.commandSeconds)",
       "data-timeout \(options.dataSeconds)",
+      options.caps.description,
     ]
     return lines.joined(separator: "\n")
   }
 
   static func serve(_ options: RelayOptions, _ hostName: String, on input: StandardInput?, log: Log) -> Int32 {
+    // RFC 5321 §3.1: a server that cannot serve now greets with 421 and closes.
+    if case .refused = ConnectionSlot.take(program: "in.smtp", caps: options.caps, log: log) {
+      ConnectionSlot.refuse(with: Array("421 \(hostName) Service not available: too many connections, try again later\r\n".utf8))
+      return 0
+    }
     var relay = Relay(options: options, hostName: hostName, log: log, local: input == .pipes)
     return relay.run()
   }

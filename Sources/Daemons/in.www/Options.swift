@@ -1,9 +1,9 @@
 /// in.www's command line.
 struct WebServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-t IDLE] [-r READ] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [DOCROOT]"
+    "[-d] [-n] [-t IDLE] [-r READ] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [--max-clients N] [--max-per-source N] [DOCROOT]"
   static let flags: Set<String> = ["no-cgi", "follow-symlinks"]
-  static let valueOptions: Set<String> = ["t", "r", "log", "index", "cgi-timeout"]
+  static let valueOptions: Set<String> = Set<String>(["t", "r", "log", "index", "cgi-timeout"]).union(ConnectionCaps.optionNames)
 
   /// How long a kept-alive connection may wait for the next request.
   var idleSeconds: Int
@@ -14,6 +14,9 @@ struct WebServerOptions: DaemonOptions {
   var cgi: Bool
   var cgiTimeoutSeconds: Int
   var followSymlinks: Bool
+  /// Connections served at once: a page's images and scripts come on up to a browser's six
+  /// connections, `ab -c 20` on twenty, and an exiting process still counts for a moment.
+  var caps: ConnectionCaps
   /// Without a trailing slash, unless it is `/`.
   var documentRoot: String
 
@@ -27,6 +30,7 @@ struct WebServerOptions: DaemonOptions {
     logFile = arguments.value("log")
     cgi = !arguments.has("no-cgi")
     followSymlinks = arguments.has("follow-symlinks")
+    caps = try ConnectionCaps(arguments, total: 128, perSource: 32)
     indexNames = arguments.allValues("index")
     for name in indexNames where name.isEmpty || name.contains("/") || name == "." || name == ".." {
       throw UsageError("--index needs a file name, not '\(name)'")

@@ -235,13 +235,25 @@ extension WebServer: DaemonProgram {
       "cgi-timeout \(options.cgiTimeoutSeconds)",
       "follow-symlinks \(options.followSymlinks ? "yes" : "no")",
       "access-log \(options.logFile ?? "none")",
+      options.caps.description,
     ]
     return lines.joined(separator: "\n")
   }
 
   static func serve(_ options: WebServerOptions, _ configuration: Void, on input: StandardInput?, log: Log) -> Int32 {
-    WebServer(options: options, log: log).run()
+    if case .refused = ConnectionSlot.take(program: "in.www", caps: options.caps, log: log) {
+      ConnectionSlot.refuse(with: busyReply)
+      return 0
+    }
+    return WebServer(options: options, log: log).run()
   }
+
+  /// What a client past a cap gets, before its request is read: it may try again shortly.
+  static let busyReply: [UInt8] = {
+    let body = "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head><body><h1>503 Service Unavailable</h1><p>Too many connections; try again shortly.</p></body></html>\n"
+    return Array(("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/html; charset=utf-8\r\n"
+      + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body).utf8)
+  }()
 }
 
 /// The request-target in origin-form (`/path?query`): absolute-form (`http://host/path`)

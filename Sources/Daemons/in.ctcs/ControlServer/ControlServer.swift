@@ -44,6 +44,7 @@ enum ControlServer: DaemonProgram {
       slow-update-below \(thresholds.updateBelow / 1024) KB/s
       slow-restart-below \(thresholds.restartBelow / 1024) KB/s
       slow-patience \(thresholds.patience) s
+      \(options.caps.description)
       """
   }
 
@@ -52,6 +53,10 @@ enum ControlServer: DaemonProgram {
   static func serve(
     _ options: ControlOptions, _ configuration: ControlConfiguration, on input: StandardInput?, log: Log
   ) -> Int32 {
+    if case .refused = ConnectionSlot.take(program: "in.ctcs", caps: options.caps, log: log) {
+      ConnectionSlot.refuse(with: [])
+      return 0
+    }
     let connection = StreamConnection(fd: 0)
     let deadline = Deadline.after(seconds: options.idleSeconds)
     var first: [UInt8] = []
