@@ -95,6 +95,12 @@ static int slug_slots_initialised(int set) {
   union slug_semun argument = {.status = &status};
   for (int attempt = 0; attempt < 50; attempt++) {
     if (semctl(set, 0, IPC_STAT, argument) != 0) return -1;
+    /* A set another user made first (mode 0666, every count 0) would refuse every client:
+     * only one this user made, and no one else may change, is ours. */
+    if (status.sem_perm.cuid != geteuid() || status.sem_perm.uid != geteuid() || (status.sem_perm.mode & 0777) != 0600) {
+      errno = EPERM;
+      return -1;
+    }
     if (status.sem_otime != 0) return 1;
     usleep(1000);
   }

@@ -64,11 +64,12 @@ enum PrivateInetd {
     prefix: String, service: String, port: UInt16, database: String? = nil, format: String = "inetd",
     binds: [String] = ["127.0.0.1"], arguments: [String] = []
   ) throws -> String {
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", format, "--prefix", prefix] + binds.flatMap { ["--bind", $0] }
-        + ["--port", "\(service)=\(port)", "--services", service] + (database.map { ["--db", $0] } ?? [])
-        + arguments.flatMap { ["--args", "\(service)=\($0)"] })
+    var options: [String] = ["inetd", "generate", "--format", format, "--prefix", prefix]
+    for bind in binds { options += ["--bind", bind] }
+    options += ["--port", "\(service)=\(port)", "--services", service]
+    if let database { options += ["--db", database] }
+    for argument in arguments { options += ["--args", "\(service)=\(argument)"] }
+    let generated = try ChildProcess.run(prefix + "/sbin/slugctl", options)
     guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
     return generated.output
   }

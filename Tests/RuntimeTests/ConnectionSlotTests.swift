@@ -75,6 +75,34 @@ final class ConnectionSlotTests: XCTestCase {
     slots.forEach { $0.give() }
   }
 
+  /// Another local user who makes the daemon's set first, open to all and every count 0, would
+  /// have every client refused: the daemon takes only a set of its own user's, mode 0600, and
+  /// otherwise serves without caps (and says so).
+  func testASetAnotherUserMadeFirstIsNotTaken() throws {
+    guard geteuid() == 0 else { throw XCTSkip("needs root to make a set as another user") }
+    let (fds, port) = try accepted(1)
+    let caps = ConnectionCaps(total: 4, perSource: 2)
+    addTeardownBlock { self.removeSet(port: port, caps: caps) }
+    let key = ConnectionSlot.key(program: "slot-test", port: port, caps: caps)
+    let squat = try ChildProcess.run(
+      "/usr/bin/setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", """
+      import ctypes
+      libc = ctypes.CDLL(None, use_errno=True)
+      class Op(ctypes.Structure):
+          _fields_ = [("num", ctypes.c_ushort), ("op", ctypes.c_short), ("flags", ctypes.c_short)]
+      made = libc.semget(\(key), \(1 + ConnectionSlot.buckets), 0o1000 | 0o666)
+      assert made >= 0, ctypes.get_errno()
+      touch = (Op * 2)(Op(0, 1, 0), Op(0, -1, 0))
+      assert libc.semop(made, touch, 2) == 0, ctypes.get_errno()
+      print("made", made)
+      """])
+    XCTAssertTrue(squat.output.hasPrefix("made"), squat.output)
+    guard case .admitted(nil) = ConnectionSlot.take(for: fds[0], program: "slot-test", caps: caps, log: log) else {
+      return XCTFail("the squatted set decided")
+    }
+  }
+
   func testAPipeHasNoPeerAndIsServedWithoutASlot() {
     var ends: [Int32] = [0, 0]
     XCTAssertEqual(pipe(&ends), 0)

@@ -9,7 +9,7 @@ final class GeneratorArgumentsTests: XCTestCase {
   func testExtraArgumentsFollowTheGeneratedOnesInEveryFormat() throws {
     let inetd = try generate(.inetd, options)[0].contents
     XCTAssertTrue(
-      inetd.contains("webcache stream tcp4 wait slug-proxy /usr/local/sbin/in.proxy in.proxy --allow-destination 127.0.0.0/8\n"),
+      inetd.contains("webcache stream tcp wait slug-proxy /usr/local/sbin/in.proxy in.proxy --allow-destination 127.0.0.0/8\n"),
       inetd)
     XCTAssertTrue(inetd.contains("/usr/local/sbin/in.www in.www\n"), "only the service named gets them: \(inetd)")
     let xinetd = try generate(.xinetd, options).first { $0.contents.contains("in.proxy") }?.contents ?? ""
