@@ -62,7 +62,8 @@ final class UnservedBox {
     port = try FreePort.udp()
     var lines = try PrivateInetd.generatedLines(prefix: prefix, service: service, port: port, database: database)
       .filter { !$0.contains(" stream ") }
-    if let extraArgument { lines = lines.map { $0.contains("/\(program) ") ? $0 + " " + extraArgument : $0 } }
+    let command = "/\(program) "
+    if let extraArgument { lines = lines.map { $0.contains(command) ? $0 + " " + extraArgument : $0 } }
     guard lines.contains(where: { $0.contains(" dgram ") && $0.contains(" wait") }) else {
       throw SetupFailure("no UDP wait line for \(service) in:\n\(lines.joined(separator: "\n"))")
     }

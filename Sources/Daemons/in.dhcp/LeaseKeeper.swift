@@ -130,7 +130,7 @@ struct LeaseKeeper {
       leases[interface.name] = try store.leases(interface: interface.name).map { DHCPLease($0) }
     }
     // Every fixed host's name, whatever its interface: DNS answers them all.
-    let reserved = try store.dnsHosts().map(\.name.text) + hosts.compactMap { $0.hostname?.text } + [Interfaces.hostName()]
+    let reserved = try store.dnsHosts().map { $0.name.text } + hosts.compactMap { $0.hostname?.text } + [Interfaces.hostName()]
     return DHCPServer(subnets: subnets, leases: leases, reservedNames: reserved)
   }
 

@@ -23,7 +23,7 @@ public struct DHCPServer: Sendable {
   public init(subnets: [DHCPSubnet], leases: [String: [DHCPLease]], reservedNames: [String] = []) {
     self.subnets = subnets
     var labels: Set<String> = ["localhost"]
-    for name in reservedNames + subnets.flatMap({ $0.hosts.compactMap(\.hostname) }) {
+    for name in reservedNames + subnets.flatMap({ $0.hosts.compactMap { $0.hostname } }) {
       if let label = DHCPRequestContext.label(name) { labels.insert(label) }
     }
     reservedLabels = labels
@@ -53,7 +53,7 @@ public struct DHCPServer: Sendable {
     var context = DHCPRequestContext(
       request: request, client: client, who: who, subnet: subnet, serverID: serverID, now: now,
       table: tables[subnet.interface] ?? LeaseTable(), host: subnet.host(for: client), reservedLabels: reservedLabels,
-      otherTables: tables.filter { $0.key != subnet.interface }.map(\.value))
+      otherTables: tables.filter { $0.key != subnet.interface }.map { $0.value })
     let outcome: DHCPOutcome
     switch request.messageType {
     case .discover: outcome = context.discover()
