@@ -69,6 +69,8 @@ final class DNSUnderInetdTests: XCTestCase {
               mac: MACAddress("00:11:22:33:45:0\(index)")!, hostname: HostName(name), start: now - 30,
               expiry: now + 3600, state: .active))
     }
+    // Long enough for any reload schedule to have read them.
+    sleep(2)
     XCTAssertEqual(try server.dig("nas.home", "A").answers, ["nas.home. 60 IN A 192.168.0.2"])
     XCTAssertEqual(try server.dig("files.home", "A").answers, ["files.home. 60 IN A 192.168.0.2"])
     XCTAssertEqual(try server.dig("laptop.home", "A").answers, ["laptop.home. 60 IN A 192.168.0.100"], "the older lease's")
@@ -153,7 +155,8 @@ final class DNSUnderInetdTests: XCTestCase {
   }
 
   func testABurstOf2000QueriesIsAnsweredByOneProcess() throws {
-    let server = try DNSServerUnderInetd()
+    // One source asking ~700 times a second for each name is what the rate limit stops.
+    let server = try DNSServerUnderInetd(extraArguments: ["--rate-limit", "0"])
     addTeardownBlock { server.stop() }
     let python = try server.python(
       """
@@ -358,5 +361,29 @@ extension FreePort {
       if bound == 0 { return port }
     }
     throw SetupFailure("no loopback port free for both UDP and TCP")
+  }
+}
+
+/// Response rate limiting under a flood from one source (bench/dns/flood.py: ANY for a name
+/// with 40 addresses, EDNS 4096, as fast as python sends): the bytes in.dns sends back stay
+/// within 3x the bytes it was sent, and some replies are truncated so real clients retry
+/// over TCP; a normal client is still answered.
+final class DNSRateLimitTests: XCTestCase {
+  func testAFloodFromOneSourceGetsBackAtMostThreeTimesItsBytes() throws {
+    let server = try DNSServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    let flood = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../bench/dns/flood.py")
+      .standardized.path
+    let result = try ChildProcess.run("/usr/bin/python3", [flood, "\(server.port)", "big.home", "3"])
+    var figures: [String: Double] = [:]
+    let words = result.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    for index in stride(from: 0, to: words.count - 1, by: 2) { figures[words[index]] = Double(words[index + 1]) }
+    let queries = try XCTUnwrap(figures["queries"], result.output)
+    XCTAssertGreaterThan(queries, 3000, "a flood of thousands a second: \(result.output)")
+    XCTAssertLessThanOrEqual(try XCTUnwrap(figures["ratio"]), 3, result.output)
+    XCTAssertGreaterThan(try XCTUnwrap(figures["truncated"]), 0, result.output)
+    sleep(1)
+    XCTAssertEqual(try server.dig("nas.home", "A").answers, ["nas.home. 60 IN A 192.168.0.2"])
+    XCTAssertEqual(try server.dig("+tcp", "big.home", "ANY").answers.count, 40, "TCP is not limited")
   }
 }
