@@ -77,7 +77,7 @@ final class UnservedBox {
       set -e
       for node in null zero full random urandom; do : > "$0/$node"; mount --bind "/dev/$node" "$0/$node"; done
       mount --bind "$0" /dev
-      exec \(PrivateInetd.inetd) -i -d "$1"
+      exec \(PrivateInetd.inetd) -i "$1"
       """
     superserver = try ChildProcess(
       "/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, dev, config],
@@ -162,11 +162,14 @@ final class UnservedBox {
     let seconds = Date().timeIntervalSince(started)
     let used = Double(cpuTicks() - cpuAtStart) / Double(sysconf(Int32(_SC_CLK_TCK)))
     XCTAssertLessThan(used / seconds, 0.05, "inetd and \(program) used \(used) s of CPU in \(seconds) s", file: file, line: line)
-    let starts = trace().split(separator: "\n").filter { $0.contains("execv") }.count
-    let lines = log.lines().filter { $0.contains(program) }
-    XCTAssertGreaterThanOrEqual(starts, 1, trace(), file: file, line: line)
-    XCTAssertLessThanOrEqual(starts, 2, "inetd started \(program) \(starts) times:\n\(trace().suffix(2000))", file: file, line: line)
-    XCTAssertEqual(lines.count, starts, "one line per start:\n\(lines.joined(separator: "\n"))", file: file, line: line)
-    XCTAssertTrue(lines.allSatisfy { $0.contains(reason) && $0.contains("dropping what arrives") }, lines.joined(separator: "\n"), file: file, line: line)
+    // inetd runs without -d (its trace slows a loop down): every start says why it cannot serve.
+    let lines = log.lines()
+    let daemonLines = lines.filter { $0.contains("\(program)[") }
+    let starts = daemonLines.filter { $0.contains(reason) }.count
+    let shown = lines.suffix(20).joined(separator: "\n")
+    XCTAssertGreaterThanOrEqual(starts, 1, shown, file: file, line: line)
+    XCTAssertLessThanOrEqual(starts, 2, "\(program) started \(starts) times:\n\(shown)", file: file, line: line)
+    XCTAssertEqual(daemonLines.count, starts, "one line per start:\n\(shown)", file: file, line: line)
+    XCTAssertTrue(daemonLines.allSatisfy { $0.contains("dropping what arrives") }, shown, file: file, line: line)
   }
 }
