@@ -162,6 +162,9 @@ public enum Daemon {
         exit(EX_NOINPUT)
       }
       if let problem = Program.standardInputProblem(input) {
+        if input == .datagramSocket {
+          drain(Program.self, because: problem, exitCode: EX_NOINPUT, idleSeconds: options.datagramIdleSeconds, log: log)
+        }
         log.error(problem)
         exit(EX_NOINPUT)
       }
