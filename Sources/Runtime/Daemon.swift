@@ -10,6 +10,12 @@ public protocol DaemonOptions {
   /// Options taking a value.
   static var valueOptions: Set<String> { get }
   init(_ arguments: Arguments) throws(UsageError)
+  /// How long a UDP `wait` process stays after the last datagram; by default 30 s.
+  var datagramIdleSeconds: Int { get }
+}
+
+extension DaemonOptions {
+  public var datagramIdleSeconds: Int { Daemon.defaultDatagramIdleSeconds }
 }
 
 /// What fd 0 may be when a super-server starts the daemon.
@@ -80,6 +86,9 @@ public protocol DaemonProgram {
   /// when a client needs it (in.jabberd's users, at a login) reads it here as well, so that -n
   /// finds what a client would.
   static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration
+  /// What a UDP daemon that cannot serve (its store or command line is wrong) answers each
+  /// datagram with while it empties its socket; by default nothing.
+  static func unservedReplies(to datagram: Datagram) -> [DatagramReply]
 }
 
 extension DaemonProgram {
@@ -90,9 +99,13 @@ extension DaemonProgram {
   public static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration {
     try load(options, log: log)
   }
+
+  public static func unservedReplies(to datagram: Datagram) -> [DatagramReply] { [] }
 }
 
 public enum Daemon {
+  public static let defaultDatagramIdleSeconds = 30
+
   /// The start-up every daemon shares, in this order:
   /// 1. parse the command line (a usage error is one line and exit 64);
   /// 2. open the log: syslog, or stderr with `-d`; set no-new-privileges, so nothing the daemon
@@ -114,6 +127,12 @@ public enum Daemon {
         flags: Program.Options.flags.union(["d", "n"]), options: Program.Options.valueOptions)
       options = try Program.Options(arguments)
     } catch {
+      if Program.standardInput.contains(.datagramSocket), StandardInput.current() == .datagramSocket {
+        let program = Arguments.basename(Arguments.processArguments().first ?? "")
+        drain(
+          Program.self, because: "\(error.message); usage: \(program) \(Program.Options.synopsis)", exitCode: EX_USAGE,
+          idleSeconds: defaultDatagramIdleSeconds, log: Log(program: program, destination: .syslog))
+      }
       Runtime.usageError(error, synopsis: Program.Options.synopsis)
     }
     let checking = arguments.has("n")
@@ -143,6 +162,9 @@ public enum Daemon {
         exit(EX_NOINPUT)
       }
       if let problem = Program.standardInputProblem(input) {
+        if input == .datagramSocket {
+          drain(Program.self, because: problem, exitCode: EX_NOINPUT, idleSeconds: options.datagramIdleSeconds, log: log)
+        }
         log.error(problem)
         exit(EX_NOINPUT)
       }
@@ -153,10 +175,26 @@ public enum Daemon {
     do throws(StartupError) {
       configuration = try Program.load(options, log: log)
     } catch {
+      if input == .datagramSocket {
+        drain(
+          Program.self, because: error.message, exitCode: error.exitCode, idleSeconds: options.datagramIdleSeconds,
+          log: log)
+      }
       log.error(error.message)
       exit(error.exitCode)
     }
     exit(Program.serve(options, configuration, on: input, log: log))
+  }
+
+  /// A UDP `wait` daemon that cannot serve still empties its socket before it exits, or inetd
+  /// would start it again at once, in a loop (DatagramService.drain).
+  private static func drain<Program: DaemonProgram>(
+    _ program: Program.Type, because reason: String, exitCode: Int32, idleSeconds: Int, log: Log
+  ) -> Never {
+    guard slug_no_new_privileges() == 0 else { exit(EX_OSERR) }
+    exit(
+      DatagramService(idleSeconds: idleSeconds, log: log).drain(
+        because: reason, exitCode: exitCode, answer: Program.unservedReplies))
   }
 
   private static func describe(_ inputs: [StandardInput]) -> String {

@@ -80,6 +80,19 @@ public struct DatagramService {
     run(tickSeconds: 0, onTick: {}, handler)
   }
 
+  /// For a process that cannot serve (an unreadable store, a wrong command line): logs REASON
+  /// once, then reads whatever arrives, answering only with what `answer` returns (in.dns: a
+  /// SERVFAIL; nothing by default), until the socket has been idle for the idle period, and
+  /// returns `exitCode`. Exiting at once would leave the datagram queued, and inetd would
+  /// start the next process at once, in a loop; this way each start costs one line.
+  public func drain(
+    because reason: String, exitCode: Int32, answer: (Datagram) -> [DatagramReply] = { _ in [] }
+  ) -> Int32 {
+    log.error("\(reason); dropping what arrives until the socket is idle for \(idleSeconds) s")
+    let status = run(answer)
+    return status == 0 ? exitCode : status
+  }
+
   /// As `run(_:)`, and calls `onTick` between batches of datagrams when `tickSeconds` have
   /// passed since the last call (or since the start): periodic work such as noticing new
   /// data costs nothing while the socket is quiet and never delays a batch by more than one

@@ -1,17 +1,19 @@
 /// What in.dns answers for, read in one go: it loads this once per process and again only
 /// when dataVersion() says the file changed.
 public struct DNSData: Sendable {
+  public typealias LeaseName = (name: HostName, address: IPv4Address, interface: String?, fixed: Bool)
+
   /// The DNS hosts in the order they were added (the first name of an address answers its PTR).
   public var hosts: [DNSHost]
   /// Hostnames DHCP clients hold: static leases first, in the order they were added, then the
   /// active dynamic leases not yet expired, oldest first. A nil interface is a static lease
-  /// for every interface.
-  public var leaseNames: [(name: HostName, address: IPv4Address, interface: String?)]
+  /// for every interface; `fixed` marks a static lease's name, given by the admin.
+  public var leaseNames: [LeaseName]
   /// The domain-name setting of each DHCP interface that has one, by interface.
   public var domains: [String: String]
 
   public init(
-    hosts: [DNSHost], leaseNames: [(name: HostName, address: IPv4Address, interface: String?)],
+    hosts: [DNSHost], leaseNames: [LeaseName],
     domains: [String: String]
   ) {
     self.hosts = hosts
@@ -28,12 +30,12 @@ extension Store {
     try reading { () throws(StoreError) in
       let staticNames = try database.rows(
         "SELECT hostname, address, interface FROM static_leases WHERE hostname IS NOT NULL ORDER BY id",
-        map: Self.leaseName)
+        map: { row throws(StoreError) in try Self.leaseName(row, fixed: true) })
       let dynamicNames = try database.rows(
         """
         SELECT hostname, address, interface FROM leases
         WHERE hostname IS NOT NULL AND state = 'active' AND expiry > ? ORDER BY start, rowid
-        """, .integer(now), map: Self.leaseName)
+        """, .integer(now), map: { row throws(StoreError) in try Self.leaseName(row, fixed: false) })
       let domains = try database.rows(
         "SELECT interface, value_text FROM dhcp_settings WHERE keyword = 'domain-name'"
       ) { row in (interface: row.text(0), domain: row.text(1)) }
@@ -44,10 +46,8 @@ extension Store {
     }
   }
 
-  private static func leaseName(_ row: Row) throws(StoreError)
-    -> (name: HostName, address: IPv4Address, interface: String?)
-  {
+  private static func leaseName(_ row: Row, fixed: Bool) throws(StoreError) -> DNSData.LeaseName {
     (name: try row.parsed(0, HostName.init), address: try row.parsed(1, IPv4Address.init),
-     interface: row.optionalText(2))
+     interface: row.optionalText(2), fixed: fixed)
   }
 }

@@ -284,11 +284,12 @@ final class DHCPTestbed {
   }
 
   /// Runs `script` with python3 in the client namespace after the relay-agent helpers of
-  /// `DHCPRelay.library`; fails the setup if python3 fails. Returns stdout and stderr.
-  func python(_ script: String, timeout: Int = 60) throws -> String {
+  /// `DHCPRelay.library`, with `arguments` as sys.argv[1:]; fails the setup if python3 fails.
+  /// Returns stdout and stderr.
+  func python(_ script: String, arguments: [String] = [], timeout: Int = 60) throws -> String {
     let path = directory.path + "/script-\(UUID().uuidString).py"
     try (DHCPRelay.library + "\n" + script).write(toFile: path, atomically: true, encoding: .utf8)
-    let result = try net.run(in: .client, ["/usr/bin/timeout", "\(timeout)", "/usr/bin/python3", path])
+    let result = try net.run(in: .client, ["/usr/bin/timeout", "\(timeout)", "/usr/bin/python3", path] + arguments)
     guard result.status == 0 else {
       throw SetupFailure("python3 relay script failed (\(result.status)):\n\(result.output)\nsuper-server:\n\(serverLog())")
     }

@@ -29,7 +29,7 @@ final class InDHCPCommandLineTests: XCTestCase {
     XCTAssertTrue(notASocket.log.contains("udp4"), notASocket.log)
     let (ipv6, _) = try LoopbackSocket.bind(SOCK_DGRAM, dualStack: true)
     defer { close(ipv6) }
-    let dualStack = try runInDHCP(["--db", directory.path + "/absent.db"], input: ipv6)
+    let dualStack = try runInDHCP(["-i", "0", "--db", directory.path + "/absent.db"], input: ipv6)
     XCTAssertEqual(dualStack.status, 66, dualStack.log)
     XCTAssertTrue(dualStack.log.contains("not an IPv4 datagram socket"), dualStack.log)
 

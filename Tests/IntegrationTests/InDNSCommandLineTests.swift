@@ -12,7 +12,10 @@ final class InDNSCommandLineTests: XCTestCase {
   }
 
   func testRejectsABadCommandLineWithUsage() throws {
-    for arguments in [["-x"], ["--ttl", "-1"], ["--domain", "bad domain"], ["operand"], ["--db", "a", "-f", "b"]] {
+    for arguments in [
+      ["-x"], ["--ttl", "-1"], ["--domain", "bad domain"], ["operand"], ["--db", "a", "-f", "b"], ["--rate-limit", "-1"],
+      ["--slip", "101"],
+    ] {
       let result = try runInDNS(arguments)
       XCTAssertEqual(result.status, 64, "\(arguments): \(result.log)")
       XCTAssertEqual(result.log.split(separator: "\n").count, 1, result.log)
@@ -60,7 +63,8 @@ final class InDNSCommandLineTests: XCTestCase {
     try store.setDHCPSetting(interface: "eth0", DHCPSetting(keyword: "domain-name", values: ["lan"]))
     let bin = try BuildProducts.binDirectory()
     let result = try ChildProcess.run(
-      bin + "/in.dns", ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5"])
+      bin + "/in.dns",
+      ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5", "--slip", "3"])
     XCTAssertEqual(result.status, 0, result.output)
     var lines = result.output.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.count, 12, result.output)
@@ -70,7 +74,7 @@ final class InDNSCommandLineTests: XCTestCase {
       lines,
       [
         "store \(database)", "idle 30", "tcp-idle 5", "max-clients 32", "max-per-source 8", "ttl 300", "server-name ns.test", "relay no",
-        "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
+        "rate-limit 200", "slip 3", "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
       ])
   }
 
@@ -82,7 +86,7 @@ final class InDNSCommandLineTests: XCTestCase {
     let good = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file, "--domain", "home", "--relay"])
     XCTAssertEqual(good.status, 0, good.output)
     XCTAssertTrue(good.output.hasPrefix("file \(file)\n"), good.output)
-    XCTAssertTrue(good.output.contains("\nrelay yes\ndomain home 2 names 2 records\n"), good.output)
+    XCTAssertTrue(good.output.contains("\nrelay yes\nrate-limit 200\nslip 2\ndomain home 2 names 2 records\n"), good.output)
 
     try "nas.home. 192.168.0.2\nnot-a-line\n".write(toFile: file, atomically: true, encoding: .utf8)
     let bad = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file])

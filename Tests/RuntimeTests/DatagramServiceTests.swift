@@ -206,6 +206,25 @@ final class DatagramServiceTests: XCTestCase {
     XCTAssertLessThan(elapsed, 3_000_000_000)
   }
 
+  /// A process that cannot serve reads everything queued (inetd would otherwise start it again
+  /// at once), answers only what `answer` says, and ends with the failure's status once idle.
+  func testDrainReadsEveryQueuedDatagramAndEndsWithTheFailuresStatus() throws {
+    let service = try boundSocket()
+    let client = try boundSocket()
+    for index in 0..<40 { send([UInt8(index)], from: client.fd, to: service.address) }
+    var seen = 0
+    let status = DatagramService(socket: service.fd, idleSeconds: 0, log: Log(program: "test", destination: .standardError))
+      .drain(because: "the store is broken", exitCode: 74) { datagram in
+        seen += 1
+        return datagram.bytes == [7] ? [DatagramReply(destination: datagram.source, bytes: [0xEE])] : []
+      }
+    XCTAssertEqual(status, 74)
+    XCTAssertEqual(seen, 40)
+    XCTAssertEqual(receive(on: client.fd), [0xEE])
+    XCTAssertNil(receive(on: client.fd))
+    XCTAssertNil(receive(on: service.fd), "nothing is left queued")
+  }
+
   func testRefusesAnFdThatIsNotADatagramSocket() throws {
     var pipeEnds: [Int32] = [0, 0]
     XCTAssertEqual(pipe(&pipeEnds), 0)

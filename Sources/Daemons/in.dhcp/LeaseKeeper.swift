@@ -129,7 +129,9 @@ struct LeaseKeeper {
       }
       leases[interface.name] = try store.leases(interface: interface.name).map { DHCPLease($0) }
     }
-    return DHCPServer(subnets: subnets, leases: leases)
+    // Every fixed host's name, whatever its interface: DNS answers them all.
+    let reserved = try store.dnsHosts().map { $0.name.text } + hosts.compactMap { $0.hostname?.text } + [Interfaces.hostName()]
+    return DHCPServer(subnets: subnets, leases: leases, reservedNames: reserved)
   }
 
   private func serverFromFiles(config text: String, path: String, leasePath: String) throws(StartupError)
@@ -156,7 +158,8 @@ struct LeaseKeeper {
     } catch {
       throw StartupError(error.description, exitCode: EX_DATAERR)
     }
-    return DHCPServer(subnets: [subnet], leases: [name: leases.map { DHCPLease($0) }])
+    return DHCPServer(
+      subnets: [subnet], leases: [name: leases.map { DHCPLease($0) }], reservedNames: [Interfaces.hostName()])
   }
 
   /// The lease file's text; empty when there is none yet (no client has a lease).

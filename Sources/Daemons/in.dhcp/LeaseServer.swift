@@ -8,8 +8,6 @@ enum LeaseServer: DaemonProgram {
   /// Requests keep arriving while a commit waits for the disk; a bigger receive buffer holds
   /// them instead of dropping them (the kernel caps it at net.core.rmem_max).
   static let receiveBufferBytes: Int32 = 1 << 20
-  /// How often the configuration is checked for changes while requests come in.
-  static let reloadCheckSeconds = 2
 
   /// What start-up reads: the server built from the configuration and the stored leases, and
   /// where they came from, to notice changes and to commit to.
@@ -59,48 +57,49 @@ enum LeaseServer: DaemonProgram {
     let script = options.script.map { LeaseScript(path: $0, log: log) }
     var interfaces = InterfaceNames()
     let service = DatagramService(socket: 0, idleSeconds: options.idleSeconds, log: log)
-    return service.runBatches(
-      tickSeconds: reloadCheckSeconds,
-      onTick: {
-        do throws(StartupError) {
-          if let reloaded = try leases.reloadIfChanged() { server = reloaded }
+    var lastFailure: String?
+    return service.runBatches { datagrams in
+      // Another process's commit (slugctl, another in.dhcp) changes the store's data version:
+      // one cheap read per batch, so an edit holds from the next request on.
+      do throws(StartupError) {
+        if let reloaded = try leases.reloadIfChanged() { server = reloaded }
+        lastFailure = nil
+      } catch {
+        if error.message != lastFailure { log.error("\(error.message); keeping the configuration loaded before") }
+        lastFailure = error.message
+      }
+      let now = Int64(time(nil))
+      var answers: [(reply: DHCPReply, datagram: Datagram)] = []
+      var changes: [DHCPLeaseChange] = []
+      for datagram in datagrams {
+        let request: DHCPMessage
+        do throws(DHCPDecodeError) {
+          request = try DHCPMessage.decode(datagram.bytes[...])
         } catch {
-          log.error("\(error.message); keeping the configuration loaded before")
+          log.warning("dropped \(datagram.bytes.count) bytes from \(datagram.source): \(error)")
+          continue
         }
-      },
-      { datagrams in
-        let now = Int64(time(nil))
-        var answers: [(reply: DHCPReply, datagram: Datagram)] = []
-        var changes: [DHCPLeaseChange] = []
-        for datagram in datagrams {
-          let request: DHCPMessage
-          do throws(DHCPDecodeError) {
-            request = try DHCPMessage.decode(datagram.bytes[...])
-          } catch {
-            log.warning("dropped \(datagram.bytes.count) bytes from \(datagram.source): \(error)")
-            continue
-          }
-          let outcome = server.handle(request, arrival: interfaces.arrival(of: datagram), now: now)
-          switch outcome.severity {
-          case .debug: log.debug(outcome.log)
-          case .info: log.info(outcome.log)
-          case .notice: log.notice(outcome.log)
-          case .warning: log.warning(outcome.log)
-          }
-          changes += outcome.changes
-          if let reply = outcome.reply { answers.append((reply, datagram)) }
+        let outcome = server.handle(request, arrival: interfaces.arrival(of: datagram), now: now)
+        switch outcome.severity {
+        case .debug: log.debug(outcome.log)
+        case .info: log.info(outcome.log)
+        case .notice: log.notice(outcome.log)
+        case .warning: log.warning(outcome.log)
         }
-        if !changes.isEmpty {
-          do throws(StartupError) {
-            try leases.commit(changes, server: server, now: now)
-          } catch {
-            // Nothing of this batch was promised yet; a new process starts from what is stored.
-            log.error("\(error.message); no reply sent for \(datagrams.count) requests")
-            exit(error.exitCode)
-          }
-          script?.announce(changes)
+        changes += outcome.changes
+        if let reply = outcome.reply { answers.append((reply, datagram)) }
+      }
+      if !changes.isEmpty {
+        do throws(StartupError) {
+          try leases.commit(changes, server: server, now: now)
+        } catch {
+          // Nothing of this batch was promised yet; a new process starts from what is stored.
+          log.error("\(error.message); no reply sent for \(datagrams.count) requests")
+          exit(error.exitCode)
         }
-        return answers.map { ReplyRouting.datagram($0.reply, answering: $0.datagram) }
-      })
+        script?.announce(changes)
+      }
+      return answers.map { ReplyRouting.datagram($0.reply, answering: $0.datagram) }
+    }
   }
 }

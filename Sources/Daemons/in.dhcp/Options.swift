@@ -6,6 +6,7 @@ struct DHCPOptions: DaemonOptions {
 
   /// Seconds without a request before the process leaves the socket to inetd again.
   var idleSeconds: Int
+  var datagramIdleSeconds: Int { idleSeconds }
   var database: String?
   var configFile: String?
   var leaseFile: String?
@@ -16,7 +17,7 @@ struct DHCPOptions: DaemonOptions {
   var bindAddress: UInt32?
 
   init(_ arguments: Arguments) throws(UsageError) {
-    idleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
+    idleSeconds = try arguments.integer("i", in: 0...86400) ?? Daemon.defaultDatagramIdleSeconds
     database = arguments.value("db")
     configFile = arguments.value("c")
     leaseFile = arguments.value("l")

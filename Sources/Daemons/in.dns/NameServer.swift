@@ -23,7 +23,7 @@ final class NameServer: DaemonProgram {
     var lines = [
       configuration.source.location, "serial \(zone.serial)", "idle \(options.idleSeconds)",
       "tcp-idle \(options.tcpIdleSeconds)", options.caps.description, "ttl \(zone.ttl)", "server-name \(zone.serverName)",
-      "relay \(options.relay ? "yes" : "no")",
+      "relay \(options.relay ? "yes" : "no")", "rate-limit \(options.rateLimit)", "slip \(options.slip)",
     ]
     for count in zone.addressCounts() {
       let counted = "\(count.names) names \(count.records) records"
@@ -36,7 +36,11 @@ final class NameServer: DaemonProgram {
     _ options: NameServerOptions, _ configuration: Configuration, on input: StandardInput?, log: Log
   ) -> Int32 {
     let server = NameServer(configuration, relay: options.relay, log: log)
-    if input == .datagramSocket { return server.serveDatagrams(idleSeconds: options.idleSeconds) }
+    if input == .datagramSocket {
+      let seed = Random.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      let limit = ResponseRateLimit(ratePerSecond: options.rateLimit, slip: options.slip, seed: seed)
+      return server.serveDatagrams(idleSeconds: options.idleSeconds, limit: limit)
+    }
     if case .refused = ConnectionSlot.take(program: "in.dns", caps: options.caps, log: log) {
       ConnectionSlot.refuse(with: [])
       return 0
@@ -66,17 +70,40 @@ final class NameServer: DaemonProgram {
     self.log = log
   }
 
-  /// inetd `wait`: every datagram until the socket has been idle for `idleSeconds`; the data
-  /// is checked for changes at most once a second, between batches.
-  private func serveDatagrams(idleSeconds: Int) -> Int32 {
-    DatagramService(idleSeconds: idleSeconds, log: log).run(tickSeconds: 1, onTick: { self.reloadIfChanged() }) {
-      datagram in
-      guard
-        let reply = Responder.respond(
-          to: datagram.bytes[...], zone: self.zone, transport: .udp(maximum: NameServer.largestDatagram),
-          relay: self.relay)
-      else { return [] }
-      return [DatagramReply(destination: datagram.source, bytes: reply)]
+  /// With a broken store: SERVFAIL to each well-formed query until the socket is idle.
+  static func unservedReplies(to datagram: Datagram) -> [DatagramReply] {
+    Responder.serverFailure(to: datagram.bytes[...]).map { [DatagramReply(destination: datagram.source, bytes: $0)] } ?? []
+  }
+
+  /// inetd `wait`: every datagram until the socket has been idle for `idleSeconds`. Before
+  /// each batch the data's version is checked (one cheap read), so an edit is answered from
+  /// the next query on; replies pass the response rate limit.
+  private func serveDatagrams(idleSeconds: Int, limit: ResponseRateLimit) -> Int32 {
+    var limit = limit
+    var replies: [DatagramReply] = []
+    return DatagramService(idleSeconds: idleSeconds, log: log).runBatches { datagrams in
+      self.reloadIfChanged()
+      let now = Int64(time(nil))
+      replies.removeAll(keepingCapacity: true)
+      for datagram in datagrams {
+        guard
+          var reply = Responder.respond(
+            to: datagram.bytes[...], zone: self.zone, transport: .udp(maximum: NameServer.largestDatagram),
+            relay: self.relay)
+        else { continue }
+        let verdict: ResponseRateLimit.Verdict
+        switch datagram.source {
+        case .ipv4(let address, _): verdict = limit.verdict(for: reply, toIPv4: address, now: now)
+        case .ipv6(let address, _, _): verdict = limit.verdict(for: reply, toIPv6: address, now: now)
+        }
+        switch verdict {
+        case .send: break
+        case .truncate: ResponseRateLimit.truncate(&reply)
+        case .drop: continue
+        }
+        replies.append(DatagramReply(destination: datagram.source, bytes: reply))
+      }
+      return replies
     }
   }
 
@@ -84,12 +111,8 @@ final class NameServer: DaemonProgram {
   /// been idle for `idleSeconds`.
   private func serveStream(idleSeconds: Int) -> Int32 {
     var framer = TCPFramer()
-    var nextCheck = Deadline.after(seconds: 1)
     return StreamService(idleSeconds: idleSeconds, log: log).run { bytes in
-      if Deadline.now() >= nextCheck {
-        reloadIfChanged()
-        nextCheck = .after(seconds: 1)
-      }
+      reloadIfChanged()
       let messages: [[UInt8]]
       do throws(TCPFramingError) {
         messages = try framer.feed(bytes)

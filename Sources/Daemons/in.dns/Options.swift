@@ -1,12 +1,13 @@
 /// in.dns's command line.
 struct NameServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--relay] [--max-clients N] [--max-per-source N]"
+    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--relay] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = ["relay"]
-  static let valueOptions: Set<String> = Set<String>(["i", "t", "db", "f", "ttl", "domain", "server-name"]).union(ConnectionCaps.optionNames)
+  static let valueOptions: Set<String> = Set<String>(["i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip"]).union(ConnectionCaps.optionNames)
 
   /// UDP: seconds without a query before the process leaves the socket to inetd again.
   var idleSeconds: Int
+  var datagramIdleSeconds: Int { idleSeconds }
   /// TCP: seconds a connection may stay quiet.
   var tcpIdleSeconds: Int
   /// TCP connections at once: a resolver falls back to TCP for a truncated answer and a
@@ -19,15 +20,22 @@ struct NameServerOptions: DaemonOptions {
   var domains: [String]
   var serverName: String
   var relay: Bool
+  /// UDP replies a second per client netblock and question before they are dropped (RRL); 0: no limit.
+  var rateLimit: UInt32
+  /// Every this-many dropped replies one goes out truncated; 0: none.
+  var slip: UInt32
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
     relay = arguments.has("relay")
-    idleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
+    idleSeconds = try arguments.integer("i", in: 0...86400) ?? Daemon.defaultDatagramIdleSeconds
     tcpIdleSeconds = try arguments.integer("t", in: 0...86400) ?? 10
     caps = try ConnectionCaps(arguments, total: 32, perSource: 8)
     // RFC 2181 §8: a TTL is at most 2^31 - 1.
     ttl = UInt32(try arguments.integer("ttl", in: 0...2_147_483_647) ?? 60)
+    // nsd's defaults: rrl-ratelimit 200, rrl-slip 2.
+    rateLimit = UInt32(try arguments.integer("rate-limit", in: 0...1_000_000) ?? 200)
+    slip = UInt32(try arguments.integer("slip", in: 0...100) ?? 2)
     database = arguments.value("db")
     file = arguments.value("f")
     if database != nil, file != nil { throw UsageError("--db and -f are alternatives; give one") }

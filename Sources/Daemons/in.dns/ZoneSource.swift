@@ -86,7 +86,10 @@ struct ZoneSource {
 
   /// Local domains are the --domain ones plus every DHCP domain-name; a lease's name is
   /// served as NAME.DOMAIN (its interface's domain, or every domain for a lease bound to no
-  /// interface), added first so it answers the PTR, and as the bare NAME.
+  /// interface), added first so it answers the PTR, and as the bare NAME. The admin's names
+  /// (DNS hosts, static leases) answer only their own addresses: a dynamic lease's name is
+  /// left out when it is one of them, localhost, the server's own or an older lease's, whatever
+  /// the leases table holds (in.dhcp refuses such names; older stores may hold them).
   private func zone(from data: DNSData, serial: UInt32) -> Zone {
     var domains = options.domains
     for domain in data.domains.values.sorted() {
@@ -101,6 +104,8 @@ struct ZoneSource {
       case .v6(let address): zone.add(name: host.name.text, ipv6: address.bytes)
       }
     }
+    var taken = Set(data.hosts.map { ASCII.lowercased($0.name.text) })
+    let ownLabel = ASCII.lowercased(String(options.serverName.split(separator: ".").first ?? ""))
     for lease in data.leaseNames {
       let leaseDomains: [String]
       if let interface = lease.interface {
@@ -108,8 +113,11 @@ struct ZoneSource {
       } else {
         leaseDomains = data.domains.values.sorted().compactMap(NameServerOptions.domainName)
       }
-      for domain in leaseDomains { zone.add(name: lease.name.text + "." + domain, ipv4: lease.address.value) }
-      zone.add(name: lease.name.text, ipv4: lease.address.value)
+      let label = ASCII.lowercased(lease.name.text)
+      let names = leaseDomains.map { label + "." + ASCII.lowercased($0) } + [label]
+      if !lease.fixed, label == "localhost" || label == ownLabel || names.contains(where: taken.contains) { continue }
+      taken.formUnion(names)
+      for name in names { zone.add(name: name, ipv4: lease.address.value) }
     }
     return zone
   }

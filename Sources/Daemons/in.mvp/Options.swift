@@ -6,12 +6,13 @@ struct LocatorOptions: DaemonOptions {
 
   /// Seconds without a datagram before the process leaves the socket to inetd again.
   var idleSeconds: Int
+  var datagramIdleSeconds: Int { idleSeconds }
   var ports: LocatorPorts
   /// The server address to offer; nil: the address the request arrived on.
   var configuredServer: UInt32?
 
   init(_ arguments: Arguments) throws(UsageError) {
-    idleSeconds = try arguments.integer("i", in: 0...86400) ?? 30
+    idleSeconds = try arguments.integer("i", in: 0...86400) ?? Daemon.defaultDatagramIdleSeconds
     let defaults = LocatorPorts()
     ports = LocatorPorts(
       gui: UInt16(try arguments.integer("gui-port", in: 1...65535) ?? Int(defaults.gui)),

@@ -15,6 +15,10 @@ struct DHCPRequestContext {
   var table: LeaseTable
   /// The client's fixed host, if it has one; looked up once per request.
   let host: DHCPHost?
+  /// First labels no client may take (DHCPServer.reservedLabels).
+  let reservedLabels: Set<String>
+  /// The other interfaces' leases, for names their clients hold.
+  let otherTables: [LeaseTable]
 
   /// RFC 2131 §4.3.1: the fixed address, else the client's previous one, else the one it
   /// asks for, else a free one from the pool.
@@ -37,7 +41,7 @@ struct DHCPRequestContext {
     if current?.client != client || current?.state != .active || !(current?.holds(at: now) ?? false) {
       table.put(
         DHCPLease(
-          address: address, client: client, hostname: hostname(previous: current), start: now,
+          address: address, client: client, hostname: hostname(previous: current).name, start: now,
           expiry: now + DHCPServer.offerHoldSeconds, state: .offered))
     }
     return answer(.offer, address: address, changes: [])
@@ -84,12 +88,19 @@ struct DHCPRequestContext {
     }
     let current = table.lease(at: wanted)
     let renewing = current?.client == client && current?.state == .active && (current?.holds(at: now) ?? false)
+    let (name, refusal) = hostname(previous: current)
     let lease = DHCPLease(
-      address: wanted, client: client, hostname: hostname(previous: current), start: now,
-      expiry: now + Int64(subnet.leaseSeconds), state: .active)
+      address: wanted, client: client, hostname: name, start: now, expiry: now + Int64(subnet.leaseSeconds),
+      state: .active)
     table.put(lease)
     changes.append(DHCPLeaseChange(interface: subnet.interface, lease: lease, event: renewing ? .old : .add))
-    return answer(.ack, address: wanted, changes: changes)
+    var outcome = answer(.ack, address: wanted, changes: changes)
+    // Said once: when the lease is new, or a renewal asks for a name other than the one it had.
+    if let refusal, !renewing || current?.hostname != nil {
+      outcome.log += "; \(refusal)"
+      outcome.severity = .warning
+    }
+    return outcome
   }
 
   /// The client found its address in use: quarantine it.
@@ -145,11 +156,25 @@ struct DHCPRequestContext {
   }
 
   /// The name recorded with the lease: the fixed host's, else what the client calls itself
-  /// (option 12, cut to a DNS label), else what the lease had.
-  func hostname(previous: DHCPLease?) -> String? {
-    if let name = host?.hostname { return name }
-    if let sent = request.hostname, let label = DHCPRequestContext.label(sent) { return label }
-    return previous?.client == client ? previous?.hostname : nil
+  /// (option 12, else option 81, cut to a DNS label), else what the lease had. A name the
+  /// admin gave (reservedLabels) or another client holds is not the client's: then no name,
+  /// and why.
+  func hostname(previous: DHCPLease?) -> (name: String?, refusal: String?) {
+    if let name = host?.hostname { return (name, nil) }
+    let label: String?
+    if let sent = request.hostname ?? request.clientFQDN {
+      label = DHCPRequestContext.label(sent)
+    } else {
+      label = previous?.client == client ? previous?.hostname : nil
+    }
+    guard let label else { return (nil, nil) }
+    if reservedLabels.contains(label) {
+      return (nil, "hostname '\(label)' not published: the name is the admin's")
+    }
+    if table.holdsName(label, otherThan: client, at: now) || otherTables.contains(where: { $0.holdsName(label, otherThan: client, at: now) }) {
+      return (nil, "hostname '\(label)' not published: another client holds it")
+    }
+    return (label, nil)
   }
 
   /// A DNS label from a client's name: the part before the first dot, lower case, other

@@ -37,6 +37,8 @@ public struct DHCPLease: Equatable, Sendable {
 public struct LeaseTable: Sendable {
   public private(set) var byAddress: [UInt32: DHCPLease] = [:]
   private var byClient: [[UInt8]: UInt32] = [:]
+  /// The addresses whose lease has each name.
+  private var byName: [String: [UInt32]] = [:]
   /// Every pool address before this one has had a lease, so the search for a fresh address
   /// starts here (leases are never forgotten, only change state).
   private var freshSearchStart: (pool: Int, address: UInt32)?
@@ -57,11 +59,21 @@ public struct LeaseTable: Sendable {
   /// Records LEASE, replacing whatever the table had for its address. A declined lease
   /// belongs to nobody: it no longer counts as its client's.
   public mutating func put(_ lease: DHCPLease) {
-    if let previous = byAddress[lease.address], byClient[previous.client.key] == lease.address {
-      byClient[previous.client.key] = nil
+    if let previous = byAddress[lease.address] {
+      if byClient[previous.client.key] == lease.address { byClient[previous.client.key] = nil }
+      if let name = previous.hostname { byName[name]?.removeAll { $0 == lease.address } }
     }
     byAddress[lease.address] = lease
+    if let name = lease.hostname { byName[name, default: []].append(lease.address) }
     if lease.state != .declined { byClient[lease.client.key] = lease.address }
+  }
+
+  /// Whether a client other than CLIENT has an offer or a lease named NAME at NOW.
+  public func holdsName(_ name: String, otherThan client: DHCPClient, at now: Int64) -> Bool {
+    byName[name]?.contains { address in
+      guard let lease = byAddress[address], lease.client != client else { return false }
+      return (lease.state == .active || lease.state == .offered) && lease.holds(at: now)
+    } ?? false
   }
 
   /// Whether CLIENT may have ADDRESS at NOW as far as other leases go: nobody else holds it.

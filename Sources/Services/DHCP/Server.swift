@@ -9,14 +9,24 @@ public struct DHCPServer: Sendable {
   public private(set) var subnets: [DHCPSubnet]
   /// Leases by interface.
   public private(set) var tables: [String: LeaseTable]
+  /// First labels, in lower case, that no client's name may take: the names the admin gave
+  /// (DNS hosts, fixed hosts), the server's own and `localhost`.
+  public let reservedLabels: Set<String>
 
   /// How long an offered address is kept for the client it was offered to.
   public static let offerHoldSeconds: Int64 = 60
   /// How long a declined address stays out of the pool.
   public static let declineHoldSeconds: Int64 = 3600
 
-  public init(subnets: [DHCPSubnet], leases: [String: [DHCPLease]]) {
+  /// RESERVEDNAMES: the names the admin gave and the server's own, as host names or FQDNs;
+  /// `localhost` is always reserved.
+  public init(subnets: [DHCPSubnet], leases: [String: [DHCPLease]], reservedNames: [String] = []) {
     self.subnets = subnets
+    var labels: Set<String> = ["localhost"]
+    for name in reservedNames + subnets.flatMap({ $0.hosts.compactMap { $0.hostname } }) {
+      if let label = DHCPRequestContext.label(name) { labels.insert(label) }
+    }
+    reservedLabels = labels
     tables = [:]
     for subnet in subnets { tables[subnet.interface] = LeaseTable(leases[subnet.interface] ?? []) }
   }
@@ -42,7 +52,8 @@ public struct DHCPServer: Sendable {
     }
     var context = DHCPRequestContext(
       request: request, client: client, who: who, subnet: subnet, serverID: serverID, now: now,
-      table: tables[subnet.interface] ?? LeaseTable(), host: subnet.host(for: client))
+      table: tables[subnet.interface] ?? LeaseTable(), host: subnet.host(for: client), reservedLabels: reservedLabels,
+      otherTables: tables.filter { $0.key != subnet.interface }.map { $0.value })
     let outcome: DHCPOutcome
     switch request.messageType {
     case .discover: outcome = context.discover()

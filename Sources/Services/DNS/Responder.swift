@@ -125,6 +125,27 @@ public enum Responder {
     return true
   }
 
+  /// The reply when the data cannot be read (a broken store): the question back with SERVFAIL;
+  /// a query that is wrong whatever the data gets what it always gets (FORMERR, NOTIMP); nil
+  /// to drop it.
+  public static func serverFailure(to query: ArraySlice<UInt8>) -> [UInt8]? {
+    guard var reply = respond(to: query, zone: Zone(localDomains: [], serverName: "invalid"), transport: .tcp)
+    else { return nil }
+    guard reply.uint16(at: Header.flagsOffset) & 0x000F == ResponseCode.refused else { return reply }
+    ResponseRateLimit.truncate(&reply)
+    let flags = reply.uint16(at: Header.flagsOffset) & ~(0x000F | Header.truncatedFlag)
+    reply.setUInt16(flags | ResponseCode.serverFailure, at: Header.flagsOffset)
+    return reply
+  }
+
+  /// Where the question of a reply this responder wrote ends: its name is uncompressed.
+  static func questionEnd(_ reply: [UInt8]) -> Int {
+    guard reply.uint16(at: Header.questionCountOffset) == 1 else { return Header.length }
+    var position = Header.length
+    while position < reply.count, reply[position] != 0 { position += 1 + Int(reply[position]) }
+    return min(position + 5, reply.count)
+  }
+
   /// Root owner, type, class, TTL, RDLENGTH.
   static let optLength = 11
 
