@@ -72,14 +72,6 @@ public struct DatagramService {
     self.log = log
   }
 
-  /// Answers every datagram with the replies `handler` returns, sent from the service socket
-  /// and from the address the datagram came to (`DatagramReply.from`) when the socket is a
-  /// wildcard one. Returns the exit status: 0 after the idle period, 66 when fd 0 is not a datagram socket,
-  /// 74 when receiving fails.
-  public func run(_ handler: (Datagram) -> [DatagramReply]) -> Int32 {
-    run(tickSeconds: 0, onTick: {}, handler)
-  }
-
   /// For a process that cannot serve (an unreadable store, a wrong command line): logs REASON
   /// once, then reads whatever arrives, answering only with what `answer` returns (in.dns: a
   /// SERVFAIL; nothing by default), until the socket has been idle for the idle period, and
@@ -93,15 +85,20 @@ public struct DatagramService {
     return status == 0 ? exitCode : status
   }
 
-  /// As `run(_:)`, and calls `onTick` between batches of datagrams when `tickSeconds` have
-  /// passed since the last call (or since the start): periodic work such as noticing new
-  /// data costs nothing while the socket is quiet and never delays a batch by more than one
-  /// call. `tickSeconds` 0 never ticks.
-  public func run(tickSeconds: Int, onTick: () -> Void, _ handler: (Datagram) -> [DatagramReply]) -> Int32 {
+  /// Answers every datagram with the replies `handler` returns, sent from the service socket
+  /// and from the address the datagram came to (`DatagramReply.from`) when the socket is a
+  /// wildcard one. Returns the exit status: 0 after the idle period, 66 when fd 0 is not a
+  /// datagram socket, 74 when receiving fails.
+  ///
+  /// `beforeEachBatch` runs once before the datagrams one receive call took are handled: work
+  /// such as noticing an edit of the store (in.dns) is then seen by the next packet, at the cost
+  /// of one call per batch rather than per datagram, and nothing while the socket is quiet.
+  public func run(beforeEachBatch: () -> Void = {}, _ handler: (Datagram) -> [DatagramReply]) -> Int32 {
     var replies: [DatagramReply] = []
     // A socket bound to one address can only answer from it.
     let wildcard = SocketAddress.local(of: socket).map(DatagramService.isWildcard) ?? false
-    return runBatches(tickSeconds: tickSeconds, onTick: onTick) { datagrams in
+    return runBatches { datagrams in
+      beforeEachBatch()
       replies.removeAll(keepingCapacity: true)
       for datagram in datagrams {
         for reply in handler(datagram) { replies.append(wildcard ? reply.from(datagram.localAddress) : reply) }
@@ -110,27 +107,21 @@ public struct DatagramService {
     }
   }
 
-  /// As `run(tickSeconds:onTick:_:)`, handing over every datagram one receive call took at
-  /// once: a handler that must do something before any reply leaves (commit what the
-  /// replies promise) does it once per batch.
-  public func runBatches(
-    tickSeconds: Int = 0, onTick: () -> Void = {}, _ handler: ([Datagram]) -> [DatagramReply]
-  ) -> Int32 {
+  /// As `run(beforeEachBatch:_:)`, handing over every datagram one receive call took at once:
+  /// a handler that must do something before any reply leaves (commit what the replies
+  /// promise) does it once per batch. Replies leave from the address they name (`from`), or
+  /// the kernel's choice.
+  public func runBatches(_ handler: ([Datagram]) -> [DatagramReply]) -> Int32 {
     guard let bound = SocketAddress.local(of: socket), SocketType(of: socket) == .datagram else {
       log.error("fd \(socket) is not a bound datagram socket; run from inetd (udp wait)")
       return EX_NOINPUT
     }
     enablePacketInfo(for: bound)
     let batch = DatagramBatch(capacity: DatagramService.batchSize, slotSize: 65536)
-    var nextTick = Deadline.after(seconds: tickSeconds)
     var datagrams: [Datagram] = []
     while true {
       switch batch.receive(from: socket) {
       case .datagrams(let count):
-        if tickSeconds > 0, Deadline.now() >= nextTick {
-          onTick()
-          nextTick = .after(seconds: tickSeconds)
-        }
         datagrams.removeAll(keepingCapacity: true)
         for index in 0..<count {
           if let datagram = datagram(at: index, of: batch, bound: bound) { datagrams.append(datagram) }

@@ -159,22 +159,21 @@ final class DatagramServiceTests: XCTestCase {
     XCTAssertNil(receive(on: client.fd))
   }
 
-  func testTicksBetweenBatchesOnceThePeriodHasPassed() throws {
+  func testTheBatchHookRunsBeforeEachBatchAndNeverWhileQuiet() throws {
     let service = try boundSocket()
     let client = try boundSocket()
     send([1], from: client.fd, to: service.address)
+    send([2], from: client.fd, to: service.address)
+    usleep(50_000)
     var events: [String] = []
-    let status = DatagramService(socket: service.fd, idleSeconds: 2, log: Log(program: "test", destination: .standardError))
-      .run(tickSeconds: 1, onTick: { events.append("tick") }) { datagram in
+    let status = DatagramService(socket: service.fd, idleSeconds: 1, log: Log(program: "test", destination: .standardError))
+      .run(beforeEachBatch: { events.append("batch") }) { datagram in
         events.append("datagram \(datagram.bytes)")
-        if datagram.bytes == [1] {
-          usleep(1_100_000)
-          send([2], from: client.fd, to: service.address)
-        }
+        if datagram.bytes == [2] { send([3], from: client.fd, to: service.address) }
         return []
       }
     XCTAssertEqual(status, 0)
-    XCTAssertEqual(events, ["datagram [1]", "tick", "datagram [2]"])
+    XCTAssertEqual(events, ["batch", "datagram [1]", "datagram [2]", "batch", "datagram [3]"])
   }
 
   func testAWildcardSocketLearnsTheLocalAddressAndInterfaceOfEachDatagram() throws {

@@ -80,30 +80,28 @@ final class NameServer: DaemonProgram {
   /// the next query on; replies pass the response rate limit.
   private func serveDatagrams(idleSeconds: Int, limit: ResponseRateLimit) -> Int32 {
     var limit = limit
-    var replies: [DatagramReply] = []
-    return DatagramService(idleSeconds: idleSeconds, log: log).runBatches { datagrams in
+    var now: Int64 = 0
+    let service = DatagramService(idleSeconds: idleSeconds, log: log)
+    return service.run(beforeEachBatch: {
       self.reloadIfChanged()
-      let now = Int64(time(nil))
-      replies.removeAll(keepingCapacity: true)
-      for datagram in datagrams {
-        guard
-          var reply = Responder.respond(
-            to: datagram.bytes[...], zone: self.zone, transport: .udp(maximum: NameServer.largestDatagram),
-            relay: self.relay)
-        else { continue }
-        let verdict: ResponseRateLimit.Verdict
-        switch datagram.source {
-        case .ipv4(let address, _): verdict = limit.verdict(for: reply, toIPv4: address, now: now)
-        case .ipv6(let address, _, _): verdict = limit.verdict(for: reply, toIPv6: address, now: now)
-        }
-        switch verdict {
-        case .send: break
-        case .truncate: ResponseRateLimit.truncate(&reply)
-        case .drop: continue
-        }
-        replies.append(DatagramReply(destination: datagram.source, bytes: reply))
+      now = Int64(time(nil))
+    }) { datagram in
+      guard
+        var reply = Responder.respond(
+          to: datagram.bytes[...], zone: self.zone, transport: .udp(maximum: NameServer.largestDatagram),
+          relay: self.relay)
+      else { return [] }
+      let verdict: ResponseRateLimit.Verdict
+      switch datagram.source {
+      case .ipv4(let address, _): verdict = limit.verdict(for: reply, toIPv4: address, now: now)
+      case .ipv6(let address, _, _): verdict = limit.verdict(for: reply, toIPv6: address, now: now)
       }
-      return replies
+      switch verdict {
+      case .send: break
+      case .truncate: ResponseRateLimit.truncate(&reply)
+      case .drop: return []
+      }
+      return [DatagramReply(destination: datagram.source, bytes: reply)]
     }
   }
 
