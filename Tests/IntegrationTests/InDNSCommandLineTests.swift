@@ -67,7 +67,7 @@ final class InDNSCommandLineTests: XCTestCase {
       ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5", "--slip", "3"])
     XCTAssertEqual(result.status, 0, result.output)
     var lines = result.output.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.count, 12, result.output)
+    XCTAssertEqual(lines.count, 14, result.output)
     XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("serial "), result.output)
     if lines.count > 1 { lines.remove(at: 1) }
     XCTAssertEqual(
