@@ -98,9 +98,15 @@ enum PrivateInetd {
   static func startXinetd(_ configuration: String, in directory: String, log: String? = nil) throws -> ChildProcess {
     let config = directory + "/xinetd.conf"
     try configuration.write(toFile: config, atomically: true, encoding: .utf8)
-    return try ChildProcess(
+    let superserver = try ChildProcess(
       try xinetd(), ["-f", config, "-dontfork", "-filelog", log ?? directory + "/xinetd.log", "-pidfile", directory + "/xinetd.pid"],
       outputPath: directory + "/xinetd.out")
+    let ports = configuration.split(separator: "\n").compactMap { line -> UInt16? in
+      let words = line.split(whereSeparator: \.isWhitespace)
+      return words.count == 3 && words[0] == "port" ? UInt16(words[2]) : nil
+    }
+    superserver.afterStop.append { ports.forEach { SlotSets.removeAll(port: $0) } }
+    return superserver
   }
 
   /// `lines` with `arguments` appended to the one TCP `nowait` line that runs `program`
@@ -125,6 +131,9 @@ enum PrivateInetd {
     let config = directory + "/inetd.conf"
     try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
     let superserver = try ChildProcess(inetd, ["-i"] + (debug ? ["-d"] : []) + [config], outputPath: output)
+    // The daemons' connection caps outlive them in System V semaphore sets, one per port.
+    let ports = lines.compactMap { $0.split(separator: " ").first.flatMap { UInt16($0) } }
+    superserver.afterStop.append { ports.forEach { SlotSets.removeAll(port: $0) } }
     for _ in 0..<50 {
       guard superserver.isRunning else { break }
       if ready() { return superserver }

@@ -5,6 +5,8 @@ import Foundation
 public final class ChildProcess {
   public let pid: pid_t
   private var reaped = false
+  /// Run once the process is stopped: cleaning up what it left outside its process tree.
+  public var afterStop: [() -> Void] = []
 
   /// Starts `path` with `arguments`; stdout and stderr go to `outputPath` (or /dev/null).
   public init(_ path: String, _ arguments: [String], outputPath: String? = nil) throws {
@@ -73,6 +75,9 @@ public final class ChildProcess {
       waitpid(pid, &status, 0)
       reaped = true
     }
+    let cleanups = afterStop
+    afterStop = []
+    cleanups.forEach { $0() }
   }
 
   deinit { stop() }
