@@ -33,20 +33,23 @@ extension BuildProducts {
     let script = """
       import socket, subprocess, sys
       listener = socket.socket()
-      listener.bind(('127.0.0.1', 0))
+      listener.bind(('127.0.0.1', int(sys.argv[1])))
       listener.listen(1)
       client = socket.create_connection(listener.getsockname())
       connection, _ = listener.accept()
-      daemon = subprocess.Popen(sys.argv[2:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+      daemon = subprocess.Popen(sys.argv[3:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
       connection.close()
-      client.sendall(bytes.fromhex(sys.argv[1]))
+      client.sendall(bytes.fromhex(sys.argv[2]))
       while client.recv(65536):
           pass
       client.close()
       print(daemon.communicate(timeout=5)[1].decode(), end='')
       """
     let hex = request.utf8.map { String(format: "%02x", $0) }.joined()
-    return try ChildProcess.run("/usr/bin/python3", ["-c", script, hex, program, "-d"] + arguments).output
+    // A port of the test's choosing, so the connection caps' semaphore set of it can go after.
+    let port = try FreePort.tcp()
+    defer { SlotSets.removeAll(port: port) }
+    return try ChildProcess.run("/usr/bin/python3", ["-c", script, String(port), hex, program, "-d"] + arguments).output
   }
 
   /// Runs the built DAEMON by hand in the foreground (`-d`: its log goes to stderr) with

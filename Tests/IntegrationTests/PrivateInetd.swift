@@ -132,7 +132,8 @@ enum PrivateInetd {
     try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
     let superserver = try ChildProcess(inetd, ["-i"] + (debug ? ["-d"] : []) + [config], outputPath: output)
     // The daemons' connection caps outlive them in System V semaphore sets, one per port.
-    let ports = lines.compactMap { $0.split(separator: " ").first.flatMap { UInt16($0) } }
+    // A line's service field is a port, or ADDRESS:PORT.
+    let ports = lines.compactMap { $0.split(separator: " ").first?.split(separator: ":").last.flatMap { UInt16($0) } }
     superserver.afterStop.append { ports.forEach { SlotSets.removeAll(port: $0) } }
     for _ in 0..<50 {
       guard superserver.isRunning else { break }

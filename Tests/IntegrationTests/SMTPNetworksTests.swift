@@ -63,7 +63,10 @@ final class NamespacedRelay {
     guard run.status == 0 else { throw SetupFailure("slugctl inetd generate: \(run.output)") }
     generated = run.output
     try generated.write(toFile: directory.path + "/inetd.conf", atomically: true, encoding: .utf8)
-    _ = try net.start(in: .server, [PrivateInetd.inetd, "-i", directory.path + "/inetd.conf"], outputPath: directory.path + "/inetd.out")
+    let superserver = try net.start(in: .server, [PrivateInetd.inetd, "-i", directory.path + "/inetd.conf"], outputPath: directory.path + "/inetd.out")
+    // A network namespace shares the host's System V IPC: in.smtp's caps are left in a set
+    // there, for inetd's port and for the one-connection acceptor's (2526).
+    superserver.afterStop.append { [2525, 2526].forEach { SlotSets.removeAll(port: $0) } }
     for _ in 0..<50 {
       let listening = try net.run(in: .server, ["/usr/bin/ss", "-ltnH", "sport = :\(Self.port)"])
       if listening.output.contains("LISTEN") { return }

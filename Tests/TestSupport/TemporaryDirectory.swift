@@ -1,6 +1,19 @@
 import Foundation
+import Synchronization
 
-/// A private directory under $TMPDIR (mkdtemp), removed with everything in it when released.
+/// Every directory made and not yet removed: XCTest keeps a test case, and what its properties
+/// and teardown blocks hold, until the whole run ends, and then exits without releasing them.
+private let unreleased = Mutex<Set<String>>([])
+
+/// Removes what is left when the test process exits (once registered, at the first directory).
+private let removeAtExit: Void = {
+  atexit {
+    for path in unreleased.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+  }
+}()
+
+/// A private directory under $TMPDIR (mkdtemp), removed with everything in it when released,
+/// or at the latest when the test process exits.
 public final class TemporaryDirectory {
   public let path: String
 
@@ -10,9 +23,12 @@ public final class TemporaryDirectory {
       throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
     }
     path = String(cString: created)
+    removeAtExit
+    _ = unreleased.withLock { $0.insert(path) }
   }
 
   deinit {
     try? FileManager.default.removeItem(atPath: path)
+    _ = unreleased.withLock { $0.remove(path) }
   }
 }
