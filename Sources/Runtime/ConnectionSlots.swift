@@ -33,7 +33,8 @@ public struct ConnectionCaps: Sendable, Equatable {
 /// are taken in one atomic semop with SEM_UNDO, so the kernel gives them back when the process
 /// exits, kill -9 included, and nothing is ever left to clean up; a child (a CGI program,
 /// sendmail) holds none. The set's key hashes the program, the port and the caps, so a daemon
-/// started with other caps gets a set of its own; mode 0600 keeps it to the daemon's user.
+/// started with other caps gets a set of its own; mode 0600 keeps it to the daemon's user, and a
+/// set someone else made first under the key is not taken.
 /// When the set cannot be had (another user's, a kernel without System V IPC) the daemon
 /// serves without caps and says so once.
 public struct ConnectionSlot {
