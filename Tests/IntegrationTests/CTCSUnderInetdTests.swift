@@ -419,9 +419,9 @@ final class CTCSServerUnderInetd {
     guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
     // in.ctcs runs the queue runner when a client leaves: it starts nothing unless a test asks.
     try Store(path: database).setSetting(SettingKey.torrentMaxActive, "0")
-    let lines = try PrivateInetd.appending(
-      ["--status-interval", "1"] + extraArguments + limits, toTheNowaitLineOf: "in.ctcs",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "ctcs", port: port, database: database))
+    let lines = try PrivateInetd.generatedLines(
+      prefix: prefix, service: "ctcs", port: port, database: database,
+      arguments: ["--status-interval", "1"] + extraArguments + limits)
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }

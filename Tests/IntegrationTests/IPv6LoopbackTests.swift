@@ -42,9 +42,9 @@ final class IPv6LoopbackTests: XCTestCase {
     let recorder = directory.path + "/sendmail"
     try "#!/bin/sh\n/bin/cat > \(directory.path)/mail.$$\n".write(toFile: recorder, atomically: true, encoding: .utf8)
     chmod(recorder, 0o755)
-    let lines = try PrivateInetd.appending(
-      ["-s", recorder, "--hostname", "relay.test", "--spool", spool, "--allow", "::1"], toTheNowaitLineOf: "in.smtp",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "smtp", port: port, binds: Self.loopbacks))
+    let lines = try PrivateInetd.generatedLines(
+      prefix: prefix, service: "smtp", port: port, binds: Self.loopbacks,
+      arguments: ["-s", recorder, "--hostname", "relay.test", "--spool", spool, "--allow", "::1"])
     let superserver = try PrivateInetd.start(lines, in: directory.path, output: directory.path + "/inetd.log") {
       LoopbackSocket.acceptsTCP(port: port)
     }

@@ -210,9 +210,9 @@ final class JabberServerUnderInetd {
         prefix: prefix, database: database,
         ["jabber", "adduser", name, "--password", password] + (legacy.contains(name) ? ["--legacy"] : []))
     }
-    let lines = try PrivateInetd.appending(
-      ["--domain", "localhost"] + extraArguments, toTheNowaitLineOf: "in.jabberd",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "jabberd", port: port, database: database, binds: binds))
+    let lines = try PrivateInetd.generatedLines(
+      prefix: prefix, service: "jabberd", port: port, database: database, binds: binds,
+      arguments: ["--domain", "localhost"] + extraArguments)
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }

@@ -125,33 +125,16 @@ final class MeshBox {
     let initialised = try ChildProcess.run(prefix + "/sbin/slugctl", ["init", "--db", database])
     guard initialised.status == 0 else { throw SetupFailure("slugctl init failed: \(initialised.output)") }
 
-    let generated = try ChildProcess.run(
-      prefix + "/sbin/slugctl",
-      ["inetd", "generate", "--format", "inetd", "--prefix", prefix, "--bind", "127.0.0.1", "--port", "\(service)=\(port)",
-       "--services", service, "--db", database])
-    guard generated.status == 0 else { throw SetupFailure("slugctl inetd generate failed: \(generated.output)") }
-    let lines = try PrivateInetd.appending(
-      arguments, toTheNowaitLineOf: "in.\(service)", in: generated.output.split(separator: "\n").map(String.init))
+    let lines = try PrivateInetd.generatedLines(
+      prefix: prefix, service: service, port: port, database: database,
+      arguments: arguments.isEmpty ? [] : [arguments.joined(separator: " ")])
     guard let line = lines.first(where: { $0.contains("/in.\(service) ") }),
       let identity = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first
-    else { throw SetupFailure("no line for in.\(service) in:\n\(generated.output)") }
+    else { throw SetupFailure("no line for in.\(service) in:\n\(lines.joined(separator: "\n"))") }
     daemonUser = String(identity.split(separator: ".").first ?? identity)
 
-    let dev = directory.path + "/dev"
-    try FileManager.default.createDirectory(atPath: dev, withIntermediateDirectories: false)
-    chmod(dev, 0o755)
-    log = try SyslogSocket(path: dev + "/log")
-    let config = directory.path + "/inetd.conf"
-    try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
-    let script = """
-      set -e
-      for node in null zero full random urandom; do : > "$0/$node"; mount --bind "/dev/$node" "$0/$node"; done
-      mount --bind "$0" /dev
-      exec \(PrivateInetd.inetd) -i -d "$1"
-      """
-    superserver = try ChildProcess(
-      "/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, dev, config],
-      outputPath: directory.path + "/inetd.trace")
+    (superserver, log) = try PrivateInetd.startWithPrivateLog(
+      lines, in: directory.path, output: directory.path + "/inetd.trace", debug: true)
     let port = self.port
     var ready = false
     for _ in 0..<50 {

@@ -60,28 +60,14 @@ final class UnservedBox {
       chmod(database, 0o644)
     }
     port = try FreePort.udp()
-    var lines = try PrivateInetd.generatedLines(prefix: prefix, service: service, port: port, database: database)
-      .filter { !$0.contains(" stream ") }
-    let command = "/\(program) "
-    if let extraArgument { lines = lines.map { $0.contains(command) ? $0 + " " + extraArgument : $0 } }
+    let lines = try PrivateInetd.generatedLines(
+      prefix: prefix, service: service, port: port, database: database, arguments: extraArgument.map { [$0] } ?? []
+    ).filter { !$0.contains(" stream ") }
     guard lines.contains(where: { $0.contains(" dgram ") && $0.contains(" wait") }) else {
       throw SetupFailure("no UDP wait line for \(service) in:\n\(lines.joined(separator: "\n"))")
     }
-    let dev = directory.path + "/dev"
-    try FileManager.default.createDirectory(atPath: dev, withIntermediateDirectories: false)
-    chmod(dev, 0o755)
-    log = try SyslogSocket(path: dev + "/log")
-    let config = directory.path + "/inetd.conf"
-    try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
-    let script = """
-      set -e
-      for node in null zero full random urandom; do : > "$0/$node"; mount --bind "/dev/$node" "$0/$node"; done
-      mount --bind "$0" /dev
-      exec \(PrivateInetd.inetd) -i "$1"
-      """
-    superserver = try ChildProcess(
-      "/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, dev, config],
-      outputPath: directory.path + "/inetd.trace")
+    (superserver, log) = try PrivateInetd.startWithPrivateLog(
+      lines, in: directory.path, output: directory.path + "/inetd.trace", debug: false)
     var ready = false
     for _ in 0..<50 where superserver.isRunning {
       if (try? ChildProcess.run("/usr/bin/ss", ["-Hlun", "sport", "= :\(port)"]).output.contains(":\(port)")) == true {

@@ -109,16 +109,29 @@ enum PrivateInetd {
     return superserver
   }
 
-  /// `lines` with `arguments` appended to the one TCP `nowait` line that runs `program`
-  /// (e.g. "in.www"); setup fails unless there is exactly one.
-  static func appending(_ arguments: [String], toTheNowaitLineOf program: String, in lines: [String]) throws -> [String] {
-    let command = "/\(program) \(program)"
-    guard lines.filter({ $0.contains(" stream tcp nowait") && $0.contains(command) }).count == 1 else {
-      throw SetupFailure("expected one TCP nowait line for \(program) in:\n\(lines.joined(separator: "\n"))")
-    }
-    guard !arguments.isEmpty else { return lines }
-    let suffix = " " + arguments.joined(separator: " ")
-    return lines.map { $0.contains(command) ? $0 + suffix : $0 }
+  /// As `start`, but inetd and its daemons run in a mount namespace of their own whose /dev
+  /// holds the few nodes they use and the returned log socket, so the daemons' syslog lines
+  /// can be read without touching the machine's /dev/log. Readiness is the caller's to check.
+  static func startWithPrivateLog(
+    _ lines: [String], in directory: String, output: String, debug: Bool
+  ) throws -> (superserver: ChildProcess, log: SyslogSocket) {
+    try require([inetd: "openbsd-inetd", "/usr/bin/unshare": "util-linux"])
+    let dev = directory + "/dev"
+    try FileManager.default.createDirectory(atPath: dev, withIntermediateDirectories: false)
+    chmod(dev, 0o755)
+    let log = try SyslogSocket(path: dev + "/log")
+    let config = directory + "/inetd.conf"
+    try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
+    let script = """
+      set -e
+      for node in null zero full random urandom; do : > "$0/$node"; mount --bind "/dev/$node" "$0/$node"; done
+      mount --bind "$0" /dev
+      exec \(inetd) -i \(debug ? "-d " : "")"$1"
+      """
+    let superserver = try ChildProcess(
+      "/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, dev, config], outputPath: output)
+    superserver.afterStop.append { slotPorts(of: lines).forEach { SlotSets.removeAll(port: $0) } }
+    return (superserver, log)
   }
 
   /// Writes `lines` to `directory`/inetd.conf and runs openbsd-inetd in the foreground on it
@@ -131,10 +144,7 @@ enum PrivateInetd {
     let config = directory + "/inetd.conf"
     try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
     let superserver = try ChildProcess(inetd, ["-i"] + (debug ? ["-d"] : []) + [config], outputPath: output)
-    // The daemons' connection caps outlive them in System V semaphore sets, one per port.
-    // A line's service field is a port, or ADDRESS:PORT.
-    let ports = lines.compactMap { $0.split(separator: " ").first?.split(separator: ":").last.flatMap { UInt16($0) } }
-    superserver.afterStop.append { ports.forEach { SlotSets.removeAll(port: $0) } }
+    superserver.afterStop.append { slotPorts(of: lines).forEach { SlotSets.removeAll(port: $0) } }
     for _ in 0..<50 {
       guard superserver.isRunning else { break }
       if ready() { return superserver }
@@ -143,5 +153,11 @@ enum PrivateInetd {
     superserver.stop()
     let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     throw SetupFailure("inetd on \(config) did not become ready; it said:\n\(said.suffix(4000))")
+  }
+
+  /// The ports of inetd.conf `lines`, whose daemons' connection caps outlive them in System V
+  /// semaphore sets, one per port: a line's service field is a port, or ADDRESS:PORT.
+  static func slotPorts(of lines: [String]) -> [UInt16] {
+    lines.compactMap { $0.split(separator: " ").first?.split(separator: ":").last.flatMap { UInt16($0) } }
   }
 }

@@ -403,9 +403,8 @@ final class WebServerUnderInetd {
     port = try FreePort.tcp()
 
     try PrivateInetd.install(prefix: prefix)
-    let lines = try PrivateInetd.appending(
-      extraArguments + [root], toTheNowaitLineOf: "in.www",
-      in: try PrivateInetd.generatedLines(prefix: prefix, service: "www", port: port, binds: binds))
+    let lines = try PrivateInetd.generatedLines(
+      prefix: prefix, service: "www", port: port, binds: binds, arguments: extraArguments + [root])
       + alsoServing.flatMap {
         try PrivateInetd.generatedLines(prefix: prefix, service: $0.service, port: $0.port, database: $0.database)
       }
