@@ -54,6 +54,7 @@ let package = Package(
     .executable(name: "in.dns", targets: ["in.dns"]),
     .executable(name: "in.dhcp", targets: ["in.dhcp"]),
     .executable(name: "in.mvp", targets: ["in.mvp"]),
+    .executable(name: "slug-tls", targets: ["slug-tls"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -64,6 +65,9 @@ let package = Package(
     .target(name: "Model", dependencies: ["Text"], path: "Sources/Model"),
     .target(name: "Store", dependencies: ["CSQLite", "CLibc", "Text", "Model"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
+    // wolfSSL (Debian's libwolfssl-dev), behind a few C functions of ours: the TLS helper links
+    // the static library; slugctl links it to make and read certificates (docs/design.md, "TLS").
+    .target(name: "CTLS", path: "Sources/CTLS", linkerSettings: [.linkedLibrary("wolfssl"), .linkedLibrary("m")]),
     .target(name: "Runtime", dependencies: ["CLibc", "Text"], path: "Sources/Runtime"),
     .target(name: "MVP", path: "Sources/Services/MVP"),
     .target(name: "DNS", dependencies: ["Text"], path: "Sources/Services/DNS"),
@@ -84,11 +88,18 @@ let package = Package(
     daemon("dhcp", compiles: ["Runtime", "Text", "Model", "Store", "Services/DHCP"]),
     daemon("mvp", compiles: ["Runtime", "Text", "Services/MVP"]),
 
+    // The TLS helper: a daemon that speaks TLS starts it for the connection (direct TLS, or after
+    // STARTTLS), so wolfSSL costs nothing to a daemon or a connection without TLS. Embedded and
+    // static like the daemons; its folder links Runtime and Text as theirs do.
+    .executableTarget(
+      name: "slug-tls", dependencies: ["CLibc", "CTLS"], path: "Sources/Helpers/slug-tls", swiftSettings: embedded,
+      linkerSettings: staticDaemon + [.linkedLibrary("wolfssl"), .linkedLibrary("m")]),
+
     // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
     // beside the built slugctl, where `slugctl install` finds them.
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl", resources: [.process("Manual")]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),

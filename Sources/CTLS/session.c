@@ -1,0 +1,4 @@
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "session.h"
