@@ -104,12 +104,16 @@ public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
 
   /// The local address of socket `fd` (getsockname).
   public static func local(of fd: Int32) -> SocketAddress? {
-    query(fd, getsockname)
+    if fd <= 1, let handedOver = TLSHandoff.client { return handedOver.local }
+    return query(fd, getsockname)
   }
 
-  /// The remote address of socket `fd` (getpeername); nil for an unconnected socket.
+  /// The remote address of socket `fd` (getpeername); nil for an unconnected socket. Once the
+  /// connection on fds 0 and 1 went to the TLS helper, fds 0 and 1 are its socketpair, and
+  /// this still names the client (and `local(of:)` the address it reached).
   public static func peer(of fd: Int32) -> SocketAddress? {
-    query(fd, getpeername)
+    if fd <= 1, let handedOver = TLSHandoff.client { return handedOver.peer }
+    return query(fd, getpeername)
   }
 
   private static func query(
