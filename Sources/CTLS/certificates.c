@@ -4,6 +4,7 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/rsa.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,21 +179,49 @@ done:
   return result;
 }
 
+/* The SubjectPublicKeyInfo of a PEM private key (EC or RSA, SEC 1, PKCS#1 or PKCS#8): its length,
+ * or -1. */
+static int public_key_info(const uint8_t *pem, size_t length, byte *out, word32 size) {
+  byte *der = malloc(8192);
+  int result = -1;
+  if (der == NULL) return -1;
+  int der_length = wc_KeyPemToDer(pem, (int)length, der, 8192, NULL);
+  if (der_length > 0) {
+    word32 start = 0;
+    if (wc_GetPkcs8TraditionalOffset(der, &start, (word32)der_length) < 0) start = 0;
+    ecc_key ecc;
+    RsaKey rsa;
+    word32 index = start;
+    if (wc_ecc_init(&ecc) == 0) {
+      if (wc_EccPrivateKeyDecode(der, &index, &ecc, (word32)der_length) == 0) {
+        if (ecc.type == ECC_PRIVATEKEY_ONLY) wc_ecc_make_pub(&ecc, NULL);
+        result = wc_EccPublicKeyToDer(&ecc, out, size, 1);
+      }
+      wc_ecc_free(&ecc);
+    }
+    index = start;
+    if (result < 0 && wc_InitRsaKey(&rsa, NULL) == 0) {
+      if (wc_RsaPrivateKeyDecode(der, &index, &rsa, (word32)der_length) == 0) result = wc_RsaKeyToPublicDer(&rsa, out, size);
+      wc_FreeRsaKey(&rsa);
+    }
+    wolfSSL_OPENSSL_cleanse(der, 8192);
+  }
+  free(der);
+  return result;
+}
+
 int slug_cert_key_matches(
   const uint8_t *certificate_pem, size_t certificate_length, const uint8_t *key_pem, size_t key_length) {
-  wolfSSL_Init();
-  WOLFSSL_CTX *context = wolfSSL_CTX_new(wolfSSLv23_server_method());
-  if (context == NULL) return SLUG_CERT_UNREADABLE;
-  int result;
-  /* The key first: with no certificate loaded yet, a failure means the key itself is unreadable. */
-  if (wolfSSL_CTX_use_PrivateKey_buffer(context, key_pem, (long)key_length, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
-    result = SLUG_CERT_KEY_UNREADABLE;
-  } else if (wolfSSL_CTX_use_certificate_buffer(context, certificate_pem, (long)certificate_length, WOLFSSL_FILETYPE_PEM) !=
-             WOLFSSL_SUCCESS) {
-    result = SLUG_CERT_UNREADABLE;
-  } else {
-    result = wolfSSL_CTX_check_private_key(context) == WOLFSSL_SUCCESS ? SLUG_CERT_KEY_MATCHES : SLUG_CERT_KEY_DIFFERS;
-  }
-  wolfSSL_CTX_free(context);
-  return result;
+  /* wolfSSL_CTX_check_private_key (5.5) passes any EC key: the public keys are compared instead. */
+  byte from_key[1024], from_certificate[1024];
+  int key_info = public_key_info(key_pem, key_length, from_key, sizeof from_key);
+  if (key_info <= 0) return SLUG_CERT_KEY_UNREADABLE;
+  WOLFSSL_X509 *certificate = wolfSSL_X509_load_certificate_buffer(certificate_pem, (int)certificate_length, WOLFSSL_FILETYPE_PEM);
+  if (certificate == NULL) return SLUG_CERT_UNREADABLE;
+  int info_length = sizeof from_certificate;
+  int read = wolfSSL_X509_get_pubkey_buffer(certificate, from_certificate, &info_length);
+  wolfSSL_X509_free(certificate);
+  if (read != WOLFSSL_SUCCESS) return SLUG_CERT_UNREADABLE;
+  return info_length == key_info && memcmp(from_key, from_certificate, (size_t)key_info) == 0 ? SLUG_CERT_KEY_MATCHES
+                                                                                           : SLUG_CERT_KEY_DIFFERS;
 }
