@@ -8,6 +8,8 @@ import CLibc
 /// by tag and, among the users, by uid, all little-endian.
 struct AccessList {
   var readers: [uid_t]
+  /// Whether the owning group may write too (the store), or only read (TLS keys: mode 0640).
+  var groupWrites = true
 
   static let attribute = "system.posix_acl_access"
 
@@ -36,9 +38,10 @@ struct AccessList {
     append(UInt32(2))
     entry(.userObject, Self.readWrite)
     for reader in Set(readers).sorted() { entry(.user, Self.read, reader) }
-    entry(.groupObject, Self.readWrite)
-    // The mask bounds every named entry and the group; it is also the mode's group bits (rw).
-    entry(.mask, Self.readWrite)
+    let group = groupWrites ? Self.readWrite : Self.read
+    entry(.groupObject, group)
+    // The mask bounds every named entry and the group; it is also the mode's group bits.
+    entry(.mask, group)
     entry(.other, 0)
     return bytes
   }

@@ -15,7 +15,7 @@ struct Slugctl: ParsableCommand {
       65 bad data, 66 no input, 73 cannot create, 74 I/O error, 75 store busy.
       """,
     subcommands: [
-      Init.self, Jabber.self, DNS.self, DHCP.self, Torrent.self, Inetd.self, Export.self, Import.self,
+      Init.self, Jabber.self, DNS.self, DHCP.self, Torrent.self, Inetd.self, TLS.self, Export.self, Import.self,
       Install.self, GenerateManual.self,
     ])
 

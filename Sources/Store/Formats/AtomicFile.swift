@@ -6,7 +6,11 @@ import CLibc
 /// over a symbolic link, a device node, a FIFO or a socket would put a file where a link
 /// pointed someone else's writes, or a device was, so those are refused and left as they are.
 public enum AtomicFile {
-  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(StoreError) {
+  /// `preparing` runs on the temporary file before anything is written to it (an ACL to set),
+  /// so the file is never seen with contents and without it.
+  public static func write(
+    _ bytes: [UInt8], to path: String, mode: mode_t, preparing: ((Int32) throws(StoreError) -> Void)? = nil
+  ) throws(StoreError) {
     if let kind = specialFileKind(path) {
       throw .cannotOpen(path: path, reason: "it is \(kind), not a regular file; it was left as it is")
     }
@@ -19,6 +23,7 @@ public enum AtomicFile {
     do throws(StoreError) {
       // The mode given to open is cut by the umask; the caller asked for exactly this one.
       guard fchmod(descriptor, mode) == 0 else { throw failure(path, "chmod") }
+      try preparing?(descriptor)
       try writeAll(bytes, to: descriptor, path: path)
       guard fsync(descriptor) == 0 else { throw failure(path, "fsync") }
     } catch {

@@ -24,7 +24,9 @@ extension Slugctl {
         symbolic link or anything but a regular file is refused and left as it is. Torrent \
         download and metainfo directories inside the store's directory are made for slug-ctcs \
         (mode 0750). The daemons `slugctl inetd generate` configures run with those users and \
-        that group, so create the store they read and write with init.
+        that group, so create the store they read and write with init. Then slugctl tls init \
+        makes the certificates in.www, in.jabberd and in.smtp serve (their users must exist first, \
+        to be given read access to the key).
         """)
 
     @OptionGroup var store: StoreOptions

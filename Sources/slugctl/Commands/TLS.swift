@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Runtime
+import Store
+
+/// Where the TLS files are: --tls-dir, else `tls` beside the store.
+struct TLSDirectoryOptions: ParsableArguments {
+  @OptionGroup var store: StoreOptions
+  @Option(
+    name: .customLong("tls-dir"),
+    help: ArgumentHelp("The TLS directory (default: tls beside the store, /var/lib/slug/tls).", valueName: "dir"),
+    completion: .directory)
+  var directory: String?
+
+  var files: TLSFiles { TLSFiles(directory: directory ?? TLSHandoff.defaultDirectory(forStore: store.path)) }
+}
+
+extension Slugctl {
+  struct TLS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "tls",
+      abstract: "Manage the certificates in.www, in.jabberd and in.smtp serve.",
+      discussion: """
+        The TLS directory holds ca.pem and ca.key (the household CA), server.pem (the server \
+        certificate, then the CA), server.key and tickets.key (the session ticket secret). \
+        ca.key is root's alone (0600); server.key and tickets.key are root's, mode 0640, and \
+        readable by slug-www, slug-jabberd and slug-smtp through an access ACL when those users \
+        exist (slugctl init creates them: run it first). Every file is replaced atomically.
+        """,
+      subcommands: [Init.self, Import.self, Show.self, ExportCA.self])
+  }
+}
+
+extension Slugctl.TLS {
+  struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "init",
+      abstract: "Create a household CA and a server certificate for this machine, or renew it.",
+      discussion: """
+        The CA (ECDSA P-256, 10 years, "slug CA on HOST") is made once and kept: running init \
+        again renews the server certificate (a new key, 397 days, the most phones accept) with \
+        the same CA, so devices that trust it keep trusting; --new-ca replaces the CA, and every \
+        device must then trust the new one. The server certificate names the host name, its \
+        fully qualified form when the resolver knows it, localhost, and every interface's \
+        addresses but link-local ones, plus each --name and --address. Install the CA on each \
+        device (slugctl tls export-ca) and compare its SHA-256 fingerprint with slugctl tls show.
+        """)
+
+    @OptionGroup var options: TLSDirectoryOptions
+    @Option(name: .customLong("name"), help: ArgumentHelp("Another DNS name for the certificate (repeatable).", valueName: "name"))
+    var names: [String] = []
+    @Option(name: .customLong("address"), help: ArgumentHelp("Another IP address for the certificate (repeatable).", valueName: "addr"))
+    var addresses: [String] = []
+    @Flag(name: .customLong("new-ca"), help: "Replace the CA too (devices must trust the new one).")
+    var newCA = false
+
+    func validate() throws {
+      for name in names where !MachineNames.isHostName(name) { throw ValidationError("--name '\(name)' is not a DNS name") }
+      for address in addresses where DER.Address.bytes(address) == nil {
+        throw ValidationError("--address '\(address)' is not an IPv4 or IPv6 address")
+      }
+    }
+
+    func run() throws {
+      let files = options.files
+      try files.prepare()
+      let (caCertificate, caKey, madeCA) = try authority(files)
+      let names = MachineNames.unique(MachineNames.names() + self.names.map { $0.lowercased() })
+      let addresses = MachineNames.unique(MachineNames.addresses() + self.addresses.compactMap(DER.Address.bytes))
+      let key = try CertificateMaker.makeKey()
+      let request = CertificateMaker.Request(commonName: names[0], isCA: false, days: 396, names: names, addresses: addresses)
+      let leaf = try CertificateMaker.issue(request, subjectKey: key, issuerKey: caKey, issuer: caCertificate)
+      try files.write(key, to: TLSFiles.key, access: .daemons)
+      try files.write(leaf + caCertificate, to: TLSFiles.chain, access: .everyone)
+      try files.writeTickets()
+      Console.current.print("\(files.directory): \(madeCA ? "made a new CA" : "kept the CA"), issued a server certificate")
+      try TLSReport(files: files).print(json: false)
+    }
+
+    /// The CA kept from before, or a new one; the PEM certificate and key.
+    private func authority(_ files: TLSFiles) throws -> (certificate: [UInt8], key: [UInt8], made: Bool) {
+      let certificate = try files.read(TLSFiles.caCertificate)
+      let key = try files.read(TLSFiles.caKey)
+      if !newCA, let certificate, let key {
+        guard CertificateMaker.check(key: key, certificate: certificate) == .matches else {
+          throw Failure.dataError("\(files.path(TLSFiles.caKey)) does not belong to \(files.path(TLSFiles.caCertificate)); --new-ca makes a new CA")
+        }
+        guard let ca = try? Certificate.chain(pem: certificate).first, ca.notAfter > Int64(time(nil)) + 397 * 86400 else {
+          throw Failure.dataError("the CA in \(files.path(TLSFiles.caCertificate)) expires before a new server certificate would; --new-ca makes a new CA")
+        }
+        return (certificate, key, false)
+      }
+      if !newCA, certificate != nil || key != nil {
+        let present = certificate != nil ? TLSFiles.caCertificate : TLSFiles.caKey
+        throw Failure.dataError("\(files.path(present)) is there without its pair; --new-ca makes a new CA")
+      }
+      let host = String(Interfaces.hostName().prefix(40))
+      let newKey = try CertificateMaker.makeKey()
+      let request = CertificateMaker.Request(commonName: "slug CA on \(host)", isCA: true, days: 3650)
+      let newCertificate = try CertificateMaker.issue(request, subjectKey: newKey, issuerKey: newKey, issuer: nil)
+      try files.write(newKey, to: TLSFiles.caKey, access: .owner)
+      try files.write(newCertificate, to: TLSFiles.caCertificate, access: .everyone)
+      return (newCertificate, newKey, true)
+    }
+  }
+
+  struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "import",
+      abstract: "Use a certificate chain and key from elsewhere (an ACME client, say).",
+      discussion: """
+        CERT holds the server certificate first, then the certificates that lead to a CA \
+        clients trust (PEM); KEY its private key (PEM). Refused: a key that does not belong to \
+        the certificate, a certificate that has expired or is not valid yet, and a file that is \
+        a symbolic link or not a regular file. The CA files are left as they are.
+        """)
+
+    @OptionGroup var options: TLSDirectoryOptions
+    @Argument(help: ArgumentHelp("The certificate chain (PEM).", valueName: "cert"), completion: .file())
+    var certificateFile: String
+    @Argument(help: ArgumentHelp("Its private key (PEM).", valueName: "key"), completion: .file())
+    var keyFile: String
+
+    func run() throws {
+      let chainBytes = try TLSFiles.readRegularFile(certificateFile)
+      let key = try TLSFiles.readRegularFile(keyFile)
+      let chain: [Certificate]
+      do {
+        chain = try Certificate.chain(pem: chainBytes)
+      } catch {
+        throw Failure.dataError("\(certificateFile): \(error.reason)")
+      }
+      guard let leaf = chain.first else { throw Failure.dataError("\(certificateFile) holds no PEM certificate") }
+      let now = Int64(time(nil))
+      guard leaf.notBefore <= now else {
+        throw Failure.dataError("\(certificateFile) is not valid before \(Certificate.date(leaf.notBefore))")
+      }
+      guard leaf.notAfter > now else { throw Failure.dataError("\(certificateFile) expired on \(Certificate.date(leaf.notAfter))") }
+      switch CertificateMaker.check(key: key, certificate: chainBytes) {
+      case .matches: break
+      case .differs: throw Failure.dataError("\(keyFile) is not the key of the certificate in \(certificateFile)")
+      case .keyUnreadable: throw Failure.dataError("\(keyFile) is not a PEM private key")
+      case .certificateUnreadable: throw Failure.dataError("\(certificateFile) is not a certificate wolfSSL can use")
+      }
+      let files = options.files
+      try files.prepare()
+      try files.write(key, to: TLSFiles.key, access: .daemons)
+      try files.write(Array(chain.map(\.pem).joined().utf8), to: TLSFiles.chain, access: .everyone)
+      try files.writeTickets()
+      Console.current.print("\(files.directory): imported \(certificateFile) (\(chain.count) certificates) and \(keyFile)")
+      try TLSReport(files: files).print(json: false)
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "show",
+      abstract: "Print the server certificate and the CA: names, issuer, dates, SHA-256 fingerprints.",
+      discussion: """
+        The fingerprints are written as openssl x509 -fingerprint -sha256 and phones write \
+        them, to compare before trusting the CA. A warning goes to the error output when the \
+        server certificate expires within 30 days, has expired, or does not match server.key.
+        """)
+
+    @OptionGroup var options: TLSDirectoryOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws { try TLSReport(files: options.files).print(json: output.json) }
+  }
+
+  struct ExportCA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "export-ca",
+      abstract: "Write the CA certificate for devices to trust (to standard output by default).",
+      discussion: """
+        Copy the file to a phone or computer and install it as a trusted CA (on iOS: a profile, \
+        then Settings, General, About, Certificate Trust Settings; on Android: Settings, \
+        Security, Install a certificate, CA certificate); compare the fingerprint it shows with \
+        slugctl tls show.
+        """)
+
+    @OptionGroup var options: TLSDirectoryOptions
+    @Argument(help: ArgumentHelp("The file to write (- or none: standard output).", valueName: "file"), completion: .file())
+    var file: String?
+
+    func run() throws {
+      let files = options.files
+      guard let pem = try files.read(TLSFiles.caCertificate) else {
+        throw Failure.noInput("\(files.path(TLSFiles.caCertificate)) does not exist; slugctl tls init makes it")
+      }
+      if let file, file != "-" {
+        do {
+          try AtomicFile.write(pem, to: file, mode: 0o644)
+        } catch {
+          throw Failure.cannotCreate("\(error)")
+        }
+      } else {
+        Console.current.writeOutput(String(decoding: pem, as: UTF8.self))
+      }
+    }
+  }
+}
