@@ -41,6 +41,10 @@ static void *setup(void) {
     fail("cipher list");
   if (wolfSSL_CTX_use_certificate_chain_file(ctx, certificate_path) != WOLFSSL_SUCCESS) fail("certificate");
   if (wolfSSL_CTX_use_PrivateKey_file(ctx, key_path, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) fail("key");
+#ifdef CHECK_PRIVATE_KEY
+  /* bench/tls builds this variant: the key-matches-certificate check slug-tls makes per process. */
+  if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) fail("key does not match");
+#endif
   if (wolfSSL_CTX_set_TicketEncCb(ctx, seal_ticket) != WOLFSSL_SUCCESS) fail("ticket callback");
   return ctx;
 }
