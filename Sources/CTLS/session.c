@@ -7,10 +7,15 @@
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "certificates.h"
 #include "session.h"
 
 /* Forward-secret suites only: TLS 1.3's, and ECDHE with AEAD for TLS 1.2. */
@@ -41,6 +46,35 @@ static void wipe(void *bytes, size_t length) {
 
 static void say(char *error, size_t size, const char *format, const char *a, const char *b) {
   if (error && size) snprintf(error, size, format, a, b);
+}
+
+/* A PEM file of at most 64 KiB, opened without following a link and refused unless regular:
+ * its length, or -1 with `why` set. */
+static long read_pem(const char *path, uint8_t *buffer, size_t size, const char **why) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    *why = errno == ENOENT ? "missing" : errno == ELOOP ? "a symbolic link, refused" : strerror(errno);
+    return -1;
+  }
+  struct stat status;
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    close(fd);
+    *why = "not a regular file";
+    return -1;
+  }
+  size_t length = 0;
+  while (length < size) {
+    ssize_t count = read(fd, buffer + length, size - length);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) break;
+    length += (size_t)count;
+  }
+  close(fd);
+  if (length == size) {
+    *why = "larger than 64 KiB";
+    return -1;
+  }
+  return (long)length;
 }
 
 /* HMAC-SHA256(secret, label || period): the key of a period, or the tag naming it. */
@@ -113,15 +147,33 @@ slug_tls_server *slug_tls_server_new(
     say(error, error_size, "cannot set the cipher suites%s%s", "", "");
     goto failed;
   }
-  if (wolfSSL_CTX_use_certificate_chain_file(server->context, chain_path) != WOLFSSL_SUCCESS) {
-    say(error, error_size, "%s: missing or not a PEM certificate chain%s", chain_path, "");
+  static uint8_t chain[65536], key[65536];
+  const char *why = NULL;
+  long chain_length = read_pem(chain_path, chain, sizeof chain, &why);
+  if (chain_length < 0) {
+    say(error, error_size, "%s: %s", chain_path, why);
     goto failed;
   }
-  if (wolfSSL_CTX_use_PrivateKey_file(server->context, key_path, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
-    say(error, error_size, "%s: missing or not a PEM private key%s", key_path, "");
+  long key_length = read_pem(key_path, key, sizeof key, &why);
+  if (key_length < 0) {
+    say(error, error_size, "%s: %s", key_path, why);
     goto failed;
   }
-  if (wolfSSL_CTX_check_private_key(server->context) != WOLFSSL_SUCCESS) {
+  int loaded =
+    wolfSSL_CTX_use_certificate_chain_buffer(server->context, chain, chain_length) == WOLFSSL_SUCCESS;
+  if (!loaded) {
+    say(error, error_size, "%s: not a PEM certificate chain%s", chain_path, "");
+    goto failed;
+  }
+  loaded = wolfSSL_CTX_use_PrivateKey_buffer(server->context, key, key_length, WOLFSSL_FILETYPE_PEM) == WOLFSSL_SUCCESS;
+  /* wolfSSL_CTX_check_private_key (5.5) passes any EC key: the public keys are compared. */
+  int matches = loaded ? slug_cert_key_matches(chain, (size_t)chain_length, key, (size_t)key_length) : 0;
+  wipe(key, sizeof key);
+  if (!loaded || matches == SLUG_CERT_KEY_UNREADABLE) {
+    say(error, error_size, "%s: not a PEM private key%s", key_path, "");
+    goto failed;
+  }
+  if (matches != SLUG_CERT_KEY_MATCHES) {
     say(error, error_size, "%s does not match the certificate in %s", key_path, chain_path);
     goto failed;
   }

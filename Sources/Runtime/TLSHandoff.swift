@@ -91,6 +91,42 @@ public enum TLSHandoff {
     return String(path[...slash]) + "slug-tls"
   }
 
+  /// What a daemon's `-n` prints for its TLS directory: "none" when no certificate is there,
+  /// "ok" when slug-tls can use it, else slug-tls's complaint (missing key, expired, the key
+  /// not matching the certificate) and false.
+  public static func check(directory: String) -> (usable: Bool, text: String) {
+    guard isConfigured(directory: directory) else { return (true, "none") }
+    var pipe: [Int32] = [-1, -1]
+    guard slug_pipe_cloexec(&pipe) == 0 else { return (false, "cannot check: pipe failed") }
+    let started = Spawn.start(
+      ["slug-tls", "--check", "--dir", directory], standardOutput: .ours(pipe[1]), standardError: .ours(pipe[1]),
+      executable: helperPath)
+    close(pipe[1])
+    defer { close(pipe[0]) }
+    guard case .success(let pid) = started else { return (false, "cannot start \(helperPath)") }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 512)
+    while output.count < 4096 {
+      let count = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+      if count > 0 {
+        output += buffer.prefix(count)
+      } else if count == 0 || slug_errno() != EINTR {
+        break
+      }
+    }
+    let status = Spawn.wait(pid)
+    var text = String(decoding: output, as: UTF8.self)
+    while text.last == "\n" { text.removeLast() }
+    if status.succeeded { return (true, "ok") }
+    // "slug-tls[PID]: TLS: PATH: ..." -> "PATH: ...".
+    let bytes = Array(text.utf8)
+    let marker = Array("TLS: ".utf8)
+    if let start = (0...max(0, bytes.count - marker.count)).first(where: { bytes[$0...].starts(with: marker) }) {
+      text = String(decoding: bytes[(start + marker.count)...], as: UTF8.self)
+    }
+    return (false, text.isEmpty ? "slug-tls \(status)" : text)
+  }
+
   /// Hands the connection on fds 0 and 1 to slug-tls, which does the handshake with the
   /// certificate in `directory`. On success fds 0 and 1 are the plaintext side, fd 2 no longer
   /// the socket (inetd gives it the connection too), and the session is returned. On failure

@@ -11,7 +11,7 @@ final class SlugctlInstallTests: XCTestCase {
     let prefix = directory.path + "/usr"
     let install = try ChildProcess.run(bin + "/slugctl", ["install", "--prefix", prefix])
     XCTAssertEqual(install.status, 0, install.output)
-    for program in ["slugctl"] + BuildProducts.daemons {
+    for program in ["slugctl"] + BuildProducts.daemons + ["slug-tls"] {
       let installed = prefix + "/sbin/" + program
       XCTAssertEqual(
         FileManager.default.contents(atPath: installed), FileManager.default.contents(atPath: bin + "/" + program),
@@ -34,7 +34,7 @@ final class SlugctlInstallTests: XCTestCase {
     XCTAssertEqual(install.status, 0, install.output)
     let man = BuildProducts.packageRoot + "/man"
     let pages = try FileManager.default.contentsOfDirectory(atPath: man)
-    XCTAssertEqual(pages.count, 12, "\(pages)")
+    XCTAssertEqual(pages.count, 13, "\(pages)")
     for page in pages {
       let installed = prefix + "/share/man/man\(URL(fileURLWithPath: page).pathExtension)/" + page
       XCTAssertEqual(

@@ -16,7 +16,7 @@ final class InstallTests: XCTestCase {
     let bin = directory.path + "/bin"
     try FileManager.default.createDirectory(
       atPath: bin + "/" + Slugctl.Install.resourceDirectory, withIntermediateDirectories: true)
-    for program in ["slugctl"] + Slugctl.Install.daemons where program != missing {
+    for program in ["slugctl"] + Slugctl.Install.daemons + Slugctl.Install.helpers where program != missing {
       _ = try directory.write("binary of \(program)\n", to: "bin/" + program)
     }
     for page in Slugctl.Install.manualPages where page != missing {
@@ -30,7 +30,7 @@ final class InstallTests: XCTestCase {
     let prefix = directory.path + "/prefix"
     let result = slugctl(["install", "--prefix", prefix, "--from", bin])
     XCTAssertEqual(result.status, 0, result.error)
-    for program in ["slugctl"] + Slugctl.Install.daemons {
+    for program in ["slugctl"] + Slugctl.Install.daemons + Slugctl.Install.helpers {
       let path = prefix + "/sbin/" + program
       XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "binary of \(program)\n")
       let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int

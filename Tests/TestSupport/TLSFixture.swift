@@ -4,7 +4,8 @@ import Foundation
 /// (docs/design.md, "TLS", Files): `ca.pem`, `ca.key`, `server.pem` (leaf then CA), `server.key`,
 /// `tickets.key`. Made with the openssl command, independently of slug's own code, so a test of
 /// the daemons does not trust what it tests. Names and addresses go into the subject
-/// alternative names: by default localhost, 127.0.0.1 and ::1.
+/// alternative names: by default localhost, 127.0.0.1 and ::1. `days: 0` makes a certificate
+/// that expires at once.
 public struct TLSFixture {
   public let directory: String
   public var caPath: String { directory + "/ca.pem" }
@@ -13,7 +14,7 @@ public struct TLSFixture {
 
   public init(
     in directory: String, names: [String] = ["localhost"], addresses: [String] = ["127.0.0.1", "::1"],
-    days: Int = 30, notBefore: String? = nil
+    days: Int = 30
   ) throws {
     self.directory = directory
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -37,12 +38,11 @@ public struct TLSFixture {
     subjectAltName=\(alternative)
 
     """.write(toFile: extensions, atomically: true, encoding: .utf8)
-    var sign = [
+    let sign = [
       "x509", "-req", "-in", directory + "/server.csr", "-CA", directory + "/ca.pem", "-CAkey",
       directory + "/ca.key", "-CAcreateserial", "-out", directory + "/leaf.pem", "-days", String(days),
       "-sha256", "-extfile", extensions,
     ]
-    if let notBefore { sign += ["-not_before", notBefore] }
     try Self.openssl(sign)
     let leaf = try String(contentsOfFile: directory + "/leaf.pem", encoding: .utf8)
     let ca = try String(contentsOfFile: directory + "/ca.pem", encoding: .utf8)

@@ -17,14 +17,17 @@ enum TLSHelper {
     do {
       arguments = try Arguments(flags: ["d", "check"], options: ["as", "dir", "peer", "timeout"])
     } catch {
-      usage()
+      usage(error.message)
     }
-    guard let directory = arguments.values["dir"], arguments.operands.isEmpty else { usage() }
+    guard let directory = arguments.values["dir"] else { usage("--dir is required") }
+    guard arguments.operands.isEmpty else { usage("unexpected operand \(arguments.operands[0])") }
     let log = Log(
       program: arguments.values["as"] ?? "slug-tls",
       destination: arguments.flags.contains("d") || arguments.flags.contains("check") ? .standardError : .syslog)
     let peer = arguments.values["peer"] ?? "the client"
-    guard let timeout = Int(arguments.values["timeout"] ?? "20"), timeout > 0, timeout <= 3600 else { usage() }
+    guard let timeout = Int(arguments.values["timeout"] ?? "20"), timeout > 0, timeout <= 3600 else {
+      usage("--timeout takes 1 to 3600 seconds")
+    }
 
     var error = [CChar](repeating: 0, count: 512)
     let secret = readSecret(directory + "/" + TLSHandoff.ticketFile)
@@ -50,8 +53,8 @@ enum TLSHelper {
     exit(relay.run(handshakeDeadline: .after(seconds: timeout)))
   }
 
-  static func usage() -> Never {
-    let line = "usage: slug-tls --as PROGRAM --dir DIR [--peer ADDRESS] [--timeout SECONDS] [-d] | --check --dir DIR\n"
+  static func usage(_ problem: String) -> Never {
+    let line = "slug-tls: \(problem); usage: slug-tls --as PROGRAM --dir DIR [--peer ADDRESS] [--timeout SECONDS] [-d]\n"
     _ = line.withCString { write(2, $0, strlen($0)) }
     exit(EX_USAGE)
   }

@@ -10,7 +10,7 @@ extension Slugctl {
       abstract: "Install slugctl, the daemons, shell completions and the manual pages.",
       discussion: """
         Copies slugctl and the daemons built beside it (in.www, in.proxy, in.jabberd, in.smtp, \
-        in.ctcs, in.dns, in.dhcp, in.mvp) to PREFIX/sbin with mode 0755, the bash, zsh and fish \
+        in.ctcs, in.dns, in.dhcp, in.mvp) and their TLS helper, slug-tls, to PREFIX/sbin with mode 0755, the bash, zsh and fish \
         completions under PREFIX/share, slugctl.8 and the daemons' pages (and torrents.cgi.8) \
         to PREFIX/share/man/man8, and the pages of their files (in.dns.conf.5, in.dhcp.conf.5, \
         in.jabberd.conf.5) to PREFIX/share/man/man5. Nothing is installed if a daemon binary \
@@ -20,9 +20,12 @@ extension Slugctl {
     /// The daemons `swift build` puts beside slugctl, each once (smtp and submission share in.smtp).
     static let daemons = Catalog.services.map(\.program).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
+    /// What the daemons start from their own directory: the TLS helper.
+    static let helpers = ["slug-tls"]
+
     /// The hand-written pages of man/, one per daemon, the torrent page's and the flat files'.
     static let manualPages =
-      daemons.map { "\($0).8" } + ["torrents.cgi.8", "in.dns.conf.5", "in.dhcp.conf.5", "in.jabberd.conf.5"]
+      (daemons + helpers).map { "\($0).8" } + ["torrents.cgi.8", "in.dns.conf.5", "in.dhcp.conf.5", "in.jabberd.conf.5"]
 
     /// Where SwiftPM puts slugctl's resources (the pages), beside the binary. Read by path:
     /// the generated `Bundle.module` traps when the bundle is missing, and a missing page must
@@ -40,7 +43,7 @@ extension Slugctl {
     func run() throws {
       let source = try binaryDirectory ?? Self.runningBinaryDirectory()
       var files: [(path: String, bytes: Data, mode: mode_t)] = []
-      for program in ["slugctl"] + Self.daemons {
+      for program in ["slugctl"] + Self.daemons + Self.helpers {
         files.append((prefix + "/sbin/" + program, try Self.built(program, at: source + "/" + program), 0o755))
       }
       let share = prefix + "/share"
