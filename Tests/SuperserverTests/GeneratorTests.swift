@@ -333,7 +333,7 @@ final class GeneratorTests: XCTestCase {
       return contents.split(separator: "\n").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
     let writes: [String: String?] = [
-      "slug-www@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
+      "slug-www@.service": nil, "slug-https@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
       "slug-ctcs@.service": "/var/lib/slug -/var/lib/slug/downloads -/var/lib/slug/torrents",
       "slug-dns-udp.service": nil, "slug-dns-tcp@.service": nil, "slug-dhcp.service": "/var/lib/slug", "slug-mvp.service": nil,
@@ -365,7 +365,7 @@ final class GeneratorTests: XCTestCase {
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
-      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
+      ["slug-www", "slug-https", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A dual-stack IPv6 socket is no socket for DHCPv4, which broadcasts.
