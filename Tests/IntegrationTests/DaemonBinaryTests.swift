@@ -145,6 +145,14 @@ final class DaemonBinaryTests: XCTestCase {
 
         """), given.output)
 
+    // A key that is not the certificate's: said by -n, through slug-tls --check.
+    try FileManager.default.removeItem(atPath: certificates.keyPath)
+    try FileManager.default.copyItem(atPath: certificates.directory + "/ca.key", toPath: certificates.keyPath)
+    let mismatched = try ChildProcess.run("\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory, root.path])
+    XCTAssertEqual(mismatched.status, 78, mismatched.output)
+    XCTAssertTrue(mismatched.output.contains("does not match the certificate"), mismatched.output)
+    XCTAssertEqual(mismatched.output.split(separator: "\n").count, 1, mismatched.output)
+
     try FileManager.default.removeItem(atPath: certificates.keyPath)
     let missing = try ChildProcess.run("\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory, root.path])
     XCTAssertEqual(missing.status, 78, missing.output)

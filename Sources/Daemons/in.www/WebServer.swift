@@ -236,6 +236,15 @@ extension WebServer: DaemonProgram {
     }
   }
 
+  /// `-n` also has slug-tls open the certificate and key, as at each connection: expired, or a
+  /// key that does not match, is said here rather than to the first client.
+  static func loadForChecking(_ options: WebServerOptions, log: Log) throws(StartupError) {
+    try load(options, log: log)
+    guard options.tls else { return }
+    let checked = TLSHandoff.check(directory: options.tlsDirectory)
+    guard checked.usable else { throw StartupError("TLS: \(checked.text)", exitCode: EX_CONFIG) }
+  }
+
   static func describe(_ options: WebServerOptions, _ configuration: Void) -> String {
     var lines = ["document-root \(options.documentRoot)"]
     lines += options.indexNames.map { "index \($0)" }
