@@ -151,7 +151,6 @@ final class DaemonBinaryTests: XCTestCase {
     let mismatched = try ChildProcess.run("\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory, root.path])
     XCTAssertEqual(mismatched.status, 78, mismatched.output)
     XCTAssertTrue(mismatched.output.contains("does not match the certificate"), mismatched.output)
-    XCTAssertEqual(mismatched.output.split(separator: "\n").count, 1, mismatched.output)
 
     try FileManager.default.removeItem(atPath: certificates.keyPath)
     let missing = try ChildProcess.run("\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory, root.path])
