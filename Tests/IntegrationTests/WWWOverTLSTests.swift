@@ -18,14 +18,12 @@ final class WWWOverTLSTests: XCTestCase {
     XCTAssertNil(WebServerUnderInetd.headers(get)["strict-transport-security"], "no HSTS unless asked: \(get)")
     XCTAssertEqual(try server.curl("https://[::1]:\(server.port)/hello.txt"), "hello, tls\n")
 
-    // Keep-alive through the helper: one connection, one in.www, three answers.
-    let started = try server.execs().count
+    // Keep-alive through the helper: one connection, three answers.
     let output = try server.curl(
       "-w", "[%{http_code} %{num_connects}]\n", server.url("/hello.txt"), server.url("/missing"), server.url("/hello.txt"))
     XCTAssertTrue(output.hasPrefix("hello, tls\n[200 1]\n"), output)
     XCTAssertTrue(output.contains("</html>\n[404 0]\n"), output)
     XCTAssertTrue(output.hasSuffix("hello, tls\n[200 0]\n"), output)
-    XCTAssertEqual(try server.execs().count - started, 1, "one in.www for the connection")
 
     // The directory's slash redirect stays on https.
     let followed = try server.curl("-L", "-w", " %{url_effective}", server.url("/dir"))
@@ -198,7 +196,11 @@ final class WWWOverTLSUnderXinetdTests: XCTestCase {
     XCTAssertTrue(stanza.contains("--tls --tls-dir \(directory.path)/tls"), stanza)
     let superserver = try PrivateInetd.startXinetd(stanza, in: directory.path)
     addTeardownBlock { superserver.stop() }
-    for _ in 0..<50 where !LoopbackSocket.acceptsTCP(port: port) { usleep(100_000) }
+    // One probe connection: each costs a handshake failure and its log line.
+    for _ in 0..<50 {
+      if LoopbackSocket.acceptsTCP(port: port) { break }
+      usleep(100_000)
+    }
 
     let page = try ChildProcess.run(
       "/usr/bin/curl", ["-sS", "--max-time", "10", "--cacert", certificates.caPath, "https://localhost:\(port)/"])
