@@ -38,11 +38,15 @@ public struct Service: Sendable, Equatable {
   public var user: String { "slug-" + program.dropFirst(3) }
   /// Whether the protocol is IPv4 only (DHCPv4): its socket must not be a dual-stack one.
   public var ipv4Only: Bool
+  /// Whether the daemon speaks TLS: one that does not read the store takes `--tls-dir DIR`,
+  /// the `tls` directory beside the store (docs/design.md, "TLS").
+  public var tls: Bool
 
   public init(
     name: String, program: String, serviceName: String?, defaultPort: UInt16, sockets: [SocketKind],
-    arguments: [String] = [], store: StoreAccess, ipv4Only: Bool = false
+    arguments: [String] = [], store: StoreAccess, ipv4Only: Bool = false, tls: Bool = false
   ) {
+    self.tls = tls
     self.ipv4Only = ipv4Only
     self.name = name
     self.program = program
@@ -57,6 +61,9 @@ public struct Service: Sendable, Equatable {
 public enum Catalog {
   public static let services: [Service] = [
     Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], store: .none),
+    Service(
+      name: "https", program: "in.www", serviceName: "https", defaultPort: 443, sockets: [.tcp], arguments: ["--tls"],
+      store: .none, tls: true),
     Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], store: .none),
     Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], store: .write),
     Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], store: .none),

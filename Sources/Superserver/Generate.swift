@@ -162,6 +162,7 @@ struct Entry {
           binds: serviceBinds, user: options.user ?? service.user, group: group,
           storeDirectory: service.store == .write ? storeDirectory(options.db) : nil, programPath: sbin + service.program,
           arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])
+            + (service.tls && !service.usesStore ? options.db.map { ["--tls-dir", tlsDirectory($0)] } ?? [] : [])
             + (options.extraArguments[service.name] ?? [])))
     }
     return entries
@@ -174,6 +175,13 @@ struct Entry {
     let absolute = path.hasPrefix("/") ? path : "/" + path
     let slash = absolute.lastIndex(of: "/")!
     return slash == absolute.startIndex ? "/" : String(absolute[..<slash])
+  }
+
+  /// The TLS directory beside the store at `db`, for a TLS daemon that does not read the store
+  /// (one that does finds it beside its `--db` itself).
+  static func tlsDirectory(_ db: String) -> String {
+    let directory = storeDirectory(db)
+    return directory == "/" ? "/tls" : directory + "/tls"
   }
 
   /// The unit and stanza id: the service name, suffixed by protocol when it has two sockets,

@@ -100,6 +100,7 @@ final class DaemonBinaryTests: XCTestCase {
       access-log none
       max-clients 128
       max-per-source 32
+      tls no
 
       """)
     let given = try ChildProcess.run(
@@ -121,8 +122,50 @@ final class DaemonBinaryTests: XCTestCase {
       access-log \(root.path)/access.log
       max-clients 4
       max-per-source 4
+      tls no
 
       """)
+  }
+
+  func testInWWWCheckModePrintsTheTLSConfigurationAndRefusesAMissingCertificate() throws {
+    let bin = try BuildProducts.binDirectory()
+    let root = try TemporaryDirectory()
+    let certificates = try TLSFixture(in: root.path + "/tls")
+    let given = try ChildProcess.run(
+      "\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory + "/", "--hsts", "3600", root.path])
+    XCTAssertEqual(given.status, 0, given.output)
+    XCTAssertTrue(
+      given.output.hasSuffix(
+        """
+        tls yes
+        tls-dir \(certificates.directory)
+        tls-certificate \(certificates.chainPath)
+        tls-key \(certificates.keyPath)
+        hsts max-age=3600
+
+        """), given.output)
+
+    // A key slug-tls cannot use: said by -n, through slug-tls --check.
+    try "not a key\n".write(toFile: certificates.keyPath, atomically: true, encoding: .utf8)
+    let unusable = try ChildProcess.run("\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory, root.path])
+    XCTAssertEqual(unusable.status, 78, unusable.output)
+    XCTAssertTrue(unusable.output.contains("not a PEM private key"), unusable.output)
+
+    try FileManager.default.removeItem(atPath: certificates.keyPath)
+    let missing = try ChildProcess.run("\(bin)/in.www", ["-n", "--tls", "--tls-dir", certificates.directory, root.path])
+    XCTAssertEqual(missing.status, 78, missing.output)
+    XCTAssertTrue(missing.output.contains("no certificate in \(certificates.directory)"), missing.output)
+    XCTAssertTrue(missing.output.contains("slugctl tls init"), missing.output)
+
+    for (arguments, message) in [
+      (["--hsts", "60"], "--hsts applies to HTTPS only"), (["--tls-dir", "/x"], "--tls-dir applies to HTTPS only"),
+      (["--tls", "--tls-dir", "relative"], "--tls-dir needs an absolute path"),
+      (["--tls", "--hsts", "-1"], "--hsts needs a number"),
+    ] {
+      let refused = try ChildProcess.run("\(bin)/in.www", ["-n"] + arguments + [root.path])
+      XCTAssertEqual(refused.status, 64, refused.output)
+      XCTAssertTrue(refused.output.contains(message), "\(arguments): \(refused.output)")
+    }
   }
 
   func testInWWWCheckModeRefusesADocumentRootThatIsNotADirectory() throws {

@@ -125,7 +125,7 @@ enum PrivateInetd {
     let script = """
       set -e
       for node in null zero full random urandom; do : > "$0/$node"; mount --bind "/dev/$node" "$0/$node"; done
-      mount --bind "$0" /dev
+      mount --rbind "$0" /dev
       exec \(inetd) -i \(debug ? "-d " : "")"$1"
       """
     let superserver = try ChildProcess(

@@ -379,21 +379,25 @@ final class WWWUnderInetdTests: XCTestCase {
 }
 
 /// One openbsd-inetd on 127.0.0.1 running the installed in.www on a loopback port, with a
-/// fresh document root.
+/// fresh document root; with `tls`, the generated https line instead, its certificate from a
+/// TLSFixture in the tls directory beside the store the line is generated for, and the
+/// daemons' syslog lines in `log`.
 final class WebServerUnderInetd {
   let directory: TemporaryDirectory
   let root: String
   let port: UInt16
   let trace: String
   let superserver: ChildProcess
+  let certificates: TLSFixture?
+  let log: SyslogSocket?
 
   /// `alsoServing`: more services of the same inetd, each on its port (with its store); `binds`:
   /// the generated lines' `--bind` addresses.
   init(
     extraArguments: [String] = [], alsoServing: [(service: String, port: UInt16, database: String?)] = [],
-    binds: [String] = ["127.0.0.1"]
+    binds: [String] = ["127.0.0.1"], tls: Bool = false
   ) throws {
-    try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3"])
+    try PrivateInetd.require(["/usr/bin/curl": "curl", "/usr/bin/python3": "python3", "/usr/bin/openssl": "openssl"])
     directory = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
     // Canonical, as a script's working directory reads it back.
@@ -403,16 +407,34 @@ final class WebServerUnderInetd {
     port = try FreePort.tcp()
 
     try PrivateInetd.install(prefix: prefix)
+    // The https line gets --tls-dir beside the store it is generated for, where the fixture goes.
+    certificates = tls ? try TLSFixture(in: directory.path + "/tls") : nil
+    if let certificates {
+      try PrivateInetd.give([certificates.keyPath, certificates.directory + "/tickets.key"], to: "slug-www")
+      try WebServerUnderInetd.installHelper(prefix: prefix)
+    }
     let lines = try PrivateInetd.generatedLines(
-      prefix: prefix, service: "www", port: port, binds: binds, arguments: extraArguments + [root])
+      prefix: prefix, service: tls ? "https" : "www", port: port, database: tls ? directory.path + "/slug.db" : nil,
+      binds: binds, arguments: extraArguments + [root])
       + alsoServing.flatMap {
         try PrivateInetd.generatedLines(prefix: prefix, service: $0.service, port: $0.port, database: $0.database)
       }
     // inetd needs a moment to bind; connect until it accepts.
     let port = self.port
-    superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
+    if tls {
+      let started = try PrivateInetd.startWithPrivateLog(lines, in: directory.path, output: trace, debug: false)
+      (superserver, log) = (started.superserver, started.log)
+      // One probe connection: each costs a handshake failure and its log line.
+      for _ in 0..<50 {
+        if LoopbackSocket.acceptsTCP(port: port) { break }
+        usleep(100_000)
+      }
+    } else {
+      log = nil
+      superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
+    }
     // The probe started an in.www; wait for its trace line so tests count only their own.
-    for _ in 0..<50 where ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
+    for _ in 0..<50 where !tls && ((try? execs().count) ?? 0) == 0 { usleep(20_000) }
   }
 
   func stop() {
@@ -420,9 +442,10 @@ final class WebServerUnderInetd {
     SlotSets.removeAll(port: port)
   }
 
-  func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+  func url(_ path: String) -> String { "\(certificates == nil ? "http" : "https")://127.0.0.1:\(port)\(path)" }
 
-  /// Runs curl (silent, errors shown, 10 s at most) and returns what it printed.
+  /// Runs curl (silent, errors shown, 10 s at most; trusting the fixture's CA, if any) and
+  /// returns what it printed.
   func curl(_ arguments: String...) throws -> String {
     String(decoding: try curl(arguments, binary: true), as: UTF8.self)
   }
@@ -432,7 +455,7 @@ final class WebServerUnderInetd {
   private func curl(_ arguments: [String], binary: Bool) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = ["-sS", "--max-time", "10"] + arguments
+    process.arguments = ["-sS", "--max-time", "10"] + (certificates.map { ["--cacert", $0.caPath] } ?? []) + arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
@@ -474,6 +497,14 @@ final class WebServerUnderInetd {
       fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
     return fields
+  }
+
+  /// slug-tls beside the installed daemons, where in.www looks for it; copied from the build
+  /// until `slugctl install` on this branch installs it too.
+  static func installHelper(prefix: String) throws {
+    let installed = prefix + "/sbin/slug-tls"
+    guard !FileManager.default.fileExists(atPath: installed) else { return }
+    try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/slug-tls", toPath: installed)
   }
 
   static func sha256(_ path: String) throws -> String {

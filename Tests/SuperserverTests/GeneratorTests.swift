@@ -66,13 +66,13 @@ final class GeneratorTests: XCTestCase {
   /// group, in.dns (it only reads, through its user) and the rest with their own group.
   func testEachDaemonRunsAsItsOwnUserInEveryFormat() throws {
     let expected: [String: (user: String, group: String?)] = [
-      "www": ("slug-www", nil), "proxy": ("slug-proxy", nil), "jabberd": ("slug-jabberd", "slug"),
+      "www": ("slug-www", nil), "https": ("slug-www", nil), "proxy": ("slug-proxy", nil), "jabberd": ("slug-jabberd", "slug"),
       "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "ctcs": ("slug-ctcs", "slug"),
       "dns": ("slug-dns", nil), "dhcp": ("slug-dhcp", "slug"), "mvp": ("slug-mvp", nil),
     ]
     XCTAssertEqual(Set(expected.keys), Set(Catalog.services.map(\.name)))
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 10)
+    XCTAssertEqual(inetd.count, 11)
     for service in Catalog.services {
       let (user, group) = expected[service.name]!
       let field = user + (group.map { "." + $0 } ?? "")
@@ -333,7 +333,7 @@ final class GeneratorTests: XCTestCase {
       return contents.split(separator: "\n").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
     let writes: [String: String?] = [
-      "slug-www@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
+      "slug-www@.service": nil, "slug-https@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
       "slug-ctcs@.service": "/var/lib/slug -/var/lib/slug/downloads -/var/lib/slug/torrents",
       "slug-dns-udp.service": nil, "slug-dns-tcp@.service": nil, "slug-dhcp.service": "/var/lib/slug", "slug-mvp.service": nil,
@@ -365,7 +365,7 @@ final class GeneratorTests: XCTestCase {
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
-      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
+      ["slug-www", "slug-https", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A dual-stack IPv6 socket is no socket for DHCPv4, which broadcasts.
@@ -392,7 +392,7 @@ final class GeneratorTests: XCTestCase {
     XCTAssertEqual(
       Catalog.services.map { "\($0.name) \($0.program) \($0.serviceName ?? "-") \($0.defaultPort) \($0.sockets.map(\.rawValue))" },
       [
-        "www in.www http 80 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
+        "www in.www http 80 [\"tcp\"]", "https in.www https 443 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
         "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "smtp in.smtp smtp 25 [\"tcp\"]",
         "submission in.smtp submission 587 [\"tcp\"]",
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
@@ -404,7 +404,7 @@ final class GeneratorTests: XCTestCase {
   /// systemd's `[::]` with BindIPv6Only=both one dual-stack socket; DHCPv4 stays IPv4 alone.
   func testEveryServiceButDHCPListensOnIPv4AndIPv6InEveryFormat() throws {
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 10)
+    XCTAssertEqual(inetd.count, 11)
     for line in inetd {
       let fields = line.split(separator: " ")
       XCTAssertEqual(fields[2], line.contains("/in.dhcp ") ? "udp4" : fields[1] == "dgram" ? "udp" : "tcp", String(line))
@@ -472,8 +472,8 @@ final class GeneratorTests: XCTestCase {
 
   func testBadOptionsAreErrorsWithAMessage() {
     let cases: [(GenerateOptions, String)] = [
-      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
-      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, https, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, https, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
       (GenerateOptions(ports: ["mvp": 0]), "port 0 for service 'mvp' is not a port"),
       (GenerateOptions(binds: ["localhost"]), "bind address 'localhost' is not an IPv4 or IPv6 address"),
       (GenerateOptions(binds: ["::1", "10.0.0.1/8"]), "bind address '10.0.0.1/8' is not an IPv4 or IPv6 address"),

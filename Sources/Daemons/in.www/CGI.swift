@@ -58,6 +58,10 @@ extension WebServer {
       variables.append(("REMOTE_ADDR", peer.host))
       variables.append(("REMOTE_PORT", "\(peer.port)"))
     }
+    // RFC 3875 leaves these to the server; Apache's names, which scripts test.
+    variables.append(("REQUEST_SCHEME", tls == nil ? "http" : "https"))
+    if tls != nil { variables.append(("HTTPS", "on")) }
+    // After a TLS handoff fd 0 is the helper's socketpair, and this names the client's connection still.
     let local = SocketAddress.local(of: connection.fd)
     if let local {
       variables.append(("SERVER_ADDR", local.host))

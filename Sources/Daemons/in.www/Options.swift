@@ -1,9 +1,9 @@
 /// in.www's command line.
 struct WebServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-t IDLE] [-r READ] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [--max-clients N] [--max-per-source N] [DOCROOT]"
-  static let flags: Set<String> = ["no-cgi", "follow-symlinks"]
-  static let valueOptions: Set<String> = Set<String>(["t", "r", "log", "index", "cgi-timeout"]).union(ConnectionCaps.optionNames)
+    "[-d] [-n] [-t IDLE] [-r READ] [--tls] [--tls-dir DIR] [--hsts SECONDS] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [--max-clients N] [--max-per-source N] [DOCROOT]"
+  static let flags: Set<String> = ["no-cgi", "follow-symlinks", "tls"]
+  static let valueOptions: Set<String> = Set<String>(["t", "r", "log", "index", "cgi-timeout", "tls-dir", "hsts"]).union(ConnectionCaps.optionNames)
 
   /// How long a kept-alive connection may wait for the next request.
   var idleSeconds: Int
@@ -19,6 +19,15 @@ struct WebServerOptions: DaemonOptions {
   var caps: ConnectionCaps
   /// Without a trailing slash, unless it is `/`.
   var documentRoot: String
+  /// HTTPS: the connection goes to the TLS helper before a byte is read (`--tls`).
+  var tls: Bool
+  /// Where the certificate, its key and the ticket secret are (docs/design.md, "TLS").
+  var tlsDirectory: String
+  /// Strict-Transport-Security max-age for HTTPS responses; nil: none sent.
+  var hstsSeconds: Int?
+
+  /// The TLS directory beside the default store, /var/lib/slug/slug.db.
+  static let defaultTLSDirectory = "/var/lib/slug/tls"
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.count <= 1 else {
@@ -40,5 +49,14 @@ struct WebServerOptions: DaemonOptions {
     guard root.hasPrefix("/") else { throw UsageError("DOCROOT must be an absolute path, not '\(root)'") }
     while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
     documentRoot = root
+    tls = arguments.has("tls")
+    hstsSeconds = try arguments.integer("hsts", in: 0...1_000_000_000)
+    // RFC 6797 §7.2: the header means nothing over plain HTTP, so asking for it there is a mistake.
+    if hstsSeconds != nil && !tls { throw UsageError("--hsts applies to HTTPS only: give --tls too") }
+    if arguments.value("tls-dir") != nil && !tls { throw UsageError("--tls-dir applies to HTTPS only: give --tls too") }
+    var directory = arguments.value("tls-dir") ?? Self.defaultTLSDirectory
+    guard directory.hasPrefix("/") else { throw UsageError("--tls-dir needs an absolute path, not '\(directory)'") }
+    while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+    tlsDirectory = directory
   }
 }

@@ -7,15 +7,18 @@ final class WebServer {
   let log: Log
   let connection = StreamConnection(fd: 0)
   let peer: SocketAddress?
+  /// The TLS session when fds 0 and 1 are the TLS helper's plaintext side (`--tls`).
+  let tls: TLSSession?
   var accessLog: AccessLog
   /// Bytes read past the last request head: its body, or the next pipelined request.
   var pending: [UInt8] = []
   /// The document root with its symlinks resolved, looked up once a request needs it.
   lazy var realDocumentRoot: String? = WebServer.realPath(options.documentRoot)
 
-  init(options: WebServerOptions, log: Log) {
+  init(options: WebServerOptions, log: Log, tls: TLSSession? = nil) {
     self.options = options
     self.log = log
+    self.tls = tls
     peer = connection.peer
     accessLog = AccessLog(path: options.logFile, log: log)
   }
@@ -180,6 +183,8 @@ final class WebServer {
     time(&now)
     all.add("Date", HTTPDate.format(Int64(now)))
     all.add("Server", "in.www")
+    // RFC 6797 §7.2: over HTTPS only; a header on plain HTTP would be ignored, or worse.
+    if tls != nil, let seconds = options.hstsSeconds { all.add("Strict-Transport-Security", "max-age=\(seconds)") }
     for field in headers.fields { all.add(field.name, field.value) }
     if !keepAlive {
       all.add("Connection", "close")
@@ -217,12 +222,34 @@ extension WebServer: DaemonProgram {
   static let standardInput: [StandardInput] = [.streamSocket]
   static let inetdLine = "http stream tcp nowait"
 
-  /// The document root must be a directory before anything is looked up in it.
+  /// The document root must be a directory before anything is looked up in it; with `--tls`,
+  /// the TLS directory must hold a certificate and its key (two stats: the helper reads them).
   static func load(_ options: WebServerOptions, log: Log) throws(StartupError) {
     var status = stat()
     guard stat(options.documentRoot, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) else {
       throw StartupError("document root \(options.documentRoot) is not a directory", exitCode: EX_NOINPUT)
     }
+    if options.tls, !TLSHandoff.isConfigured(directory: options.tlsDirectory) {
+      throw StartupError(
+        "no certificate in \(options.tlsDirectory) (\(TLSHandoff.chainFile) and \(TLSHandoff.keyFile)): run slugctl tls init",
+        exitCode: EX_CONFIG)
+    }
+  }
+
+  /// `-n` also has slug-tls open the certificate and key, as at each connection: expired, or a
+  /// key that does not match, is said here rather than to the first client.
+  static func loadForChecking(_ options: WebServerOptions, log: Log) throws(StartupError) {
+    try load(options, log: log)
+    guard options.tls else { return }
+    // slug-tls says what is wrong on our standard error, under our name.
+    let started = Spawn.start(
+      ["slug-tls", "--check", "--as", log.program, "--dir", options.tlsDirectory], standardInput: .null,
+      standardOutput: .null, standardError: .ours(2), executable: TLSHandoff.helperPath)
+    guard case .success(let pid) = started else {
+      throw StartupError("cannot start \(TLSHandoff.helperPath) to check the certificate", exitCode: EX_UNAVAILABLE)
+    }
+    let status = Spawn.wait(pid)
+    guard status.succeeded else { throw StartupError("TLS: the certificate in \(options.tlsDirectory) is not usable", exitCode: EX_CONFIG) }
   }
 
   static func describe(_ options: WebServerOptions, _ configuration: Void) -> String {
@@ -236,16 +263,30 @@ extension WebServer: DaemonProgram {
       "follow-symlinks \(options.followSymlinks ? "yes" : "no")",
       "access-log \(options.logFile ?? "none")",
       options.caps.description,
+      "tls \(options.tls ? "yes" : "no")",
     ]
+    if options.tls {
+      lines += [
+        "tls-dir \(options.tlsDirectory)",
+        "tls-certificate \(options.tlsDirectory)/\(TLSHandoff.chainFile)",
+        "tls-key \(options.tlsDirectory)/\(TLSHandoff.keyFile)",
+        "hsts \(options.hstsSeconds.map { "max-age=\($0)" } ?? "no")",
+      ]
+    }
     return lines.joined(separator: "\n")
   }
 
   static func serve(_ options: WebServerOptions, _ configuration: Void, on input: StandardInput?, log: Log) -> Int32 {
     if case .refused = ConnectionSlot.take(program: "in.www", caps: options.caps, log: log) {
-      ConnectionSlot.refuse(with: busyReply)
+      // A TLS client would read the plain 503 as a broken handshake: it gets the close alone.
+      ConnectionSlot.refuse(with: options.tls ? [] : busyReply)
       return 0
     }
-    return WebServer(options: options, log: log).run()
+    guard options.tls else { return WebServer(options: options, log: log).run() }
+    // Before a byte is read; the helper logs a failed handshake with the client's address.
+    guard let session = TLSHandoff.start(directory: options.tlsDirectory, log: log, handshakeSeconds: options.readSeconds)
+    else { return 0 }
+    return WebServer(options: options, log: log, tls: session).run()
   }
 
   /// What a client past a cap gets, before its request is read: it may try again shortly.
