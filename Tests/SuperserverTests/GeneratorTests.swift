@@ -67,12 +67,13 @@ final class GeneratorTests: XCTestCase {
   func testEachDaemonRunsAsItsOwnUserInEveryFormat() throws {
     let expected: [String: (user: String, group: String?)] = [
       "www": ("slug-www", nil), "proxy": ("slug-proxy", nil), "jabberd": ("slug-jabberd", "slug"),
+      "xmpps": ("slug-jabberd", "slug"),
       "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "ctcs": ("slug-ctcs", "slug"),
       "dns": ("slug-dns", nil), "dhcp": ("slug-dhcp", "slug"), "mvp": ("slug-mvp", nil),
     ]
     XCTAssertEqual(Set(expected.keys), Set(Catalog.services.map(\.name)))
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 10)
+    XCTAssertEqual(inetd.count, 11)
     for service in Catalog.services {
       let (user, group) = expected[service.name]!
       let field = user + (group.map { "." + $0 } ?? "")
@@ -393,7 +394,8 @@ final class GeneratorTests: XCTestCase {
       Catalog.services.map { "\($0.name) \($0.program) \($0.serviceName ?? "-") \($0.defaultPort) \($0.sockets.map(\.rawValue))" },
       [
         "www in.www http 80 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
-        "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "smtp in.smtp smtp 25 [\"tcp\"]",
+        "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "xmpps in.jabberd - 5223 [\"tcp\"]",
+        "smtp in.smtp smtp 25 [\"tcp\"]",
         "submission in.smtp submission 587 [\"tcp\"]",
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
@@ -404,7 +406,7 @@ final class GeneratorTests: XCTestCase {
   /// systemd's `[::]` with BindIPv6Only=both one dual-stack socket; DHCPv4 stays IPv4 alone.
   func testEveryServiceButDHCPListensOnIPv4AndIPv6InEveryFormat() throws {
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 10)
+    XCTAssertEqual(inetd.count, 11)
     for line in inetd {
       let fields = line.split(separator: " ")
       XCTAssertEqual(fields[2], line.contains("/in.dhcp ") ? "udp4" : fields[1] == "dgram" ? "udp" : "tcp", String(line))
