@@ -76,6 +76,16 @@ final class JabberTLSUnderInetdTests: XCTestCase {
     XCTAssertFalse(features.contains("starttls"), features)
   }
 
+  /// SCRAM-SHA-256-PLUS over STARTTLS with tls-server-end-point computed by the client from the
+  /// certificate it verified; the server's signature checks out. SCRAM with "y" where -PLUS was
+  /// offered is refused (downgrade).
+  func testSCRAMSHA256PlusWithTheServerEndPointBindingLogsInAndAYDowngradeFails() throws {
+    let server = try server()
+    XCTAssertEqual(try rawClient(server.port, "plus", ca: server.fixture!.caPath), "VERIFIED")
+    let downgraded = try rawClient(server.port, "downgrade", ca: server.fixture!.caPath)
+    XCTAssertTrue(downgraded.contains("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"), downgraded)
+  }
+
   /// STARTTLS injection: a PLAIN login sent in the same packet as `<starttls/>` is never acted
   /// on; the stream restarted inside TLS knows nothing of it.
   func testALoginPipelinedBehindSTARTTLSIsDiscarded() throws {
@@ -163,11 +173,70 @@ final class JabberTLSUnderInetdTests: XCTestCase {
           until(s, b'<proceed')
           s.sendall(header)
           print(closed(s))
+      elif scenario in ('plus', 'downgrade'):
+          import base64, hashlib, hmac
+          s.sendall(header)
+          until(s, b'</stream:features>')
+          s.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+          until(s, b'<proceed')
+          t = context.wrap_socket(s, server_hostname='localhost')
+          t.sendall(header)
+          until(t, b'</stream:features>')
+          # RFC 5929: the hash of the server's certificate (ECDSA with SHA-256: SHA-256).
+          binding = hashlib.sha256(t.getpeercert(binary_form=True)).digest()
+          gs2, mechanism = (b'p=tls-server-end-point,,', b'SCRAM-SHA-256-PLUS') if scenario == 'plus' else (b'y,,', b'SCRAM-SHA-256')
+          first = b'n=alice,r=rawclientnonce'
+          t.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + mechanism + b"'>" + base64.b64encode(gs2 + first) + b"</auth>")
+          answer = until(t, b'</')
+          if '<challenge' not in answer:
+              print(answer); sys.exit()
+          server_first = base64.b64decode(answer.split('>')[1].split('<')[0])
+          fields = dict(f.split(b'=', 1) for f in server_first.split(b','))
+          salted = hashlib.pbkdf2_hmac('sha256', b'wonder&land', base64.b64decode(fields[b's']), int(fields[b'i']))
+          client_key = hmac.new(salted, b'Client Key', 'sha256').digest()
+          without_proof = b'c=' + base64.b64encode(gs2 + (binding if scenario == 'plus' else b'')) + b',r=' + fields[b'r']
+          message = first + b',' + server_first + b',' + without_proof
+          signature = hmac.new(hashlib.sha256(client_key).digest(), message, 'sha256').digest()
+          proof = bytes(a ^ b for a, b in zip(client_key, signature))
+          t.sendall(b"<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + base64.b64encode(without_proof + b',p=' + base64.b64encode(proof)) + b"</response>")
+          answer = until(t, b'</success>')
+          expected = hmac.new(hmac.new(salted, b'Server Key', 'sha256').digest(), message, 'sha256').digest()
+          verified = '<success' in answer and base64.b64decode(answer.split('>')[1].split('<')[0]) == b'v=' + base64.b64encode(expected)
+          print('VERIFIED' if verified else answer)
       elif scenario == 'garbage':
           s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n' + bytes(range(256)) * 4)
           print(closed(s))
       """
     let result = try ChildProcess.run("/usr/bin/python3", ["-c", script, String(port), scenario, ca])
     return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}
+
+/// `in.jabberd -n` says what TLS does and has slug-tls check the certificate.
+final class JabberTLSCheckTests: XCTestCase {
+  func testCheckModePrintsTheTLSConfigurationAndRefusesAKeyThatDoesNotMatch() throws {
+    let directory = try TemporaryDirectory()
+    let users = directory.path + "/in.jabberd.conf"
+    try "alice : s3cret\n".write(toFile: users, atomically: true, encoding: .utf8)
+    let daemon = try BuildProducts.binDirectory() + "/in.jabberd"
+    let tls = directory.path + "/tls"
+
+    let none = try ChildProcess.run(daemon, ["-n", "-c", users, "--tls-dir", tls])
+    XCTAssertEqual(none.status, 0, none.output)
+    XCTAssertTrue(none.output.contains("tls none (no server.pem and server.key)"), none.output)
+    let direct = try ChildProcess.run(daemon, ["-n", "-c", users, "--tls-dir", tls, "--tls"])
+    XCTAssertEqual(direct.status, 78, direct.output)
+    XCTAssertTrue(direct.output.contains("slugctl tls init"), direct.output)
+
+    let fixture = try TLSFixture(in: tls)
+    let good = try ChildProcess.run(daemon, ["-n", "-c", users, "--tls-dir", tls])
+    XCTAssertEqual(good.status, 0, good.output)
+    XCTAssertTrue(good.output.contains("tls-dir \(tls)\n"), good.output)
+    XCTAssertTrue(good.output.contains("tls starttls required before login"), good.output)
+
+    _ = try ChildProcess.run("/usr/bin/openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", fixture.keyPath])
+    let mismatched = try ChildProcess.run(daemon, ["-n", "-c", users, "--tls-dir", tls])
+    XCTAssertEqual(mismatched.status, 78, mismatched.output)
+    XCTAssertTrue(mismatched.output.contains("not usable"), mismatched.output)
   }
 }
