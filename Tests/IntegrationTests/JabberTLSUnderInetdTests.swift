@@ -107,6 +107,15 @@ final class JabberTLSUnderInetdTests: XCTestCase {
     XCTAssertEqual(try verifying.client(["attempt", "bob:builder"], port: server.tlsPort)["result"] as? String, "ok")
   }
 
+  /// A client that connects to the xmpps port and sends nothing is dropped when the handshake
+  /// time (20 s) is up.
+  func testAClientStallingInTheHandshakeIsDroppedAfterTheHandshakeTime() throws {
+    let server = try server()
+    let started = Date()
+    XCTAssertEqual(try rawClient(server.tlsPort, "stall"), "CLOSED")
+    XCTAssertLessThan(Date().timeIntervalSince(started), 30)
+  }
+
   func testSendxmppDeliversOverSTARTTLSAndDirectTLSVerifyingTheCA() throws {
     let server = try server()
     server.clientEnvironment = ["SLUG_XMPP_TLS=starttls", "SLUG_XMPP_CA=\(server.fixture!.caPath)"]
@@ -140,8 +149,8 @@ final class JabberTLSUnderInetdTests: XCTestCase {
               if not chunk: break
               data += chunk
           return data.decode(errors='replace')
-      def closed(s):
-          s.settimeout(10)
+      def closed(s, seconds=10):
+          s.settimeout(seconds)
           try:
               while s.recv(4096): pass
               return 'CLOSED'
@@ -203,6 +212,8 @@ final class JabberTLSUnderInetdTests: XCTestCase {
           expected = hmac.new(hmac.new(salted, b'Server Key', 'sha256').digest(), message, 'sha256').digest()
           verified = '<success' in answer and base64.b64decode(answer.split('>')[1].split('<')[0]) == b'v=' + base64.b64encode(expected)
           print('VERIFIED' if verified else answer)
+      elif scenario == 'stall':
+          print(closed(s, 40))
       elif scenario == 'garbage':
           s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n' + bytes(range(256)) * 4)
           print(closed(s))
