@@ -335,6 +335,7 @@ final class GeneratorTests: XCTestCase {
     }
     let writes: [String: String?] = [
       "slug-www@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
+      "slug-xmpps@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
       "slug-ctcs@.service": "/var/lib/slug -/var/lib/slug/downloads -/var/lib/slug/torrents",
       "slug-dns-udp.service": nil, "slug-dns-tcp@.service": nil, "slug-dhcp.service": "/var/lib/slug", "slug-mvp.service": nil,
@@ -366,7 +367,10 @@ final class GeneratorTests: XCTestCase {
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
-      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
+      [
+        "slug-www", "slug-proxy", "slug-jabberd", "slug-xmpps", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp",
+        "slug-mvp",
+      ])
   }
 
   /// A dual-stack IPv6 socket is no socket for DHCPv4, which broadcasts.
@@ -474,8 +478,8 @@ final class GeneratorTests: XCTestCase {
 
   func testBadOptionsAreErrorsWithAMessage() {
     let cases: [(GenerateOptions, String)] = [
-      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
-      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, proxy, jabberd, xmpps, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, proxy, jabberd, xmpps, smtp, submission, ctcs, dns, dhcp, mvp)"),
       (GenerateOptions(ports: ["mvp": 0]), "port 0 for service 'mvp' is not a port"),
       (GenerateOptions(binds: ["localhost"]), "bind address 'localhost' is not an IPv4 or IPv6 address"),
       (GenerateOptions(binds: ["::1", "10.0.0.1/8"]), "bind address '10.0.0.1/8' is not an IPv4 or IPv6 address"),

@@ -93,8 +93,10 @@ public struct SCRAMServer {
     guard let binding = Base64.decode(String(decoding: fields[0].dropFirst(2), as: UTF8.self)) else {
       throw SASLFailure.malformed
     }
-    // Another connection's binding data: a man in the middle relaying the exchange.
-    guard ConstantTime.equals(binding, gs2Header + bindingData) else { throw SASLFailure.notAuthorized }
+    // With -PLUS, other binding data is another connection's: a man in the middle relaying.
+    guard ConstantTime.equals(binding, gs2Header + bindingData) else {
+      throw bindingData.isEmpty ? SASLFailure.malformed : SASLFailure.notAuthorized
+    }
     guard Array(fields[1].dropFirst(2)) == nonce,
       let proof = Base64.decode(String(decoding: proofField.dropFirst(2), as: UTF8.self))
     else { throw SASLFailure.malformed }
