@@ -66,6 +66,10 @@ public enum Catalog {
       store: .none, tls: true),
     Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], store: .none),
     Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], store: .write),
+    // Direct TLS (XEP-0368): the same server, the handshake before the stream; netbase names no port.
+    Service(
+      name: "xmpps", program: "in.jabberd", serviceName: nil, defaultPort: 5223, sockets: [.tcp], arguments: ["--tls"],
+      store: .write, tls: true),
     Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], store: .none),
     // Message submission (RFC 6409) from the LAN's mail clients: the same relay on its own port,
     // so either can be left out or moved (`--services`, `--port submission=N`).

@@ -101,7 +101,9 @@ final class InJabberdCommandLineTests: XCTestCase {
     XCTAssertEqual(fromStore.status, 0, fromStore.output)
     XCTAssertEqual(
       fromStore.output,
-      "domain home.lan\nusers-from store \(database)\nusers 3\nstore \(database)\nidle 600\nlegacy no\nmax-clients 128\nmax-per-source 64\n")
+      "domain home.lan\nusers-from store \(database)\nusers 3\nstore \(database)\nidle 600\nlegacy no\n"
+        + "tls-dir \(directory.path)/tls\ntls none (no server.pem and server.key): logins in the clear\n"
+        + "max-clients 128\nmax-per-source 64\n")
 
     let file = directory.path + "/in.jabberd.conf"
     try "alice : s3cret\nbob : hunter2\n".write(toFile: file, atomically: true, encoding: .utf8)
@@ -110,7 +112,8 @@ final class InJabberdCommandLineTests: XCTestCase {
     XCTAssertEqual(
       fromFile.output,
       "domain the one each client's stream names\nusers-from file \(file)\nusers 2\n"
-        + "store none (no offline messages or vCards)\nidle 60\nlegacy yes\nmax-clients 128\nmax-per-source 64\n")
+        + "store none (no offline messages or vCards)\nidle 60\nlegacy yes\ntls-dir none\n"
+        + "tls none (no server.pem and server.key): logins in the clear\nmax-clients 128\nmax-per-source 64\n")
     for password in ["secret", "s3cret", "hunter2"] {
       XCTAssertFalse(fromStore.output.contains(password) || fromFile.output.contains(password), password)
     }

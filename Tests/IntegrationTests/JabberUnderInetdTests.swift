@@ -187,11 +187,18 @@ final class JabberServerUnderInetd {
   let port: UInt16
   let trace: String
   let superserver: ChildProcess
+  /// With `tls`: the certificate (tls/ beside the store) and the xmpps line's port.
+  let fixture: TLSFixture?
+  let tlsPort: UInt16
+  /// VAR=VALUE for jabber_client.py (SLUG_XMPP_TLS, SLUG_XMPP_CA).
+  var clientEnvironment: [String] = []
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/jabber_client.py"
 
-  /// `binds`: the generated lines' `--bind` addresses.
+  /// `binds`: the generated lines' `--bind` addresses. `tls`: a certificate in the store's TLS
+  /// directory, readable by in.jabberd's user, and the generated xmpps line (direct TLS) too.
   init(
-    users: [String: String], legacy: Set<String> = [], extraArguments: [String] = [], binds: [String] = ["127.0.0.1"]
+    users: [String: String], legacy: Set<String> = [], extraArguments: [String] = [], binds: [String] = ["127.0.0.1"],
+    tls: Bool = false
   ) throws {
     try PrivateInetd.require(["/usr/bin/python3": "python3", "/usr/bin/sendxmpp": "sendxmpp"])
     guard try ChildProcess.run("/usr/bin/python3", ["-c", "import slixmpp"]).status == 0 else {
@@ -202,6 +209,7 @@ final class JabberServerUnderInetd {
     database = directory.path + "/slug.db"
     trace = directory.path + "/inetd.trace"
     port = try FreePort.tcp()
+    tlsPort = tls ? try FreePort.tcp() : 0
 
     try PrivateInetd.install(prefix: prefix)
     try JabberServerUnderInetd.slugctl(prefix: prefix, database: database, ["init"])
@@ -210,9 +218,24 @@ final class JabberServerUnderInetd {
         prefix: prefix, database: database,
         ["jabber", "adduser", name, "--password", password] + (legacy.contains(name) ? ["--legacy"] : []))
     }
-    let lines = try PrivateInetd.generatedLines(
+    var lines = try PrivateInetd.generatedLines(
       prefix: prefix, service: "jabberd", port: port, database: database, binds: binds,
       arguments: ["--domain", "localhost"] + extraArguments)
+    if tls {
+      // slugctl install does not place the helper yet: beside the installed daemons by hand.
+      let helper = prefix + "/sbin/slug-tls"
+      if !FileManager.default.fileExists(atPath: helper) {
+        try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/slug-tls", toPath: helper)
+      }
+      let made = try TLSFixture(in: directory.path + "/tls")
+      try PrivateInetd.give([made.directory, made.keyPath, made.directory + "/tickets.key"], to: "slug-jabberd")
+      fixture = made
+      lines += try PrivateInetd.generatedLines(
+        prefix: prefix, service: "xmpps", port: tlsPort, database: database, binds: binds,
+        arguments: ["--domain", "localhost"] + extraArguments)
+    } else {
+      fixture = nil
+    }
     let port = self.port
     superserver = try PrivateInetd.start(lines, in: directory.path, output: trace) { LoopbackSocket.acceptsTCP(port: port) }
   }
@@ -220,6 +243,7 @@ final class JabberServerUnderInetd {
   func stop() {
     superserver.stop()
     SlotSets.removeAll(port: port)
+    if tlsPort != 0 { SlotSets.removeAll(port: tlsPort) }
   }
 
   func slugctl(_ arguments: String...) throws {
@@ -277,9 +301,10 @@ final class JabberServerUnderInetd {
   /// Runs a jabber_client.py scenario; its JSON report.
   func client(_ arguments: String...) throws -> [String: Any] { try client(arguments) }
 
-  func client(_ arguments: [String]) throws -> [String: Any] {
+  func client(_ arguments: [String], port: UInt16? = nil) throws -> [String: Any] {
     let result = try ChildProcess.run(
-      "/usr/bin/python3", [JabberServerUnderInetd.script, "\(port)", "localhost"] + arguments)
+      "/usr/bin/env",
+      clientEnvironment + ["/usr/bin/python3", JabberServerUnderInetd.script, "\(port ?? self.port)", "localhost"] + arguments)
     guard let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
       let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
     else { throw SetupFailure("jabber_client.py \(arguments) printed no report: \(result.output)") }
@@ -296,7 +321,7 @@ final class JabberServerUnderInetd {
   func whileReady(_ arguments: [String], _ body: () throws -> Void) throws -> [String: Any] {
     let output = directory.path + "/listener.out"
     let errors = directory.path + "/listener.err"
-    let command = (["/usr/bin/python3", JabberServerUnderInetd.script, "\(port)", "localhost"] + arguments)
+    let command = (["/usr/bin/env"] + clientEnvironment + ["/usr/bin/python3", JabberServerUnderInetd.script, "\(port)", "localhost"] + arguments)
       .map { "'" + $0 + "'" }.joined(separator: " ")
     let listener = try ChildProcess(
       "/bin/sh", ["-c", "exec \(command) > \(output) 2> \(errors)"], outputPath: directory.path + "/listener.sh.out")
@@ -346,9 +371,10 @@ final class JabberServerUnderInetd {
   }
 
   @discardableResult
-  func sendxmpp(user: String, password: String, to recipient: String, message: String, expectFailure: Bool = false)
-    throws -> (status: Int32, output: String)
-  {
+  func sendxmpp(
+    user: String, password: String, to recipient: String, message: String, expectFailure: Bool = false,
+    options: [String] = [], port: UInt16? = nil
+  ) throws -> (status: Int32, output: String) {
     let configuration = directory.path + "/sendxmpprc"
     try "".write(toFile: configuration, atomically: true, encoding: .utf8)
     chmod(configuration, 0o600)
@@ -356,7 +382,8 @@ final class JabberServerUnderInetd {
     try message.write(toFile: messageFile, atomically: true, encoding: .utf8)
     let result = try ChildProcess.run(
       "/usr/bin/sendxmpp",
-      ["-f", configuration, "-u", user, "-p", password, "-j", "localhost:\(port)", "-m", messageFile, recipient])
+      ["-f", configuration, "-u", user, "-p", password, "-j", "localhost:\(port ?? self.port)", "-m", messageFile]
+        + options + [recipient])
     if !expectFailure, result.status != 0 { throw SetupFailure("sendxmpp failed: \(result.output)") }
     return (result.status, result.output)
   }

@@ -3,7 +3,9 @@
 
 usage: jabber_client.py PORT DOMAIN SCENARIO [ARGS...]; prints one JSON object on stdout.
 Users are given as NAME:PASSWORD. Every client connects to 127.0.0.1:PORT without TLS, so
-slixmpp authenticates with SCRAM (it refuses PLAIN without TLS).
+slixmpp authenticates with SCRAM (it refuses PLAIN without TLS); with SLUG_XMPP_TLS=starttls
+or direct (XEP-0368) it uses TLS, verifying the server against the CA in SLUG_XMPP_CA, as
+slixmpp does by default.
 """
 import asyncio
 import json
@@ -22,6 +24,8 @@ DOMAIN = sys.argv[2]
 SCENARIO = sys.argv[3]
 ARGS = sys.argv[4:]
 DELAY = '{urn:xmpp:delay}delay'
+TLS = os.environ.get('SLUG_XMPP_TLS', '')
+CA = os.environ.get('SLUG_XMPP_CA')
 
 
 class Client(slixmpp.ClientXMPP):
@@ -76,7 +80,14 @@ async def login(text, resource='test', status=None, roster=True, mechanism=None)
     client.add_event_handler('session_start', lambda _: finish('ok'))
     client.add_event_handler('failed_all_auth', lambda _: finish('refused'))
     client.add_event_handler('disconnected', lambda _: finish('disconnected'))
-    client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
+    if CA:
+        client.ca_certs = CA
+    if TLS == 'direct':
+        client.connect(address=(HOST, PORT), use_ssl=True, force_starttls=False, disable_starttls=True)
+    elif TLS == 'starttls':
+        client.connect(address=(HOST, PORT))
+    else:
+        client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
     try:
         result = await asyncio.wait_for(done, 30)
     except asyncio.TimeoutError:

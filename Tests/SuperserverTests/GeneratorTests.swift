@@ -67,6 +67,7 @@ final class GeneratorTests: XCTestCase {
   func testEachDaemonRunsAsItsOwnUserInEveryFormat() throws {
     let expected: [String: (user: String, group: String?)] = [
       "www": ("slug-www", nil), "https": ("slug-www", nil), "proxy": ("slug-proxy", nil), "jabberd": ("slug-jabberd", "slug"),
+      "xmpps": ("slug-jabberd", "slug"),
       "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "ctcs": ("slug-ctcs", "slug"),
       "dns": ("slug-dns", nil), "dhcp": ("slug-dhcp", "slug"), "mvp": ("slug-mvp", nil),
     ]
@@ -334,6 +335,7 @@ final class GeneratorTests: XCTestCase {
     }
     let writes: [String: String?] = [
       "slug-www@.service": nil, "slug-https@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
+      "slug-xmpps@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
       "slug-ctcs@.service": "/var/lib/slug -/var/lib/slug/downloads -/var/lib/slug/torrents",
       "slug-dns-udp.service": nil, "slug-dns-tcp@.service": nil, "slug-dhcp.service": "/var/lib/slug", "slug-mvp.service": nil,
@@ -365,7 +367,10 @@ final class GeneratorTests: XCTestCase {
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
-      ["slug-www", "slug-https", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
+      [
+        "slug-www", "slug-https", "slug-proxy", "slug-jabberd", "slug-xmpps", "slug-smtp", "slug-submission", "slug-ctcs",
+        "slug-dns", "slug-dhcp", "slug-mvp",
+      ])
   }
 
   /// A dual-stack IPv6 socket is no socket for DHCPv4, which broadcasts.
@@ -393,7 +398,8 @@ final class GeneratorTests: XCTestCase {
       Catalog.services.map { "\($0.name) \($0.program) \($0.serviceName ?? "-") \($0.defaultPort) \($0.sockets.map(\.rawValue))" },
       [
         "www in.www http 80 [\"tcp\"]", "https in.www https 443 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
-        "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "smtp in.smtp smtp 25 [\"tcp\"]",
+        "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "xmpps in.jabberd - 5223 [\"tcp\"]",
+        "smtp in.smtp smtp 25 [\"tcp\"]",
         "submission in.smtp submission 587 [\"tcp\"]",
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
@@ -472,8 +478,8 @@ final class GeneratorTests: XCTestCase {
 
   func testBadOptionsAreErrorsWithAMessage() {
     let cases: [(GenerateOptions, String)] = [
-      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, https, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
-      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, https, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, https, proxy, jabberd, xmpps, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, https, proxy, jabberd, xmpps, smtp, submission, ctcs, dns, dhcp, mvp)"),
       (GenerateOptions(ports: ["mvp": 0]), "port 0 for service 'mvp' is not a port"),
       (GenerateOptions(binds: ["localhost"]), "bind address 'localhost' is not an IPv4 or IPv6 address"),
       (GenerateOptions(binds: ["::1", "10.0.0.1/8"]), "bind address '10.0.0.1/8' is not an IPv4 or IPv6 address"),

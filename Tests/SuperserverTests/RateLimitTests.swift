@@ -9,7 +9,7 @@ final class RateLimitTests: XCTestCase {
 
   func testInetdNowaitLinesAllowFarMoreSpawnsAMinuteThanAMachineMakes() throws {
     let lines = try generate(.inetd, everything)[0].contents.split(separator: "\n").filter { $0.contains(" nowait") }
-    XCTAssertEqual(lines.count, 6, "www, jabberd, smtp, submission, ctcs, dns over TCP")
+    XCTAssertEqual(lines.count, 7, "www, jabberd, xmpps, smtp, submission, ctcs, dns over TCP")
     for line in lines {
       let style = line.split(separator: " ")[3]
       XCTAssertEqual(style, "nowait.1000000", String(line))
@@ -28,7 +28,7 @@ final class RateLimitTests: XCTestCase {
   func testSystemdAcceptingSocketsRaiseMaxConnectionsAndDropTheTriggerLimit() throws {
     let sockets = try generate(.systemd, everything).filter { $0.name.hasSuffix(".socket") }
     let accepting = sockets.filter { $0.contents.contains("Accept=yes\n") }
-    XCTAssertEqual(accepting.count, 6)
+    XCTAssertEqual(accepting.count, 7)
     for socket in accepting {
       XCTAssertTrue(
         socket.contents.contains("MaxConnections=512\nMaxConnectionsPerSource=128\nTriggerLimitIntervalSec=0\n"),

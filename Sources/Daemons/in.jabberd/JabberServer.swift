@@ -18,21 +18,43 @@ struct JabberServer: DaemonProgram {
   /// connection that never logs in never opens the store; -n reads them at once.
   struct Configuration {
     var directory: JabberDirectory
+    /// A certificate and key are in the TLS directory: STARTTLS is offered (and required).
+    var tlsAvailable: Bool
     /// How many users -n found.
     var checkedUserCount: Int?
   }
 
   static func load(_ options: JabberOptions, log: Log) throws(StartupError) -> Configuration {
-    Configuration(
+    let tlsAvailable = options.tlsDirectory.map { TLSHandoff.isConfigured(directory: $0) } ?? false
+    if options.directTLS, !tlsAvailable {
+      throw StartupError(
+        "--tls: no certificate (server.pem and server.key) in \(options.tlsDirectory ?? "the TLS directory: give --tls-dir or --db")"
+          + "; make one with slugctl tls init", exitCode: EX_CONFIG)
+    }
+    return Configuration(
       directory: JabberDirectory(databasePath: options.database, usersFile: options.usersFile, log: log),
-      checkedUserCount: nil)
+      tlsAvailable: tlsAvailable, checkedUserCount: nil)
   }
 
   static func loadForChecking(_ options: JabberOptions, log: Log) throws(StartupError) -> Configuration {
     var configuration = try load(options, log: log)
     configuration.checkedUserCount = try configuration.directory.readAccounts().count
     try configuration.directory.checkStore()
+    if configuration.tlsAvailable, let directory = options.tlsDirectory { try checkCertificate(in: directory) }
     return configuration
+  }
+
+  /// What slug-tls will find at each handshake: a certificate missing, expired or not matching
+  /// its key (the helper says which, on standard error).
+  static func checkCertificate(in directory: String) throws(StartupError) {
+    let started = Spawn.start(
+      ["slug-tls", "--check", "--dir", directory], standardError: .ours(2), executable: TLSHandoff.helperPath)
+    guard case .success(let pid) = started else {
+      throw StartupError("cannot start \(TLSHandoff.helperPath) to check the certificate", exitCode: EX_CONFIG)
+    }
+    guard Spawn.wait(pid).succeeded else {
+      throw StartupError("the certificate in \(directory) is not usable", exitCode: EX_CONFIG)
+    }
   }
 
   /// The users' count, never their passwords.
@@ -45,19 +67,34 @@ struct JabberServer: DaemonProgram {
       store \(options.database ?? "none (no offline messages or vCards)")
       idle \(options.idleSeconds)
       legacy \(options.legacy ? "yes" : "no")
+      tls-dir \(options.tlsDirectory ?? "none")
+      tls \(tlsDescription(options, configuration))
       \(options.caps.description)
       """
   }
 
+  static func tlsDescription(_ options: JabberOptions, _ configuration: Configuration) -> String {
+    guard configuration.tlsAvailable else { return "none (no server.pem and server.key): logins in the clear" }
+    if options.directTLS { return "direct (XEP-0368): the handshake before the stream" }
+    return options.allowPlaintext
+      ? "starttls offered, logins in the clear allowed (--allow-plaintext)" : "starttls required before login"
+  }
+
   static func serve(_ options: JabberOptions, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32 {
     if case .refused = ConnectionSlot.take(program: "in.jabberd", caps: options.caps, log: log) {
-      ConnectionSlot.refuse(with: Array(busyReply(options).utf8))
+      // A direct TLS client could not read the reply in the clear.
+      ConnectionSlot.refuse(with: options.directTLS ? [] : Array(busyReply(options).utf8))
       return 0
     }
     let directory = JabberDirectory(
       databasePath: options.database, usersFile: options.usersFile, log: log,
       clientAddress: SocketAddress.peer(of: 0).map(JabberServer.backOffKey))
-    return JabberServer(options: options, directory: directory, log: log).run()
+    let server = JabberServer(
+      options: options, directory: directory, tlsAvailable: configuration.tlsAvailable, log: log)
+    guard options.directTLS else { return server.run(directTLS: nil) }
+    // The helper logged why a handshake failed.
+    guard let session = server.startTLS() else { return EX_OK }
+    return server.run(directTLS: session)
   }
 
   /// RFC 6120 §4.9.1.1: an error before the stream is open still opens it, then names the
@@ -82,15 +119,28 @@ struct JabberServer: DaemonProgram {
 
   let options: JabberOptions
   let directory: JabberDirectory
+  let tlsAvailable: Bool
   let log: Log
 
-  func run() -> Int32 {
-    let connection = StreamConnection(fd: 0)
+  /// Hands the connection to slug-tls (docs/design.md, "TLS"); the session's binding data.
+  func startTLS() -> SessionTLS? {
+    guard let directory = options.tlsDirectory, let started = TLSHandoff.start(directory: directory, log: log) else {
+      return nil
+    }
+    return SessionTLS(version: started.version, exporter: started.exporter, endPoint: started.endPoint)
+  }
+
+  /// `directTLS`: the handshake is done, the stream comes under TLS.
+  func run(directTLS: SessionTLS?) -> Int32 {
+    var connection = StreamConnection(fd: 0)
     var session = Session(
       configuration: SessionConfiguration(
-        domain: options.domain, fallbackDomain: Interfaces.hostName(), legacyOnly: options.legacy),
+        domain: options.domain, fallbackDomain: Interfaces.hostName(), legacyOnly: options.legacy,
+        tlsAvailable: tlsAvailable, allowPlaintext: options.allowPlaintext),
       backend: directory, randomBytes: Random.bytes)
     var parser = XMLStreamParser()
+    /// Handshakes done: what the client sent after `<starttls/>` is not looked at.
+    var handshakes = 0
     var mesh: PeerMesh?
     var lastHeard = Deadline.now()
     var buffer = [UInt8](repeating: 0, count: JabberServer.readBytes)
@@ -144,6 +194,14 @@ struct JabberServer: DaemonProgram {
         case .close:
           _ = flush()
           return false
+        case .startTLS:
+          // `<proceed/>` goes first; the parser's and the loop's unread bytes are dropped.
+          guard flush(), let layer = startTLS() else { return false }
+          handshakes += 1
+          lastHeard = .now()
+          connection = StreamConnection(fd: 0)
+          parser = XMLStreamParser()
+          guard handle(.tlsStarted(layer)) else { return false }
         }
       }
       return flush()
@@ -185,6 +243,7 @@ struct JabberServer: DaemonProgram {
       return true
     }
 
+    if let directTLS, !handle(.tlsStarted(directTLS)) { return EX_OK }
     while true {
       let limit = session.isAuthenticated ? options.idleSeconds : min(options.idleSeconds, JabberServer.loginSeconds)
       let idleAt = lastHeard.adding(seconds: limit)
@@ -219,9 +278,12 @@ struct JabberServer: DaemonProgram {
             _ = handle(.clientError(error))
             return EX_OK
           }
+          let handshakesBefore = handshakes
           for event in events {
             let wasInMesh = mesh != nil
             guard handle(.client(event)) else { return EX_OK }
+            // STARTTLS injection: stanzas pipelined behind <starttls/> were sent in the clear.
+            if handshakes != handshakesBefore { break }
             // Just logged in: the hellos go out on the new connections before anything the
             // client sends next (a stanza ahead of its hello would be dropped by the peer).
             if !wasInMesh, mesh != nil, !meshEvents([]) { return EX_OK }

@@ -2,9 +2,9 @@ import CLibc
 
 /// in.jabberd's command line.
 struct JabberOptions: DaemonOptions {
-  static let synopsis = "[-d] [-n] [--db PATH] [-c in.jabberd.conf] [--domain NAME] [-t IDLE] [--legacy] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = ["legacy"]
-  static let valueOptions: Set<String> = Set<String>(["db", "c", "domain", "t"]).union(ConnectionCaps.optionNames)
+  static let synopsis = "[-d] [-n] [--db PATH] [-c in.jabberd.conf] [--domain NAME] [-t IDLE] [--legacy] [--tls] [--tls-dir DIR] [--allow-plaintext] [--max-clients N] [--max-per-source N]"
+  static let flags: Set<String> = ["legacy", "tls", "allow-plaintext"]
+  static let valueOptions: Set<String> = Set<String>(["db", "c", "domain", "t", "tls-dir"]).union(ConnectionCaps.optionNames)
 
   /// The store: offline messages and vCards, and the users unless `usersFile` is given.
   var database: String?
@@ -17,6 +17,12 @@ struct JabberOptions: DaemonOptions {
   /// Streams at once: one per online client, so a household's phones and computers, each
   /// host with a few accounts or resources; a gateway or bots on one host may hold dozens.
   var caps: ConnectionCaps
+  /// Direct TLS (XEP-0368, port 5223): the handshake comes before the stream.
+  var directTLS: Bool
+  /// Where the certificate is: --tls-dir, or `tls` beside the store; nil without either.
+  var tlsDirectory: String?
+  /// Logins in the clear although a certificate is installed (unsafe).
+  var allowPlaintext: Bool
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
@@ -32,6 +38,9 @@ struct JabberOptions: DaemonOptions {
     } else if let environment = getenv("SLUG_DB"), environment.pointee != 0 {
       database = String(cString: environment)
     }
+    directTLS = arguments.has("tls")
+    allowPlaintext = arguments.has("allow-plaintext")
+    tlsDirectory = arguments.value("tls-dir") ?? database.map { TLSHandoff.defaultDirectory(forStore: $0) }
     if let text = arguments.value("domain") {
       guard let jid = JID(text), jid.local.isEmpty, jid.isBare else {
         throw UsageError("--domain needs a domain name, not '\(text)'")

@@ -21,6 +21,8 @@ public struct Session<Backend: SessionBackend> {
   enum Stage {
     case awaitingStream
     case unauthenticated
+    /// `<proceed/>` is written: the daemon does the TLS handshake, then `.tlsStarted`.
+    case startingTLS
     case plainAwaitingResponse
     /// `account` is nil until the client-first message names the user.
     case scram(SCRAMServer, account: SessionAccount?, known: Bool)
@@ -36,7 +38,11 @@ public struct Session<Backend: SessionBackend> {
   public internal(set) var streamID = ""
   public internal(set) var domain = ""
   var version1 = false
+  /// The TLS layer under the stream; nil while in the clear (SessionSecurity.swift).
+  public internal(set) var tls: SessionTLS?
   var failures = 0
+  /// SCRAM attempts refused for their channel binding flag alone (SessionSecurity.swift).
+  var bindingRefusals = 0
   /// A login attempt waiting out the back-off (`.pause`), taken up at `.resume`.
   var heldAttempt: XMLElement?
   /// The account as stored (its name for logs and the roster); the JID's local part is its lower case.
@@ -96,6 +102,7 @@ public struct Session<Backend: SessionBackend> {
     case .peerMessage(let peer, let bytes): peerMessage(peer, bytes)
     case .peerLeft(let peer): peerLeft(peer)
     case .resume: resumeHeldAttempt()
+    case .tlsStarted(let layer): tlsStarted(layer)
     }
     defer { actions = [] }
     return actions
@@ -141,12 +148,7 @@ public struct Session<Backend: SessionBackend> {
           + StanzaNamespace.session + "'><optional/></session></stream:features>")
     } else {
       stage = .unauthenticated
-      if version1 {
-        write(
-          "<stream:features><mechanisms xmlns='" + StanzaNamespace.sasl
-            + "'><mechanism>SCRAM-SHA-256</mechanism><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms><auth xmlns='"
-            + StanzaNamespace.legacyAuthFeature + "'/></stream:features>")
-      }
+      if version1 { write(loginFeatures()) }
     }
   }
 
@@ -213,6 +215,8 @@ public struct Session<Backend: SessionBackend> {
     case .awaitingStream, .awaitingRestart:
       streamError("not-authorized")
     case .unauthenticated:
+      if stanza.name == "starttls", stanza.namespace == StanzaNamespace.tls { return startTLS() }
+      if !mayLogIn, isAuthentication(stanza) { return refuseWithoutTLS(stanza) }
       if isLoginAttempt(stanza), heldByBackOff(stanza) { return }
       if stanza.namespace == StanzaNamespace.sasl, stanza.name == "auth", version1 {
         startSASL(stanza)
@@ -220,15 +224,14 @@ public struct Session<Backend: SessionBackend> {
         let query = stanza.child("query", namespace: StanzaNamespace.legacyAuth)
       {
         legacyAuthentication(stanza, query: query)
-      } else if stanza.name == "starttls" {
-        // Not offered (no TLS here); RFC 6120 §5.4.2.2: failure, then close.
-        write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>")
-        end()
       } else {
         streamError("not-authorized")
       }
     case .plainAwaitingResponse, .scram:
       continueSASL(stanza)
+    case .startingTLS:
+      // Sent after <starttls/>: the daemon discards it unread; never acted on here either.
+      break
     case .authenticated:
       if stanza.name == "iq", stanza.namespace == StanzaNamespace.client,
         let bind = stanza.child("bind", namespace: StanzaNamespace.bind), stanza.attribute("type") == "set"

@@ -6,13 +6,14 @@ import Text
 import Crypto
 #endif
 
-/// SASL (RFC 6120 §6: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN), legacy jabber:iq:auth (XEP-0078,
+/// SASL (RFC 6120 §6: SCRAM-SHA-256, SCRAM-SHA-1, their -PLUS forms under TLS, PLAIN), legacy jabber:iq:auth (XEP-0078,
 /// plaintext and digest) and resource binding (RFC 6120 §7).
 extension Session {
   mutating func startSASL(_ auth: XMLElement) {
     let initial = auth.text
     let mechanism = auth.attribute("mechanism") ?? ""
     let hash: SCRAMHash
+    var plus = false
     switch mechanism {
     case "PLAIN":
       guard !initial.isEmpty else {
@@ -25,13 +26,17 @@ extension Session {
       return
     case "SCRAM-SHA-1": hash = .sha1
     case "SCRAM-SHA-256": hash = .sha256
+    case "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS":
+      guard !(tls?.channelBindingTypes.isEmpty ?? true) else { return saslFailure("invalid-mechanism", user: nil) }
+      hash = mechanism == "SCRAM-SHA-1-PLUS" ? .sha1 : .sha256
+      plus = true
     default:
       return saslFailure("invalid-mechanism", user: nil)
     }
     // The salt is the account's (or, for an account known by its password, a fresh one).
     let server = SCRAMServer(
       hash: hash, serverNonce: Base64.encode(randomBytes(18)), salt: randomBytes(16),
-      iterations: configuration.scramIterations)
+      iterations: configuration.scramIterations, channelBinding: channelBinding(plus: plus))
     stage = .scram(server, account: nil, known: false)
     guard !initial.isEmpty else {
       write("<challenge xmlns='" + StanzaNamespace.sasl + "'/>")
@@ -110,6 +115,7 @@ extension Session {
     do throws(SASLFailure) {
       user = try server.receiveClientFirst(message)
     } catch {
+      if server.bindingRefused { return channelBindingRefused(error.condition) }
       return saslFailure(error.condition, user: nil)
     }
     // An unknown user gets a challenge like any other (from a decoy credential whose salt is

@@ -25,6 +25,9 @@ public enum SessionEvent: Equatable, Sendable {
   case peerLeft(SessionPeer)
   /// The time a `.pause` asked for has come: the held login attempt is taken up.
   case resume
+  /// The connection is under TLS: after `.startTLS` (the client opens a new stream), or before
+  /// any byte with direct TLS (XEP-0368).
+  case tlsStarted(SessionTLS)
 }
 
 public enum SessionAction: Equatable, Sendable {
@@ -46,6 +49,39 @@ public enum SessionAction: Equatable, Sendable {
   case pause(until: Int64)
   /// Close the connection (after the writes before it) and end the process.
   case close
+  /// STARTTLS (RFC 6120 §5): after the writes before it (`<proceed/>`), the connection goes to
+  /// TLS. Whatever the client sent after `<starttls/>` is discarded, unparsed, and the stream
+  /// parser starts afresh; then `.tlsStarted`, or the end of the process if the handshake failed.
+  case startTLS
+}
+
+/// The TLS layer under the stream, as the session needs it: the channel binding data
+/// (the daemon's TLSSession, docs/design.md "TLS").
+public struct SessionTLS: Equatable, Sendable {
+  /// "TLSv1.3" or "TLSv1.2".
+  public var version: String
+  /// RFC 9266 tls-exporter; empty before TLS 1.3.
+  public var exporter: [UInt8]
+  /// RFC 5929 tls-server-end-point; empty when unknown.
+  public var endPoint: [UInt8]
+
+  public init(version: String, exporter: [UInt8], endPoint: [UInt8]) {
+    self.version = version
+    self.exporter = exporter
+    self.endPoint = endPoint
+  }
+
+  /// The channel binding types this connection has (XEP-0440), preferred first.
+  public var channelBindingTypes: [String] {
+    (exporter.isEmpty ? [] : ["tls-exporter"]) + (endPoint.isEmpty ? [] : ["tls-server-end-point"])
+  }
+
+  func channelBinding(plus: Bool) -> SCRAMChannelBinding {
+    let types = channelBindingTypes
+    return SCRAMChannelBinding(
+      required: plus, offered: !types.isEmpty, types: types,
+      values: types.map { $0 == "tls-exporter" ? exporter : endPoint })
+  }
 }
 
 public struct SessionLogLine: Equatable, Sendable {
@@ -163,6 +199,11 @@ public struct SessionConfiguration: Sendable {
   /// Answer every stream as the original did: no version, no features, jabber:iq:auth only
   /// (for old clients that stumble over SASL).
   public var legacyOnly: Bool
+  /// A certificate is installed: the stream offers STARTTLS, and needs it before any login
+  /// unless `allowPlaintext`.
+  public var tlsAvailable: Bool
+  /// Logins without TLS although it is available (unsafe: passwords cross the LAN readable).
+  public var allowPlaintext: Bool
   /// Failed authentications before the stream is closed.
   public var maximumAuthenticationFailures: Int
   /// PBKDF2 rounds for SCRAM (RFC 7677 asks for at least 4096).
@@ -173,12 +214,14 @@ public struct SessionConfiguration: Sendable {
 
   public init(
     domain: String? = nil, fallbackDomain: String = "localhost", legacyOnly: Bool = false,
-    maximumAuthenticationFailures: Int = 3,
+    tlsAvailable: Bool = false, allowPlaintext: Bool = false, maximumAuthenticationFailures: Int = 3,
     scramIterations: Int = 4096, softwareName: String = "slug in.jabberd", softwareVersion: String = "1.0"
   ) {
     self.domain = domain
     self.fallbackDomain = fallbackDomain
     self.legacyOnly = legacyOnly
+    self.tlsAvailable = tlsAvailable
+    self.allowPlaintext = allowPlaintext
     self.maximumAuthenticationFailures = maximumAuthenticationFailures
     self.scramIterations = scramIterations
     self.softwareName = softwareName

@@ -13,6 +13,8 @@ public enum StanzaNamespace {
   public static let session = "urn:ietf:params:xml:ns:xmpp-session"
   public static let legacyAuth = "jabber:iq:auth"
   public static let legacyAuthFeature = "http://jabber.org/features/iq-auth"
+  public static let tls = "urn:ietf:params:xml:ns:xmpp-tls"
+  public static let channelBinding = "urn:xmpp:sasl-cb:0"
   public static let roster = "jabber:iq:roster"
   public static let discoInfo = "http://jabber.org/protocol/disco#info"
   public static let discoItems = "http://jabber.org/protocol/disco#items"
