@@ -15,6 +15,9 @@ clients.py PORT DOMAIN USERS MESSAGES MEMORY OUT
   Then, with everyone still online, the same round trip between two thin clients (plain
   sockets, SASL PLAIN, resource "thin", full JIDs; thin_rtts): slixmpp spends ~0.2 ms of
   Python per stanza, which hides the server's own latency.
+With BENCH_CA set (run's TLS=1), every client uses STARTTLS and verifies the server's
+certificate against that CA file for DOMAIN, as clients do at their defaults; the server's CPU
+during the logins (cpu_per_login_ms) then includes the TLS helpers (in.jabberd's children).
 Exits 1 if a login fails or a message does not come back within 5 s.
 """
 import asyncio
@@ -23,6 +26,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import sys
 import time
 
@@ -60,10 +64,25 @@ class Client(slixmpp.ClientXMPP):
             self.waiting.pop(body).set_result(time.perf_counter())
 
 
+CA = os.environ.get("BENCH_CA")
+
+
+def children(pid):
+    try:
+        return open(f"/proc/{pid}/task/{pid}/children").read().split()
+    except FileNotFoundError:
+        return []
+
+
 def server_pids(spec):
+    """inetd's live descendants (in.jabberd and the TLS helpers it started), or prosody."""
     kind, pid = spec.split(":")
     if kind == "children":
-        return open(f"/proc/{pid}/task/{pid}/children").read().split()
+        found, queue = [], children(pid)
+        while queue:
+            found.append(queue.pop())
+            queue += children(found[-1])
+        return found
     return [pid]
 
 
@@ -105,6 +124,13 @@ class ThinClient:
         ).encode()
         self.socket.sendall(header)
         self.until(b"</stream:features>")
+        if CA:
+            self.socket.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+            self.until(b"<proceed[^>]*/>")
+            context = ssl.create_default_context(cafile=CA)
+            self.socket = context.wrap_socket(self.socket, server_hostname=domain)
+            self.socket.sendall(header)
+            self.until(b"</stream:features>")
         token = base64.b64encode(f"\0{name}\0pw-{name}".encode())
         self.socket.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + token + b"</auth>")
         self.until(b"<success[^>]*(/>|</success>)")
@@ -151,16 +177,22 @@ def thin_round_trips(port, domain, messages):
 
 async def main(port, domain, users, messages, memory, out):
     before, _ = private_kb(memory)
+    login_cpu_before = cpu_ms(memory)
     clients = []
     logins = []
     for number in range(1, users + 1):
         name = f"user{number}"
         client = Client(f"{name}@{domain}/bench", f"pw-{name}")
-        client.connect(address=("127.0.0.1", port), disable_starttls=True, force_starttls=False)
+        if CA:
+            client.ca_certs = CA
+            client.connect(address=("127.0.0.1", port), disable_starttls=False, force_starttls=True)
+        else:
+            client.connect(address=("127.0.0.1", port), disable_starttls=True, force_starttls=False)
         started = time.perf_counter()
         await asyncio.wait_for(client.ready, 15)
         logins.append((time.perf_counter() - started) * 1000)
         clients.append(client)
+    login_cpu = cpu_ms(memory) - login_cpu_before
     await asyncio.sleep(0.5)
     sender, echoer = clients[0], clients[1]
     echoer.echo = True
@@ -190,6 +222,8 @@ async def main(port, domain, users, messages, memory, out):
             "users": users,
             "presences_seen": len(sender.available),
             "round_trip_cpu_ms": round_trip_cpu,
+            "cpu_per_login_ms": login_cpu / users,
+            "tls": bool(CA),
             "thin_rtts": thin_rtts,
             "mechanism": sender["feature_mechanisms"].mech.name,
         },
