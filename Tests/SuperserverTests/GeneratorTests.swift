@@ -67,12 +67,13 @@ final class GeneratorTests: XCTestCase {
   func testEachDaemonRunsAsItsOwnUserInEveryFormat() throws {
     let expected: [String: (user: String, group: String?)] = [
       "www": ("slug-www", nil), "proxy": ("slug-proxy", nil), "jabberd": ("slug-jabberd", "slug"),
-      "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "ctcs": ("slug-ctcs", "slug"),
+      "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "submissions": ("slug-smtp", nil),
+      "ctcs": ("slug-ctcs", "slug"),
       "dns": ("slug-dns", nil), "dhcp": ("slug-dhcp", "slug"), "mvp": ("slug-mvp", nil),
     ]
     XCTAssertEqual(Set(expected.keys), Set(Catalog.services.map(\.name)))
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 10)
+    XCTAssertEqual(inetd.count, 11)
     for service in Catalog.services {
       let (user, group) = expected[service.name]!
       let field = user + (group.map { "." + $0 } ?? "")
@@ -335,6 +336,7 @@ final class GeneratorTests: XCTestCase {
     let writes: [String: String?] = [
       "slug-www@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
+      "slug-submissions@.service": "-/var/spool/postfix/maildrop",
       "slug-ctcs@.service": "/var/lib/slug -/var/lib/slug/downloads -/var/lib/slug/torrents",
       "slug-dns-udp.service": nil, "slug-dns-tcp@.service": nil, "slug-dhcp.service": "/var/lib/slug", "slug-mvp.service": nil,
     ]
@@ -365,7 +367,7 @@ final class GeneratorTests: XCTestCase {
   func testDefaultSelectionIsTheImplementedServices() throws {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
-      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
+      ["slug-www", "slug-proxy", "slug-jabberd", "slug-smtp", "slug-submission", "slug-submissions", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp"])
   }
 
   /// A dual-stack IPv6 socket is no socket for DHCPv4, which broadcasts.
@@ -377,12 +379,16 @@ final class GeneratorTests: XCTestCase {
     XCTAssertTrue(mvp.contains("ListenDatagram=[::]:16881\nBindIPv6Only=both\n"), mvp)
   }
 
-  func testSMTPAndSubmissionAreTheSameRelayOnTwoPorts() throws {
-    let lines = try generate(.inetd, GenerateOptions(services: ["smtp", "submission"]))[0].contents.split(separator: "\n")
+  func testSMTPSubmissionAndSubmissionsAreTheSameRelayOnThreePorts() throws {
+    let lines = try generate(.inetd, GenerateOptions(services: ["smtp", "submission", "submissions"]))[0].contents
+      .split(separator: "\n")
     XCTAssertEqual(
       Array(lines.dropFirst()),
       ["smtp stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp",
-       "submission stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp"])
+       "submission stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp --submission",
+       "submissions stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp --submission --tls"])
+    let implicit = try generate(.systemd, GenerateOptions(services: ["submissions"]))
+    XCTAssertTrue(implicit[0].contents.contains("ListenStream=[::]:465\n"), implicit[0].contents)
     let units = try generate(.systemd, GenerateOptions(services: ["submission"]))
     XCTAssertEqual(units.map(\.name), ["slug-submission.socket", "slug-submission@.service"])
     XCTAssertTrue(units[0].contents.contains("ListenStream=[::]:587\n"), units[0].contents)
@@ -394,7 +400,7 @@ final class GeneratorTests: XCTestCase {
       [
         "www in.www http 80 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
         "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "smtp in.smtp smtp 25 [\"tcp\"]",
-        "submission in.smtp submission 587 [\"tcp\"]",
+        "submission in.smtp submission 587 [\"tcp\"]", "submissions in.smtp submissions 465 [\"tcp\"]",
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
       ])
@@ -404,7 +410,7 @@ final class GeneratorTests: XCTestCase {
   /// systemd's `[::]` with BindIPv6Only=both one dual-stack socket; DHCPv4 stays IPv4 alone.
   func testEveryServiceButDHCPListensOnIPv4AndIPv6InEveryFormat() throws {
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 10)
+    XCTAssertEqual(inetd.count, 11)
     for line in inetd {
       let fields = line.split(separator: " ")
       XCTAssertEqual(fields[2], line.contains("/in.dhcp ") ? "udp4" : fields[1] == "dgram" ? "udp" : "tcp", String(line))
@@ -472,8 +478,8 @@ final class GeneratorTests: XCTestCase {
 
   func testBadOptionsAreErrorsWithAMessage() {
     let cases: [(GenerateOptions, String)] = [
-      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
-      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, submissions, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, proxy, jabberd, smtp, submission, submissions, ctcs, dns, dhcp, mvp)"),
       (GenerateOptions(ports: ["mvp": 0]), "port 0 for service 'mvp' is not a port"),
       (GenerateOptions(binds: ["localhost"]), "bind address 'localhost' is not an IPv4 or IPv6 address"),
       (GenerateOptions(binds: ["::1", "10.0.0.1/8"]), "bind address '10.0.0.1/8' is not an IPv4 or IPv6 address"),
