@@ -25,13 +25,7 @@ extension Relay: DaemonProgram {
 
   static func describe(_ options: RelayOptions, _ configuration: Configuration) -> String {
     let hostName = configuration.hostName
-    var lines = [
-      "mode \(options.submission ? "submission" : "relay")",
-      "tls \(options.implicitTLS ? "implicit" : configuration.tlsConfigured ? "starttls" : "off")",
-      "tls-dir \(options.tlsDirectory) \(configuration.tlsConfigured ? "configured" : "not configured")",
-      "db \(options.database)", "domain \(options.domain ?? ASCII.lowercased(Interfaces.hostName()))",
-      "sendmail \(options.sendmail)", "sendmail-timeout \(options.sendmailSeconds)", "hostname \(hostName)",
-    ]
+    var lines = ["sendmail \(options.sendmail)", "sendmail-timeout \(options.sendmailSeconds)", "hostname \(hostName)"]
     lines += options.allowed.ranges.map { "allow \($0.description)" }
     lines += options.relayDomains.isEmpty ? ["relay-domain none"] : options.relayDomains.map { "relay-domain \(ASCII.lowercased($0))" }
     lines += [
@@ -41,6 +35,10 @@ extension Relay: DaemonProgram {
       "command-timeout \(options.commandSeconds)",
       "data-timeout \(options.dataSeconds)",
       options.caps.description,
+      "mode \(options.submission ? "submission" : "relay")",
+      "tls \(options.implicitTLS ? "implicit" : configuration.tlsConfigured ? "starttls" : "off")",
+      "tls-dir \(options.tlsDirectory) \(configuration.tlsConfigured ? "configured" : "not configured")",
+      "db \(options.database)", "domain \(options.domain ?? ASCII.lowercased(Interfaces.hostName()))",
     ]
     return lines.joined(separator: "\n")
   }
