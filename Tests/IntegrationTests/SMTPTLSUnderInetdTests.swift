@@ -220,7 +220,7 @@ final class SMTPTLSBox {
   let submission: UInt16
   let submissions: UInt16
   let superserver: ChildProcess
-  let log: SyslogSocket
+  let log: LogDrain
 
   init() throws {
     try PrivateInetd.require([
@@ -262,8 +262,10 @@ final class SMTPTLSBox {
         prefix: prefix, service: service, port: port, database: database,
         arguments: ["-s \(recorder) --hostname relay.test --domain localhost --spool \(mail)"])
     }
-    (superserver, log) = try PrivateInetd.startWithPrivateLog(
+    let started = try PrivateInetd.startWithPrivateLog(
       lines, in: directory.path, output: directory.path + "/inetd.trace", debug: false)
+    superserver = started.superserver
+    log = LogDrain(started.log)
     let ports = [smtp, submission, submissions]
     for _ in 0..<50 where !ports.allSatisfy({ LoopbackSocket.acceptsTCP(port: $0) }) { usleep(100_000) }
     guard superserver.isRunning, ports.allSatisfy({ LoopbackSocket.acceptsTCP(port: $0) }) else {
@@ -275,6 +277,7 @@ final class SMTPTLSBox {
 
   func stop() {
     superserver.stop()
+    log.stop()
     for port in [smtp, submission, submissions] { SlotSets.removeAll(port: port) }
   }
 
@@ -294,5 +297,45 @@ final class SMTPTLSBox {
 
   func python(_ script: String) throws -> (status: Int32, output: String) {
     try ChildProcess.run("/usr/bin/python3", ["-c", script])
+  }
+}
+
+/// Reads the private log socket all the time: a Unix datagram socket queues only
+/// net.unix.max_dgram_qlen (10) lines, and a daemon whose syslog line does not fit waits.
+final class LogDrain: @unchecked Sendable {
+  private let socket: SyslogSocket
+  private let lock = NSLock()
+  private var collected: [String] = []
+  private var stopped = false
+
+  init(_ socket: SyslogSocket) {
+    self.socket = socket
+    Thread.detachNewThread { [self] in
+      while true {
+        let lines = socket.lines()
+        lock.lock()
+        collected += lines
+        let done = stopped
+        lock.unlock()
+        if done { return }
+        usleep(10_000)
+      }
+    }
+  }
+
+  /// The lines that arrived since the last call.
+  func lines() -> [String] {
+    usleep(50_000)
+    lock.lock()
+    defer { lock.unlock() }
+    let lines = collected + socket.lines()
+    collected = []
+    return lines
+  }
+
+  func stop() {
+    lock.lock()
+    stopped = true
+    lock.unlock()
   }
 }
