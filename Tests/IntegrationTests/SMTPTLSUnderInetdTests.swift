@@ -312,7 +312,7 @@ final class LogDrain: @unchecked Sendable {
     self.socket = socket
     Thread.detachNewThread { [self] in
       while true {
-        let lines = socket.lines()
+        let lines = self.socket.lines()
         lock.lock()
         collected += lines
         let done = stopped
