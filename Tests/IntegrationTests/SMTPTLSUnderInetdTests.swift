@@ -233,6 +233,7 @@ final class SMTPTLSBox {
     try PrivateInetd.install(prefix: prefix)
     // The helper beside the daemons, where each looks for it.
     try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/slug-tls", toPath: prefix + "/sbin/slug-tls")
+    chmod(prefix + "/sbin/slug-tls", 0o755)
     for arguments in [["init"], ["jabber", "adduser", "alice", "--password", "s3cret"]] {
       let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])
       guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }
