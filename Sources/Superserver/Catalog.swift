@@ -70,10 +70,17 @@ public enum Catalog {
     Service(
       name: "xmpps", program: "in.jabberd", serviceName: nil, defaultPort: 5223, sockets: [.tcp], arguments: ["--tls"],
       store: .write, tls: true),
-    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], store: .none),
+    // in.smtp reads the store for AUTH (in.jabberd's accounts: one password per person).
+    Service(name: "smtp", program: "in.smtp", serviceName: "smtp", defaultPort: 25, sockets: [.tcp], store: .read),
     // Message submission (RFC 6409) from the LAN's mail clients: the same relay on its own port,
-    // so either can be left out or moved (`--services`, `--port submission=N`).
-    Service(name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp], store: .none),
+    // with AUTH required before MAIL, so either can be left out or moved (`--services`,
+    // `--port submission=N`); submissions is the same over implicit TLS (RFC 8314).
+    Service(
+      name: "submission", program: "in.smtp", serviceName: "submission", defaultPort: 587, sockets: [.tcp],
+      arguments: ["--submission"], store: .read),
+    Service(
+      name: "submissions", program: "in.smtp", serviceName: "submissions", defaultPort: 465, sockets: [.tcp],
+      arguments: ["--submission", "--tls"], store: .read, tls: true),
     Service(name: "ctcs", program: "in.ctcs", serviceName: nil, defaultPort: 2780, sockets: [.tcp], store: .write),
     Service(name: "dns", program: "in.dns", serviceName: "domain", defaultPort: 53, sockets: [.udp, .tcp], store: .read),
     Service(name: "dhcp", program: "in.dhcp", serviceName: "bootps", defaultPort: 67, sockets: [.udp], store: .write, ipv4Only: true),

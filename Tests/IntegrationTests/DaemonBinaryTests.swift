@@ -259,11 +259,16 @@ final class DaemonBinaryTests: XCTestCase {
       data-timeout 180
       max-clients 32
       max-per-source 8
+      mode relay
+      tls off
+      tls-dir /var/lib/slug/tls not configured
+      db /var/lib/slug/slug.db
+      domain \(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased())
 
       """)
     let given = try ChildProcess.run(
       "\(bin)/in.smtp",
-      ["-n", "-s", "/usr/bin/msmtp", "--hostname", "relay.test", "--allow", "10.0.0.0/8", "--relay-domain", "Home.LAN",
+      ["-n", "-s", "/usr/bin/msmtp", "--hostname", "relay.test", "--domain", "Relay.Test", "--allow", "10.0.0.0/8", "--relay-domain", "Home.LAN",
        "--relay-domain", ".example.org", "--max-size", "1048576", "--max-recipients", "5", "--spool", "/srv/spool",
        "-t", "60", "--data-timeout", "90", "--sendmail-timeout", "30", "--max-clients", "10", "--max-per-source", "3"])
     XCTAssertEqual(given.status, 0, given.output)
@@ -283,6 +288,11 @@ final class DaemonBinaryTests: XCTestCase {
       data-timeout 90
       max-clients 10
       max-per-source 3
+      mode relay
+      tls off
+      tls-dir /var/lib/slug/tls not configured
+      db /var/lib/slug/slug.db
+      domain relay.test
 
       """)
     let bad = try ChildProcess.run("\(bin)/in.smtp", ["-n", "--relay-domain", "-x.lan"])

@@ -72,7 +72,7 @@ final class SessionTests: XCTestCase {
       [.reply("555 5.5.4 Unsupported parameter RET"), .reply("501 5.5.4 Syntax: EHLO hostname"),
        .reply("501 5.5.4 Syntax: DATA (no arguments)"), .reply("501 5.5.4 Syntax: VRFY address"),
        .reply("502 5.5.1 EXPN not implemented"), .reply("502 5.5.1 STARTTLS not implemented"),
-       .reply("502 5.5.1 AUTH not implemented")])
+       .reply("538 5.7.11 Encryption required for requested authentication mechanism")])
     XCTAssertEqual(
       driver.feed("MAIL FROM:<a@lan>\r\nRCPT TO:<b@lan> NOTIFY=NEVER\r\n"),
       [.reply("250 2.1.0 Ok"), .reply("555 5.5.4 Unsupported parameter NOTIFY")])

@@ -9,6 +9,8 @@ enum Event: Equatable, CustomStringConvertible {
   case refused(String)
   case close
   case denied(String)
+  case startTLS(discarded: Int)
+  case authenticate(SMTPCredentials)
 
   var description: String {
     switch self {
@@ -17,6 +19,8 @@ enum Event: Equatable, CustomStringConvertible {
     case .refused(let reason): "refused(\(reason))"
     case .close: "close"
     case .denied(let recipient): "denied(\(recipient))"
+    case .startTLS(let discarded): "startTLS(discarded: \(discarded))"
+    case .authenticate(let credentials): "authenticate(\(credentials))"
     }
   }
 }
@@ -28,6 +32,8 @@ struct SessionDriver: StreamDecoder {
   var outcome: SMTPDelivery = .queued(id: "ID")
   var body: [UInt8] = []
   var started = false
+  /// How each `.authenticate` is answered.
+  var authentication: (SMTPCredentials) -> SMTPAuthentication = { _ in .rejected }
 
   init(_ configuration: SMTPConfiguration = SMTPConfiguration(hostName: "relay.test"), outcome: SMTPDelivery = .queued(id: "ID")) {
     session = SMTPSession(configuration: configuration)
@@ -73,6 +79,11 @@ struct SessionDriver: StreamDecoder {
         events.append(.close)
       case .deniedRelay(_, let recipient):
         events.append(.denied(String(decoding: recipient, as: UTF8.self)))
+      case .startTLS(let discarded):
+        events.append(.startTLS(discarded: discarded))
+      case .authenticate(let credentials):
+        events.append(.authenticate(credentials))
+        queue += session.authenticated(authentication(credentials))
       }
       index += 1
     }

@@ -68,7 +68,8 @@ final class GeneratorTests: XCTestCase {
     let expected: [String: (user: String, group: String?)] = [
       "www": ("slug-www", nil), "https": ("slug-www", nil), "proxy": ("slug-proxy", nil), "jabberd": ("slug-jabberd", "slug"),
       "xmpps": ("slug-jabberd", "slug"),
-      "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "ctcs": ("slug-ctcs", "slug"),
+      "smtp": ("slug-smtp", nil), "submission": ("slug-smtp", nil), "submissions": ("slug-smtp", nil),
+      "ctcs": ("slug-ctcs", "slug"),
       "dns": ("slug-dns", nil), "dhcp": ("slug-dhcp", "slug"), "mvp": ("slug-mvp", nil),
     ]
     XCTAssertEqual(Set(expected.keys), Set(Catalog.services.map(\.name)))
@@ -337,6 +338,7 @@ final class GeneratorTests: XCTestCase {
       "slug-www@.service": nil, "slug-https@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
       "slug-xmpps@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
+      "slug-submissions@.service": "-/var/spool/postfix/maildrop",
       "slug-ctcs@.service": "/var/lib/slug -/var/lib/slug/downloads -/var/lib/slug/torrents",
       "slug-dns-udp.service": nil, "slug-dns-tcp@.service": nil, "slug-dhcp.service": "/var/lib/slug", "slug-mvp.service": nil,
     ]
@@ -368,8 +370,8 @@ final class GeneratorTests: XCTestCase {
     XCTAssertEqual(
       try generate(.xinetd, GenerateOptions()).map(\.name),
       [
-        "slug-www", "slug-https", "slug-proxy", "slug-jabberd", "slug-xmpps", "slug-smtp", "slug-submission", "slug-ctcs",
-        "slug-dns", "slug-dhcp", "slug-mvp",
+        "slug-www", "slug-https", "slug-proxy", "slug-jabberd", "slug-xmpps", "slug-smtp", "slug-submission",
+        "slug-submissions", "slug-ctcs", "slug-dns", "slug-dhcp", "slug-mvp",
       ])
   }
 
@@ -382,12 +384,16 @@ final class GeneratorTests: XCTestCase {
     XCTAssertTrue(mvp.contains("ListenDatagram=[::]:16881\nBindIPv6Only=both\n"), mvp)
   }
 
-  func testSMTPAndSubmissionAreTheSameRelayOnTwoPorts() throws {
-    let lines = try generate(.inetd, GenerateOptions(services: ["smtp", "submission"]))[0].contents.split(separator: "\n")
+  func testSMTPSubmissionAndSubmissionsAreTheSameRelayOnThreePorts() throws {
+    let lines = try generate(.inetd, GenerateOptions(services: ["smtp", "submission", "submissions"]))[0].contents
+      .split(separator: "\n")
     XCTAssertEqual(
       Array(lines.dropFirst()),
       ["smtp stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp",
-       "submission stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp"])
+       "submission stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp --submission",
+       "submissions stream tcp nowait.1000000 slug-smtp /usr/local/sbin/in.smtp in.smtp --submission --tls"])
+    let implicit = try generate(.systemd, GenerateOptions(services: ["submissions"]))
+    XCTAssertTrue(implicit[0].contents.contains("ListenStream=[::]:465\n"), implicit[0].contents)
     let units = try generate(.systemd, GenerateOptions(services: ["submission"]))
     XCTAssertEqual(units.map(\.name), ["slug-submission.socket", "slug-submission@.service"])
     XCTAssertTrue(units[0].contents.contains("ListenStream=[::]:587\n"), units[0].contents)
@@ -400,7 +406,7 @@ final class GeneratorTests: XCTestCase {
         "www in.www http 80 [\"tcp\"]", "https in.www https 443 [\"tcp\"]", "proxy in.proxy webcache 8080 [\"tcp-listener\"]",
         "jabberd in.jabberd xmpp-client 5222 [\"tcp\"]", "xmpps in.jabberd - 5223 [\"tcp\"]",
         "smtp in.smtp smtp 25 [\"tcp\"]",
-        "submission in.smtp submission 587 [\"tcp\"]",
+        "submission in.smtp submission 587 [\"tcp\"]", "submissions in.smtp submissions 465 [\"tcp\"]",
         "ctcs in.ctcs - 2780 [\"tcp\"]", "dns in.dns domain 53 [\"udp\", \"tcp\"]",
         "dhcp in.dhcp bootps 67 [\"udp\"]", "mvp in.mvp - 16881 [\"udp\"]",
       ])
@@ -478,8 +484,8 @@ final class GeneratorTests: XCTestCase {
 
   func testBadOptionsAreErrorsWithAMessage() {
     let cases: [(GenerateOptions, String)] = [
-      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, https, proxy, jabberd, xmpps, smtp, submission, ctcs, dns, dhcp, mvp)"),
-      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, https, proxy, jabberd, xmpps, smtp, submission, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(services: ["gopher"]), "unknown service 'gopher' (known: www, https, proxy, jabberd, xmpps, smtp, submission, submissions, ctcs, dns, dhcp, mvp)"),
+      (GenerateOptions(ports: ["gopher": 70]), "unknown service 'gopher' (known: www, https, proxy, jabberd, xmpps, smtp, submission, submissions, ctcs, dns, dhcp, mvp)"),
       (GenerateOptions(ports: ["mvp": 0]), "port 0 for service 'mvp' is not a port"),
       (GenerateOptions(binds: ["localhost"]), "bind address 'localhost' is not an IPv4 or IPv6 address"),
       (GenerateOptions(binds: ["::1", "10.0.0.1/8"]), "bind address '10.0.0.1/8' is not an IPv4 or IPv6 address"),

@@ -9,7 +9,7 @@ final class RateLimitTests: XCTestCase {
 
   func testInetdNowaitLinesAllowFarMoreSpawnsAMinuteThanAMachineMakes() throws {
     let lines = try generate(.inetd, everything)[0].contents.split(separator: "\n").filter { $0.contains(" nowait") }
-    XCTAssertEqual(lines.count, 7, "www, jabberd, xmpps, smtp, submission, ctcs, dns over TCP")
+    XCTAssertEqual(lines.count, 9, "www, https, jabberd, xmpps, smtp, submission, submissions, ctcs, dns over TCP")
     for line in lines {
       let style = line.split(separator: " ")[3]
       XCTAssertEqual(style, "nowait.1000000", String(line))

@@ -1,10 +1,10 @@
 /// in.smtp's command line. inetd scrubs the environment, so everything arrives as an argument.
 struct RelayOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = []
+    "[-d] [-n] [--submission] [--tls] [--tls-dir DIR] [--db PATH] [--domain NAME] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS] [--max-clients N] [--max-per-source N]"
+  static let flags: Set<String> = ["submission", "tls"]
   static let valueOptions: Set<String> = Set<String>([
-    "s", "t", "hostname", "allow", "relay-domain", "max-size", "max-recipients", "spool", "data-timeout",
+    "db", "tls-dir", "domain", "s", "t", "hostname", "allow", "relay-domain", "max-size", "max-recipients", "spool", "data-timeout",
     "sendmail-timeout",
   ]).union(ConnectionCaps.optionNames)
 
@@ -27,6 +27,16 @@ struct RelayOptions: DaemonOptions {
   /// Sessions at once: a household's mail clients send a few at a time; a host holding more
   /// is a loop or an abuser, and a process per session costs memory a small machine lacks.
   var caps: ConnectionCaps
+  /// Message submission (RFC 6409, ports 587 and 465): MAIL only after AUTH.
+  var submission: Bool
+  /// Implicit TLS (RFC 8314, port 465): the handshake comes before the greeting.
+  var implicitTLS: Bool
+  /// The store whose jabber accounts AUTH checks (read only, opened at the first AUTH).
+  var database: String
+  /// server.pem and server.key: `--tls-dir`, else `tls` beside the store.
+  var tlsDirectory: String
+  /// `alice@DOMAIN` logs in as alice: in.jabberd's domain (`--domain`, else the host name).
+  var domain: String?
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
@@ -54,6 +64,17 @@ struct RelayOptions: DaemonOptions {
     dataSeconds = try arguments.integer("data-timeout", in: 1...3600) ?? 180
     sendmailSeconds = try arguments.integer("sendmail-timeout", in: 1...3600) ?? 300
     caps = try ConnectionCaps(arguments, total: 32, perSource: 8)
+    submission = arguments.has("submission")
+    implicitTLS = arguments.has("tls")
+    database = Store.resolvePath(option: arguments.value("db"))
+    tlsDirectory = arguments.value("tls-dir") ?? TLSHandoff.defaultDirectory(forStore: database)
+    guard tlsDirectory.hasPrefix("/") || arguments.value("tls-dir") == nil else {
+      throw UsageError("--tls-dir needs an absolute path, not '\(tlsDirectory)'")
+    }
+    domain = arguments.value("domain").map { ASCII.lowercased($0) }
+    if let domain, SMTPAddress.problem(with: Array("x@\(domain)".utf8)) != nil {
+      throw UsageError("--domain needs a domain name, not '\(domain)'")
+    }
   }
 
   func allows(_ peer: SocketAddress?) -> Bool { allowed.allows(peer) }

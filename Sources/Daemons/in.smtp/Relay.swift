@@ -5,12 +5,26 @@ extension Relay: DaemonProgram {
   static let standardInput: [StandardInput] = [.streamSocket, .pipes]
   static let inetdLine = "smtp stream tcp nowait"
 
-  /// The name the relay greets with and writes into Received: --hostname, else gethostname(2).
-  static func load(_ options: RelayOptions, log: Log) throws(StartupError) -> String {
-    options.hostName ?? Interfaces.hostName()
+  struct Configuration {
+    /// The name the relay greets with and writes into Received: --hostname, else gethostname(2).
+    var hostName: String
+    /// The TLS directory holds a certificate and key: STARTTLS is offered.
+    var tlsConfigured: Bool
   }
 
-  static func describe(_ options: RelayOptions, _ hostName: String) -> String {
+  /// Two stats for TLS (neither file is read: the helper reads them for a handshake). Implicit
+  /// TLS without a certificate cannot serve at all; submission without one can take no AUTH,
+  /// so no mail, and says so.
+  static func load(_ options: RelayOptions, log: Log) throws(StartupError) -> Configuration {
+    let configured = TLSHandoff.isConfigured(directory: options.tlsDirectory)
+    let missing = "no certificate in \(options.tlsDirectory) (server.pem and server.key; slugctl tls init makes them)"
+    if options.implicitTLS && !configured { throw StartupError("--tls: \(missing)", exitCode: EX_CONFIG) }
+    if options.submission && !configured { log.error("--submission needs TLS for AUTH, so every MAIL is refused: \(missing)") }
+    return Configuration(hostName: options.hostName ?? Interfaces.hostName(), tlsConfigured: configured)
+  }
+
+  static func describe(_ options: RelayOptions, _ configuration: Configuration) -> String {
+    let hostName = configuration.hostName
     var lines = ["sendmail \(options.sendmail)", "sendmail-timeout \(options.sendmailSeconds)", "hostname \(hostName)"]
     lines += options.allowed.ranges.map { "allow \($0.description)" }
     lines += options.relayDomains.isEmpty ? ["relay-domain none"] : options.relayDomains.map { "relay-domain \(ASCII.lowercased($0))" }
@@ -21,17 +35,27 @@ extension Relay: DaemonProgram {
       "command-timeout \(options.commandSeconds)",
       "data-timeout \(options.dataSeconds)",
       options.caps.description,
+      "mode \(options.submission ? "submission" : "relay")",
+      "tls \(options.implicitTLS ? "implicit" : configuration.tlsConfigured ? "starttls" : "off")",
+      "tls-dir \(options.tlsDirectory) \(configuration.tlsConfigured ? "configured" : "not configured")",
+      "db \(options.database)", "domain \(options.domain ?? ASCII.lowercased(Interfaces.hostName()))",
     ]
     return lines.joined(separator: "\n")
   }
 
-  static func serve(_ options: RelayOptions, _ hostName: String, on input: StandardInput?, log: Log) -> Int32 {
+  static func serve(_ options: RelayOptions, _ configuration: Configuration, on input: StandardInput?, log: Log) -> Int32 {
+    let hostName = configuration.hostName
     // RFC 5321 §3.1: a server that cannot serve now greets with 421 and closes.
     if case .refused = ConnectionSlot.take(program: "in.smtp", caps: options.caps, log: log) {
       ConnectionSlot.refuse(with: Array("421 \(hostName) Service not available: too many connections, try again later\r\n".utf8))
       return 0
     }
-    var relay = Relay(options: options, hostName: hostName, log: log, local: input == .pipes)
+    let local = input == .pipes
+    var relay = Relay(options: options, hostName: hostName, offersTLS: configuration.tlsConfigured && !local, log: log, local: local)
+    // RFC 8314 §3.3: implicit TLS, the handshake before the greeting.
+    if options.implicitTLS && !local {
+      guard relay.startTLS() else { return 0 }
+    }
     return relay.run()
   }
 }
@@ -51,10 +75,12 @@ struct Relay {
   var output: [UInt8] = []
   var closing = false
   var messages = 0
+  let accounts: MailAccounts
+  var authenticationFailures = 0
   /// When the connection began: with the PID and the message count, a unique message id.
   let started = time(nil)
 
-  init(options: RelayOptions, hostName: String, log: Log, local: Bool) {
+  init(options: RelayOptions, hostName: String, offersTLS: Bool, log: Log, local: Bool) {
     self.options = options
     self.log = log
     self.local = local
@@ -64,7 +90,9 @@ struct Relay {
       configuration: SMTPConfiguration(
         hostName: hostName, maximumMessageSize: options.maximumMessageSize,
         maximumRecipients: options.maximumRecipients, clientMayRelay: local || options.allows(peer),
-        relayDomains: options.relayDomains))
+        relayDomains: options.relayDomains, offersTLS: offersTLS, submission: options.submission))
+    accounts = MailAccounts(
+      databasePath: options.database, domain: options.domain ?? ASCII.lowercased(Interfaces.hostName()))
   }
 
   var client: String { peer?.host ?? (local ? "local" : "unknown") }
@@ -128,6 +156,15 @@ struct Relay {
         log.authError(
           "DENIED relay from \(client) to <\(String(decoding: recipient, as: UTF8.self))>"
             + " sender <\(String(decoding: sender, as: UTF8.self))>")
+      case .startTLS(let discarded):
+        if discarded > 0 { log.notice("\(client): discarded \(discarded) bytes sent behind STARTTLS") }
+        // The 220 goes out in the clear first; then the helper has the connection.
+        guard flush(), !closing, startTLS() else {
+          closing = true
+          break
+        }
+      case .authenticate(let credentials):
+        queue += session.authenticated(authenticate(credentials))
       case .close:
         closing = true
       }
@@ -172,6 +209,7 @@ struct Relay {
     let recipients = envelope.recipients.map { "<" + String(decoding: $0, as: UTF8.self) + ">" }
     return "from=<\(String(decoding: envelope.sender, as: UTF8.self))> to=\(recipients.joined(separator: ",")) "
       + "client=\(client) helo=\(String(decoding: envelope.helo, as: UTF8.self))"
+      + (envelope.tls.map { " tls=\($0.version)" } ?? "") + (envelope.user.map { " user=\($0)" } ?? "")
   }
 
   func received(_ envelope: SMTPEnvelope) -> [UInt8] {

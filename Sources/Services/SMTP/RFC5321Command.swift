@@ -15,7 +15,12 @@ public enum SMTPCommand: Equatable, Sendable {
   case verify
   case help
   case quit
-  /// Known verbs this server does not offer (EXPN, STARTTLS, AUTH, BDAT, ETRN, TURN): 502.
+  /// RFC 3207; an argument is a syntax error.
+  case startTLS
+  /// RFC 4954 §4: the mechanism upper-cased; the initial response as sent (Base64, "=" for
+  /// an empty one), nil when none was given.
+  case auth(mechanism: String, initialResponse: [UInt8]?)
+  /// Known verbs this server does not offer (EXPN, BDAT, ETRN, TURN): 502.
   case notImplemented([UInt8])
 
   /// The longest command line, CRLF included (§4.5.3.1.4 says 512; 1000 leaves room for
@@ -63,7 +68,18 @@ public enum SMTPCommand: Equatable, Sendable {
     case "quit":
       guard argument.isEmpty else { throw .syntax("Syntax: QUIT (no arguments)") }
       return .quit
-    case "expn", "starttls", "auth", "bdat", "etrn", "turn", "atrn", "send", "soml", "saml":
+    case "starttls":
+      guard argument.isEmpty else { throw .syntax("Syntax: STARTTLS (no arguments)") }
+      return .startTLS
+    case "auth":
+      let words = argument.split(separator: UInt8(ascii: " "))
+      guard words.count == 1 || words.count == 2, words[0].count <= 20,
+        words[0].allSatisfy({ ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+      else { throw .syntax("Syntax: AUTH mechanism [initial-response]") }
+      return .auth(
+        mechanism: String(decoding: words[0].map { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) ? $0 - 32 : $0 }, as: UTF8.self),
+        initialResponse: words.count == 2 ? Array(words[1]) : nil)
+    case "expn", "bdat", "etrn", "turn", "atrn", "send", "soml", "saml":
       return .notImplemented(verb.map { $0 & ~0x20 })
     default:
       throw .unknownVerb

@@ -35,18 +35,30 @@ public struct SMTPSession: Sendable {
     case data
     /// The final dot arrived; waiting for `delivered(_:)`.
     case delivering
+    /// AUTH's credentials are complete; waiting for `authenticated(_:)`.
+    case authenticating
+    /// 220 to STARTTLS was sent; the runtime hands the connection to TLS, then calls
+    /// `startedTLS(_:)`. Input until then is discarded (RFC 3207 §4.2 leaves it unread).
+    case startingTLS
     case closed
   }
 
-  public private(set) var phase: Phase = .command
-  private var helo: [UInt8]?
-  private var extended = false
-  private var transaction: Transaction?
-  private var line: [UInt8] = []
-  private var lineTooLong = false
-  private var errors = 0
-  /// Input that arrived after the final dot, kept until the delivery is reported.
-  private var held: [UInt8] = []
+  public internal(set) var phase: Phase = .command
+  var helo: [UInt8]?
+  var extended = false
+  var transaction: Transaction?
+  var line: [UInt8] = []
+  var lineTooLong = false
+  var errors = 0
+  /// Input that arrived after the final dot or the credentials, kept until the outcome is reported.
+  var held: [UInt8] = []
+  /// The connection's TLS, once it has one.
+  public internal(set) var tls: SMTPTLS?
+  /// The account AUTH logged in as.
+  public internal(set) var user: String?
+  /// An AUTH exchange waiting for the client's next line.
+  var exchange: AuthExchange?
+  var authenticationFailures = 0
   private var body = BodyDecoder()
 
   struct Transaction: Sendable {
@@ -70,8 +82,10 @@ public struct SMTPSession: Sendable {
     switch phase {
     case .closed:
       return []
-    case .delivering:
+    case .delivering, .authenticating:
       held += bytes
+      return []
+    case .startingTLS:
       return []
     case .command, .data:
       consume(bytes, into: &actions)
@@ -104,14 +118,20 @@ public struct SMTPSession: Sendable {
     return [.send(reply(421, "4.4.2", "\(configuration.hostName) Error: timeout exceeded")), .close]
   }
 
-  private mutating func consume(_ bytes: ArraySlice<UInt8>, into actions: inout [SMTPAction]) {
+  mutating func consume(_ bytes: ArraySlice<UInt8>, into actions: inout [SMTPAction]) {
     var index = bytes.startIndex
     while index < bytes.endIndex {
       switch phase {
       case .closed:
         return
-      case .delivering:
+      case .delivering, .authenticating:
         held += bytes[index...]
+        return
+      case .startingTLS:
+        // Anything behind STARTTLS is the client's plaintext, never a command (RFC 3207 §4.2:
+        // the STARTTLS injection class of bugs); the runtime drops it with its buffer.
+        actions.append(.startTLS(discarded: bytes.endIndex - index + line.count))
+        line.removeAll()
         return
       case .data:
         let (used, end) = body.decode(bytes[index...], limit: configuration.maximumMessageSize)
@@ -142,12 +162,17 @@ public struct SMTPSession: Sendable {
         }
         let command = line
         line.removeAll(keepingCapacity: true)
-        execute(command[...], endedWithCRLF: endedWithCRLF, into: &actions)
+        if exchange != nil {
+          continueAuthentication(command, into: &actions)
+        } else {
+          execute(command[...], endedWithCRLF: endedWithCRLF, into: &actions)
+        }
       }
     }
+    if phase == .startingTLS { actions.append(.startTLS(discarded: line.count)) }
   }
 
-  private mutating func finishData(_ end: BodyDecoder.End, into actions: inout [SMTPAction]) {
+  mutating func finishData(_ end: BodyDecoder.End, into actions: inout [SMTPAction]) {
     let envelope = currentEnvelope()
     switch end {
     case .complete(let size):
@@ -166,7 +191,7 @@ public struct SMTPSession: Sendable {
     }
   }
 
-  private mutating func execute(_ line: ArraySlice<UInt8>, endedWithCRLF: Bool, into actions: inout [SMTPAction]) {
+  mutating func execute(_ line: ArraySlice<UInt8>, endedWithCRLF: Bool, into actions: inout [SMTPAction]) {
     let command: SMTPCommand
     do throws(SMTPCommandError) {
       command = try SMTPCommand.parse(line, extended: extended)
@@ -189,9 +214,11 @@ public struct SMTPSession: Sendable {
       let name = configuration.hostName
       let greeting = "\(name) Hello \(String(decoding: domain.prefix(255), as: UTF8.self))"
       if isExtended {
-        let lines = [
-          greeting, "PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "ENHANCEDSTATUSCODES", "HELP",
-        ]
+        var lines = [greeting, "PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "ENHANCEDSTATUSCODES"]
+        // STARTTLS only before TLS (RFC 3207 §4.2), AUTH only inside it (RFC 4954 §4, §14).
+        if configuration.offersTLS && tls == nil { lines.append("STARTTLS") }
+        if tls != nil && user == nil { lines.append("AUTH PLAIN LOGIN") }
+        lines.append("HELP")
         actions.append(.send(multiline(250, lines)))
       } else {
         actions.append(.send(Array("250 \(greeting)\r\n".utf8)))
@@ -200,6 +227,10 @@ public struct SMTPSession: Sendable {
     case .mail(let sender, let parameters):
       guard helo != nil else { return refuse(reply(503, "5.5.1", "Send EHLO or HELO first"), into: &actions) }
       guard transaction == nil else { return refuse(reply(503, "5.5.1", "Nested MAIL command"), into: &actions) }
+      // RFC 6409 §4.3: submission takes messages from authenticated clients only.
+      if configuration.submission && user == nil {
+        return refuse(reply(530, "5.7.0", "Authentication required"), into: &actions)
+      }
       if let size = parameters.size, size > configuration.maximumMessageSize {
         return refuse(reply(552, "5.3.4", "Message size exceeds fixed limit"), into: &actions)
       }
@@ -212,7 +243,7 @@ public struct SMTPSession: Sendable {
       guard current.recipients.count < configuration.maximumRecipients else {
         return actions.append(.send(reply(452, "4.5.3", "Too many recipients")))
       }
-      if !configuration.clientMayRelay, let domain = SMTPAddress.domain(of: recipient),
+      if !configuration.clientMayRelay, user == nil, let domain = SMTPAddress.domain(of: recipient),
         !SMTPAddress.domain(domain, isIn: configuration.relayDomains)
       {
         actions.append(.deniedRelay(sender: current.sender, recipient: recipient))
@@ -247,13 +278,17 @@ public struct SMTPSession: Sendable {
       phase = .closed
       actions.append(.send(reply(221, "2.0.0", "\(configuration.hostName) closing connection")))
       actions.append(.close)
+    case .startTLS:
+      startTLS(into: &actions)
+    case .auth(let mechanism, let initialResponse):
+      startAuthentication(mechanism, initialResponse, into: &actions)
     case .notImplemented(let verb):
       refuse(reply(502, "5.5.1", "\(String(decoding: verb, as: UTF8.self)) not implemented"), into: &actions)
     }
   }
 
   /// Sends a refusal and counts it; too many end the session.
-  private mutating func refuse(_ text: [UInt8], into actions: inout [SMTPAction]) {
+  mutating func refuse(_ text: [UInt8], into actions: inout [SMTPAction]) {
     actions.append(.send(text))
     errors += 1
     if errors >= SMTPSession.maximumErrors {
@@ -263,13 +298,14 @@ public struct SMTPSession: Sendable {
     }
   }
 
-  private func currentEnvelope() -> SMTPEnvelope {
+  func currentEnvelope() -> SMTPEnvelope {
     SMTPEnvelope(
       helo: helo ?? [], extended: extended, sender: transaction?.sender ?? [],
-      recipients: transaction?.recipients ?? [], eightBit: transaction?.parameters.eightBit ?? false)
+      recipients: transaction?.recipients ?? [], eightBit: transaction?.parameters.eightBit ?? false, tls: tls,
+      user: user)
   }
 
-  private func reply(_ code: Int, _ status: String, _ text: String) -> [UInt8] {
+  func reply(_ code: Int, _ status: String, _ text: String) -> [UInt8] {
     Array((extended ? "\(code) \(status) \(text)\r\n" : "\(code) \(text)\r\n").utf8)
   }
 
@@ -285,67 +321,4 @@ public struct SMTPSession: Sendable {
   private func printable(_ text: String) -> String {
     String(decoding: text.utf8.prefix(64).filter(ASCII.isVisible), as: UTF8.self)
   }
-}
-
-public struct SMTPConfiguration: Sendable {
-  /// Named in the greeting, replies and the Received header.
-  public var hostName: String
-  /// The body limit in bytes (as delivered: LF line ends), advertised as SIZE.
-  public var maximumMessageSize: Int
-  public var maximumRecipients: Int
-  /// The client's address is in the relay networks: it may send to any domain.
-  public var clientMayRelay: Bool
-  /// Lower-case domains anyone may send to (with their subdomains).
-  public var relayDomains: [[UInt8]]
-
-  public init(
-    hostName: String, maximumMessageSize: Int = 33_554_432, maximumRecipients: Int = 100,
-    clientMayRelay: Bool = true, relayDomains: [String] = []
-  ) {
-    self.hostName = hostName
-    self.maximumMessageSize = maximumMessageSize
-    self.maximumRecipients = maximumRecipients
-    self.clientMayRelay = clientMayRelay
-    self.relayDomains = relayDomains.map { $0.utf8.map(ASCII.lower) }
-  }
-}
-
-/// A message's envelope as the transaction built it.
-public struct SMTPEnvelope: Equatable, Sendable {
-  public var helo: [UInt8]
-  /// The session began with EHLO ("with ESMTP" in the Received header).
-  public var extended: Bool
-  /// Empty for the null sender.
-  public var sender: [UInt8]
-  public var recipients: [[UInt8]]
-  public var eightBit: Bool
-
-  public init(helo: [UInt8], extended: Bool, sender: [UInt8], recipients: [[UInt8]], eightBit: Bool) {
-    self.helo = helo
-    self.extended = extended
-    self.sender = sender
-    self.recipients = recipients
-    self.eightBit = eightBit
-  }
-}
-
-public enum SMTPAction: Equatable, Sendable {
-  case send([UInt8])
-  /// DATA was accepted: open a spool (the Received header goes first).
-  case startMessage(SMTPEnvelope)
-  /// Message bytes, dot-unstuffed, lines ending in LF.
-  case appendBody([UInt8])
-  /// The final dot arrived: hand the spool to sendmail, then call `delivered(_:)`.
-  case deliver(SMTPEnvelope, size: Int)
-  /// The message was refused at the final dot: drop the spool (and log why).
-  case discardMessage(SMTPEnvelope, reason: String)
-  /// A recipient was refused as a relay: log it (DENIED, with the client's address).
-  case deniedRelay(sender: [UInt8], recipient: [UInt8])
-  /// Send what is queued, then close the connection.
-  case close
-}
-
-public enum SMTPDelivery: Equatable, Sendable {
-  case queued(id: String)
-  case failed
 }

@@ -4,20 +4,37 @@ import Text
 
 /// The trace header a relay puts first (RFC 5321 §4.4) and the RFC 5322 §3.3 date in it.
 public enum ReceivedHeader {
-  /// `Received: from HELO (ADDRESS) by HOST (in.smtp) with ESMTP id ID [for <RCPT>]; DATE`,
-  /// folded, each line ending in LF like the body. The HELO name is the client's word, so
-  /// only its printable ASCII is kept; a single recipient is named, several are not.
+  /// `Received: from HELO (ADDRESS) [(using TLS)] [(authenticated as USER)] by HOST (in.smtp)
+  /// with PROTOCOL id ID [for <RCPT>]; DATE`, folded, each line ending in LF like the body.
+  /// PROTOCOL is RFC 3848's: ESMTP, ESMTPS over TLS, ESMTPSA authenticated too. The HELO name
+  /// is the client's word, so only its printable ASCII is kept (so are the other comments');
+  /// a single recipient is named, several are not.
   public static func render(
     envelope: SMTPEnvelope, clientAddress: String, hostName: String, id: String, date: String
   ) -> [UInt8] {
-    let helo = envelope.helo.filter { ASCII.isVisible($0) && $0 != UInt8(ascii: "(") && $0 != UInt8(ascii: ")") }
-    var text = "Received: from \(String(decoding: helo, as: UTF8.self)) (\(clientAddress))\n"
-    text += "\tby \(hostName) (in.smtp) with \(envelope.extended ? "ESMTP" : "SMTP") id \(id)"
+    var text = "Received: from \(commentSafe(envelope.helo)) (\(clientAddress))\n"
+    if let tls = envelope.tls {
+      text += "\t(using \(commentSafe(Array(tls.version.utf8))) with cipher \(commentSafe(Array(tls.cipher.utf8))))\n"
+    }
+    if let user = envelope.user { text += "\t(authenticated as \(commentSafe(Array(user.utf8))))\n" }
+    var protocolName = envelope.extended ? "ESMTP" : "SMTP"
+    if envelope.extended && envelope.tls != nil { protocolName += "S" }
+    if envelope.extended && envelope.user != nil { protocolName += "A" }
+    text += "\tby \(hostName) (in.smtp) with \(protocolName) id \(id)"
     if envelope.recipients.count == 1 {
       text += "\n\tfor <\(String(decoding: envelope.recipients[0], as: UTF8.self))>"
     }
     text += ";\n\t\(date)\n"
     return Array(text.utf8)
+  }
+
+  /// Printable ASCII without parentheses or backslashes, at most 255 bytes: it cannot end a
+  /// comment early, fold the header or smuggle another one.
+  static func commentSafe(_ bytes: [UInt8]) -> String {
+    let kept = bytes.prefix(255).filter {
+      ASCII.isVisible($0) && $0 != UInt8(ascii: "(") && $0 != UInt8(ascii: ")") && $0 != UInt8(ascii: "\\")
+    }
+    return String(decoding: kept, as: UTF8.self)
   }
 }
 
