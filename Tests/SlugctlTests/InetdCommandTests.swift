@@ -64,7 +64,7 @@ final class InetdCommandTests: StoreCommandTestCase {
     }
     succeed("inetd", "generate", "--format", "systemd", "-o", directory.path)
     let services = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".service") }.sorted()
-    XCTAssertEqual(services.count, 11)
+    XCTAssertEqual(services.count, 13)
     var scores: [String] = []
     for unit in services {
       let result = try ChildProcess.run(

@@ -74,7 +74,7 @@ final class GeneratorTests: XCTestCase {
     ]
     XCTAssertEqual(Set(expected.keys), Set(Catalog.services.map(\.name)))
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 11)
+    XCTAssertEqual(inetd.count, 13)
     for service in Catalog.services {
       let (user, group) = expected[service.name]!
       let field = user + (group.map { "." + $0 } ?? "")
@@ -416,7 +416,7 @@ final class GeneratorTests: XCTestCase {
   /// systemd's `[::]` with BindIPv6Only=both one dual-stack socket; DHCPv4 stays IPv4 alone.
   func testEveryServiceButDHCPListensOnIPv4AndIPv6InEveryFormat() throws {
     let inetd = try generate(.inetd, GenerateOptions())[0].contents.split(separator: "\n").dropFirst()
-    XCTAssertEqual(inetd.count, 11)
+    XCTAssertEqual(inetd.count, 13)
     for line in inetd {
       let fields = line.split(separator: " ")
       XCTAssertEqual(fields[2], line.contains("/in.dhcp ") ? "udp4" : fields[1] == "dgram" ? "udp" : "tcp", String(line))

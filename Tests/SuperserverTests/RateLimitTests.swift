@@ -28,7 +28,7 @@ final class RateLimitTests: XCTestCase {
   func testSystemdAcceptingSocketsRaiseMaxConnectionsAndDropTheTriggerLimit() throws {
     let sockets = try generate(.systemd, everything).filter { $0.name.hasSuffix(".socket") }
     let accepting = sockets.filter { $0.contents.contains("Accept=yes\n") }
-    XCTAssertEqual(accepting.count, 7)
+    XCTAssertEqual(accepting.count, 9)
     for socket in accepting {
       XCTAssertTrue(
         socket.contents.contains("MaxConnections=512\nMaxConnectionsPerSource=128\nTriggerLimitIntervalSec=0\n"),
