@@ -308,7 +308,7 @@ final class DaemonBinaryTests: XCTestCase {
       let result = try ChildProcess.run("\(bin)/in.smtp", arguments)
       XCTAssertEqual(result.status, 64, "\(arguments)")
       XCTAssertEqual(result.output.split(separator: "\n").count, 1, result.output)
-      XCTAssertTrue(result.output.contains("usage: in.smtp [-d] [-n] [-s SENDMAIL]"), result.output)
+      XCTAssertTrue(result.output.contains("usage: in.smtp [-d] [-n] [--submission] [--tls]"), result.output)
     }
     let notSocket = try BuildProducts.runDaemon("in.smtp", [], input: nil)
     XCTAssertEqual(notSocket.status, 66, notSocket.log)

@@ -222,11 +222,6 @@ final class JabberServerUnderInetd {
       prefix: prefix, service: "jabberd", port: port, database: database, binds: binds,
       arguments: ["--domain", "localhost"] + extraArguments)
     if tls {
-      // slugctl install does not place the helper yet: beside the installed daemons by hand.
-      let helper = prefix + "/sbin/slug-tls"
-      if !FileManager.default.fileExists(atPath: helper) {
-        try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/slug-tls", toPath: helper)
-      }
       let made = try TLSFixture(in: directory.path + "/tls")
       try PrivateInetd.give([made.directory, made.keyPath, made.directory + "/tickets.key"], to: "slug-jabberd")
       fixture = made

@@ -84,7 +84,8 @@ final class SMTPTLSUnderInetdTests: XCTestCase {
       except ssl.SSLCertVerificationError as error:
           print('refused', error.verify_message)
       """)
-    XCTAssertEqual(smtplib.output, "refused unable to get local issuer certificate\n")
+    // The chain ends with our CA, which the stranger's CA did not sign.
+    XCTAssertEqual(smtplib.output, "refused self-signed certificate in certificate chain\n")
     XCTAssertEqual(try box.deliveries().count, 0)
   }
 
@@ -159,24 +160,32 @@ final class SMTPTLSUnderInetdTests: XCTestCase {
       """
       import socket, time
       def until_closed(sock):
+          # Closed, or reset (the helper closes with the garbage unread): either ends it.
           data = b''
           while True:
-              chunk = sock.recv(4096)
+              try:
+                  chunk = sock.recv(4096)
+              except ConnectionResetError:
+                  return data
               if not chunk:
                   return data
               data += chunk
       implicit = socket.create_connection(('127.0.0.1', \(box.submissions)), timeout=20)
       implicit.sendall(b'EHLO pc\\r\\n' + b'\\x16\\x03\\x01' + b'garbage' * 100)
-      print(repr(until_closed(implicit)[:3]))
+      answer = until_closed(implicit)
+      # Nothing, or a TLS alert record: no SMTP greeting for a client that did not do TLS.
+      print("ended" if answer[:1] in (b'', b'\\x15') else repr(answer))
       plain = socket.create_connection(('127.0.0.1', \(box.submission)), timeout=20)
       plain.recv(4096)
       plain.sendall(b'STARTTLS\\r\\n')
       time.sleep(0.3)
       print(plain.recv(4096).decode().strip())
       plain.sendall(b'EHLO pc\\r\\nMAIL FROM:<a@lan>\\r\\n')
-      print(repr(until_closed(plain)))
+      answer = until_closed(plain)
+      print("ended" if answer[:1] in (b'', b'\\x15') else repr(answer))
       """)
-    XCTAssertEqual(run.output, "b''\n220 2.0.0 Ready to start TLS\nb''\n")
+    // No EHLO came first, so no enhanced status code (RFC 2034).
+    XCTAssertEqual(run.output, "ended\n220 Ready to start TLS\nended\n")
     let next = try box.swaks(
       port: box.submissions, "--tlsc", "--tls-verify", "--tls-ca-path", box.tls.caPath, "--auth", "PLAIN",
       "--auth-user", "alice", "--auth-password", "s3cret", "-f", "alice@localhost", "-t", "eve@example.org")
@@ -230,10 +239,8 @@ final class SMTPTLSBox {
     prefix = directory.path + "/prefix"
     database = directory.path + "/slug.db"
     mail = directory.path + "/mail"
+    // slugctl install puts slug-tls beside the daemons, where each looks for it.
     try PrivateInetd.install(prefix: prefix)
-    // The helper beside the daemons, where each looks for it.
-    try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/slug-tls", toPath: prefix + "/sbin/slug-tls")
-    chmod(prefix + "/sbin/slug-tls", 0o755)
     for arguments in [["init"], ["jabber", "adduser", "alice", "--password", "s3cret"]] {
       let result = try ChildProcess.run(prefix + "/sbin/slugctl", arguments + ["--db", database])
       guard result.status == 0 else { throw SetupFailure("slugctl \(arguments) failed: \(result.output)") }

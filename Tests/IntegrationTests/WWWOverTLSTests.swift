@@ -186,7 +186,6 @@ final class WWWOverTLSUnderXinetdTests: XCTestCase {
     try PrivateInetd.install(prefix: prefix)
     let certificates = try TLSFixture(in: directory.path + "/tls")
     try PrivateInetd.give([certificates.keyPath, certificates.directory + "/tickets.key"], to: "slug-www")
-    try WebServerUnderInetd.installHelper(prefix: prefix)
     let root = directory.path + "/root"
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     try "over xinetd\n".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)

@@ -411,7 +411,6 @@ final class WebServerUnderInetd {
     certificates = tls ? try TLSFixture(in: directory.path + "/tls") : nil
     if let certificates {
       try PrivateInetd.give([certificates.keyPath, certificates.directory + "/tickets.key"], to: "slug-www")
-      try WebServerUnderInetd.installHelper(prefix: prefix)
     }
     let lines = try PrivateInetd.generatedLines(
       prefix: prefix, service: tls ? "https" : "www", port: port, database: tls ? directory.path + "/slug.db" : nil,
@@ -497,14 +496,6 @@ final class WebServerUnderInetd {
       fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
     return fields
-  }
-
-  /// slug-tls beside the installed daemons, where in.www looks for it; copied from the build
-  /// until `slugctl install` on this branch installs it too.
-  static func installHelper(prefix: String) throws {
-    let installed = prefix + "/sbin/slug-tls"
-    guard !FileManager.default.fileExists(atPath: installed) else { return }
-    try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/slug-tls", toPath: installed)
   }
 
   static func sha256(_ path: String) throws -> String {
