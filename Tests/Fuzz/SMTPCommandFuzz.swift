@@ -2,23 +2,29 @@
 /// belongs to no SwiftPM target). Every input goes to the command parser line by line, and to
 /// a whole session fed at once, byte by byte and split in two at its middle: the three must
 /// give the same replies and messages. The checks below are the promises the relay makes.
+/// An input whose first byte is odd runs as submission over implicit TLS (AUTH, then relaying
+/// anywhere); STARTTLS ends the plaintext run (the daemon hands what follows to the helper).
 
 enum Event: Equatable {
   case reply([UInt8])
   case message(SMTPEnvelope, [UInt8])
   case refused
   case close
+  case startTLS
 }
 
 /// Runs a session over `chunks` as the daemon does; every other delivery fails.
-func session(_ chunks: [ArraySlice<UInt8>]) -> [Event] {
+func session(_ chunks: [ArraySlice<UInt8>], implicitTLS: Bool) -> [Event] {
   var session = SMTPSession(
     configuration: SMTPConfiguration(
-      hostName: "fuzz", maximumMessageSize: 2048, maximumRecipients: 3, clientMayRelay: false, relayDomains: ["lan"]))
+      hostName: "fuzz", maximumMessageSize: 2048, maximumRecipients: 3, clientMayRelay: false, relayDomains: ["lan"],
+      offersTLS: true, submission: implicitTLS))
+  if implicitTLS { session.startedTLS(SMTPTLS(version: "TLSv1.3", cipher: "TLS13-AES128-GCM-SHA256")) }
   var events: [Event] = []
   var body: [UInt8] = []
   var deliveries = 0
-  for chunk in chunks {
+  var authenticated = false
+  chunks: for chunk in chunks {
     var queue = session.feed(chunk)
     var index = 0
     while index < queue.count {
@@ -46,7 +52,8 @@ func session(_ chunks: [ArraySlice<UInt8>]) -> [Event] {
             fatalError("an unsafe address reached sendmail")
           }
         }
-        for recipient in envelope.recipients {
+        if implicitTLS && !authenticated { fatalError("submission delivered without AUTH") }
+        for recipient in envelope.recipients where !authenticated {
           if let domain = SMTPAddress.domain(of: recipient), !SMTPAddress.domain(domain, isIn: [Array("lan".utf8)]) {
             fatalError("relayed to a foreign domain")
           }
@@ -60,6 +67,15 @@ func session(_ chunks: [ArraySlice<UInt8>]) -> [Event] {
         events.append(.close)
       case .deniedRelay:
         break
+      case .startTLS:
+        if implicitTLS { fatalError("STARTTLS inside TLS") }
+        events.append(.startTLS)
+        break chunks
+      case .authenticate(let credentials):
+        if !implicitTLS { fatalError("AUTH outside TLS") }
+        let accepted = credentials.user == "alice" && credentials.password == "pw"
+        authenticated = authenticated || accepted
+        queue += session.authenticated(accepted ? .accepted(user: "alice") : .rejected)
       }
       index += 1
     }
@@ -87,8 +103,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
   }
   let middle = input.count / 2
-  let whole = session([input[...]])
-  if session(input.indices.map { input[$0...$0] }) != whole { fatalError("byte by byte differs") }
-  if session([input[..<middle], input[middle...]]) != whole { fatalError("split differs") }
+  let implicitTLS = (input.first ?? 0) & 1 == 1
+  let whole = session([input[...]], implicitTLS: implicitTLS)
+  if session(input.indices.map { input[$0...$0] }, implicitTLS: implicitTLS) != whole { fatalError("byte by byte differs") }
+  if session([input[..<middle], input[middle...]], implicitTLS: implicitTLS) != whole { fatalError("split differs") }
   return 0
 }
