@@ -349,9 +349,10 @@ final class SMTPUnderInetdTests: XCTestCase {
 }
 
 /// in.smtp as `slugctl install` and `slugctl inetd generate --format xinetd` set it up, on the
-/// submission service: the generated stanza with sendmail pointed at the recorder.
+/// smtp service: the generated stanza with sendmail pointed at the recorder. (Submission wants
+/// TLS and AUTH first: SMTPTLSUnderInetdTests.)
 final class SMTPUnderXinetdTests: XCTestCase {
-  func testTheGeneratedSubmissionStanzaRelaysThroughXinetd() throws {
+  func testTheGeneratedSMTPStanzaRelaysThroughXinetd() throws {
     _ = try PrivateInetd.xinetd()
     // The recorder and its directory; the inetd it comes with is not used.
     let relay = try SMTPUnderInetd()
@@ -360,8 +361,8 @@ final class SMTPUnderXinetdTests: XCTestCase {
     let port = try FreePort.tcp()
     let prefix = directory.path + "/prefix"
     try PrivateInetd.install(prefix: prefix)
-    let generated = try PrivateInetd.generated(prefix: prefix, service: "submission", port: port, format: "xinetd")
-    XCTAssertTrue(generated.contains("service slug-submission\n"), generated)
+    let generated = try PrivateInetd.generated(prefix: prefix, service: "smtp", port: port, format: "xinetd")
+    XCTAssertTrue(generated.contains("service slug-smtp\n"), generated)
     XCTAssertTrue(generated.contains("\tserver = \(prefix)/sbin/in.smtp\n"), generated)
     let stanza = generated.replacingOccurrences(
       of: "\tflags = IPv4", with: "\tserver_args = -s \(relay.sendmail) --hostname relay.test\n\tflags = IPv4")

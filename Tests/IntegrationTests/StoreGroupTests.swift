@@ -14,7 +14,7 @@ final class StoreGroupTests: StoreAccessTestCase {
     let result = try slugctl("init", "--db", database)
     XCTAssertEqual(result.status, 0, result.output)
     XCTAssertTrue(result.output.hasPrefix("\(database): schema version \(Store.schemaVersion)"), result.output)
-    XCTAssertTrue(result.output.hasSuffix(", group slug, read-only for slug-dns\n"), result.output)
+    XCTAssertTrue(result.output.hasSuffix(", group slug, read-only for slug-dns slug-smtp\n"), result.output)
     let slug = try XCTUnwrap(getgrnam("slug"), "init should have created the group").pointee.gr_gid
     for file in [database, database + "-wal", database + "-shm"] {
       XCTAssertEqual(try status(of: file), Ownership(user: 0, group: slug, mode: 0o660), file)

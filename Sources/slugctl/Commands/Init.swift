@@ -16,7 +16,7 @@ extension Slugctl {
         to can queue it without gaining a group. It also \
         gives the store to a system group (slug unless --group names another; created with \
         groupadd --system if missing): the file and its -wal and -shm files become root's, with \
-        the group and mode 0660, and the daemons that only read the store (slug-dns) may read \
+        the group and mode 0660, and the daemons that only read the store (slug-dns, slug-smtp) may read \
         them through an access ACL. The store's directory stays root's, mode 0755, so no daemon \
         and no member of the group can put anything in it: init makes it so when it created the \
         directory, it is /var/lib/slug or an earlier init gave it to the group, and it refuses a \
