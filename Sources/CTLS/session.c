@@ -3,11 +3,13 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/hmac.h>
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,7 +170,7 @@ slug_tls_server *slug_tls_server_new(
   loaded = wolfSSL_CTX_use_PrivateKey_buffer(server->context, key, key_length, WOLFSSL_FILETYPE_PEM) == WOLFSSL_SUCCESS;
   /* wolfSSL_CTX_check_private_key (5.5) passes any EC key: the public keys are compared. */
   int matches = loaded ? slug_cert_key_matches(chain, (size_t)chain_length, key, (size_t)key_length) : 0;
-  wipe(key, sizeof key);
+  wipe(key, (size_t)key_length);
   if (!loaded || matches == SLUG_CERT_KEY_UNREADABLE) {
     say(error, error_size, "%s: not a PEM private key%s", key_path, "");
     goto failed;
@@ -256,6 +258,13 @@ long slug_tls_write(slug_tls_server *server, const void *buffer, size_t size) {
 
 void slug_tls_close(slug_tls_server *server) {
   if (server->session) wolfSSL_shutdown(server->session);
+}
+
+void slug_tls_release_memory(void) {
+  /* FP_ECC (Debian's build) caches fixed-point tables for the curves the handshake used:
+   * most of a helper's heap, of no use to a process that does one handshake. */
+  wc_ecc_fp_free();
+  malloc_trim(0);
 }
 
 int slug_tls_pending(slug_tls_server *server) { return wolfSSL_pending(server->session); }

@@ -32,6 +32,9 @@ long slug_tls_read(slug_tls_server *server, void *buffer, size_t size);
 long slug_tls_write(slug_tls_server *server, const void *buffer, size_t size);
 /* Sends close_notify (best effort). */
 void slug_tls_close(slug_tls_server *server);
+/* Gives the memory the handshake freed back to the system (malloc_trim): a helper lives as long
+ * as its connection, and the handshake's big temporaries would otherwise stay its own. */
+void slug_tls_release_memory(void);
 /* Bytes wolfSSL holds already decrypted, to be read before polling the socket again. */
 int slug_tls_pending(slug_tls_server *server);
 

@@ -39,6 +39,7 @@ struct Relay {
       resumed: slug_tls_resumed(server) != 0, serverName: String(cString: slug_tls_server_name(server)),
       exporter: binding(slug_tls_exporter), endPoint: binding(slug_tls_server_end_point))
     guard writeAll(1, Array(session.line.utf8)) else { return 0 }
+    slug_tls_release_memory()
     setNonBlocking(1)
     return relay()
   }
