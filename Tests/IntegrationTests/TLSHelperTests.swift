@@ -187,6 +187,29 @@ final class TLSHelperTests: XCTestCase {
     XCTAssertEqual(text.components(separatedBy: "\n").filter { !$0.isEmpty }.count, 2, text)
   }
 
+  /// A client that leaves while the daemon is still at work: the helper waits for the daemon
+  /// without spinning (poll reports the client's hang-up whatever it is asked).
+  func testAClientGoneWhileTheDaemonWorksCostsNoCPU() throws {
+    try startDaemon()
+    let client = try python(
+      """
+      import socket, ssl, subprocess, time
+      context = ssl.create_default_context(cafile="\(fixture.caPath)")
+      s = context.wrap_socket(socket.create_connection(("127.0.0.1", \(port))), server_hostname="localhost")
+      s.sendall(b"slow\\n")
+      time.sleep(0.2)
+      pid = subprocess.check_output(["pgrep", "-n", "-x", "slug-tls"]).split()[0].decode()
+      s.close()
+      time.sleep(1.5)
+      fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+      print("cpu ticks", int(fields[11]) + int(fields[12]), "of", __import__("os").sysconf("SC_CLK_TCK"))
+      """)
+    let words = client.output.split(separator: " ")
+    XCTAssertEqual(words.first, "cpu", client.output)
+    let ticks = Int(words.dropFirst(2).first ?? "") ?? 1000
+    XCTAssertLessThan(ticks, 20, "slug-tls used \(ticks) ticks in 1.5 s waiting for the daemon: \(client.output)")
+  }
+
   func testCheckNamesWhatIsWrong() throws {
     let helper = try BuildProducts.binDirectory() + "/slug-tls"
     var result = try ChildProcess.run(helper, ["--check", "--dir", fixture.directory])

@@ -1,8 +1,8 @@
 """A stand-in daemon for TLSHelperTests: accepts connections on 127.0.0.1:PORT and hands each to
 slug-tls the way TLSHandoff does (client socket on its fd 0, a socketpair end on its fd 1), writes
 the session line slug-tls reports to SESSIONS (one per connection), then echoes each line it gets
-back as "echo LINE". Usage: tls_fake_daemon.py SLUG_TLS TLS_DIR PORT SESSIONS LOG [TIMEOUT]"""
-import os, socket, subprocess, sys
+back as "echo LINE" ("slow" first waits 2 s, as a daemon at work would). Usage: tls_fake_daemon.py SLUG_TLS TLS_DIR PORT SESSIONS LOG [TIMEOUT]"""
+import os, socket, subprocess, sys, time
 
 helper, directory, port, sessions, log = sys.argv[1:6]
 timeout = sys.argv[6] if len(sys.argv) > 6 else "20"
@@ -27,6 +27,8 @@ while True:
         with open(sessions, "ab") as out:
             out.write(header if header else b"none\n")
         for line in lines:
+            if line == b"slow\n":
+                time.sleep(2)
             ours.sendall(b"echo " + line)
         ours.close()
         process.wait()

@@ -59,16 +59,20 @@ struct Relay {
     while daemonOpen || !toClient.isEmpty {
       // What wolfSSL already decrypted is read before the socket is asked again.
       let pending = clientOpen && toDaemon.isEmpty && slug_tls_pending(server) > 0
+      var clientEvents: Int32 = 0
+      var daemonEvents: Int32 = 0
+      if clientOpen && toDaemon.isEmpty { clientEvents |= readWantsWrite ? POLLOUT : POLLIN }
+      if !toClient.isEmpty { clientEvents |= POLLOUT }
+      if daemonOpen && toClient.isEmpty { daemonEvents |= POLLIN }
+      if !toDaemon.isEmpty { daemonEvents |= POLLOUT }
+      // A side asked for nothing is left out of the poll: poll reports a hang-up whatever the
+      // events, and a client gone while the daemon still works would make this loop spin.
       var descriptors = [
-        pollfd(fd: 0, events: 0, revents: 0),
-        pollfd(fd: 1, events: 0, revents: 0),
+        pollfd(fd: clientEvents == 0 ? -1 : 0, events: Int16(clientEvents), revents: 0),
+        pollfd(fd: daemonEvents == 0 ? -1 : 1, events: Int16(daemonEvents), revents: 0),
       ]
-      if clientOpen && toDaemon.isEmpty { descriptors[0].events |= Int16(readWantsWrite ? POLLOUT : POLLIN) }
-      if !toClient.isEmpty { descriptors[0].events |= Int16(POLLOUT) }
-      if daemonOpen && toClient.isEmpty { descriptors[1].events |= Int16(POLLIN) }
-      if !toDaemon.isEmpty { descriptors[1].events |= Int16(POLLOUT) }
       if !pending {
-        if descriptors[0].events == 0 && descriptors[1].events == 0 { break }
+        if clientEvents == 0 && daemonEvents == 0 { break }
         let ready = poll(&descriptors, 2, -1)
         if ready < 0 {
           if slug_errno() == EINTR { continue }
