@@ -29,8 +29,6 @@ int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, ar
 
 int slug_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
 
-int slug_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
-
 void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 
 void slug_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

@@ -91,40 +91,19 @@ public enum TLSHandoff {
     return String(path[...slash]) + "slug-tls"
   }
 
-  /// What a daemon's `-n` prints for its TLS directory: "none" when no certificate is there,
-  /// "ok" when slug-tls can use it, else slug-tls's complaint (missing key, expired, the key
-  /// not matching the certificate) and false.
-  public static func check(directory: String) -> (usable: Bool, text: String) {
-    guard isConfigured(directory: directory) else { return (true, "none") }
-    var pipe: [Int32] = [-1, -1]
-    guard slug_pipe_cloexec(&pipe) == 0 else { return (false, "cannot check: pipe failed") }
+  /// A daemon's `-n`: has slug-tls load the certificate and key in `directory` as each
+  /// handshake will, so a missing, expired or mismatched one is said now, not to the first
+  /// client. slug-tls says what is wrong on our standard error, under our name.
+  public static func check(directory: String, log: Log) throws(StartupError) {
     let started = Spawn.start(
-      ["slug-tls", "--check", "--dir", directory], standardOutput: .ours(pipe[1]), standardError: .ours(pipe[1]),
-      executable: helperPath)
-    close(pipe[1])
-    defer { close(pipe[0]) }
-    guard case .success(let pid) = started else { return (false, "cannot start \(helperPath)") }
-    var output: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 512)
-    while output.count < 4096 {
-      let count = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
-      if count > 0 {
-        output += buffer.prefix(count)
-      } else if count == 0 || slug_errno() != EINTR {
-        break
-      }
+      ["slug-tls", "--check", "--as", log.program, "--dir", directory], standardInput: .null,
+      standardOutput: .null, standardError: .ours(2), executable: helperPath)
+    guard case .success(let pid) = started else {
+      throw StartupError("cannot start \(helperPath) to check the certificate in \(directory)", exitCode: EX_UNAVAILABLE)
     }
-    let status = Spawn.wait(pid)
-    var text = String(decoding: output, as: UTF8.self)
-    while text.last == "\n" { text.removeLast() }
-    if status.succeeded { return (true, "ok") }
-    // "slug-tls[PID]: TLS: PATH: ..." -> "PATH: ...".
-    let bytes = Array(text.utf8)
-    let marker = Array("TLS: ".utf8)
-    if let start = (0...max(0, bytes.count - marker.count)).first(where: { bytes[$0...].starts(with: marker) }) {
-      text = String(decoding: bytes[(start + marker.count)...], as: UTF8.self)
+    guard Spawn.wait(pid).succeeded else {
+      throw StartupError("TLS: the certificate in \(directory) is not usable (above)", exitCode: EX_CONFIG)
     }
-    return (false, text.isEmpty ? "slug-tls \(status)" : text)
   }
 
   /// Hands the connection on fds 0 and 1 to slug-tls, which does the handshake with the

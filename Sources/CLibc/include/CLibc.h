@@ -46,9 +46,6 @@ int slug_fcntl(int fd, int command, int argument);
 /* open(2) is variadic; this is its three-argument form (the mode counts only with O_CREAT). */
 int slug_open(const char *path, int flags, mode_t mode);
 
-/* pipe2(fds, O_CLOEXEC): pipe2 is a GNU extension, hidden from Swift. */
-int slug_pipe_cloexec(int fds[2]);
-
 /* syslog(3) is variadic; Swift calls this with one preformatted line. */
 void slug_syslog(int priority, const char *line);
 

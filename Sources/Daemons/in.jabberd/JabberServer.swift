@@ -40,21 +40,8 @@ struct JabberServer: DaemonProgram {
     var configuration = try load(options, log: log)
     configuration.checkedUserCount = try configuration.directory.readAccounts().count
     try configuration.directory.checkStore()
-    if configuration.tlsAvailable, let directory = options.tlsDirectory { try checkCertificate(in: directory) }
+    if configuration.tlsAvailable, let directory = options.tlsDirectory { try TLSHandoff.check(directory: directory, log: log) }
     return configuration
-  }
-
-  /// What slug-tls will find at each handshake: a certificate missing, expired or not matching
-  /// its key (the helper says which, on standard error).
-  static func checkCertificate(in directory: String) throws(StartupError) {
-    let started = Spawn.start(
-      ["slug-tls", "--check", "--dir", directory], standardError: .ours(2), executable: TLSHandoff.helperPath)
-    guard case .success(let pid) = started else {
-      throw StartupError("cannot start \(TLSHandoff.helperPath) to check the certificate", exitCode: EX_CONFIG)
-    }
-    guard Spawn.wait(pid).succeeded else {
-      throw StartupError("the certificate in \(directory) is not usable", exitCode: EX_CONFIG)
-    }
   }
 
   /// The users' count, never their passwords.

@@ -6,16 +6,7 @@ extension Relay {
   static func loadForChecking(_ options: RelayOptions, log: Log) throws(StartupError) -> Configuration {
     let configuration = try load(options, log: log)
     guard configuration.tlsConfigured else { return configuration }
-    let helper = TLSHandoff.helperPath
-    let started = Spawn.start(
-      ["slug-tls", "--check", "--dir", options.tlsDirectory], standardInput: .null, standardOutput: .null,
-      standardError: .ours(2), executable: helper)
-    guard case .success(let pid) = started else {
-      throw StartupError("cannot run \(helper) to check the certificate in \(options.tlsDirectory)", exitCode: EX_UNAVAILABLE)
-    }
-    guard case .exited(0) = Spawn.wait(pid) else {
-      throw StartupError("TLS: the certificate in \(options.tlsDirectory) is unusable (above)", exitCode: EX_CONFIG)
-    }
+    try TLSHandoff.check(directory: options.tlsDirectory, log: log)
     return configuration
   }
 }

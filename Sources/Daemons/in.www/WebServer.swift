@@ -241,15 +241,7 @@ extension WebServer: DaemonProgram {
   static func loadForChecking(_ options: WebServerOptions, log: Log) throws(StartupError) {
     try load(options, log: log)
     guard options.tls else { return }
-    // slug-tls says what is wrong on our standard error, under our name.
-    let started = Spawn.start(
-      ["slug-tls", "--check", "--as", log.program, "--dir", options.tlsDirectory], standardInput: .null,
-      standardOutput: .null, standardError: .ours(2), executable: TLSHandoff.helperPath)
-    guard case .success(let pid) = started else {
-      throw StartupError("cannot start \(TLSHandoff.helperPath) to check the certificate", exitCode: EX_UNAVAILABLE)
-    }
-    let status = Spawn.wait(pid)
-    guard status.succeeded else { throw StartupError("TLS: the certificate in \(options.tlsDirectory) is not usable", exitCode: EX_CONFIG) }
+    try TLSHandoff.check(directory: options.tlsDirectory, log: log)
   }
 
   static func describe(_ options: WebServerOptions, _ configuration: Void) -> String {
