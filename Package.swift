@@ -73,7 +73,7 @@ let package = Package(
     .target(name: "DNS", dependencies: ["Text"], path: "Sources/Services/DNS"),
     .target(name: "DHCP", dependencies: ["Model", "Text"], path: "Sources/Services/DHCP"),
     .target(name: "HTTP", dependencies: ["Text"], path: "Sources/Services/HTTP"),
-    .target(name: "Crypto", path: "Sources/Services/Crypto"),
+    .target(name: "Crypto", dependencies: ["CLibc"], path: "Sources/Services/Crypto"),
     .target(name: "CTCS", dependencies: ["Crypto", "Model", "Text"], path: "Sources/Services/CTCS"),
     .target(name: "XMPP", dependencies: ["Crypto", "Text"], path: "Sources/Services/XMPP"),
     .target(name: "SMTP", dependencies: ["Crypto", "Text"], path: "Sources/Services/SMTP"),

@@ -1,5 +1,10 @@
 #define _GNU_SOURCE
 #include "CLibc.h"
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -148,3 +153,79 @@ int slug_slots_take(int set, unsigned short bucket) { return slug_slots_operate(
 int slug_slots_give(int set, unsigned short bucket) { return slug_slots_operate(set, bucket, 1, 0); }
 
 int slug_slots_value(int set, int index) { return semctl(set, index, GETVAL); }
+
+int slug_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int slug_epoll_set(int epoll, int op, int fd, unsigned events) {
+  struct epoll_event event = {.events = events, .data.fd = fd};
+  return epoll_ctl(epoll, op, fd, &event);
+}
+
+int slug_epoll_wait(int epoll, int *fds, unsigned *events, int count, int milliseconds) {
+  struct epoll_event ready[64];
+  if (count > 64) count = 64;
+  int found = epoll_wait(epoll, ready, count, milliseconds);
+  for (int index = 0; index < found; index++) {
+    fds[index] = ready[index].data.fd;
+    events[index] = ready[index].events;
+  }
+  return found;
+}
+
+const int slug_epoll_add = EPOLL_CTL_ADD, slug_epoll_modify = EPOLL_CTL_MOD;
+
+long slug_unix_listening_names(const char *prefix, char *names, size_t size) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return -1;
+  struct {
+    struct nlmsghdr header;
+    struct unix_diag_req request;
+  } query = {
+    .header = {.nlmsg_len = sizeof query, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+    .request = {.sdiag_family = AF_UNIX, .udiag_states = 1 << 10 /* TCP_LISTEN */, .udiag_show = UDIAG_SHOW_NAME},
+  };
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(fd, &query, sizeof query, 0, (struct sockaddr *)&kernel, sizeof kernel) != (ssize_t)sizeof query) {
+    close(fd);
+    return -1;
+  }
+  size_t prefix_length = strlen(prefix), used = 0;
+  long result = -1;
+  /* The kernel fills a dump's later parts to the size asked for, so each fits here whole. */
+  char buffer[16384] __attribute__((aligned(8)));
+  for (;;) {
+    ssize_t length = recv(fd, buffer, sizeof buffer, 0);
+    if (length < 0 && errno == EINTR) continue;
+    if (length <= 0) break;
+    for (struct nlmsghdr *header = (struct nlmsghdr *)buffer; NLMSG_OK(header, (size_t)length);
+         header = NLMSG_NEXT(header, length)) {
+      if (header->nlmsg_type == NLMSG_DONE) {
+        result = result == -2 ? -2 : (long)used;
+        goto done;
+      }
+      if (header->nlmsg_type == NLMSG_ERROR) goto done;
+      if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY || header->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg))) continue;
+      struct unix_diag_msg *socket_info = NLMSG_DATA(header);
+      if (socket_info->udiag_type != SOCK_SEQPACKET || socket_info->udiag_state != 10) continue;
+      int rest = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *socket_info));
+      for (struct rtattr *attribute = (struct rtattr *)(socket_info + 1); RTA_OK(attribute, rest);
+           attribute = RTA_NEXT(attribute, rest)) {
+        if (attribute->rta_type != UNIX_DIAG_NAME) continue;
+        const char *name = RTA_DATA(attribute);
+        size_t name_length = RTA_PAYLOAD(attribute);
+        /* Abstract: a NUL first. */
+        if (name_length < 1 + prefix_length || name[0] != 0 || memcmp(name + 1, prefix, prefix_length) != 0) continue;
+        if (used + name_length > size) {
+          result = -2;
+          continue;
+        }
+        memcpy(names + used, name + 1, name_length - 1);
+        used += name_length - 1;
+        names[used++] = '\n';
+      }
+    }
+  }
+done:
+  close(fd);
+  return result;
+}

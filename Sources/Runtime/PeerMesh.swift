@@ -67,12 +67,16 @@ public final class PeerMesh {
   let log: Log
   private let handshakeMilliseconds: Int
   private let listener: Int32
-  private var connections: [Connection] = []
+  /// An epoll set of the listener and every connection (PeerMesh+Readiness), or -1.
+  let readiness: Int32
+  var connections: [Connection] = []
 
-  private struct Connection {
+  struct Connection {
     let fd: Int32
     let pid: pid_t
     let uid: uid_t
+    /// The events the epoll set has for it.
+    var registered: UInt32 = 0
     /// False until `process` has reported it as `.joined`.
     var announced: Bool
     /// Until the peer has proven it holds the key; nil after.
@@ -112,11 +116,13 @@ public final class PeerMesh {
       throw MeshError(operation: bound == 0 ? "listen @\(name)" : "bind @\(name)", code: code)
     }
     listener = fd
+    readiness = PeerMesh.readinessSet(listening: fd)
   }
 
   deinit {
     for connection in connections { close(connection.fd) }
     close(listener)
+    if readiness >= 0 { close(readiness) }
   }
 
   /// The live connections, announced or not yet, proven or not yet.
@@ -148,21 +154,24 @@ public final class PeerMesh {
     }
   }
 
-  /// The listener and every connection; POLLOUT where output can be flushed, or where a new
-  /// connection waits to be reported (a new connection is writable, so poll returns at once).
+  /// What to poll for the mesh: the epoll set's one descriptor, its interests brought up to
+  /// date (PeerMesh+Readiness); without one, the listener and every connection. POLLOUT where
+  /// output can be flushed, or where a new connection waits to be reported (a new connection is
+  /// writable, so poll returns at once).
   public var pollDescriptors: [pollfd] {
-    var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
-    for connection in connections {
-      let wantsOutput = (connection.proven && connection.hasQueuedOutput) || !connection.announced
-      descriptors.append(pollfd(fd: connection.fd, events: Int16(POLLIN) | (wantsOutput ? Int16(POLLOUT) : 0), revents: 0))
+    if readiness >= 0 {
+      updateInterests()
+      return [pollfd(fd: readiness, events: Int16(POLLIN), revents: 0)]
     }
-    return descriptors
+    return [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+      + connections.map { pollfd(fd: $0.fd, events: Int16(truncatingIfNeeded: $0.interest), revents: 0) }
   }
 
   /// Handles what poll reported for our descriptors (others in `ready` are ignored), drops the
   /// peers whose handshake ran out, and returns what happened, in order: a peer's `.joined`
   /// comes before its messages, its messages before its `.left`.
   public func process(_ ready: [pollfd]) -> [MeshEvent] {
+    let ready = readiness >= 0 && ready.contains(where: { $0.fd == readiness && $0.revents != 0 }) ? readyDescriptors() : ready
     var events: [MeshEvent] = []
     for index in connections.indices where !connections[index].announced {
       connections[index].announced = true

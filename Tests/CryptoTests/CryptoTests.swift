@@ -1,4 +1,5 @@
-import Crypto
+import CLibc
+@testable import Crypto
 import Text
 import XCTest
 
@@ -27,6 +28,32 @@ final class CryptoTests: XCTestCase {
     XCTAssertEqual(
       Hex.lowercase(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000))),
       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+
+  /// The SHA extensions' compression (CLibc's sha256.c) against the portable Swift one, from
+  /// random states over random blocks, chained so each result feeds the next.
+  func testAcceleratedCompressionMatchesThePortableOne() throws {
+    var state = SHA256.State()
+    var probe = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+    var block = [UInt8](repeating: 0, count: 64)
+    let usable = withUnsafeMutableBytes(of: &probe) { slug_sha256_compress($0.baseAddress!.assumingMemoryBound(to: UInt32.self), block) }
+    try XCTSkipIf(usable == 0, "this CPU has no SHA extensions: the portable code runs alone")
+    var generator = SystemRandomNumberGenerator()
+    for round in 0..<2000 {
+      if round % 100 == 0 {
+        state = SHA256.State()
+        state.h0 = generator.next(); state.h3 = generator.next(); state.h5 = generator.next(); state.h7 = generator.next()
+      }
+      for index in block.indices { block[index] = generator.next() }
+      var portable = state
+      block.withUnsafeBufferPointer { portable.compressPortable($0.baseAddress!) }
+      block.withUnsafeBufferPointer { state.compress($0.baseAddress!) }
+      XCTAssertEqual(
+        [state.h0, state.h1, state.h2, state.h3, state.h4, state.h5, state.h6, state.h7],
+        [portable.h0, portable.h1, portable.h2, portable.h3, portable.h4, portable.h5, portable.h6, portable.h7],
+        "round \(round)")
+      if state.h0 != portable.h0 { break }
+    }
   }
 
   func testPaddingIsRightAtEveryLengthAroundABlock() {

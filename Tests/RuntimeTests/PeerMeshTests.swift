@@ -1,5 +1,5 @@
 import Glibc
-import Runtime
+@testable import Runtime
 import TestSupport
 import XCTest
 
@@ -42,6 +42,10 @@ final class PeerMeshTests: XCTestCase {
     }
     // Listeners only, once each: the connections they accepted carry the same names.
     XCTAssertEqual(PeerMesh.liveNames(prefix: prefix).sorted(), everyone.map { prefix + String($0) }.sorted())
+    // liveNames asks the kernel's socket diagnostics; /proc/net/unix, read where they are
+    // missing, lists the same.
+    XCTAssertEqual(PeerMesh.namesFromDiagnostics(prefix: prefix)?.sorted(), everyone.map { prefix + String($0) }.sorted())
+    XCTAssertEqual(PeerMesh.namesFromProc(prefix: prefix).sorted(), everyone.map { prefix + String($0) }.sorted())
   }
 
   func testConnectingAgainAddsNoSecondConnection() throws {

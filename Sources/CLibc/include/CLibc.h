@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -122,5 +123,26 @@ int slug_slots_value(int set, int index);
 
 /* POSIX_SPAWN_SETSID (glibc 2.26) is hidden without _GNU_SOURCE; this is its value. */
 extern const short slug_spawn_setsid;
+
+/* SHA-256's compression of one 64-byte block into STATE (H0..H7) on the CPU's SHA extensions
+ * (sha256.c): 1 when done, 0 when this CPU has none, for the caller's portable code. */
+int slug_sha256_compress(uint32_t state[8], const unsigned char *block);
+
+/* epoll(7) without struct epoll_event, which is packed on x86-64 and awkward to import.
+ * slug_epoll_create: epoll_create1(EPOLL_CLOEXEC). slug_epoll_set: epoll_ctl with OP
+ * (EPOLL_CTL_ADD, _MOD or _DEL) and EVENTS (the POLLIN, POLLOUT... bits, which epoll shares).
+ * slug_epoll_wait: up to COUNT ready descriptors into FDS and their events into EVENTS; the
+ * number, or -1 with errno. */
+int slug_epoll_create(void);
+int slug_epoll_set(int epoll, int op, int fd, unsigned events);
+int slug_epoll_wait(int epoll, int *fds, unsigned *events, int count, int milliseconds);
+extern const int slug_epoll_add, slug_epoll_modify;
+
+/* The abstract names (without their NUL) of the listening SOCK_SEQPACKET Unix sockets whose
+ * names begin with PREFIX, from the kernel's socket diagnostics (sock_diag(7), what ss uses):
+ * the kernel picks the listeners, where /proc/net/unix lists every Unix socket of the system
+ * as text. Written into NAMES, each ended by a newline; the bytes written, -1 when the
+ * diagnostics cannot be had (no unix_diag in the kernel), -2 when NAMES is too small. */
+long slug_unix_listening_names(const char *prefix, char *names, size_t size);
 
 #endif

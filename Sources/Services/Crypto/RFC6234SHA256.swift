@@ -1,3 +1,5 @@
+import CLibc
+
 /// SHA-256 (RFC 6234, FIPS 180-4).
 public enum SHA256 {
   public static func hash(_ bytes: [UInt8]) -> [UInt8] { State.hash(bytes) }
@@ -27,6 +29,17 @@ public enum SHA256 {
     init() {}
 
     mutating func compress(_ block: UnsafePointer<UInt8>) {
+      // The CPU's SHA extensions when it has them (CLibc's sha256.c): H0..H7 are this
+      // struct's eight words, in order.
+      let accelerated = withUnsafeMutablePointer(to: &self) { state in
+        state.withMemoryRebound(to: UInt32.self, capacity: 8) { slug_sha256_compress($0, block) }
+      }
+      if accelerated == 1 { return }
+      compressPortable(block)
+    }
+
+    /// FIPS 180-4 §6.2.2 in Swift, for CPUs without the extensions (and to check them against).
+    mutating func compressPortable(_ block: UnsafePointer<UInt8>) {
       SHA256.k.withUnsafeBufferPointer { k in
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
           for t in 0..<16 { w[t] = loadBigEndian(block, t) }
