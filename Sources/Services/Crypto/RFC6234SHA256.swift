@@ -1,4 +1,7 @@
+// The fuzzing builds (Scripts/fuzz) compile the protocol cores alone, without CLibc.
+#if canImport(CLibc)
 import CLibc
+#endif
 
 /// SHA-256 (RFC 6234, FIPS 180-4).
 public enum SHA256 {
@@ -31,10 +34,12 @@ public enum SHA256 {
     mutating func compress(_ block: UnsafePointer<UInt8>) {
       // The CPU's SHA extensions when it has them (CLibc's sha256.c): H0..H7 are this
       // struct's eight words, in order.
-      let accelerated = withUnsafeMutablePointer(to: &self) { state in
-        state.withMemoryRebound(to: UInt32.self, capacity: 8) { slug_sha256_compress($0, block) }
-      }
-      if accelerated == 1 { return }
+      #if canImport(CLibc)
+        let accelerated = withUnsafeMutablePointer(to: &self) { state in
+          state.withMemoryRebound(to: UInt32.self, capacity: 8) { slug_sha256_compress($0, block) }
+        }
+        if accelerated == 1 { return }
+      #endif
       compressPortable(block)
     }
 
