@@ -31,8 +31,8 @@ public struct DNSData: Sendable {
 
 extension Store {
   /// Everything in.dns answers for, in one read transaction so hosts, leases and domains agree
-  /// with each other and with the DNS settings. A dynamic lease counts while it is active and `now` (Unix seconds) is
-  /// before its expiry.
+  /// with each other and with the DNS settings. A dynamic lease counts while it is active and
+  /// `now` (Unix seconds) is before its expiry.
   public func dnsData(now: Int64) throws(StoreError) -> DNSData {
     try reading { () throws(StoreError) in
       let staticNames = try database.rows(

@@ -32,19 +32,24 @@ public enum BlockIndex {
       guard let wire = DomainName.encode(name, lowercased: true) else { continue }
       hashes.append(hash(wireName: wire))
     }
+    // Each hash once: the same name twice (in other case) is one entry.
+    hashes.sort()
+    var unique = 0
+    for hash in hashes where unique == 0 || hashes[unique - 1] != hash {
+      hashes[unique] = hash
+      unique += 1
+    }
     var size = 2
-    while size < 2 * hashes.count { size *= 2 }
+    while size < 2 * unique { size *= 2 }
     var slots = [UInt64](repeating: 0, count: size)
-    var count = 0
-    for hash in hashes {
+    for hash in hashes.prefix(unique) {
       var slot = Int(truncatingIfNeeded: hash) & (size - 1)
-      while slots[slot] != 0, slots[slot] != hash { slot = (slot + 1) & (size - 1) }
-      if slots[slot] == 0 { count += 1 }
+      while slots[slot] != 0 { slot = (slot + 1) & (size - 1) }
       slots[slot] = hash
     }
     var bytes = magic
     bytes.reserveCapacity(headerLength + 8 * size)
-    for word in [UInt64(count), UInt64(size)] + slots {
+    for word in [UInt64(unique), UInt64(size)] + slots {
       withUnsafeBytes(of: word.littleEndian) { bytes.append(contentsOf: $0) }
     }
     return bytes
