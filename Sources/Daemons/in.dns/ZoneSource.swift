@@ -132,6 +132,9 @@ struct ZoneSource {
       for name in names { zone.add(name: name, ipv4: lease.address.value) }
     }
     if lanDomain != nil, !taken.contains(ASCII.lowercased(serverName)) { addOwnAddresses(of: serverName, to: &zone) }
+    // RFC 6761 §6.3: localhost is local, and the loopback addresses are its own.
+    zone.add(name: "localhost", ipv4: 0x7f00_0001)
+    zone.add(name: "localhost", ipv6: [UInt8](repeating: 0, count: 15) + [1])
     return zone
   }
 
