@@ -99,7 +99,7 @@ let package = Package(
     // beside the built slugctl, where `slugctl install` finds them.
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/slugctl", resources: [.process("Manual")]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),

@@ -7,7 +7,8 @@ public struct WatchedFile {
   public let path: String
   private var lastStamp: Stamp?
 
-  struct Stamp: Equatable {
+  /// What tells one version of a file from the next.
+  public struct Stamp: Equatable {
     var device: UInt64
     var inode: UInt64
     var size: Int64
@@ -20,14 +21,14 @@ public struct WatchedFile {
   /// The file's contents when it changed since the last successful read (or was never read),
   /// else nil.
   public mutating func readIfChanged() throws(FileError) -> [UInt8]? {
-    let stamp = try currentStamp()
+    let stamp = try WatchedFile.stamp(of: path)
     guard stamp != lastStamp else { return nil }
     let contents = try readWholeFile(path)
     lastStamp = stamp
     return contents
   }
 
-  private func currentStamp() throws(FileError) -> Stamp {
+  public static func stamp(of path: String) throws(FileError) -> Stamp {
     var status = stat()
     guard stat(path, &status) == 0 else { throw FileError(path: path, code: slug_errno()) }
     return Stamp(

@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8]
+  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -218,6 +218,15 @@ enum Schema {
       next_allowed INTEGER NOT NULL,
       last_failure INTEGER NOT NULL
     ) STRICT;
+    """
+
+  /// in.dns's block list (issue 21): names, lowercase and without the trailing dot, each
+  /// blocking itself and every name below it. in.dns reads them from the `dns-blocks` index
+  /// file slugctl writes beside the store from this table, not from the table itself.
+  static let version9 = """
+    CREATE TABLE dns_blocks (
+      name TEXT PRIMARY KEY
+    ) STRICT, WITHOUT ROWID;
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

@@ -11,21 +11,28 @@ public struct DNSData: Sendable {
   public var leaseNames: [LeaseName]
   /// The domain-name setting of each DHCP interface that has one, by interface.
   public var domains: [String: String]
+  /// The LAN domain (`slugctl dns domain`): bare names are served under it too, and it is the
+  /// domain of a lease whose interface sets no domain-name.
+  public var lanDomain: HostName?
+  /// What a blocked name answers.
+  public var blockAnswer: DNSBlockAnswer
 
   public init(
     hosts: [DNSHost], leaseNames: [LeaseName],
-    domains: [String: String]
+    domains: [String: String], lanDomain: HostName? = nil, blockAnswer: DNSBlockAnswer = .nxdomain
   ) {
     self.hosts = hosts
     self.leaseNames = leaseNames
     self.domains = domains
+    self.lanDomain = lanDomain
+    self.blockAnswer = blockAnswer
   }
 }
 
 extension Store {
   /// Everything in.dns answers for, in one read transaction so hosts, leases and domains agree
-  /// with each other. A dynamic lease counts while it is active and `now` (Unix seconds) is
-  /// before its expiry.
+  /// with each other and with the DNS settings. A dynamic lease counts while it is active and
+  /// `now` (Unix seconds) is before its expiry.
   public func dnsData(now: Int64) throws(StoreError) -> DNSData {
     try reading { () throws(StoreError) in
       let staticNames = try database.rows(
@@ -42,7 +49,8 @@ extension Store {
       var domainsByInterface: [String: String] = [:]
       for (interface, domain) in domains { domainsByInterface[interface] = domain }
       return DNSData(
-        hosts: try dnsHosts(), leaseNames: staticNames + dynamicNames, domains: domainsByInterface)
+        hosts: try dnsHosts(), leaseNames: staticNames + dynamicNames, domains: domainsByInterface,
+        lanDomain: try dnsDomain(), blockAnswer: try dnsBlockAnswer())
     }
   }
 

@@ -52,6 +52,22 @@ struct AccessList {
     guard result == 0 else { throw Failed(reason: String(cString: strerror(slug_errno()))) }
   }
 
+  /// The users a file's access ACL names (none when it has no ACL, or one this cannot read).
+  static func readers(of descriptor: Int32) -> [uid_t] {
+    var value = [UInt8](repeating: 0, count: 4096)
+    let length = value.withUnsafeMutableBytes { fgetxattr(descriptor, attribute, $0.baseAddress, $0.count) }
+    guard length >= 4 else { return [] }
+    var readers: [uid_t] = []
+    var offset = 4
+    while offset + 8 <= length {
+      let tag = UInt16(value[offset]) | UInt16(value[offset + 1]) << 8
+      let id = (0..<4).reduce(UInt32(0)) { $0 | UInt32(value[offset + 4 + $1]) << (8 * $1) }
+      if tag == Tag.user.rawValue { readers.append(uid_t(id)) }
+      offset += 8
+    }
+    return readers
+  }
+
   /// Takes a file's ACL away (none there is fine): its mode alone says who may read it again.
   static func remove(from descriptor: Int32) throws {
     guard fremovexattr(descriptor, attribute) == 0 || slug_errno() == ENODATA || slug_errno() == EOPNOTSUPP else {

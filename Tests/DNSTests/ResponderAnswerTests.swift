@@ -153,8 +153,8 @@ final class ResponderAnswerTests: XCTestCase {
       hex("1234 8503 0001 0000 0001 0000") + wire(name) + hex("000c 0001") + soa(apexOffset: 2))
   }
 
-  func testPTROutsideEveryKnownSlash24IsRefused() {
-    let name = "1.1.10.10.in-addr.arpa"
+  func testPublicPTROutsideEveryKnownSlash24IsRefused() {
+    let name = "1.1.0.198.in-addr.arpa"
     XCTAssertEqual(
       respond(query(name, QType.ptr)),
       hex("1234 8105 0001 0000 0000 0000") + wire(name) + hex("000c 0001"))

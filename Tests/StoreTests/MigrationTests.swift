@@ -153,6 +153,11 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.loginDelay(address: "192.0.2.9", now: 4000), 1000)
       }
     ),
+    (
+      version: 9,
+      sql: "INSERT INTO dns_blocks (name) VALUES ('ads.example');",
+      check: { store in XCTAssertEqual(try store.dnsBlocks(), ["ads.example"]) }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

@@ -115,6 +115,12 @@ struct LeaseKeeper {
     guard !configured.isEmpty else {
       throw .notFound("no DHCP interface in \(store.path); configure one with slugctl dhcp set IFACE pool-start ...")
     }
+    // An interface that sets no domain-name hands out the LAN domain (slugctl dns domain).
+    if let domain = try store.dnsDomain() {
+      for index in configured.indices where configured[index].values(of: "domain-name") == nil {
+        configured[index].settings.append(DHCPSetting(keyword: "domain-name", values: [domain.text]))
+      }
+    }
     let hosts = try store.staticLeases()
     var subnets: [DHCPSubnet] = []
     var leases: [String: [DHCPLease]] = [:]

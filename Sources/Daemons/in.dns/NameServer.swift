@@ -35,7 +35,8 @@ final class NameServer: DaemonProgram {
   static func serve(
     _ options: NameServerOptions, _ configuration: Configuration, on input: StandardInput?, log: Log
   ) -> Int32 {
-    let server = NameServer(configuration, relay: options.relay, log: log)
+    let blockFile = options.file == nil ? BlockFile(besideStore: Store.resolvePath(option: options.database)) : nil
+    let server = NameServer(configuration, relay: options.relay, blockFile: blockFile, log: log)
     if input == .datagramSocket {
       let seed = Random.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
       let limit = ResponseRateLimit(ratePerSecond: options.rateLimit, slip: options.slip, seed: seed)
@@ -54,14 +55,18 @@ final class NameServer: DaemonProgram {
 
   private var zone: Zone
   private var source: ZoneSource
+  /// The block list beside the store (none with -f) and what it answers, current as the zone is.
+  private let blockFile: BlockFile?
+  private var blocks: BlockList?
   private let relay: ((RelayQuestion) -> RelayAnswer)?
   private let log: Log
   /// The last reload failure, so a broken file or store is logged once, not every second.
   private var lastFailure: String?
 
-  private init(_ configuration: Configuration, relay: Bool, log: Log) {
+  private init(_ configuration: Configuration, relay: Bool, blockFile: BlockFile?, log: Log) {
     zone = configuration.zone
     source = configuration.source
+    self.blockFile = blockFile
     if relay {
       self.relay = SystemResolver.answer
     } else {
@@ -89,7 +94,7 @@ final class NameServer: DaemonProgram {
       guard
         var reply = Responder.respond(
           to: datagram.bytes[...], zone: self.zone, transport: .udp(maximum: NameServer.largestDatagram),
-          relay: self.relay)
+          relay: self.relay, blocks: self.blocks)
       else { return [] }
       let verdict: ResponseRateLimit.Verdict
       switch datagram.source {
@@ -120,7 +125,7 @@ final class NameServer: DaemonProgram {
       }
       var output: [UInt8] = []
       for message in messages {
-        guard let reply = Responder.respond(to: message[...], zone: zone, transport: .tcp, relay: relay) else {
+        guard let reply = Responder.respond(to: message[...], zone: zone, transport: .tcp, relay: relay, blocks: blocks) else {
           continue
         }
         output += TCPFramer.frame(reply)
@@ -138,5 +143,7 @@ final class NameServer: DaemonProgram {
       if failure != lastFailure { log.error("\(failure); answering from the data read before") }
       lastFailure = failure
     }
+    blockFile?.refresh(log: log)
+    blocks = blockFile?.index.map { BlockList(index: $0, answer: zone.blockAnswer) }
   }
 }

@@ -84,34 +84,46 @@ struct ZoneSource {
     }
   }
 
-  /// Local domains are the --domain ones plus every DHCP domain-name; a lease's name is
-  /// served as NAME.DOMAIN (its interface's domain, or every domain for a lease bound to no
-  /// interface), added first so it answers the PTR, and as the bare NAME. The admin's names
-  /// (DNS hosts, static leases) answer only their own addresses: a dynamic lease's name is
-  /// left out when it is one of them, localhost, the server's own or an older lease's, whatever
-  /// the leases table holds (in.dhcp refuses such names; older stores may hold them).
+  /// Local domains are the --domain ones, the LAN domain and every DHCP domain-name; a lease's
+  /// name is served as NAME.DOMAIN (its interface's domain, else the LAN domain; every domain
+  /// for a lease bound to no interface), added first so it answers the PTR, and as the bare
+  /// NAME; so is a bare DNS host name under the LAN domain. The admin's names (DNS hosts,
+  /// static leases) answer only their own addresses: a dynamic lease's name is left out when it
+  /// is one of them, localhost, the server's own or an older lease's, whatever the leases table
+  /// holds (in.dhcp refuses such names; older stores may hold them).
   private func zone(from data: DNSData, serial: UInt32) -> Zone {
+    let lanDomain = data.lanDomain.map { ASCII.lowercased($0.text) }
     var domains = options.domains
-    for domain in data.domains.values.sorted() {
+    for domain in (lanDomain.map { [$0] } ?? []) + data.domains.values.sorted() {
       guard let name = NameServerOptions.domainName(domain) else { continue }
       if !domains.contains(name) { domains.append(name) }
     }
-    var zone = Zone(ttl: options.ttl, localDomains: domains, serverName: options.serverName)
+    // The SOA MNAME and NS target, qualified with the LAN domain when it is a bare name.
+    var serverName = options.serverName
+    if let lanDomain, !serverName.contains(".") { serverName += "." + lanDomain }
+    var zone = Zone(ttl: options.ttl, localDomains: domains, serverName: serverName)
     zone.serial = serial
+    zone.blockAnswer = data.blockAnswer == .null ? .null : .nxdomain
+    var taken = Set<String>()
     for host in data.hosts {
-      switch host.address {
-      case .v4(let address): zone.add(name: host.name.text, ipv4: address.value)
-      case .v6(let address): zone.add(name: host.name.text, ipv6: address.bytes)
+      let name = host.name.text
+      let names = lanDomain.map { name.contains(".") ? [name] : [name + "." + $0, name] } ?? [name]
+      taken.formUnion(names.map(ASCII.lowercased))
+      for name in names {
+        switch host.address {
+        case .v4(let address): zone.add(name: name, ipv4: address.value)
+        case .v6(let address): zone.add(name: name, ipv6: address.bytes)
+        }
       }
     }
-    var taken = Set(data.hosts.map { ASCII.lowercased($0.name.text) })
     let ownLabel = ASCII.lowercased(String(options.serverName.split(separator: ".").first ?? ""))
     for lease in data.leaseNames {
-      let leaseDomains: [String]
+      var leaseDomains: [String]
       if let interface = lease.interface {
-        leaseDomains = data.domains[interface].flatMap(NameServerOptions.domainName).map { [$0] } ?? []
+        leaseDomains = (data.domains[interface] ?? lanDomain).flatMap(NameServerOptions.domainName).map { [$0] } ?? []
       } else {
         leaseDomains = data.domains.values.sorted().compactMap(NameServerOptions.domainName)
+        if let lanDomain, !leaseDomains.contains(lanDomain) { leaseDomains.append(lanDomain) }
       }
       let label = ASCII.lowercased(lease.name.text)
       let names = leaseDomains.map { label + "." + ASCII.lowercased($0) } + [label]
@@ -119,6 +131,24 @@ struct ZoneSource {
       taken.formUnion(names)
       for name in names { zone.add(name: name, ipv4: lease.address.value) }
     }
+    if lanDomain != nil, !taken.contains(ASCII.lowercased(serverName)) { addOwnAddresses(of: serverName, to: &zone) }
+    // RFC 6761 §6.3: localhost is local, and the loopback addresses are its own.
+    zone.add(name: "localhost", ipv4: 0x7f00_0001)
+    zone.add(name: "localhost", ipv6: [UInt8](repeating: 0, count: 15) + [1])
     return zone
+  }
+
+  /// The NS target answers with the machine's addresses, loopback and link-local left out (no
+  /// client could use them).
+  private func addOwnAddresses(of serverName: String, to zone: inout Zone) {
+    for address in LocalNetworks.read().addresses {
+      switch address {
+      case .ipv4(let ipv4, _):
+        if ipv4 >> 24 != 127 { zone.add(name: serverName, ipv4: ipv4) }
+      case .ipv6(let bytes, _, _):
+        let loopback = bytes == [UInt8](repeating: 0, count: 15) + [1]
+        if !loopback, !(bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80) { zone.add(name: serverName, ipv6: bytes) }
+      }
+    }
   }
 }

@@ -46,17 +46,17 @@ public enum Responder {
   /// carry a header). Never traps on any input.
   public static func respond(
     to query: ArraySlice<UInt8>, zone: Zone, transport: Transport,
-    relay: ((RelayQuestion) -> RelayAnswer)? = nil
+    relay: ((RelayQuestion) -> RelayAnswer)? = nil, blocks: BlockList? = nil
   ) -> [UInt8]? {
     var reply: [UInt8] = []
-    return respond(to: query, zone: zone, transport: transport, relay: relay, into: &reply) ? reply : nil
+    return respond(to: query, zone: zone, transport: transport, relay: relay, blocks: blocks, into: &reply) ? reply : nil
   }
 
   /// The same, written into `reply` (emptied first, its capacity kept) so that a daemon can
   /// reuse one buffer for every query. False: drop the query, send nothing.
   public static func respond(
     to query: ArraySlice<UInt8>, zone: Zone, transport: Transport,
-    relay: ((RelayQuestion) -> RelayAnswer)? = nil, into reply: inout [UInt8]
+    relay: ((RelayQuestion) -> RelayAnswer)? = nil, blocks: BlockList? = nil, into reply: inout [UInt8]
   ) -> Bool {
     reply.removeAll(keepingCapacity: true)
     guard query.count >= Header.length else { return false }
@@ -104,7 +104,7 @@ public enum Responder {
       return true
     }
     let (code, authoritative) = writeAnswer(
-      name: name, type: type, recordClass: recordClass, zone: zone, relay: relay, into: &reply)
+      name: name, type: type, recordClass: recordClass, zone: zone, relay: relay, blocks: blocks, into: &reply)
     setResponseCode(code, authoritative: authoritative, in: &reply)
 
     let limit: Int
@@ -159,7 +159,7 @@ public enum Responder {
   /// whether the answer is ours (AA).
   private static func writeAnswer(
     name: Range<Int>, type: UInt16, recordClass: UInt16, zone: Zone,
-    relay: ((RelayQuestion) -> RelayAnswer)?, into reply: inout [UInt8]
+    relay: ((RelayQuestion) -> RelayAnswer)?, blocks: BlockList?, into reply: inout [UInt8]
   ) -> (code: UInt16, authoritative: Bool) {
     guard recordClass == RecordClass.internet, type != RecordType.axfr, type != RecordType.ixfr else {
       return (ResponseCode.refused, false)
@@ -184,7 +184,7 @@ public enum Responder {
     let enclosing = answers == 0 || asksApex ? zone.enclosingZone(reply, name) : nil
     if asksApex, enclosing == 0 {
       if type != RecordType.ns {
-        appendSOA(zone: zone, apex: 0, into: &reply)
+        appendSOA(apex: 0, serverName: zone.serverNameWire, serial: zone.serial, ttl: zone.ttl, into: &reply)
         answers += 1
       }
       if type != RecordType.soa {
@@ -197,13 +197,16 @@ public enum Responder {
       return (ResponseCode.noError, true)
     }
     if let enclosing {
-      appendSOA(zone: zone, apex: enclosing, into: &reply)
+      appendSOA(apex: enclosing, serverName: zone.serverNameWire, serial: zone.serial, ttl: zone.ttl, into: &reply)
       reply.setUInt16(1, at: Header.authorityCountOffset)
       return (found != nil || enclosing == 0 ? ResponseCode.noError : ResponseCode.nameError, true)
     }
     if let found, !zone.names.entries[found].isEmpty {
       // A known name outside every local zone: NODATA, with no zone whose SOA could go along.
       return (ResponseCode.noError, true)
+    }
+    if let blocks, let blockedAt = blocks.blockedSuffix(reply, name: name) {
+      return (blocks.write(type: type, blockedAt: blockedAt, serverName: zone.serverNameWire, into: &reply), false)
     }
     guard let relay, type == RecordType.a || type == RecordType.aaaa || type == RecordType.ptr,
       isHostName(reply[name])
@@ -213,22 +216,22 @@ public enum Responder {
   }
 
   /// The SOA of the zone whose apex starts `apex` bytes into the question name; its owner and
-  /// RNAME point into the question.
-  private static func appendSOA(zone: Zone, apex: Int, into reply: inout [UInt8]) {
+  /// RNAME point into the question. TTL is also the MINIMUM, the negative-caching time.
+  static func appendSOA(apex: Int, serverName: [UInt8], serial: UInt32, ttl: UInt32, into reply: inout [UInt8]) {
     let apexPointer = UInt16(DomainName.pointerBits) << 8 | UInt16(Header.length + apex)
     reply.appendUInt16(apexPointer)
     reply.appendUInt16(RecordType.soa)
     reply.appendUInt16(RecordClass.internet)
-    reply.appendUInt32(zone.ttl)
-    reply.appendUInt16(UInt16(zone.serverNameWire.count + hostmasterLabel.count + 2 + 20))
-    reply.append(contentsOf: zone.serverNameWire)
+    reply.appendUInt32(ttl)
+    reply.appendUInt16(UInt16(serverName.count + hostmasterLabel.count + 2 + 20))
+    reply.append(contentsOf: serverName)
     reply.append(contentsOf: hostmasterLabel)
     reply.appendUInt16(apexPointer)
-    reply.appendUInt32(zone.serial)
+    reply.appendUInt32(serial)
     reply.appendUInt32(refresh)
     reply.appendUInt32(retry)
     reply.appendUInt32(expire)
-    reply.appendUInt32(zone.ttl)
+    reply.appendUInt32(ttl)
   }
 
   private static func writeRelayed(

@@ -7,8 +7,9 @@ import Text
 /// each with its records already encoded as they go into a reply, and the reverse names of
 /// every address are entries of the same table.
 ///
-/// Local zones: every local domain, plus the reverse zone around each known address (the /24
-/// of an IPv4 address, the /64 of an IPv6 one). An unknown name inside a local zone gets
+/// Local zones: every local domain, the zones local everywhere (RFC6303Zones: private reverse
+/// zones, localhost, invalid, home.arpa), plus the reverse zone around each known address (the
+/// /24 of an IPv4 address, the /64 of an IPv6 one). An unknown name inside a local zone gets
 /// NXDOMAIN with the zone's SOA; outside every local zone, REFUSED (or the relay), so that a
 /// stub resolver moves on to its next server.
 public struct Zone: Sendable {
@@ -20,8 +21,11 @@ public struct Zone: Sendable {
   public var serial: UInt32 = 1
   /// NXDOMAIN + SOA inside these, REFUSED outside.
   public var localDomains: [String] {
-    didSet { localZones = Zone.wireNames(localDomains) }
+    didSet { localZones = Zone.wireNames(localDomains + RFC6303Zones.names) }
   }
+  /// What a name on the block list answers (the store's setting; the list itself is mapped
+  /// by the daemon, see BlockList).
+  public var blockAnswer = BlockedAnswer.nxdomain
   /// The SOA MNAME and the NS target of every local zone.
   public var serverName: String {
     didSet { serverNameWire = Zone.serverWire(serverName) }
@@ -35,7 +39,7 @@ public struct Zone: Sendable {
     self.ttl = ttl
     self.localDomains = localDomains
     self.serverName = serverName
-    localZones = Zone.wireNames(localDomains)
+    localZones = Zone.wireNames(localDomains + RFC6303Zones.names)
     serverNameWire = Zone.serverWire(serverName)
   }
 

@@ -20,10 +20,13 @@ extension Zone {
     let domains = localDomains.compactMap { domain in DomainName.encode(domain, lowercased: true).map { (domain, $0) } }
     var counts = domains.map { ZoneCount(domain: $0.0, names: 0, records: 0) }
     var outside = ZoneCount(domain: nil, names: 0, records: 0)
+    // The zones local everywhere (localhost's loopback addresses) are not the data's names.
+    let builtIn = RFC6303Zones.names.compactMap { DomainName.encode($0, lowercased: true) }
     for entry in names.entries {
       let records = entry.ipv4.count + entry.ipv6.count
       guard records > 0 else { continue }
       let key = Array(names.keys[entry.keyStart..<(entry.keyStart + entry.keyLength)])
+      if closestDomain(of: key, among: builtIn) != nil { continue }
       if let index = closestDomain(of: key, among: domains.map { $0.1 }) {
         counts[index].names += 1
         counts[index].records += records

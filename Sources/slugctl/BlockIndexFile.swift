@@ -1,0 +1,51 @@
+import DNS
+import Foundation
+import Store
+
+/// Writes the `dns-blocks` index beside the store from the `dns_blocks` table, after every
+/// change to the list: atomically (temp file, fsync, rename), so an in.dns mapping it sees the
+/// old list or the new. The file goes to the store's owner and group, readable as the store is
+/// but written by nobody else (the group may write the store, not in.dns's list), and the
+/// daemons the store's access ACL lets read it (slug-dns) may read it too.
+enum BlockIndexFile {
+  static func path(besideStore storePath: String) -> String {
+    StoreGroup.directory(of: storePath) + "/" + BlockIndex.fileName
+  }
+
+  static func write(for store: Store) throws {
+    let bytes = BlockIndex.file(names: try store.dnsBlocks())
+    let file = path(besideStore: store.path)
+    let owner = try storeOwner(store.path)
+    do {
+      try AtomicFile.write(bytes, to: file, mode: owner.mode & 0o644) { (descriptor: Int32) throws(StoreError) in
+        if geteuid() == 0, fchown(descriptor, owner.uid, owner.gid) != 0 {
+          throw StoreError.io("\(file): chown failed: \(String(cString: strerror(errno)))")
+        }
+        do {
+          if owner.readers.isEmpty {
+            try AccessList.remove(from: descriptor)
+          } else {
+            try AccessList(readers: owner.readers, groupWrites: false).set(on: descriptor)
+          }
+        } catch let error as AccessList.Failed {
+          throw StoreError.io("cannot let in.dns read \(file): \(error.reason)")
+        } catch {
+          throw StoreError.io("\(file): \(error)")
+        }
+      }
+    } catch {
+      throw Failure.cannotCreate("\(error)")
+    }
+  }
+
+  /// The store file's owner, group, mode and ACL readers, read through a descriptor opened
+  /// without following links.
+  private static func storeOwner(_ path: String) throws -> (uid: uid_t, gid: gid_t, mode: mode_t, readers: [uid_t]) {
+    let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { throw Failure.ioError("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(path): \(String(cString: strerror(errno)))") }
+    return (status.st_uid, status.st_gid, status.st_mode & 0o777, AccessList.readers(of: descriptor))
+  }
+}
