@@ -25,6 +25,15 @@ final class NameServer: DaemonProgram {
       "tcp-idle \(options.tcpIdleSeconds)", options.caps.description, "ttl \(zone.ttl)", "server-name \(zone.serverName)",
       "forward \(options.forwarding ? "yes" : "no")", "rate-limit \(options.rateLimit)", "slip \(options.slip)",
     ]
+    if options.forwarding {
+      var resolvConf: [SocketAddress]?
+      let (servers, complaint) = Upstreams.choose(
+        given: options.upstreams, setting: configuration.source.upstreamsSetting, resolvConf: options.resolvConf,
+        cache: &resolvConf)
+      lines.append("upstreams " + (servers.isEmpty ? "none" : servers.map { $0.description }.joined(separator: " ")))
+      if let complaint { lines.append("# " + complaint) }
+      lines.append("allow " + ((try? AllowList(allowing: options.allowed))?.ranges.map { $0.description }.joined(separator: " ") ?? ""))
+    }
     for count in zone.addressCounts() {
       let counted = "\(count.names) names \(count.records) records"
       lines.append(count.domain.map { "domain \($0) \(counted)" } ?? "outside-local-domains \(counted)")
@@ -152,27 +161,10 @@ final class NameServer: DaemonProgram {
     return allowList?.allows(client) ?? false
   }
 
-  /// --upstream, else the store's setting, else resolv.conf less our own addresses. A
-  /// complaint (none at all, words that name no server) is logged once, until it changes.
+  /// The servers to ask now; what is wrong with them is logged once, until it changes.
   func upstreams() -> [SocketAddress] {
-    var servers = options.upstreams
-    var complaint: String?
-    if servers.isEmpty, let setting = source.upstreamsSetting {
-      let (listed, rejected) = Upstreams.list(setting)
-      servers = listed
-      if !rejected.isEmpty {
-        complaint = "dns_upstreams: ignoring \(rejected.joined(separator: " ")) (not ADDR, ADDR:PORT or [IPV6]:PORT)"
-      }
-    }
-    if servers.isEmpty {
-      if systemUpstreams == nil {
-        systemUpstreams = Upstreams.fromResolvConf(options.resolvConf, own: LocalNetworks.read().addresses)
-      }
-      servers = systemUpstreams ?? []
-    }
-    if servers.isEmpty {
-      complaint = "no upstream server (dns_upstreams, \(options.resolvConf)); answering SERVFAIL for names outside the local zones"
-    }
+    let (servers, complaint) = Upstreams.choose(
+      given: options.upstreams, setting: source.upstreamsSetting, resolvConf: options.resolvConf, cache: &systemUpstreams)
     if let complaint, complaint != upstreamComplaint { log.error(complaint) }
     upstreamComplaint = complaint
     return servers

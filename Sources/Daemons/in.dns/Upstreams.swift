@@ -6,6 +6,29 @@ import CLibc
 enum Upstreams {
   static let port: UInt16 = 53
 
+  /// --upstream, else the store's setting, else resolv.conf less our own addresses (read once
+  /// into `cache`, when first needed). The complaint, if any: none at all, or words of the
+  /// setting that name no server.
+  static func choose(
+    given: [SocketAddress], setting: String?, resolvConf: String, cache: inout [SocketAddress]?
+  ) -> (servers: [SocketAddress], complaint: String?) {
+    if !given.isEmpty { return (given, nil) }
+    var complaint: String?
+    if let setting {
+      let (servers, rejected) = list(setting)
+      if !rejected.isEmpty {
+        complaint = "dns_upstreams: ignoring \(rejected.joined(separator: " ")) (not ADDR, ADDR:PORT or [IPV6]:PORT)"
+      }
+      if !servers.isEmpty { return (servers, complaint) }
+    }
+    if cache == nil { cache = fromResolvConf(resolvConf, own: LocalNetworks.read().addresses) }
+    let servers = cache ?? []
+    if servers.isEmpty {
+      complaint = "no upstream server (dns_upstreams, \(resolvConf)); answering SERVFAIL for names outside the local zones"
+    }
+    return (servers, complaint)
+  }
+
   /// One server: `ADDR`, `ADDR:PORT`, `IPV6` or `[IPV6]:PORT`; nil for anything else (a host
   /// name, a numeric shorthand such as `2130706433`, port 0).
   static func server(_ text: String) -> SocketAddress? {
