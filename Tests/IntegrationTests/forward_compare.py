@@ -15,8 +15,10 @@ import dns.rdatatype
 
 
 def ask(address, port, name, rdtype, kind, tcp=False):
-    query = dns.message.make_query(
-        name, rdtype, use_edns=(0 if kind != "PLAIN" else None), payload=1232, want_dnssec=(kind == "DO"))
+    if kind == "PLAIN":
+        query = dns.message.make_query(name, rdtype, use_edns=False)
+    else:
+        query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232, want_dnssec=(kind == "DO"))
     ask = dns.query.tcp if tcp else dns.query.udp
     return ask(query, address, port=port, timeout=3)
 
