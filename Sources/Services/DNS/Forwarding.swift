@@ -101,10 +101,10 @@ public struct ForwardedQuery: Sendable {
     let upstreamFlags = answer.uint16(at: Header.flagsOffset)
     reply.setUInt16(clientID, at: 0)
     // Not AA: the answer is the upstream's, not ours. AD (0x0020) and CD pass through.
-    let kept = Header.responseFlag | 0x0020 | ForwardedQuery.checkingDisabledFlag | 0x000F
+    let kept = 0x0020 | ForwardedQuery.checkingDisabledFlag | 0x000F
     reply.setUInt16(
-      upstreamFlags & kept | clientFlags & Header.recursionDesiredFlag | ForwardedQuery.recursionAvailableFlag,
-      at: Header.flagsOffset)
+      Header.responseFlag | upstreamFlags & kept | clientFlags & Header.recursionDesiredFlag
+        | ForwardedQuery.recursionAvailableFlag, at: Header.flagsOffset)
     reply.setUInt16(UInt16(truncatingIfNeeded: records.additionalKept), at: Header.additionalCountOffset)
     let limit: Int
     switch transport {
