@@ -6,7 +6,7 @@ extension Slugctl {
     static let configuration = CommandConfiguration(
       commandName: "dns",
       abstract: "Manage the host names in.dns answers for.",
-      subcommands: [Add.self, Remove.self, List.self])
+      subcommands: [Add.self, Remove.self, List.self, Cache.self])
   }
 }
 
