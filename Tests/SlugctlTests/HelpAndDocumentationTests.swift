@@ -23,6 +23,7 @@ final class HelpAndDocumentationTests: XCTestCase {
       (Slugctl.Install.self, "install-help.txt"),
       (Slugctl.Jabber.AddUser.self, "jabber-adduser-help.txt"),
       (Slugctl.DNS.Add.self, "dns-add-help.txt"),
+      (Slugctl.DNS.Cache.self, "dns-cache-help.txt"),
       (Slugctl.DHCP.Set.self, "dhcp-set-help.txt"),
       (Slugctl.Inetd.Generate.self, "inetd-generate-help.txt"),
       (Slugctl.Import.self, "import-help.txt"),

@@ -33,7 +33,9 @@ extension Slugctl.DNS {
         throw Failure.unavailable("/dev/shm\(name): busy (an in.dns holds its lock)")
       }
       if flush {
-        Console.current.print(output.json ? JSON.object([("flushed", .integer(Int64(before.entries)))]).rendered() : "flushed \(before.entries) entries")
+        let flushed = before.entries
+        Console.current.print(
+          output.json ? JSON.object([("flushed", .integer(Int64(flushed)))]).rendered() : "flushed \(flushed) entries")
         return
       }
       let rate = before.lookups == 0 ? "-" : Self.percent(before.hits, of: before.lookups)
