@@ -29,6 +29,7 @@ final class DNSCacheCommandTests: StoreCommandTestCase {
   func testWithoutACacheItSaysSo() {
     XCTAssertEqual(succeed("dns", "cache"), "no cache yet\n")
     XCTAssertEqual(succeed("dns", "cache", "--flush"), "no cache yet\n")
+    XCTAssertEqual(succeed("dns", "cache", "--json"), "[]\n")
     XCTAssertEqual(shm_open(objectName, O_RDONLY, 0), -1, "slugctl makes no cache")
   }
 
@@ -49,7 +50,8 @@ final class DNSCacheCommandTests: StoreCommandTestCase {
       """)
     XCTAssertEqual(
       succeed("dns", "cache", "--json"),
-      #"{"size":262144,"entries":1,"lookups":3,"hits":2,"inserts":1,"evictions":0,"flushes":0,"hit_rate":"66.6%"}"# + "\n")
+      "[\n  " + #"{"size":262144,"entries":1,"lookups":3,"hits":2,"inserts":1,"evictions":0,"flushes":0,"hit_rate":"66.6%"}"#
+        + "\n]\n")
     withExtendedLifetime(cache) {}
   }
 

@@ -24,7 +24,7 @@ extension Slugctl.DNS {
       do {
         cache = try DNSCache.attach(name: name, creatingWith: nil)
       } catch .absent {
-        Console.current.print(output.json ? "{}" : "no cache yet")
+        Console.current.print(output.json ? JSON.list([]) : "no cache yet")
         return
       } catch {
         throw Failure.unavailable("/dev/shm\(name): \(error.description)")
@@ -35,7 +35,7 @@ extension Slugctl.DNS {
       if flush {
         let flushed = before.entries
         Console.current.print(
-          output.json ? JSON.object([("flushed", .integer(Int64(flushed)))]).rendered() : "flushed \(flushed) entries")
+          output.json ? JSON.list([.object([("flushed", .integer(Int64(flushed)))])]) : "flushed \(flushed) entries")
         return
       }
       let rate = before.lookups == 0 ? "-" : Self.percent(before.hits, of: before.lookups)
@@ -45,7 +45,7 @@ extension Slugctl.DNS {
       ]
       if output.json {
         Console.current.print(
-          JSON.object(rows.map { ($0.0, .integer(Int64($0.1))) } + [("hit_rate", .string(rate))]).rendered())
+          JSON.list([.object(rows.map { ($0.0, .integer(Int64($0.1))) } + [("hit_rate", .string(rate))])]))
       } else {
         var lines = rows.map { Self.padded($0.0) + String($0.1) }
         lines[0] += " bytes (\(before.bytes >> 10) KiB)"
