@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import TestSupport
 import XCTest
 
@@ -46,6 +47,8 @@ final class DNSForwardingTestbed {
   func stop() {
     namespaces.tearDown()
     SlotSets.removeAll(port: port)
+    // The store's shared cache, made by the first question forwarded (4 MiB of /dev/shm).
+    shm_unlink("/slug-dns-" + StorePathHash.digits(of: database))
   }
 
   /// dig inside the server namespace, asking in.dns.

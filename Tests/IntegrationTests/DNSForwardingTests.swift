@@ -43,6 +43,25 @@ final class DNSForwardingTests: XCTestCase {
     XCTAssertTrue(local.flags.contains("aa") && local.flags.contains("ra"), local.output)
   }
 
+  /// An answer forwarded once is kept in the cache every in.dns of the store shares: asked
+  /// again a second later over TCP (another in.dns process, the one inetd starts for the
+  /// connection), it comes from the cache with its TTL counted down (nsd always says 600), in
+  /// the case the second client wrote; `slugctl dns cache` counts the hit.
+  func testAForwardedAnswerIsCachedForEveryInDNSOfTheStore() throws {
+    let bed = try DNSForwardingTestbed(arguments: ["--upstream", DNSForwardingTestbed.nsd])
+    addTeardownBlock { bed.stop() }
+    XCTAssertEqual(try bed.dig("host.example.test", "A").answers, ["host.example.test. 600 IN A 192.0.2.80"])
+    usleep(1_100_000)
+    let again = try bed.dig("+tcp", "HOST.Example.TEST", "A")
+    XCTAssertEqual(again.answers.count, 1, again.output)
+    let fields = again.answers.first?.split(separator: " ") ?? []
+    XCTAssertEqual(fields.first, "HOST.Example.TEST.", again.output)
+    let ttl = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
+    XCTAssertTrue((590..<600).contains(ttl), "TTL \(ttl): not from the cache\n\(again.output)")
+    let shown = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["dns", "cache", "--db", bed.database])
+    XCTAssertTrue(shown.output.contains("hits       1"), shown.output)
+  }
+
   /// A server that never answers costs one attempt (1 s), then the next server answers.
   func testASilentUpstreamFailsOverToTheNextWithinTwoSeconds() throws {
     let bed = try DNSForwardingTestbed(
@@ -149,12 +168,16 @@ final class DNSForwardingTests: XCTestCase {
 
   /// What the old --relay leaked from the server's own resolver (getaddrinfo) is gone: its
   /// /etc/hosts names, its search list, numeric names. They go upstream like any other name.
+  /// localhost is in.dns's own (RFC 6761), answered with the loopback address, authoritative.
   func testTheServersOwnResolverSettingsDoNotLeak() throws {
     let bed = try DNSForwardingTestbed(arguments: ["--upstream", DNSForwardingTestbed.nsd])
     addTeardownBlock { bed.stop() }
+    let localhost = try bed.dig("localhost", "A")
+    XCTAssertEqual(localhost.answers, ["localhost. 60 IN A 127.0.0.1"], localhost.output)
+    XCTAssertTrue(localhost.flags.contains("aa"), localhost.output)
     var hostName = [CChar](repeating: 0, count: 256)
     gethostname(&hostName, hostName.count)
-    for name in ["localhost", "2130706433", "127.1", "www", String(cString: hostName), "ip6-localhost"] {
+    for name in ["2130706433", "127.1", "www", String(cString: hostName), "ip6-localhost"] {
       let reply = try bed.dig(name, "A")
       XCTAssertEqual(reply.answers, [], "\(name): \(reply.output)")
       // nsd refuses names outside its zones; in.dns says it could not resolve them.

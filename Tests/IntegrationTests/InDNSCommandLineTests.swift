@@ -72,14 +72,14 @@ final class InDNSCommandLineTests: XCTestCase {
        "--resolv-conf", resolvConf, "--allow", "192.168.0.0/24", "--allow", "fd00::/8"])
     XCTAssertEqual(result.status, 0, result.output)
     var lines = result.output.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.count, 16, result.output)
+    XCTAssertEqual(lines.count, 17, result.output)
     XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("serial "), result.output)
     if lines.count > 1 { lines.remove(at: 1) }
     XCTAssertEqual(
       lines,
       [
         "store \(database)", "idle 30", "tcp-idle 5", "max-clients 32", "max-per-source 8", "ttl 300", "server-name ns.test", "forward yes",
-        "rate-limit 200", "slip 3", "upstreams 192.0.2.1:53 [2001:db8::53]:53", "allow 192.168.0.0/24 fd00::/8", "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
+        "cache-size 4194304", "rate-limit 200", "slip 3", "upstreams 192.0.2.1:53 [2001:db8::53]:53", "allow 192.168.0.0/24 fd00::/8", "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
       ])
 
     // The store's setting comes before resolv.conf; what names no server is said, not used.
@@ -102,7 +102,7 @@ final class InDNSCommandLineTests: XCTestCase {
     let good = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file, "--domain", "home", "--no-forward"])
     XCTAssertEqual(good.status, 0, good.output)
     XCTAssertTrue(good.output.hasPrefix("file \(file)\n"), good.output)
-    XCTAssertTrue(good.output.contains("\nforward no\nrate-limit 200\nslip 2\ndomain home 2 names 2 records\n"), good.output)
+    XCTAssertTrue(good.output.contains("\nforward no\ncache-size 0\nrate-limit 200\nslip 2\ndomain home 2 names 2 records\n"), good.output)
 
     try "nas.home. 192.168.0.2\nnot-a-line\n".write(toFile: file, atomically: true, encoding: .utf8)
     let bad = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file])

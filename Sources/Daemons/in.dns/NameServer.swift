@@ -23,7 +23,7 @@ final class NameServer: DaemonProgram {
     var lines = [
       configuration.source.location, "serial \(zone.serial)", "idle \(options.idleSeconds)",
       "tcp-idle \(options.tcpIdleSeconds)", options.caps.description, "ttl \(zone.ttl)", "server-name \(zone.serverName)",
-      "forward \(options.forwarding ? "yes" : "no")", "rate-limit \(options.rateLimit)", "slip \(options.slip)",
+      "forward \(options.forwarding ? "yes" : "no")", "cache-size \(options.forwarding && options.file == nil ? options.cacheBytes : 0)", "rate-limit \(options.rateLimit)", "slip \(options.slip)",
     ]
     if options.forwarding {
       var resolvConf: [SocketAddress]?
@@ -46,6 +46,11 @@ final class NameServer: DaemonProgram {
   ) -> Int32 {
     let blockFile = options.file == nil ? BlockFile(besideStore: Store.resolvePath(option: options.database)) : nil
     let server = NameServer(configuration, options: options, blockFile: blockFile, log: log)
+    // The cache is the store's (none with -f): every in.dns of one store shares it.
+    if options.forwarding, options.cacheBytes > 0, options.file == nil {
+      let storeHash = StorePathHash.digits(of: Store.resolvePath(option: options.database))
+      server.hooks = .caching(name: DNSCache.objectName(storeHash: storeHash), bytes: options.cacheBytes, log: log)
+    }
     if input == .datagramSocket {
       let seed = Random.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
       let limit = ResponseRateLimit(ratePerSecond: options.rateLimit, slip: options.slip, seed: seed)
@@ -146,7 +151,7 @@ final class NameServer: DaemonProgram {
       return Responder.respond(to: message, zone: zone, transport: transport, blocks: blocks).map(Decision.reply) ?? .drop
     }
     // The block list was consulted by Responder: a blocked name never comes this far.
-    // cache: dnscache (lookup before forwarding)
+    // The shared cache: a fresh answer there needs no upstream.
     if let cached = hooks.cached(query, transport) { return .reply(cached) }
     let servers = upstreams()
     guard !servers.isEmpty else { return .reply(query.serverFailure()) }
@@ -156,7 +161,7 @@ final class NameServer: DaemonProgram {
   /// The client's reply to a forwarded question: from the upstream's answer, or SERVFAIL.
   func finish(_ answer: [UInt8]?, of query: ForwardedQuery, transport: Transport) -> [UInt8] {
     guard let answer else { return query.serverFailure() }
-    // cache: dnscache (insert after forwarding)
+    // Into the shared cache, for every in.dns of the store.
     hooks.insert(query, answer)
     return query.reply(from: answer[...], transport: transport)
   }

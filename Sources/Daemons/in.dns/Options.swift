@@ -1,10 +1,10 @@
 /// in.dns's command line.
 struct NameServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--no-forward] [--upstream ADDR[:PORT]]... [--resolv-conf FILE] [--allow CIDR]... [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
+    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--no-forward] [--upstream ADDR[:PORT]]... [--resolv-conf FILE] [--allow CIDR]... [--cache-size BYTES] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = ["no-forward"]
   static let valueOptions: Set<String> = Set<String>([
-    "i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip", "upstream", "resolv-conf", "allow",
+    "i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip", "upstream", "resolv-conf", "allow", "cache-size",
   ]).union(ConnectionCaps.optionNames)
 
   /// UDP: seconds without a query before the process leaves the socket to inetd again.
@@ -30,6 +30,8 @@ struct NameServerOptions: DaemonOptions {
   /// --allow: the networks whose clients may ask for outside names; empty: loopback and the
   /// machine's own subnets (AllowList).
   var allowed: [String]
+  /// The size of the cache shared by the store's in.dns processes; 0: none.
+  var cacheBytes: Int
   /// UDP replies a second per client netblock and question before they are dropped (RRL); 0: no limit.
   var rateLimit: UInt32
   /// Every this-many dropped replies one goes out truncated; 0: none.
@@ -47,6 +49,10 @@ struct NameServerOptions: DaemonOptions {
     }
     resolvConf = arguments.value("resolv-conf") ?? "/etc/resolv.conf"
     allowed = arguments.allValues("allow")
+    cacheBytes = try arguments.integer("cache-size", in: 0...DNSCache.sizes.upperBound) ?? DNSCache.defaultBytes
+    guard cacheBytes == 0 || DNSCache.sizes.contains(cacheBytes) else {
+      throw UsageError("--cache-size is 0 (no cache) or \(DNSCache.sizes.lowerBound) to \(DNSCache.sizes.upperBound) bytes")
+    }
     // Checked now, built when an outside name is first asked (it reads the interfaces).
     _ = try AllowList(allowing: allowed, networks: LocalNetworks(addresses: [], networks: []))
     idleSeconds = try arguments.integer("i", in: 0...86400) ?? Daemon.defaultDatagramIdleSeconds
