@@ -12,6 +12,20 @@ final class ForwardingTests: XCTestCase {
     return (outcome, reply)
   }
 
+  /// Found by the fuzzer: a query whose question is compressed (a pointer into the header),
+  /// fed back as its own answer, is shorter than its question written out; the reply is a
+  /// SERVFAIL, never a trap.
+  func testAnAnswerShorterThanItsQuestionGivesSERVFAIL() throws {
+    let input: [UInt8] = [
+      0x00, 0x07, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x31, 0x01, 0x00, 0xC0, 0x01,
+      0x00, 0x00, 0x00, 0x01, 0x00, 0x07, 0x00,
+    ]
+    let query = try XCTUnwrap(ForwardedQuery(query: input[...]))
+    XCTAssertGreaterThan(12 + query.question.count, input.count)
+    let reply = query.reply(from: input[...], transport: .tcp)
+    XCTAssertEqual(reply[3] & 0x0F, 2, "SERVFAIL")
+  }
+
   func testOutsideNamesAreForwardedOnlyWhenRecursionIsAvailable() {
     XCTAssertEqual(outcome(query("www.Example.com", QType.mx), recursionAvailable: true).0, .forward)
     let (refused, reply) = outcome(query("www.Example.com", QType.mx), recursionAvailable: false)

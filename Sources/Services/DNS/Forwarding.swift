@@ -148,6 +148,8 @@ public struct ForwardedQuery: Sendable {
   private func guestRecords(
     of answer: ArraySlice<UInt8>
   ) -> (optStart: Int, additionalKept: Int, extendedCode: UInt8, dnssecOK: Bool)? {
+    // Shorter than its question as we wrote it (a compressed question, or cut short): not ours.
+    guard answer.count >= Header.length + question.count else { return nil }
     let before = Int(answer.uint16(at: Header.answerCountOffset)) + Int(answer.uint16(at: Header.authorityCountOffset))
     let additional = Int(answer.uint16(at: Header.additionalCountOffset))
     var position = Header.length + question.count
