@@ -104,7 +104,8 @@ final class DNSForwardingTests: XCTestCase {
       """)
     let lines = result.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
     let local = try XCTUnwrap(lines.first { $0.first == "local" }, result.output)
-    XCTAssertLessThan(try XCTUnwrap(Double(local[1])), 0.2, result.output)
+    // At once: well inside the 1 s a server is given (0.5 s leaves room for a loaded machine).
+    XCTAssertLessThan(try XCTUnwrap(Double(local[1])), 0.5, result.output)
     XCTAssertTrue(result.output.contains("nas.home. 60 IN A 192.168.0.2"), result.output)
     let waiting = try XCTUnwrap(lines.first { $0.first == "waiting" }, result.output)
     XCTAssertEqual(Array(waiting.dropFirst(2)), ["SERVFAIL"], result.output)

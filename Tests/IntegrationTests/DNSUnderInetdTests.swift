@@ -154,6 +154,37 @@ final class DNSUnderInetdTests: XCTestCase {
     XCTAssertEqual(execs.count, 1, "inetd traced: \(execs)")
   }
 
+  /// With a LAN domain set (live, while in.dns runs) the zone apex names the server, and the
+  /// server's name answers with the machine's addresses, loopback and link-local left out.
+  func testTheNSTargetAnswersWithTheMachinesAddresses() throws {
+    let server = try DNSServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    XCTAssertEqual(try server.dig("ns.test", "A").status, "REFUSED", "no LAN domain: not ours, nothing forwarded")
+    try server.slugctl("dns", "domain", "home")
+    XCTAssertEqual(try server.dig("home", "NS").answers, ["home. 60 IN NS ns.test."])
+    // The machine's addresses as ip(8) lists them.
+    let listed = try ChildProcess.run("/usr/sbin/ip", ["-o", "addr", "show"])
+    XCTAssertEqual(listed.status, 0, listed.output)
+    var expected: [String: Set<String>] = ["A": [], "AAAA": []]
+    for line in listed.output.split(separator: "\n") {
+      let words = line.split(separator: " ")
+      guard let at = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), at + 1 < words.count else { continue }
+      let address = String(words[at + 1].prefix { $0 != "/" })
+      if address.hasPrefix("127.") || address == "::1" || address.lowercased().hasPrefix("fe80:") { continue }
+      expected[words[at] == "inet" ? "A" : "AAAA"]!.insert(address)
+    }
+    for type in ["A", "AAAA"] {
+      let reply = try server.dig("ns.test", type)
+      XCTAssertEqual(reply.status, "NOERROR", reply.output)
+      let answered = Set(reply.answers.compactMap { record -> String? in
+        let fields = record.split(separator: " ")
+        guard fields.count == 5, fields[0] == "ns.test.", fields[3] == Substring(type) else { return nil }
+        return String(fields[4])
+      })
+      XCTAssertEqual(answered, expected[type], reply.output)
+    }
+  }
+
   func testABurstOf2000QueriesIsAnsweredByOneProcess() throws {
     // One source asking ~700 times a second for each name is what the rate limit stops.
     let server = try DNSServerUnderInetd(extraArguments: ["--rate-limit", "0"])

@@ -4,8 +4,6 @@ import CLibc
 /// else the store's `dns_upstreams` setting, else the `nameserver` lines of /etc/resolv.conf
 /// without the machine's own addresses (asking ourselves would loop).
 enum Upstreams {
-  static let port: UInt16 = 53
-
   /// --upstream, else the store's setting, else resolv.conf less our own addresses (read once
   /// into `cache`, when first needed). The complaint, if any: none at all, or words of the
   /// setting that name no server.
@@ -29,28 +27,15 @@ enum Upstreams {
     return (servers, complaint)
   }
 
-  /// One server: `ADDR`, `ADDR:PORT`, `IPV6` or `[IPV6]:PORT`; nil for anything else (a host
-  /// name, a numeric shorthand such as `2130706433`, port 0).
+  /// One server as slugctl reads it (`DNSUpstream`): `ADDR`, `ADDR:PORT`, `IPV6` or
+  /// `[IPV6]:PORT`; nil for anything else (a host name, a numeric shorthand such as
+  /// `2130706433`, port 0).
   static func server(_ text: String) -> SocketAddress? {
-    var host = Substring(text)
-    var port = Upstreams.port
-    if host.hasPrefix("[") {
-      guard let close = host.firstIndex(of: "]") else { return nil }
-      let rest = host[host.index(after: close)...]
-      host = host[host.index(after: host.startIndex)..<close]
-      if !rest.isEmpty {
-        guard rest.hasPrefix(":"), let number = UInt16(rest.dropFirst()), number != 0 else { return nil }
-        port = number
-      }
-    } else if let colon = host.firstIndex(of: ":"), !host[host.index(after: colon)...].contains(":") {
-      guard let number = UInt16(host[host.index(after: colon)...]), number != 0 else { return nil }
-      port = number
-      host = host[..<colon]
+    guard let upstream = DNSUpstream(text) else { return nil }
+    switch upstream.address {
+    case .v4(let address): return .ipv4(address: address.value, port: upstream.port)
+    case .v6(let address): return .ipv6(address: address.bytes, port: upstream.port, scopeID: 0)
     }
-    if let ipv4 = SocketAddress.parseIPv4(String(host)) { return .ipv4(address: ipv4, port: port) }
-    var address = in6_addr()
-    guard inet_pton(AF_INET6, String(host), &address) == 1 else { return nil }
-    return .ipv6(address: withUnsafeBytes(of: address) { Array($0) }, port: port, scopeID: 0)
   }
 
   /// Space-separated servers (the setting's form); the words that are not one come back too,
@@ -80,7 +65,7 @@ enum Upstreams {
       var text = String(decoding: words[1], as: UTF8.self)
       // A link-local server's zone (`fe80::1%eth0`) is not kept: such a server is not the LAN's.
       if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }
-      guard let ipv4OrIPv6 = server(text.contains(":") ? "[" + text + "]" : text),
+      guard let ipv4OrIPv6 = server(text),
         !isOwn(ipv4OrIPv6, own: own), !servers.contains(ipv4OrIPv6)
       else { continue }
       servers.append(ipv4OrIPv6)
