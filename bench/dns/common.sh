@@ -131,16 +131,16 @@ cpu_per_query() { # µs of server CPU per completed query
 table() {
   local base=$1 base_qps= base_cpu= server q cpu
   [ -z "${status[$base]:-}" ] && base_qps=$(qps "$base") && base_cpu=$(cpu_per_query "$base")
-  printf '%-8s %10s %8s %8s %9s %10s %8s  %s\n' server QPS "lost %" "QPS/$base" "lat. µs" "CPU µs/q" "CPU/$base" \
+  printf '%-12s %10s %8s %8s %9s %10s %8s  %s\n' server QPS "lost %" "QPS/$base" "lat. µs" "CPU µs/q" "CPU/$base" \
     "response codes (last round)"
   for server in "${servers[@]}"; do
     if [ -n "${status[$server]:-}" ]; then
-      printf '%-8s %s\n' "$server" "${status[$server]}"
+      printf '%-12s %s\n' "$server" "${status[$server]}"
       continue
     fi
     q=$(qps "$server")
     cpu=$(cpu_per_query "$server")
-    printf '%-8s %10s %7s%% %7sx %8s %9s %7sx  %s%s\n' "$server" "$q" \
+    printf '%-12s %10s %7s%% %7sx %8s %9s %7sx  %s%s\n' "$server" "$q" \
       "$(awk -v l="${lost[$server]}" -v s="${sent[$server]}" 'BEGIN { printf "%.2f", s ? 100 * l / s : 0 }')" \
       "$(ratio "$q" "${base_qps:-0}")" \
       "$(awk -v s="${latency_sum[$server]}" -v n="${completed[$server]}" 'BEGIN { printf "%.0f", n ? s * 1e6 / n : 0 }')" \
@@ -149,7 +149,7 @@ table() {
   done
 }
 
-# compare SERVER BASE GOAL: SERVER's QPS over BASE's, the goal, lost queries, each round's ratio,
+# compare SERVER BASE [GOAL]: SERVER's QPS over BASE's, the goal, lost queries, each round's ratio,
 # and BASE's CPU per query over SERVER's.
 compare() {
   local per_round= round
@@ -160,7 +160,7 @@ compare() {
   for ((round = 0; round < rounds; round++)); do
     per_round+=" $(ratio "${round_qps[$1,$round]}" "${round_qps[$2,$round]}")"
   done
-  echo "$1 / $2 = $(ratio "$(qps "$1")" "$(qps "$2")")x (goal $3 with no lost queries;" \
-    "lost ${lost[$1]} of ${sent[$1]}); per round:$per_round"
+  echo "$1 / $2 = $(ratio "$(qps "$1")" "$(qps "$2")")x (${3:+goal $3 with no lost queries; }lost" \
+    "${lost[$1]} of ${sent[$1]}); per round:$per_round"
   echo "server CPU per query $2 / $1 = $(ratio "$(cpu_per_query "$2")" "$(cpu_per_query "$1")")x (higher is better for $1)"
 }
