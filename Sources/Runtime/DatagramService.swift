@@ -96,7 +96,7 @@ public struct DatagramService {
   public func run(beforeEachBatch: () -> Void = {}, _ handler: (Datagram) -> [DatagramReply]) -> Int32 {
     var replies: [DatagramReply] = []
     // A socket bound to one address can only answer from it.
-    let wildcard = SocketAddress.local(of: socket).map(DatagramService.isWildcard) ?? false
+    let wildcard = DatagramEndpoint.isWildcard(socket)
     return runBatches { datagrams in
       beforeEachBatch()
       replies.removeAll(keepingCapacity: true)
@@ -112,24 +112,11 @@ public struct DatagramService {
   /// promise) does it once per batch. Replies leave from the address they name (`from`), or
   /// the kernel's choice.
   public func runBatches(_ handler: ([Datagram]) -> [DatagramReply]) -> Int32 {
-    guard let bound = SocketAddress.local(of: socket), SocketType(of: socket) == .datagram else {
-      log.error("fd \(socket) is not a bound datagram socket; run from inetd (udp wait)")
-      return EX_NOINPUT
-    }
-    enablePacketInfo(for: bound)
-    let batch = DatagramBatch(capacity: DatagramService.batchSize, slotSize: 65536)
-    var datagrams: [Datagram] = []
+    guard let endpoint = DatagramEndpoint(socket: socket, log: log) else { return EX_NOINPUT }
     while true {
-      switch batch.receive(from: socket) {
-      case .datagrams(let count):
-        datagrams.removeAll(keepingCapacity: true)
-        for index in 0..<count {
-          if let datagram = datagram(at: index, of: batch, bound: bound) { datagrams.append(datagram) }
-        }
-        let replies = handler(datagrams)
-        for (reply, code) in batch.send(replies, from: socket) {
-          log.error("send to \(reply.destination) failed: \(String(cString: strerror(code)))")
-        }
+      switch endpoint.receive() {
+      case .datagrams(let datagrams):
+        endpoint.send(handler(datagrams))
       case .empty:
         guard waitUntilReady(socket, events: Int16(POLLIN), deadline: .after(seconds: idleSeconds))
         else { return 0 }
@@ -137,51 +124,6 @@ public struct DatagramService {
         log.error("receive failed: \(String(cString: strerror(code)))")
         return EX_IOERR
       }
-    }
-  }
-
-  private func datagram(at index: Int, of batch: DatagramBatch, bound: SocketAddress) -> Datagram? {
-    guard let sender = batch.source(at: index) else { return nil }
-    let arrival = batch.packetInfo(at: index)
-    let local = arrival.localAddress(port: bound.port) ?? fallbackLocalAddress(bound: bound, source: sender)
-    return Datagram(
-      bytes: batch.payload(at: index), source: sender, localAddress: local, interfaceIndex: arrival.interfaceIndex)
-  }
-
-  private func enablePacketInfo(for bound: SocketAddress) {
-    var on: Int32 = 1
-    let length = socklen_t(MemoryLayout<Int32>.size)
-    switch bound {
-    case .ipv4:
-      _ = setsockopt(socket, Int32(IPPROTO_IP), IP_PKTINFO, &on, length)
-    case .ipv6:
-      _ = setsockopt(socket, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, &on, length)
-      // A dual-stack socket reports IPv4 arrivals through IP_PKTINFO.
-      _ = setsockopt(socket, Int32(IPPROTO_IP), IP_PKTINFO, &on, length)
-    }
-  }
-
-  /// Without packet info, a socket bound to one address answers for that address; a wildcard
-  /// socket answers from the address the kernel would use to reach the sender.
-  private func fallbackLocalAddress(bound: SocketAddress, source: SocketAddress) -> SocketAddress? {
-    guard DatagramService.isWildcard(bound) else { return bound }
-    let family = if case .ipv4 = source { AF_INET } else { AF_INET6 }
-    let probe = CLibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
-    guard probe >= 0 else { return nil }
-    defer { close(probe) }
-    // connect on a UDP socket sends nothing: it only picks the route and source address.
-    guard source.withSockaddr({ connect(probe, $0, $1) }) == 0, let chosen = SocketAddress.local(of: probe)
-    else { return nil }
-    switch chosen {
-    case .ipv4(let address, _): return .ipv4(address: address, port: bound.port)
-    case .ipv6(let bytes, _, let scope): return .ipv6(address: bytes, port: bound.port, scopeID: scope)
-    }
-  }
-
-  static func isWildcard(_ address: SocketAddress) -> Bool {
-    switch address {
-    case .ipv4(let address, _): address == 0
-    case .ipv6(let bytes, _, _): bytes.allSatisfy { $0 == 0 }
     }
   }
 }

@@ -69,22 +69,11 @@ extension PeerMesh {
     return String(decoding: path.dropFirst(), as: UTF8.self)
   }
 
-  /// "slug-SERVICE:" and 8 hex digits of the FNV-1a hash of the store's real path, so
-  /// processes on different stores never meet, and every spelling of one path meets; each
-  /// service ("jabberd", "ctcs") has its own mesh.
+  /// "slug-SERVICE:" and the store's StorePathHash digits, so processes on different stores
+  /// never meet, and every spelling of one path meets; each service ("jabberd", "ctcs") has its
+  /// own mesh.
   public static func prefix(forStorePath path: String, service: String = "jabberd") -> String {
-    var canonical = path
-    if let resolved = realpath(path, nil) {
-      canonical = String(cString: resolved)
-      free(resolved)
-    }
-    var hash: UInt32 = 0x811c_9dc5
-    for byte in canonical.utf8 {
-      hash ^= UInt32(byte)
-      hash = hash &* 0x0100_0193
-    }
-    let digits = String(hash, radix: 16)
-    return "slug-" + service + ":" + String(repeating: "0", count: 8 - digits.utf8.count) + digits
+    "slug-" + service + ":" + StorePathHash.digits(of: path)
   }
 
   /// A non-blocking connection to `@name` from a peer with acceptable credentials, or -1.

@@ -32,7 +32,7 @@ struct Sandbox: Equatable {
       return Sandbox(
         addressFamilies: internet, writablePaths: ["-/var/lib/slug/downloads", "-/var/lib/slug/torrents"],
         supplementaryGroups: false)
-    // Relays what the store does not answer to the system resolver.
+    // Forwards what is not local to the upstream servers, over UDP and TCP.
     case "in.dns": return Sandbox(addressFamilies: internet, writablePaths: [], supplementaryGroups: false)
     // The interfaces' addresses (getifaddrs) for each subnet; IPv4 only.
     case "in.dhcp":

@@ -58,9 +58,9 @@ func be(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
 
 func respond(
   _ message: [UInt8], zone: Zone = Fixture.zone, transport: Transport = .udp(maximum: 65535),
-  relay: ((RelayQuestion) -> RelayAnswer)? = nil
+  recursionAvailable: Bool = false
 ) -> [UInt8]? {
-  Responder.respond(to: message[...], zone: zone, transport: transport, relay: relay)
+  Responder.respond(to: message[...], zone: zone, transport: transport, recursionAvailable: recursionAvailable)
 }
 
 /// The SOA record of a local zone whose apex starts `apexOffset` bytes into the question name.

@@ -1,6 +1,7 @@
 /// libFuzzer entry point, built by `Scripts/fuzz dns` together with Sources/Services/DNS (it
 /// belongs to no SwiftPM target). Every input is a query to the responder over UDP and TCP,
-/// with and without a relay, and a byte stream for the TCP framer; AddressSanitizer and the
+/// with and without recursion; a query to forward is then the forwarder's (the input is also
+/// taken as an upstream's answer to it), and a byte stream for the TCP framer; AddressSanitizer and the
 /// stdlib's own checks catch memory faults, the checks below the broken promises.
 
 enum FuzzZone {
@@ -16,23 +17,21 @@ enum FuzzZone {
   }()
 }
 
-func relay(_ question: RelayQuestion) -> RelayAnswer {
-  switch question.type {
-  case 1: .addresses(ipv4: [0x5DB8_D822], ipv6: [])
-  case 12: .name(question.name)
-  default: .failed
-  }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   let input = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
   var buffer: [UInt8] = []
   for transport in [Transport.udp(maximum: 512), .udp(maximum: 4096), .tcp] {
-    for relaying in [false, true] {
-      let answered = Responder.respond(
-        to: input[...], zone: FuzzZone.zone, transport: transport, relay: relaying ? relay : nil, into: &buffer)
-      guard answered else { continue }
+    for recursion in [false, true] {
+      let outcome = Responder.respond(
+        to: input[...], zone: FuzzZone.zone, transport: transport, recursionAvailable: recursion, into: &buffer)
+      if outcome == .forward {
+        guard let query = ForwardedQuery(query: input[...]) else { fatalError("a query to forward that does not parse") }
+        _ = query.check(input[...], id: 0x1234)
+        if query.upstreamQuery(id: 7).count < 12 + query.question.count { fatalError("a short upstream query") }
+        buffer = query.reply(from: input[...], transport: transport)
+      }
+      guard outcome != .drop else { continue }
       let limit: Int
       switch transport {
       case .udp(let maximum): limit = maximum

@@ -262,6 +262,12 @@ final class CTCSWebTests: XCTestCase {
       options = webdriver.ChromeOptions()
       for flag in ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']:
           options.add_argument(flag)
+      # Tests reach loopback only: no update checks, sync or prefetching, and no host name but
+      # localhost resolves (Chromium otherwise asks the system's DNS server for Google's names).
+      for flag in ['--disable-background-networking', '--disable-component-update', '--disable-sync',
+                   '--no-first-run', '--no-default-browser-check', '--dns-prefetch-disable',
+                   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1']:
+          options.add_argument(flag)
       driver = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
       def report(*words):
           print('=', *words, flush=True)

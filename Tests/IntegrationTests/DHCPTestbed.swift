@@ -99,9 +99,11 @@ final class DHCPTestbed {
       throw SetupFailure("\(inetd) is missing: apt-get install openbsd-inetd")
     }
     let config = directory.path + "/inetd.conf"
+    // in.dns answers the names here and forwards nothing: a bare name outside its zones would
+    // otherwise go to this machine's resolv.conf servers.
     try """
       bootps dgram udp4 wait slug-dhcp.slug \(binDirectory)/in.dhcp in.dhcp \(arguments.joined(separator: " ")) -i \(idle)
-      domain dgram udp4 wait slug-dns \(binDirectory)/in.dns in.dns --db \(database) -i \(idle)
+      domain dgram udp4 wait slug-dns \(binDirectory)/in.dns in.dns --db \(database) -i \(idle) --no-forward
 
       """.write(toFile: config, atomically: true, encoding: .utf8)
     superserver = try net.start(in: .server, [inetd, "-i", "-d", config], outputPath: superserverLog)

@@ -154,6 +154,37 @@ final class DNSUnderInetdTests: XCTestCase {
     XCTAssertEqual(execs.count, 1, "inetd traced: \(execs)")
   }
 
+  /// With a LAN domain set (live, while in.dns runs) the zone apex names the server, and the
+  /// server's name answers with the machine's addresses, loopback and link-local left out.
+  func testTheNSTargetAnswersWithTheMachinesAddresses() throws {
+    let server = try DNSServerUnderInetd()
+    addTeardownBlock { server.stop() }
+    XCTAssertEqual(try server.dig("ns.test", "A").status, "REFUSED", "no LAN domain: not ours, nothing forwarded")
+    try server.slugctl("dns", "domain", "home")
+    XCTAssertEqual(try server.dig("home", "NS").answers, ["home. 60 IN NS ns.test."])
+    // The machine's addresses as ip(8) lists them.
+    let listed = try ChildProcess.run("/usr/sbin/ip", ["-o", "addr", "show"])
+    XCTAssertEqual(listed.status, 0, listed.output)
+    var expected: [String: Set<String>] = ["A": [], "AAAA": []]
+    for line in listed.output.split(separator: "\n") {
+      let words = line.split(separator: " ")
+      guard let at = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), at + 1 < words.count else { continue }
+      let address = String(words[at + 1].prefix { $0 != "/" })
+      if address.hasPrefix("127.") || address == "::1" || address.lowercased().hasPrefix("fe80:") { continue }
+      expected[words[at] == "inet" ? "A" : "AAAA"]!.insert(address)
+    }
+    for type in ["A", "AAAA"] {
+      let reply = try server.dig("ns.test", type)
+      XCTAssertEqual(reply.status, "NOERROR", reply.output)
+      let answered = Set(reply.answers.compactMap { record -> String? in
+        let fields = record.split(separator: " ")
+        guard fields.count == 5, fields[0] == "ns.test.", fields[3] == Substring(type) else { return nil }
+        return String(fields[4])
+      })
+      XCTAssertEqual(answered, expected[type], reply.output)
+    }
+  }
+
   func testABurstOf2000QueriesIsAnsweredByOneProcess() throws {
     // One source asking ~700 times a second for each name is what the rate limit stops.
     let server = try DNSServerUnderInetd(extraArguments: ["--rate-limit", "0"])
@@ -204,15 +235,6 @@ final class DNSUnderInetdTests: XCTestCase {
     XCTAssertEqual(answers, ["tv.home. 60 IN A 192.168.0.9"])
     XCTAssertLessThan(Date().timeIntervalSince(edited), 1.5)
   }
-
-  func testRelayAnswersNamesOutsideTheDataFromTheSystemResolver() throws {
-    let server = try DNSServerUnderInetd(extraArguments: ["--relay"])
-    addTeardownBlock { server.stop() }
-    let relayed = try server.dig("localhost", "A")
-    XCTAssertEqual(relayed.status, "NOERROR", relayed.output)
-    XCTAssertEqual(relayed.answers, ["localhost. 60 IN A 127.0.0.1"], relayed.output)
-    XCTAssertEqual(try server.dig("nas.home", "A").answers, ["nas.home. 60 IN A 192.168.0.2"])
-  }
 }
 
 /// One openbsd-inetd on 127.0.0.1 running the installed in.dns for UDP and TCP on one port,
@@ -247,7 +269,8 @@ final class DNSServerUnderInetd {
       serviceLines[1].contains(" stream tcp nowait")
     else { throw SetupFailure("expected a UDP wait and a TCP nowait line for dns in:\n\(lines.joined(separator: "\n"))") }
     let generatedArguments = "--db " + database
-    let replacement = ((arguments ?? ["--db", database]) + extraArguments + ["--server-name", "ns.test"])
+    // Authoritative only: nothing here may reach the machine's own resolvers (resolv.conf).
+    let replacement = ((arguments ?? ["--db", database]) + extraArguments + ["--server-name", "ns.test", "--no-forward"])
       .joined(separator: " ")
     let config = lines.map { line in
       line.contains("/in.dns in.dns") ? line.replacingOccurrences(of: generatedArguments, with: replacement) : line

@@ -84,7 +84,7 @@ final class IPv6LoopbackTests: XCTestCase {
       "/usr/bin/python3",
       ["-c",
        """
-       import socket, sys
+       import socket, socketserver, sys
        from http.server import HTTPServer, BaseHTTPRequestHandler
        class Handler(BaseHTTPRequestHandler):
            def log_message(self, *arguments):
@@ -97,6 +97,10 @@ final class IPv6LoopbackTests: XCTestCase {
                self.wfile.write(body)
        class Server(HTTPServer):
            address_family = socket.AF_INET6
+           # HTTPServer's own would ask the system's DNS server for ::1's name (getfqdn).
+           def server_bind(self):
+               socketserver.TCPServer.server_bind(self)
+               self.server_name, self.server_port = 'localhost', self.server_address[1]
        Server(('::1', \(originPort)), Handler).serve_forever()
        """], outputPath: directory.path + "/origin.log")
     addTeardownBlock { origin.stop() }

@@ -127,6 +127,32 @@ final class InDHCPCommandLineTests: XCTestCase {
     XCTAssertTrue(bad.output.contains("\(config):2: "), bad.output)
   }
 
+  /// The LAN domain (slugctl dns domain) is the domain-name (option 15) of every interface that
+  /// sets none; an interface's own domain-name stays.
+  func testTheLANDomainIsTheDefaultDomainName() throws {
+    let directory = try TemporaryDirectory()
+    let database = directory.path + "/slug.db"
+    let store = try Store(path: database)
+    for (interface, third) in [("slugtest0", 77), ("slugtest1", 78)] {
+      for (keyword, values) in [("subnet-mask", ["255.255.255.0"]), ("pool-start", ["10.\(third).0.10"]),
+                                ("pool-end", ["10.\(third).0.20"])] {
+        try store.setDHCPSetting(interface: interface, DHCPSetting(keyword: keyword, values: values))
+      }
+    }
+    try store.setDHCPSetting(interface: "slugtest1", DHCPSetting(keyword: "domain-name", values: ["lab.example"]))
+    let bin = try BuildProducts.binDirectory()
+    func domainNames() throws -> [String] {
+      let check = try ChildProcess.run(bin + "/in.dhcp", ["-n", "--db", database])
+      XCTAssertEqual(check.status, 0, check.output)
+      return check.output.split(separator: "\n").map(String.init).filter { $0.contains(" domain-name ") }
+    }
+    XCTAssertEqual(try domainNames(), ["interface slugtest1 domain-name lab.example"], "no LAN domain yet")
+    try store.setDNSDomain(HostName("home.example")!)
+    XCTAssertEqual(
+      try domainNames(),
+      ["interface slugtest0 domain-name home.example", "interface slugtest1 domain-name lab.example"])
+  }
+
   /// The drop-in mode: the original's config file and lease file, and the lease-change script.
   func testDropInModeLeasesFromTheFlatFilesWritesTheLeaseFileAndRunsTheScript() throws {
     let directory = try TemporaryDirectory()

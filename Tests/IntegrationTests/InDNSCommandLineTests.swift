@@ -62,20 +62,36 @@ final class InDNSCommandLineTests: XCTestCase {
     }
     try store.setDHCPSetting(interface: "eth0", DHCPSetting(keyword: "domain-name", values: ["lan"]))
     let bin = try BuildProducts.binDirectory()
+    // The system's resolvers, less loopback and the machine's own addresses (asking ourselves would loop).
+    let resolvConf = URL(fileURLWithPath: database).deletingLastPathComponent().path + "/resolv.conf"
+    try "search example.test\nnameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nnameserver 2001:db8::53\noptions edns0\n"
+      .write(toFile: resolvConf, atomically: true, encoding: .utf8)
     let result = try ChildProcess.run(
       bin + "/in.dns",
-      ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5", "--slip", "3"])
+      ["-n", "--db", database, "--domain", "home", "--server-name", "ns.test", "--ttl", "300", "-t", "5", "--slip", "3",
+       "--resolv-conf", resolvConf, "--allow", "192.168.0.0/24", "--allow", "fd00::/8"])
     XCTAssertEqual(result.status, 0, result.output)
     var lines = result.output.split(separator: "\n").map(String.init)
-    XCTAssertEqual(lines.count, 14, result.output)
+    XCTAssertEqual(lines.count, 17, result.output)
     XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("serial "), result.output)
     if lines.count > 1 { lines.remove(at: 1) }
     XCTAssertEqual(
       lines,
       [
-        "store \(database)", "idle 30", "tcp-idle 5", "max-clients 32", "max-per-source 8", "ttl 300", "server-name ns.test", "relay no",
-        "rate-limit 200", "slip 3", "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
+        "store \(database)", "idle 30", "tcp-idle 5", "max-clients 32", "max-per-source 8", "ttl 300", "server-name ns.test", "forward yes",
+        "cache-size 4194304", "rate-limit 200", "slip 3", "upstreams 192.0.2.1:53 [2001:db8::53]:53", "allow 192.168.0.0/24 fd00::/8", "domain home 1 names 2 records", "domain lan 1 names 1 records", "outside-local-domains 1 names 1 records",
       ])
+
+    // The store's setting comes before resolv.conf; what names no server is said, not used.
+    try store.setSetting("dns_upstreams", "192.0.2.9:5353 [2001:db8::9]:53 2130706433 resolver.example")
+    let fromStore = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", database, "--resolv-conf", resolvConf])
+    XCTAssertTrue(fromStore.output.contains("\nupstreams 192.0.2.9:5353 [2001:db8::9]:53\n"), fromStore.output)
+    XCTAssertTrue(fromStore.output.contains("\n# dns_upstreams: ignoring 2130706433 resolver.example ("), fromStore.output)
+    // --upstream comes first of all.
+    let given = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", database, "--upstream", "[::1]:5300"])
+    XCTAssertTrue(given.output.contains("\nupstreams [::1]:5300\n"), given.output)
+    let wrong = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", database, "--upstream", "resolver.example"])
+    XCTAssertEqual(wrong.status, 64, wrong.output)
   }
 
   func testCheckModeReadsTheFlatFileAndNamesItsBadLineOrAMissingStore() throws {
@@ -83,10 +99,10 @@ final class InDNSCommandLineTests: XCTestCase {
     let file = directory.path + "/in.dns.conf"
     try "nas.home. 192.168.0.2\nprinter.home. 192.168.0.3\n".write(toFile: file, atomically: true, encoding: .utf8)
     let bin = try BuildProducts.binDirectory()
-    let good = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file, "--domain", "home", "--relay"])
+    let good = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file, "--domain", "home", "--no-forward"])
     XCTAssertEqual(good.status, 0, good.output)
     XCTAssertTrue(good.output.hasPrefix("file \(file)\n"), good.output)
-    XCTAssertTrue(good.output.contains("\nrelay yes\nrate-limit 200\nslip 2\ndomain home 2 names 2 records\n"), good.output)
+    XCTAssertTrue(good.output.contains("\nforward no\ncache-size 0\nrate-limit 200\nslip 2\ndomain home 2 names 2 records\n"), good.output)
 
     try "nas.home. 192.168.0.2\nnot-a-line\n".write(toFile: file, atomically: true, encoding: .utf8)
     let bad = try ChildProcess.run(bin + "/in.dns", ["-n", "-f", file])

@@ -17,7 +17,7 @@ final class PeerMeshTests: XCTestCase {
 
   func testProcessesJoiningTogetherShareOneConnectionPerPair() throws {
     let others = 11
-    let start = try Pipe()
+    let start = try ReportPipe()
     let children = try (0..<others).map { _ in
       try spawn(keeping: [start.read]) { report in
         start.waitForClose()
@@ -513,79 +513,11 @@ private func receiveAll(_ fd: Int32) -> [[UInt8]] {
 
 private func lastComponent(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
 
-/// A pipe whose write end a forked child closes, so that closing the parent's copy releases
-/// every child waiting on it at once.
-private final class Pipe {
-  let read: Int32
-  private(set) var write: Int32
-
-  init() throws {
-    var ends: [Int32] = [0, 0]
-    guard pipe(&ends) == 0 else { throw POSIXError(.EMFILE) }
-    read = ends[0]
-    write = ends[1]
-  }
-
-  func waitForClose() {
-    var byte: UInt8 = 0
-    while Glibc.read(read, &byte, 1) < 0 && errno == EINTR {}
-  }
-
-  func closeWrite() {
-    close(write)
-    write = -1
-  }
-
-  /// One line the child sent, or nil when none came in time.
-  func readLine(milliseconds: Int32) -> String? {
-    var line: [UInt8] = []
-    let deadline = Deadline.after(milliseconds: Int(milliseconds))
-    while true {
-      var descriptor = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
-      guard poll(&descriptor, 1, deadline.remainingMilliseconds) > 0 else { return nil }
-      var byte: UInt8 = 0
-      guard Glibc.read(read, &byte, 1) == 1 else { return nil }
-      if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
-      line.append(byte)
-    }
-  }
-
-  func send(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    _ = bytes.withUnsafeBytes { Glibc.write(write, $0.baseAddress, $0.count) }
-  }
-
-  deinit {
-    close(read)
-    if write >= 0 { close(write) }
-  }
-}
-
-private struct Child {
-  let pid: pid_t
-  /// The pipe the child reports on.
-  let report: Pipe
-}
-
 extension PeerMeshTests {
-  /// Forks a child that closes every inherited descriptor but its report pipe and `keeping`,
-  /// runs `body` and exits; killed and reaped at teardown.
-  fileprivate func spawn(keeping: [Int32] = [], _ body: @escaping (Pipe) -> Void) throws -> Child {
-    let report = try Pipe()
-    let pid = fork()
-    guard pid >= 0 else { throw POSIXError(.EAGAIN) }
-    if pid == 0 {
-      for fd in Int32(3)..<1024 where fd != report.write && !keeping.contains(fd) {
-        close(fd)
-      }
-      body(report)
-      _exit(0)
-    }
-    addTeardownBlock {
-      kill(pid, SIGKILL)
-      var status: Int32 = 0
-      waitpid(pid, &status, 0)
-    }
-    return Child(pid: pid, report: report)
+  /// Forks a child that runs `body` (ForkedChild); killed and reaped at teardown.
+  fileprivate func spawn(keeping: [Int32] = [], _ body: @escaping (ReportPipe) -> Void) throws -> ForkedChild {
+    let child = try ForkedChild.start(keeping: keeping, body)
+    addTeardownBlock { child.stop() }
+    return child
   }
 }

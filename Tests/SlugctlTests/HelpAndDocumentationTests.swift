@@ -24,6 +24,7 @@ final class HelpAndDocumentationTests: XCTestCase {
       (Slugctl.Jabber.AddUser.self, "jabber-adduser-help.txt"),
       (Slugctl.DNS.Add.self, "dns-add-help.txt"),
       (Slugctl.DNS.Block.Import.self, "dns-block-import-help.txt"),
+      (Slugctl.DNS.Cache.self, "dns-cache-help.txt"),
       (Slugctl.DHCP.Set.self, "dhcp-set-help.txt"),
       (Slugctl.Inetd.Generate.self, "inetd-generate-help.txt"),
       (Slugctl.Import.self, "import-help.txt"),

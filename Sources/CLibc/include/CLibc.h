@@ -146,4 +146,39 @@ extern const int slug_epoll_add, slug_epoll_modify;
  * diagnostics cannot be had (no unix_diag in the kernel), -2 when NAMES is too small. */
 long slug_unix_listening_names(const char *prefix, char *names, size_t size);
 
+/* in.dns's shared cache (dnscache.c): a POSIX shared memory object of SIZE bytes (between the
+ * two bounds, a multiple of 8) under NAME ("/slug-dns-..."), mode 0600, opened without
+ * following links. slug_dnscache_open maps it, creating it when CREATE (and making it anew
+ * when it has another size or layout version, or is damaged); without CREATE it maps what is
+ * there, whatever its size. The object must be a regular file of this user (root: of any
+ * user) that no one else may open. The mapping (its size in *MAPPED), or NULL with errno:
+ * ENOENT (none, without CREATE), EPERM (not ours), EINVAL (not a cache). */
+#define SLUG_DNSCACHE_MINIMUM 262144u /* 256 KiB */
+#define SLUG_DNSCACHE_MAXIMUM 67108864u /* 64 MiB */
+void *slug_dnscache_open(const char *name, size_t size, int create, size_t *mapped);
+void slug_dnscache_close(void *cache, size_t mapped);
+
+/* The response stored for KEY if it is fresh at NOW (seconds on CLOCK_BOOTTIME), copied into
+ * BUFFER, and when it was stored: its length, 0 when there is none (or it does not fit), -1
+ * when the lock could not be had within 200 ms (a holder that is stopped, not dead). */
+long slug_dnscache_lookup(void *cache, const uint8_t *key, size_t key_length, int64_t now, uint8_t *buffer,
+                          size_t capacity, int64_t *stored);
+
+/* Stores RESPONSE for KEY from NOW until EXPIRES, in place of any older one, evicting the
+ * oldest entries to make room. 0, or -1 with errno (EMSGSIZE: more than a quarter of the cache). */
+int slug_dnscache_insert(void *cache, const uint8_t *key, size_t key_length, const uint8_t *response,
+                         size_t response_length, int64_t now, int64_t expires);
+
+struct slug_dnscache_statistics {
+  uint64_t bytes, entries, lookups, hits, inserts, evictions, generation;
+};
+int slug_dnscache_statistics(void *cache, struct slug_dnscache_statistics *statistics);
+
+/* Empties the cache (its counters stay; the flush generation counts up). 0, or -1 with errno. */
+int slug_dnscache_flush(void *cache);
+
+/* For tests: takes the cache's lock and keeps it, as a process killed in the middle of an
+ * update would. 0, or an errno value. */
+int slug_dnscache_hold_lock(void *cache);
+
 #endif

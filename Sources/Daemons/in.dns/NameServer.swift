@@ -23,8 +23,17 @@ final class NameServer: DaemonProgram {
     var lines = [
       configuration.source.location, "serial \(zone.serial)", "idle \(options.idleSeconds)",
       "tcp-idle \(options.tcpIdleSeconds)", options.caps.description, "ttl \(zone.ttl)", "server-name \(zone.serverName)",
-      "relay \(options.relay ? "yes" : "no")", "rate-limit \(options.rateLimit)", "slip \(options.slip)",
+      "forward \(options.forwarding ? "yes" : "no")", "cache-size \(options.forwarding && options.file == nil ? options.cacheBytes : 0)", "rate-limit \(options.rateLimit)", "slip \(options.slip)",
     ]
+    if options.forwarding {
+      var resolvConf: [SocketAddress]?
+      let (servers, complaint) = Upstreams.choose(
+        given: options.upstreams, setting: configuration.source.upstreamsSetting, resolvConf: options.resolvConf,
+        cache: &resolvConf)
+      lines.append("upstreams " + (servers.isEmpty ? "none" : servers.map { $0.description }.joined(separator: " ")))
+      if let complaint { lines.append("# " + complaint) }
+      lines.append("allow " + ((try? AllowList(allowing: options.allowed))?.ranges.map { $0.description }.joined(separator: " ") ?? ""))
+    }
     for count in zone.addressCounts() {
       let counted = "\(count.names) names \(count.records) records"
       lines.append(count.domain.map { "domain \($0) \(counted)" } ?? "outside-local-domains \(counted)")
@@ -36,7 +45,12 @@ final class NameServer: DaemonProgram {
     _ options: NameServerOptions, _ configuration: Configuration, on input: StandardInput?, log: Log
   ) -> Int32 {
     let blockFile = options.file == nil ? BlockFile(besideStore: Store.resolvePath(option: options.database)) : nil
-    let server = NameServer(configuration, relay: options.relay, blockFile: blockFile, log: log)
+    let server = NameServer(configuration, options: options, blockFile: blockFile, log: log)
+    // The cache is the store's (none with -f): every in.dns of one store shares it.
+    if options.forwarding, options.cacheBytes > 0, options.file == nil {
+      let storeHash = StorePathHash.digits(of: Store.resolvePath(option: options.database))
+      server.hooks = .caching(name: DNSCache.objectName(storeHash: storeHash), bytes: options.cacheBytes, log: log)
+    }
     if input == .datagramSocket {
       let seed = Random.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
       let limit = ResponseRateLimit(ratePerSecond: options.rateLimit, slip: options.slip, seed: seed)
@@ -53,25 +67,29 @@ final class NameServer: DaemonProgram {
   /// datagrams.
   static let largestDatagram = Int(EDNSRequest.advertisedPayloadSize)
 
-  private var zone: Zone
+  private(set) var zone: Zone
   private var source: ZoneSource
+  let options: NameServerOptions
+  let log: Log
   /// The block list beside the store (none with -f) and what it answers, current as the zone is.
   private let blockFile: BlockFile?
   private var blocks: BlockList?
-  private let relay: ((RelayQuestion) -> RelayAnswer)?
-  private let log: Log
   /// The last reload failure, so a broken file or store is logged once, not every second.
   private var lastFailure: String?
+  /// The block list and the cache, around forwarding.
+  var hooks = ForwardingHooks()
+  /// Who may ask for outside names; read from the interfaces when first needed.
+  private var allowList: AllowList?
+  /// resolv.conf's servers, read when first needed.
+  private var systemUpstreams: [SocketAddress]?
+  /// Logged once: no server to forward to, or words of the setting that name none.
+  private var upstreamComplaint: String?
 
-  private init(_ configuration: Configuration, relay: Bool, blockFile: BlockFile?, log: Log) {
+  private init(_ configuration: Configuration, options: NameServerOptions, blockFile: BlockFile?, log: Log) {
     zone = configuration.zone
     source = configuration.source
+    self.options = options
     self.blockFile = blockFile
-    if relay {
-      self.relay = SystemResolver.answer
-    } else {
-      self.relay = nil
-    }
     self.log = log
   }
 
@@ -80,40 +98,11 @@ final class NameServer: DaemonProgram {
     Responder.serverFailure(to: datagram.bytes[...]).map { [DatagramReply(destination: datagram.source, bytes: $0)] } ?? []
   }
 
-  /// inetd `wait`: every datagram until the socket has been idle for `idleSeconds`. Before
-  /// each batch the data's version is checked (one cheap read), so an edit is answered from
-  /// the next query on; replies pass the response rate limit.
-  private func serveDatagrams(idleSeconds: Int, limit: ResponseRateLimit) -> Int32 {
-    var limit = limit
-    var now: Int64 = 0
-    let service = DatagramService(idleSeconds: idleSeconds, log: log)
-    return service.run(beforeEachBatch: {
-      self.reloadIfChanged()
-      now = Int64(time(nil))
-    }) { datagram in
-      guard
-        var reply = Responder.respond(
-          to: datagram.bytes[...], zone: self.zone, transport: .udp(maximum: NameServer.largestDatagram),
-          relay: self.relay, blocks: self.blocks)
-      else { return [] }
-      let verdict: ResponseRateLimit.Verdict
-      switch datagram.source {
-      case .ipv4(let address, _): verdict = limit.verdict(for: reply, toIPv4: address, now: now)
-      case .ipv6(let address, _, _): verdict = limit.verdict(for: reply, toIPv6: address, now: now)
-      }
-      switch verdict {
-      case .send: break
-      case .truncate: ResponseRateLimit.truncate(&reply)
-      case .drop: return []
-      }
-      return [DatagramReply(destination: datagram.source, bytes: reply)]
-    }
-  }
-
   /// inetd `nowait`: length-framed queries on one connection until the peer closes or it has
-  /// been idle for `idleSeconds`.
+  /// been idle for `idleSeconds`; forwarded ones go upstream over TCP, one at a time.
   private func serveStream(idleSeconds: Int) -> Int32 {
     var framer = TCPFramer()
+    let client = SocketAddress.peer(of: 0)
     return StreamService(idleSeconds: idleSeconds, log: log).run { bytes in
       reloadIfChanged()
       let messages: [[UInt8]]
@@ -125,16 +114,73 @@ final class NameServer: DaemonProgram {
       }
       var output: [UInt8] = []
       for message in messages {
-        guard let reply = Responder.respond(to: message[...], zone: zone, transport: .tcp, relay: relay, blocks: blocks) else {
-          continue
+        switch decide(message[...], from: client, transport: .tcp) {
+        case .drop: continue
+        case .reply(let reply): output += TCPFramer.frame(reply)
+        case .forward(let query, let servers):
+          var exchange = UpstreamExchange(query: query, servers: servers, overTCP: true)
+          output += TCPFramer.frame(finish(exchange.waitForAnswer(), of: query, transport: .tcp))
         }
-        output += TCPFramer.frame(reply)
       }
       return .reply(output)
     }
   }
 
-  private func reloadIfChanged() {
+  /// What to do with one query.
+  enum Decision {
+    case drop
+    case reply([UInt8])
+    /// Ask these servers.
+    case forward(ForwardedQuery, [SocketAddress])
+  }
+
+  /// The order of decisions (docs/design.md, "DNS"): local data, to anyone; then, for an outside
+  /// name, REFUSED to a client outside the allowed networks, the block list, the cache, and
+  /// last the upstream servers (SERVFAIL when there are none).
+  func decide(_ message: ArraySlice<UInt8>, from client: SocketAddress?, transport: Transport) -> Decision {
+    var reply: [UInt8] = []
+    switch Responder.respond(
+      to: message, zone: zone, transport: transport, recursionAvailable: options.forwarding, blocks: blocks,
+      into: &reply)
+    {
+    case .drop: return .drop
+    case .reply: return .reply(reply)
+    case .forward: break
+    }
+    guard mayRecurse(client), let query = ForwardedQuery(query: message) else {
+      return Responder.respond(to: message, zone: zone, transport: transport, blocks: blocks).map(Decision.reply) ?? .drop
+    }
+    // The block list was consulted by Responder: a blocked name never comes this far.
+    // The shared cache: a fresh answer there needs no upstream.
+    if let cached = hooks.cached(query, transport) { return .reply(cached) }
+    let servers = upstreams()
+    guard !servers.isEmpty else { return .reply(query.serverFailure()) }
+    return .forward(query, servers)
+  }
+
+  /// The client's reply to a forwarded question: from the upstream's answer, or SERVFAIL.
+  func finish(_ answer: [UInt8]?, of query: ForwardedQuery, transport: Transport) -> [UInt8] {
+    guard let answer else { return query.serverFailure() }
+    // Into the shared cache, for every in.dns of the store.
+    hooks.insert(query, answer)
+    return query.reply(from: answer[...], transport: transport)
+  }
+
+  private func mayRecurse(_ client: SocketAddress?) -> Bool {
+    if allowList == nil { allowList = try? AllowList(allowing: options.allowed) }
+    return allowList?.allows(client) ?? false
+  }
+
+  /// The servers to ask now; what is wrong with them is logged once, until it changes.
+  func upstreams() -> [SocketAddress] {
+    let (servers, complaint) = Upstreams.choose(
+      given: options.upstreams, setting: source.upstreamsSetting, resolvConf: options.resolvConf, cache: &systemUpstreams)
+    if let complaint, complaint != upstreamComplaint { log.error(complaint) }
+    upstreamComplaint = complaint
+    return servers
+  }
+
+  func reloadIfChanged() {
     do throws(StartupError) {
       if let fresh = try source.zoneIfChanged() { zone = fresh }
       lastFailure = nil

@@ -1,9 +1,11 @@
 /// in.dns's command line.
 struct NameServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--relay] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = ["relay"]
-  static let valueOptions: Set<String> = Set<String>(["i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip"]).union(ConnectionCaps.optionNames)
+    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--no-forward] [--upstream ADDR[:PORT]]... [--resolv-conf FILE] [--allow CIDR]... [--cache-size BYTES] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
+  static let flags: Set<String> = ["no-forward"]
+  static let valueOptions: Set<String> = Set<String>([
+    "i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip", "upstream", "resolv-conf", "allow", "cache-size",
+  ]).union(ConnectionCaps.optionNames)
 
   /// UDP: seconds without a query before the process leaves the socket to inetd again.
   var idleSeconds: Int
@@ -19,7 +21,17 @@ struct NameServerOptions: DaemonOptions {
   var ttl: UInt32
   var domains: [String]
   var serverName: String
-  var relay: Bool
+  /// Names outside every local zone are forwarded (false: REFUSED, authoritative only).
+  var forwarding: Bool
+  /// The servers given with --upstream, which replace the store's and resolv.conf's.
+  var upstreams: [SocketAddress]
+  /// Where the system's resolvers are read when neither --upstream nor the store names any.
+  var resolvConf: String
+  /// --allow: the networks whose clients may ask for outside names; empty: loopback and the
+  /// machine's own subnets (AllowList).
+  var allowed: [String]
+  /// The size of the cache shared by the store's in.dns processes; 0: none.
+  var cacheBytes: Int
   /// UDP replies a second per client netblock and question before they are dropped (RRL); 0: no limit.
   var rateLimit: UInt32
   /// Every this-many dropped replies one goes out truncated; 0: none.
@@ -27,7 +39,22 @@ struct NameServerOptions: DaemonOptions {
 
   init(_ arguments: Arguments) throws(UsageError) {
     guard arguments.operands.isEmpty else { throw UsageError("unexpected argument '\(arguments.operands[0])'") }
-    relay = arguments.has("relay")
+    forwarding = !arguments.has("no-forward")
+    upstreams = []
+    for text in arguments.allValues("upstream") {
+      guard let server = Upstreams.server(text) else {
+        throw UsageError("--upstream needs ADDR, ADDR:PORT or [IPV6]:PORT, not '\(text)'")
+      }
+      upstreams.append(server)
+    }
+    resolvConf = arguments.value("resolv-conf") ?? "/etc/resolv.conf"
+    allowed = arguments.allValues("allow")
+    cacheBytes = try arguments.integer("cache-size", in: 0...DNSCache.sizes.upperBound) ?? DNSCache.defaultBytes
+    guard cacheBytes == 0 || DNSCache.sizes.contains(cacheBytes) else {
+      throw UsageError("--cache-size is 0 (no cache) or \(DNSCache.sizes.lowerBound) to \(DNSCache.sizes.upperBound) bytes")
+    }
+    // Checked now, built when an outside name is first asked (it reads the interfaces).
+    _ = try AllowList(allowing: allowed, networks: LocalNetworks(addresses: [], networks: []))
     idleSeconds = try arguments.integer("i", in: 0...86400) ?? Daemon.defaultDatagramIdleSeconds
     tcpIdleSeconds = try arguments.integer("t", in: 0...86400) ?? 10
     caps = try ConnectionCaps(arguments, total: 32, perSource: 8)

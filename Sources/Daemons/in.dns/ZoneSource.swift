@@ -5,6 +5,8 @@ import CLibc
 struct ZoneSource {
   private let options: NameServerOptions
   private var origin: Origin
+  /// The store's `dns_upstreams` setting as last read (nil: none, or a flat file).
+  private(set) var upstreamsSetting: String?
   private var loadedVersion: Int64?
   /// When the data is due to be read again regardless of its version.
   private var rereadAt = Deadline.now()
@@ -59,6 +61,7 @@ struct ZoneSource {
         let version = try store.dataVersion()
         guard version != loadedVersion || Deadline.now() >= rereadAt else { return nil }
         let data = try store.dnsData(now: Int64(time(nil)))
+        upstreamsSetting = try store.setting("dns_upstreams")
         loadedVersion = version
         rereadAt = .after(seconds: ZoneSource.expiryRecheckSeconds)
         return zone(from: data, serial: UInt32(truncatingIfNeeded: version))

@@ -72,6 +72,8 @@ struct Authority: Equatable {
   /// resolves differently a second time (DNS rebinding) gains nothing. Returns the connected
   /// socket, non-blocking.
   func connect(before deadline: Deadline, checking policy: DestinationPolicy) throws(OriginFailure) -> Int32 {
+    // RFC 6761 §6.4: a name under invalid. never resolves; the resolver is not asked.
+    if Authority.isInvalid(host) { throw .unresolvable(host) }
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -128,5 +130,12 @@ struct Authority: Equatable {
     }
     guard tried || refusals.isEmpty else { throw .refused(refusals.joined(separator: ", ")) }
     throw .unreachable(String(cString: strerror(lastError)))
+  }
+
+  /// `invalid` or a name under it, any case, with or without the final dot.
+  static func isInvalid(_ host: String) -> Bool {
+    var name = Substring(ASCII.lowercased(host))
+    if name.hasSuffix(".") { name = name.dropLast() }
+    return name == "invalid" || name.hasSuffix(".invalid")
   }
 }

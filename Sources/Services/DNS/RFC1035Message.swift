@@ -145,19 +145,6 @@ enum DomainName {
     wire.append(0)
     return wire
   }
-
-  /// The dotted form without the trailing dot, as the system resolver takes it.
-  static func text(_ wire: ArraySlice<UInt8>) -> String {
-    var dotted: [UInt8] = []
-    var position = wire.startIndex
-    while position < wire.endIndex, wire[position] != 0 {
-      let labelEnd = min(position + 1 + Int(wire[position]), wire.endIndex)
-      if !dotted.isEmpty { dotted.append(UInt8(ascii: ".")) }
-      dotted.append(contentsOf: wire[(position + 1)..<labelEnd])
-      position = labelEnd
-    }
-    return String(decoding: dotted, as: UTF8.self)
-  }
 }
 
 extension [UInt8] {

@@ -3,6 +3,8 @@ struct EDNSRequest: Equatable {
   /// The largest UDP reply the client accepts, floored at 512 (§6.2.5).
   var payloadSize: Int
   var version: UInt8
+  /// The DO bit (RFC 3225): the client wants DNSSEC records.
+  var dnssecOK = false
 
   /// The UDP payload size we advertise: the DNS flag day 2020 value, which avoids
   /// fragmentation on every common path.
@@ -37,20 +39,21 @@ struct EDNSRequest: Equatable {
         throw .badOPT(at: owner)
       }
       request = EDNSRequest(
-        payloadSize: max(Int(payload), minimumPayloadSize), version: UInt8(truncatingIfNeeded: flags >> 16))
+        payloadSize: max(Int(payload), minimumPayloadSize), version: UInt8(truncatingIfNeeded: flags >> 16),
+        dnssecOK: flags & 0x8000 != 0)
     }
     return request
   }
 }
 
 extension [UInt8] {
-  /// Appends our OPT record: root owner, our payload size, the extended RCODE, version 0, no
-  /// options. The caller counts it in ARCOUNT.
-  mutating func appendOPT(extendedCode: UInt8 = 0) {
+  /// Appends our OPT record: root owner, our payload size, the extended RCODE, version 0, the
+  /// DO bit, no options. The caller counts it in ARCOUNT.
+  mutating func appendOPT(extendedCode: UInt8 = 0, dnssecOK: Bool = false) {
     let size = EDNSRequest.advertisedPayloadSize
     let record: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
       0, UInt8(RecordType.opt >> 8), UInt8(RecordType.opt & 0xFF), UInt8(size >> 8), UInt8(size & 0xFF),
-      extendedCode, EDNSRequest.supportedVersion, 0, 0, 0, 0
+      extendedCode, EDNSRequest.supportedVersion, dnssecOK ? 0x80 : 0, 0, 0, 0
     )
     Swift.withUnsafeBytes(of: record) { append(contentsOf: $0) }
   }

@@ -1,7 +1,3 @@
-#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
-import Text
-#endif
-
 /// How the reply travels, which bounds its size.
 public enum Transport: Sendable {
   /// UDP; `maximum` is the largest datagram the caller can send. The reply also stays within
@@ -11,27 +7,19 @@ public enum Transport: Sendable {
   case tcp
 }
 
-/// For --relay: a name not in the data, asked for A/AAAA/PTR, resolved by the system resolver.
-public struct RelayQuestion: Equatable, Sendable {
-  /// Dotted, without the trailing dot, in the case the client asked.
-  public var name: String
-  public var type: UInt16
-
-  public init(name: String, type: UInt16) {
-    self.name = name
-    self.type = type
-  }
-}
-
-public enum RelayAnswer: Equatable, Sendable {
-  case addresses(ipv4: [UInt32], ipv6: [[UInt8]])
-  /// The name a PTR question resolves to.
-  case name(String)
-  case notFound
-  case failed
+/// What the responder made of one query.
+public enum ResponderOutcome: Equatable, Sendable {
+  /// Send nothing: a response, or too short to carry a header.
+  case drop
+  /// Send the reply written.
+  case reply
+  /// A name outside every local zone, with recursion available: the forwarder answers it.
+  case forward
 }
 
 /// Answers one query from a Zone: parse the question, look its name up once, write the reply.
+/// With recursion available (in.dns forwards), names outside every local zone are left to the
+/// forwarder and every reply but REFUSED carries RA; without it they are REFUSED.
 public enum Responder {
   static let opcodeMask: UInt16 = 0x7800
   static let maximumTCPMessage = 65535
@@ -43,38 +31,42 @@ public enum Responder {
   static let hostmasterLabel: [UInt8] = [10] + Array("hostmaster".utf8)
 
   /// The reply to one query message, or nil to drop it (it is a response, or too short to
-  /// carry a header). Never traps on any input.
+  /// carry a header) or to forward it. Never traps on any input.
   public static func respond(
-    to query: ArraySlice<UInt8>, zone: Zone, transport: Transport,
-    relay: ((RelayQuestion) -> RelayAnswer)? = nil, blocks: BlockList? = nil
+    to query: ArraySlice<UInt8>, zone: Zone, transport: Transport, recursionAvailable: Bool = false,
+    blocks: BlockList? = nil
   ) -> [UInt8]? {
     var reply: [UInt8] = []
-    return respond(to: query, zone: zone, transport: transport, relay: relay, blocks: blocks, into: &reply) ? reply : nil
+    let outcome = respond(
+      to: query, zone: zone, transport: transport, recursionAvailable: recursionAvailable, blocks: blocks,
+      into: &reply)
+    return outcome == .reply ? reply : nil
   }
 
   /// The same, written into `reply` (emptied first, its capacity kept) so that a daemon can
-  /// reuse one buffer for every query. False: drop the query, send nothing.
+  /// reuse one buffer for every query.
   public static func respond(
-    to query: ArraySlice<UInt8>, zone: Zone, transport: Transport,
-    relay: ((RelayQuestion) -> RelayAnswer)? = nil, blocks: BlockList? = nil, into reply: inout [UInt8]
-  ) -> Bool {
+    to query: ArraySlice<UInt8>, zone: Zone, transport: Transport, recursionAvailable: Bool = false,
+    blocks: BlockList? = nil, into reply: inout [UInt8]
+  ) -> ResponderOutcome {
     reply.removeAll(keepingCapacity: true)
-    guard query.count >= Header.length else { return false }
+    guard query.count >= Header.length else { return .drop }
     let flags = query.uint16(at: Header.flagsOffset)
-    guard flags & Header.responseFlag == 0 else { return false }
+    guard flags & Header.responseFlag == 0 else { return .drop }
     let replyFlags = Header.responseFlag | flags & (opcodeMask | Header.recursionDesiredFlag)
     // One append for the ID, the flags and four zero counts: no padding in this tuple's layout.
     let header: (UInt8, UInt8, UInt8, UInt8, UInt32, UInt32) = (
       query[query.startIndex], query[query.startIndex + 1], UInt8(replyFlags >> 8), UInt8(replyFlags & 0xFF), 0, 0
     )
     withUnsafeBytes(of: header) { reply.append(contentsOf: $0) }
+    if recursionAvailable { reply[Header.flagsOffset + 1] |= UInt8(ForwardedQuery.recursionAvailableFlag) }
     guard flags & opcodeMask == 0 else {
       setResponseCode(ResponseCode.notImplemented, authoritative: false, in: &reply)
-      return true
+      return .reply
     }
     guard query.uint16(at: Header.questionCountOffset) == 1 else {
       setResponseCode(ResponseCode.formatError, authoritative: false, in: &reply)
-      return true
+      return .reply
     }
 
     let type: UInt16
@@ -90,7 +82,7 @@ public enum Responder {
     } catch {
       reply.removeSubrange(Header.length...)
       setResponseCode(ResponseCode.formatError, authoritative: false, in: &reply)
-      return true
+      return .reply
     }
     let name = Header.length..<reply.count
     let typeAndClass = query.startIndex + questionFieldsOffset
@@ -101,10 +93,16 @@ public enum Responder {
     if let edns, edns.version != EDNSRequest.supportedVersion {
       reply.appendOPT(extendedCode: EDNSRequest.badVersionExtendedCode)
       reply.setUInt16(1, at: Header.additionalCountOffset)
-      return true
+      return .reply
     }
     let (code, authoritative) = writeAnswer(
-      name: name, type: type, recordClass: recordClass, zone: zone, relay: relay, blocks: blocks, into: &reply)
+      name: name, type: type, recordClass: recordClass, zone: zone, blocks: blocks, into: &reply)
+    if code == ResponseCode.refused {
+      if recursionAvailable && recordClass == RecordClass.internet && type != RecordType.axfr && type != RecordType.ixfr {
+        return .forward
+      }
+      reply[Header.flagsOffset + 1] &= ~UInt8(ForwardedQuery.recursionAvailableFlag)
+    }
     setResponseCode(code, authoritative: authoritative, in: &reply)
 
     let limit: Int
@@ -122,7 +120,7 @@ public enum Responder {
       reply.appendOPT()
       reply.setUInt16(1, at: Header.additionalCountOffset)
     }
-    return true
+    return .reply
   }
 
   /// The reply when the data cannot be read (a broken store): the question back with SERVFAIL;
@@ -158,8 +156,8 @@ public enum Responder {
   /// Writes the answer and authority sections after the question and returns the RCODE and
   /// whether the answer is ours (AA).
   private static func writeAnswer(
-    name: Range<Int>, type: UInt16, recordClass: UInt16, zone: Zone,
-    relay: ((RelayQuestion) -> RelayAnswer)?, blocks: BlockList?, into reply: inout [UInt8]
+    name: Range<Int>, type: UInt16, recordClass: UInt16, zone: Zone, blocks: BlockList?,
+    into reply: inout [UInt8]
   ) -> (code: UInt16, authoritative: Bool) {
     guard recordClass == RecordClass.internet, type != RecordType.axfr, type != RecordType.ixfr else {
       return (ResponseCode.refused, false)
@@ -208,11 +206,7 @@ public enum Responder {
     if let blocks, let blockedAt = blocks.blockedSuffix(reply, name: name) {
       return (blocks.write(type: type, blockedAt: blockedAt, serverName: zone.serverNameWire, into: &reply), false)
     }
-    guard let relay, type == RecordType.a || type == RecordType.aaaa || type == RecordType.ptr,
-      isHostName(reply[name])
-    else { return (ResponseCode.refused, false) }
-    return writeRelayed(relay(RelayQuestion(name: DomainName.text(reply[name]), type: type)),
-      type: type, ttl: zone.ttl, into: &reply)
+    return (ResponseCode.refused, false)
   }
 
   /// The SOA of the zone whose apex starts `apex` bytes into the question name; its owner and
@@ -232,59 +226,6 @@ public enum Responder {
     reply.appendUInt32(retry)
     reply.appendUInt32(expire)
     reply.appendUInt32(ttl)
-  }
-
-  private static func writeRelayed(
-    _ answer: RelayAnswer, type: UInt16, ttl: UInt32, into reply: inout [UInt8]
-  ) -> (code: UInt16, authoritative: Bool) {
-    var answers = 0
-    switch answer {
-    case .addresses(let ipv4, let ipv6):
-      if type == RecordType.a {
-        for address in ipv4 {
-          reply.appendRecord(
-            RecordType.a, ttl: ttl, rdata: (0..<4).map { UInt8(truncatingIfNeeded: address >> (24 - 8 * $0)) })
-        }
-        answers = ipv4.count
-      } else if type == RecordType.aaaa {
-        for address in ipv6 where address.count == 16 {
-          reply.appendRecord(RecordType.aaaa, ttl: ttl, rdata: address)
-          answers += 1
-        }
-      }
-    case .name(let target):
-      guard type == RecordType.ptr, let wire = DomainName.encode(target, lowercased: false) else {
-        return (ResponseCode.serverFailure, false)
-      }
-      reply.appendRecord(RecordType.ptr, ttl: ttl, rdata: wire)
-      answers = 1
-    case .notFound:
-      return (ResponseCode.nameError, false)
-    case .failed:
-      return (ResponseCode.serverFailure, false)
-    }
-    reply.setUInt16(UInt16(truncatingIfNeeded: answers), at: Header.answerCountOffset)
-    return (ResponseCode.noError, false)
-  }
-
-  /// Letters, digits, hyphens and underscores only: what the system resolver is given must
-  /// not carry dots inside a label or bytes it might interpret.
-  private static func isHostName(_ wire: ArraySlice<UInt8>) -> Bool {
-    var position = wire.startIndex
-    while position < wire.endIndex, wire[position] != 0 {
-      let labelEnd = position + 1 + Int(wire[position])
-      guard labelEnd <= wire.endIndex else { return false }
-      for byte in wire[(position + 1)..<labelEnd] {
-        let lower = ASCII.lower(byte)
-        let allowed =
-          (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
-          || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-          || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-        guard allowed else { return false }
-      }
-      position = labelEnd
-    }
-    return true
   }
 }
 

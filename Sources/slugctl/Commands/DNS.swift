@@ -5,8 +5,8 @@ extension Slugctl {
   struct DNS: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "dns",
-      abstract: "Manage the host names in.dns answers for, its LAN domain, upstream servers and block list.",
-      subcommands: [Add.self, Remove.self, List.self, Domain.self, Upstream.self, Block.self])
+      abstract: "Manage the host names in.dns answers for, its LAN domain, upstream servers, block list and cache.",
+      subcommands: [Add.self, Remove.self, List.self, Domain.self, Upstream.self, Block.self, Cache.self])
   }
 }
 
