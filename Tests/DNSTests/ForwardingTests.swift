@@ -59,6 +59,10 @@ final class ForwardingTests: XCTestCase {
       hex("0102 0110 0001 0000 0000 0001") + wire("WwW.Example.COM") + hex("001c 0001") + hex("00 0029 04d0 00 00 8000 0000"))
     let plain = try XCTUnwrap(ForwardedQuery(query: query("a.example", QType.a)[...]))
     XCTAssertEqual(plain.upstreamQuery(id: 1).suffix(11), hex("00 0029 04d0 00 00 0000 0000"))
+    // For a server that knows no EDNS: no OPT, ARCOUNT 0.
+    XCTAssertEqual(
+      forwarded.upstreamQuery(id: 0x0102, edns: false),
+      hex("0102 0110 0001 0000 0000 0000") + wire("WwW.Example.COM") + hex("001c 0001"))
     XCTAssertNil(ForwardedQuery(query: hex("1234 8100 0001 0000 0000 0000")[...] + wire("a") + hex("0001 0001")))
   }
 
@@ -82,6 +86,7 @@ final class ForwardingTests: XCTestCase {
     XCTAssertEqual(forwarded.check(answer(flags: 0x8780)[...], id: 0x0102), .truncated)
     XCTAssertEqual(forwarded.check(answer(flags: 0x8582)[...], id: 0x0102), .failed, "SERVFAIL")
     XCTAssertEqual(forwarded.check(answer(flags: 0x8585)[...], id: 0x0102), .failed, "REFUSED")
+    XCTAssertEqual(forwarded.check(answer(flags: 0x8581, edns: false)[...], id: 0x0102), .formatError, "FORMERR")
     XCTAssertEqual(forwarded.check(answer(flags: 0x8583)[...], id: 0x0102), .accepted, "NXDOMAIN is an answer")
   }
 

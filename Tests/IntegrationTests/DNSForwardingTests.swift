@@ -23,12 +23,18 @@ final class DNSForwardingTests: XCTestCase {
     XCTAssertEqual(compared.status, 0, compared.output)
     XCTAssertEqual(compared.output.split(separator: "\n").filter { $0.hasPrefix("same ") }.count, questions.count / 3 * 2, compared.output)
 
-    // dig agrees: the chain as the upstream gave it, NODATA and NXDOMAIN kept apart.
+    // dig agrees: the chain as the upstream gave it (its TTLs counted down if the answer came
+    // from the cache since), NODATA and NXDOMAIN kept apart.
     let chain = try bed.dig("www.example.test", "A")
+    let fields = chain.answers.map { $0.split(separator: " ").map(String.init) }
     XCTAssertEqual(
-      chain.answers,
-      ["www.example.test. 300 IN CNAME web.example.test.", "web.example.test. 120 IN CNAME host.example.test.",
-       "host.example.test. 600 IN A 192.0.2.80"], chain.output)
+      fields.map { $0.enumerated().filter { $0.offset != 1 }.map { $0.element }.joined(separator: " ") },
+      ["www.example.test. IN CNAME web.example.test.", "web.example.test. IN CNAME host.example.test.",
+       "host.example.test. IN A 192.0.2.80"], chain.output)
+    for (record, zoneTTL) in zip(fields, [300, 120, 600]) {
+      let ttl = record.count > 1 ? Int(record[1]) ?? -1 : -1
+      XCTAssertTrue((zoneTTL - 5...zoneTTL).contains(ttl), chain.output)
+    }
     XCTAssertTrue(chain.flags.contains("ra") && !chain.flags.contains("aa"), chain.output)
     let noData = try bed.dig("host.example.test", "AAAA")
     XCTAssertEqual(noData.status, "NOERROR", noData.output)
@@ -73,6 +79,17 @@ final class DNSForwardingTests: XCTestCase {
     XCTAssertEqual(reply.answers, ["host.example.test. 600 IN A 192.0.2.80"], reply.output)
     XCTAssertGreaterThan(elapsed, 0.9, "the silent server was asked first")
     XCTAssertLessThan(elapsed, 2.0)
+  }
+
+  /// A server from before EDNS answers our EDNS query FORMERR: it is asked again without, and
+  /// the client, which asked with EDNS, gets the answer with our OPT.
+  func testAServerWithoutEDNSIsAskedAgainWithoutIt() throws {
+    let bed = try DNSForwardingTestbed(fakes: [("noedns", "127.0.0.2")], arguments: ["--upstream", "127.0.0.2"])
+    addTeardownBlock { bed.stop() }
+    let reply = try bed.dig("old.example.test", "A")
+    XCTAssertEqual(reply.status, "NOERROR", reply.output)
+    XCTAssertEqual(reply.answers, ["old.example.test. 300 IN A 192.0.2.7"], reply.output)
+    XCTAssertTrue(reply.output.contains("; EDNS: version: 0"), reply.output)
   }
 
   /// While questions wait on a server that never answers, local names are answered at once;
@@ -141,12 +158,13 @@ final class DNSForwardingTests: XCTestCase {
   }
 
   /// Answers with another ID, or from another port of the server's address, are not taken.
+  /// Each name is new, so each is forwarded (not answered from the cache).
   func testForgedAnswersAreIgnored() throws {
     let bed = try DNSForwardingTestbed(fakes: [("forging", "127.0.0.2")], arguments: ["--upstream", "127.0.0.2"])
     addTeardownBlock { bed.stop() }
-    for _ in 0..<3 {
-      let reply = try bed.dig("bank.example.org", "A")
-      XCTAssertEqual(reply.answers, ["bank.example.org. 300 IN A 192.0.2.7"], reply.output)
+    for number in 1...3 {
+      let reply = try bed.dig("bank\(number).example.org", "A")
+      XCTAssertEqual(reply.answers, ["bank\(number).example.org. 300 IN A 192.0.2.7"], reply.output)
     }
   }
 

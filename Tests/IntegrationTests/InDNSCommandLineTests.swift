@@ -87,6 +87,16 @@ final class InDNSCommandLineTests: XCTestCase {
     let fromStore = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", database, "--resolv-conf", resolvConf])
     XCTAssertTrue(fromStore.output.contains("\nupstreams 192.0.2.9:5353 [2001:db8::9]:53\n"), fromStore.output)
     XCTAssertTrue(fromStore.output.contains("\n# dns_upstreams: ignoring 2130706433 resolver.example ("), fromStore.output)
+    // A resolv.conf naming only systemd-resolved's stub (ourselves, on loopback): the next file,
+    // as systemd-resolved's own list of upstream servers is read after /etc/resolv.conf.
+    try store.setSetting("dns_upstreams", nil)
+    let stubOnly = resolvConf + ".stub"
+    try "nameserver 127.0.0.53\noptions edns0 trust-ad\n".write(toFile: stubOnly, atomically: true, encoding: .utf8)
+    let nextFile = try ChildProcess.run(
+      bin + "/in.dns", ["-n", "--db", database, "--resolv-conf", stubOnly, "--resolv-conf", resolvConf])
+    XCTAssertTrue(nextFile.output.contains("\nupstreams 192.0.2.1:53 [2001:db8::53]:53\n"), nextFile.output)
+    let none = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", database, "--resolv-conf", stubOnly])
+    XCTAssertTrue(none.output.contains("no upstream server (dns_upstreams, \(stubOnly))"), none.output)
     // --upstream comes first of all.
     let given = try ChildProcess.run(bin + "/in.dns", ["-n", "--db", database, "--upstream", "[::1]:5300"])
     XCTAssertTrue(given.output.contains("\nupstreams [::1]:5300\n"), given.output)

@@ -7,6 +7,8 @@ usage: fake_upstream.py MODE ADDRESS PORT
   truncating  over UDP answers with TC set and no records; over TCP answers in full
   forging     before the true answer sends one with another ID and one from another port,
               both with the attacker's address
+  noedns      a server from before EDNS: FORMERR without an OPT to a query with one, the
+              answer to a query without
 
 Every name is answered with A 192.0.2.7 (the forged answers: 203.0.113.66), TTL 300; the
 truncating server's TCP answer carries 40 addresses, 192.0.2.1 .. 192.0.2.40.
@@ -18,6 +20,7 @@ import time
 
 import dns.flags
 import dns.message
+import dns.rcode
 import dns.rrset
 
 TRUE_ADDRESS = "192.0.2.7"
@@ -69,6 +72,14 @@ def main():
             response = dns.message.make_response(query)
             response.flags |= dns.flags.TC
             server.sendto(response.to_wire(), client)
+        elif mode == "noedns":
+            if query.edns >= 0:
+                response = dns.message.make_response(query)
+                response.use_edns(False)
+                response.set_rcode(dns.rcode.FORMERR)
+                server.sendto(response.to_wire(), client)
+            else:
+                server.sendto(answer(query, [TRUE_ADDRESS]).to_wire(), client)
         elif mode == "forging":
             forged = answer(query, [FORGED_ADDRESS])
             forged.id = (query.id + 1) % 65536

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Asks an upstream server and in.dns forwarding to it the same questions and prints, per
 question, `same NAME TYPE` or `differs NAME TYPE` with both answers: RCODE, the answer,
-authority and additional sections (TTLs included, DNSSEC records when DO is set) must match;
-in.dns's reply must have RA set, not AA, and EDNS exactly when the question had it.
+authority and additional sections (DNSSEC records when DO is set) must match, each TTL at most
+the upstream's and at most CACHE_SECONDS less (an answer from in.dns's cache counts down; the
+upstream here always says the zone's TTLs); in.dns's reply must have RA set, not AA, and EDNS
+exactly when the question had it.
 
 usage: forward_compare.py UPSTREAM PORT SERVER PORT [NAME TYPE EDNS|PLAIN|DO]...
 """
@@ -23,9 +25,20 @@ def ask(address, port, name, rdtype, kind, tcp=False):
     return ask(query, address, port=port, timeout=3)
 
 
+CACHE_SECONDS = 5
+
+
 def sections(message):
-    return [sorted(rrset.to_text() for rrset in section)
-            for section in (message.answer, message.authority, message.additional)]
+    """Each section's RRsets as (owner, class, type, records), TTLs aside, and the TTLs."""
+    shapes, ttls = [], {}
+    for number, section in enumerate((message.answer, message.authority, message.additional)):
+        shape = []
+        for rrset in section:
+            key = (number, rrset.name.to_text(), rrset.rdclass, rrset.rdtype, rrset.covers)
+            shape.append((key, sorted(rdata.to_text() for rdata in rrset)))
+            ttls[key] = rrset.ttl
+        shapes.append(sorted(shape))
+    return shapes, ttls
 
 
 def main():
@@ -40,8 +53,11 @@ def main():
             problems = []
             if got.rcode() != expected.rcode():
                 problems.append("rcode %s, upstream %s" % (got.rcode(), expected.rcode()))
-            if sections(got) != sections(expected):
+            (got_shape, got_ttls), (expected_shape, expected_ttls) = sections(got), sections(expected)
+            if got_shape != expected_shape:
                 problems.append("records differ")
+            elif any(not expected_ttls[key] - CACHE_SECONDS <= ttl <= expected_ttls[key] for key, ttl in got_ttls.items()):
+                problems.append("TTLs differ")
             if not got.flags & dns.flags.RA:
                 problems.append("no RA")
             if got.flags & dns.flags.AA:

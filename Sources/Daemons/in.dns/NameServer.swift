@@ -28,7 +28,7 @@ final class NameServer: DaemonProgram {
     if options.forwarding {
       var resolvConf: [SocketAddress]?
       let (servers, complaint) = Upstreams.choose(
-        given: options.upstreams, setting: configuration.source.upstreamsSetting, resolvConf: options.resolvConf,
+        given: options.upstreams, setting: configuration.source.upstreamsSetting, resolvConfs: options.resolvConfs,
         cache: &resolvConf)
       lines.append("upstreams " + (servers.isEmpty ? "none" : servers.map { $0.description }.joined(separator: " ")))
       if let complaint { lines.append("# " + complaint) }
@@ -174,7 +174,7 @@ final class NameServer: DaemonProgram {
   /// The servers to ask now; what is wrong with them is logged once, until it changes.
   func upstreams() -> [SocketAddress] {
     let (servers, complaint) = Upstreams.choose(
-      given: options.upstreams, setting: source.upstreamsSetting, resolvConf: options.resolvConf, cache: &systemUpstreams)
+      given: options.upstreams, setting: source.upstreamsSetting, resolvConfs: options.resolvConfs, cache: &systemUpstreams)
     if let complaint, complaint != upstreamComplaint { log.error(complaint) }
     upstreamComplaint = complaint
     return servers

@@ -1,7 +1,7 @@
 /// in.dns's command line.
 struct NameServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--no-forward] [--upstream ADDR[:PORT]]... [--resolv-conf FILE] [--allow CIDR]... [--cache-size BYTES] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
+    "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--no-forward] [--upstream ADDR[:PORT]]... [--resolv-conf FILE]... [--allow CIDR]... [--cache-size BYTES] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
   static let flags: Set<String> = ["no-forward"]
   static let valueOptions: Set<String> = Set<String>([
     "i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip", "upstream", "resolv-conf", "allow", "cache-size",
@@ -25,8 +25,12 @@ struct NameServerOptions: DaemonOptions {
   var forwarding: Bool
   /// The servers given with --upstream, which replace the store's and resolv.conf's.
   var upstreams: [SocketAddress]
-  /// Where the system's resolvers are read when neither --upstream nor the store names any.
-  var resolvConf: String
+  /// Where the system's resolvers are read when neither --upstream nor the store names any:
+  /// the first of these files that names a server not our own.
+  var resolvConfs: [String]
+  /// The default: resolv.conf, then systemd-resolved's list of its own upstream servers (the
+  /// resolv.conf of a machine running it names only its stub, 127.0.0.53).
+  static let systemResolvConfs = ["/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"]
   /// --allow: the networks whose clients may ask for outside names; empty: loopback and the
   /// machine's own subnets (AllowList).
   var allowed: [String]
@@ -47,7 +51,8 @@ struct NameServerOptions: DaemonOptions {
       }
       upstreams.append(server)
     }
-    resolvConf = arguments.value("resolv-conf") ?? "/etc/resolv.conf"
+    let given = arguments.allValues("resolv-conf")
+    resolvConfs = given.isEmpty ? NameServerOptions.systemResolvConfs : given
     allowed = arguments.allValues("allow")
     cacheBytes = try arguments.integer("cache-size", in: 0...DNSCache.sizes.upperBound) ?? DNSCache.defaultBytes
     guard cacheBytes == 0 || DNSCache.sizes.contains(cacheBytes) else {

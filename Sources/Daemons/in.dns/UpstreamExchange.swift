@@ -5,8 +5,8 @@ import CLibc
 /// binds it to a random ephemeral port the kernel picks, and a connected UDP socket receives
 /// only that server's datagrams) and a random ID; an answer counts only with our ID, QR and our
 /// question. An attempt gets `attemptSeconds` (UDP) before the next server is asked; a
-/// truncated answer is asked again over TCP of the same server; everything ends within
-/// `totalMilliseconds`.
+/// truncated answer is asked again over TCP of the same server, a FORMERR without EDNS (RFC 6891
+/// §7); everything ends within `totalMilliseconds`.
 struct UpstreamExchange {
   static let udpAttemptMilliseconds = 1000
   static let tcpAttemptMilliseconds = 2000
@@ -21,6 +21,8 @@ struct UpstreamExchange {
   private(set) var socket: Int32 = -1
   private var id: UInt16 = 0
   private var overTCP: Bool
+  /// Whether the current server is asked with our EDNS: false once it answered FORMERR to it.
+  private var withEDNS = true
   private var outgoing: [UInt8] = []
   private var sent = 0
   private var framer = TCPFramer()
@@ -105,6 +107,7 @@ struct UpstreamExchange {
         overTCP = true
         return startAttempt() ? .waiting : .failed
       case .failed: return nextServer()
+      case .formatError: return askWithoutEDNS()
       case .foreign: ignored += 1
       }
     }
@@ -138,6 +141,7 @@ struct UpstreamExchange {
       switch query.check(message[...], id: id) {
       case .accepted: return finish(message)
       case .truncated, .failed: return nextServer()
+      case .formatError: return askWithoutEDNS()
       case .foreign: ignored += 1
       }
     }
@@ -152,6 +156,15 @@ struct UpstreamExchange {
   private mutating func nextServer() -> Step {
     close()
     current += 1
+    withEDNS = true
+    return startAttempt() ? .waiting : .failed
+  }
+
+  /// The same server again, the question without our OPT; a second FORMERR moves on.
+  private mutating func askWithoutEDNS() -> Step {
+    guard withEDNS else { return nextServer() }
+    close()
+    withEDNS = false
     return startAttempt() ? .waiting : .failed
   }
 
@@ -168,7 +181,7 @@ struct UpstreamExchange {
       guard socket >= 0 else { return false }
       let connected = server.withSockaddr { connect(socket, $0, $1) } == 0 || slug_errno() == EINPROGRESS
       id = Random.bytes(2).withUnsafeBytes { $0.load(as: UInt16.self) }
-      let message = query.upstreamQuery(id: id)
+      let message = query.upstreamQuery(id: id, edns: withEDNS)
       var ready = connected
       if connected && !overTCP {
         ready = message.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == message.count

@@ -2,13 +2,14 @@ import CLibc
 
 /// The servers forwarded questions go to, in the order they are tried: `--upstream` (tests),
 /// else the store's `dns_upstreams` setting, else the `nameserver` lines of /etc/resolv.conf
-/// without the machine's own addresses (asking ourselves would loop).
+/// (or systemd-resolved's file) without the machine's own addresses (asking ourselves would
+/// loop).
 enum Upstreams {
   /// --upstream, else the store's setting, else resolv.conf less our own addresses (read once
   /// into `cache`, when first needed). The complaint, if any: none at all, or words of the
   /// setting that name no server.
   static func choose(
-    given: [SocketAddress], setting: String?, resolvConf: String, cache: inout [SocketAddress]?
+    given: [SocketAddress], setting: String?, resolvConfs: [String], cache: inout [SocketAddress]?
   ) -> (servers: [SocketAddress], complaint: String?) {
     if !given.isEmpty { return (given, nil) }
     var complaint: String?
@@ -19,10 +20,14 @@ enum Upstreams {
       }
       if !servers.isEmpty { return (servers, complaint) }
     }
-    if cache == nil { cache = fromResolvConf(resolvConf, own: LocalNetworks.read().addresses) }
+    if cache == nil {
+      let own = LocalNetworks.read().addresses
+      cache = resolvConfs.lazy.map { fromResolvConf($0, own: own) }.first { !$0.isEmpty } ?? []
+    }
     let servers = cache ?? []
     if servers.isEmpty {
-      complaint = "no upstream server (dns_upstreams, \(resolvConf)); answering SERVFAIL for names outside the local zones"
+      complaint =
+        "no upstream server (dns_upstreams, \(resolvConfs.joined(separator: ", "))); answering SERVFAIL for names outside the local zones"
     }
     return (servers, complaint)
   }

@@ -47,7 +47,8 @@ public struct ForwardedQuery: Sendable {
   /// What goes upstream under `id`: the question as the client wrote it (its case is part of
   /// what the answer must echo), RD, the client's CD, and our EDNS with the client's DO bit, so
   /// the upstream may answer up to 1232 bytes over UDP and sends DNSSEC records only when asked.
-  public func upstreamQuery(id: UInt16) -> [UInt8] {
+  /// Without `edns`, the plain question, for a server that knows no EDNS (RFC 6891 §7).
+  public func upstreamQuery(id: UInt16, edns: Bool = true) -> [UInt8] {
     var message: [UInt8] = []
     message.reserveCapacity(Header.length + question.count + Responder.optLength)
     message.appendUInt16(id)
@@ -55,9 +56,9 @@ public struct ForwardedQuery: Sendable {
     message.appendUInt16(1)
     message.appendUInt16(0)
     message.appendUInt16(0)
-    message.appendUInt16(1)
+    message.appendUInt16(edns ? 1 : 0)
     message.append(contentsOf: question)
-    message.appendOPT(dnssecOK: dnssecOK)
+    if edns { message.appendOPT(dnssecOK: dnssecOK) }
     return message
   }
 
@@ -67,9 +68,12 @@ public struct ForwardedQuery: Sendable {
     case accepted
     /// Our answer, cut short (TC): ask the same server over TCP.
     case truncated
-    /// Our answer, but the server could not or would not answer (SERVFAIL, REFUSED, NOTIMP,
-    /// FORMERR): ask the next server.
+    /// Our answer, but the server could not or would not answer (SERVFAIL, REFUSED, NOTIMP):
+    /// ask the next server.
     case failed
+    /// Our answer, FORMERR: what a server that knows no EDNS says to a query with an OPT
+    /// (RFC 6891 §7). Ask it once more without; asked so already, as `failed`.
+    case formatError
     /// Not our answer (another ID, not a response, another question, malformed): ignored, as
     /// a spoofed answer would be (RFC 5452 §9.1).
     case foreign
@@ -85,7 +89,9 @@ public struct ForwardedQuery: Sendable {
     guard answer[start..<(start + question.count)].elementsEqual(question) else { return .foreign }
     if flags & Header.truncatedFlag != 0 { return .truncated }
     switch flags & 0x000F {
-    case ResponseCode.serverFailure, ResponseCode.refused, ResponseCode.notImplemented, ResponseCode.formatError:
+    case ResponseCode.formatError:
+      return .formatError
+    case ResponseCode.serverFailure, ResponseCode.refused, ResponseCode.notImplemented:
       return .failed
     default:
       return guestRecords(of: answer) == nil ? .foreign : .accepted
