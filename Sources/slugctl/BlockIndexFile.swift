@@ -16,26 +16,9 @@ enum BlockIndexFile {
     let bytes = BlockIndex.file(names: try store.dnsBlocks())
     let file = path(besideStore: store.path)
     let owner = try storeOwner(store.path)
-    do {
-      try AtomicFile.write(bytes, to: file, mode: owner.mode & 0o644) { (descriptor: Int32) throws(StoreError) in
-        if geteuid() == 0, fchown(descriptor, owner.uid, owner.gid) != 0 {
-          throw StoreError.io("\(file): chown failed: \(String(cString: strerror(errno)))")
-        }
-        do {
-          if owner.readers.isEmpty {
-            try AccessList.remove(from: descriptor)
-          } else {
-            try AccessList(readers: owner.readers, groupWrites: false).set(on: descriptor)
-          }
-        } catch let error as AccessList.Failed {
-          throw StoreError.io("cannot let in.dns read \(file): \(error.reason)")
-        } catch {
-          throw StoreError.io("\(file): \(error)")
-        }
-      }
-    } catch {
-      throw Failure.cannotCreate("\(error)")
-    }
+    try OwnedFile.write(
+      bytes, to: file, mode: owner.mode & 0o644, owner: (owner.uid, owner.gid), readers: owner.readers,
+      readersName: "in.dns")
   }
 
   /// The store file's owner, group, mode and ACL readers, read through a descriptor opened

@@ -74,24 +74,7 @@ struct TLSFiles {
     case .daemons: mode = 0o640
     }
     let readers = access == .daemons ? Self.readers.map(\.uid) : []
-    do {
-      try AtomicFile.write(bytes, to: file, mode: mode) { (descriptor: Int32) throws(StoreError) in
-        if geteuid() == 0, fchown(descriptor, 0, 0) != 0 { throw StoreError.io("\(file): chown failed: \(reason())") }
-        do {
-          if readers.isEmpty {
-            try AccessList.remove(from: descriptor)
-          } else {
-            try AccessList(readers: readers, groupWrites: false).set(on: descriptor)
-          }
-        } catch let error as AccessList.Failed {
-          throw StoreError.io("cannot let the TLS daemons read \(file): \(error.reason)")
-        } catch {
-          throw StoreError.io("\(file): \(error)")
-        }
-      }
-    } catch {
-      throw Failure.cannotCreate("\(error)")
-    }
+    try OwnedFile.write(bytes, to: file, mode: mode, owner: (0, 0), readers: readers, readersName: "the TLS daemons")
   }
 
   /// Keeps the ticket secret (rewritten, so its ACL names the daemons' users that exist now), or

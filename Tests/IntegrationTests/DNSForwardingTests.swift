@@ -92,6 +92,37 @@ final class DNSForwardingTests: XCTestCase {
     XCTAssertTrue(reply.output.contains("; EDNS: version: 0"), reply.output)
   }
 
+  /// A slow server's answer, inside the second it is given, is taken (no failover, no
+  /// SERVFAIL), and local names asked meanwhile are answered at once.
+  func testASlowUpstreamsAnswerIsTakenWhileLocalNamesAreAnsweredAtOnce() throws {
+    let bed = try DNSForwardingTestbed(fakes: [("slow", "127.0.0.2")], arguments: ["--upstream", "127.0.0.2"])
+    addTeardownBlock { bed.stop() }
+    let result = try bed.python(
+      """
+      import socket, time, dns.message, dns.rcode
+      outside = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+      outside.settimeout(4)
+      started = time.monotonic()
+      outside.sendto(dns.message.make_query("far.example.org", "A").to_wire(), ("10.99.0.1", PORT))
+      local = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+      local.settimeout(2)
+      asked = time.monotonic()
+      local.sendto(dns.message.make_query("nas.home", "A").to_wire(), ("10.99.0.1", PORT))
+      local.recv(4096)
+      print("local", round(time.monotonic() - asked, 3))
+      answer = dns.message.from_wire(outside.recv(4096))
+      print("outside", round(time.monotonic() - started, 3), dns.rcode.to_text(answer.rcode()),
+            answer.answer[0].to_text() if answer.answer else "-")
+      """)
+    let lines = result.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    let local = try XCTUnwrap(lines.first { $0.first == "local" }, result.output)
+    XCTAssertLessThan(try XCTUnwrap(Double(local[1])), 0.5, result.output)
+    let outside = try XCTUnwrap(lines.first { $0.first == "outside" }, result.output)
+    XCTAssertEqual(Array(outside.dropFirst(2)), ["NOERROR", "far.example.org.", "300", "IN", "A", "192.0.2.7"], result.output)
+    XCTAssertGreaterThan(try XCTUnwrap(Double(outside[1])), 0.55, "the server's own delay")
+    XCTAssertLessThan(try XCTUnwrap(Double(outside[1])), 1.5, result.output)
+  }
+
   /// While questions wait on a server that never answers, local names are answered at once;
   /// the waiting questions get SERVFAIL when every server has failed, within 5 s.
   func testALocalNameIsAnsweredAtOnceWhileUpstreamQuestionsWait() throws {

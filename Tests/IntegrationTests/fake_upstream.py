@@ -9,6 +9,8 @@ usage: fake_upstream.py MODE ADDRESS PORT
               both with the attacker's address
   noedns      a server from before EDNS: FORMERR without an OPT to a query with one, the
               answer to a query without
+  slow        answers each query 0.6 s after it came (a far or busy server), inside the 1 s
+              in.dns gives a server, without holding up the queries after it
 
 Every name is answered with A 192.0.2.7 (the forged answers: 203.0.113.66), TTL 300; the
 truncating server's TCP answer carries 40 addresses, 192.0.2.1 .. 192.0.2.40.
@@ -67,6 +69,10 @@ def main():
         data, client = server.recvfrom(65535)
         query = dns.message.from_wire(data)
         if mode == "silent":
+            continue
+        if mode == "slow":
+            reply = answer(query, [TRUE_ADDRESS]).to_wire()
+            threading.Timer(0.6, server.sendto, args=(reply, client)).start()
             continue
         if mode == "truncating":
             response = dns.message.make_response(query)
