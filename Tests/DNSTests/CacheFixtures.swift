@@ -2,16 +2,12 @@
 
 /// Upstream answers as the cache sees them.
 enum Upstream {
-  static let noError: UInt16 = 0
-  static let serverFailure: UInt16 = 2
-  static let nameError: UInt16 = 3
-  static let refused: UInt16 = 5
   static let cname: UInt16 = 5
   static let txt: UInt16 = 16
 
   /// A response (QR, RD, RA set) to `name`/`type` with these sections; `flags` adds to them.
   static func response(
-    _ name: String, _ type: UInt16, code: UInt16 = noError, flags: UInt16 = 0, answers: [[UInt8]] = [],
+    _ name: String, _ type: UInt16, code: UInt16 = ResponseCode.noError, flags: UInt16 = 0, answers: [[UInt8]] = [],
     authority: [[UInt8]] = [], additional: [[UInt8]] = [], id: UInt16 = 0xBEEF
   ) -> [UInt8] {
     var message = be(id) + be(0x8180 | flags | code) + be(1) + be(UInt16(answers.count))

@@ -27,6 +27,20 @@ final class DNSCacheTests: XCTestCase {
     return stat("/dev/shm" + objectName, &status) == 0 ? status : nil
   }
 
+  /// A child process that opens the cache, takes its lock and stops there.
+  private func spawnLockHolder() throws -> ForkedChild {
+    let objectName = self.objectName
+    let child = try spawn { report in
+      guard let mine = DNSCache.open(name: objectName, bytes: DNSCache.sizes.lowerBound), mine.holdLock() else {
+        return report.send("no lock")
+      }
+      report.send("holding")
+      pause()
+    }
+    XCTAssertEqual(child.report.readLine(milliseconds: 5000), "holding")
+    return child
+  }
+
   private func spawn(_ body: (ReportPipe) -> Void) throws -> ForkedChild {
     let child = try ForkedChild.start(body)
     addTeardownBlock { child.stop() }
@@ -63,7 +77,7 @@ final class DNSCacheTests: XCTestCase {
 
   func testWhatMayNotBeCachedIsLeftOut() throws {
     let cache = try open()
-    let failure = Upstream.response("www.example.org", QType.a, code: Upstream.serverFailure)
+    let failure = Upstream.response("www.example.org", QType.a, code: ResponseCode.serverFailure)
     cache.insert(question: key, response: failure, now: 1000)
     cache.insert(question: Upstream.key("other.example.org", QType.a), response: answer, now: 1000)
     let huge = Upstream.response(
@@ -153,15 +167,7 @@ final class DNSCacheTests: XCTestCase {
   func testAProcessKilledHoldingTheLockLeavesACacheOthersUse() throws {
     let cache = try open()
     cache.insert(question: key, response: answer, now: 1000)
-    let objectName = self.objectName
-    let child = try spawn { report in
-      guard let mine = DNSCache.open(name: objectName, bytes: DNSCache.sizes.lowerBound), mine.holdLock() else {
-        return report.send("no lock")
-      }
-      report.send("holding")
-      pause()
-    }
-    XCTAssertEqual(child.report.readLine(milliseconds: 5000), "holding")
+    let child = try spawnLockHolder()
     child.stop()
     // What the dead process was writing may be half done: the cache starts empty.
     XCTAssertNil(cache.lookup(question: key, now: 1001))
@@ -173,15 +179,7 @@ final class DNSCacheTests: XCTestCase {
   func testAStoppedHolderCostsOthersAMissNotAHang() throws {
     let cache = try open()
     cache.insert(question: key, response: answer, now: 1000)
-    let objectName = self.objectName
-    let child = try spawn { report in
-      guard let mine = DNSCache.open(name: objectName, bytes: DNSCache.sizes.lowerBound), mine.holdLock() else {
-        return report.send("no lock")
-      }
-      report.send("holding")
-      pause()
-    }
-    XCTAssertEqual(child.report.readLine(milliseconds: 5000), "holding")
+    let child = try spawnLockHolder()
     let started = DispatchTime.now().uptimeNanoseconds
     XCTAssertNil(cache.lookup(question: key, now: 1001))
     cache.insert(question: key, response: answer, now: 1001)
