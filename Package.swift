@@ -95,12 +95,17 @@ let package = Package(
       name: "slug-tls", dependencies: ["CLibc", "CTLS"], path: "Sources/Helpers/slug-tls", swiftSettings: embedded,
       linkerSettings: staticDaemon + [.linkedLibrary("wolfssl"), .linkedLibrary("m")]),
 
-    // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
-    // beside the built slugctl, where `slugctl install` finds them.
+    // The man pages of man/, compiled into slugctl with C23's #embed (Sources/CManual/include
+    // says why): no resource bundle, whose generated accessor would import Foundation.
+    .target(name: "CManual", path: "Sources/CManual", cSettings: [.unsafeFlags(["-std=c23"])]),
+
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/slugctl", resources: [.process("Manual")]),
+      dependencies: [
+        "Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/slugctl"),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
