@@ -42,6 +42,11 @@ func daemon(_ name: String, compiles shared: [String]) -> Target {
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
 
+/// What the static FoundationEssentials (which swift-argument-parser imports) needs beside the
+/// static stdlib: the autolinking that names them is inside its archive, where the linker does
+/// not look.
+let foundationEssentialsLibraries = ["-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"]
+
 let package = Package(
   name: "slug",
   products: [
@@ -99,13 +104,23 @@ let package = Package(
     // says why): no resource bundle, whose generated accessor would import Foundation.
     .target(name: "CManual", path: "Sources/CManual", cSettings: [.unsafeFlags(["-std=c23"])]),
 
+    // slugctl imports neither Foundation nor FoundationEssentials (swift-argument-parser brings
+    // the latter, without ICU), so its release build carries the Swift runtime and runs where no
+    // toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
+    // libstdc++ and libgcc_s to the system. Debug builds (and the tests, which link slugctl's
+    // code beside XCTest and Foundation) keep the shared runtime.
     .executableTarget(
       name: "slugctl",
       dependencies: [
         "Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      path: "Sources/slugctl"),
+      path: "Sources/slugctl",
+      linkerSettings: [
+        .unsafeFlags(
+          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs"] + foundationEssentialsLibraries,
+          .when(configuration: .release))
+      ]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
