@@ -42,6 +42,11 @@ func daemon(_ name: String, compiles shared: [String]) -> Target {
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
 
+/// What the static FoundationEssentials (which swift-argument-parser imports) needs beside the
+/// static stdlib: the autolinking that names them is inside its archive, where the linker does
+/// not look.
+let foundationEssentialsLibraries = ["-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"]
+
 let package = Package(
   name: "slug",
   products: [
@@ -95,12 +100,27 @@ let package = Package(
       name: "slug-tls", dependencies: ["CLibc", "CTLS"], path: "Sources/Helpers/slug-tls", swiftSettings: embedded,
       linkerSettings: staticDaemon + [.linkedLibrary("wolfssl"), .linkedLibrary("m")]),
 
-    // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
-    // beside the built slugctl, where `slugctl install` finds them.
+    // The man pages of man/, compiled into slugctl with C23's #embed (Sources/CManual/include
+    // says why): no resource bundle, whose generated accessor would import Foundation.
+    .target(name: "CManual", path: "Sources/CManual", cSettings: [.unsafeFlags(["-std=c23"])]),
+
+    // slugctl imports neither Foundation nor FoundationEssentials (swift-argument-parser brings
+    // the latter, without ICU), so its release build carries the Swift runtime and runs where no
+    // toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
+    // libstdc++ and libgcc_s to the system. Debug builds (and the tests, which link slugctl's
+    // code beside XCTest and Foundation) keep the shared runtime.
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/slugctl", resources: [.process("Manual")]),
+      dependencies: [
+        "Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/slugctl",
+      linkerSettings: [
+        .unsafeFlags(
+          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs"] + foundationEssentialsLibraries,
+          .when(configuration: .release))
+      ]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),

@@ -83,12 +83,8 @@ public enum TLSHandoff {
   /// slug-tls beside the running executable; SLUG_TLS_HELPER names another (tests).
   public static var helperPath: String {
     if let named = getenv("SLUG_TLS_HELPER") { return String(cString: named) }
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return "/usr/sbin/slug-tls" }
-    let path = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let slash = path.lastIndex(of: "/") else { return "slug-tls" }
-    return String(path[...slash]) + "slug-tls"
+    guard let executable = FilePath.runningExecutable() else { return "/usr/sbin/slug-tls" }
+    return FilePath.sibling("slug-tls", of: executable)
   }
 
   /// A daemon's `-n`: has slug-tls load the certificate and key in `directory` as each
