@@ -42,6 +42,16 @@ func daemon(_ name: String, compiles shared: [String]) -> Target {
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
 
+/// The release slugctl carries the Swift runtime and Foundation (-static-stdlib) and needs only
+/// the C libraries Debian ships, so it runs where no toolchain is installed (the Debian package,
+/// `slugctl install`). The module is compiled against the static SDK as well, which names the
+/// libraries Foundation needs. Debug builds, which the tests link, keep the shared runtime.
+/// Symbols are bound at start (-z now), so the whole GOT is read-only, as Debian hardens.
+let selfContained = (
+  swift: [SwiftSetting.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+  linker: [LinkerSetting.unsafeFlags(["-static-stdlib", "-Xlinker", "-z", "-Xlinker", "now"], .when(configuration: .release))]
+)
+
 let package = Package(
   name: "slug",
   products: [
@@ -100,7 +110,8 @@ let package = Package(
     .executableTarget(
       name: "slugctl",
       dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/slugctl", resources: [.process("Manual")]),
+      path: "Sources/slugctl", resources: [.process("Manual")], swiftSettings: selfContained.swift,
+      linkerSettings: selfContained.linker),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
