@@ -107,8 +107,9 @@ let package = Package(
     // slugctl imports neither Foundation nor FoundationEssentials (swift-argument-parser brings
     // the latter, without ICU), so its release build carries the Swift runtime and runs where no
     // toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
-    // libstdc++ and libgcc_s to the system. Debug builds (and the tests, which link slugctl's
-    // code beside XCTest and Foundation) keep the shared runtime.
+    // libstdc++ and libgcc_s to the system; symbols are bound at start (-z now), so the GOT is
+    // read-only, as Debian hardens. Debug builds (and the tests, which link slugctl's code beside
+    // XCTest and Foundation) keep the shared runtime.
     .executableTarget(
       name: "slugctl",
       dependencies: [
@@ -118,7 +119,8 @@ let package = Package(
       path: "Sources/slugctl",
       linkerSettings: [
         .unsafeFlags(
-          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs"] + foundationEssentialsLibraries,
+          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs", "-Xlinker", "-z", "-Xlinker", "now"]
+            + foundationEssentialsLibraries,
           .when(configuration: .release))
       ]),
 
