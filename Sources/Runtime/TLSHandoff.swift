@@ -110,7 +110,7 @@ public enum TLSHandoff {
     let peer = SocketAddress.peer(of: 0)
     let local = SocketAddress.local(of: 0)
     var pair: [Int32] = [-1, -1]
-    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+    guard socketpair(AF_UNIX, slug_sock_stream | slug_sock_cloexec, 0, &pair) == 0 else {
       log.error("socketpair for TLS failed: \(String(cString: strerror(slug_errno())))")
       return nil
     }
