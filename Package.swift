@@ -3,21 +3,49 @@ import PackageDescription
 
 // The daemons are exec'd by inetd once per connection, so they are built fully static and
 // position independent, with packed relative relocations (see docs/design.md, "Start-up
-// cost is the product"). SwiftPM adds -rpath=$ORIGIN to every executable, which a static-pie
-// must not carry; Scripts/ld-static-pie is ld.lld without it.
+// cost is the product"), against musl (Debian's musl-dev) rather than glibc: a static glibc
+// brings its locale, printf, scanf and NSS machinery, 700 KB that no daemon uses. The C targets
+// the daemons link (CLibcMusl, CTLSMusl) are CLibc's and CTLS's own sources compiled against
+// musl's headers, and the daemons' Swift imports the same headers, so one program sees one C
+// library; Scripts/ld-static-pie then links musl's start files and libc in glibc's place.
+// Sources/MuslIncludes lends musl the few headers it does not have: the kernel's, sqlite3.h
+// and wolfSSL's. Each function gets its own section so that the linker drops what a daemon
+// never calls (the Runtime compiled into in.mvp is mostly for stream services).
+#if arch(x86_64)
+let multiarch = (gnu: "x86_64-linux-gnu", musl: "x86_64-linux-musl")
+#elseif arch(arm64)
+let multiarch = (gnu: "aarch64-linux-gnu", musl: "aarch64-linux-musl")
+#else
+let multiarch = (gnu: "arm-linux-gnueabihf", musl: "arm-linux-musleabihf")
+#endif
+let muslHeaders = [
+  "-nostdlibinc", "-isystem", "/usr/include/\(multiarch.musl)",
+  "-isystem", "\(Context.packageDirectory)/Sources/MuslIncludes",
+  "-isystem", "\(Context.packageDirectory)/Sources/MuslIncludes/\(multiarch.gnu)",
+]
+let muslC: [CSetting] = [.unsafeFlags(muslHeaders + ["-ffunction-sections", "-fdata-sections"])]
+
+// SwiftPM adds -rpath=$ORIGIN to every executable, which a static-pie must not carry;
+// Scripts/ld-static-pie is ld.lld without it, and with musl's start files and libc when told
+// --slug-musl=DIR.
 let staticDaemon: [LinkerSetting] = [
   .unsafeFlags([
     "-static-executable",
     "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-pie",
     "-Xclang-linker", "-static-pie",
-    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-Xlinker", "--slug-musl=/usr/lib/\(multiarch.musl)",
   ])
 ]
 
 /// The daemons are Embedded Swift: no runtime metadata, no conformance tables, no libswiftCore;
 /// only the stdlib code a daemon calls is compiled into it, so an exec maps and relocates a
 /// few pages instead of the whole stdlib. Embedded Swift needs whole-module builds (debug too).
-let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+/// They are optimised for size: an exec maps and faults in fewer pages.
+let embedded: [SwiftSetting] = [
+  .enableExperimentalFeature("Embedded"),
+  .unsafeFlags(["-wmo", "-Xfrontend", "-function-sections"] + muslHeaders.flatMap { ["-Xcc", $0] }),
+  .unsafeFlags(["-Osize"], .when(configuration: .release)),
+]
 
 /// One small executable per service: a daemon carries only the code its service needs, so each
 /// exec relocates and maps as little as possible. An embedded module cannot be imported by a
@@ -37,10 +65,15 @@ let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeF
 func daemon(_ name: String, compiles shared: [String]) -> Target {
   let readsStore = shared.contains("Store")
   return .executableTarget(
-    name: "in.\(name)", dependencies: readsStore ? ["CLibc", "CSQLite"] : ["CLibc"],
+    name: "in.\(name)", dependencies: readsStore ? ["CLibcMusl", "CSQLite"] : ["CLibcMusl"],
     path: "Sources/Daemons/in.\(name)", swiftSettings: embedded,
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
+
+/// What the static FoundationEssentials (which swift-argument-parser imports) needs beside the
+/// static stdlib: the autolinking that names them is inside its archive, where the linker does
+/// not look.
+let foundationEssentialsLibraries = ["-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"]
 
 let package = Package(
   name: "slug",
@@ -65,6 +98,10 @@ let package = Package(
     .target(name: "Model", dependencies: ["Text"], path: "Sources/Model"),
     .target(name: "Store", dependencies: ["CSQLite", "CLibc", "Text", "Model"], path: "Sources/Store"),
     .target(name: "CLibc", path: "Sources/CLibc"),
+    // CLibc and CTLS again, for the daemons: the same sources against musl (their module maps
+    // keep the names CLibc and CTLS), plus musl.c.
+    .target(name: "CLibcMusl", path: "Sources/CLibcMusl", cSettings: muslC),
+    .target(name: "CTLSMusl", path: "Sources/CTLSMusl", cSettings: muslC),
     // wolfSSL (Debian's libwolfssl-dev), behind a few C functions of ours: the TLS helper links
     // the static library; slugctl links it to make and read certificates (docs/design.md, "TLS").
     .target(name: "CTLS", path: "Sources/CTLS", linkerSettings: [.linkedLibrary("wolfssl"), .linkedLibrary("m")]),
@@ -92,15 +129,32 @@ let package = Package(
     // STARTTLS), so wolfSSL costs nothing to a daemon or a connection without TLS. Embedded and
     // static like the daemons; its folder links Runtime and Text as theirs do.
     .executableTarget(
-      name: "slug-tls", dependencies: ["CLibc", "CTLS"], path: "Sources/Helpers/slug-tls", swiftSettings: embedded,
+      name: "slug-tls", dependencies: ["CLibcMusl", "CTLSMusl"], path: "Sources/Helpers/slug-tls", swiftSettings: embedded,
       linkerSettings: staticDaemon + [.linkedLibrary("wolfssl"), .linkedLibrary("m")]),
 
-    // Manual is a link to the man pages in man/: SwiftPM copies them into the resource bundle
-    // beside the built slugctl, where `slugctl install` finds them.
+    // The man pages of man/, compiled into slugctl with C23's #embed (Sources/CManual/include
+    // says why): no resource bundle, whose generated accessor would import Foundation.
+    .target(name: "CManual", path: "Sources/CManual", cSettings: [.unsafeFlags(["-std=c23"])]),
+
+    // slugctl imports neither Foundation nor FoundationEssentials (swift-argument-parser brings
+    // the latter, without ICU), so its release build carries the Swift runtime and runs where no
+    // toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
+    // libstdc++ and libgcc_s to the system; symbols are bound at start (-z now), so the GOT is
+    // read-only, as Debian hardens. Debug builds (and the tests, which link slugctl's code beside
+    // XCTest and Foundation) keep the shared runtime.
     .executableTarget(
       name: "slugctl",
-      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/slugctl", resources: [.process("Manual")]),
+      dependencies: [
+        "Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/slugctl",
+      linkerSettings: [
+        .unsafeFlags(
+          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs", "-Xlinker", "-z", "-Xlinker", "now"]
+            + foundationEssentialsLibraries,
+          .when(configuration: .release))
+      ]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
@@ -118,6 +172,6 @@ let package = Package(
     .testTarget(
       name: "SlugctlTests", dependencies: ["slugctl", "Store", "Runtime", "DNS", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "TestSupport"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
+      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "Superserver", "TestSupport"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
   ]
 )

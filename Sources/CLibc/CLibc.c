@@ -16,6 +16,7 @@ _Static_assert(__builtin_offsetof(struct slug_mmsghdr, msg_len) == __builtin_off
 static int saved_argc;
 static char *const *saved_argv;
 
+#if defined(__GLIBC__)
 /* glibc calls every init_array entry with (argc, argv, envp), in static and dynamic
  * executables alike, before main. */
 __attribute__((constructor)) static void save_arguments(int argc, char **argv, char **envp) {
@@ -23,6 +24,13 @@ __attribute__((constructor)) static void save_arguments(int argc, char **argv, c
   saved_argc = argc;
   saved_argv = argv;
 }
+#else
+/* musl calls constructors with no arguments: the daemons' main (musl.c) hands them over. */
+void slug_save_arguments(int argc, char **argv) {
+  saved_argc = argc;
+  saved_argv = argv;
+}
+#endif
 
 int slug_argc(void) { return saved_argc; }
 
@@ -82,7 +90,24 @@ int slug_peer_credentials(int fd, pid_t *pid, uid_t *uid) {
 int slug_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 
 int slug_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+#if defined(__GLIBC__)
   return posix_spawn_file_actions_addclosefrom_np(actions, from);
+#else
+  /* musl has no closefrom action: close, in the child, each descriptor open now from `from`
+   * up. Descriptors the parent opens after this call are its own business (all are
+   * close-on-exec). */
+  DIR *open_now = opendir("/proc/self/fd");
+  if (open_now == NULL) return errno;
+  int listing = dirfd(open_now), result = 0;
+  struct dirent *entry;
+  while (result == 0 && (entry = readdir(open_now)) != NULL) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    int fd = atoi(entry->d_name);
+    if (fd >= from && fd != listing) result = posix_spawn_file_actions_addclose(actions, fd);
+  }
+  closedir(open_now);
+  return result;
+#endif
 }
 
 const short slug_spawn_setsid = POSIX_SPAWN_SETSID;

@@ -2,6 +2,8 @@
  * layout: dnscache.h). Nothing read from the object is trusted: every offset and length is
  * checked before use, and a check that fails empties the cache rather than follow it. */
 #include "dnscache.h"
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 /* Empties the cache: no record, no chain; the counters stay. */
 static void cache_reset(struct cache_header *header) {
@@ -27,28 +29,51 @@ static int cache_positions_valid(struct cache_header *header) {
          header->records <= header->ring_size / sizeof(struct cache_record);
 }
 
-/* Locks the cache, waiting at most LOCK_WAIT_NS: a process stopped while holding it must not
- * stall every query. A holder that died (EOWNERDEAD) may have left the ring half-written, so
- * the cache is emptied. 0, or an errno value. */
-static int cache_lock(struct cache_header *header) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_nsec += LOCK_WAIT_NS;
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec++;
-    deadline.tv_nsec -= 1000000000L;
-  }
-  int result = pthread_mutex_timedlock(&header->mutex, &deadline);
-  if (result == EOWNERDEAD) {
-    pthread_mutex_consistent(&header->mutex);
-    cache_reset(header);
-    return 0;
-  }
-  if (result == 0 && !cache_positions_valid(header)) cache_reset(header);
-  return result;
+static int64_t monotonic_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
 }
 
-static void cache_unlock(struct cache_header *header) { pthread_mutex_unlock(&header->mutex); }
+/* Whether the thread HOLDER no longer exists: kill(2) finds no such process or thread. */
+static int cache_holder_gone(uint32_t holder) { return kill((pid_t)holder, 0) != 0 && errno == ESRCH; }
+
+/* Locks the cache, waiting at most LOCK_WAIT_NS: a process stopped while holding it must not
+ * stall every query. A holder that died, or held it past LOCK_ABANDONED_NS, may have left the
+ * ring half-written, so whoever takes the lock over empties the cache. 0, or an errno value. */
+static int cache_lock(struct cache_header *header) {
+  uint32_t self = (uint32_t)syscall(SYS_gettid);
+  int64_t deadline = monotonic_ns() + LOCK_WAIT_NS;
+  for (;;) {
+    uint32_t holder = 0;
+    if (__atomic_compare_exchange_n(&header->lock, &holder, self, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+      __atomic_store_n(&header->locked_at, monotonic_ns(), __ATOMIC_RELEASE);
+      if (!cache_positions_valid(header)) cache_reset(header);
+      return 0;
+    }
+    /* locked_at is 0 from unlocking until the next holder sets it: a lock just taken. */
+    int64_t now = monotonic_ns(), since = __atomic_load_n(&header->locked_at, __ATOMIC_ACQUIRE);
+    if (cache_holder_gone(holder) || (since != 0 && now - since > LOCK_ABANDONED_NS)) {
+      if (__atomic_compare_exchange_n(&header->lock, &holder, self, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&header->locked_at, now, __ATOMIC_RELEASE);
+        cache_reset(header);
+        return 0;
+      }
+      continue;
+    }
+    if (now >= deadline) return ETIMEDOUT;
+    struct timespec wait = {.tv_sec = (deadline - now) / 1000000000LL, .tv_nsec = (deadline - now) % 1000000000LL};
+    __atomic_add_fetch(&header->waiters, 1, __ATOMIC_SEQ_CST);
+    syscall(SYS_futex, &header->lock, FUTEX_WAIT, holder, &wait, NULL, 0);
+    __atomic_sub_fetch(&header->waiters, 1, __ATOMIC_SEQ_CST);
+  }
+}
+
+static void cache_unlock(struct cache_header *header) {
+  __atomic_store_n(&header->locked_at, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&header->lock, 0, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&header->waiters, __ATOMIC_SEQ_CST) != 0) syscall(SYS_futex, &header->lock, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
 
 static uint64_t cache_hash(const void *cache, const uint8_t *key, size_t length) {
   const struct cache_header *header = cache;

@@ -2,8 +2,10 @@
  * and dnscache.c (which works in it). The object is a POSIX shared memory object every in.dns
  * process (the long-lived UDP one, the TCP ones inetd starts per connection) and slugctl map.
  * What an entry means (keys, lifetimes, TTLs) is Swift's business (Sources/Services/DNS/Cache*);
- * here are the layout, the lock and the bookkeeping that must be C's: a process-shared robust
- * pthread mutex, and offsets into memory another process may have left half-written.
+ * here are the layout, the lock and the bookkeeping that must be C's: a lock shared between
+ * processes that survives a holder's death, and offsets into memory another process may have
+ * left half-written. The lock is ours (a futex word), not a pthread mutex: in.dns is linked
+ * against musl and slugctl against glibc, whose mutexes differ inside.
  *
  * Layout: the header, then an index of BUCKETS chain heads (uint32: a record's ring offset + 1,
  * 0 for none), then the ring. Records go in at the ring's head and are evicted from its tail,
@@ -13,11 +15,13 @@
 #define SLUG_DNSCACHE_H
 #define _GNU_SOURCE
 #include "CLibc.h"
-#include <pthread.h>
 
 #define CACHE_MAGIC 0x3145484341434e44ULL /* "DNCACHE1", little endian */
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
 #define LOCK_WAIT_NS 200000000L
+/* A lock held this long was left by a holder that died and whose thread id is in use again,
+ * or is held by one stopped (a debugger): waiting on is worse than taking it over. */
+#define LOCK_ABANDONED_NS 10000000000LL
 
 struct cache_header {
   uint64_t magic; /* written last, when the rest is ready */
@@ -28,7 +32,9 @@ struct cache_header {
   uint32_t records;      /* records in the ring, live or replaced */
   uint32_t entries;      /* records in the index */
   uint64_t lookups, hits, inserts, evictions, generation;
-  pthread_mutex_t mutex;
+  uint32_t lock;         /* 0: free; else the holder's thread id */
+  uint32_t waiters;      /* processes asleep on `lock` (FUTEX_WAIT), so unlocking wakes only then */
+  int64_t locked_at;     /* CLOCK_MONOTONIC nanoseconds when the holder took it */
 };
 
 struct cache_record {

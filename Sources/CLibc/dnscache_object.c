@@ -29,13 +29,6 @@ static int cache_initialise(struct cache_header *header, size_t total) {
   cache_layout(total, &header->bucket_count, &header->ring_offset, &header->ring_size);
   /* The hash is keyed, so that no one can pick names that all land in one chain. */
   if (getrandom(&header->seed, sizeof header->seed, 0) != sizeof header->seed) return -1;
-  pthread_mutexattr_t attributes;
-  pthread_mutexattr_init(&attributes);
-  pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED);
-  pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST);
-  int result = pthread_mutex_init(&header->mutex, &attributes);
-  pthread_mutexattr_destroy(&attributes);
-  if (result != 0) return -1;
   header->generation = 0;
   memset(cache_buckets(header), 0, (size_t)header->bucket_count * 4);
   __atomic_store_n(&header->magic, CACHE_MAGIC, __ATOMIC_RELEASE);

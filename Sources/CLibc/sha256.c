@@ -1,15 +1,29 @@
 /* SHA-256's compression function on the x86 SHA extensions (SHA-NI), for PBKDF2: a password
  * sent in the clear (SASL PLAIN, SMTP AUTH) is checked by 8,192 compressions, which take about
- * 2 ms in portable code and a fifth of that here. The CPU's features come from glibc's table,
- * filled once at start-up for every process: asking here costs no CPUID (which a virtual
- * machine traps). Elsewhere, and on x86 without the extensions, the caller's portable code runs.
+ * 2 ms in portable code and a fifth of that here. With glibc the CPU's features come from its
+ * table, filled once at start-up for every process: asking here costs no CPUID (which a virtual
+ * machine traps); with musl, one CPUID the first time. Elsewhere, and on x86 without the extensions, the caller's portable code runs.
  * The schedule and round order are FIPS 180-4's; the register layout is what SHA256RNDS2 takes:
  * one register holds A, B, E, F and the other C, D, G, H. */
 #include "CLibc.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#if defined(__GLIBC__)
 #include <sys/platform/x86.h>
+#define SLUG_SHA_NI_USABLE() (CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SSSE3))
+#else
+/* musl keeps no feature table: ask CPUID once, the first time a password is checked. Leaf 7
+ * EBX bit 29 is SHA; leaf 1 ECX bit 19 is SSE4.1 and bit 9 SSSE3. */
+#include <cpuid.h>
+static int slug_sha_ni_usable(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19)) || !(c & (1u << 9))) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  return (b >> 29) & 1;
+}
+#define SLUG_SHA_NI_USABLE() slug_sha_ni_usable()
+#endif
 
 static const uint32_t round_constants[64] = {
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -64,7 +78,7 @@ static void compress_ni(uint32_t state[8], const unsigned char *block) {
 int slug_sha256_compress(uint32_t state[8], const unsigned char *block) {
   static int usable = -1;
   if (usable < 0)
-    usable = CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SSSE3);
+    usable = SLUG_SHA_NI_USABLE();
   if (!usable) return 0;
   compress_ni(state, block);
   return 1;

@@ -9,7 +9,9 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include <errno.h>
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,9 +264,12 @@ void slug_tls_close(slug_tls_server *server) {
 
 void slug_tls_release_memory(void) {
   /* FP_ECC (Debian's build) caches fixed-point tables for the curves the handshake used:
-   * most of a helper's heap, of no use to a process that does one handshake. */
+   * most of a helper's heap, of no use to a process that does one handshake. glibc keeps
+   * freed memory until asked; musl's allocator returns it as it goes. */
   wc_ecc_fp_free();
+#if defined(__GLIBC__)
   malloc_trim(0);
+#endif
 }
 
 int slug_tls_pending(slug_tls_server *server) { return wolfSSL_pending(server->session); }

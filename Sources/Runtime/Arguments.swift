@@ -21,7 +21,7 @@ public struct Arguments: Sendable {
     _ argv: [String] = Arguments.processArguments(), flags knownFlags: Set<String>,
     options knownOptions: Set<String>
   ) throws(UsageError) {
-    program = Arguments.basename(argv.first ?? "")
+    program = FilePath.name(of: argv.first ?? "")
     var index = 1
     while index < argv.count {
       let argument = argv[index]
@@ -93,11 +93,6 @@ public struct Arguments: Sendable {
   public static func processArguments() -> [String] {
     guard let argv = slug_argv() else { return [] }
     return (0..<Int(slug_argc())).compactMap { index in argv[index].map { String(cString: $0) } }
-  }
-
-  static func basename(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
   }
 }
 

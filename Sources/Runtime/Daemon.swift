@@ -128,7 +128,7 @@ public enum Daemon {
       options = try Program.Options(arguments)
     } catch {
       if Program.standardInput.contains(.datagramSocket), StandardInput.current() == .datagramSocket {
-        let program = Arguments.basename(Arguments.processArguments().first ?? "")
+        let program = FilePath.name(of: Arguments.processArguments().first ?? "")
         drain(
           Program.self, because: "\(error.message); usage: \(program) \(Program.Options.synopsis)", exitCode: EX_USAGE,
           idleSeconds: defaultDatagramIdleSeconds, log: Log(program: program, destination: .syslog))

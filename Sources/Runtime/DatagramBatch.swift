@@ -56,7 +56,7 @@ final class DatagramBatch {
       header.msg_iov = vectors + index
       header.msg_iovlen = 1
       header.msg_control = controls + index * DatagramBatch.controlSize
-      header.msg_controllen = DatagramBatch.controlSize
+      header.msg_controllen = .init(DatagramBatch.controlSize)
       headers[index] = slug_mmsghdr(msg_hdr: header, msg_len: 0)
     }
     while true {
@@ -146,13 +146,13 @@ final class DatagramBatch {
         if reply.destination.ipv4Address != nil {
           if reply.interfaceIndex != 0 || reply.sourceIPv4 != 0 {
             header.msg_control = control
-            header.msg_controllen = DatagramBatch.writePacketInfo(
-              to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv4)
+            header.msg_controllen = .init(DatagramBatch.writePacketInfo(
+              to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv4))
           }
         } else if reply.interfaceIndex != 0 || !reply.sourceIPv6.isEmpty {
           header.msg_control = control
-          header.msg_controllen = DatagramBatch.writePacketInfo(
-            to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv6)
+          header.msg_controllen = .init(DatagramBatch.writePacketInfo(
+            to: control, interfaceIndex: reply.interfaceIndex, source: reply.sourceIPv6))
         }
         headers[staged] = slug_mmsghdr(msg_hdr: header, msg_len: 0)
         used += (length + 15) & ~15

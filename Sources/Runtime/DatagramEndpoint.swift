@@ -99,7 +99,7 @@ public final class DatagramEndpoint {
   private func fallbackLocalAddress(source: SocketAddress) -> SocketAddress? {
     guard wildcard else { return bound }
     let family = if case .ipv4 = source { AF_INET } else { AF_INET6 }
-    let probe = CLibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+    let probe = CLibc.socket(family, slug_sock_dgram, 0)
     guard probe >= 0 else { return nil }
     defer { close(probe) }
     // connect on a UDP socket sends nothing: it only picks the route and source address.

@@ -78,7 +78,7 @@ extension PeerMesh {
 
   /// A non-blocking connection to `@name` from a peer with acceptable credentials, or -1.
   static func connect(to name: String) -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    let fd = socket(AF_UNIX, slug_sock_seqpacket | slug_sock_cloexec | slug_sock_nonblock, 0)
     guard fd >= 0 else { return -1 }
     raiseBuffers(fd)
     while true {
@@ -93,7 +93,7 @@ extension PeerMesh {
   /// up to a second while another process holds it; -1 when it could not be had, and the
   /// join goes ahead anyway (at worst a duplicate connection).
   static func acquireJoinLock(prefix: String) -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    let fd = socket(AF_UNIX, slug_sock_seqpacket | slug_sock_cloexec, 0)
     guard fd >= 0 else { return -1 }
     var pause = timespec(tv_sec: 0, tv_nsec: 500_000)
     for _ in 0..<2000 {

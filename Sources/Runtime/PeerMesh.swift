@@ -107,7 +107,7 @@ public final class PeerMesh {
     self.log = log
     self.handshakeMilliseconds = handshakeMilliseconds
     name = prefix + String(getpid())
-    let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    let fd = socket(AF_UNIX, slug_sock_seqpacket | slug_sock_cloexec | slug_sock_nonblock, 0)
     guard fd >= 0 else { throw MeshError(operation: "socket", code: slug_errno()) }
     let bound = PeerMesh.withAbstractAddress(name) { bind(fd, $0, $1) }
     guard bound == 0, listen(fd, SOMAXCONN) == 0 else {

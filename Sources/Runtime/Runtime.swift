@@ -5,7 +5,7 @@ public enum Runtime {
   /// Ends with exit 64 after one line naming the problem and the synopsis. The line goes to
   /// stderr unless stderr is inetd's socket, where it would reach the client; then to syslog.
   public static func usageError(_ error: UsageError, synopsis: String) -> Never {
-    let program = Arguments.basename(Arguments.processArguments().first ?? "")
+    let program = FilePath.name(of: Arguments.processArguments().first ?? "")
     let line = "\(error.message); usage: \(program) \(synopsis)"
     Log(program: program, destination: standardErrorIsSocket() ? .syslog : .standardError)
       .error(line)

@@ -12,8 +12,8 @@ public enum SocketType: Sendable, Equatable {
     var length = socklen_t(MemoryLayout<Int32>.size)
     guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else { return nil }
     switch type {
-    case Int32(SOCK_DGRAM.rawValue): self = .datagram
-    case Int32(SOCK_STREAM.rawValue): self = .stream
+    case slug_sock_dgram: self = .datagram
+    case slug_sock_stream: self = .stream
     default: return nil
     }
   }

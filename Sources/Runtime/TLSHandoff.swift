@@ -83,12 +83,8 @@ public enum TLSHandoff {
   /// slug-tls beside the running executable; SLUG_TLS_HELPER names another (tests).
   public static var helperPath: String {
     if let named = getenv("SLUG_TLS_HELPER") { return String(cString: named) }
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return "/usr/sbin/slug-tls" }
-    let path = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let slash = path.lastIndex(of: "/") else { return "slug-tls" }
-    return String(path[...slash]) + "slug-tls"
+    guard let executable = FilePath.runningExecutable() else { return "/usr/sbin/slug-tls" }
+    return FilePath.sibling("slug-tls", of: executable)
   }
 
   /// A daemon's `-n`: has slug-tls load the certificate and key in `directory` as each
@@ -114,7 +110,7 @@ public enum TLSHandoff {
     let peer = SocketAddress.peer(of: 0)
     let local = SocketAddress.local(of: 0)
     var pair: [Int32] = [-1, -1]
-    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+    guard socketpair(AF_UNIX, slug_sock_stream | slug_sock_cloexec, 0, &pair) == 0 else {
       log.error("socketpair for TLS failed: \(String(cString: strerror(slug_errno())))")
       return nil
     }

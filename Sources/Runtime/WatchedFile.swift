@@ -57,21 +57,27 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
 
 /// The whole file, read to its end (files under /proc report a size of 0); one larger than
 /// `limit` bytes is not read to its end but refused (EFBIG).
-func readWholeFile(_ path: String, limit: Int = .max) throws(FileError) -> [UInt8] {
+public func readWholeFile(_ path: String, limit: Int = .max) throws(FileError) -> [UInt8] {
   let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
   guard fd >= 0 else { throw FileError(path: path, code: slug_errno()) }
   defer { close(fd) }
+  return try readToEnd(fd, name: path, limit: limit)
+}
+
+/// What is left to read on descriptor FD (a file, a pipe, standard input), up to its end;
+/// more than `limit` bytes is refused (EFBIG). NAME is what an error calls it.
+public func readToEnd(_ fd: Int32, name: String, limit: Int = .max) throws(FileError) -> [UInt8] {
   var contents: [UInt8] = []
   var chunk = [UInt8](repeating: 0, count: 65536)
   while true {
     let count = chunk.withUnsafeMutableBytes { CLibc.read(fd, $0.baseAddress, $0.count) }
     if count > 0 {
       contents += chunk.prefix(count)
-      guard contents.count <= limit else { throw FileError(path: path, code: EFBIG) }
+      guard contents.count <= limit else { throw FileError(path: name, code: EFBIG) }
     } else if count == 0 {
       return contents
     } else if slug_errno() != EINTR {
-      throw FileError(path: path, code: slug_errno())
+      throw FileError(path: name, code: slug_errno())
     }
   }
 }

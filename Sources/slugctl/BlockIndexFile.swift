@@ -1,5 +1,6 @@
 import DNS
-import Foundation
+import Glibc
+import Runtime
 import Store
 
 /// Writes the `dns-blocks` index beside the store from the `dns_blocks` table, after every
@@ -9,7 +10,7 @@ import Store
 /// daemons the store's access ACL lets read it (slug-dns) may read it too.
 enum BlockIndexFile {
   static func path(besideStore storePath: String) -> String {
-    StoreGroup.directory(of: storePath) + "/" + BlockIndex.fileName
+    FilePath.directory(of: storePath) + "/" + BlockIndex.fileName
   }
 
   static func write(for store: Store) throws {

@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 import Text
 
 /// An X.509 certificate as `slugctl tls` shows and checks it: read from the DER itself (RFC 5280),
@@ -66,7 +65,7 @@ struct Certificate {
     var certificates: [Certificate] = []
     var body: String? = nil
     for line in String(decoding: pem, as: UTF8.self).split(whereSeparator: \.isNewline) {
-      let text = line.trimmingCharacters(in: .whitespaces)
+      let text = ASCII.trimmed(line)
       if text == "-----BEGIN CERTIFICATE-----" {
         body = ""
       } else if text == "-----END CERTIFICATE-----", let collected = body {

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import Runtime
 
 /// Where a command's output goes. Commands never write to the real stdout directly, so tests can
 /// run them in-process and read what they printed.
@@ -13,7 +14,7 @@ struct Console: Sendable {
   static let standard = Console(
     writeOutput: { writeAll(Array($0.utf8), to: STDOUT_FILENO) },
     writeError: { writeAll(Array($0.utf8), to: STDERR_FILENO) },
-    readInput: { FileHandle.standardInput.readDataToEndOfFile().map { $0 } })
+    readInput: { (try? readToEnd(STDIN_FILENO, name: "standard input")) ?? [] })
 
   /// Prints a line (or several) on the output.
   func print(_ text: String) { writeOutput(text.hasSuffix("\n") ? text : text + "\n") }

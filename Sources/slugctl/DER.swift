@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Text
 
 /// The little of DER (X.690) that reading and writing certificates needs: tag-length-value

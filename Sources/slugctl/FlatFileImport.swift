@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Store
 
 /// One import of a flat file into the store, run inside the caller's transaction: a record
@@ -64,8 +64,7 @@ struct FlatFileImport {
   /// The lines of PATH: 66 if it is missing or unreadable.
   static func lines(of path: String) throws -> LineReader {
     guard let reader = LineReader(path: path) else {
-      let reason = errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno))
-      throw Failure.noInput("cannot read \(path): \(reason)")
+      throw Failure.noInput("cannot read \(path): \(unreadableReason(errno))")
     }
     return reader
   }
@@ -197,5 +196,5 @@ struct FlatFileImport {
     return nil
   }
 
-  private func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+  private func now() -> Int64 { Int64(time(nil)) }
 }

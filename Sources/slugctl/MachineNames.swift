@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Runtime
 
 /// The names and addresses a server certificate for this machine carries by default: its host

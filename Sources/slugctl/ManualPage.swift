@@ -1,19 +1,26 @@
-import Foundation
-
 /// Renders slugctl(8) in man(7) from the command tree ArgumentParser describes, so the page
 /// always lists exactly the commands and options the parser accepts.
 enum ManualPage {
-  struct Command: Decodable {
+  struct Command {
     var commandName: String
     var abstract: String?
     var discussion: String?
     var shouldDisplay: Bool?
     var subcommands: [Command]?
     var arguments: [Argument]?
+
+    init(_ json: JSON) throws {
+      commandName = try Field.required(json, "commandName", \.string)
+      abstract = try Field.optional(json, "abstract", \.string)
+      discussion = try Field.optional(json, "discussion", \.string)
+      shouldDisplay = try Field.optional(json, "shouldDisplay", \.boolean)
+      subcommands = try Field.list(json, "subcommands", Command.init)
+      arguments = try Field.list(json, "arguments", Argument.init)
+    }
   }
 
-  struct Argument: Decodable {
-    struct Name: Decodable {
+  struct Argument {
+    struct Name {
       var kind: String
       var name: String
     }
@@ -25,15 +32,30 @@ enum ManualPage {
     var valueName: String?
     var defaultValue: String?
     var abstract: String?
-  }
 
-  private struct ToolInfo: Decodable {
-    var command: Command
+    init(_ json: JSON) throws {
+      kind = try Field.required(json, "kind", \.string)
+      shouldDisplay = try Field.required(json, "shouldDisplay", \.boolean)
+      isOptional = try Field.required(json, "isOptional", \.boolean)
+      isRepeating = try Field.required(json, "isRepeating", \.boolean)
+      names = try Field.list(json, "names") { name in
+        Name(kind: try Field.required(name, "kind", \.string), name: try Field.required(name, "name", \.string))
+      }
+      valueName = try Field.optional(json, "valueName", \.string)
+      defaultValue = try Field.optional(json, "defaultValue", \.string)
+      abstract = try Field.optional(json, "abstract", \.string)
+    }
   }
 
   /// The page for the tool described by ArgumentParser's JSON help dump.
   static func render(helpDump: String) throws -> String {
-    let root = try JSONDecoder().decode(ToolInfo.self, from: Data(helpDump.utf8)).command
+    let description: JSON
+    do throws(JSON.ParseError) {
+      description = try JSON.parse(helpDump)
+    } catch {
+      throw Field.Malformed(reason: error.description)
+    }
+    let root = try Command(Field.required(description, "command") { $0 })
     var page = """
       .TH \(root.commandName.uppercased()) 8 "" "slug" "System Manager's Manual"
       .SH NAME
@@ -95,8 +117,8 @@ enum ManualPage {
   /// The pages `slugctl install` puts beside this one, as `.BR in.dns (8),` lines.
   private static var seeAlso: String {
     Slugctl.Install.manualPages.map { page in
-      let name = page as NSString
-      return ".BR \(escape(name.deletingPathExtension)) (\(name.pathExtension)),"
+      let (name, section) = Slugctl.Install.nameAndSection(of: page)
+      return ".BR \(escape(name)) (\(section)),"
     }.joined(separator: "\n")
   }
 
@@ -152,14 +174,12 @@ enum ManualPage {
     return argument.kind == "flag" ? joined : joined + " " + value(argument)
   }
 
-  private static func sentence(_ text: String) -> String {
-    text.trimmingCharacters(in: .whitespacesAndNewlines)
-  }
+  private static func sentence(_ text: some StringProtocol) -> String { text.trimmingWhitespace }
 
   /// Running text: blank lines become paragraph breaks, and no line may start with a dot or a
   /// quote, which roff would take for a request.
   private static func paragraphs(_ text: String) -> String {
-    text.components(separatedBy: "\n\n")
+    text.split(separator: "\n\n", omittingEmptySubsequences: false)
       .map { sentence($0) }
       .filter { !$0.isEmpty }
       .map { paragraph in
@@ -168,9 +188,45 @@ enum ManualPage {
       .joined(separator: "\n.PP\n")
   }
 
+  /// Backslashes as `\e`, hyphens as `\-` (a minus, which man pages write options with), and
+  /// `\&` before a leading dot or quote.
   private static func escape(_ text: String) -> String {
-    var out = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
-    if out.hasPrefix(".") || out.hasPrefix("'") { out = "\\&" + out }
+    var out = text.hasPrefix(".") || text.hasPrefix("'") ? "\\&" : ""
+    for character in text {
+      switch character {
+      case "\\": out += "\\e"
+      case "-": out += "\\-"
+      default: out.append(character)
+      }
+    }
     return out
   }
 }
+
+/// Reading ArgumentParser's JSON help dump (its ToolInfoV0): a member missing or of the wrong
+/// kind is an error naming it.
+extension ManualPage {
+  enum Field {
+    struct Malformed: Error, CustomStringConvertible {
+      var reason: String
+      var description: String { "cannot read ArgumentParser's description of the commands: \(reason)" }
+    }
+
+    static func optional<T>(_ object: JSON, _ key: String, _ read: (JSON) -> T?) throws -> T? {
+      guard let value = object[key] else { return nil }
+      if case .null = value { return nil }
+      guard let typed = read(value) else { throw Malformed(reason: "\"\(key)\" is not what it should be") }
+      return typed
+    }
+
+    static func required<T>(_ object: JSON, _ key: String, _ read: (JSON) -> T?) throws -> T {
+      guard let typed = try optional(object, key, read) else { throw Malformed(reason: "\"\(key)\" is missing") }
+      return typed
+    }
+
+    static func list<T>(_ object: JSON, _ key: String, _ make: (JSON) throws -> T) throws -> [T]? {
+      try optional(object, key, \.items)?.map(make)
+    }
+  }
+}
+

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Store
 
 /// A file slugctl writes for the daemons to read: replaced atomically (AtomicFile), and before

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import Store
 
 /// The slug admin command: users, hosts, leases, torrents, super-server configuration,

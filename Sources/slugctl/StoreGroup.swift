@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import Runtime
 import Store
 
 /// Gives a store to a system group, so the daemons that write it (in.dhcp records leases,
@@ -29,7 +30,7 @@ enum StoreGroup {
   /// directory is left as it is, and refused when someone else than root owns it or may write to
   /// it (a sticky /tmp included: a file planted there before the store is made would be used).
   static func secureDirectory(of path: String, own: Bool, group: gid_t?) throws {
-    let directory = directory(of: path)
+    let directory = FilePath.directory(of: path)
     let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard descriptor >= 0 else {
       // Missing: the store makes it, root's, mode 0755. Not a directory: opening says so.
@@ -54,7 +55,7 @@ enum StoreGroup {
       throw Failure.cannotCreate(
         "\(directory) (owner \(owner), mode \(String(mode, radix: 8))) may be changed by others than root, who could "
           + "put a link or a file of theirs where the store's files go; keep the store in a directory only root "
-          + "may write to, such as \(Self.directory(of: Store.defaultPath))")
+          + "may write to, such as \(FilePath.directory(of: Store.defaultPath))")
     }
   }
 
@@ -88,10 +89,4 @@ enum StoreGroup {
   }
 
   private static func reason() -> String { String(cString: strerror(errno)) }
-
-  /// The directory holding the store at `path`.
-  static func directory(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
-  }
 }

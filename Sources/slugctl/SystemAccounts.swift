@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Superserver
 
 /// The system users the daemons run as, one per program (Catalog's `user`), created by
@@ -44,22 +44,16 @@ enum SystemAccounts {
     guard let path = ["/usr/sbin/" + tool, "/sbin/" + tool].first(where: { (candidate: String) in access(candidate, X_OK) == 0 }) else {
       throw Failure.unavailable("\(tool) was not found in /usr/sbin or /sbin")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
+    let finished: Subprocess.Finished
     do {
-      try process.run()
+      finished = try Subprocess.run(path, arguments, capturingErrors: true)
     } catch {
-      throw Failure.osError("cannot run \(path): \(error.localizedDescription)")
+      throw Failure.osError("cannot run \(path): \(error)")
     }
-    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      let detail = message.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard finished.status.succeeded else {
+      let detail = finished.errors.trimmingWhitespace
       throw Failure.osError(
-        "\(path) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus))"
+        "\(path) \(arguments.joined(separator: " ")) failed (\(finished.status.shortDescription))"
           + (detail.isEmpty ? "" : ": \(detail)"))
     }
   }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Runtime
 import Store
 import Superserver
@@ -39,9 +39,9 @@ struct TLSFiles {
   /// is not a directory, or (as root) a directory someone else owns is refused.
   func prepare() throws {
     do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+      try Directory.create(directory, mode: 0o755)
     } catch {
-      throw Failure.cannotCreate("cannot create \(directory): \(error.localizedDescription)")
+      throw Failure.cannotCreate("cannot create \(directory): \(error)")
     }
     let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     guard descriptor >= 0 else {

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import Runtime
 import Store
 import Superserver
 
@@ -9,7 +10,7 @@ import Superserver
 enum TorrentDirectories {
   static func prepare(for store: Store) throws {
     guard let name = Catalog.service(named: "ctcs")?.user, let user = getpwnam(name)?.pointee else { return }
-    let inside = StoreGroup.directory(of: store.path) + "/"
+    let inside = FilePath.directory(of: store.path) + "/"
     let defaults = Dictionary(SettingKey.torrentDefaults.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     for key in [SettingKey.torrentDownloadDirectory, SettingKey.torrentMetainfoDirectory] {
       let setting = try store.setting(key)

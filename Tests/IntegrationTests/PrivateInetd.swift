@@ -137,13 +137,16 @@ enum PrivateInetd {
   /// Writes `lines` to `directory`/inetd.conf and runs openbsd-inetd in the foreground on it
   /// (`-d`: it traces every exec to `output`), polling every 100 ms until `ready` holds.
   /// When inetd dies or 5 s pass first, it is stopped and the setup fails with its output.
+  /// `launcher` is a command inetd runs under that execs it (nsenter into a namespace).
   static func start(
-    _ lines: [String], in directory: String, output: String, debug: Bool = true, ready: () -> Bool
+    _ lines: [String], in directory: String, output: String, debug: Bool = true, launcher: [String] = [],
+    ready: () -> Bool
   ) throws -> ChildProcess {
     try require([inetd: "openbsd-inetd"])
     let config = directory + "/inetd.conf"
     try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
-    let superserver = try ChildProcess(inetd, ["-i"] + (debug ? ["-d"] : []) + [config], outputPath: output)
+    let command = launcher + [inetd, "-i"] + (debug ? ["-d"] : []) + [config]
+    let superserver = try ChildProcess(command[0], Array(command.dropFirst()), outputPath: output)
     superserver.afterStop.append { slotPorts(of: lines).forEach { SlotSets.removeAll(port: $0) } }
     for _ in 0..<50 {
       guard superserver.isRunning else { break }

@@ -26,11 +26,17 @@ final class SlugctlInstallTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/bash-completion/completions/slugctl"))
   }
 
-  /// The pages reach the release build as slugctl's resources, so install needs no source tree.
+  /// The pages are compiled into slugctl, so install needs neither the source tree nor anything
+  /// beside the binaries: here it runs from a directory holding them alone.
   func testInstallCopiesTheManPagesToTheirSections() throws {
     let directory = try TemporaryDirectory()
+    let bin = directory.path + "/bin"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    for program in ["slugctl"] + BuildProducts.daemons + ["slug-tls"] {
+      try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/" + program, toPath: bin + "/" + program)
+    }
     let prefix = directory.path + "/usr"
-    let install = try ChildProcess.run(try BuildProducts.binDirectory() + "/slugctl", ["install", "--prefix", prefix])
+    let install = try ChildProcess.run(bin + "/slugctl", ["install", "--prefix", prefix])
     XCTAssertEqual(install.status, 0, install.output)
     let man = BuildProducts.packageRoot + "/man"
     let pages = try FileManager.default.contentsOfDirectory(atPath: man)

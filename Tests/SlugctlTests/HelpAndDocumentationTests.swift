@@ -88,6 +88,34 @@ final class HelpAndDocumentationTests: XCTestCase {
     XCTAssertEqual(man.error, "", "man warns")
   }
 
+  /// The page is made from ArgumentParser's JSON description of the commands, read by
+  /// JSON.parse; a description that is not what it should be is refused, naming what is wrong.
+  func testManualPageIsReadFromTheDescriptionAndNamesWhatIsWrongWithOne() throws {
+    let dump = #"""
+      {"serializationVersion": 0, "command": {"commandName": "tool", "abstract": "Do things.",
+        "discussion": "First\n\n.dot para", "subcommands": [{"commandName": "run-it", "abstract": "Run a\\b.",
+          "arguments": [{"kind": "option", "shouldDisplay": true, "isOptional": true, "isRepeating": false,
+            "names": [{"kind": "long", "name": "db"}], "valueName": "path", "abstract": "The store. "}]}]}}
+      """#
+    let page = try ManualPage.render(helpDump: dump)
+    XCTAssertTrue(page.hasPrefix(".TH TOOL 8"), page)
+    XCTAssertTrue(page.contains("\n.SH DESCRIPTION\nFirst\n.PP\n\\&.dot para\n"), page)
+    XCTAssertTrue(
+      page.contains(
+        ".SS \"tool run\\-it\"\n.B tool run\\-it\n[\\fB\\-\\-db\\fR \\fIpath\\fR]\n.PP\nRun a\\eb.\n"
+          + ".TP\n\\fB\\-\\-db\\fR \\fIpath\\fR\nThe store.\n"), page)
+    let prefix = "cannot read ArgumentParser's description of the commands: "
+    XCTAssertThrowsError(try ManualPage.render(helpDump: #"{"command": {"abstract": "x"}}"#)) { error in
+      XCTAssertEqual("\(error)", prefix + "\"commandName\" is missing")
+    }
+    XCTAssertThrowsError(try ManualPage.render(helpDump: #"{"command": {"commandName": 7}}"#)) { error in
+      XCTAssertEqual("\(error)", prefix + "\"commandName\" is not what it should be")
+    }
+    XCTAssertThrowsError(try ManualPage.render(helpDump: #"{"command": ["#)) { error in
+      XCTAssertEqual("\(error)", prefix + "JSON line 1, column 14: the text ends where a value should be")
+    }
+  }
+
   private static func leafCommandPaths(_ command: ParsableCommand.Type, prefix: [String]) -> [[String]] {
     let children = command.configuration.subcommands.filter { $0.configuration.shouldDisplay }
     if children.isEmpty { return [prefix] }

@@ -10,17 +10,16 @@ final class InstallTests: XCTestCase {
   override func setUpWithError() throws { directory = try TemporaryDirectory() }
   override func tearDown() { directory = nil }
 
-  /// Stand-ins for the built binaries and the pages in their resource bundle: in-process, the
-  /// running executable is the test runner.
+  /// man/, where the pages compiled into slugctl come from.
+  private static let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("man").path
+
+  /// Stand-ins for the built binaries: in-process, the running executable is the test runner.
   private func makeBinaries(except missing: String? = nil) throws -> String {
     let bin = directory.path + "/bin"
-    try FileManager.default.createDirectory(
-      atPath: bin + "/" + Slugctl.Install.resourceDirectory, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
     for program in ["slugctl"] + Slugctl.Install.daemons + Slugctl.Install.helpers where program != missing {
       _ = try directory.write("binary of \(program)\n", to: "bin/" + program)
-    }
-    for page in Slugctl.Install.manualPages where page != missing {
-      _ = try directory.write("page \(page)\n", to: "bin/\(Slugctl.Install.resourceDirectory)/\(page)")
     }
     return bin
   }
@@ -44,25 +43,23 @@ final class InstallTests: XCTestCase {
     XCTAssertTrue(manual.hasPrefix(".TH SLUGCTL 8"))
     for (page, section) in [("in.dns.8", "8"), ("torrents.cgi.8", "8"), ("in.dhcp.conf.5", "5")] {
       let path = prefix + "/share/man/man\(section)/" + page
-      XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "page \(page)\n")
+      XCTAssertEqual(FileManager.default.contents(atPath: path), FileManager.default.contents(atPath: Self.man + "/" + page), page)
       XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, 0o644, page)
     }
   }
 
-  func testRefusesWith66AndInstallsNothingWhenAPageIsMissing() throws {
-    let bin = try makeBinaries(except: "in.jabberd.conf.5")
-    let prefix = directory.path + "/prefix"
-    let result = slugctl(["install", "--prefix", prefix, "--from", bin])
-    XCTAssertEqual(result.status, 66)
-    XCTAssertTrue(result.error.contains("missing in.jabberd.conf.5"), result.error)
-    XCTAssertFalse(FileManager.default.fileExists(atPath: prefix))
-  }
-
   /// man/ holds exactly the pages install copies, so none is written and left out, or missed.
   func testInstallsEveryPageInManAndNoOther() throws {
-    let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("man").path
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: man).sorted(), Slugctl.Install.manualPages.sorted())
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: Self.man).sorted(), Slugctl.Install.manualPages.sorted())
+  }
+
+  /// The pages compiled into slugctl (Sources/CManual) are man/'s, every one, byte for byte.
+  func testTheEmbeddedPagesAreTheFilesOfMan() throws {
+    let embedded = Slugctl.Install.embeddedPages
+    XCTAssertEqual(embedded.keys.sorted(), try FileManager.default.contentsOfDirectory(atPath: Self.man).sorted())
+    for (page, bytes) in embedded {
+      XCTAssertEqual(Data(bytes), FileManager.default.contents(atPath: Self.man + "/" + page), page)
+    }
   }
 
   func testRefusesWith66AndInstallsNothingWhenADaemonIsMissing() throws {

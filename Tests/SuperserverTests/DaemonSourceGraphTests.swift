@@ -56,4 +56,24 @@ final class DaemonSourceGraphTests: XCTestCase {
     }
     XCTAssertEqual(Set(table.keys), Set(Catalog.services.map { String($0.program.dropFirst("in.".count)) }))
   }
+
+  /// CLibcMusl and CTLSMusl are CLibc and CTLS compiled against musl for the daemons: each must
+  /// link every source and public header of its twin, so that a file added to one is not
+  /// missing from the daemons' build (Package.swift, "musl").
+  func testTheMuslTargetsLinkEverySourceOfTheirTwins() throws {
+    let sources = Self.repository + "/Sources/"
+    for (twin, musl) in [("CLibc", "CLibcMusl"), ("CTLS", "CTLSMusl")] {
+      for folder in ["", "include/"] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: sources + twin + "/" + folder)
+          .filter { $0.hasSuffix(".c") || $0.hasSuffix(".h") }
+        XCTAssertFalse(files.isEmpty, twin + "/" + folder)
+        for file in files {
+          let link = sources + musl + "/" + folder + file
+          let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link)
+          let expected = (folder.isEmpty ? "../" : "../../") + twin + "/" + folder + file
+          XCTAssertEqual(target, expected, "\(musl)/\(folder)\(file) should link \(expected)")
+        }
+      }
+    }
+  }
 }

@@ -1,3 +1,3 @@
-// The Swift side of the sanity pair, built like the daemons (Embedded, static-pie, RELR): what the
+// The Swift side of the sanity pair, built like the daemons (Embedded, static-pie, musl): what the
 // runtime costs before any daemon code runs.
 print("hello")

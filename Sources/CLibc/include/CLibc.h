@@ -35,6 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* glibc declares SOCK_STREAM and its kin as an enum, which Swift imports as __socket_type;
+ * musl declares them as macros, which Swift imports as Int32. These are both, as int. */
+static const int slug_sock_stream = SOCK_STREAM;
+static const int slug_sock_dgram = SOCK_DGRAM;
+static const int slug_sock_seqpacket = SOCK_SEQPACKET;
+static const int slug_sock_cloexec = SOCK_CLOEXEC;
+static const int slug_sock_nonblock = SOCK_NONBLOCK;
+
 /* argc and argv as the process started: Embedded Swift has no CommandLine. */
 int slug_argc(void);
 char *const *slug_argv(void);

@@ -4,5 +4,5 @@
 /// `torrents.cgi`, relays one request of the page from in.www to the control server's port.
 let argv = Arguments.processArguments()
 if argv.contains("--run-queue") { Daemon.run(QueueRunner.self) }
-if argv.contains("--cgi") || Arguments.basename(argv.first ?? "") == "torrents.cgi" { Daemon.run(PageRelay.self) }
+if argv.contains("--cgi") || FilePath.name(of: argv.first ?? "") == "torrents.cgi" { Daemon.run(PageRelay.self) }
 Daemon.run(ControlServer.self)

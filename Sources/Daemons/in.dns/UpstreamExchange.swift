@@ -175,8 +175,8 @@ struct UpstreamExchange {
     while current < servers.count, Deadline.now() < finalDeadline {
       let server = servers[current]
       let family = if case .ipv4 = server { AF_INET } else { AF_INET6 }
-      let kind = (overTCP ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)) | Int32(SOCK_NONBLOCK.rawValue)
-        | Int32(SOCK_CLOEXEC.rawValue)
+      let kind = (overTCP ? slug_sock_stream : slug_sock_dgram) | slug_sock_nonblock
+        | slug_sock_cloexec
       socket = CLibc.socket(family, kind, 0)
       guard socket >= 0 else { return false }
       let connected = server.withSockaddr { connect(socket, $0, $1) } == 0 || slug_errno() == EINPROGRESS

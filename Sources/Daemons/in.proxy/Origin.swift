@@ -76,7 +76,7 @@ struct Authority: Equatable {
     if Authority.isInvalid(host) { throw .unresolvable(host) }
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_socktype = slug_sock_stream
     // An address literal first: no resolver files read, no interface list asked of the kernel
     // (AI_ADDRCONFIG costs a netlink dump per lookup).
     hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST
@@ -100,7 +100,7 @@ struct Authority: Equatable {
         continue
       }
       tried = true
-      let fd = socket(current.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+      let fd = socket(current.pointee.ai_family, slug_sock_stream | slug_sock_cloexec, 0)
       guard fd >= 0 else {
         lastError = slug_errno()
         continue

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import Store
 
 extension Slugctl {
@@ -86,7 +86,7 @@ extension Slugctl.DHCP {
     var interface: String?
 
     func run() throws {
-      let now = Int64(Date().timeIntervalSince1970)
+      let now = Int64(time(nil))
       let leases = try store.openStore().leases(interface: interface)
       if output.json {
         Console.current.print(JSON.list(leases.map { lease in

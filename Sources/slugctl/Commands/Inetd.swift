@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import Store
 import Superserver
+import Text
 
 extension SuperserverFormat: ExpressibleByArgument {}
 
@@ -78,7 +78,7 @@ extension Slugctl.Inetd {
     }
 
     private var serviceList: [String]? {
-      services.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+      services.map { $0.split(separator: ",").map { ASCII.trimmed($0) } }
     }
 
     private func parsedPorts() throws -> [String: UInt16] {

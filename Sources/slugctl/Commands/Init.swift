@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import Glibc
+import Runtime
 import Store
 import Superserver
 
@@ -49,7 +50,7 @@ extension Slugctl {
       if asRoot {
         // Before anything is opened: once the directory is root's alone, nobody can swap a
         // store file for a link while init works.
-        let own = StoreGroup.directory(of: path) == StoreGroup.directory(of: Store.defaultPath)
+        let own = FilePath.directory(of: path) == FilePath.directory(of: Store.defaultPath)
         try StoreGroup.secureDirectory(of: path, own: own, group: noGroup ? nil : getgrnam(group)?.pointee.gr_gid)
       }
       let opened = try store.openStore()

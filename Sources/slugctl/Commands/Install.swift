@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import CManual
+import Glibc
+import Runtime
 import Store
 import Superserver
 
@@ -27,10 +29,22 @@ extension Slugctl {
     static let manualPages =
       (daemons + helpers).map { "\($0).8" } + ["torrents.cgi.8", "in.dns.conf.5", "in.dhcp.conf.5", "in.jabberd.conf.5"]
 
-    /// Where SwiftPM puts slugctl's resources (the pages), beside the binary. Read by path:
-    /// the generated `Bundle.module` traps when the bundle is missing, and a missing page must
-    /// be an error that names it.
-    static let resourceDirectory = "slug_slugctl.resources"
+    /// A page's name and section: ("in.dns.conf", "5") for in.dns.conf.5.
+    static func nameAndSection(of page: String) -> (name: String, section: String) {
+      guard let dot = page.lastIndex(of: ".") else { return (page, "") }
+      return (String(page[..<dot]), String(page[page.index(after: dot)...]))
+    }
+
+    /// The pages of man/ compiled into slugctl (Sources/CManual), by file name: install needs
+    /// neither the source tree nor anything beside the binary to install them.
+    static var embeddedPages: [String: [UInt8]] {
+      var pages: [String: [UInt8]] = [:]
+      for index in 0..<slug_manual_page_count() {
+        let page = slug_manual_page(index)
+        pages[String(cString: page.name)] = Array(UnsafeBufferPointer(start: page.text, count: page.length))
+      }
+      return pages
+    }
 
     @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
     var prefix: String
@@ -42,20 +56,20 @@ extension Slugctl {
 
     func run() throws {
       let source = try binaryDirectory ?? Self.runningBinaryDirectory()
-      var files: [(path: String, bytes: Data, mode: mode_t)] = []
+      var files: [(path: String, bytes: [UInt8], mode: mode_t)] = []
       for program in ["slugctl"] + Self.daemons + Self.helpers {
         files.append((prefix + "/sbin/" + program, try Self.built(program, at: source + "/" + program), 0o755))
       }
       let share = prefix + "/share"
+      let embedded = Self.embeddedPages
       for page in Self.manualPages {
-        let section = (page as NSString).pathExtension
-        let bytes = try Self.built(page, at: source + "/" + Self.resourceDirectory + "/" + page)
-        files.append((share + "/man/man\(section)/" + page, bytes, 0o644))
+        guard let bytes = embedded[page] else { throw Failure.noInput("missing \(page): this slugctl was built without it") }
+        files.append((share + "/man/man\(Self.nameAndSection(of: page).section)/" + page, bytes, 0o644))
       }
-      files.append((share + "/bash-completion/completions/slugctl", Data(Slugctl.completionScript(for: .bash).utf8), 0o644))
-      files.append((share + "/zsh/site-functions/_slugctl", Data(Slugctl.completionScript(for: .zsh).utf8), 0o644))
-      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Data(Slugctl.completionScript(for: .fish).utf8), 0o644))
-      files.append((share + "/man/man8/slugctl.8", Data(try ManualPage.render(helpDump: Slugctl._dumpHelp()).utf8), 0o644))
+      files.append((share + "/bash-completion/completions/slugctl", Array(Slugctl.completionScript(for: .bash).utf8), 0o644))
+      files.append((share + "/zsh/site-functions/_slugctl", Array(Slugctl.completionScript(for: .zsh).utf8), 0o644))
+      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Array(Slugctl.completionScript(for: .fish).utf8), 0o644))
+      files.append((share + "/man/man8/slugctl.8", Array(try ManualPage.render(helpDump: Slugctl._dumpHelp()).utf8), 0o644))
       for file in files {
         try Self.install(file.bytes, at: file.path, mode: file.mode)
         Console.current.print(file.path)
@@ -63,29 +77,30 @@ extension Slugctl {
     }
 
     /// A file `swift build` made, read whole before anything is installed.
-    private static func built(_ name: String, at path: String) throws -> Data {
-      guard let bytes = FileManager.default.contents(atPath: path) else {
+    private static func built(_ name: String, at path: String) throws -> [UInt8] {
+      do {
+        return try readWholeFile(path)
+      } catch {
         throw Failure.noInput("missing \(name): \(path) does not exist or cannot be read (build with `swift build -c release`)")
       }
-      return bytes
     }
 
     private static func runningBinaryDirectory() throws -> String {
-      guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+      guard let path = FilePath.runningExecutable() else {
         throw Failure.noInput("cannot find the running slugctl binary (/proc/self/exe)")
       }
-      return (path as NSString).deletingLastPathComponent
+      return FilePath.directory(of: path)
     }
 
     /// AtomicFile renames a complete copy over the old file, so a daemon being exec'd at that
     /// moment gets either the old binary or the new one, never half of one.
-    private static func install(_ bytes: Data, at path: String, mode: mode_t) throws {
+    private static func install(_ bytes: [UInt8], at path: String, mode: mode_t) throws {
       do {
-        try Directory.create(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]), mode: 0o755)
+        try Directory.create(FilePath.directory(of: path), mode: 0o755)
       } catch {
         throw Failure.cannotCreate("cannot create \(error)")
       }
-      try AtomicFile.write(Array(bytes), to: path, mode: mode)
+      try AtomicFile.write(bytes, to: path, mode: mode)
     }
   }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CTCS
-import Foundation
+import Glibc
 import Runtime
 import Store
 
@@ -36,7 +36,7 @@ extension Slugctl.Torrent {
       } catch {
         throw Failure.dataError("\(file) is not a torrent file (\(error))")
       }
-      let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(Date().timeIntervalSince1970))
+      let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
       Console.current.print("\(torrent.id)")
       TorrentQueue.start(storePath: store.path)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import Glibc
+import Runtime
 import Store
 
 /// The queue runner is `in.ctcs --run-queue`, installed beside slugctl (PREFIX/sbin, or the
@@ -9,14 +10,12 @@ enum TorrentQueue {
   /// run commands in-process) or in.ctcs is not there.
   static func runnerPath() -> String? {
     guard let executable = runningSlugctl() else { return nil }
-    let path = (executable as NSString).deletingLastPathComponent + "/in.ctcs"
-    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    let path = FilePath.sibling("in.ctcs", of: executable)
+    return access(path, X_OK) == 0 ? path : nil
   }
 
   static func runningSlugctl() -> String? {
-    guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-      (executable as NSString).lastPathComponent == "slugctl"
-    else { return nil }
+    guard let executable = FilePath.runningExecutable(), FilePath.name(of: executable) == "slugctl" else { return nil }
     return executable
   }
 
@@ -29,14 +28,10 @@ enum TorrentQueue {
       Console.current.printError("queued; in.ctcs is not installed beside slugctl, so nothing was started (see slugctl torrent run)")
       return
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: runner)
-    process.arguments = Array(arguments(storePath: storePath).dropFirst())
     do {
-      try process.run()
-      process.waitUntilExit()
+      _ = try Subprocess.run(runner, Array(arguments(storePath: storePath).dropFirst()))
     } catch {
-      Console.current.printError("queued; cannot run \(runner): \(error.localizedDescription)")
+      Console.current.printError("queued; cannot run \(runner): \(error)")
     }
   }
 
@@ -46,24 +41,34 @@ enum TorrentQueue {
     return lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("ftp://")
   }
 
+  /// The metainfo at URL, fetched into a temporary file of our own (mkstemp: no name another
+  /// user could have put a link at) that goes again afterwards.
   static func fetch(_ url: String) throws -> [UInt8] {
-    let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("slugctl-torrent-\(getpid())").path
-    defer { try? FileManager.default.removeItem(atPath: temporary) }
+    let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array((directory + "/slugctl-torrent-XXXXXX").utf8CString)
+    let descriptor = mkstemp(&template)
+    guard descriptor >= 0 else {
+      throw Failure.cannotCreate("cannot fetch \(url): cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
+    }
+    close(descriptor)
+    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    defer { unlink(temporary) }
     let tools: [(name: String, arguments: [String])] = [
       ("curl", ["-fsSL", "--proto", "=http,https,ftp", "--max-time", "60", "--max-filesize", "10485760", "-o", temporary, "--", url]),
       ("wget", ["-q", "-T", "60", "-O", temporary, "--", url]),
     ]
-    let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    let directories = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
     for tool in tools {
-      guard let path = directories.map({ "\($0)/\(tool.name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-      else { continue }
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: path)
-      process.arguments = tool.arguments
-      try process.run()
-      process.waitUntilExit()
-      guard process.terminationStatus == 0 else {
-        throw Failure.unavailable("cannot fetch \(url): \(tool.name) exited with status \(process.terminationStatus)")
+      let candidates = directories.map { directory in "\(directory)/\(tool.name)" }
+      guard let path = candidates.first(where: { candidate in access(candidate, X_OK) == 0 }) else { continue }
+      let finished: Subprocess.Finished
+      do {
+        finished = try Subprocess.run(path, tool.arguments)
+      } catch {
+        throw Failure.unavailable("cannot fetch \(url): cannot run \(path): \(error)")
+      }
+      guard finished.status.succeeded else {
+        throw Failure.unavailable("cannot fetch \(url): \(tool.name) \(finished.status)")
       }
       return try readInputFile(temporary)
     }

@@ -27,7 +27,7 @@ final class ControlStore: CTCSBackend {
       return .failed(exitCode: error.exitCode)
     }
     self.store = store
-    let base = Arguments.basename(file)
+    let base = FilePath.name(of: file)
     let stem = base.hasSuffix(".torrent") ? String(base.dropLast(8)) : base
     let found: Int64
     let paused: Bool

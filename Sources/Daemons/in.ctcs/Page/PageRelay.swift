@@ -94,7 +94,7 @@ struct PageRelay {
   /// A connected TCP socket to in.ctcs, within connectSeconds.
   private func connect() throws(Failure) -> Int32 {
     let family = if case .ipv6 = options.address { AF_INET6 } else { AF_INET }
-    let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    let fd = socket(family, slug_sock_stream | slug_sock_cloexec | slug_sock_nonblock, 0)
     guard fd >= 0 else { throw unreachable(String(cString: strerror(slug_errno()))) }
     if options.address.withSockaddr({ CLibc.connect(fd, $0, $1) }) == 0 { return fd }
     var code = slug_errno()

@@ -1,0 +1,1 @@
+../CLibc/dnscache.h

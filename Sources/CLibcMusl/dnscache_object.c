@@ -1,0 +1,1 @@
+../CLibc/dnscache_object.c

@@ -1,0 +1,1 @@
+../../CLibc/include/CLibc.h

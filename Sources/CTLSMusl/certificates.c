@@ -1,0 +1,1 @@
+../CTLS/certificates.c

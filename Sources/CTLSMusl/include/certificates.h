@@ -1,0 +1,1 @@
+../../CTLS/include/certificates.h

@@ -1,0 +1,1 @@
+../CTLS/session.c
