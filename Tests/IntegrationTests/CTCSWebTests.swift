@@ -258,7 +258,7 @@ final class CTCSWebTests: XCTestCase {
       from selenium.webdriver.common.by import By
       from selenium.webdriver.chrome.service import Service
       from selenium.webdriver.support.ui import WebDriverWait
-      from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+      from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException, WebDriverException
       options = webdriver.ChromeOptions()
       for flag in ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']:
           options.add_argument(flag)
@@ -278,6 +278,11 @@ final class CTCSWebTests: XCTestCase {
                   seen[0] = condition(d)
                   return seen[0]
               except (NoSuchElementException, StaleElementReferenceException):
+                  return False
+              except WebDriverException as error:
+                  # Chromium's stale element, when a click lands as the page is replaced.
+                  if 'does not belong to the document' not in str(error):
+                      raise
                   return False
           try:
               return WebDriverWait(driver, 60, poll_frequency=0.1).until(check)

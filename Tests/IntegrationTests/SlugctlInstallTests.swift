@@ -2,8 +2,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `slugctl install` run from the release build installs the binaries built beside it and
-/// the man pages of man/.
+/// `slugctl install` run from the release build installs the binaries built beside it,
+/// stripped, and the man pages of man/.
 final class SlugctlInstallTests: XCTestCase {
   func testInstallCopiesTheReleaseBinariesAndTheyRun() throws {
     let bin = try BuildProducts.binDirectory()
@@ -13,11 +13,17 @@ final class SlugctlInstallTests: XCTestCase {
     XCTAssertEqual(install.status, 0, install.output)
     for program in ["slugctl"] + BuildProducts.daemons + ["slug-tls"] {
       let installed = prefix + "/sbin/" + program
-      XCTAssertEqual(
-        FileManager.default.contents(atPath: installed), FileManager.default.contents(atPath: bin + "/" + program),
-        "\(installed) is a copy of the build")
+      let built = try XCTUnwrap(FileManager.default.contents(atPath: bin + "/" + program))
+      let copy = try XCTUnwrap(FileManager.default.contents(atPath: installed))
+      // Stripped: what `strip` makes of the build, and smaller than it.
+      let strip = try ChildProcess.run("/usr/bin/strip", ["-o", directory.path + "/stripped", bin + "/" + program])
+      XCTAssertEqual(strip.status, 0, strip.output)
+      XCTAssertEqual(copy, FileManager.default.contents(atPath: directory.path + "/stripped"), "\(installed) is the build, stripped")
+      XCTAssertLessThan(copy.count, built.count, program)
       XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: installed)[.posixPermissions] as? Int, 0o755)
     }
+    let mvp = try ChildProcess.run(prefix + "/sbin/in.mvp", ["-n"])
+    XCTAssertEqual(mvp.status, 0, mvp.output)
     let help = try ChildProcess.run(prefix + "/sbin/slugctl", ["--help"])
     XCTAssertEqual(help.status, 0)
     XCTAssertTrue(help.output.contains("USAGE: slugctl <subcommand>"), help.output)

@@ -15,8 +15,9 @@ extension Slugctl {
         in.ctcs, in.dns, in.dhcp, in.mvp) and their TLS helper, slug-tls, to PREFIX/sbin with mode 0755, the bash, zsh and fish \
         completions under PREFIX/share, slugctl.8 and the daemons' pages (and torrents.cgi.8) \
         to PREFIX/share/man/man8, and the pages of their files (in.dns.conf.5, in.dhcp.conf.5, \
-        in.jabberd.conf.5) to PREFIX/share/man/man5. Nothing is installed if a daemon binary \
-        or a page is missing.
+        in.jabberd.conf.5) to PREFIX/share/man/man5. The binaries are installed stripped of \
+        their symbols and debug information (binutils' strip; the build keeps them). Nothing \
+        is installed if a daemon binary or a page is missing.
         """)
 
     /// The daemons `swift build` puts beside slugctl, each once (smtp and submission share in.smtp).
@@ -76,13 +77,37 @@ extension Slugctl {
       }
     }
 
-    /// A file `swift build` made, read whole before anything is installed.
+    /// A file `swift build` made, read whole before anything is installed; an ELF binary
+    /// stripped, as it is to be installed.
     private static func built(_ name: String, at path: String) throws -> [UInt8] {
+      let bytes: [UInt8]
       do {
-        return try readWholeFile(path)
+        bytes = try readWholeFile(path)
       } catch {
         throw Failure.noInput("missing \(name): \(path) does not exist or cannot be read (build with `swift build -c release`)")
       }
+      guard bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { return bytes }
+      return try stripped(path)
+    }
+
+    /// The binary at PATH without its symbols and debug information (binutils' strip), which
+    /// an installed daemon never uses and which are most of a release build's size.
+    private static func stripped(_ path: String) throws -> [UInt8] {
+      guard let strip = Subprocess.find("strip") else {
+        throw Failure.unavailable("cannot strip \(path): strip is not installed (apt-get install binutils)")
+      }
+      let copy = try TemporaryFile(prefix: "slugctl-install", for: "cannot strip \(path)")
+      defer { copy.remove() }
+      let finished: Subprocess.Finished
+      do {
+        finished = try Subprocess.run(strip, ["-o", copy.path, path], capturingErrors: true)
+      } catch {
+        throw Failure.unavailable("cannot strip \(path): cannot run \(strip): \(error)")
+      }
+      guard finished.status.succeeded else {
+        throw Failure.osError("cannot strip \(path): strip \(finished.status.shortDescription): \(finished.errors)")
+      }
+      return try readWholeFile(copy.path)
     }
 
     private static func runningBinaryDirectory() throws -> String {

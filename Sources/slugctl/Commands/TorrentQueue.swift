@@ -44,23 +44,15 @@ enum TorrentQueue {
   /// The metainfo at URL, fetched into a temporary file of our own (mkstemp: no name another
   /// user could have put a link at) that goes again afterwards.
   static func fetch(_ url: String) throws -> [UInt8] {
-    let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-    var template = Array((directory + "/slugctl-torrent-XXXXXX").utf8CString)
-    let descriptor = mkstemp(&template)
-    guard descriptor >= 0 else {
-      throw Failure.cannotCreate("cannot fetch \(url): cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
-    }
-    close(descriptor)
-    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    defer { unlink(temporary) }
+    let file = try TemporaryFile(prefix: "slugctl-torrent", for: "cannot fetch \(url)")
+    defer { file.remove() }
+    let temporary = file.path
     let tools: [(name: String, arguments: [String])] = [
       ("curl", ["-fsSL", "--proto", "=http,https,ftp", "--max-time", "60", "--max-filesize", "10485760", "-o", temporary, "--", url]),
       ("wget", ["-q", "-T", "60", "-O", temporary, "--", url]),
     ]
-    let directories = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
     for tool in tools {
-      let candidates = directories.map { directory in "\(directory)/\(tool.name)" }
-      guard let path = candidates.first(where: { candidate in access(candidate, X_OK) == 0 }) else { continue }
+      guard let path = Subprocess.find(tool.name) else { continue }
       let finished: Subprocess.Finished
       do {
         finished = try Subprocess.run(path, tool.arguments)
