@@ -2,8 +2,8 @@
 import PackageDescription
 
 // The daemons are exec'd by inetd once per connection, so they are built fully static and
-// position independent, with packed relative relocations (see docs/design.md, "Start-up
-// cost is the product"), against musl (Debian's musl-dev) rather than glibc: a static glibc
+// position independent (see docs/design.md, "Start-up cost is the product"; musl 1.2.3 has no
+// packed relative relocations, so they carry plain ones), against musl (Debian's musl-dev) rather than glibc: a static glibc
 // brings its locale, printf, scanf and NSS machinery, 700 KB that no daemon uses. The C targets
 // the daemons link (CLibcMusl, CTLSMusl) are CLibc's and CTLS's own sources compiled against
 // musl's headers, and the daemons' Swift imports the same headers, so one program sees one C

@@ -70,10 +70,7 @@ public enum TLSHandoff {
   nonisolated(unsafe) public private(set) static var session: TLSSession? = nil
 
   /// `tls` beside the store: /var/lib/slug/tls for /var/lib/slug/slug.db.
-  public static func defaultDirectory(forStore store: String) -> String {
-    guard let slash = store.lastIndex(of: "/") else { return "tls" }
-    return store[..<slash].isEmpty ? "/tls" : String(store[..<slash]) + "/tls"
-  }
+  public static func defaultDirectory(forStore store: String) -> String { FilePath.sibling("tls", of: store) }
 
   /// Whether `directory` holds a certificate chain and key (two stats; neither is read).
   public static func isConfigured(directory: String) -> Bool {

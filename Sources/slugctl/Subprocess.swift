@@ -27,6 +27,13 @@ enum Subprocess {
     return Finished(status: Spawn.wait(pid), errors: String(decoding: errors, as: UTF8.self))
   }
 
+  /// The first executable NAME in DIRECTORIES (by default $PATH's, else /usr/bin and /bin),
+  /// or nil.
+  static func find(_ name: String, in directories: [String]? = nil) -> String? {
+    let searched = directories ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+    return searched.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+  }
+
   /// Our descriptor FD for the child's, or /dev/null when we have none open there.
   private static func inherited(_ fd: Int32) -> Spawn.Descriptor {
     fcntl(fd, F_GETFD) >= 0 ? .ours(fd) : .null

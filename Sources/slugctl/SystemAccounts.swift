@@ -41,7 +41,7 @@ enum SystemAccounts {
   /// Runs the shadow tool `tool` (from /usr/sbin or /sbin) with `arguments`; a failure names the
   /// command and what it printed.
   static func run(_ tool: String, _ arguments: [String]) throws {
-    guard let path = ["/usr/sbin/" + tool, "/sbin/" + tool].first(where: { (candidate: String) in access(candidate, X_OK) == 0 }) else {
+    guard let path = Subprocess.find(tool, in: ["/usr/sbin", "/sbin"]) else {
       throw Failure.unavailable("\(tool) was not found in /usr/sbin or /sbin")
     }
     let finished: Subprocess.Finished

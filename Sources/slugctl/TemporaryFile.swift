@@ -20,11 +20,3 @@ struct TemporaryFile {
 
   func remove() { unlink(path) }
 }
-
-extension Subprocess {
-  /// The first executable NAME in $PATH (else /usr/bin and /bin), or nil.
-  static func find(_ name: String) -> String? {
-    let directories = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
-    return directories.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
-  }
-}
