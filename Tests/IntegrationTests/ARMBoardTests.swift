@@ -7,7 +7,7 @@ import XCTest
 /// The daemons cross-built for ARM boards (Scripts/cross-build; docs/design.md, "ARM boards")
 /// run under qemu-user (Debian's qemu-user-static), each on a loopback socket the test binds
 /// and passes as fd 0, as a super-server would: in.mvp answers a MediaMVP, in.dns answers from a
-/// store, in.www serves a file. On both of Debian's ARM architectures: arm64 (a Raspberry Pi 3
+/// store, in.www serves a file, in the clear and over TLS. On both of Debian's ARM architectures: arm64 (a Raspberry Pi 3
 /// or later, most ARM routers and NAS boxes) and armhf (32-bit ARMv7 with hard float).
 /// Scripts/test cross-builds the three first; a missing one is a setup failure naming the command.
 final class ARMBoardTests: XCTestCase {
@@ -29,7 +29,7 @@ final class ARMBoardTests: XCTestCase {
   static func command(_ program: String, on board: Board) throws -> [String] {
     let path = BuildProducts.packageRoot + "/.build/cross/\(board.arch)/\(program)"
     guard FileManager.default.isExecutableFile(atPath: path) else {
-      throw SetupFailure("no \(path); run Scripts/cross-build \(board.arch) in.mvp in.dns in.www")
+      throw SetupFailure("no \(path); run Scripts/cross-build \(board.arch) in.mvp in.dns in.www slug-tls")
     }
     guard FileManager.default.isExecutableFile(atPath: board.emulator) else {
       throw SetupFailure("no \(board.emulator): apt-get install qemu-user-static")
@@ -111,37 +111,56 @@ final class ARMBoardTests: XCTestCase {
     }
   }
 
-  func testInWWWServesAFile() throws {
+  /// Over plain HTTP, and over TLS, where in.www hands the connection to the board's slug-tls
+  /// (run under qemu through SLUG_TLS_HELPER: the kernel here cannot exec an ARM binary) and the
+  /// client verifies the certificate, as browsers do by default.
+  func testInWWWServesAFileInTheClearAndOverTLS() throws {
     let directory = try TemporaryDirectory()
     let body = "served on ARM\n"
-    try body.write(toFile: directory.path + "/hello.txt", atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
+    try body.write(toFile: directory.path + "/root/hello.txt", atomically: true, encoding: .utf8)
+    let certificates = try TLSFixture(in: directory.path + "/tls")
+    let script = """
+      import socket, ssl, subprocess, sys
+      listener = socket.socket()
+      listener.bind(('127.0.0.1', int(sys.argv[1])))
+      listener.listen(1)
+      client = socket.create_connection(listener.getsockname())
+      connection, _ = listener.accept()
+      daemon = subprocess.Popen(sys.argv[3:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+      connection.close()
+      client.settimeout(60)
+      if sys.argv[2] != '-':
+          client = ssl.create_default_context(cafile=sys.argv[2]).wrap_socket(client, server_hostname='localhost')
+      client.sendall(b'GET /hello.txt HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
+      response = b''
+      while chunk := client.recv(65536):
+          response += chunk
+      sys.stdout.write(response.decode())
+      sys.stderr.write(daemon.communicate(timeout=60)[1].decode())
+      sys.exit(daemon.returncode)
+      """
     for board in Self.boards {
-      let port = try FreePort.tcp()
-      defer { SlotSets.removeAll(port: port) }
-      let script = """
-        import socket, subprocess, sys
-        listener = socket.socket()
-        listener.bind(('127.0.0.1', int(sys.argv[1])))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        connection, _ = listener.accept()
-        daemon = subprocess.Popen(sys.argv[2:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        connection.close()
-        client.sendall(b'GET /hello.txt HTTP/1.1\\r\\nHost: nas.home\\r\\nConnection: close\\r\\n\\r\\n')
-        client.settimeout(60)
-        response = b''
-        while chunk := client.recv(65536):
-            response += chunk
-        sys.stdout.write(response.decode())
-        sys.stderr.write(daemon.communicate(timeout=60)[1].decode())
-        sys.exit(daemon.returncode)
-        """
-      let command = try Self.command("in.www", on: board) + ["-d", directory.path]
-      let result = try ChildProcess.run("/usr/bin/python3", ["-c", script, String(port)] + command)
-      XCTAssertEqual(result.status, 0, "\(board.arch): \(result.output)")
-      XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(board.arch): \(result.output)")
-      XCTAssertTrue(result.output.contains("\r\nContent-Length: \(body.utf8.count)\r\n"), result.output)
-      XCTAssertTrue(result.output.contains("\r\n\r\n" + body), result.output)
+      let helper = directory.path + "/slug-tls-\(board.arch)"
+      let tlsHelper = try Self.command("slug-tls", on: board)
+      try "#!/bin/sh\nexec \(tlsHelper[0]) -0 slug-tls \(tlsHelper[1]) \"$@\"\n".write(
+        toFile: helper, atomically: true, encoding: .utf8)
+      XCTAssertEqual(chmod(helper, 0o755), 0)
+      for tls in [false, true] {
+        let port = try FreePort.tcp()
+        defer { SlotSets.removeAll(port: port) }
+        let daemon = try Self.command("in.www", on: board) + ["-d"]
+          + (tls ? ["--tls", "--tls-dir", certificates.directory] : []) + [directory.path + "/root"]
+        let result = try ChildProcess.run(
+          "/usr/bin/env",
+          ["SLUG_TLS_HELPER=" + helper, "/usr/bin/python3", "-c", script, String(port), tls ? certificates.caPath : "-"]
+            + daemon)
+        let what = "\(board.arch)\(tls ? " over TLS" : "")"
+        XCTAssertEqual(result.status, 0, "\(what): \(result.output)")
+        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(what): \(result.output)")
+        XCTAssertTrue(result.output.contains("\r\nContent-Length: \(body.utf8.count)\r\n"), "\(what): \(result.output)")
+        XCTAssertTrue(result.output.contains("\r\n\r\n" + body), "\(what): \(result.output)")
+      }
     }
   }
 
