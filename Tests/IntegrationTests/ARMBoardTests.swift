@@ -1,0 +1,208 @@
+import Foundation
+import Runtime
+import Store
+import TestSupport
+import XCTest
+
+/// The daemons cross-built for ARM boards (Scripts/cross-build; docs/design.md, "ARM boards")
+/// run under qemu-user (Debian's qemu-user-static), each on a loopback socket the test binds
+/// and passes as fd 0, as a super-server would: in.mvp answers a MediaMVP, in.dns answers from a
+/// store, in.www serves a file, in the clear and over TLS. On both of Debian's ARM architectures: arm64 (a Raspberry Pi 3
+/// or later, most ARM routers and NAS boxes) and armhf (32-bit ARMv7 with hard float).
+/// Scripts/test cross-builds the three first; a missing one is a setup failure naming the command.
+final class ARMBoardTests: XCTestCase {
+  struct Board {
+    let arch: String
+    let emulator: String
+    /// What `readelf -h` calls the machine.
+    let machine: String
+  }
+
+  static let boards = [
+    Board(arch: "arm64", emulator: "/usr/bin/qemu-aarch64-static", machine: "AArch64"),
+    Board(arch: "armhf", emulator: "/usr/bin/qemu-arm-static", machine: "ARM"),
+  ]
+
+  /// The command that runs the cross-built PROGRAM for BOARD under qemu, once it is checked to be
+  /// a static position-independent executable for that machine (no interpreter, no libraries:
+  /// it needs nothing from the board but its kernel).
+  static func command(_ program: String, on board: Board) throws -> [String] {
+    let path = BuildProducts.packageRoot + "/.build/cross/\(board.arch)/\(program)"
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+      throw SetupFailure("no \(path); run Scripts/cross-build \(board.arch) in.mvp in.dns in.www slug-tls")
+    }
+    guard FileManager.default.isExecutableFile(atPath: board.emulator) else {
+      throw SetupFailure("no \(board.emulator): apt-get install qemu-user-static")
+    }
+    let header = try ChildProcess.run("/usr/bin/readelf", ["-h", "-l", "-d", path])
+    XCTAssertEqual(header.status, 0, header.output)
+    XCTAssertTrue(header.output.contains("Machine:                           \(board.machine)\n"), header.output)
+    XCTAssertTrue(header.output.contains("DYN (Position-Independent Executable file)"), header.output)
+    XCTAssertFalse(header.output.contains("INTERP"), "\(path) asks for a dynamic loader")
+    XCTAssertFalse(header.output.contains("(NEEDED)"), "\(path) needs shared libraries")
+    return [board.emulator, path]
+  }
+
+  /// Runs COMMAND with `-d` (log on stderr) and ARGUMENTS, fd 0 being `input`; returns its exit
+  /// status and log. It must finish within `limit` seconds (qemu is slow, not that slow).
+  static func run(_ command: [String], _ arguments: [String], input: Int32, limit: TimeInterval = 60) throws
+    -> (status: Int32, log: String)
+  {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst()) + ["-d"] + arguments
+    process.standardInput = FileHandle(fileDescriptor: input, closeOnDealloc: false)
+    process.standardOutput = FileHandle.nullDevice
+    let log = Pipe()
+    process.standardError = log
+    try process.run()
+    let deadline = DispatchTime.now() + limit
+    let finished = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in finished.signal() }
+    if process.isRunning, finished.wait(timeout: deadline) == .timedOut {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      XCTFail("\(command.last!) \(arguments) did not finish within \(Int(limit)) s")
+    }
+    let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+  }
+
+  func testInMVPAnswersAMediaMVP() throws {
+    for board in Self.boards {
+      let client = try LocatorClient()
+      let (service, port) = try LoopbackSocket.bind(SOCK_DGRAM)
+      defer { close(service) }
+      client.send(client.request(sequence: 9), toPort: port)
+      let result = try Self.run(Self.command("in.mvp", on: board), ["-i", "0"], input: service)
+      XCTAssertEqual(result.status, 0, "\(board.arch): \(result.log)")
+      XCTAssertEqual(client.receive(within: 1000), LocatorClient.expectedReply(sequence: 9), board.arch)
+      XCTAssertTrue(result.log.contains("MVPOUT dest=127.0.0.1:\(client.port) server=127.0.0.1\n"), result.log)
+    }
+  }
+
+  /// A name added to the store is answered; one in the same domain that the store does not hold
+  /// is NXDOMAIN.
+  func testInDNSAnswersFromAStore() throws {
+    let directory = try TemporaryDirectory()
+    let database = directory.path + "/slug.db"
+    try Store(path: database).addDNSHost(DNSHost(name: HostName("nas.home")!, address: IPAddress("192.168.0.2")!))
+    defer { shm_unlink("/slug-dns-" + StorePathHash.digits(of: database)) }
+    for board in Self.boards {
+      let client = try LoopbackSocket.bind(SOCK_DGRAM)
+      defer { close(client.fd) }
+      let (service, port) = try LoopbackSocket.bind(SOCK_DGRAM)
+      defer { close(service) }
+      for (id, name) in [(0x5101 as UInt16, "nas.home"), (0x5102, "tv.home")] {
+        XCTAssertTrue(Self.send(Self.query(id: id, name: name), from: client.fd, toPort: port))
+      }
+      let result = try Self.run(
+        Self.command("in.dns", on: board), ["-i", "0", "--db", database, "--domain", "home", "--no-forward"], input: service)
+      XCTAssertEqual(result.status, 0, "\(board.arch): \(result.log)")
+      let known = try XCTUnwrap(Self.receive(on: client.fd), "\(board.arch): no answer for nas.home; \(result.log)")
+      XCTAssertEqual(Array(known[0...1]), [0x51, 0x01], board.arch)
+      XCTAssertEqual(known[3] & 0x0F, 0, "\(board.arch): rcode")
+      XCTAssertEqual(Array(known[6...7]), [0, 1], "\(board.arch): one answer")
+      XCTAssertEqual(Array(known.suffix(6)), [0, 4, 192, 168, 0, 2], "\(board.arch): the store's address")
+      let unknown = try XCTUnwrap(Self.receive(on: client.fd), "\(board.arch): no answer for tv.home; \(result.log)")
+      XCTAssertEqual(Array(unknown[0...1]), [0x51, 0x02], board.arch)
+      XCTAssertEqual(unknown[3] & 0x0F, 3, "\(board.arch): NXDOMAIN")
+    }
+  }
+
+  /// Over plain HTTP, and over TLS, where in.www hands the connection to the board's slug-tls
+  /// (run under qemu through SLUG_TLS_HELPER: the kernel here cannot exec an ARM binary) and the
+  /// client verifies the certificate, as browsers do by default.
+  func testInWWWServesAFileInTheClearAndOverTLS() throws {
+    let directory = try TemporaryDirectory()
+    let body = "served on ARM\n"
+    try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
+    try body.write(toFile: directory.path + "/root/hello.txt", atomically: true, encoding: .utf8)
+    let certificates = try TLSFixture(in: directory.path + "/tls")
+    let script = """
+      import socket, ssl, subprocess, sys
+      listener = socket.socket()
+      listener.bind(('127.0.0.1', int(sys.argv[1])))
+      listener.listen(1)
+      client = socket.create_connection(listener.getsockname())
+      connection, _ = listener.accept()
+      daemon = subprocess.Popen(sys.argv[3:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+      connection.close()
+      client.settimeout(60)
+      if sys.argv[2] != '-':
+          client = ssl.create_default_context(cafile=sys.argv[2]).wrap_socket(client, server_hostname='localhost')
+      client.sendall(b'GET /hello.txt HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
+      response = b''
+      while chunk := client.recv(65536):
+          response += chunk
+      sys.stdout.write(response.decode())
+      sys.stderr.write(daemon.communicate(timeout=60)[1].decode())
+      sys.exit(daemon.returncode)
+      """
+    for board in Self.boards {
+      let helper = directory.path + "/slug-tls-\(board.arch)"
+      let tlsHelper = try Self.command("slug-tls", on: board)
+      try "#!/bin/sh\nexec \(tlsHelper[0]) -0 slug-tls \(tlsHelper[1]) \"$@\"\n".write(
+        toFile: helper, atomically: true, encoding: .utf8)
+      XCTAssertEqual(chmod(helper, 0o755), 0)
+      for tls in [false, true] {
+        let port = try FreePort.tcp()
+        defer { SlotSets.removeAll(port: port) }
+        let daemon = try Self.command("in.www", on: board) + ["-d"]
+          + (tls ? ["--tls", "--tls-dir", certificates.directory] : []) + [directory.path + "/root"]
+        let result = try ChildProcess.run(
+          "/usr/bin/env",
+          ["SLUG_TLS_HELPER=" + helper, "/usr/bin/python3", "-c", script, String(port), tls ? certificates.caPath : "-"]
+            + daemon)
+        let what = "\(board.arch)\(tls ? " over TLS" : "")"
+        XCTAssertEqual(result.status, 0, "\(what): \(result.output)")
+        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(what): \(result.output)")
+        XCTAssertTrue(result.output.contains("\r\nContent-Length: \(body.utf8.count)\r\n"), "\(what): \(result.output)")
+        XCTAssertTrue(result.output.contains("\r\n\r\n" + body), "\(what): \(result.output)")
+      }
+    }
+  }
+
+  /// There is no ARM slugctl (docs/design.md, "ARM boards"), and a package without it could not
+  /// even create its store: Scripts/package refuses, saying why, rather than build that package.
+  func testThePackageForABoardIsRefusedWhileThereIsNoSlugctlForIt() throws {
+    let output = try TemporaryDirectory()
+    for board in Self.boards {
+      let result = try ChildProcess.run(
+        BuildProducts.packageRoot + "/Scripts/package", ["--arch", board.arch, "--output", output.path])
+      XCTAssertEqual(result.status, 69, "\(board.arch): \(result.output)")
+      XCTAssertTrue(result.output.contains("package: no slugctl for \(board.arch) in "), result.output)
+      XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path), [], board.arch)
+    }
+  }
+
+  /// A DNS query for NAME's A record, recursion desired.
+  static func query(id: UInt16, name: String) -> [UInt8] {
+    var packet: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+    for label in name.split(separator: ".") { packet += [UInt8(label.utf8.count)] + Array(label.utf8) }
+    return packet + [0, 0, 1, 0, 1]
+  }
+
+  static func send(_ datagram: [UInt8], from fd: Int32, toPort port: UInt16) -> Bool {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    let sent = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
+        datagram.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      }
+    }
+    return sent == datagram.count
+  }
+
+  /// The next datagram on FD within a second, or nil.
+  static func receive(on fd: Int32) -> [UInt8]? {
+    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard poll(&descriptor, 1, 1000) == 1 else { return nil }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+    return count < 12 ? nil : Array(buffer.prefix(count))
+  }
+}
