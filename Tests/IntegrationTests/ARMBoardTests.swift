@@ -7,9 +7,10 @@ import XCTest
 /// The daemons cross-built for ARM boards (Scripts/cross-build; docs/design.md, "ARM boards")
 /// run under qemu-user (Debian's qemu-user-static), each on a loopback socket the test binds
 /// and passes as fd 0, as a super-server would: in.mvp answers a MediaMVP, in.dns answers from a
-/// store, in.www serves a file, in the clear and over TLS. On both of Debian's ARM architectures: arm64 (a Raspberry Pi 3
-/// or later, most ARM routers and NAS boxes) and armhf (32-bit ARMv7 with hard float).
-/// Scripts/test cross-builds the three first; a missing one is a setup failure naming the command.
+/// store, in.www serves a file, in the clear and over TLS. On both of Debian's ARM
+/// architectures: arm64 (a Raspberry Pi 3 or later, most ARM routers and NAS boxes) and armhf
+/// (32-bit ARMv7 with hard float). Scripts/test cross-builds the three daemons and slug-tls
+/// first; a missing one is a setup failure naming the command.
 final class ARMBoardTests: XCTestCase {
   struct Board {
     let arch: String
