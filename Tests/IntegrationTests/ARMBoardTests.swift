@@ -96,7 +96,8 @@ final class ARMBoardTests: XCTestCase {
       let (service, port) = try LoopbackSocket.bind(SOCK_DGRAM)
       defer { close(service) }
       for (id, name) in [(0x5101 as UInt16, "nas.home"), (0x5102, "tv.home")] {
-        XCTAssertTrue(Self.send(Self.query(id: id, name: name), from: client.fd, toPort: port))
+        let query = Self.query(id: id, name: name)
+        XCTAssertEqual(LoopbackSocket.send(query, from: client.fd, toPort: port), query.count)
       }
       let result = try Self.run(
         Self.command("in.dns", on: board), ["-i", "0", "--db", database, "--domain", "home", "--no-forward"], input: service)
@@ -121,26 +122,6 @@ final class ARMBoardTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: directory.path + "/root", withIntermediateDirectories: true)
     try body.write(toFile: directory.path + "/root/hello.txt", atomically: true, encoding: .utf8)
     let certificates = try TLSFixture(in: directory.path + "/tls")
-    let script = """
-      import socket, ssl, subprocess, sys
-      listener = socket.socket()
-      listener.bind(('127.0.0.1', int(sys.argv[1])))
-      listener.listen(1)
-      client = socket.create_connection(listener.getsockname())
-      connection, _ = listener.accept()
-      daemon = subprocess.Popen(sys.argv[3:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-      connection.close()
-      client.settimeout(60)
-      if sys.argv[2] != '-':
-          client = ssl.create_default_context(cafile=sys.argv[2]).wrap_socket(client, server_hostname='localhost')
-      client.sendall(b'GET /hello.txt HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
-      response = b''
-      while chunk := client.recv(65536):
-          response += chunk
-      sys.stdout.write(response.decode())
-      sys.stderr.write(daemon.communicate(timeout=60)[1].decode())
-      sys.exit(daemon.returncode)
-      """
     for board in Self.boards {
       let helper = directory.path + "/slug-tls-\(board.arch)"
       let tlsHelper = try Self.command("slug-tls", on: board)
@@ -148,19 +129,17 @@ final class ARMBoardTests: XCTestCase {
         toFile: helper, atomically: true, encoding: .utf8)
       XCTAssertEqual(chmod(helper, 0o755), 0)
       for tls in [false, true] {
-        let port = try FreePort.tcp()
-        defer { SlotSets.removeAll(port: port) }
-        let daemon = try Self.command("in.www", on: board) + ["-d"]
+        let daemon = try ["/usr/bin/env", "SLUG_TLS_HELPER=" + helper] + Self.command("in.www", on: board) + ["-d"]
           + (tls ? ["--tls", "--tls-dir", certificates.directory] : []) + [directory.path + "/root"]
-        let result = try ChildProcess.run(
-          "/usr/bin/env",
-          ["SLUG_TLS_HELPER=" + helper, "/usr/bin/python3", "-c", script, String(port), tls ? certificates.caPath : "-"]
-            + daemon)
+        let result = try BuildProducts.oneConnection(
+          daemon, sending: "GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+          caFile: tls ? certificates.caPath : nil, readLimit: 60, exitLimit: 60)
         let what = "\(board.arch)\(tls ? " over TLS" : "")"
-        XCTAssertEqual(result.status, 0, "\(what): \(result.output)")
-        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(what): \(result.output)")
-        XCTAssertTrue(result.output.contains("\r\nContent-Length: \(body.utf8.count)\r\n"), "\(what): \(result.output)")
-        XCTAssertTrue(result.output.contains("\r\n\r\n" + body), "\(what): \(result.output)")
+        let output = result.response + result.log
+        XCTAssertEqual(result.status, 0, "\(what): \(output)")
+        XCTAssertTrue(result.response.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(what): \(output)")
+        XCTAssertTrue(result.response.contains("\r\nContent-Length: \(body.utf8.count)\r\n"), "\(what): \(output)")
+        XCTAssertTrue(result.response.contains("\r\n\r\n" + body), "\(what): \(output)")
       }
     }
   }
@@ -185,25 +164,8 @@ final class ARMBoardTests: XCTestCase {
     return packet + [0, 0, 1, 0, 1]
   }
 
-  static func send(_ datagram: [UInt8], from fd: Int32, toPort port: UInt16) -> Bool {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = port.bigEndian
-    let sent = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
-        datagram.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-      }
-    }
-    return sent == datagram.count
-  }
-
-  /// The next datagram on FD within a second, or nil.
+  /// The next datagram on FD within a second, if it is long enough for a DNS header.
   static func receive(on fd: Int32) -> [UInt8]? {
-    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-    guard poll(&descriptor, 1, 1000) == 1 else { return nil }
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-    return count < 12 ? nil : Array(buffer.prefix(count))
+    LoopbackSocket.receive(on: fd, within: 1000).flatMap { $0.count < 12 ? nil : $0 }
   }
 }

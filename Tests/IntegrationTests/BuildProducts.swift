@@ -30,26 +30,51 @@ extension BuildProducts {
   /// and returns what it logged (stderr; under inetd that is the client, so tests look here).
   static func logOfOneConnection(_ daemon: String, _ arguments: [String], sending request: String) throws -> String {
     let program = try binDirectory() + "/" + daemon
+    return try oneConnection([program, "-d"] + arguments, sending: request, exitLimit: 5).log
+  }
+
+  /// One connection to COMMAND, started as inetd `nowait` would with one end of a loopback TCP
+  /// connection as its fd 0: REQUEST goes in from the other end (over TLS, verifying the
+  /// certificate against `caFile` for localhost, if given), and all is read until the daemon
+  /// closes, each read within `readLimit` seconds if given; the daemon then has `exitLimit`
+  /// seconds to exit. Returns its exit status, what it sent and what it logged (stderr).
+  static func oneConnection(
+    _ command: [String], sending request: String, caFile: String? = nil, readLimit: Int? = nil, exitLimit: Int
+  ) throws -> (status: Int32, response: String, log: String) {
     let script = """
-      import socket, subprocess, sys
+      import json, socket, ssl, subprocess, sys
       listener = socket.socket()
       listener.bind(('127.0.0.1', int(sys.argv[1])))
       listener.listen(1)
       client = socket.create_connection(listener.getsockname())
       connection, _ = listener.accept()
-      daemon = subprocess.Popen(sys.argv[3:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+      daemon = subprocess.Popen(sys.argv[6:], stdin=connection, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
       connection.close()
+      if sys.argv[4] != '-':
+          client.settimeout(float(sys.argv[4]))
+      if sys.argv[3] != '-':
+          client = ssl.create_default_context(cafile=sys.argv[3]).wrap_socket(client, server_hostname='localhost')
       client.sendall(bytes.fromhex(sys.argv[2]))
-      while client.recv(65536):
-          pass
+      response = b''
+      while chunk := client.recv(65536):
+          response += chunk
       client.close()
-      print(daemon.communicate(timeout=5)[1].decode(), end='')
+      log = daemon.communicate(timeout=float(sys.argv[5]))[1]
+      json.dump({'status': daemon.returncode, 'response': response.decode(), 'log': log.decode()}, sys.stdout)
       """
     let hex = request.utf8.map { String(format: "%02x", $0) }.joined()
     // A port of the test's choosing, so the connection caps' semaphore set of it can go after.
     let port = try FreePort.tcp()
     defer { SlotSets.removeAll(port: port) }
-    return try ChildProcess.run("/usr/bin/python3", ["-c", script, String(port), hex, program, "-d"] + arguments).output
+    let run = try ChildProcess.run(
+      "/usr/bin/python3",
+      ["-c", script, String(port), hex, caFile ?? "-", readLimit.map(String.init) ?? "-", String(exitLimit)] + command)
+    guard run.status == 0,
+      let report = try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any],
+      let status = report["status"] as? Int, let response = report["response"] as? String,
+      let log = report["log"] as? String
+    else { throw SetupFailure("one connection to \(command): \(run.output)") }
+    return (Int32(status), response, log)
   }
 
   /// Runs the built DAEMON by hand in the foreground (`-d`: its log goes to stderr) with

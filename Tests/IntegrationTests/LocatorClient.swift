@@ -39,25 +39,12 @@ final class LocatorClient {
   }
 
   func send(_ bytes: [UInt8], toPort service: UInt16) {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = service.bigEndian
-    let sent = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
-        bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-      }
-    }
-    XCTAssertEqual(sent, bytes.count)
+    XCTAssertEqual(LoopbackSocket.send(bytes, from: fd, toPort: service), bytes.count)
   }
 
   /// The next datagram, or nil when none arrives within `milliseconds`.
   func receive(within milliseconds: Int32) -> [UInt8]? {
-    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-    guard poll(&descriptor, 1, milliseconds) == 1 else { return nil }
-    var buffer = [UInt8](repeating: 0, count: 2048)
-    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-    return count < 0 ? nil : Array(buffer.prefix(count))
+    LoopbackSocket.receive(on: fd, within: milliseconds)
   }
 
   private static func bigEndian(_ value: UInt32) -> [UInt8] {

@@ -35,6 +35,28 @@ public enum LoopbackSocket {
     return (fd, UInt16(bigEndian: port))
   }
 
+  /// Sends BYTES from the datagram socket FD to 127.0.0.1:PORT; how many were sent (-1: failed).
+  public static func send(_ bytes: [UInt8], from fd: Int32, toPort port: UInt16) -> Int {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
+        bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      }
+    }
+  }
+
+  /// The next datagram on FD, or nil when none arrives within `milliseconds`.
+  public static func receive(on fd: Int32, within milliseconds: Int32) -> [UInt8]? {
+    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard poll(&descriptor, 1, milliseconds) == 1 else { return nil }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+    return count < 0 ? nil : Array(buffer.prefix(count))
+  }
+
   /// Whether something accepts TCP connections on 127.0.0.1:PORT (a super-server that has
   /// bound it); the probe connection is closed at once.
   public static func acceptsTCP(port: UInt16) -> Bool {
