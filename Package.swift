@@ -70,11 +70,6 @@ func daemon(_ name: String, compiles shared: [String]) -> Target {
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
 
-/// What the static FoundationEssentials (which swift-argument-parser imports) needs beside the
-/// static stdlib: the autolinking that names them is inside its archive, where the linker does
-/// not look.
-let foundationEssentialsLibraries = ["-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"]
-
 let package = Package(
   name: "slug",
   products: [
@@ -88,9 +83,6 @@ let package = Package(
     .executable(name: "in.dhcp", targets: ["in.dhcp"]),
     .executable(name: "in.mvp", targets: ["in.mvp"]),
     .executable(name: "slug-tls", targets: ["slug-tls"]),
-  ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -136,9 +128,9 @@ let package = Package(
     // says why): no resource bundle, whose generated accessor would import Foundation.
     .target(name: "CManual", path: "Sources/CManual", cSettings: [.unsafeFlags(["-std=c23"])]),
 
-    // slugctl imports neither Foundation nor FoundationEssentials (swift-argument-parser brings
-    // the latter, without ICU), so its release build carries the Swift runtime and runs where no
-    // toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
+    // slugctl imports neither Foundation nor FoundationEssentials, and parses its command line
+    // with its own Parsing/ (no swift-argument-parser), so its release build carries the Swift
+    // runtime and runs where no toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
     // libstdc++ and libgcc_s to the system; symbols are bound at start (-z now), so the GOT is
     // read-only, as Debian hardens. Debug builds (and the tests, which link slugctl's code beside
     // XCTest and Foundation) keep the shared runtime.
@@ -146,13 +138,11 @@ let package = Package(
       name: "slugctl",
       dependencies: [
         "Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/slugctl",
       linkerSettings: [
         .unsafeFlags(
-          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs", "-Xlinker", "-z", "-Xlinker", "now"]
-            + foundationEssentialsLibraries,
+          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs", "-Xlinker", "-z", "-Xlinker", "now"],
           .when(configuration: .release))
       ]),
 

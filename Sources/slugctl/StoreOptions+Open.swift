@@ -7,3 +7,8 @@ extension StoreOptions {
   /// Opens (and migrates) the store; a file from before hashed passwords has them hashed.
   func openStore() throws -> Store { try Store(path: path, hashingPasswords: JabberPasswords.hashing) }
 }
+
+extension Invocation {
+  /// The store --db names (else $SLUG_DB's, else the default), opened.
+  func openStore() throws -> Store { try storeOptions.openStore() }
+}

@@ -1,10 +1,9 @@
-import ArgumentParser
 import Store
 
 extension Slugctl.DNS.Block {
-  struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "import",
+  enum Import {
+    static let command = Command(
+      "import",
       abstract: "Block every domain a block list names.",
       discussion: """
         Reads hosts files (0.0.0.0 NAME..., also 127.0.0.1, :: and ::1), one domain per line, \
@@ -13,18 +12,20 @@ extension Slugctl.DNS.Block {
         other addresses) is skipped. Prints how many names were read, added, already present and \
         refused, and the first refusals as FILE:LINE: reason. FILE is read a line at a time; a \
         line over 65536 bytes fails the import, naming FILE:LINE, and nothing is added.
-        """)
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The block list.", valueName: "file"), completion: .file())
-    var file: String
+        """,
+      parameters: [
+        .db,
+        .argument("file", help: "The block list.", completion: .file(extensions: [])),
+      ],
+      run: { try run($0) })
 
     /// How many refusals are shown; the rest are counted.
     static let refusalsShown = 5
 
-    func run() throws {
+    private static func run(_ invocation: Invocation) throws {
+      let file = invocation["file"]
       let lines = try FlatFileImport.lines(of: file)
-      let opened = try store.openStore()
+      let opened = try invocation.openStore()
       var read = 0
       var added = 0
       var present = 0

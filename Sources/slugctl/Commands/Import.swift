@@ -1,10 +1,9 @@
-import ArgumentParser
 import Store
 
 extension Slugctl {
-  struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "import",
+  enum Import {
+    static let command = Command(
+      "import",
       abstract: "Load records from a flat file into the store, all or nothing.",
       discussion: """
         Records already in the store unchanged are skipped, so importing a file twice changes \
@@ -14,31 +13,32 @@ extension Slugctl {
         DNS hosts; the interface's settings and static leases; the interface's leases). \
         in.jabberd.conf's passwords are stored hashed; --legacy also keeps them in the clear \
         (for the digest login and export; see slugctl jabber --help for what that costs).
-        """)
+        """,
+      parameters: [
+        .db,
+        .argument(
+          "format", help: "The file format (as for export).", values: FlatFormat.allCases.map { $0.rawValue }),
+        .argument("file", help: "The file to read.", completion: .file(extensions: [])),
+        .option("iface", value: "if", help: "The DHCP interface the records belong to."),
+        .flag("replace", help: "Replace the records this format covers instead of adding to them."),
+        .flag("legacy", help: "in.jabberd.conf: mark the imported accounts legacy (their passwords kept in the clear too)."),
+      ],
+      run: { try run($0) })
 
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The file format (as for export).", valueName: "format"))
-    var format: FlatFormat
-    @Argument(help: ArgumentHelp("The file to read.", valueName: "file"), completion: .file())
-    var file: String
-    @Option(name: .customLong("iface"), help: ArgumentHelp("The DHCP interface the records belong to.", valueName: "if"))
-    var interface: String?
-    @Flag(help: "Replace the records this format covers instead of adding to them.")
-    var replace = false
-    @Flag(help: "in.jabberd.conf: mark the imported accounts legacy (their passwords kept in the clear too).")
-    var legacy = false
-
-    func validate() throws {
+    private static func run(_ invocation: Invocation) throws {
+      guard let format = FlatFormat(rawValue: invocation["format"]) else {
+        throw Failure.usage("the value '\(invocation["format"])' is invalid for '<format>'")
+      }
+      let file = invocation["file"], interface = invocation.optional("iface")
+      let replace = invocation.flag("replace"), legacy = invocation.flag("legacy")
       // Every dynamic lease belongs to an interface, even where the file does not say which.
       if (format.needsInterface || format == .dnsmasqLeases) && interface == nil {
-        throw ValidationError("\(format.rawValue) needs --iface")
+        throw Failure.usage("\(format.rawValue) needs --iface")
       }
-      if legacy && format != .jabberdConf { throw ValidationError("--legacy is for in.jabberd.conf only") }
-    }
+      if legacy && format != .jabberdConf { throw Failure.usage("--legacy is for in.jabberd.conf only") }
 
-    func run() throws {
       _ = try FlatFileImport.lines(of: file)
-      let opened = try store.openStore()
+      let opened = try invocation.openStore()
       let count = try opened.transaction {
         try FlatFileImport(store: opened, format: format, file: file, interface: interface, legacy: legacy)
           .run(replacing: replace)

@@ -1,4 +1,3 @@
-import ArgumentParser
 import CManual
 import Glibc
 import Runtime
@@ -6,9 +5,9 @@ import Store
 import Superserver
 
 extension Slugctl {
-  struct Install: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "install",
+  enum Install {
+    static let command = Command(
+      "install",
       abstract: "Install slugctl, the daemons, shell completions and the manual pages.",
       discussion: """
         Copies slugctl and the daemons built beside it (in.www, in.proxy, in.jabberd, in.smtp, \
@@ -18,10 +17,20 @@ extension Slugctl {
         in.jabberd.conf.5) to PREFIX/share/man/man5. The binaries are installed stripped of \
         their symbols and debug information (binutils' strip; the build keeps them). Nothing \
         is installed if a daemon binary or a page is missing.
-        """)
+        """,
+      parameters: [
+        .option(
+          "prefix", value: "dir", help: "Install under this directory, e.g. /usr/local.", required: true,
+          completion: .directory),
+        // Where slugctl and the daemons are taken from; tests point it at a directory of
+        // stand-ins because in-process the running binary is the test runner. ArgumentParser
+        // hid it from the help; Parameter has no hidden form, so it shows there.
+        .option("from", value: "dir", help: "Take slugctl and the daemons from this directory (for tests).", hidden: true),
+      ],
+      run: { try run($0) })
 
     /// The daemons `swift build` puts beside slugctl, each once (smtp and submission share in.smtp).
-    static let daemons = Catalog.services.map(\.program).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    static let daemons = Catalog.services.map { $0.program }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
     /// What the daemons start from their own directory: the TLS helper.
     static let helpers = ["slug-tls"]
@@ -47,16 +56,9 @@ extension Slugctl {
       return pages
     }
 
-    @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
-    var prefix: String
-
-    /// Where slugctl and the daemons are taken from; tests point it at a directory of stand-ins
-    /// because in-process the running binary is the test runner.
-    @Option(name: .customLong("from"), help: .hidden)
-    var binaryDirectory: String?
-
-    func run() throws {
-      let source = try binaryDirectory ?? Self.runningBinaryDirectory()
+    private static func run(_ invocation: Invocation) throws {
+      let prefix = invocation["prefix"]
+      let source = try invocation.optional("from") ?? Self.runningBinaryDirectory()
       var files: [(path: String, bytes: [UInt8], mode: mode_t)] = []
       for program in ["slugctl"] + Self.daemons + Self.helpers {
         files.append((prefix + "/sbin/" + program, try Self.built(program, at: source + "/" + program), 0o755))
@@ -67,10 +69,13 @@ extension Slugctl {
         guard let bytes = embedded[page] else { throw Failure.noInput("missing \(page): this slugctl was built without it") }
         files.append((share + "/man/man\(Self.nameAndSection(of: page).section)/" + page, bytes, 0o644))
       }
-      files.append((share + "/bash-completion/completions/slugctl", Array(Slugctl.completionScript(for: .bash).utf8), 0o644))
-      files.append((share + "/zsh/site-functions/_slugctl", Array(Slugctl.completionScript(for: .zsh).utf8), 0o644))
-      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Array(Slugctl.completionScript(for: .fish).utf8), 0o644))
-      files.append((share + "/man/man8/slugctl.8", Array(try ManualPage.render(helpDump: Slugctl._dumpHelp()).utf8), 0o644))
+      let bash = CompletionScript.render(shell: "bash", root: Slugctl.root)
+      let zsh = CompletionScript.render(shell: "zsh", root: Slugctl.root)
+      let fish = CompletionScript.render(shell: "fish", root: Slugctl.root)
+      files.append((share + "/bash-completion/completions/slugctl", Array(bash.utf8), 0o644))
+      files.append((share + "/zsh/site-functions/_slugctl", Array(zsh.utf8), 0o644))
+      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Array(fish.utf8), 0o644))
+      files.append((share + "/man/man8/slugctl.8", Array(ManualPage.render(root: Slugctl.root).utf8), 0o644))
       for file in files {
         try Self.install(file.bytes, at: file.path, mode: file.mode)
         Console.current.print(file.path)

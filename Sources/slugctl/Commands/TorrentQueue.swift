@@ -1,4 +1,3 @@
-import ArgumentParser
 import Glibc
 import Runtime
 import Store
@@ -69,21 +68,19 @@ enum TorrentQueue {
 }
 
 extension Slugctl.Torrent {
-  struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "run",
-      abstract: "Start queued torrents while fewer than torrent_max_active run (in.ctcs --run-queue).")
-
-    @OptionGroup var store: StoreOptions
-
-    func run() throws {
-      guard let runner = TorrentQueue.runnerPath() else {
-        throw Failure.unavailable("in.ctcs is not installed beside slugctl")
-      }
-      let arguments = TorrentQueue.arguments(storePath: store.path)
-      let pointers = arguments.map { strdup($0) } + [nil]
-      execv(runner, pointers)
-      throw Failure.osError("cannot run \(runner): \(String(cString: strerror(errno)))")
-    }
+  enum Run {
+    static let command = Command(
+      "run",
+      abstract: "Start queued torrents while fewer than torrent_max_active run (in.ctcs --run-queue).",
+      parameters: [.db],
+      run: { invocation in
+        guard let runner = TorrentQueue.runnerPath() else {
+          throw Failure.unavailable("in.ctcs is not installed beside slugctl")
+        }
+        let arguments = TorrentQueue.arguments(storePath: invocation.storeOptions.path)
+        let pointers = arguments.map { strdup($0) } + [nil]
+        execv(runner, pointers)
+        throw Failure.osError("cannot run \(runner): \(String(cString: strerror(errno)))")
+      })
   }
 }
