@@ -23,14 +23,13 @@ struct AccessList {
 
   private static let read: UInt16 = 4
   private static let readWrite: UInt16 = 6
-  /// ACL_UNDEFINED_ID: the id field of an entry that names no user or group.
-  private static let undefined = UInt32.max
 
   /// The extended attribute's value.
   var bytes: [UInt8] {
     var bytes: [UInt8] = []
     func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    func entry(_ tag: Tag, _ permissions: UInt16, _ id: UInt32 = Self.undefined) {
+    // The id defaults to ACL_UNDEFINED_ID, for an entry that names no user or group.
+    func entry(_ tag: Tag, _ permissions: UInt16, _ id: UInt32 = UInt32.max) {
       append(tag.rawValue)
       append(permissions)
       append(id)

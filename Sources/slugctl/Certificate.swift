@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 import Text
+#endif
 
 /// An X.509 certificate as `slugctl tls` shows and checks it: read from the DER itself (RFC 5280),
 /// so what is shown is what the file holds, IP addresses among the names included.

@@ -1,5 +1,7 @@
 import CTLS
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
+#endif
 
 /// Keys and certificates made with wolfSSL (Sources/CTLS/certificates.c): ECDSA P-256 keys,
 /// certificates signed with ECDSA and SHA-256, a random positive 128-bit serial.

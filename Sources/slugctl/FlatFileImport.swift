@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 /// One import of a flat file into the store, run inside the caller's transaction: a record
 /// already present unchanged is skipped, one that contradicts the store fails the whole import
@@ -64,7 +66,7 @@ struct FlatFileImport {
   /// The lines of PATH: 66 if it is missing or unreadable.
   static func lines(of path: String) throws -> LineReader {
     guard let reader = LineReader(path: path) else {
-      throw Failure.noInput("cannot read \(path): \(unreadableReason(errno))")
+      throw Failure.noInput("cannot read \(path): \(unreadableReason(slug_errno()))")
     }
     return reader
   }

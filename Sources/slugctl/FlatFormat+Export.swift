@@ -1,4 +1,6 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension FlatFormat {
   /// The store's records in this format. `interface` selects a DHCP interface (required for the

@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 import Store
+#endif
 
 /// What slugctl makes of a jabber password before the store sees it: SCRAM-SHA-1 and
 /// SCRAM-SHA-256 credentials (RFC 5802 §3, RFC 7677), each with a fresh random salt and

@@ -129,7 +129,7 @@ enum ManualPage {
   /// Running text: blank lines become paragraph breaks, and no line may start with a dot or a
   /// quote, which roff would take for a request.
   private static func paragraphs(_ text: String) -> String {
-    text.split(separator: "\n\n", omittingEmptySubsequences: false)
+    blocks(text)
       .map { sentence($0) }
       .filter { !$0.isEmpty }
       .map { paragraph in
@@ -150,5 +150,21 @@ enum ManualPage {
       }
     }
     return out
+  }
+
+  /// TEXT cut at each blank line ("\n\n").
+  private static func blocks(_ text: String) -> [String] {
+    var blocks: [String] = []
+    var block = ""
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.isEmpty {
+        blocks.append(block)
+        block = ""
+      } else {
+        block += block.isEmpty ? String(line) : "\n" + line
+      }
+    }
+    blocks.append(block)
+    return blocks
   }
 }

@@ -1,6 +1,8 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 import Runtime
 import Store
+#endif
 
 /// Says `message` to every process of a store's mesh (in.jabberd's sessions, in.ctcs's
 /// connections), proving the store's mesh key as the members do (see PeerMesh): a member hears

@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 /// A file slugctl writes for the daemons to read: replaced atomically (AtomicFile), and before
 /// a byte of it is written given its owner (when slugctl runs as root) and an access ACL naming
@@ -13,7 +15,7 @@ enum OwnedFile {
     do {
       try AtomicFile.write(bytes, to: file, mode: mode) { (descriptor: Int32) throws(StoreError) in
         if geteuid() == 0, fchown(descriptor, owner.uid, owner.gid) != 0 {
-          throw StoreError.io("\(file): chown failed: \(String(cString: strerror(errno)))")
+          throw StoreError.io("\(file): chown failed: \(String(cString: strerror(slug_errno())))")
         }
         do {
           if readers.isEmpty {

@@ -1,9 +1,11 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 /// The slug admin command: users, hosts, leases, torrents, super-server configuration,
-/// import/export and install, all on the one SQLite store the daemons read.
-@main
+/// import/export and install, all on the one SQLite store the daemons read. The program
+/// (Sources/Tools/slugctl/main.swift) calls `run` with its arguments.
 enum Slugctl {
   static let root = Command(
     "slugctl",
@@ -18,30 +20,27 @@ enum Slugctl {
       Export.command, Import.command, Install.command, GenerateManual.command,
     ])
 
-  static func main() {
-    Glibc.exit(run(Array(CommandLine.arguments.dropFirst())))
-  }
-
   /// Parses and runs one command line, printing on `console`; returns the exit status.
   static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
-    Console.$current.withValue(console) {
-      let parsed: ParsedCommandLine
-      do throws(UsageError) {
-        parsed = try CommandLineParser.parse(placingGlobalOptions(arguments), root: root)
-      } catch {
-        console.printError("slugctl: \(error.message)\n" + HelpText.usageReminder(path: error.path, command: error.command))
-        return 64  // EX_USAGE
-      }
-      switch parsed {
-      case .help(let path, let command):
-        console.print(HelpText.render(path: path, command: command))
-        return 0
-      case .completionScript(let shell):
-        console.writeOutput(CompletionScript.render(shell: shell, root: root))
-        return 0
-      case .run(let invocation):
-        return execute(invocation, console: console)
-      }
+    let previous = Console.current
+    Console.current = console
+    defer { Console.current = previous }
+    let parsed: ParsedCommandLine
+    do throws(CommandLineError) {
+      parsed = try CommandLineParser.parse(placingGlobalOptions(arguments), root: root)
+    } catch {
+      console.printError("slugctl: \(error.message)\n" + HelpText.usageReminder(path: error.path, command: error.command))
+      return 64  // EX_USAGE
+    }
+    switch parsed {
+    case .help(let path, let command):
+      console.print(HelpText.render(path: path, command: command))
+      return 0
+    case .completionScript(let shell):
+      console.writeOutput(CompletionScript.render(shell: shell, root: root))
+      return 0
+    case .run(let invocation):
+      return execute(invocation, console: console)
     }
   }
 

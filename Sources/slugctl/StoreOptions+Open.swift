@@ -1,4 +1,6 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension StoreOptions {
   /// The path this command works on: --db, else $SLUG_DB, else the default.

@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Superserver
+#endif
 
 /// The system users the daemons run as, one per program (Catalog's `user`), created by
 /// `slugctl init` as root: no login shell, no home, a group of their own.

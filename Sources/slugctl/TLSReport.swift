@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// What `slugctl tls show` prints (and init and import after their work): the server
 /// certificate and the CA, with warnings for what would make clients refuse the server.

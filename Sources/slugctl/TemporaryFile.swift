@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// A new, empty file of slugctl's own in $TMPDIR (else /tmp), for a program it runs to write
 /// into: mkstemp, so no other user can have put a link at its name. `remove()` deletes it.
@@ -12,7 +12,7 @@ struct TemporaryFile {
     var template = Array((directory + "/" + prefix + "-XXXXXX").utf8CString)
     let descriptor = mkstemp(&template)
     guard descriptor >= 0 else {
-      throw Failure.cannotCreate("\(purpose): cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
+      throw Failure.cannotCreate("\(purpose): cannot create a temporary file in \(directory): \(String(cString: strerror(slug_errno())))")
     }
     close(descriptor)
     path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

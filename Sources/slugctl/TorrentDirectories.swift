@@ -1,7 +1,9 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
 import Superserver
+#endif
 
 /// The directories in.ctcs's queue writes to (downloads, and the metainfo files with ctorrent's
 /// logs), when they lie inside the store's directory: that one is root's alone, so the queue,
@@ -25,17 +27,17 @@ enum TorrentDirectories {
   /// putting the downloads on another disk, and is left alone.
   private static func give(_ directory: String, to user: uid_t, group: gid_t, name: String) throws {
     var status = stat()
-    if lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFLNK { return }
-    if mkdir(directory, 0o750) != 0, errno != EEXIST {
-      throw Failure.cannotCreate("cannot make \(directory) for \(name): \(String(cString: strerror(errno)))")
+    if lstat(directory, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFLNK) { return }
+    if mkdir(directory, 0o750) != 0, slug_errno() != EEXIST {
+      throw Failure.cannotCreate("cannot make \(directory) for \(name): \(String(cString: strerror(slug_errno())))")
     }
-    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    let descriptor = slug_open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
     guard descriptor >= 0 else {
-      throw Failure.cannotCreate("cannot give \(directory) to \(name): \(String(cString: strerror(errno))); it was left as it is")
+      throw Failure.cannotCreate("cannot give \(directory) to \(name): \(String(cString: strerror(slug_errno()))); it was left as it is")
     }
     defer { close(descriptor) }
     guard fchown(descriptor, user, group) == 0, fchmod(descriptor, 0o750) == 0 else {
-      throw Failure.ioError("cannot give \(directory) to \(name): \(String(cString: strerror(errno)))")
+      throw Failure.ioError("cannot give \(directory) to \(name): \(String(cString: strerror(slug_errno())))")
     }
   }
 }

@@ -1,4 +1,6 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 /// Command-line values turned into store types; a bad one is refused naming what was typed.
 func parseHostName(_ text: String) throws -> HostName {

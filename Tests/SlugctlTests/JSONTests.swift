@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import slugctl
+@testable import SlugctlKit
 
 final class JSONTests: XCTestCase {
   func testObjectsKeepTheirKeyOrderAndEscapeStrings() throws {

@@ -1,4 +1,6 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension Slugctl.DHCP {
   enum Static {

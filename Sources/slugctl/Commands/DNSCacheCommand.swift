@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import DNS
 import Runtime
+#endif
 
 extension Slugctl.DNS {
   enum Cache {

@@ -1,6 +1,8 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
 import Superserver
 import Text
+#endif
 
 extension Slugctl {
   enum Inetd {

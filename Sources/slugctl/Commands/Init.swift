@@ -1,7 +1,9 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
 import Superserver
+#endif
 
 extension Slugctl {
   enum Init {

@@ -1,8 +1,10 @@
+import CLibc
 import CManual
-import Glibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
 import Superserver
+#endif
 
 extension Slugctl {
   enum Install {

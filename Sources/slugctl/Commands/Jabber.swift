@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
+#endif
 
 extension Slugctl {
   enum Jabber {

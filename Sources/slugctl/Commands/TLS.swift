@@ -1,6 +1,8 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
+#endif
 
 /// Where the TLS files are: --tls-dir, else `tls` beside the store.
 struct TLSDirectoryOptions {

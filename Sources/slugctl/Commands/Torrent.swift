@@ -1,7 +1,9 @@
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import CTCS
-import Glibc
 import Runtime
 import Store
+#endif
 
 extension Slugctl {
   enum Torrent {

@@ -1,6 +1,8 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import CTCS
 import Runtime
 import Store
+#endif
 
 /// Tells the in.ctcs serving torrent `id` what `request` asks (each process of the store's
 /// in.ctcs mesh gets it; the others ignore it). Nothing happens when that torrent's client is

@@ -1,6 +1,8 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
+#endif
 
 /// The queue runner is `in.ctcs --run-queue`, installed beside slugctl (PREFIX/sbin, or the
 /// build directory).
@@ -80,7 +82,7 @@ extension Slugctl.Torrent {
         let arguments = TorrentQueue.arguments(storePath: invocation.storeOptions.path)
         let pointers = arguments.map { strdup($0) } + [nil]
         execv(runner, pointers)
-        throw Failure.osError("cannot run \(runner): \(String(cString: strerror(errno)))")
+        throw Failure.osError("cannot run \(runner): \(String(cString: strerror(slug_errno())))")
       })
   }
 }

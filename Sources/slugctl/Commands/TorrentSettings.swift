@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import CTCS
 import Store
+#endif
 
 extension Slugctl.Torrent {
   enum Settings {

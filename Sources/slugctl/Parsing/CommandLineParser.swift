@@ -9,7 +9,7 @@ enum ParsedCommandLine {
 
 /// A command line that does not fit the command it names: the message, and the command whose
 /// usage to show with it.
-struct UsageError: Error {
+struct CommandLineError: Error {
   var message: String
   var path: [String]
   var command: Command
@@ -22,7 +22,7 @@ enum CommandLineParser {
   static let completionOption = "--generate-completion-script"
   static let shells = ["bash", "zsh", "fish"]
 
-  static func parse(_ arguments: [String], root: Command) throws(UsageError) -> ParsedCommandLine {
+  static func parse(_ arguments: [String], root: Command) throws(CommandLineError) -> ParsedCommandLine {
     var path = [root.name]
     var command = root
     var rest = arguments[...]
@@ -33,12 +33,12 @@ enum CommandLineParser {
         command = sub
         rest = rest.dropFirst()
       }
-      if let word = rest.first { throw UsageError(message: "unknown command '\(word)'", path: path, command: command) }
+      if let word = rest.first { throw CommandLineError(message: "unknown command '\(word)'", path: path, command: command) }
       return .help(path: path, command: command)
     }
     if rest.first == completionOption {
       guard rest.count == 2, let shell = rest.last, shells.contains(shell) else {
-        throw UsageError(
+        throw CommandLineError(
           message: "\(completionOption) takes one of \(shells.joined(separator: ", "))", path: path, command: command)
       }
       return .completionScript(shell)
@@ -50,7 +50,7 @@ enum CommandLineParser {
     }
     guard command.body != nil else {
       guard let word = rest.first, word != "-h", word != "--help" else { return .help(path: path, command: command) }
-      throw UsageError(message: "unexpected argument '\(word)'", path: path, command: command)
+      throw CommandLineError(message: "unexpected argument '\(word)'", path: path, command: command)
     }
     var invocation = Invocation(path: path, command: command)
     var operands: [String] = []
@@ -68,14 +68,14 @@ enum CommandLineParser {
       let (parameter, negated, inline) = try option(named: word, in: command, path: path)
       if parameter.kind == .flag {
         guard inline == nil else {
-          throw UsageError(message: "'\(parameter.synopsis)' takes no value", path: path, command: command)
+          throw CommandLineError(message: "'\(parameter.synopsis)' takes no value", path: path, command: command)
         }
         invocation.flags.remove(negated ? parameter.key : "no-" + parameter.key)
         invocation.flags.insert(negated ? "no-" + parameter.key : parameter.key)
         continue
       }
       guard let value = inline ?? rest.popFirst() else {
-        throw UsageError(message: "missing value for '\(parameter.synopsis)'", path: path, command: command)
+        throw CommandLineError(message: "missing value for '\(parameter.synopsis)'", path: path, command: command)
       }
       try check(value, for: parameter, path: path, command: command)
       invocation.values[parameter.key, default: []].append(value)
@@ -85,17 +85,17 @@ enum CommandLineParser {
       let taken = parameter.isRepeating ? Array(remaining) : Array(remaining.prefix(1))
       remaining = remaining.dropFirst(taken.count)
       if taken.isEmpty && parameter.isRequired {
-        throw UsageError(message: "missing expected argument '\(parameter.synopsis)'", path: path, command: command)
+        throw CommandLineError(message: "missing expected argument '\(parameter.synopsis)'", path: path, command: command)
       }
       for value in taken { try check(value, for: parameter, path: path, command: command) }
       if !taken.isEmpty { invocation.values[parameter.key] = taken }
     }
     if let extra = remaining.first {
-      throw UsageError(message: "unexpected argument '\(extra)'", path: path, command: command)
+      throw CommandLineError(message: "unexpected argument '\(extra)'", path: path, command: command)
     }
     for parameter in command.parameters where parameter.kind == .option && parameter.isRequired {
       if invocation.values[parameter.key] == nil {
-        throw UsageError(message: "missing expected argument '\(parameter.synopsis)'", path: path, command: command)
+        throw CommandLineError(message: "missing expected argument '\(parameter.synopsis)'", path: path, command: command)
       }
     }
     return .run(invocation)
@@ -104,7 +104,7 @@ enum CommandLineParser {
   /// The option or flag WORD names, whether it is a `--no-` form, and a value given with it.
   private static func option(
     named word: String, in command: Command, path: [String]
-  ) throws(UsageError) -> (Parameter, Bool, String?) {
+  ) throws(CommandLineError) -> (Parameter, Bool, String?) {
     let options = command.parameters.filter { $0.kind != .argument }
     if word.hasPrefix("--") {
       var name = word.dropFirst(2)
@@ -125,12 +125,12 @@ enum CommandLineParser {
       let attached = word.dropFirst(2)
       return (parameter, false, attached.isEmpty ? nil : String(attached))
     }
-    throw UsageError(message: "unknown option '\(word)'", path: path, command: command)
+    throw CommandLineError(message: "unknown option '\(word)'", path: path, command: command)
   }
 
-  private static func check(_ value: String, for parameter: Parameter, path: [String], command: Command) throws(UsageError) {
+  private static func check(_ value: String, for parameter: Parameter, path: [String], command: Command) throws(CommandLineError) {
     guard !parameter.allowedValues.isEmpty, !parameter.allowedValues.contains(value) else { return }
-    throw UsageError(
+    throw CommandLineError(
       message: "the value '\(value)' is invalid for '\(parameter.synopsis)': give one of "
         + parameter.allowedValues.joined(separator: ", "),
       path: path, command: command)
