@@ -70,7 +70,7 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .unknownService(let name):
-      "unknown service '\(name)' (known: \(Catalog.services.map(\.name).joined(separator: ", ")))"
+      "unknown service '\(name)' (known: \(Catalog.services.map { $0.name }.joined(separator: ", ")))"
     case .invalidPort(let service): "port 0 for service '\(service)' is not a port"
     case .invalidBind(let address): "bind address '\(address)' is not an IPv4 or IPv6 address"
     case .noIPv4Bind(let service): "service '\(service)' is IPv4 only: give it an IPv4 --bind address too"
@@ -125,7 +125,7 @@ struct ServiceEntry {
       throw .invalidGroup(group)
     }
     for path in [options.prefix] + (options.db.map { [$0] } ?? [])
-    where path.isEmpty || path.contains(where: \.isWhitespace) {
+    where path.isEmpty || path.contains(where: { $0.isWhitespace }) {
       throw .invalidPath(path)
     }
     for (name, arguments) in options.extraArguments.sorted(by: { $0.key < $1.key }) {
@@ -136,7 +136,7 @@ struct ServiceEntry {
       }
     }
     var selected: [Service] = []
-    for name in options.services ?? Catalog.services.map(\.name) {
+    for name in options.services ?? Catalog.services.map({ $0.name }) {
       guard let service = Catalog.service(named: name) else { throw .unknownService(name) }
       if !selected.contains(service) { selected.append(service) }
     }

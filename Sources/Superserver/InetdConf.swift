@@ -18,7 +18,7 @@ enum InetdConf {
     // inetd starts as if after `*:`; an address line holds until the next one.
     var addresses = "*"
     for entry in entries {
-      let wanted = entry.binds.isEmpty ? "*" : entry.binds.map(\.text).joined(separator: ",")
+      let wanted = entry.binds.isEmpty ? "*" : entry.binds.map { $0.text }.joined(separator: ",")
       if wanted != addresses {
         lines.append(wanted + ":")
         addresses = wanted

@@ -6,8 +6,11 @@ enum XinetdConf {
   /// bound to an IPv6 address), whose IPv4 clients arrive as `::ffff:a.b.c.d`; an IPv4-only
   /// protocol keeps `flags = IPv4`.
   static func render(_ entry: ServiceEntry) -> GeneratedFile {
-    let places: [BindAddress?] = entry.binds.isEmpty ? [nil] : entry.binds
-    let stanzas = entry.service.sockets.flatMap { socket in places.map { bind in stanza(entry, socket, bind) } }
+    let places: [BindAddress?] = entry.binds.isEmpty ? [nil] : entry.binds.map { Optional($0) }
+    var stanzas: [String] = []
+    for socket in entry.service.sockets {
+      for bind in places { stanzas.append(stanza(entry, socket, bind)) }
+    }
     return GeneratedFile(name: "slug-\(entry.service.name)", contents: stanzas.joined(separator: "\n"))
   }
 

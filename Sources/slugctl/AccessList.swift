@@ -13,6 +13,7 @@ struct AccessList {
 
   static let attribute = "system.posix_acl_access"
 
+  /// Why the kernel refused the ACL (strerror); the caller names the file and the readers.
   struct Failed: Error {
     var reason: String
   }
@@ -45,7 +46,7 @@ struct AccessList {
     return bytes
   }
 
-  func set(on descriptor: Int32) throws {
+  func set(on descriptor: Int32) throws(Failed) {
     let value = bytes
     let result = value.withUnsafeBytes { fsetxattr(descriptor, Self.attribute, $0.baseAddress, $0.count, 0) }
     guard result == 0 else { throw Failed(reason: String(cString: strerror(slug_errno()))) }
@@ -68,7 +69,7 @@ struct AccessList {
   }
 
   /// Takes a file's ACL away (none there is fine): its mode alone says who may read it again.
-  static func remove(from descriptor: Int32) throws {
+  static func remove(from descriptor: Int32) throws(Failed) {
     guard fremovexattr(descriptor, attribute) == 0 || slug_errno() == ENODATA || slug_errno() == EOPNOTSUPP else {
       throw Failed(reason: String(cString: strerror(slug_errno())))
     }

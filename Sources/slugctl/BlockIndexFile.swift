@@ -15,8 +15,8 @@ enum BlockIndexFile {
     FilePath.directory(of: storePath) + "/" + BlockIndex.fileName
   }
 
-  static func write(for store: Store) throws {
-    let bytes = BlockIndex.file(names: try store.dnsBlocks())
+  static func write(for store: Store) throws(Failure) {
+    let bytes = BlockIndex.file(names: try attempt { () throws(StoreError) in try store.dnsBlocks() })
     let file = path(besideStore: store.path)
     let owner = try storeOwner(store.path)
     try OwnedFile.write(
@@ -26,7 +26,7 @@ enum BlockIndexFile {
 
   /// The store file's owner, group, mode and ACL readers, read through a descriptor opened
   /// without following links.
-  private static func storeOwner(_ path: String) throws -> (uid: uid_t, gid: gid_t, mode: mode_t, readers: [uid_t]) {
+  private static func storeOwner(_ path: String) throws(Failure) -> (uid: uid_t, gid: gid_t, mode: mode_t, readers: [uid_t]) {
     let descriptor = slug_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)
     guard descriptor >= 0 else { throw Failure.ioError("cannot open \(path): \(String(cString: strerror(slug_errno())))") }
     defer { close(descriptor) }

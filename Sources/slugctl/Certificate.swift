@@ -66,7 +66,7 @@ struct Certificate {
   static func chain(pem: [UInt8]) throws(Malformed) -> [Certificate] {
     var certificates: [Certificate] = []
     var body: String? = nil
-    for line in String(decoding: pem, as: UTF8.self).split(whereSeparator: \.isNewline) {
+    for line in String(decoding: pem, as: UTF8.self).split(whereSeparator: { $0.isNewline }) {
       let text = ASCII.trimmed(line)
       if text == "-----BEGIN CERTIFICATE-----" {
         body = ""

@@ -11,7 +11,9 @@ enum JabberPasswords {
   /// login (which derives again) on a small box.
   static let iterations = JabberAccount.minimumIterations
 
-  static func account(name: String, password: String, legacy: Bool) throws -> JabberAccount {
+  /// The error is the store's own (invalid), so it is reported as a store's refusal is, and an
+  /// import can point at the line the way it does for the store's.
+  static func account(name: String, password: String, legacy: Bool) throws(StoreError) -> JabberAccount {
     // The message leaves the password out: it may end up in a log.
     guard JabberUser.isValidPassword(password) else {
       throw StoreError.invalid(

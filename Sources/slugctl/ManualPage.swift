@@ -12,7 +12,7 @@ enum ManualPage {
       .I command
       .RI [ options ]
       .SH DESCRIPTION
-      \(paragraphs(root.discussion ?? root.abstract))
+      \(paragraphs(root.discussion.isEmpty ? root.abstract : root.discussion))
       .SH COMMANDS
 
       """

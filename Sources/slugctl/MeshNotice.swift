@@ -10,10 +10,10 @@ import Store
 /// and no one is told; the change itself is already committed.
 func notifyMesh(of store: Store, service: String, _ message: [UInt8]) {
   let key: [UInt8]
-  do {
+  do throws(StoreError) {
     key = try store.meshKey()
   } catch {
-    Console.current.printError("slugctl: cannot tell the running in.\(service) processes: \(error)")
+    Console.current.printError("slugctl: cannot tell the running in.\(service) processes: \(error.description)")
     return
   }
   PeerMesh.notifyAll(

@@ -46,25 +46,16 @@ enum Slugctl {
 
   private static func execute(_ invocation: Invocation, console: Console) -> Int32 {
     guard let body = invocation.command.body else { return 70 }
-    do {
+    do throws(Failure) {
       try body(invocation)
       return 0
-    } catch let failure as Failure {
-      var message = "slugctl: " + failure.message
-      if failure.exitCode == 64 {  // the command line is wrong: show how it should look
+    } catch {
+      var message = "slugctl: " + error.message
+      if error.exitCode == 64 {  // the command line is wrong: show how it should look
         message += "\n" + HelpText.usageReminder(path: invocation.path, command: invocation.command)
       }
       console.printError(message)
-      return failure.exitCode
-    } catch let error as StoreError {
-      console.printError("slugctl: \(error)")
       return error.exitCode
-    } catch let error as FormatError {
-      console.printError("slugctl: \(error)")
-      return 65  // EX_DATAERR: the file, not the command line, is wrong
-    } catch {
-      console.printError("slugctl: \(error)")
-      return 70  // EX_SOFTWARE
     }
   }
 

@@ -15,7 +15,7 @@ enum StoreGroup {
   static let defaultName = "slug"
 
   /// The group's id, after creating it as a system group if it does not exist.
-  static func ensure(_ name: String) throws -> gid_t {
+  static func ensure(_ name: String) throws(Failure) -> gid_t {
     if let found = lookUp(name) { return found }
     try SystemAccounts.run("groupadd", ["--system", name])
     guard let created = lookUp(name) else { throw Failure.osError("groupadd --system \(name) left no group '\(name)'") }
@@ -31,7 +31,7 @@ enum StoreGroup {
   /// earlier init gave to `group` (root's, mode 0770) becomes root:root 0755. Any other
   /// directory is left as it is, and refused when someone else than root owns it or may write to
   /// it (a sticky /tmp included: a file planted there before the store is made would be used).
-  static func secureDirectory(of path: String, own: Bool, group: gid_t?) throws {
+  static func secureDirectory(of path: String, own: Bool, group: gid_t?) throws(Failure) {
     let directory = FilePath.directory(of: path)
     let descriptor = slug_open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
     guard descriptor >= 0 else {
@@ -65,7 +65,7 @@ enum StoreGroup {
   /// WAL) to root and `group`, mode 0660, and lets `readers` read them (an access ACL), each
   /// through a descriptor opened without following links and seen to be a regular file with one
   /// link, so nothing but the store's own files changes hands.
-  static func give(storeAt path: String, to group: gid_t, readers: [uid_t]) throws {
+  static func give(storeAt path: String, to group: gid_t, readers: [uid_t]) throws(Failure) {
     let access = readers.isEmpty ? nil : AccessList(readers: readers)
     for file in [path, path + "-wal", path + "-shm"] {
       let descriptor = slug_open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)
@@ -82,9 +82,9 @@ enum StoreGroup {
       guard fchown(descriptor, 0, group) == 0, fchmod(descriptor, 0o660) == 0 else {
         throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(slug_errno())))")
       }
-      do {
+      do throws(AccessList.Failed) {
         if let access { try access.set(on: descriptor) } else { try AccessList.remove(from: descriptor) }
-      } catch let error as AccessList.Failed {
+      } catch {
         throw Failure.ioError("cannot let the reading daemons read \(file): \(error.reason)")
       }
     }

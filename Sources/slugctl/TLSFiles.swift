@@ -39,11 +39,11 @@ struct TLSFiles {
 
   /// Makes the directory if missing; as root makes it root's, mode 0755. A link there, a file that
   /// is not a directory, or (as root) a directory someone else owns is refused.
-  func prepare() throws {
-    do {
+  func prepare() throws(Failure) {
+    do throws(StoreError) {
       try Directory.create(directory, mode: 0o755)
     } catch {
-      throw Failure.cannotCreate("cannot create \(directory): \(error)")
+      throw Failure.cannotCreate("cannot create \(directory): \(error.description)")
     }
     let descriptor = slug_open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
     guard descriptor >= 0 else {
@@ -62,12 +62,12 @@ struct TLSFiles {
   }
 
   /// The file's bytes, or nil when it does not exist.
-  func read(_ name: String) throws -> [UInt8]? {
+  func read(_ name: String) throws(Failure) -> [UInt8]? {
     guard access(path(name), F_OK) == 0 || slug_errno() != ENOENT else { return nil }
     return try Self.readRegularFile(path(name))
   }
 
-  func write(_ bytes: [UInt8], to name: String, access: Access) throws {
+  func write(_ bytes: [UInt8], to name: String, access: Access) throws(Failure) {
     let file = path(name)
     let mode: mode_t
     switch access {
@@ -75,20 +75,20 @@ struct TLSFiles {
     case .owner: mode = 0o600
     case .daemons: mode = 0o640
     }
-    let readers = access == .daemons ? Self.readers.map(\.uid) : []
+    let readers = access == .daemons ? Self.readers.map { $0.uid } : []
     try OwnedFile.write(bytes, to: file, mode: mode, owner: (0, 0), readers: readers, readersName: "the TLS daemons")
   }
 
   /// Keeps the ticket secret (rewritten, so its ACL names the daemons' users that exist now), or
   /// makes one: 32 random bytes.
-  func writeTickets() throws {
+  func writeTickets() throws(Failure) {
     let kept = try read(Self.tickets).flatMap { $0.count >= 32 ? $0 : nil }
     try write(kept ?? Random.bytes(32), to: Self.tickets, access: .daemons)
   }
 
   /// A file named on the command line or in the directory: refused when it is a symbolic link
   /// or not a regular file, or larger than a certificate chain can be (1 MiB).
-  static func readRegularFile(_ file: String) throws -> [UInt8] {
+  static func readRegularFile(_ file: String) throws(Failure) -> [UInt8] {
     let descriptor = slug_open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)
     guard descriptor >= 0 else {
       if slug_errno() == ELOOP { throw Failure.dataError("\(file) is a symbolic link; name the file itself") }

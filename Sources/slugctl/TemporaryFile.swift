@@ -7,7 +7,7 @@ struct TemporaryFile {
 
   /// PREFIX starts the file's name; PURPOSE starts the message when it cannot be made
   /// ("cannot fetch URL").
-  init(prefix: String, for purpose: String) throws {
+  init(prefix: String, for purpose: String) throws(Failure) {
     let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     var template = Array((directory + "/" + prefix + "-XXXXXX").utf8CString)
     let descriptor = mkstemp(&template)

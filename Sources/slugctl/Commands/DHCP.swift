@@ -28,12 +28,14 @@ extension Slugctl.DHCP {
         .argument("key", help: "The in.dhcp.conf keyword."),
         .argument("value", help: "Its values.", repeating: true),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let key = invocation["key"], values = invocation.all("value")
         guard let keyword = DHCPKeyword.named(key) else { throw Failure.dataError("'\(key)' is not a DHCP keyword") }
         if let problem = keyword.problem(with: values) { throw Failure.dataError(problem) }
-        try invocation.openStore().setDHCPSetting(
-          interface: invocation["iface"], DHCPSetting(keyword: keyword.name, values: values))
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try store.setDHCPSetting(interface: invocation["iface"], DHCPSetting(keyword: keyword.name, values: values))
+        }
       })
   }
 
@@ -45,10 +47,13 @@ extension Slugctl.DHCP {
         .argument("iface", help: "The interface."),
         .argument("key", help: "The in.dhcp.conf keyword."),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let key = invocation["key"]
         let keyword = DHCPKeyword.named(key)?.name ?? key
-        try invocation.openStore().removeDHCPSetting(interface: invocation["iface"], keyword: keyword)
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try store.removeDHCPSetting(interface: invocation["iface"], keyword: keyword)
+        }
       })
   }
 
@@ -56,10 +61,11 @@ extension Slugctl.DHCP {
     static let command = Command(
       "show", abstract: "Show an interface's settings, one keyword per line as in in.dhcp.conf.",
       parameters: [.db, .json, .argument("iface", help: "The interface.")],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let interface = invocation["iface"]
-        guard let found = try invocation.openStore().dhcpInterface(named: interface) else {
-          throw StoreError.notFound("no DHCP interface '\(interface)'")
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        guard let found = try attempt({ () throws(StoreError) in try store.dhcpInterface(named: interface) }) else {
+          throw StoreError.notFound("no DHCP interface '\(interface)'").failure
         }
         if invocation.json {
           Console.current.print(
@@ -76,11 +82,12 @@ extension Slugctl.DHCP {
       abstract: "List the dynamic leases with their state and remaining time.",
       discussion: "A lease past its expiry time shows as expired, whatever state it was left in.",
       parameters: [.db, .json, .option("iface", value: "iface", help: "Only this interface's leases.")],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let now = Int64(time(nil))
-      let leases = try invocation.openStore().leases(interface: invocation.optional("iface"))
+      let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let leases = try attempt { () throws(StoreError) in try store.leases(interface: invocation.optional("iface")) }
       if invocation.json {
         Console.current.print(JSON.list(leases.map { lease in
           .object([

@@ -22,11 +22,12 @@ extension Slugctl.DHCP.Static {
         .option("hostname", value: "h", help: "The host name handed to the client."),
         .option("iface", value: "if", help: "Only on this interface (default: every interface)."),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let lease = StaticLease(
           mac: try parseMACAddress(invocation["mac"]), address: try parseIPv4Address(invocation["address"]),
           hostname: try invocation.optional("hostname").map(parseHostName), interface: invocation.optional("iface"))
-        try invocation.openStore().addStaticLease(lease)
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try store.addStaticLease(lease) }
       })
   }
 
@@ -38,9 +39,12 @@ extension Slugctl.DHCP.Static {
         .argument("mac", help: "The client's MAC address."),
         .option("iface", value: "if", help: "The interface the lease was added for."),
       ],
-      run: { invocation in
-        try invocation.openStore().removeStaticLease(
-          mac: try parseMACAddress(invocation["mac"]), interface: invocation.optional("iface"))
+      run: { invocation throws(Failure) in
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        let mac = try parseMACAddress(invocation["mac"])
+        try attempt { () throws(StoreError) in
+          try store.removeStaticLease(mac: mac, interface: invocation.optional("iface"))
+        }
       })
   }
 
@@ -48,10 +52,13 @@ extension Slugctl.DHCP.Static {
     static let command = Command(
       "list", abstract: "List the fixed addresses.",
       parameters: [.db, .json, .option("iface", value: "if", help: "Only this interface's leases.")],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
-      let leases = try invocation.openStore().staticLeases(interface: invocation.optional("iface"))
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let leases = try attempt { () throws(StoreError) in
+        try store.staticLeases(interface: invocation.optional("iface"))
+      }
       if invocation.json {
         Console.current.print(JSON.list(leases.map { lease in
           .object([

@@ -24,9 +24,9 @@ extension Slugctl.DNS {
         .argument("name", help: "The host name, e.g. nas.home."),
         .argument("address", help: "An IPv4 or IPv6 address."),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let host = DNSHost(name: try parseHostName(invocation["name"]), address: try parseAddress(invocation["address"]))
-        try invocation.openStore().addDNSHost(host)
+        try attempt { () throws(StoreError) in try invocation.openStore().addDNSHost(host) }
       })
   }
 
@@ -38,17 +38,19 @@ extension Slugctl.DNS {
         .argument("name", help: "The host name."),
         .argument("address", help: "Remove only this address of the name.", optional: true),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let address = try invocation.optional("address").map(parseAddress)
-        try invocation.openStore().removeDNSHost(name: try parseHostName(invocation["name"]), address: address)
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        let name = try parseHostName(invocation["name"])
+        try attempt { () throws(StoreError) in try opened.removeDNSHost(name: name, address: address) }
       })
   }
 
   enum List {
     static let command = Command(
       "list", abstract: "List host names and their addresses.", parameters: [.db, .json],
-      run: { invocation in
-        let hosts = try invocation.openStore().dnsHosts()
+      run: { invocation throws(Failure) in
+        let hosts = try attempt { () throws(StoreError) in try invocation.openStore().dnsHosts() }
         if invocation.json {
           Console.current.print(
             JSON.list(hosts.map { .object([("name", .string($0.name.text)), ("address", .string($0.address.description))]) }))

@@ -24,10 +24,10 @@ extension Slugctl.DNS.Block {
         .db,
         .argument("domain", help: "The domains, e.g. ads.example.", repeating: true),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let names = try invocation.all("domain").map(parseHostName)
-        let opened = try invocation.openStore()
-        let count = try opened.addDNSBlocks(names)
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        let count = try attempt { () throws(StoreError) in try opened.addDNSBlocks(names) }
         try BlockIndexFile.write(for: opened)
         Console.current.print("\(count.added) added, \(count.present) already present")
       })
@@ -40,13 +40,15 @@ extension Slugctl.DNS.Block {
         .db,
         .argument("domain", help: "The domains.", repeating: true),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let names = try invocation.all("domain").map(parseHostName)
-        let opened = try invocation.openStore()
-        try opened.transaction {
-          let missing = try opened.removeDNSBlocks(names)
-          if !missing.isEmpty {
-            throw StoreError.notFound("not blocked: \(missing.map { $0.text }.joined(separator: " ")); nothing removed")
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try opened.transaction { () throws(StoreError) in
+            let missing = try opened.removeDNSBlocks(names)
+            if !missing.isEmpty {
+              throw StoreError.notFound("not blocked: \(missing.map { $0.text }.joined(separator: " ")); nothing removed")
+            }
           }
         }
         try BlockIndexFile.write(for: opened)
@@ -56,8 +58,8 @@ extension Slugctl.DNS.Block {
   enum List {
     static let command = Command(
       "list", abstract: "List the blocked domains.", parameters: [.db, .json],
-      run: { invocation in
-        let names = try invocation.openStore().dnsBlocks()
+      run: { invocation throws(Failure) in
+        let names = try attempt { () throws(StoreError) in try invocation.openStore().dnsBlocks() }
         if invocation.json {
           Console.current.print(JSON.list(names.map { .string($0) }))
         } else if !names.isEmpty {
@@ -74,16 +76,16 @@ extension Slugctl.DNS.Block {
         .db,
         .argument("answer", help: "nxdomain or null.", optional: true),
       ],
-      run: { invocation in
-        let opened = try invocation.openStore()
+      run: { invocation throws(Failure) in
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
         guard let answer = invocation.optional("answer") else {
-          Console.current.print(try opened.dnsBlockAnswer().rawValue)
+          Console.current.print(try attempt { () throws(StoreError) in try opened.dnsBlockAnswer() }.rawValue)
           return
         }
         guard let chosen = DNSBlockAnswer(rawValue: answer) else {
           throw Failure.dataError("'\(answer)' is neither nxdomain nor null")
         }
-        try opened.setDNSBlockAnswer(chosen)
+        try attempt { () throws(StoreError) in try opened.setDNSBlockAnswer(chosen) }
       })
   }
 }

@@ -18,13 +18,13 @@ extension Slugctl.DNS {
         .json,
         .flag("flush", help: "Empty the cache: every in.dns asks upstream again."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let flush = invocation.flag("flush")
       let name = DNSCache.objectName(storeHash: StorePathHash.digits(of: invocation.storeOptions.path))
       let cache: DNSCache
-      do {
+      do throws(DNSCache.OpenError) {
         cache = try DNSCache.attach(name: name, creatingWith: nil)
       } catch .absent {
         Console.current.print(invocation.json ? JSON.list([]) : "no cache yet")

@@ -18,18 +18,18 @@ extension Slugctl.DNS {
         .argument("name", help: "The domain, e.g. home.arpa or lan.", optional: true),
         .flag("clear", help: "Remove the LAN domain."),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let clear = invocation.flag("clear")
         let name = invocation.optional("name")
         if clear && name != nil { throw Failure.usage("give a domain or --clear, not both") }
-        let opened = try invocation.openStore()
-        if clear { return try opened.setDNSDomain(nil) }
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        if clear { return try attempt { () throws(StoreError) in try opened.setDNSDomain(nil) } }
         guard let name else {
-          Console.current.print(try opened.dnsDomain()?.text ?? "none set")
+          Console.current.print(try attempt { () throws(StoreError) in try opened.dnsDomain() }?.text ?? "none set")
           return
         }
         guard let domain = HostName(name) else { throw Failure.dataError("'\(name)' is not a domain name") }
-        try opened.setDNSDomain(domain)
+        try attempt { () throws(StoreError) in try opened.setDNSDomain(domain) }
       })
   }
 
@@ -47,29 +47,29 @@ extension Slugctl.DNS {
         .argument("addr[:port]", help: "The upstream servers.", optional: true, repeating: true),
         .flag("clear", help: "Remove the servers: /etc/resolv.conf's are used again."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let servers = invocation.all("addr[:port]")
       let clear = invocation.flag("clear")
       if clear && !servers.isEmpty { throw Failure.usage("give servers or --clear, not both") }
-      let opened = try invocation.openStore()
-      if clear { return try opened.setDNSUpstreams([]) }
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+      if clear { return try attempt { () throws(StoreError) in try opened.setDNSUpstreams([]) } }
       guard !servers.isEmpty else {
-        let upstreams = try opened.dnsUpstreams()
+        let upstreams = try attempt { () throws(StoreError) in try opened.dnsUpstreams() }
         Console.current.print(
           upstreams.isEmpty
             ? "none set: in.dns asks the nameservers of /etc/resolv.conf (less this machine's own addresses)"
             : upstreams.map { $0.description }.joined(separator: "\n"))
         return
       }
-      let upstreams = try servers.map { text in
+      let upstreams = try servers.map { (text) throws(Failure) -> DNSUpstream in
         guard let upstream = DNSUpstream(text) else {
           throw Failure.dataError("'\(text)' is not ADDR, ADDR:PORT or [IPV6]:PORT")
         }
         return upstream
       }
-      try opened.setDNSUpstreams(upstreams)
+      try attempt { () throws(StoreError) in try opened.setDNSUpstreams(upstreams) }
     }
   }
 }

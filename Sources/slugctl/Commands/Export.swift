@@ -26,20 +26,20 @@ extension Slugctl {
           completion: .file(extensions: [])),
         .flag("skip-hashed", help: "in.jabberd.conf: leave out the accounts kept only as hashes."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       guard let format = FlatFormat(rawValue: invocation["format"]) else {
         throw Failure.usage("the value '\(invocation["format"])' is invalid for '<format>'")
       }
       let interface = invocation.optional("iface")
       if format.needsInterface && interface == nil { throw Failure.usage("\(format.rawValue) needs --iface") }
-      let text = try format.export(
-        from: invocation.openStore(), interface: interface, skippingHashed: invocation.flag("skip-hashed"))
+      let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let text = try format.export(from: store, interface: interface, skippingHashed: invocation.flag("skip-hashed"))
       if let output = invocation.optional("output"), output != "-" {
         // The jabber user list holds passwords in the clear.
         let mode: mode_t = format == .jabberdConf ? 0o600 : 0o644
-        try AtomicFile.write(Array(text.utf8), to: output, mode: mode)
+        try attempt { () throws(StoreError) in try AtomicFile.write(Array(text.utf8), to: output, mode: mode) }
       } else {
         Console.current.writeOutput(text)
       }

@@ -25,9 +25,9 @@ extension Slugctl {
         .flag("replace", help: "Replace the records this format covers instead of adding to them."),
         .flag("legacy", help: "in.jabberd.conf: mark the imported accounts legacy (their passwords kept in the clear too)."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       guard let format = FlatFormat(rawValue: invocation["format"]) else {
         throw Failure.usage("the value '\(invocation["format"])' is invalid for '<format>'")
       }
@@ -40,13 +40,35 @@ extension Slugctl {
       if legacy && format != .jabberdConf { throw Failure.usage("--legacy is for in.jabberd.conf only") }
 
       _ = try FlatFileImport.lines(of: file)
-      let opened = try invocation.openStore()
-      let count = try opened.transaction {
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let count = try opened.transaction(failing: { () throws(Failure) in
         try FlatFileImport(store: opened, format: format, file: file, interface: interface, legacy: legacy)
           .run(replacing: replace)
-      }
+      })
       if format == .jabberdConf && (replace || count.added > 0) { notifyJabberSessions(of: opened) }
       Console.current.print("\(file): \(count.added) added, \(count.skipped) already present")
+    }
+  }
+}
+
+extension Store {
+  /// transaction() for a body that fails with a Failure (a record that contradicts the store,
+  /// a bad line): the failure leaves the transaction as a StoreError, so that it is rolled back
+  /// and nothing is imported, and is thrown as it was; a store error of the transaction itself
+  /// (BEGIN, COMMIT) becomes a Failure as `attempt` makes it.
+  fileprivate func transaction<T>(failing body: () throws(Failure) -> T) throws(Failure) -> T {
+    var failure: Failure?
+    do throws(StoreError) {
+      return try transaction { () throws(StoreError) -> T in
+        do throws(Failure) {
+          return try body()
+        } catch {
+          failure = error
+          throw StoreError.io(error.message)
+        }
+      }
+    } catch {
+      throw failure ?? error.failure
     }
   }
 }

@@ -58,9 +58,9 @@ extension Slugctl.Inetd {
             "More arguments for SERVICE's daemon, split on spaces (e.g. proxy='--allow-destination 127.0.0.0/8'); repeatable.",
           repeating: true),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func parsedArguments(_ extraArguments: [String]) throws -> [String: [String]] {
+    private static func parsedArguments(_ extraArguments: [String]) throws(Failure) -> [String: [String]] {
       var result: [String: [String]] = [:]
       for spec in extraArguments {
         let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
@@ -76,7 +76,7 @@ extension Slugctl.Inetd {
       services.map { $0.split(separator: ",").map { ASCII.trimmed($0) } }
     }
 
-    private static func parsedPorts(_ ports: [String]) throws -> [String: UInt16] {
+    private static func parsedPorts(_ ports: [String]) throws(Failure) -> [String: UInt16] {
       var result: [String: UInt16] = [:]
       for spec in ports {
         let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
@@ -88,7 +88,7 @@ extension Slugctl.Inetd {
       return result
     }
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let ports = try parsedPorts(invocation.all("port"))
       let extraArguments = try parsedArguments(invocation.all("args"))
       guard let format = SuperserverFormat(rawValue: invocation["format"]) else {
@@ -100,14 +100,16 @@ extension Slugctl.Inetd {
         group: invocation["group"], ports: ports, services: serviceList(invocation.optional("services")),
         db: store.path == Store.defaultPath ? nil : store.path, extraArguments: extraArguments)
       let files: [GeneratedFile]
-      do {
+      do throws(GenerateError) {
         files = try generate(format, options)
       } catch {
         throw Failure.usage(error.description)
       }
       if let output = invocation.optional("output") {
         for file in files {
-          try AtomicFile.write(Array(file.contents.utf8), to: output + "/" + file.name, mode: 0o644)
+          try attempt { () throws(StoreError) in
+            try AtomicFile.write(Array(file.contents.utf8), to: output + "/" + file.name, mode: 0o644)
+          }
           Console.current.print(output + "/" + file.name)
         }
       } else if files.count == 1 {

@@ -38,9 +38,9 @@ extension Slugctl {
         .flag("no-group", help: "Leave the store's group alone."),
         .flag("no-users", help: "Do not create the daemons' system users."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let group = invocation["group"], noGroup = invocation.flag("no-group"), noUsers = invocation.flag("no-users")
       guard !group.isEmpty, !group.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "." || $0 == "/" }) else {
         throw Failure.usage("--group '\(group)' is not a group name")
@@ -53,7 +53,7 @@ extension Slugctl {
         let own = FilePath.directory(of: path) == FilePath.directory(of: Store.defaultPath)
         try StoreGroup.secureDirectory(of: path, own: own, group: noGroup ? nil : getgrnam(group)?.pointee.gr_gid)
       }
-      let opened = try invocation.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       var line = "\(opened.path): schema version \(Store.schemaVersion)"
       if asRoot, !noUsers {
         let created = try SystemAccounts.ensureServiceUsers()

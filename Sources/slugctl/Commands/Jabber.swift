@@ -36,7 +36,7 @@ struct PasswordOptions {
   }
 
   /// Both is an error here; neither is one for the commands that need a password (`require`).
-  func validate() throws {
+  func validate() throws(Failure) {
     guard password == nil || !passwordStdin else {
       throw Failure.usage("give exactly one of --password PW and --password-stdin")
     }
@@ -44,7 +44,7 @@ struct PasswordOptions {
 
   var isGiven: Bool { password != nil || passwordStdin }
 
-  func require() throws {
+  func require() throws(Failure) {
     guard isGiven else { throw Failure.usage("give exactly one of --password PW and --password-stdin") }
   }
 
@@ -74,13 +74,15 @@ extension Slugctl.Jabber {
             "legacy",
             help: "Also keep the password in the clear, for the legacy digest login and export (see jabber --help)."),
         ],
-      run: { invocation in
+      run: { (invocation) throws(Failure) in
         let password = PasswordOptions(invocation)
         try password.validate()
         try password.require()
-        let opened = try invocation.openStore()
-        try opened.addJabberAccount(
-          JabberPasswords.account(name: invocation["name"], password: password.read(), legacy: invocation.flag("legacy")))
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try opened.addJabberAccount(
+            JabberPasswords.account(name: invocation["name"], password: password.read(), legacy: invocation.flag("legacy")))
+        }
         notifyJabberSessions(of: opened)
       })
   }
@@ -89,9 +91,9 @@ extension Slugctl.Jabber {
     static let command = Command(
       "deluser", abstract: "Remove a jabber account.",
       parameters: [.db, .argument("name", help: "The user name.")],
-      run: { invocation in
-        let opened = try invocation.openStore()
-        try opened.removeJabberUser(named: invocation["name"])
+      run: { (invocation) throws(Failure) in
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try opened.removeJabberUser(named: invocation["name"]) }
         notifyJabberSessions(of: opened)
       })
   }
@@ -109,24 +111,27 @@ extension Slugctl.Jabber {
           "legacy", invertible: true,
           help: "Keep the password in the clear too (--legacy), or no longer (--no-legacy); see jabber --help."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let name = invocation["name"]
       let password = PasswordOptions(invocation)
       let legacy = invocation.flagState("legacy")
       try password.validate()
       if legacy != false { try password.require() }
-      let opened = try invocation.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       if legacy == false, !password.isGiven {
-        try opened.clearJabberLegacyPassword(name: name)
+        try attempt { () throws(StoreError) in try opened.clearJabberLegacyPassword(name: name) }
         return
       }
-      guard let existing = try opened.jabberAccount(named: name) else { throw StoreError.notFound("no jabber user '\(name)'") }
-      var account = try JabberPasswords.account(
-        name: existing.name, password: password.read(), legacy: legacy ?? existing.isLegacy)
+      guard let existing = try attempt({ () throws(StoreError) in try opened.jabberAccount(named: name) }) else {
+        throw StoreError.notFound("no jabber user '\(name)'").failure
+      }
+      var account = try attempt { () throws(StoreError) in
+        try JabberPasswords.account(name: existing.name, password: password.read(), legacy: legacy ?? existing.isLegacy)
+      }
       account.name = existing.name
-      try opened.setJabberAccount(account)
+      try attempt { () throws(StoreError) in try opened.setJabberAccount(account) }
       notifyJabberSessions(of: opened)
     }
   }
@@ -135,8 +140,8 @@ extension Slugctl.Jabber {
     static let command = Command(
       "list", abstract: "List the jabber accounts (names, and which keep their password for legacy logins).",
       parameters: [.db, .json],
-      run: { invocation in
-        let users = try invocation.openStore().jabberAccounts()
+      run: { (invocation) throws(Failure) in
+        let users = try attempt { () throws(StoreError) in try invocation.openStore().jabberAccounts() }
         if invocation.json {
           Console.current.print(
             JSON.list(users.map { .object([("name", .string($0.name)), ("legacy", .bool($0.isLegacy))]) }))

@@ -59,9 +59,9 @@ extension Slugctl.TLS {
         .option("address", value: "addr", help: "Another IP address for the certificate (repeatable).", repeating: true),
         .flag("new-ca", help: "Replace the CA too (devices must trust the new one)."),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let givenNames = invocation.all("name")
       let givenAddresses = invocation.all("address")
       for name in givenNames where !MachineNames.isHostName(name) { throw Failure.usage("--name '\(name)' is not a DNS name") }
@@ -84,7 +84,7 @@ extension Slugctl.TLS {
     }
 
     /// The CA kept from before, or a new one; the PEM certificate and key.
-    private static func authority(_ files: TLSFiles, newCA: Bool) throws -> (certificate: [UInt8], key: [UInt8], made: Bool) {
+    private static func authority(_ files: TLSFiles, newCA: Bool) throws(Failure) -> (certificate: [UInt8], key: [UInt8], made: Bool) {
       let certificate = try files.read(TLSFiles.caCertificate)
       let key = try files.read(TLSFiles.caKey)
       if !newCA, let certificate, let key {
@@ -124,15 +124,15 @@ extension Slugctl.TLS {
         .argument("cert", help: "The certificate chain (PEM).", completion: .file(extensions: [])),
         .argument("key", help: "Its private key (PEM).", completion: .file(extensions: [])),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let certificateFile = invocation["cert"]
       let keyFile = invocation["key"]
       let chainBytes = try TLSFiles.readRegularFile(certificateFile)
       let key = try TLSFiles.readRegularFile(keyFile)
       let chain: [Certificate]
-      do {
+      do throws(Certificate.Malformed) {
         chain = try Certificate.chain(pem: chainBytes)
       } catch {
         throw Failure.dataError("\(certificateFile): \(error.reason)")
@@ -169,7 +169,9 @@ extension Slugctl.TLS {
         server certificate expires within 30 days, has expired, or does not match server.key.
         """,
       parameters: TLSDirectoryOptions.parameters + [.json],
-      run: { invocation in try TLSReport(files: TLSDirectoryOptions(invocation).files).print(json: invocation.json) })
+      run: { (invocation) throws(Failure) in
+        try TLSReport(files: TLSDirectoryOptions(invocation).files).print(json: invocation.json)
+      })
   }
 
   enum ExportCA {
@@ -187,18 +189,18 @@ extension Slugctl.TLS {
           "file", help: "The file to write (- or none: standard output).", optional: true,
           completion: .file(extensions: [])),
       ],
-      run: { try run($0) })
+      run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let files = TLSDirectoryOptions(invocation).files
       guard let pem = try files.read(TLSFiles.caCertificate) else {
         throw Failure.noInput("\(files.path(TLSFiles.caCertificate)) does not exist; slugctl tls init makes it")
       }
       if let file = invocation.optional("file"), file != "-" {
-        do {
+        do throws(StoreError) {
           try AtomicFile.write(pem, to: file, mode: 0o644)
         } catch {
-          throw Failure.cannotCreate("\(error)")
+          throw Failure.cannotCreate(error.description)
         }
       } else {
         Console.current.writeOutput(String(decoding: pem, as: UTF8.self))

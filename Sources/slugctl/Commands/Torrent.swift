@@ -30,16 +30,18 @@ extension Slugctl.Torrent {
       ],
       run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let file = invocation["file.torrent|url"]
       let metainfo = try TorrentQueue.isURL(file) ? TorrentQueue.fetch(file) : readInputFile(file)
       let name: String
-      do {
+      do throws(Bencode.DecodeError) {
         name = try TorrentMetainfo.name(of: metainfo)
       } catch {
-        throw Failure.dataError("\(file) is not a torrent file (\(error))")
+        throw Failure.dataError("\(file) is not a torrent file (\(error.description))")
       }
-      let torrent = try invocation.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
+      let torrent = try attempt { () throws(StoreError) in
+        try invocation.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
+      }
       Console.current.print("\(torrent.id)")
       TorrentQueue.start(storePath: invocation.storeOptions.path)
     }
@@ -49,8 +51,8 @@ extension Slugctl.Torrent {
     static let command = Command(
       "list", abstract: "List the queue with each torrent's progress.", parameters: [.db, .json], run: run)
 
-    private static func run(_ invocation: Invocation) throws {
-      let torrents = try invocation.openStore().torrents()
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let torrents = try attempt { () throws(StoreError) in try invocation.openStore().torrents() }
       if invocation.json {
         Console.current.print(JSON.list(torrents.map { torrent in
           .object([
@@ -77,10 +79,10 @@ extension Slugctl.Torrent {
     static let command = Command(
       "pause", abstract: "Stop a torrent until it is resumed.",
       parameters: [.db, .argument("id", help: "The torrent's id (see torrent list).")],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let id = try invocation.number("id")
-        let opened = try invocation.openStore()
-        try opened.setTorrentState(id: id, .paused)
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try opened.setTorrentState(id: id, .paused) }
         notifyTorrentServer(of: opened, id: id, .pause)
       })
   }
@@ -90,13 +92,15 @@ extension Slugctl.Torrent {
       "resume",
       abstract: "Run a paused, failed or done torrent again (through the queue unless its client is still connected).",
       parameters: [.db, .argument("id", help: "The torrent's id.")],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let id = try invocation.number("id")
-        let opened = try invocation.openStore()
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
         // A ctorrent still alive (paused by CTCONFIG, the queue runner's or one started by hand
         // whose in.ctcs is connected): running again, not queued, so no runner starts a second
         // one; its in.ctcs unpauses it. Otherwise queued for the queue runner.
-        let state = try opened.resumeTorrent(id: id, startTime: ProcessTable.startTime)
+        let state = try attempt { () throws(StoreError) in
+          try opened.resumeTorrent(id: id, startTime: ProcessTable.startTime)
+        }
         notifyTorrentServer(of: opened, id: id, .resume)
         if state == .queued { TorrentQueue.start(storePath: invocation.storeOptions.path) }
       })
@@ -106,10 +110,10 @@ extension Slugctl.Torrent {
     static let command = Command(
       "rm", abstract: "Remove a torrent from the queue (downloaded data stays).",
       parameters: [.db, .argument("id", help: "The torrent's id.")],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let id = try invocation.number("id")
-        let opened = try invocation.openStore()
-        try opened.removeTorrent(id: id)
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try opened.removeTorrent(id: id) }
         // Its ctorrent, if connected, stops: nothing would show or control it any more.
         notifyTorrentServer(of: opened, id: id, .quit)
       })

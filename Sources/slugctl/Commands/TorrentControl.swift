@@ -18,17 +18,19 @@ func notifyTorrentServers(of store: Store, _ message: CTCSMeshMessage) {
 }
 
 /// The torrent must exist: a command for a missing id is an error, not silence.
-func requireTorrent(_ store: Store, _ id: Int64) throws {
-  guard try store.torrent(id: id) != nil else { throw StoreError.notFound("no torrent \(id)") }
+func requireTorrent(_ store: Store, _ id: Int64) throws(Failure) {
+  guard try attempt({ () throws(StoreError) in try store.torrent(id: id) }) != nil else {
+    throw StoreError.notFound("no torrent \(id)").failure
+  }
 }
 
 /// A verb that only passes its request to the in.ctcs serving the torrent.
 func torrentControlVerb(_ name: String, abstract: String, request: TorrentRequest) -> Command {
   Command(
     name, abstract: abstract, parameters: [.db, .argument("id", help: "The torrent's id.")],
-    run: { invocation in
+    run: { invocation throws(Failure) in
       let id = try invocation.number("id")
-      let opened = try invocation.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       try requireTorrent(opened, id)
       notifyTorrentServer(of: opened, id: id, request)
     })
@@ -67,17 +69,19 @@ extension Slugctl.Torrent {
       ],
       run: run)
 
-    private static func run(_ invocation: Invocation) throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let id = try invocation.number("id")
       let minDown = try invocation.integer("min-down")
       let maxDown = try invocation.integer("max-down")
       let minUp = try invocation.integer("min-up")
       let maxUp = try invocation.integer("max-up")
-      let opened = try invocation.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       func bytes(_ kilobytes: Int64?) -> Int64? { kilobytes.map { $0 > Int64.max / 1024 ? Int64.max : $0 * 1024 } }
-      try opened.setTorrentRates(
-        id: id, minDownload: bytes(minDown), maxDownload: bytes(maxDown), minUpload: bytes(minUp),
-        maxUpload: bytes(maxUp))
+      try attempt { () throws(StoreError) in
+        try opened.setTorrentRates(
+          id: id, minDownload: bytes(minDown), maxDownload: bytes(maxDown), minUpload: bytes(minUp),
+          maxUpload: bytes(maxUp))
+      }
       notifyTorrentServer(of: opened, id: id, .rebalance)
     }
   }
@@ -91,13 +95,14 @@ extension Slugctl.Torrent {
         .argument("id", help: "The torrent's id."),
         .argument("place", help: "first, last, up, down, or a place (1 is the front)."),
       ],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         let id = try invocation.number("id")
         let place = invocation["place"]
         guard let target = parse(place) else {
           throw Failure.usage("place '\(place)' is not first, last, up, down or a number from 1")
         }
-        Console.current.print("\(try invocation.openStore().moveTorrent(id: id, to: target))")
+        let moved = try attempt { () throws(StoreError) in try invocation.openStore().moveTorrent(id: id, to: target) }
+        Console.current.print("\(moved)")
       })
 
     static func parse(_ text: String) -> Store.QueuePlace? {

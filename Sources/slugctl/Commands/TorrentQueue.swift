@@ -29,10 +29,10 @@ enum TorrentQueue {
       Console.current.printError("queued; in.ctcs is not installed beside slugctl, so nothing was started (see slugctl torrent run)")
       return
     }
-    do {
+    do throws(Spawn.Failure) {
       _ = try Subprocess.run(runner, Array(arguments(storePath: storePath).dropFirst()))
     } catch {
-      Console.current.printError("queued; cannot run \(runner): \(error)")
+      Console.current.printError("queued; cannot run \(runner): \(error.description)")
     }
   }
 
@@ -44,7 +44,7 @@ enum TorrentQueue {
 
   /// The metainfo at URL, fetched into a temporary file of our own (mkstemp: no name another
   /// user could have put a link at) that goes again afterwards.
-  static func fetch(_ url: String) throws -> [UInt8] {
+  static func fetch(_ url: String) throws(Failure) -> [UInt8] {
     let file = try TemporaryFile(prefix: "slugctl-torrent", for: "cannot fetch \(url)")
     defer { file.remove() }
     let temporary = file.path
@@ -55,13 +55,13 @@ enum TorrentQueue {
     for tool in tools {
       guard let path = Subprocess.find(tool.name) else { continue }
       let finished: Subprocess.Finished
-      do {
+      do throws(Spawn.Failure) {
         finished = try Subprocess.run(path, tool.arguments)
       } catch {
-        throw Failure.unavailable("cannot fetch \(url): cannot run \(path): \(error)")
+        throw Failure.unavailable("cannot fetch \(url): cannot run \(path): \(error.description)")
       }
       guard finished.status.succeeded else {
-        throw Failure.unavailable("cannot fetch \(url): \(tool.name) \(finished.status)")
+        throw Failure.unavailable("cannot fetch \(url): \(tool.name) \(finished.status.description)")
       }
       return try readInputFile(temporary)
     }
@@ -75,7 +75,7 @@ extension Slugctl.Torrent {
       "run",
       abstract: "Start queued torrents while fewer than torrent_max_active run (in.ctcs --run-queue).",
       parameters: [.db],
-      run: { invocation in
+      run: { invocation throws(Failure) in
         guard let runner = TorrentQueue.runnerPath() else {
           throw Failure.unavailable("in.ctcs is not installed beside slugctl")
         }

@@ -27,10 +27,13 @@ extension Slugctl.Torrent {
       ],
       run: run)
 
-    private static func run(_ invocation: Invocation) throws {
-      let opened = try invocation.openStore()
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       guard let key = invocation.optional("key") else {
-        let stored = Dictionary(uniqueKeysWithValues: try opened.settings().map { ($0.key, $0.value) })
+        let settings = try attempt { () throws(StoreError) in try opened.settings() }
+        // Not Dictionary(uniqueKeysWithValues:), which casts dynamically (not in Embedded Swift).
+        var stored: [String: String] = [:]
+        for setting in settings { stored[setting.key] = setting.value }
         Console.current.print(Table.render(
           header: ["KEY", "VALUE", "DEFAULT"],
           rows: SettingKey.torrentDefaults.map { [$0.key, stored[$0.key] ?? "-", $0.value] }))
@@ -42,12 +45,13 @@ extension Slugctl.Torrent {
       let value = invocation.optional("value")
       if invocation.flag("default") {
         guard value == nil else { throw Failure.usage("give a value or --default, not both") }
-        try opened.setSetting(key, nil)
+        try attempt { () throws(StoreError) in try opened.setSetting(key, nil) }
         apply(key, to: opened)
         return
       }
       guard let value else {
-        Console.current.print(try opened.setting(key) ?? SettingKey.torrentDefaults.first { $0.key == key }!.value)
+        let setting = try attempt { () throws(StoreError) in try opened.setting(key) }
+        Console.current.print(setting ?? SettingKey.torrentDefaults.first { $0.key == key }!.value)
         return
       }
       // The numeric keys, with their smallest value.
@@ -58,7 +62,7 @@ extension Slugctl.Torrent {
       if let minimum = numeric[key], Int64(value).map({ $0 < minimum }) ?? true {
         throw Failure.usage("\(key) needs a whole number, \(minimum) or more, not '\(value)'")
       }
-      try opened.setSetting(key, value)
+      try attempt { () throws(StoreError) in try opened.setSetting(key, value) }
       apply(key, to: opened)
     }
 

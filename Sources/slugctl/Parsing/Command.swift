@@ -1,6 +1,6 @@
 /// What a command does with its parsed command line. The thrown error is slugctl's own, so
 /// the tree is the same plain values in an Embedded build, which has no `any Error`.
-typealias CommandBody = @Sendable (Invocation) throws -> Void
+typealias CommandBody = @Sendable (Invocation) throws(Failure) -> Void
 
 /// One word of slugctl's command tree: what it takes, what its help says, what it does. The
 /// tree is plain values and closures, read by the parser, the help, the completion scripts and
