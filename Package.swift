@@ -70,10 +70,14 @@ func daemon(_ name: String, compiles shared: [String]) -> Target {
     linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
 }
 
-/// What the static FoundationEssentials (which swift-argument-parser imports) needs beside the
-/// static stdlib: the autolinking that names them is inside its archive, where the linker does
-/// not look.
-let foundationEssentialsLibraries = ["-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"]
+/// An admin program built like a daemon (Embedded, static, musl), from its folder under
+/// Sources/Tools and the shared sources it links (Scripts/link-daemons reads this table too).
+func tool(_ name: String, compiles shared: [String]) -> Target {
+  .executableTarget(
+    name: name, dependencies: ["CLibcMusl", "CTLSMusl", "CSQLite", "CManual"], path: "Sources/Tools/\(name)",
+    swiftSettings: embedded,
+    linkerSettings: staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("wolfssl"), .linkedLibrary("m")])
+}
 
 let package = Package(
   name: "slug",
@@ -88,9 +92,6 @@ let package = Package(
     .executable(name: "in.dhcp", targets: ["in.dhcp"]),
     .executable(name: "in.mvp", targets: ["in.mvp"]),
     .executable(name: "slug-tls", targets: ["slug-tls"]),
-  ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -114,7 +115,7 @@ let package = Package(
     .target(name: "CTCS", dependencies: ["Crypto", "Model", "Text"], path: "Sources/Services/CTCS"),
     .target(name: "XMPP", dependencies: ["Crypto", "Text"], path: "Sources/Services/XMPP"),
     .target(name: "SMTP", dependencies: ["Crypto", "Text"], path: "Sources/Services/SMTP"),
-    .target(name: "Superserver", path: "Sources/Superserver"),
+    .target(name: "Superserver", dependencies: ["CLibc"], path: "Sources/Superserver"),
 
     daemon("www", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
@@ -136,25 +137,18 @@ let package = Package(
     // says why): no resource bundle, whose generated accessor would import Foundation.
     .target(name: "CManual", path: "Sources/CManual", cSettings: [.unsafeFlags(["-std=c23"])]),
 
-    // slugctl imports neither Foundation nor FoundationEssentials (swift-argument-parser brings
-    // the latter, without ICU), so its release build carries the Swift runtime and runs where no
-    // toolchain is installed; SQLite and wolfSSL go in statically too, leaving only libc, libm,
-    // libstdc++ and libgcc_s to the system; symbols are bound at start (-z now), so the GOT is
-    // read-only, as Debian hardens. Debug builds (and the tests, which link slugctl's code beside
-    // XCTest and Foundation) keep the shared runtime.
-    .executableTarget(
-      name: "slugctl",
-      dependencies: [
-        "Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      path: "Sources/slugctl",
-      linkerSettings: [
-        .unsafeFlags(
-          ["-static-stdlib", "-use-ld=\(Context.packageDirectory)/Scripts/ld-static-libs", "-Xlinker", "-z", "-Xlinker", "now"]
-            + foundationEssentialsLibraries,
-          .when(configuration: .release))
-      ]),
+    // slugctl's commands as a library, for the tests (SlugctlTests), which cannot import an
+    // Embedded module; the slugctl program compiles the same files Embedded (below).
+    .target(
+      name: "SlugctlKit",
+      dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual", "CLibc", "Text", "Model"],
+      path: "Sources/slugctl"),
+
+    // slugctl is built as the daemons are: Embedded Swift, static, against musl, so it is a few
+    // MB rather than the 13 MB a static Swift runtime made it, needs no library on the
+    // machine, and cross-builds for the ARM boards (Scripts/cross-build). Its folder links
+    // Sources/slugctl and the shared sources it compiles, as the daemons' folders do.
+    tool("slugctl", compiles: ["slugctl", "Runtime", "Text", "Model", "Store", "Superserver", "Services/Crypto", "Services/CTCS", "Services/DNS"]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
@@ -170,7 +164,7 @@ let package = Package(
     .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"]),
     .testTarget(name: "SuperserverTests", dependencies: ["Superserver", "TestSupport"]),
     .testTarget(
-      name: "SlugctlTests", dependencies: ["slugctl", "Store", "Runtime", "DNS", "TestSupport"], exclude: ["Snapshots"]),
+      name: "SlugctlTests", dependencies: ["SlugctlKit", "Store", "Runtime", "DNS", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "Superserver", "TestSupport"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
   ]

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 public enum SuperserverFormat: String, CaseIterable, Sendable {
   case inetd, xinetd, systemd
@@ -70,7 +70,7 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .unknownService(let name):
-      "unknown service '\(name)' (known: \(Catalog.services.map(\.name).joined(separator: ", ")))"
+      "unknown service '\(name)' (known: \(Catalog.services.map { $0.name }.joined(separator: ", ")))"
     case .invalidPort(let service): "port 0 for service '\(service)' is not a port"
     case .invalidBind(let address): "bind address '\(address)' is not an IPv4 or IPv6 address"
     case .noIPv4Bind(let service): "service '\(service)' is IPv4 only: give it an IPv4 --bind address too"
@@ -85,7 +85,7 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
 
 /// The configuration files that make `format` start the selected services.
 public func generate(_ format: SuperserverFormat, _ options: GenerateOptions) throws(GenerateError) -> [GeneratedFile] {
-  let entries = try Entry.resolve(options)
+  let entries = try ServiceEntry.resolve(options)
   switch format {
   case .inetd: return [InetdConf.render(entries)]
   case .xinetd: return entries.map(XinetdConf.render)
@@ -94,7 +94,7 @@ public func generate(_ format: SuperserverFormat, _ options: GenerateOptions) th
 }
 
 /// One service as it will be configured: its listening sockets and exact command line.
-struct Entry {
+struct ServiceEntry {
   var service: Service
   var port: UInt16
   /// The port as the inetd.conf service field: the /etc/services name when it means the same port.
@@ -110,7 +110,7 @@ struct Entry {
   var programPath: String
   var arguments: [String]
 
-  static func resolve(_ options: GenerateOptions) throws(GenerateError) -> [Entry] {
+  static func resolve(_ options: GenerateOptions) throws(GenerateError) -> [ServiceEntry] {
     for name in options.ports.keys.sorted() where Catalog.service(named: name) == nil {
       throw .unknownService(name)
     }
@@ -125,7 +125,7 @@ struct Entry {
       throw .invalidGroup(group)
     }
     for path in [options.prefix] + (options.db.map { [$0] } ?? [])
-    where path.isEmpty || path.contains(where: \.isWhitespace) {
+    where path.isEmpty || path.contains(where: { $0.isWhitespace }) {
       throw .invalidPath(path)
     }
     for (name, arguments) in options.extraArguments.sorted(by: { $0.key < $1.key }) {
@@ -136,12 +136,12 @@ struct Entry {
       }
     }
     var selected: [Service] = []
-    for name in options.services ?? Catalog.services.map(\.name) {
+    for name in options.services ?? Catalog.services.map({ $0.name }) {
       guard let service = Catalog.service(named: name) else { throw .unknownService(name) }
       if !selected.contains(service) { selected.append(service) }
     }
     let sbin = (options.prefix.hasSuffix("/") ? String(options.prefix.dropLast()) : options.prefix) + "/sbin/"
-    var entries: [Entry] = []
+    var entries: [ServiceEntry] = []
     for service in selected {
       let override = options.ports[service.name]
       if override == 0 { throw .invalidPort(service: service.name) }
@@ -156,7 +156,7 @@ struct Entry {
         case .none: nil as String?
         }
       entries.append(
-        Entry(
+        ServiceEntry(
           service: service, port: port,
           inetdService: numeric ? String(port) : service.serviceName ?? String(port),
           binds: serviceBinds, user: options.user ?? service.user, group: group,

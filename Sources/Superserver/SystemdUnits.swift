@@ -7,14 +7,14 @@ enum SystemdUnits {
   /// `BindIPv6Only=both`, whatever net.ipv6.bindv6only says); an IPv4-only protocol gets the
   /// IPv4 wildcard. An accepting socket listens on every bind address at once; a socket handed
   /// over whole must be the only one (`StandardInput=socket`), so it gets a unit per address.
-  static func render(_ entry: Entry) -> [GeneratedFile] {
+  static func render(_ entry: ServiceEntry) -> [GeneratedFile] {
     entry.service.sockets.flatMap { socket in
       let places: [[BindAddress]] = socket == .tcp || entry.binds.isEmpty ? [entry.binds] : entry.binds.map { [$0] }
       return places.flatMap { binds in render(entry, socket, binds) }
     }
   }
 
-  private static func render(_ entry: Entry, _ socket: SocketKind, _ binds: [BindAddress]) -> [GeneratedFile] {
+  private static func render(_ entry: ServiceEntry, _ socket: SocketKind, _ binds: [BindAddress]) -> [GeneratedFile] {
     let unit = entry.identifier(socket, bind: binds.count == 1 ? binds[0] : nil)
     let wildcard = entry.service.ipv4Only ? "0.0.0.0:\(entry.port)" : "[::]:\(entry.port)"
     let addresses = binds.isEmpty ? [wildcard] : binds.map { $0.withPort(entry.port) }
@@ -75,7 +75,7 @@ enum SystemdUnits {
   /// gain no privilege; the system is read-only but for the store's directory (its writers) and
   /// `Sandbox.writablePaths`; /home is out of sight (a document tree there needs a drop-in with
   /// ProtectHome=read-only); /tmp and /var/tmp are the unit's own (in.smtp's spool).
-  static func hardening(_ entry: Entry) -> String {
+  static func hardening(_ entry: ServiceEntry) -> String {
     let sandbox = Sandbox.of(entry.service)
     let writable = (entry.storeDirectory.map { [$0] } ?? []) + sandbox.writablePaths
     var lines = [

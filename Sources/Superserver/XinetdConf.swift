@@ -5,13 +5,16 @@ enum XinetdConf {
   /// bind address `flags = IPv6` gives one dual-stack socket (tested: IPv6-only only when
   /// bound to an IPv6 address), whose IPv4 clients arrive as `::ffff:a.b.c.d`; an IPv4-only
   /// protocol keeps `flags = IPv4`.
-  static func render(_ entry: Entry) -> GeneratedFile {
-    let places: [BindAddress?] = entry.binds.isEmpty ? [nil] : entry.binds
-    let stanzas = entry.service.sockets.flatMap { socket in places.map { bind in stanza(entry, socket, bind) } }
+  static func render(_ entry: ServiceEntry) -> GeneratedFile {
+    let places: [BindAddress?] = entry.binds.isEmpty ? [nil] : entry.binds.map { Optional($0) }
+    var stanzas: [String] = []
+    for socket in entry.service.sockets {
+      for bind in places { stanzas.append(stanza(entry, socket, bind)) }
+    }
     return GeneratedFile(name: "slug-\(entry.service.name)", contents: stanzas.joined(separator: "\n"))
   }
 
-  private static func stanza(_ entry: Entry, _ socket: SocketKind, _ bind: BindAddress?) -> String {
+  private static func stanza(_ entry: ServiceEntry, _ socket: SocketKind, _ bind: BindAddress?) -> String {
     var settings = [("type", "UNLISTED")]
     if entry.service.sockets.count > 1 || entry.binds.count > 1 {
       settings.append(("id", entry.identifier(socket, bind: bind)))

@@ -13,6 +13,7 @@ struct AccessList {
 
   static let attribute = "system.posix_acl_access"
 
+  /// Why the kernel refused the ACL (strerror); the caller names the file and the readers.
   struct Failed: Error {
     var reason: String
   }
@@ -23,14 +24,13 @@ struct AccessList {
 
   private static let read: UInt16 = 4
   private static let readWrite: UInt16 = 6
-  /// ACL_UNDEFINED_ID: the id field of an entry that names no user or group.
-  private static let undefined = UInt32.max
 
   /// The extended attribute's value.
   var bytes: [UInt8] {
     var bytes: [UInt8] = []
     func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    func entry(_ tag: Tag, _ permissions: UInt16, _ id: UInt32 = Self.undefined) {
+    // The id defaults to ACL_UNDEFINED_ID, for an entry that names no user or group.
+    func entry(_ tag: Tag, _ permissions: UInt16, _ id: UInt32 = UInt32.max) {
       append(tag.rawValue)
       append(permissions)
       append(id)
@@ -46,7 +46,7 @@ struct AccessList {
     return bytes
   }
 
-  func set(on descriptor: Int32) throws {
+  func set(on descriptor: Int32) throws(Failed) {
     let value = bytes
     let result = value.withUnsafeBytes { fsetxattr(descriptor, Self.attribute, $0.baseAddress, $0.count, 0) }
     guard result == 0 else { throw Failed(reason: String(cString: strerror(slug_errno()))) }
@@ -69,7 +69,7 @@ struct AccessList {
   }
 
   /// Takes a file's ACL away (none there is fine): its mode alone says who may read it again.
-  static func remove(from descriptor: Int32) throws {
+  static func remove(from descriptor: Int32) throws(Failed) {
     guard fremovexattr(descriptor, attribute) == 0 || slug_errno() == ENODATA || slug_errno() == EOPNOTSUPP else {
       throw Failed(reason: String(cString: strerror(slug_errno())))
     }

@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 import Text
+#endif
 
 /// An X.509 certificate as `slugctl tls` shows and checks it: read from the DER itself (RFC 5280),
 /// so what is shown is what the file holds, IP addresses among the names included.
@@ -64,7 +66,7 @@ struct Certificate {
   static func chain(pem: [UInt8]) throws(Malformed) -> [Certificate] {
     var certificates: [Certificate] = []
     var body: String? = nil
-    for line in String(decoding: pem, as: UTF8.self).split(whereSeparator: \.isNewline) {
+    for line in String(decoding: pem, as: UTF8.self).split(whereSeparator: { $0.isNewline }) {
       let text = ASCII.trimmed(line)
       if text == "-----BEGIN CERTIFICATE-----" {
         body = ""

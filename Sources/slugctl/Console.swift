@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
+#endif
 
 /// Where a command's output goes. Commands never write to the real stdout directly, so tests can
 /// run them in-process and read what they printed.
@@ -8,8 +10,9 @@ struct Console: Sendable {
   var writeError: @Sendable (String) -> Void
   var readInput: @Sendable () -> [UInt8]
 
-  /// The console of the command being run.
-  @TaskLocal static var current = Console.standard
+  /// The console of the command being run (Slugctl.run sets it; a program runs one command,
+  /// the tests one at a time).
+  nonisolated(unsafe) static var current = Console.standard
 
   static let standard = Console(
     writeOutput: { writeAll(Array($0.utf8), to: STDOUT_FILENO) },
@@ -48,7 +51,7 @@ struct Console: Sendable {
     var offset = 0
     while offset < bytes.count {
       let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if written < 0 && errno == EINTR { continue }
+      if written < 0 && slug_errno() == EINTR { continue }
       guard written > 0 else { return }
       offset += written
     }

@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Text
+#endif
 
 /// The little of DER (X.690) that reading and writing certificates needs: tag-length-value
 /// nodes, names, times and general names. Lengths are checked against what is there, so a

@@ -1,13 +1,15 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
+#endif
 
 /// The bytes of a file named on the command line: 66 if it is missing or unreadable, 74 if
 /// reading fails part way.
-func readInputFile(_ path: String) throws -> [UInt8] {
-  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-  guard descriptor >= 0 else { throw Failure.noInput("cannot read \(path): \(unreadableReason(errno))") }
+func readInputFile(_ path: String) throws(Failure) -> [UInt8] {
+  let descriptor = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
+  guard descriptor >= 0 else { throw Failure.noInput("cannot read \(path): \(unreadableReason(slug_errno()))") }
   defer { close(descriptor) }
-  do {
+  do throws(FileError) {
     return try readToEnd(descriptor, name: path)
   } catch {
     throw Failure.ioError("cannot read \(path): \(String(cString: strerror(error.code)))")

@@ -1,5 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Crypto
 import Store
+#endif
 
 /// What slugctl makes of a jabber password before the store sees it: SCRAM-SHA-1 and
 /// SCRAM-SHA-256 credentials (RFC 5802 §3, RFC 7677), each with a fresh random salt and
@@ -9,7 +11,9 @@ enum JabberPasswords {
   /// login (which derives again) on a small box.
   static let iterations = JabberAccount.minimumIterations
 
-  static func account(name: String, password: String, legacy: Bool) throws -> JabberAccount {
+  /// The error is the store's own (invalid), so it is reported as a store's refusal is, and an
+  /// import can point at the line the way it does for the store's.
+  static func account(name: String, password: String, legacy: Bool) throws(StoreError) -> JabberAccount {
     // The message leaves the password out: it may end up in a log.
     guard JabberUser.isValidPassword(password) else {
       throw StoreError.invalid(

@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
+#endif
 
 /// The names and addresses a server certificate for this machine carries by default: its host
 /// name, the fully qualified form when the resolver knows one, localhost; every interface's
@@ -18,7 +20,7 @@ enum MachineNames {
     guard !host.isEmpty else { return nil }
     var hints = addrinfo()
     hints.ai_flags = AI_CANONNAME
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_socktype = slug_sock_stream
     var result: UnsafeMutablePointer<addrinfo>? = nil
     guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return nil }
     defer { freeaddrinfo(result) }

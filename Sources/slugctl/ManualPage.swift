@@ -1,75 +1,22 @@
-/// Renders slugctl(8) in man(7) from the command tree ArgumentParser describes, so the page
-/// always lists exactly the commands and options the parser accepts.
+/// Renders slugctl(8) in man(7) from the command tree the parser reads, so the page always
+/// lists exactly the commands and options slugctl accepts.
 enum ManualPage {
-  struct Command {
-    var commandName: String
-    var abstract: String?
-    var discussion: String?
-    var shouldDisplay: Bool?
-    var subcommands: [Command]?
-    var arguments: [Argument]?
-
-    init(_ json: JSON) throws {
-      commandName = try Field.required(json, "commandName", \.string)
-      abstract = try Field.optional(json, "abstract", \.string)
-      discussion = try Field.optional(json, "discussion", \.string)
-      shouldDisplay = try Field.optional(json, "shouldDisplay", \.boolean)
-      subcommands = try Field.list(json, "subcommands", Command.init)
-      arguments = try Field.list(json, "arguments", Argument.init)
-    }
-  }
-
-  struct Argument {
-    struct Name {
-      var kind: String
-      var name: String
-    }
-    var kind: String
-    var shouldDisplay: Bool
-    var isOptional: Bool
-    var isRepeating: Bool
-    var names: [Name]?
-    var valueName: String?
-    var defaultValue: String?
-    var abstract: String?
-
-    init(_ json: JSON) throws {
-      kind = try Field.required(json, "kind", \.string)
-      shouldDisplay = try Field.required(json, "shouldDisplay", \.boolean)
-      isOptional = try Field.required(json, "isOptional", \.boolean)
-      isRepeating = try Field.required(json, "isRepeating", \.boolean)
-      names = try Field.list(json, "names") { name in
-        Name(kind: try Field.required(name, "kind", \.string), name: try Field.required(name, "name", \.string))
-      }
-      valueName = try Field.optional(json, "valueName", \.string)
-      defaultValue = try Field.optional(json, "defaultValue", \.string)
-      abstract = try Field.optional(json, "abstract", \.string)
-    }
-  }
-
-  /// The page for the tool described by ArgumentParser's JSON help dump.
-  static func render(helpDump: String) throws -> String {
-    let description: JSON
-    do throws(JSON.ParseError) {
-      description = try JSON.parse(helpDump)
-    } catch {
-      throw Field.Malformed(reason: error.description)
-    }
-    let root = try Command(Field.required(description, "command") { $0 })
+  /// The page for the tool whose command tree is ROOT.
+  static func render(root: Command) -> String {
     var page = """
-      .TH \(root.commandName.uppercased()) 8 "" "slug" "System Manager's Manual"
+      .TH \(root.name.uppercased()) 8 "" "slug" "System Manager's Manual"
       .SH NAME
-      \(root.commandName) \\- \(escape(sentence(root.abstract ?? "")))
+      \(root.name) \\- \(escape(sentence(root.abstract)))
       .SH SYNOPSIS
-      .B \(root.commandName)
+      .B \(root.name)
       .I command
       .RI [ options ]
       .SH DESCRIPTION
-      \(paragraphs(root.discussion ?? root.abstract ?? ""))
+      \(paragraphs(root.discussion.isEmpty ? root.abstract : root.discussion))
       .SH COMMANDS
 
       """
-    for (path, command) in leaves(of: root, path: [root.commandName]) {
+    for (path, command) in leaves(of: root, path: [root.name]) {
       page += section(path: path, command: command)
     }
     page += """
@@ -124,54 +71,57 @@ enum ManualPage {
 
   /// Every runnable command below `command`, with its full name, in the order declared.
   private static func leaves(of command: Command, path: [String]) -> [([String], Command)] {
-    let visible = (command.subcommands ?? []).filter { $0.shouldDisplay != false && $0.commandName != "help" }
+    let visible = command.visibleSubcommands
     if visible.isEmpty { return path.count > 1 ? [(path, command)] : [] }
-    return visible.flatMap { leaves(of: $0, path: path + [$0.commandName]) }
+    return visible.flatMap { leaves(of: $0, path: path + [$0.name]) }
   }
 
   private static func section(path: [String], command: Command) -> String {
-    let arguments = (command.arguments ?? []).filter { $0.shouldDisplay && !isBuiltIn($0) }
     var text = ".SS \"\(escape(path.joined(separator: " ")))\"\n"
     text += ".B \(escape(path.joined(separator: " ")))\n"
-    let synopsis = arguments.map(synopsisItem).joined(separator: " ")
+    let synopsis = command.visibleParameters.map(synopsisItem).joined(separator: " ")
     if !synopsis.isEmpty { text += synopsis + "\n" }
-    text += ".PP\n" + paragraphs([command.abstract, command.discussion].compactMap { $0 }.joined(separator: "\n\n")) + "\n"
-    for argument in arguments {
-      text += ".TP\n" + term(argument) + "\n" + escape(sentence(argument.abstract ?? "")) + "\n"
+    let description = command.discussion.isEmpty ? command.abstract : command.abstract + "\n\n" + command.discussion
+    text += ".PP\n" + paragraphs(description) + "\n"
+    for parameter in command.visibleParameters {
+      text += ".TP\n" + term(parameter) + "\n" + escape(sentence(parameter.helpText)) + "\n"
     }
     return text
   }
 
-  private static func isBuiltIn(_ argument: Argument) -> Bool {
-    argument.names?.contains { $0.name == "help" || $0.name == "version" } ?? false
+  private static func name(_ parameter: Parameter) -> String {
+    if let long = parameter.long { return "\\-\\-" + escape(long) }
+    return "\\-" + escape(String(parameter.short ?? "?"))
   }
 
-  private static func preferredName(_ argument: Argument) -> String? {
-    guard let names = argument.names, let name = names.first(where: { $0.kind == "long" }) ?? names.first
-    else { return nil }
-    return (name.kind == "short" ? "\\-" : "\\-\\-") + escape(name.name)
+  private static func value(_ parameter: Parameter) -> String {
+    "\\fI" + escape(parameter.valueName) + "\\fR"
   }
 
-  private static func value(_ argument: Argument) -> String {
-    "\\fI" + escape(argument.valueName ?? "value") + "\\fR"
-  }
-
-  private static func synopsisItem(_ argument: Argument) -> String {
+  private static func synopsisItem(_ parameter: Parameter) -> String {
     var item: String
-    switch argument.kind {
-    case "positional": item = value(argument)
-    case "flag": item = "\\fB" + (preferredName(argument) ?? "") + "\\fR"
-    default: item = "\\fB" + (preferredName(argument) ?? "") + "\\fR " + value(argument)
+    switch parameter.kind {
+    case .argument: item = value(parameter)
+    case .flag:
+      item = "\\fB" + name(parameter) + "\\fR"
+      if parameter.isInvertible, let long = parameter.long { item += "] [\\fB\\-\\-no\\-" + escape(long) + "\\fR" }
+    case .option: item = "\\fB" + name(parameter) + "\\fR " + value(parameter)
     }
-    if argument.isRepeating { item += " ..." }
-    return argument.isOptional ? "[" + item + "]" : item
+    if parameter.isRepeating { item += " ..." }
+    return parameter.isRequired ? item : "[" + item + "]"
   }
 
-  private static func term(_ argument: Argument) -> String {
-    if argument.kind == "positional" { return value(argument) }
-    let names = (argument.names ?? []).map { ($0.kind == "short" ? "\\-" : "\\-\\-") + escape($0.name) }
-    let joined = "\\fB" + names.joined(separator: "\\fR, \\fB") + "\\fR"
-    return argument.kind == "flag" ? joined : joined + " " + value(argument)
+  private static func term(_ parameter: Parameter) -> String {
+    switch parameter.kind {
+    case .argument: return value(parameter)
+    case .flag:
+      let negative = parameter.isInvertible ? "\\fR, \\fB\\-\\-no\\-" + escape(parameter.long ?? "") : ""
+      return "\\fB" + name(parameter) + negative + "\\fR"
+    case .option:
+      var names = [name(parameter)]
+      if let short = parameter.short, parameter.long != nil { names.insert("\\-" + escape(String(short)), at: 0) }
+      return "\\fB" + names.joined(separator: "\\fR, \\fB") + "\\fR " + value(parameter)
+    }
   }
 
   private static func sentence(_ text: some StringProtocol) -> String { text.trimmingWhitespace }
@@ -179,7 +129,7 @@ enum ManualPage {
   /// Running text: blank lines become paragraph breaks, and no line may start with a dot or a
   /// quote, which roff would take for a request.
   private static func paragraphs(_ text: String) -> String {
-    text.split(separator: "\n\n", omittingEmptySubsequences: false)
+    blocks(text)
       .map { sentence($0) }
       .filter { !$0.isEmpty }
       .map { paragraph in
@@ -201,32 +151,20 @@ enum ManualPage {
     }
     return out
   }
-}
 
-/// Reading ArgumentParser's JSON help dump (its ToolInfoV0): a member missing or of the wrong
-/// kind is an error naming it.
-extension ManualPage {
-  enum Field {
-    struct Malformed: Error, CustomStringConvertible {
-      var reason: String
-      var description: String { "cannot read ArgumentParser's description of the commands: \(reason)" }
+  /// TEXT cut at each blank line ("\n\n").
+  private static func blocks(_ text: String) -> [String] {
+    var blocks: [String] = []
+    var block = ""
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.isEmpty {
+        blocks.append(block)
+        block = ""
+      } else {
+        block += block.isEmpty ? String(line) : "\n" + line
+      }
     }
-
-    static func optional<T>(_ object: JSON, _ key: String, _ read: (JSON) -> T?) throws -> T? {
-      guard let value = object[key] else { return nil }
-      if case .null = value { return nil }
-      guard let typed = read(value) else { throw Malformed(reason: "\"\(key)\" is not what it should be") }
-      return typed
-    }
-
-    static func required<T>(_ object: JSON, _ key: String, _ read: (JSON) -> T?) throws -> T {
-      guard let typed = try optional(object, key, read) else { throw Malformed(reason: "\"\(key)\" is missing") }
-      return typed
-    }
-
-    static func list<T>(_ object: JSON, _ key: String, _ make: (JSON) throws -> T) throws -> [T]? {
-      try optional(object, key, \.items)?.map(make)
-    }
+    blocks.append(block)
+    return blocks
   }
 }
-

@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 /// A file slugctl writes for the daemons to read: replaced atomically (AtomicFile), and before
 /// a byte of it is written given its owner (when slugctl runs as root) and an access ACL naming
@@ -9,26 +11,24 @@ enum OwnedFile {
   static func write(
     _ bytes: [UInt8], to file: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t), readers: [uid_t],
     readersName: String
-  ) throws {
-    do {
+  ) throws(Failure) {
+    do throws(StoreError) {
       try AtomicFile.write(bytes, to: file, mode: mode) { (descriptor: Int32) throws(StoreError) in
         if geteuid() == 0, fchown(descriptor, owner.uid, owner.gid) != 0 {
-          throw StoreError.io("\(file): chown failed: \(String(cString: strerror(errno)))")
+          throw StoreError.io("\(file): chown failed: \(String(cString: strerror(slug_errno())))")
         }
-        do {
+        do throws(AccessList.Failed) {
           if readers.isEmpty {
             try AccessList.remove(from: descriptor)
           } else {
             try AccessList(readers: readers, groupWrites: false).set(on: descriptor)
           }
-        } catch let error as AccessList.Failed {
-          throw StoreError.io("cannot let \(readersName) read \(file): \(error.reason)")
         } catch {
-          throw StoreError.io("\(file): \(error)")
+          throw StoreError.io("cannot let \(readersName) read \(file): \(error.reason)")
         }
       }
     } catch {
-      throw Failure.cannotCreate("\(error)")
+      throw Failure.cannotCreate(error.description)
     }
   }
 }

@@ -1,13 +1,14 @@
-import ArgumentParser
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 /// The slug admin command: users, hosts, leases, torrents, super-server configuration,
-/// import/export and install, all on the one SQLite store the daemons read.
-@main
-struct Slugctl: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "slugctl",
+/// import/export and install, all on the one SQLite store the daemons read. The program
+/// (Sources/Tools/slugctl/main.swift) calls `run` with its arguments.
+enum Slugctl {
+  static let root = Command(
+    "slugctl",
     abstract: "Administer slug, the tiny network services for a home LAN.",
     discussion: """
       Every command works on one SQLite store shared with the daemons: --db PATH if given \
@@ -15,40 +16,46 @@ struct Slugctl: ParsableCommand {
       65 bad data, 66 no input, 73 cannot create, 74 I/O error, 75 store busy.
       """,
     subcommands: [
-      Init.self, Jabber.self, DNS.self, DHCP.self, Torrent.self, Inetd.self, TLS.self, Export.self, Import.self,
-      Install.self, GenerateManual.self,
+      Init.command, Jabber.command, DNS.command, DHCP.command, Torrent.command, Inetd.command, TLS.command,
+      Export.command, Import.command, Install.command, GenerateManual.command,
     ])
-
-  static func main() {
-    Glibc.exit(run(Array(CommandLine.arguments.dropFirst())))
-  }
 
   /// Parses and runs one command line, printing on `console`; returns the exit status.
   static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
-    Console.$current.withValue(console) {
-      do {
-        var command = try parseAsRoot(placingGlobalOptions(arguments))
-        try command.run()
-        return 0
-      } catch let failure as Failure {
-        console.printError("slugctl: \(failure.message)")
-        return failure.exitCode
-      } catch let error as StoreError {
-        console.printError("slugctl: \(error)")
-        return error.exitCode
-      } catch let error as FormatError {
-        console.printError("slugctl: \(error)")
-        return 65  // EX_DATAERR: the file, not the command line, is wrong
-      } catch {
-        let code = exitCode(for: error)
-        let message = fullMessage(for: error)
-        if code == .success {
-          if !message.isEmpty { console.print(message) }
-        } else {
-          if !message.isEmpty { console.printError(message) }
-        }
-        return code.rawValue
+    let previous = Console.current
+    Console.current = console
+    defer { Console.current = previous }
+    let parsed: ParsedCommandLine
+    do throws(CommandLineError) {
+      parsed = try CommandLineParser.parse(placingGlobalOptions(arguments), root: root)
+    } catch {
+      console.printError("slugctl: \(error.message)\n" + HelpText.usageReminder(path: error.path, command: error.command))
+      return 64  // EX_USAGE
+    }
+    switch parsed {
+    case .help(let path, let command):
+      console.print(HelpText.render(path: path, command: command))
+      return 0
+    case .completionScript(let shell):
+      console.writeOutput(CompletionScript.render(shell: shell, root: root))
+      return 0
+    case .run(let invocation):
+      return execute(invocation, console: console)
+    }
+  }
+
+  private static func execute(_ invocation: Invocation, console: Console) -> Int32 {
+    guard let body = invocation.command.body else { return 70 }
+    do throws(Failure) {
+      try body(invocation)
+      return 0
+    } catch {
+      var message = "slugctl: " + error.message
+      if error.exitCode == 64 {  // the command line is wrong: show how it should look
+        message += "\n" + HelpText.usageReminder(path: invocation.path, command: invocation.command)
       }
+      console.printError(message)
+      return error.exitCode
     }
   }
 

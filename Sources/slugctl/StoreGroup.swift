@@ -1,6 +1,8 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
+#endif
 
 /// Gives a store to a system group, so the daemons that write it (in.dhcp records leases,
 /// in.jabberd offline messages, in.ctcs torrents) can, while it stays unreadable to everyone
@@ -13,7 +15,7 @@ enum StoreGroup {
   static let defaultName = "slug"
 
   /// The group's id, after creating it as a system group if it does not exist.
-  static func ensure(_ name: String) throws -> gid_t {
+  static func ensure(_ name: String) throws(Failure) -> gid_t {
     if let found = lookUp(name) { return found }
     try SystemAccounts.run("groupadd", ["--system", name])
     guard let created = lookUp(name) else { throw Failure.osError("groupadd --system \(name) left no group '\(name)'") }
@@ -29,13 +31,13 @@ enum StoreGroup {
   /// earlier init gave to `group` (root's, mode 0770) becomes root:root 0755. Any other
   /// directory is left as it is, and refused when someone else than root owns it or may write to
   /// it (a sticky /tmp included: a file planted there before the store is made would be used).
-  static func secureDirectory(of path: String, own: Bool, group: gid_t?) throws {
+  static func secureDirectory(of path: String, own: Bool, group: gid_t?) throws(Failure) {
     let directory = FilePath.directory(of: path)
-    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    let descriptor = slug_open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
     guard descriptor >= 0 else {
       // Missing: the store makes it, root's, mode 0755. Not a directory: opening says so.
-      guard errno == ENOENT || errno == ENOTDIR else {
-        throw Failure.ioError("cannot open \(directory): \(String(cString: strerror(errno)))")
+      guard slug_errno() == ENOENT || slug_errno() == ENOTDIR else {
+        throw Failure.ioError("cannot open \(directory): \(String(cString: strerror(slug_errno())))")
       }
       return
     }
@@ -46,7 +48,7 @@ enum StoreGroup {
     let earlierInit = group.map { status.st_uid == 0 && status.st_gid == $0 && mode == 0o770 } ?? false
     if status.st_uid == 0, own || earlierInit {
       guard fchown(descriptor, 0, 0) == 0, fchmod(descriptor, 0o755) == 0 else {
-        throw Failure.ioError("cannot give \(directory) to root, mode 0755: \(String(cString: strerror(errno)))")
+        throw Failure.ioError("cannot give \(directory) to root, mode 0755: \(String(cString: strerror(slug_errno())))")
       }
       return
     }
@@ -63,30 +65,30 @@ enum StoreGroup {
   /// WAL) to root and `group`, mode 0660, and lets `readers` read them (an access ACL), each
   /// through a descriptor opened without following links and seen to be a regular file with one
   /// link, so nothing but the store's own files changes hands.
-  static func give(storeAt path: String, to group: gid_t, readers: [uid_t]) throws {
+  static func give(storeAt path: String, to group: gid_t, readers: [uid_t]) throws(Failure) {
     let access = readers.isEmpty ? nil : AccessList(readers: readers)
     for file in [path, path + "-wal", path + "-shm"] {
-      let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+      let descriptor = slug_open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)
       guard descriptor >= 0 else {
-        if errno == ENOENT { continue }
-        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(errno)))")
+        if slug_errno() == ENOENT { continue }
+        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(slug_errno())))")
       }
       defer { close(descriptor) }
       var status = stat()
       guard fstat(descriptor, &status) == 0 else { throw Failure.ioError("cannot stat \(file): \(reason())") }
-      guard status.st_mode & S_IFMT == S_IFREG, status.st_nlink == 1 else {
+      guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG), status.st_nlink == 1 else {
         throw Failure.cannotCreate("\(file) is not a regular file of the store's; it was left as it is")
       }
       guard fchown(descriptor, 0, group) == 0, fchmod(descriptor, 0o660) == 0 else {
-        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(errno)))")
+        throw Failure.ioError("cannot give \(file) to its group: \(String(cString: strerror(slug_errno())))")
       }
-      do {
+      do throws(AccessList.Failed) {
         if let access { try access.set(on: descriptor) } else { try AccessList.remove(from: descriptor) }
-      } catch let error as AccessList.Failed {
+      } catch {
         throw Failure.ioError("cannot let the reading daemons read \(file): \(error.reason)")
       }
     }
   }
 
-  private static func reason() -> String { String(cString: strerror(errno)) }
+  private static func reason() -> String { String(cString: strerror(slug_errno())) }
 }

@@ -1,5 +1,7 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
+#endif
 
 /// The programs slugctl runs and waits for (useradd and groupadd, in.ctcs's queue runner, curl
 /// or wget), started with Spawn: no shell, our environment, our standard input, output and
@@ -16,7 +18,7 @@ enum Subprocess {
   static func run(_ path: String, _ arguments: [String], capturingErrors: Bool = false) throws(Spawn.Failure) -> Finished {
     var ends: [Int32] = [-1, -1]
     // Spawn closes every descriptor above 2 in the child: the pipe's ends need no O_CLOEXEC.
-    if capturingErrors, pipe(&ends) != 0 { throw Spawn.Failure(code: errno) }
+    if capturingErrors, pipe(&ends) != 0 { throw Spawn.Failure(code: slug_errno()) }
     let started = Spawn.start(
       [path] + arguments, standardInput: inherited(0), standardOutput: inherited(1),
       standardError: capturingErrors ? .ours(ends[1]) : inherited(2))
@@ -36,7 +38,7 @@ enum Subprocess {
 
   /// Our descriptor FD for the child's, or /dev/null when we have none open there.
   private static func inherited(_ fd: Int32) -> Spawn.Descriptor {
-    fcntl(fd, F_GETFD) >= 0 ? .ours(fd) : .null
+    slug_fcntl(fd, F_GETFD, 0) >= 0 ? .ours(fd) : .null
   }
 }
 

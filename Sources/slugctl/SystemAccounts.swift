@@ -1,12 +1,15 @@
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Runtime
 import Superserver
+#endif
 
 /// The system users the daemons run as, one per program (Catalog's `user`), created by
 /// `slugctl init` as root: no login shell, no home, a group of their own.
 enum SystemAccounts {
   /// Creates every daemon's user that does not exist yet; returns the names it created.
   @discardableResult
-  static func ensureServiceUsers() throws -> [String] {
+  static func ensureServiceUsers() throws(Failure) -> [String] {
     var created: [String] = []
     for name in Catalog.users where getpwnam(name) == nil {
       try run(
@@ -25,7 +28,7 @@ enum SystemAccounts {
   /// Makes in.smtp's user a member of Postfix's postdrop group when the group exists, so the
   /// system sendmail can queue what in.smtp hands it although postdrop gains no group; returns
   /// the user when it was added.
-  static func joinMailDropGroup() throws -> String? {
+  static func joinMailDropGroup() throws(Failure) -> String? {
     guard let service = Catalog.service(named: "smtp"), let group = getgrnam(mailDropGroup) else { return nil }
     var member = group.pointee.gr_mem
     while let name = member?.pointee {
@@ -40,15 +43,15 @@ enum SystemAccounts {
 
   /// Runs the shadow tool `tool` (from /usr/sbin or /sbin) with `arguments`; a failure names the
   /// command and what it printed.
-  static func run(_ tool: String, _ arguments: [String]) throws {
+  static func run(_ tool: String, _ arguments: [String]) throws(Failure) {
     guard let path = Subprocess.find(tool, in: ["/usr/sbin", "/sbin"]) else {
       throw Failure.unavailable("\(tool) was not found in /usr/sbin or /sbin")
     }
     let finished: Subprocess.Finished
-    do {
+    do throws(Spawn.Failure) {
       finished = try Subprocess.run(path, arguments, capturingErrors: true)
     } catch {
-      throw Failure.osError("cannot run \(path): \(error)")
+      throw Failure.osError("cannot run \(path): \(error.description)")
     }
     guard finished.status.succeeded else {
       let detail = finished.errors.trimmingWhitespace

@@ -1,4 +1,4 @@
-import Glibc
+import CLibc
 
 /// What `slugctl tls show` prints (and init and import after their work): the server
 /// certificate and the CA, with warnings for what would make clients refuse the server.
@@ -14,7 +14,7 @@ struct TLSReport {
     var certificate: Certificate
   }
 
-  func print(json: Bool) throws {
+  func print(json: Bool) throws(Failure) {
     let now = Int64(time(nil))
     var entries: [Entry] = []
     var warnings: [String] = []
@@ -55,8 +55,8 @@ struct TLSReport {
     for warning in warnings { Console.current.printError("warning: " + warning) }
   }
 
-  private func certificates(_ pem: [UInt8], _ name: String) throws -> [Certificate] {
-    do {
+  private func certificates(_ pem: [UInt8], _ name: String) throws(Failure) -> [Certificate] {
+    do throws(Certificate.Malformed) {
       return try Certificate.chain(pem: pem)
     } catch {
       throw Failure.dataError("\(files.path(name)): \(error.reason)")

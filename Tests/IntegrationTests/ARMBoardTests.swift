@@ -1,16 +1,16 @@
 import Foundation
 import Runtime
-import Store
 import TestSupport
 import XCTest
 
-/// The daemons cross-built for ARM boards (Scripts/cross-build; docs/design.md, "ARM boards")
-/// run under qemu-user (Debian's qemu-user-static), each on a loopback socket the test binds
-/// and passes as fd 0, as a super-server would: in.mvp answers a MediaMVP, in.dns answers from a
-/// store, in.www serves a file, in the clear and over TLS. On both of Debian's ARM
-/// architectures: arm64 (a Raspberry Pi 3 or later, most ARM routers and NAS boxes) and armhf
-/// (32-bit ARMv7 with hard float). Scripts/test cross-builds the three daemons and slug-tls
-/// first; a missing one is a setup failure naming the command.
+/// The suite cross-built for ARM boards (Scripts/cross-build; docs/design.md, "ARM boards")
+/// runs under qemu-user (Debian's qemu-user-static), each daemon on a loopback socket the test
+/// binds and passes as fd 0, as a super-server would: in.mvp answers a MediaMVP, slugctl adds a
+/// host and in.dns answers from that store, in.www serves a file, in the clear and over TLS; and
+/// Scripts/package builds each board's package. On both of Debian's ARM architectures: arm64 (a
+/// Raspberry Pi 3 or later, most ARM routers and NAS boxes) and armhf (32-bit ARMv7 with hard
+/// float). Scripts/test cross-builds everything first; a missing binary is a setup failure
+/// naming the command.
 final class ARMBoardTests: XCTestCase {
   struct Board {
     let arch: String
@@ -30,7 +30,7 @@ final class ARMBoardTests: XCTestCase {
   static func command(_ program: String, on board: Board) throws -> [String] {
     let path = BuildProducts.packageRoot + "/.build/cross/\(board.arch)/\(program)"
     guard FileManager.default.isExecutableFile(atPath: path) else {
-      throw SetupFailure("no \(path); run Scripts/cross-build \(board.arch) in.mvp in.dns in.www slug-tls")
+      throw SetupFailure("no \(path); run Scripts/cross-build \(board.arch)")
     }
     guard FileManager.default.isExecutableFile(atPath: board.emulator) else {
       throw SetupFailure("no \(board.emulator): apt-get install qemu-user-static")
@@ -83,14 +83,18 @@ final class ARMBoardTests: XCTestCase {
     }
   }
 
-  /// A name added to the store is answered; one in the same domain that the store does not hold
-  /// is NXDOMAIN.
-  func testInDNSAnswersFromAStore() throws {
+  /// The board's slugctl creates a store and adds a name to it; the board's in.dns answers for
+  /// that name, and NXDOMAIN for one in the same domain that the store does not hold.
+  func testSlugctlAddsAHostAndInDNSAnswersFromTheStore() throws {
     let directory = try TemporaryDirectory()
-    let database = directory.path + "/slug.db"
-    try Store(path: database).addDNSHost(DNSHost(name: HostName("nas.home")!, address: IPAddress("192.168.0.2")!))
-    defer { shm_unlink("/slug-dns-" + StorePathHash.digits(of: database)) }
     for board in Self.boards {
+      let database = directory.path + "/\(board.arch).db"
+      defer { shm_unlink("/slug-dns-" + StorePathHash.digits(of: database)) }
+      let slugctl = try Self.command("slugctl", on: board)
+      let add = try ChildProcess.run(slugctl[0], [slugctl[1], "--db", database, "dns", "add", "nas.home", "192.168.0.2"])
+      XCTAssertEqual(add.status, 0, "\(board.arch): \(add.output)")
+      let list = try ChildProcess.run(slugctl[0], [slugctl[1], "--db", database, "dns", "list", "--json"])
+      XCTAssertEqual(list.output, "[\n  {\"name\":\"nas.home\",\"address\":\"192.168.0.2\"}\n]\n", board.arch)
       let client = try LoopbackSocket.bind(SOCK_DGRAM)
       defer { close(client.fd) }
       let (service, port) = try LoopbackSocket.bind(SOCK_DGRAM)
@@ -144,16 +148,33 @@ final class ARMBoardTests: XCTestCase {
     }
   }
 
-  /// There is no ARM slugctl (docs/design.md, "ARM boards"), and a package without it could not
-  /// even create its store: Scripts/package refuses, saying why, rather than build that package.
-  func testThePackageForABoardIsRefusedWhileThereIsNoSlugctlForIt() throws {
+  /// Scripts/package --arch builds each board's package from its cross-built binaries: every
+  /// program in it is for the board, and lintian finds no error in it.
+  func testThePackageForEachBoardHoldsItsProgramsAndPassesLintian() throws {
     let output = try TemporaryDirectory()
     for board in Self.boards {
-      let result = try ChildProcess.run(
-        BuildProducts.packageRoot + "/Scripts/package", ["--arch", board.arch, "--output", output.path])
-      XCTAssertEqual(result.status, 69, "\(board.arch): \(result.output)")
-      XCTAssertTrue(result.output.contains("package: no slugctl for \(board.arch) in "), result.output)
-      XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path), [], board.arch)
+      _ = try Self.command("slugctl", on: board)
+      let built = try ChildProcess.run(
+        "/usr/bin/env",
+        ["DPKG_DEB_COMPRESSOR_TYPE=gzip", "DPKG_DEB_COMPRESSOR_LEVEL=1", BuildProducts.packageRoot + "/Scripts/package",
+         "--arch", board.arch, "--output", output.path])
+      XCTAssertEqual(built.status, 0, "\(board.arch): \(built.output)")
+      let package = built.output.split(separator: "\n").last.map(String.init) ?? ""
+      XCTAssertTrue(package.hasSuffix("_\(board.arch).deb"), "\(board.arch): \(built.output)")
+      let architecture = try ChildProcess.run("/usr/bin/dpkg-deb", ["-f", package, "Architecture"])
+      XCTAssertEqual(architecture.output, board.arch + "\n")
+      let contents = try TemporaryDirectory()
+      XCTAssertEqual(try ChildProcess.run("/usr/bin/dpkg-deb", ["-x", package, contents.path]).status, 0)
+      let programs = try FileManager.default.contentsOfDirectory(atPath: contents.path + "/usr/sbin").sorted()
+      XCTAssertEqual(
+        programs,
+        ["in.ctcs", "in.dhcp", "in.dns", "in.jabberd", "in.mvp", "in.proxy", "in.smtp", "in.www", "slug-tls", "slugctl"])
+      for program in programs {
+        let header = try ChildProcess.run("/usr/bin/readelf", ["-h", contents.path + "/usr/sbin/" + program])
+        XCTAssertTrue(header.output.contains("Machine:                           \(board.machine)\n"), "\(program): \(header.output)")
+      }
+      let lintian = try ChildProcess.run("/usr/bin/lintian", ["--fail-on", "error", package])
+      XCTAssertEqual(lintian.status, 0, "\(board.arch): \(lintian.output)")
     }
   }
 

@@ -111,7 +111,7 @@ final class DebianPackageTests: XCTestCase {
       if package == nil {
         package = Result {
           try PrivateInetd.require([
-            "/usr/bin/dpkg-shlibdeps": "dpkg-dev", "/usr/bin/lintian": "lintian", "/usr/bin/dig": "dnsutils",
+            "/usr/bin/dpkg-architecture": "dpkg-dev", "/usr/bin/lintian": "lintian", "/usr/bin/dig": "dnsutils",
             "/usr/sbin/update-inetd": "update-inetd",
           ])
           let output = try TemporaryDirectory()

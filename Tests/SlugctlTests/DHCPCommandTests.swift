@@ -2,7 +2,7 @@ import Foundation
 import Store
 import XCTest
 
-@testable import slugctl
+@testable import SlugctlKit
 
 final class DHCPCommandTests: StoreCommandTestCase {
   func testSetShowAndUnsetInterfaceSettings() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import slugctl
+@testable import SlugctlKit
 
 /// slugctl's input and its messages: import reads a line at a time with a bounded line length,
 /// error messages never carry a control byte to the terminal, the store options may come

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-@testable import slugctl
+@testable import SlugctlKit
 
 final class InstallTests: XCTestCase {
   private var directory: TemporaryDirectory!

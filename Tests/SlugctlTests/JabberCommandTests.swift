@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 @testable import Store
-@testable import slugctl
+@testable import SlugctlKit
 
 final class JabberCommandTests: StoreCommandTestCase {
   func testAddedUsersAreListedByNameWithoutPasswords() throws {

@@ -3,7 +3,7 @@ import Synchronization
 import TestSupport
 import XCTest
 
-@testable import slugctl
+@testable import SlugctlKit
 
 /// What one in-process run of slugctl printed and returned.
 struct RunResult {

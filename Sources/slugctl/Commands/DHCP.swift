@@ -1,94 +1,94 @@
-import ArgumentParser
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension Slugctl {
-  struct DHCP: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "dhcp",
+  enum DHCP {
+    static let command = Command(
+      "dhcp",
       abstract: "Manage in.dhcp: interfaces, static leases, live leases.",
-      subcommands: [Static.self, Set.self, Unset.self, Show.self, Leases.self])
+      subcommands: [Static.command, Set.command, Unset.command, Show.command, Leases.command])
   }
 }
 
 extension Slugctl.DHCP {
-  struct Set: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "set",
+  enum Set {
+    static let command = Command(
+      "set",
       abstract: "Set a keyword of an interface (creating the interface if new).",
       discussion: """
         KEY is a keyword of the original in.dhcp.conf: pool-start, pool-end, subnet-mask, \
         routers, domain-servers, domain-name, lease-time, ... VALUE replaces the keyword's \
         earlier values.
-        """)
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The interface, e.g. eth0.", valueName: "iface"))
-    var interface: String
-    @Argument(help: ArgumentHelp("The in.dhcp.conf keyword.", valueName: "key"))
-    var key: String
-    @Argument(help: ArgumentHelp("Its values.", valueName: "value"))
-    var values: [String]
-
-    func run() throws {
-      guard let keyword = DHCPKeyword.named(key) else { throw Failure.dataError("'\(key)' is not a DHCP keyword") }
-      if let problem = keyword.problem(with: values) { throw Failure.dataError(problem) }
-      try store.openStore().setDHCPSetting(interface: interface, DHCPSetting(keyword: keyword.name, values: values))
-    }
+        """,
+      parameters: [
+        .db,
+        .argument("iface", help: "The interface, e.g. eth0."),
+        .argument("key", help: "The in.dhcp.conf keyword."),
+        .argument("value", help: "Its values.", repeating: true),
+      ],
+      run: { invocation throws(Failure) in
+        let key = invocation["key"], values = invocation.all("value")
+        guard let keyword = DHCPKeyword.named(key) else { throw Failure.dataError("'\(key)' is not a DHCP keyword") }
+        if let problem = keyword.problem(with: values) { throw Failure.dataError(problem) }
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try store.setDHCPSetting(interface: invocation["iface"], DHCPSetting(keyword: keyword.name, values: values))
+        }
+      })
   }
 
-  struct Unset: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unset", abstract: "Remove a keyword from an interface.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The interface.", valueName: "iface"))
-    var interface: String
-    @Argument(help: ArgumentHelp("The in.dhcp.conf keyword.", valueName: "key"))
-    var key: String
-
-    func run() throws {
-      let keyword = DHCPKeyword.named(key)?.name ?? key
-      try store.openStore().removeDHCPSetting(interface: interface, keyword: keyword)
-    }
+  enum Unset {
+    static let command = Command(
+      "unset", abstract: "Remove a keyword from an interface.",
+      parameters: [
+        .db,
+        .argument("iface", help: "The interface."),
+        .argument("key", help: "The in.dhcp.conf keyword."),
+      ],
+      run: { invocation throws(Failure) in
+        let key = invocation["key"]
+        let keyword = DHCPKeyword.named(key)?.name ?? key
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try store.removeDHCPSetting(interface: invocation["iface"], keyword: keyword)
+        }
+      })
   }
 
-  struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "show", abstract: "Show an interface's settings, one keyword per line as in in.dhcp.conf.")
-
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-    @Argument(help: ArgumentHelp("The interface.", valueName: "iface"))
-    var interface: String
-
-    func run() throws {
-      guard let found = try store.openStore().dhcpInterface(named: interface) else {
-        throw StoreError.notFound("no DHCP interface '\(interface)'")
-      }
-      if output.json {
-        Console.current.print(
-          JSON.list(found.settings.map { .object([("keyword", .string($0.keyword)), ("values", .array($0.values.map(JSON.string)))]) }))
-      } else {
-        Console.current.print(found.settings.map { ([$0.keyword] + $0.values).joined(separator: " ") }.joined(separator: "\n"))
-      }
-    }
+  enum Show {
+    static let command = Command(
+      "show", abstract: "Show an interface's settings, one keyword per line as in in.dhcp.conf.",
+      parameters: [.db, .json, .argument("iface", help: "The interface.")],
+      run: { invocation throws(Failure) in
+        let interface = invocation["iface"]
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        guard let found = try attempt({ () throws(StoreError) in try store.dhcpInterface(named: interface) }) else {
+          throw StoreError.notFound("no DHCP interface '\(interface)'").failure
+        }
+        if invocation.json {
+          Console.current.print(
+            JSON.list(found.settings.map { .object([("keyword", .string($0.keyword)), ("values", .array($0.values.map(JSON.string)))]) }))
+        } else {
+          Console.current.print(found.settings.map { ([$0.keyword] + $0.values).joined(separator: " ") }.joined(separator: "\n"))
+        }
+      })
   }
 
-  struct Leases: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "leases",
+  enum Leases {
+    static let command = Command(
+      "leases",
       abstract: "List the dynamic leases with their state and remaining time.",
-      discussion: "A lease past its expiry time shows as expired, whatever state it was left in.")
+      discussion: "A lease past its expiry time shows as expired, whatever state it was left in.",
+      parameters: [.db, .json, .option("iface", value: "iface", help: "Only this interface's leases.")],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-    @Option(name: .customLong("iface"), help: ArgumentHelp("Only this interface's leases.", valueName: "iface"))
-    var interface: String?
-
-    func run() throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
       let now = Int64(time(nil))
-      let leases = try store.openStore().leases(interface: interface)
-      if output.json {
+      let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let leases = try attempt { () throws(StoreError) in try store.leases(interface: invocation.optional("iface")) }
+      if invocation.json {
         Console.current.print(JSON.list(leases.map { lease in
           .object([
             ("interface", .string(lease.interface)), ("address", .string(lease.address.description)),

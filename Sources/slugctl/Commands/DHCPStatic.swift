@@ -1,62 +1,65 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension Slugctl.DHCP {
-  struct Static: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "static",
+  enum Static {
+    static let command = Command(
+      "static",
       abstract: "Manage fixed addresses for known clients.",
-      subcommands: [Add.self, Remove.self, List.self])
+      subcommands: [Add.command, Remove.command, List.command])
   }
 }
 
 extension Slugctl.DHCP.Static {
-  struct Add: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Give a client (by MAC) a fixed address.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The client's MAC address, e.g. 00:11:22:33:44:55.", valueName: "mac"))
-    var mac: String
-    @Argument(help: ArgumentHelp("The IPv4 address it always gets.", valueName: "address"))
-    var address: String
-    @Option(help: ArgumentHelp("The host name handed to the client.", valueName: "h"))
-    var hostname: String?
-    @Option(name: .customLong("iface"), help: ArgumentHelp("Only on this interface (default: every interface).", valueName: "if"))
-    var interface: String?
-
-    func run() throws {
-      let lease = StaticLease(
-        mac: try parseMACAddress(mac), address: try parseIPv4Address(address),
-        hostname: try hostname.map(parseHostName), interface: interface)
-      try store.openStore().addStaticLease(lease)
-    }
+  enum Add {
+    static let command = Command(
+      "add", abstract: "Give a client (by MAC) a fixed address.",
+      parameters: [
+        .db,
+        .argument("mac", help: "The client's MAC address, e.g. 00:11:22:33:44:55."),
+        .argument("address", help: "The IPv4 address it always gets."),
+        .option("hostname", value: "h", help: "The host name handed to the client."),
+        .option("iface", value: "if", help: "Only on this interface (default: every interface)."),
+      ],
+      run: { invocation throws(Failure) in
+        let lease = StaticLease(
+          mac: try parseMACAddress(invocation["mac"]), address: try parseIPv4Address(invocation["address"]),
+          hostname: try invocation.optional("hostname").map(parseHostName), interface: invocation.optional("iface"))
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try store.addStaticLease(lease) }
+      })
   }
 
-  struct Remove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a client's fixed address.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The client's MAC address.", valueName: "mac"))
-    var mac: String
-    @Option(name: .customLong("iface"), help: ArgumentHelp("The interface the lease was added for.", valueName: "if"))
-    var interface: String?
-
-    func run() throws {
-      try store.openStore().removeStaticLease(mac: try parseMACAddress(mac), interface: interface)
-    }
+  enum Remove {
+    static let command = Command(
+      "rm", abstract: "Remove a client's fixed address.",
+      parameters: [
+        .db,
+        .argument("mac", help: "The client's MAC address."),
+        .option("iface", value: "if", help: "The interface the lease was added for."),
+      ],
+      run: { invocation throws(Failure) in
+        let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+        let mac = try parseMACAddress(invocation["mac"])
+        try attempt { () throws(StoreError) in
+          try store.removeStaticLease(mac: mac, interface: invocation.optional("iface"))
+        }
+      })
   }
 
-  struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the fixed addresses.")
+  enum List {
+    static let command = Command(
+      "list", abstract: "List the fixed addresses.",
+      parameters: [.db, .json, .option("iface", value: "if", help: "Only this interface's leases.")],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-    @Option(name: .customLong("iface"), help: ArgumentHelp("Only this interface's leases.", valueName: "if"))
-    var interface: String?
-
-    func run() throws {
-      let leases = try store.openStore().staticLeases(interface: interface)
-      if output.json {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let store = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let leases = try attempt { () throws(StoreError) in
+        try store.staticLeases(interface: invocation.optional("iface"))
+      }
+      if invocation.json {
         Console.current.print(JSON.list(leases.map { lease in
           .object([
             ("mac", .string(lease.mac.description)), ("address", .string(lease.address.description)),

@@ -1,93 +1,91 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension Slugctl.DNS {
-  struct Block: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "block",
+  enum Block {
+    static let command = Command(
+      "block",
       abstract: "Manage the names in.dns blocks.",
       discussion: """
         A blocked name and every name below it answer NXDOMAIN (or, after `block answer null`, \
         0.0.0.0 and :: to A and AAAA queries), unless in.dns holds the name itself: local names \
         always win. Every change rewrites the index in.dns reads, dns-blocks beside the store.
         """,
-      subcommands: [Add.self, Remove.self, List.self, Import.self, Answer.self])
+      subcommands: [Add.command, Remove.command, List.command, Import.command, Answer.command])
   }
 }
 
 extension Slugctl.DNS.Block {
-  struct Add: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Block domains and their subdomains.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The domains, e.g. ads.example.", valueName: "domain"))
-    var domains: [String]
-
-    func run() throws {
-      let names = try domains.map(parseHostName)
-      let opened = try store.openStore()
-      let count = try opened.addDNSBlocks(names)
-      try BlockIndexFile.write(for: opened)
-      Console.current.print("\(count.added) added, \(count.present) already present")
-    }
+  enum Add {
+    static let command = Command(
+      "add", abstract: "Block domains and their subdomains.",
+      parameters: [
+        .db,
+        .argument("domain", help: "The domains, e.g. ads.example.", repeating: true),
+      ],
+      run: { invocation throws(Failure) in
+        let names = try invocation.all("domain").map(parseHostName)
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        let count = try attempt { () throws(StoreError) in try opened.addDNSBlocks(names) }
+        try BlockIndexFile.write(for: opened)
+        Console.current.print("\(count.added) added, \(count.present) already present")
+      })
   }
 
-  struct Remove: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "rm", abstract: "Unblock domains (all or none: a name not on the list is an error).")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The domains.", valueName: "domain"))
-    var domains: [String]
-
-    func run() throws {
-      let names = try domains.map(parseHostName)
-      let opened = try store.openStore()
-      try opened.transaction {
-        let missing = try opened.removeDNSBlocks(names)
-        if !missing.isEmpty {
-          throw StoreError.notFound("not blocked: \(missing.map(\.text).joined(separator: " ")); nothing removed")
+  enum Remove {
+    static let command = Command(
+      "rm", abstract: "Unblock domains (all or none: a name not on the list is an error).",
+      parameters: [
+        .db,
+        .argument("domain", help: "The domains.", repeating: true),
+      ],
+      run: { invocation throws(Failure) in
+        let names = try invocation.all("domain").map(parseHostName)
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try opened.transaction { () throws(StoreError) in
+            let missing = try opened.removeDNSBlocks(names)
+            if !missing.isEmpty {
+              throw StoreError.notFound("not blocked: \(missing.map { $0.text }.joined(separator: " ")); nothing removed")
+            }
+          }
         }
-      }
-      try BlockIndexFile.write(for: opened)
-    }
+        try BlockIndexFile.write(for: opened)
+      })
   }
 
-  struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the blocked domains.")
-
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-
-    func run() throws {
-      let names = try store.openStore().dnsBlocks()
-      if output.json {
-        Console.current.print(JSON.list(names.map { .string($0) }))
-      } else if !names.isEmpty {
-        Console.current.print(names.joined(separator: "\n"))
-      }
-    }
+  enum List {
+    static let command = Command(
+      "list", abstract: "List the blocked domains.", parameters: [.db, .json],
+      run: { invocation throws(Failure) in
+        let names = try attempt { () throws(StoreError) in try invocation.openStore().dnsBlocks() }
+        if invocation.json {
+          Console.current.print(JSON.list(names.map { .string($0) }))
+        } else if !names.isEmpty {
+          Console.current.print(names.joined(separator: "\n"))
+        }
+      })
   }
 
-  struct Answer: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "answer",
-      abstract: "Show or set what a blocked name answers: nxdomain (the default) or null (0.0.0.0 and ::).")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("nxdomain or null.", valueName: "answer"))
-    var answer: String?
-
-    func run() throws {
-      let opened = try store.openStore()
-      guard let answer else {
-        Console.current.print(try opened.dnsBlockAnswer().rawValue)
-        return
-      }
-      guard let chosen = DNSBlockAnswer(rawValue: answer) else {
-        throw Failure.dataError("'\(answer)' is neither nxdomain nor null")
-      }
-      try opened.setDNSBlockAnswer(chosen)
-    }
+  enum Answer {
+    static let command = Command(
+      "answer",
+      abstract: "Show or set what a blocked name answers: nxdomain (the default) or null (0.0.0.0 and ::).",
+      parameters: [
+        .db,
+        .argument("answer", help: "nxdomain or null.", optional: true),
+      ],
+      run: { invocation throws(Failure) in
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        guard let answer = invocation.optional("answer") else {
+          Console.current.print(try attempt { () throws(StoreError) in try opened.dnsBlockAnswer() }.rawValue)
+          return
+        }
+        guard let chosen = DNSBlockAnswer(rawValue: answer) else {
+          throw Failure.dataError("'\(answer)' is neither nxdomain nor null")
+        }
+        try attempt { () throws(StoreError) in try opened.setDNSBlockAnswer(chosen) }
+      })
   }
 }

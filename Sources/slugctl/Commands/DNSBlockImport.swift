@@ -1,10 +1,11 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension Slugctl.DNS.Block {
-  struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "import",
+  enum Import {
+    static let command = Command(
+      "import",
       abstract: "Block every domain a block list names.",
       discussion: """
         Reads hosts files (0.0.0.0 NAME..., also 127.0.0.1, :: and ::1), one domain per line, \
@@ -13,50 +14,62 @@ extension Slugctl.DNS.Block {
         other addresses) is skipped. Prints how many names were read, added, already present and \
         refused, and the first refusals as FILE:LINE: reason. FILE is read a line at a time; a \
         line over 65536 bytes fails the import, naming FILE:LINE, and nothing is added.
-        """)
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The block list.", valueName: "file"), completion: .file())
-    var file: String
+        """,
+      parameters: [
+        .db,
+        .argument("file", help: "The block list.", completion: .file(extensions: [])),
+      ],
+      run: run)
 
     /// How many refusals are shown; the rest are counted.
     static let refusalsShown = 5
 
-    func run() throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let file = invocation["file"]
       let lines = try FlatFileImport.lines(of: file)
-      let opened = try store.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       var read = 0
       var added = 0
       var present = 0
       var refusals: [String] = []
       var refused = 0
       var skipped = 0
-      try opened.transaction {
-        var batch: [HostName] = []
-        func flush() throws {
-          let count = try opened.addDNSBlocks(batch)
-          added += count.added
-          present += count.present
-          batch.removeAll(keepingCapacity: true)
-        }
-        for line in lines {
-          for entry in BlockListFile.entries(of: line) {
-            switch entry {
-            case .name(let name):
-              read += 1
-              batch.append(name)
-            case .skipped:
-              skipped += 1
-            case .refused(let reason):
-              read += 1
-              refused += 1
-              if refusals.count < Self.refusalsShown { refusals.append("\(file):\(line.number): \(reason)") }
-            }
+      // A reader that stopped early (a line too long, not UTF-8) rolls back every name added;
+      // its error, not the one that undid the transaction, is what is reported.
+      var unreadable: FormatError?
+      do throws(StoreError) {
+        try opened.transaction { () throws(StoreError) in
+          var batch: [HostName] = []
+          func flush() throws(StoreError) {
+            let count = try opened.addDNSBlocks(batch)
+            added += count.added
+            present += count.present
+            batch.removeAll(keepingCapacity: true)
           }
-          if batch.count >= 1000 { try flush() }
+          for line in lines {
+            for entry in BlockListFile.entries(of: line) {
+              switch entry {
+              case .name(let name):
+                read += 1
+                batch.append(name)
+              case .skipped:
+                skipped += 1
+              case .refused(let reason):
+                read += 1
+                refused += 1
+                if refusals.count < Self.refusalsShown { refusals.append("\(file):\(line.number): \(reason)") }
+              }
+            }
+            if batch.count >= 1000 { try flush() }
+          }
+          if let failure = lines.failure {
+            unreadable = failure
+            throw StoreError.invalid(failure.description)
+          }
+          try flush()
         }
-        if let failure = lines.failure { throw failure }
-        try flush()
+      } catch {
+        throw unreadable?.failure ?? error.failure
       }
       try BlockIndexFile.write(for: opened)
       var summary = "\(file): \(read) names read, \(added) added, \(present) already present, \(refused) refused"

@@ -1,30 +1,33 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import DNS
 import Runtime
+#endif
 
 extension Slugctl.DNS {
-  struct Cache: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "cache",
+  enum Cache {
+    static let command = Command(
+      "cache",
       abstract: "Show in.dns's cache of upstream answers (size, entries, hit rate), or empty it.",
       discussion: """
         Every in.dns of the store shares one cache, a shared memory object named after the \
         store's path (/dev/shm/slug-dns-XXXXXXXX) that the first in.dns makes; it is gone at \
         reboot. Its counters start when it is made and outlive a flush.
-        """)
+        """,
+      parameters: [
+        .db,
+        .json,
+        .flag("flush", help: "Empty the cache: every in.dns asks upstream again."),
+      ],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-    @Flag(name: .long, help: "Empty the cache: every in.dns asks upstream again.")
-    var flush = false
-
-    func run() throws {
-      let name = DNSCache.objectName(storeHash: StorePathHash.digits(of: store.path))
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let flush = invocation.flag("flush")
+      let name = DNSCache.objectName(storeHash: StorePathHash.digits(of: invocation.storeOptions.path))
       let cache: DNSCache
-      do {
+      do throws(DNSCache.OpenError) {
         cache = try DNSCache.attach(name: name, creatingWith: nil)
       } catch .absent {
-        Console.current.print(output.json ? JSON.list([]) : "no cache yet")
+        Console.current.print(invocation.json ? JSON.list([]) : "no cache yet")
         return
       } catch {
         throw Failure.unavailable("/dev/shm\(name): \(error.description)")
@@ -35,7 +38,7 @@ extension Slugctl.DNS {
       if flush {
         let flushed = before.entries
         Console.current.print(
-          output.json ? JSON.list([.object([("flushed", .integer(Int64(flushed)))])]) : "flushed \(flushed) entries")
+          invocation.json ? JSON.list([.object([("flushed", .integer(Int64(flushed)))])]) : "flushed \(flushed) entries")
         return
       }
       let rate = before.lookups == 0 ? "-" : Self.percent(before.hits, of: before.lookups)
@@ -43,7 +46,7 @@ extension Slugctl.DNS {
         ("size", before.bytes), ("entries", before.entries), ("lookups", before.lookups), ("hits", before.hits),
         ("inserts", before.inserts), ("evictions", before.evictions), ("flushes", before.flushes),
       ]
-      if output.json {
+      if invocation.json {
         Console.current.print(
           JSON.list([.object(rows.map { ($0.0, .integer(Int64($0.1))) } + [("hit_rate", .string(rate))])]))
       } else {

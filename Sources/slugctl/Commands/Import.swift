@@ -1,10 +1,11 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
+#endif
 
 extension Slugctl {
-  struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "import",
+  enum Import {
+    static let command = Command(
+      "import",
       abstract: "Load records from a flat file into the store, all or nothing.",
       discussion: """
         Records already in the store unchanged are skipped, so importing a file twice changes \
@@ -14,37 +15,60 @@ extension Slugctl {
         DNS hosts; the interface's settings and static leases; the interface's leases). \
         in.jabberd.conf's passwords are stored hashed; --legacy also keeps them in the clear \
         (for the digest login and export; see slugctl jabber --help for what that costs).
-        """)
+        """,
+      parameters: [
+        .db,
+        .argument(
+          "format", help: "The file format (as for export).", values: FlatFormat.allCases.map { $0.rawValue }),
+        .argument("file", help: "The file to read.", completion: .file(extensions: [])),
+        .option("iface", value: "if", help: "The DHCP interface the records belong to."),
+        .flag("replace", help: "Replace the records this format covers instead of adding to them."),
+        .flag("legacy", help: "in.jabberd.conf: mark the imported accounts legacy (their passwords kept in the clear too)."),
+      ],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The file format (as for export).", valueName: "format"))
-    var format: FlatFormat
-    @Argument(help: ArgumentHelp("The file to read.", valueName: "file"), completion: .file())
-    var file: String
-    @Option(name: .customLong("iface"), help: ArgumentHelp("The DHCP interface the records belong to.", valueName: "if"))
-    var interface: String?
-    @Flag(help: "Replace the records this format covers instead of adding to them.")
-    var replace = false
-    @Flag(help: "in.jabberd.conf: mark the imported accounts legacy (their passwords kept in the clear too).")
-    var legacy = false
-
-    func validate() throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      guard let format = FlatFormat(rawValue: invocation["format"]) else {
+        throw Failure.usage("the value '\(invocation["format"])' is invalid for '<format>'")
+      }
+      let file = invocation["file"], interface = invocation.optional("iface")
+      let replace = invocation.flag("replace"), legacy = invocation.flag("legacy")
       // Every dynamic lease belongs to an interface, even where the file does not say which.
       if (format.needsInterface || format == .dnsmasqLeases) && interface == nil {
-        throw ValidationError("\(format.rawValue) needs --iface")
+        throw Failure.usage("\(format.rawValue) needs --iface")
       }
-      if legacy && format != .jabberdConf { throw ValidationError("--legacy is for in.jabberd.conf only") }
-    }
+      if legacy && format != .jabberdConf { throw Failure.usage("--legacy is for in.jabberd.conf only") }
 
-    func run() throws {
       _ = try FlatFileImport.lines(of: file)
-      let opened = try store.openStore()
-      let count = try opened.transaction {
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+      let count = try opened.transaction(failing: { () throws(Failure) in
         try FlatFileImport(store: opened, format: format, file: file, interface: interface, legacy: legacy)
           .run(replacing: replace)
-      }
+      })
       if format == .jabberdConf && (replace || count.added > 0) { notifyJabberSessions(of: opened) }
       Console.current.print("\(file): \(count.added) added, \(count.skipped) already present")
+    }
+  }
+}
+
+extension Store {
+  /// transaction() for a body that fails with a Failure (a record that contradicts the store,
+  /// a bad line): the failure leaves the transaction as a StoreError, so that it is rolled back
+  /// and nothing is imported, and is thrown as it was; a store error of the transaction itself
+  /// (BEGIN, COMMIT) becomes a Failure as `attempt` makes it.
+  fileprivate func transaction<T>(failing body: () throws(Failure) -> T) throws(Failure) -> T {
+    var failure: Failure?
+    do throws(StoreError) {
+      return try transaction { () throws(StoreError) -> T in
+        do throws(Failure) {
+          return try body()
+        } catch {
+          failure = error
+          throw StoreError.io(error.message)
+        }
+      }
+    } catch {
+      throw failure ?? error.failure
     }
   }
 }

@@ -1,13 +1,14 @@
-import ArgumentParser
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
 import Superserver
+#endif
 
 extension Slugctl {
-  struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "init",
+  enum Init {
+    static let command = Command(
+      "init",
       abstract: "Create the store, or bring an existing one to the current schema.",
       discussion: """
         Run as root, init also creates the system users the daemons run as, one per program \
@@ -28,24 +29,23 @@ extension Slugctl {
         that group, so create the store they read and write with init. Then slugctl tls init \
         makes the certificates in.www, in.jabberd and in.smtp serve (their users must exist first, \
         to be given read access to the key).
-        """)
+        """,
+      parameters: [
+        .db,
+        .option(
+          "group", value: "name", help: "The group that may read and write the store (when run as root).",
+          default: StoreGroup.defaultName),
+        .flag("no-group", help: "Leave the store's group alone."),
+        .flag("no-users", help: "Do not create the daemons' system users."),
+      ],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @Option(help: ArgumentHelp("The group that may read and write the store (when run as root).", valueName: "name"))
-    var group: String = StoreGroup.defaultName
-    @Flag(help: "Leave the store's group alone.")
-    var noGroup = false
-    @Flag(help: "Do not create the daemons' system users.")
-    var noUsers = false
-
-    func validate() throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let group = invocation["group"], noGroup = invocation.flag("no-group"), noUsers = invocation.flag("no-users")
       guard !group.isEmpty, !group.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "." || $0 == "/" }) else {
-        throw ValidationError("--group '\(group)' is not a group name")
+        throw Failure.usage("--group '\(group)' is not a group name")
       }
-    }
-
-    func run() throws {
-      let path = store.path
+      let path = invocation.storeOptions.path
       let asRoot = geteuid() == 0
       if asRoot {
         // Before anything is opened: once the directory is root's alone, nobody can swap a
@@ -53,7 +53,7 @@ extension Slugctl {
         let own = FilePath.directory(of: path) == FilePath.directory(of: Store.defaultPath)
         try StoreGroup.secureDirectory(of: path, own: own, group: noGroup ? nil : getgrnam(group)?.pointee.gr_gid)
       }
-      let opened = try store.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       var line = "\(opened.path): schema version \(Store.schemaVersion)"
       if asRoot, !noUsers {
         let created = try SystemAccounts.ensureServiceUsers()
@@ -62,7 +62,7 @@ extension Slugctl {
       }
       if asRoot, !noGroup {
         let gid = try StoreGroup.ensure(group)
-        let readers = Catalog.services.filter { $0.store == .read }.map(\.user).filter { getpwnam($0) != nil }
+        let readers = Catalog.services.filter { $0.store == .read }.map { $0.user }.filter { getpwnam($0) != nil }
         try StoreGroup.give(storeAt: opened.path, to: gid, readers: readers.compactMap { getpwnam($0)?.pointee.pw_uid })
         line += ", group \(group)"
         if !readers.isEmpty { line += ", read-only for \(Array(Set(readers)).sorted().joined(separator: " "))" }

@@ -1,14 +1,15 @@
-import ArgumentParser
+import CLibc
 import CManual
-import Glibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
 import Superserver
+#endif
 
 extension Slugctl {
-  struct Install: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "install",
+  enum Install {
+    static let command = Command(
+      "install",
       abstract: "Install slugctl, the daemons, shell completions and the manual pages.",
       discussion: """
         Copies slugctl and the daemons built beside it (in.www, in.proxy, in.jabberd, in.smtp, \
@@ -18,10 +19,20 @@ extension Slugctl {
         in.jabberd.conf.5) to PREFIX/share/man/man5. The binaries are installed stripped of \
         their symbols and debug information (binutils' strip; the build keeps them). Nothing \
         is installed if a daemon binary or a page is missing.
-        """)
+        """,
+      parameters: [
+        .option(
+          "prefix", value: "dir", help: "Install under this directory, e.g. /usr/local.", required: true,
+          completion: .directory),
+        // Where slugctl and the daemons are taken from; tests point it at a directory of
+        // stand-ins because in-process the running binary is the test runner. ArgumentParser
+        // hid it from the help; Parameter has no hidden form, so it shows there.
+        .option("from", value: "dir", help: "Take slugctl and the daemons from this directory (for tests).", hidden: true),
+      ],
+      run: run)
 
     /// The daemons `swift build` puts beside slugctl, each once (smtp and submission share in.smtp).
-    static let daemons = Catalog.services.map(\.program).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    static let daemons = Catalog.services.map { $0.program }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
     /// What the daemons start from their own directory: the TLS helper.
     static let helpers = ["slug-tls"]
@@ -47,16 +58,14 @@ extension Slugctl {
       return pages
     }
 
-    @Option(help: ArgumentHelp("Install under this directory, e.g. /usr/local.", valueName: "dir"), completion: .directory)
-    var prefix: String
-
-    /// Where slugctl and the daemons are taken from; tests point it at a directory of stand-ins
-    /// because in-process the running binary is the test runner.
-    @Option(name: .customLong("from"), help: .hidden)
-    var binaryDirectory: String?
-
-    func run() throws {
-      let source = try binaryDirectory ?? Self.runningBinaryDirectory()
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let prefix = invocation["prefix"]
+      let source: String
+      if let from = invocation.optional("from") {
+        source = from
+      } else {
+        source = try Self.runningBinaryDirectory()
+      }
       var files: [(path: String, bytes: [UInt8], mode: mode_t)] = []
       for program in ["slugctl"] + Self.daemons + Self.helpers {
         files.append((prefix + "/sbin/" + program, try Self.built(program, at: source + "/" + program), 0o755))
@@ -67,10 +76,13 @@ extension Slugctl {
         guard let bytes = embedded[page] else { throw Failure.noInput("missing \(page): this slugctl was built without it") }
         files.append((share + "/man/man\(Self.nameAndSection(of: page).section)/" + page, bytes, 0o644))
       }
-      files.append((share + "/bash-completion/completions/slugctl", Array(Slugctl.completionScript(for: .bash).utf8), 0o644))
-      files.append((share + "/zsh/site-functions/_slugctl", Array(Slugctl.completionScript(for: .zsh).utf8), 0o644))
-      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Array(Slugctl.completionScript(for: .fish).utf8), 0o644))
-      files.append((share + "/man/man8/slugctl.8", Array(try ManualPage.render(helpDump: Slugctl._dumpHelp()).utf8), 0o644))
+      let bash = CompletionScript.render(shell: "bash", root: Slugctl.root)
+      let zsh = CompletionScript.render(shell: "zsh", root: Slugctl.root)
+      let fish = CompletionScript.render(shell: "fish", root: Slugctl.root)
+      files.append((share + "/bash-completion/completions/slugctl", Array(bash.utf8), 0o644))
+      files.append((share + "/zsh/site-functions/_slugctl", Array(zsh.utf8), 0o644))
+      files.append((share + "/fish/vendor_completions.d/slugctl.fish", Array(fish.utf8), 0o644))
+      files.append((share + "/man/man8/slugctl.8", Array(ManualPage.render(root: Slugctl.root).utf8), 0o644))
       for file in files {
         try Self.install(file.bytes, at: file.path, mode: file.mode)
         Console.current.print(file.path)
@@ -79,9 +91,9 @@ extension Slugctl {
 
     /// A file `swift build` made, read whole before anything is installed; an ELF binary
     /// stripped, as it is to be installed.
-    private static func built(_ name: String, at path: String) throws -> [UInt8] {
+    private static func built(_ name: String, at path: String) throws(Failure) -> [UInt8] {
       let bytes: [UInt8]
-      do {
+      do throws(FileError) {
         bytes = try readWholeFile(path)
       } catch {
         throw Failure.noInput("missing \(name): \(path) does not exist or cannot be read (build with `swift build -c release`)")
@@ -92,25 +104,30 @@ extension Slugctl {
 
     /// The binary at PATH without its symbols and debug information (binutils' strip), which
     /// an installed daemon never uses and which are most of a release build's size.
-    private static func stripped(_ path: String) throws -> [UInt8] {
+    private static func stripped(_ path: String) throws(Failure) -> [UInt8] {
       guard let strip = Subprocess.find("strip") else {
         throw Failure.unavailable("cannot strip \(path): strip is not installed (apt-get install binutils)")
       }
       let copy = try TemporaryFile(prefix: "slugctl-install", for: "cannot strip \(path)")
       defer { copy.remove() }
       let finished: Subprocess.Finished
-      do {
+      do throws(Spawn.Failure) {
         finished = try Subprocess.run(strip, ["-o", copy.path, path], capturingErrors: true)
       } catch {
-        throw Failure.unavailable("cannot strip \(path): cannot run \(strip): \(error)")
+        throw Failure.unavailable("cannot strip \(path): cannot run \(strip): \(error.description)")
       }
       guard finished.status.succeeded else {
         throw Failure.osError("cannot strip \(path): strip \(finished.status.shortDescription): \(finished.errors)")
       }
-      return try readWholeFile(copy.path)
+      do throws(FileError) {
+        return try readWholeFile(copy.path)
+      } catch {
+        // 70, EX_SOFTWARE: what slugctl has always answered to an error it did not expect.
+        throw Failure(message: error.description, exitCode: 70)
+      }
     }
 
-    private static func runningBinaryDirectory() throws -> String {
+    private static func runningBinaryDirectory() throws(Failure) -> String {
       guard let path = FilePath.runningExecutable() else {
         throw Failure.noInput("cannot find the running slugctl binary (/proc/self/exe)")
       }
@@ -119,13 +136,13 @@ extension Slugctl {
 
     /// AtomicFile renames a complete copy over the old file, so a daemon being exec'd at that
     /// moment gets either the old binary or the new one, never half of one.
-    private static func install(_ bytes: [UInt8], at path: String, mode: mode_t) throws {
-      do {
+    private static func install(_ bytes: [UInt8], at path: String, mode: mode_t) throws(Failure) {
+      do throws(StoreError) {
         try Directory.create(FilePath.directory(of: path), mode: 0o755)
       } catch {
-        throw Failure.cannotCreate("cannot create \(error)")
+        throw Failure.cannotCreate("cannot create \(error.description)")
       }
-      try AtomicFile.write(bytes, to: path, mode: mode)
+      try attempt { () throws(StoreError) in try AtomicFile.write(bytes, to: path, mode: mode) }
     }
   }
 }

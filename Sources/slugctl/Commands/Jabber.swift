@@ -1,11 +1,12 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
+#endif
 
 extension Slugctl {
-  struct Jabber: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "jabber",
+  enum Jabber {
+    static let command = Command(
+      "jabber",
       abstract: "Manage the accounts of in.jabberd.",
       discussion: """
         The store keeps each password as SCRAM-SHA-1 and SCRAM-SHA-256 credentials (salt, 4096 \
@@ -15,29 +16,36 @@ extension Slugctl {
         store (each daemon in group slug) can read it and log in as that user. Mark only \
         accounts whose client can do nothing else.
         """,
-      subcommands: [AddUser.self, DelUser.self, Passwd.self, List.self])
+      subcommands: [AddUser.command, DelUser.command, Passwd.command, List.command])
   }
 }
 
 /// A password from the command line or, kept out of `ps` and shell history, from stdin.
-struct PasswordOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("The password (visible to other local users in ps).", valueName: "pw"))
-  var password: String?
+struct PasswordOptions {
+  static let parameters: [Parameter] = [
+    .option("password", value: "pw", help: "The password (visible to other local users in ps)."),
+    .flag("password-stdin", help: "Read the password from the first line of stdin."),
+  ]
 
-  @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of stdin.")
-  var passwordStdin = false
+  var password: String?
+  var passwordStdin: Bool
+
+  init(_ invocation: Invocation) {
+    password = invocation.optional("password")
+    passwordStdin = invocation.flag("password-stdin")
+  }
 
   /// Both is an error here; neither is one for the commands that need a password (`require`).
-  func validate() throws {
+  func validate() throws(Failure) {
     guard password == nil || !passwordStdin else {
-      throw ValidationError("give exactly one of --password PW and --password-stdin")
+      throw Failure.usage("give exactly one of --password PW and --password-stdin")
     }
   }
 
   var isGiven: Bool { password != nil || passwordStdin }
 
-  func require() throws {
-    guard isGiven else { throw ValidationError("give exactly one of --password PW and --password-stdin") }
+  func require() throws(Failure) {
+    guard isGiven else { throw Failure.usage("give exactly one of --password PW and --password-stdin") }
   }
 
   func read() -> String {
@@ -57,90 +65,90 @@ func notifyJabberSessions(of store: Store) {
 }
 
 extension Slugctl.Jabber {
-  struct AddUser: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "adduser", abstract: "Add a jabber account.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The user name (the local part of name@host).", valueName: "name"))
-    var name: String
-    @OptionGroup var password: PasswordOptions
-    @Flag(help: "Also keep the password in the clear, for the legacy digest login and export (see jabber --help).")
-    var legacy = false
-
-    func validate() throws { try password.require() }
-
-    func run() throws {
-      let opened = try store.openStore()
-      try opened.addJabberAccount(JabberPasswords.account(name: name, password: password.read(), legacy: legacy))
-      notifyJabberSessions(of: opened)
-    }
+  enum AddUser {
+    static let command = Command(
+      "adduser", abstract: "Add a jabber account.",
+      parameters: [.db, .argument("name", help: "The user name (the local part of name@host).")]
+        + PasswordOptions.parameters + [
+          .flag(
+            "legacy",
+            help: "Also keep the password in the clear, for the legacy digest login and export (see jabber --help)."),
+        ],
+      run: { (invocation) throws(Failure) in
+        let password = PasswordOptions(invocation)
+        try password.validate()
+        try password.require()
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in
+          try opened.addJabberAccount(
+            JabberPasswords.account(name: invocation["name"], password: password.read(), legacy: invocation.flag("legacy")))
+        }
+        notifyJabberSessions(of: opened)
+      })
   }
 
-  struct DelUser: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "deluser", abstract: "Remove a jabber account.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The user name.", valueName: "name"))
-    var name: String
-
-    func run() throws {
-      let opened = try store.openStore()
-      try opened.removeJabberUser(named: name)
-      notifyJabberSessions(of: opened)
-    }
+  enum DelUser {
+    static let command = Command(
+      "deluser", abstract: "Remove a jabber account.",
+      parameters: [.db, .argument("name", help: "The user name.")],
+      run: { (invocation) throws(Failure) in
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try opened.removeJabberUser(named: invocation["name"]) }
+        notifyJabberSessions(of: opened)
+      })
   }
 
-  struct Passwd: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "passwd", abstract: "Change a jabber account's password, or whether it keeps it in the clear.",
+  enum Passwd {
+    static let command = Command(
+      "passwd", abstract: "Change a jabber account's password, or whether it keeps it in the clear.",
       discussion: """
         With a new password the account stays as it was (legacy or not) unless --legacy or \
         --no-legacy says otherwise. --no-legacy alone drops the password kept in the clear \
         (overwritten in the file) and keeps the hashes; --legacy needs the password again.
-        """)
+        """,
+      parameters: [.db, .argument("name", help: "The user name.")] + PasswordOptions.parameters + [
+        .flag(
+          "legacy", invertible: true,
+          help: "Keep the password in the clear too (--legacy), or no longer (--no-legacy); see jabber --help."),
+      ],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The user name.", valueName: "name"))
-    var name: String
-    @OptionGroup var password: PasswordOptions
-    @Flag(
-      inversion: .prefixedNo,
-      help: "Keep the password in the clear too (--legacy), or no longer (--no-legacy); see jabber --help.")
-    var legacy: Bool?
-
-    func validate() throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let name = invocation["name"]
+      let password = PasswordOptions(invocation)
+      let legacy = invocation.flagState("legacy")
+      try password.validate()
       if legacy != false { try password.require() }
-    }
-
-    func run() throws {
-      let opened = try store.openStore()
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
       if legacy == false, !password.isGiven {
-        try opened.clearJabberLegacyPassword(name: name)
+        try attempt { () throws(StoreError) in try opened.clearJabberLegacyPassword(name: name) }
         return
       }
-      guard let existing = try opened.jabberAccount(named: name) else { throw StoreError.notFound("no jabber user '\(name)'") }
-      var account = try JabberPasswords.account(
-        name: existing.name, password: password.read(), legacy: legacy ?? existing.isLegacy)
+      guard let existing = try attempt({ () throws(StoreError) in try opened.jabberAccount(named: name) }) else {
+        throw StoreError.notFound("no jabber user '\(name)'").failure
+      }
+      var account = try attempt { () throws(StoreError) in
+        try JabberPasswords.account(name: existing.name, password: password.read(), legacy: legacy ?? existing.isLegacy)
+      }
       account.name = existing.name
-      try opened.setJabberAccount(account)
+      try attempt { () throws(StoreError) in try opened.setJabberAccount(account) }
       notifyJabberSessions(of: opened)
     }
   }
 
-  struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "list", abstract: "List the jabber accounts (names, and which keep their password for legacy logins).")
-
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-
-    func run() throws {
-      let users = try store.openStore().jabberAccounts()
-      if output.json {
-        Console.current.print(JSON.list(users.map { .object([("name", .string($0.name)), ("legacy", .bool($0.isLegacy))]) }))
-      } else {
-        Console.current.print(Table.render(header: ["NAME", "LEGACY"], rows: users.map { [$0.name, $0.isLegacy ? "yes" : "no"] }))
-      }
-    }
+  enum List {
+    static let command = Command(
+      "list", abstract: "List the jabber accounts (names, and which keep their password for legacy logins).",
+      parameters: [.db, .json],
+      run: { (invocation) throws(Failure) in
+        let users = try attempt { () throws(StoreError) in try invocation.openStore().jabberAccounts() }
+        if invocation.json {
+          Console.current.print(
+            JSON.list(users.map { .object([("name", .string($0.name)), ("legacy", .bool($0.isLegacy))]) }))
+        } else {
+          Console.current.print(
+            Table.render(header: ["NAME", "LEGACY"], rows: users.map { [$0.name, $0.isLegacy ? "yes" : "no"] }))
+        }
+      })
   }
 }

@@ -1,56 +1,59 @@
-import ArgumentParser
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import CTCS
-import Glibc
 import Runtime
 import Store
+#endif
 
 extension Slugctl {
-  struct Torrent: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "torrent",
+  enum Torrent {
+    static let command = Command(
+      "torrent",
       abstract: "Manage the torrent queue in.ctcs runs.",
       subcommands: [
-        Add.self, List.self, Pause.self, Resume.self, Remove.self, Run.self, Quit.self, Update.self, Restart.self,
-        Limit.self, Move.self, Settings.self,
+        Add.command, List.command, Pause.command, Resume.command, Remove.command, Run.command, Quit.command,
+        Update.command, Restart.command, Limit.command, Move.command, Settings.command,
       ])
   }
 }
 
 extension Slugctl.Torrent {
-  struct Add: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "add",
-      abstract: "Queue a .torrent file or URL; prints the new torrent's id and starts the queue.")
+  enum Add {
+    static let command = Command(
+      "add",
+      abstract: "Queue a .torrent file or URL; prints the new torrent's id and starts the queue.",
+      parameters: [
+        .db,
+        .argument(
+          "file.torrent|url", help: "The metainfo file, or its http, https or ftp URL (fetched with curl or wget).",
+          completion: .file(extensions: ["torrent"])),
+      ],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @Argument(
-      help: ArgumentHelp("The metainfo file, or its http, https or ftp URL (fetched with curl or wget).", valueName: "file.torrent|url"),
-      completion: .file(extensions: ["torrent"]))
-    var file: String
-
-    func run() throws {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let file = invocation["file.torrent|url"]
       let metainfo = try TorrentQueue.isURL(file) ? TorrentQueue.fetch(file) : readInputFile(file)
       let name: String
-      do {
+      do throws(Bencode.DecodeError) {
         name = try TorrentMetainfo.name(of: metainfo)
       } catch {
-        throw Failure.dataError("\(file) is not a torrent file (\(error))")
+        throw Failure.dataError("\(file) is not a torrent file (\(error.description))")
       }
-      let torrent = try store.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
+      let torrent = try attempt { () throws(StoreError) in
+        try invocation.openStore().addTorrent(name: name, metainfo: metainfo, now: Int64(time(nil)))
+      }
       Console.current.print("\(torrent.id)")
-      TorrentQueue.start(storePath: store.path)
+      TorrentQueue.start(storePath: invocation.storeOptions.path)
     }
   }
 
-  struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the queue with each torrent's progress.")
+  enum List {
+    static let command = Command(
+      "list", abstract: "List the queue with each torrent's progress.", parameters: [.db, .json], run: run)
 
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var output: OutputOptions
-
-    func run() throws {
-      let torrents = try store.openStore().torrents()
-      if output.json {
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let torrents = try attempt { () throws(StoreError) in try invocation.openStore().torrents() }
+      if invocation.json {
         Console.current.print(JSON.list(torrents.map { torrent in
           .object([
             ("id", .integer(torrent.id)), ("name", .string(torrent.name)), ("state", .string(torrent.state.rawValue)),
@@ -72,50 +75,47 @@ extension Slugctl.Torrent {
     }
   }
 
-  struct Pause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop a torrent until it is resumed.")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The torrent's id (see torrent list).", valueName: "id"))
-    var id: Int64
-
-    func run() throws {
-      let opened = try store.openStore()
-      try opened.setTorrentState(id: id, .paused)
-      notifyTorrentServer(of: opened, id: id, .pause)
-    }
+  enum Pause {
+    static let command = Command(
+      "pause", abstract: "Stop a torrent until it is resumed.",
+      parameters: [.db, .argument("id", help: "The torrent's id (see torrent list).")],
+      run: { invocation throws(Failure) in
+        let id = try invocation.number("id")
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try opened.setTorrentState(id: id, .paused) }
+        notifyTorrentServer(of: opened, id: id, .pause)
+      })
   }
 
-  struct Resume: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Run a paused, failed or done torrent again (through the queue unless its client is still connected).")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
-    var id: Int64
-
-    func run() throws {
-      let opened = try store.openStore()
-      // A ctorrent still alive (paused by CTCONFIG, the queue runner's or one started by hand
-      // whose in.ctcs is connected): running again, not queued, so no runner starts a second
-      // one; its in.ctcs unpauses it. Otherwise queued for the queue runner.
-      let state = try opened.resumeTorrent(id: id, startTime: ProcessTable.startTime)
-      notifyTorrentServer(of: opened, id: id, .resume)
-      if state == .queued { TorrentQueue.start(storePath: store.path) }
-    }
+  enum Resume {
+    static let command = Command(
+      "resume",
+      abstract: "Run a paused, failed or done torrent again (through the queue unless its client is still connected).",
+      parameters: [.db, .argument("id", help: "The torrent's id.")],
+      run: { invocation throws(Failure) in
+        let id = try invocation.number("id")
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        // A ctorrent still alive (paused by CTCONFIG, the queue runner's or one started by hand
+        // whose in.ctcs is connected): running again, not queued, so no runner starts a second
+        // one; its in.ctcs unpauses it. Otherwise queued for the queue runner.
+        let state = try attempt { () throws(StoreError) in
+          try opened.resumeTorrent(id: id, startTime: ProcessTable.startTime)
+        }
+        notifyTorrentServer(of: opened, id: id, .resume)
+        if state == .queued { TorrentQueue.start(storePath: invocation.storeOptions.path) }
+      })
   }
 
-  struct Remove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a torrent from the queue (downloaded data stays).")
-
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The torrent's id.", valueName: "id"))
-    var id: Int64
-
-    func run() throws {
-      let opened = try store.openStore()
-      try opened.removeTorrent(id: id)
-      // Its ctorrent, if connected, stops: nothing would show or control it any more.
-      notifyTorrentServer(of: opened, id: id, .quit)
-    }
+  enum Remove {
+    static let command = Command(
+      "rm", abstract: "Remove a torrent from the queue (downloaded data stays).",
+      parameters: [.db, .argument("id", help: "The torrent's id.")],
+      run: { invocation throws(Failure) in
+        let id = try invocation.number("id")
+        let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+        try attempt { () throws(StoreError) in try opened.removeTorrent(id: id) }
+        // Its ctorrent, if connected, stops: nothing would show or control it any more.
+        notifyTorrentServer(of: opened, id: id, .quit)
+      })
   }
 }

@@ -1,7 +1,8 @@
-import ArgumentParser
-import Glibc
+import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Runtime
 import Store
+#endif
 
 /// The queue runner is `in.ctcs --run-queue`, installed beside slugctl (PREFIX/sbin, or the
 /// build directory).
@@ -28,10 +29,10 @@ enum TorrentQueue {
       Console.current.printError("queued; in.ctcs is not installed beside slugctl, so nothing was started (see slugctl torrent run)")
       return
     }
-    do {
+    do throws(Spawn.Failure) {
       _ = try Subprocess.run(runner, Array(arguments(storePath: storePath).dropFirst()))
     } catch {
-      Console.current.printError("queued; cannot run \(runner): \(error)")
+      Console.current.printError("queued; cannot run \(runner): \(error.description)")
     }
   }
 
@@ -43,7 +44,7 @@ enum TorrentQueue {
 
   /// The metainfo at URL, fetched into a temporary file of our own (mkstemp: no name another
   /// user could have put a link at) that goes again afterwards.
-  static func fetch(_ url: String) throws -> [UInt8] {
+  static func fetch(_ url: String) throws(Failure) -> [UInt8] {
     let file = try TemporaryFile(prefix: "slugctl-torrent", for: "cannot fetch \(url)")
     defer { file.remove() }
     let temporary = file.path
@@ -54,13 +55,13 @@ enum TorrentQueue {
     for tool in tools {
       guard let path = Subprocess.find(tool.name) else { continue }
       let finished: Subprocess.Finished
-      do {
+      do throws(Spawn.Failure) {
         finished = try Subprocess.run(path, tool.arguments)
       } catch {
-        throw Failure.unavailable("cannot fetch \(url): cannot run \(path): \(error)")
+        throw Failure.unavailable("cannot fetch \(url): cannot run \(path): \(error.description)")
       }
       guard finished.status.succeeded else {
-        throw Failure.unavailable("cannot fetch \(url): \(tool.name) \(finished.status)")
+        throw Failure.unavailable("cannot fetch \(url): \(tool.name) \(finished.status.description)")
       }
       return try readInputFile(temporary)
     }
@@ -69,21 +70,19 @@ enum TorrentQueue {
 }
 
 extension Slugctl.Torrent {
-  struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "run",
-      abstract: "Start queued torrents while fewer than torrent_max_active run (in.ctcs --run-queue).")
-
-    @OptionGroup var store: StoreOptions
-
-    func run() throws {
-      guard let runner = TorrentQueue.runnerPath() else {
-        throw Failure.unavailable("in.ctcs is not installed beside slugctl")
-      }
-      let arguments = TorrentQueue.arguments(storePath: store.path)
-      let pointers = arguments.map { strdup($0) } + [nil]
-      execv(runner, pointers)
-      throw Failure.osError("cannot run \(runner): \(String(cString: strerror(errno)))")
-    }
+  enum Run {
+    static let command = Command(
+      "run",
+      abstract: "Start queued torrents while fewer than torrent_max_active run (in.ctcs --run-queue).",
+      parameters: [.db],
+      run: { invocation throws(Failure) in
+        guard let runner = TorrentQueue.runnerPath() else {
+          throw Failure.unavailable("in.ctcs is not installed beside slugctl")
+        }
+        let arguments = TorrentQueue.arguments(storePath: invocation.storeOptions.path)
+        let pointers = arguments.map { strdup($0) } + [nil]
+        execv(runner, pointers)
+        throw Failure.osError("cannot run \(runner): \(String(cString: strerror(slug_errno())))")
+      })
   }
 }

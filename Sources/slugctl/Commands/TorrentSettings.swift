@@ -1,11 +1,12 @@
-import ArgumentParser
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import CTCS
 import Store
+#endif
 
 extension Slugctl.Torrent {
-  struct Settings: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "settings",
+  enum Settings {
+    static let command = Command(
+      "settings",
       abstract: "Show the torrent settings, or set one (KEY VALUE), or put one back to its default (KEY --default).",
       discussion: """
         Keys: torrent_download_limit and torrent_upload_limit (KB/s shared by all torrents, 0 for \
@@ -17,17 +18,22 @@ extension Slugctl.Torrent {
         torrent_slow_update_below and torrent_slow_restart_below (KB/s: a download slower than the \
         first for torrent_slow_patience seconds gets CTUPDATE, still slower than the second as long \
         again CTRESTART; an update threshold of 0 turns the watch off; in.ctcs reads them when a client connects).
-        """)
+        """,
+      parameters: [
+        .db,
+        .argument("key", help: "The setting.", optional: true),
+        .argument("value", help: "Its new value.", optional: true),
+        .flag("default", help: "Remove the setting: its default applies again."),
+      ],
+      run: run)
 
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("The setting.", valueName: "key")) var key: String?
-    @Argument(help: ArgumentHelp("Its new value.", valueName: "value")) var value: String?
-    @Flag(name: .customLong("default"), help: "Remove the setting: its default applies again.") var reset = false
-
-    func run() throws {
-      let opened = try store.openStore()
-      guard let key else {
-        let stored = Dictionary(uniqueKeysWithValues: try opened.settings().map { ($0.key, $0.value) })
+    private static func run(_ invocation: Invocation) throws(Failure) {
+      let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
+      guard let key = invocation.optional("key") else {
+        let settings = try attempt { () throws(StoreError) in try opened.settings() }
+        // Not Dictionary(uniqueKeysWithValues:), which casts dynamically (not in Embedded Swift).
+        var stored: [String: String] = [:]
+        for setting in settings { stored[setting.key] = setting.value }
         Console.current.print(Table.render(
           header: ["KEY", "VALUE", "DEFAULT"],
           rows: SettingKey.torrentDefaults.map { [$0.key, stored[$0.key] ?? "-", $0.value] }))
@@ -36,14 +42,16 @@ extension Slugctl.Torrent {
       guard SettingKey.torrentDefaults.contains(where: { $0.key == key }) else {
         throw Failure.usage("unknown torrent setting '\(key)' (see slugctl torrent settings)")
       }
-      if reset {
+      let value = invocation.optional("value")
+      if invocation.flag("default") {
         guard value == nil else { throw Failure.usage("give a value or --default, not both") }
-        try opened.setSetting(key, nil)
+        try attempt { () throws(StoreError) in try opened.setSetting(key, nil) }
         apply(key, to: opened)
         return
       }
       guard let value else {
-        Console.current.print(try opened.setting(key) ?? SettingKey.torrentDefaults.first { $0.key == key }!.value)
+        let setting = try attempt { () throws(StoreError) in try opened.setting(key) }
+        Console.current.print(setting ?? SettingKey.torrentDefaults.first { $0.key == key }!.value)
         return
       }
       // The numeric keys, with their smallest value.
@@ -54,13 +62,13 @@ extension Slugctl.Torrent {
       if let minimum = numeric[key], Int64(value).map({ $0 < minimum }) ?? true {
         throw Failure.usage("\(key) needs a whole number, \(minimum) or more, not '\(value)'")
       }
-      try opened.setSetting(key, value)
+      try attempt { () throws(StoreError) in try opened.setSetting(key, value) }
       apply(key, to: opened)
     }
 
     /// What a new value needs at once: the running torrents share a new line from the store
     /// now, not at their next report; a new torrent_max_active may let more start.
-    func apply(_ key: String, to store: Store) {
+    static func apply(_ key: String, to store: Store) {
       if key == SettingKey.torrentDownloadLimit || key == SettingKey.torrentUploadLimit {
         notifyTorrentServers(of: store, .rebalance)
       } else if key == SettingKey.torrentMaxActive {
