@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
 /// The keywords of the original in.dhcp.conf (RFC 2132 option names), with the option code
 /// each sets and how its values are written on the wire.
 
@@ -28,8 +32,10 @@ public struct DHCPKeyword: Sendable, Hashable {
   public let encoding: DHCPEncoding
 
   /// The keyword for a name, accepting the original sample's misspelling `extension-path`.
+  /// Keywords are ASCII, so ASCII case folding is exact (and keeps the stdlib's Unicode case
+  /// tables, 16 KB, out of in.dhcp).
   public static func named(_ name: String) -> DHCPKeyword? {
-    let name = name.lowercased()
+    let name = ASCII.lowercased(name)
     return table.first { $0.name == name || (name == "extension-path" && $0.code == 18) }
   }
 

@@ -2,18 +2,18 @@ import Foundation
 import Superserver
 import XCTest
 
-/// The Embedded daemons' build graph is declared once, in Package.swift's `daemon("NAME",
-/// compiles: [...])` lines; Scripts/link-daemons makes the links from it. These tests hold the
-/// links on disk and the catalogue to that table.
+/// The Embedded programs' build graph is declared once, in Package.swift's `daemon("NAME",
+/// compiles: [...])` and `tool("NAME", compiles: [...])` lines; Scripts/link-daemons makes the
+/// links from it. These tests hold the links on disk and the catalogue to that table.
 final class DaemonSourceGraphTests: XCTestCase {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
 
   /// The table: daemon name ("www") to the shared source folders it compiles ("Runtime",
   /// "Services/HTTP").
-  static func declaredTable() throws -> [String: [String]] {
+  static func declaredTable(_ kind: String = "daemon") throws -> [String: [String]] {
     let manifest = try String(contentsOfFile: repository + "/Package.swift", encoding: .utf8)
-    let line = try NSRegularExpression(pattern: #"daemon\("([a-z]+)", compiles: \[([^\]]*)\]\)"#)
+    let line = try NSRegularExpression(pattern: kind + #"\("([a-z]+)", compiles: \[([^\]]*)\]\)"#)
     let quoted = try NSRegularExpression(pattern: #""([^"]+)""#)
     var table: [String: [String]] = [:]
     for match in line.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {
@@ -44,6 +44,24 @@ final class DaemonSourceGraphTests: XCTestCase {
       for target in links.values {
         XCTAssertFalse(target.contains("Daemons/"), "in.\(name) links into another daemon's folder: \(target)")
       }
+    }
+  }
+
+  /// slugctl's folder under Sources/Tools links Sources/slugctl and what it shares with the
+  /// daemons, as the `tool` line says.
+  func testEveryToolFolderLinksExactlyTheSourcesTheTableDeclares() throws {
+    let table = try Self.declaredTable("tool")
+    XCTAssertEqual(Set(table.keys), ["slugctl"])
+    for (name, shared) in table {
+      let folder = Self.repository + "/Sources/Tools/" + name
+      var links: [String: String] = [:]
+      for entry in try FileManager.default.contentsOfDirectory(atPath: folder) {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + entry) {
+          links[entry] = target
+        }
+      }
+      let expected = Dictionary(uniqueKeysWithValues: shared.map { (($0 as NSString).lastPathComponent, "../../" + $0) })
+      XCTAssertEqual(links, expected, "\(name): run Scripts/link-daemons after changing the table")
     }
   }
 
