@@ -47,6 +47,28 @@ enum CompletionScript {
     commands.dropFirst().map { quote + $0.0.joined(separator: " ") + quote }.joined(separator: "|")
   }
 
+  /// Both shells' `case "$prev" in ... esac` over a command's options that take a value: ARM
+  /// gives the start of each branch from its spellings (`--db|-d`) and its completion kind
+  /// (quoted), and the branch returns.
+  private static func valueCase(_ options: [Parameter], arm: (String, String) -> String) -> String {
+    var text = "            case \"$prev\" in\n"
+    for option in options {
+      text += "                " + arm(spellings(option).joined(separator: "|"), single(kind(option.completion)))
+        + "; return ;;\n"
+    }
+    return text + "            esac\n"
+  }
+
+  /// Both shells' list of a command's operands, in order, as completion kinds, and whether the
+  /// last one repeats.
+  private static func operandLines(_ command: Command) -> String {
+    let arguments = command.visibleParameters.filter { $0.kind == .argument }
+    guard !arguments.isEmpty else { return "" }
+    var text = "            arguments=(\(arguments.map { single(kind($0.completion)) }.joined(separator: " ")))\n"
+    if arguments.last?.isRepeating == true { text += "            last=repeat\n" }
+    return text
+  }
+
   private static func single(_ text: String) -> String {
     "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
   }
@@ -89,18 +111,9 @@ enum CompletionScript {
       }
       if !takesValue.isEmpty {
         text += "            valued=\(single(" " + takesValue.flatMap(spellings).joined(separator: " ") + " "))\n"
-        text += "            case \"$prev\" in\n"
-        for option in takesValue {
-          text += "                \(spellings(option).joined(separator: "|"))) _\(root)_complete_value \(single(kind(option.completion))) \"$cur\"; return ;;\n"
-        }
-        text += "            esac\n"
+        text += valueCase(takesValue) { "\($0)) _\(root)_complete_value \($1) \"$cur\"" }
       }
-      let arguments = command.visibleParameters.filter { $0.kind == .argument }
-      if !arguments.isEmpty {
-        text += "            arguments=(\(arguments.map { single(kind($0.completion)) }.joined(separator: " ")))\n"
-        if arguments.last?.isRepeating == true { text += "            last=repeat\n" }
-      }
-      text += "            ;;\n"
+      text += operandLines(command) + "            ;;\n"
     }
     text += """
           esac
@@ -163,18 +176,9 @@ enum CompletionScript {
       let takesValue = options(of: command).filter { $0.kind == .option }
       if !takesValue.isEmpty {
         text += "            valued=(\(takesValue.flatMap(spellings).joined(separator: " ")))\n"
-        text += "            case \"$prev\" in\n"
-        for option in takesValue {
-          text += "                (\(spellings(option).joined(separator: "|")))) _\(root)_value \(single(kind(option.completion))); return ;;\n"
-        }
-        text += "            esac\n"
+        text += valueCase(takesValue) { "(\($0)) _\(root)_value \($1)" }
       }
-      let arguments = command.visibleParameters.filter { $0.kind == .argument }
-      if !arguments.isEmpty {
-        text += "            arguments=(\(arguments.map { single(kind($0.completion)) }.joined(separator: " ")))\n"
-        if arguments.last?.isRepeating == true { text += "            last=repeat\n" }
-      }
-      text += "            ;;\n"
+      text += operandLines(command) + "            ;;\n"
     }
     text += """
           esac
