@@ -173,9 +173,16 @@ public final class Store {
     try inTransaction(body, failure: { $0 })
   }
 
+  /// transaction() for a body that throws an error type of its own (slugctl's Failure, when an
+  /// import meets a record that contradicts the store): that error rolls the transaction back
+  /// and escapes as thrown; a store error of BEGIN or COMMIT becomes one through `failure`.
+  public func transaction<T, E: Error>(_ body: () throws(E) -> T, failure: (StoreError) -> E) throws(E) -> T {
+    try inTransaction(body, failure: failure)
+  }
+
   #if !hasFeature(Embedded)
-  /// transaction() for a body that throws errors of its own (slugctl's imports stop on a
-  /// FormatError); they escape as thrown. Not in the daemons: Embedded Swift has no `any Error`.
+  /// transaction() for a body that throws any error; it escapes as thrown. Not in the daemons:
+  /// Embedded Swift has no `any Error`.
   public func transaction<T>(_ body: () throws -> T) throws -> T {
     try inTransaction(body, failure: { $0 })
   }

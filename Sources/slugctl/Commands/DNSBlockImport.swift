@@ -34,14 +34,13 @@ extension Slugctl.DNS.Block {
       var refusals: [String] = []
       var refused = 0
       var skipped = 0
-      // A reader that stopped early (a line too long, not UTF-8) rolls back every name added;
-      // its error, not the one that undid the transaction, is what is reported.
-      var unreadable: FormatError?
-      do throws(StoreError) {
-        try opened.transaction { () throws(StoreError) in
+      // A reader that stopped early (a line too long, not UTF-8) rolls back every name added,
+      // and its error is what is reported.
+      try opened.transaction(
+        { () throws(Failure) in
           var batch: [HostName] = []
-          func flush() throws(StoreError) {
-            let count = try opened.addDNSBlocks(batch)
+          func flush() throws(Failure) {
+            let count = try attempt { () throws(StoreError) in try opened.addDNSBlocks(batch) }
             added += count.added
             present += count.present
             batch.removeAll(keepingCapacity: true)
@@ -62,15 +61,9 @@ extension Slugctl.DNS.Block {
             }
             if batch.count >= 1000 { try flush() }
           }
-          if let failure = lines.failure {
-            unreadable = failure
-            throw StoreError.invalid(failure.description)
-          }
+          if let failure = lines.failure { throw failure.failure }
           try flush()
-        }
-      } catch {
-        throw unreadable?.failure ?? error.failure
-      }
+        }, failure: { $0.failure })
       try BlockIndexFile.write(for: opened)
       var summary = "\(file): \(read) names read, \(added) added, \(present) already present, \(refused) refused"
       if skipped > 0 { summary += ", \(skipped) hosts-file entries skipped" }

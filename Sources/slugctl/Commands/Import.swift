@@ -41,34 +41,13 @@ extension Slugctl {
 
       _ = try FlatFileImport.lines(of: file)
       let opened = try attempt { () throws(StoreError) in try invocation.openStore() }
-      let count = try opened.transaction(failing: { () throws(Failure) in
-        try FlatFileImport(store: opened, format: format, file: file, interface: interface, legacy: legacy)
-          .run(replacing: replace)
-      })
+      let count = try opened.transaction(
+        { () throws(Failure) in
+          try FlatFileImport(store: opened, format: format, file: file, interface: interface, legacy: legacy)
+            .run(replacing: replace)
+        }, failure: { $0.failure })
       if format == .jabberdConf && (replace || count.added > 0) { notifyJabberSessions(of: opened) }
       Console.current.print("\(file): \(count.added) added, \(count.skipped) already present")
-    }
-  }
-}
-
-extension Store {
-  /// transaction() for a body that fails with a Failure (a record that contradicts the store,
-  /// a bad line): the failure leaves the transaction as a StoreError, so that it is rolled back
-  /// and nothing is imported, and is thrown as it was; a store error of the transaction itself
-  /// (BEGIN, COMMIT) becomes a Failure as `attempt` makes it.
-  fileprivate func transaction<T>(failing body: () throws(Failure) -> T) throws(Failure) -> T {
-    var failure: Failure?
-    do throws(StoreError) {
-      return try transaction { () throws(StoreError) -> T in
-        do throws(Failure) {
-          return try body()
-        } catch {
-          failure = error
-          throw StoreError.io(error.message)
-        }
-      }
-    } catch {
-      throw failure ?? error.failure
     }
   }
 }
