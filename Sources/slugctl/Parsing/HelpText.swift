@@ -6,8 +6,8 @@ enum HelpText {
   static let column = 26
 
   static func render(path: [String], command: Command) -> String {
-    var text = wrap("OVERVIEW: " + command.abstract, indent: 0) + "\n"
-    if !command.discussion.isEmpty { text += "\n" + wrap(command.discussion, indent: 0) + "\n" }
+    var text = wrap("OVERVIEW: " + command.abstract) + "\n"
+    if !command.discussion.isEmpty { text += "\n" + wrap(command.discussion) + "\n" }
     text += "\nUSAGE: " + usage(path: path, command: command) + "\n"
     let arguments = command.visibleParameters.filter { $0.kind == .argument }
     if !arguments.isEmpty {
@@ -63,10 +63,9 @@ enum HelpText {
     return result
   }
 
-  /// TEXT wrapped to the width, each line after the first indented by INDENT; its own line
-  /// breaks are kept.
-  static func wrap(_ text: String, indent: Int) -> String {
-    wrapLines(text, width: width - indent).joined(separator: "\n" + String(repeating: " ", count: indent))
+  /// TEXT wrapped to the width; its own line breaks are kept.
+  static func wrap(_ text: String) -> String {
+    wrapLines(text, width: width).joined(separator: "\n")
   }
 
   /// Greedy word wrap; a word longer than the width stands alone on its line.
