@@ -7,10 +7,11 @@
  * - What Debian's static libraries and the Embedded stdlib call by glibc's names: the
  *   _FORTIFY_SOURCE checks that libsqlite3.a and libwolfssl.a were built with, fcntl64, and
  *   arc4random_buf (glibc 2.36 has it, musl 1.2.3 does not; Swift's hashing seeds from it).
- * - SQLite's built-in extensions the store never uses (FTS3, FTS5, R*Tree, dbstat, sqlite_stmt):
- *   Debian's libsqlite3.a registers them from one table in main.o, which pulls in 330 KB of
- *   code. Defining their registration functions here, as no-ops, leaves those objects out of
- *   the link. If a later SQLite renames one, the archive's member comes back (a bigger binary,
+ * - SQLite's built-in extensions the store never uses (FTS3, FTS5, R*Tree, dbstat, sqlite_stmt,
+ *   JSON): Debian's libsqlite3.a registers them from one table in main.o (JSON's functions
+ *   from func.o), which pulls in 360 KB of code. Defining their registration functions here,
+ *   as no-ops, leaves those objects out of the link: this object comes before the archive on
+ *   the linker's line, so the archive's members are never needed. If a later SQLite renames one, the archive's member comes back (a bigger binary,
  *   which the footprint test catches); if it adds a symbol we also define, the link fails. */
 #if !defined(__GLIBC__)
 #include "CLibc.h"
@@ -123,4 +124,6 @@ int sqlite3Fts5Init(sqlite3 *db) { (void)db; return 0; }
 int sqlite3RtreeInit(sqlite3 *db) { (void)db; return 0; }
 int sqlite3DbstatRegister(sqlite3 *db) { (void)db; return 0; }
 int sqlite3StmtVtabInit(sqlite3 *db) { (void)db; return 0; }
+int sqlite3JsonTableFunctions(sqlite3 *db) { (void)db; return 0; }
+void sqlite3RegisterJsonFunctions(void) {}
 #endif
