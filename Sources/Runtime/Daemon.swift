@@ -86,9 +86,19 @@ public protocol DaemonProgram {
   /// when a client needs it (in.jabberd's users, at a login) reads it here as well, so that -n
   /// finds what a client would.
   static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration
-  /// What a UDP daemon that cannot serve (its store or command line is wrong) answers each
-  /// datagram with while it empties its socket; by default nothing.
+}
+
+/// A daemon that inetd may start on a UDP socket (`dgram udp wait`: in.dns, in.dhcp, in.mvp).
+/// Its `Daemon.run` empties the socket when it cannot serve; a daemon that only ever has a
+/// stream carries none of that code (15 KB of in.www).
+public protocol DatagramDaemonProgram: DaemonProgram {
+  /// What it answers each datagram with when it cannot serve (its store or command line is
+  /// wrong), while it empties its socket; by default nothing.
   static func unservedReplies(to datagram: Datagram) -> [DatagramReply]
+}
+
+extension DatagramDaemonProgram {
+  public static func unservedReplies(to datagram: Datagram) -> [DatagramReply] { [] }
 }
 
 extension DaemonProgram {
@@ -99,8 +109,6 @@ extension DaemonProgram {
   public static func loadForChecking(_ options: Options, log: Log) throws(StartupError) -> Configuration {
     try load(options, log: log)
   }
-
-  public static func unservedReplies(to datagram: Datagram) -> [DatagramReply] { [] }
 }
 
 public enum Daemon {
@@ -119,7 +127,25 @@ public enum Daemon {
   ///    EPIPE, not the process), SIGCHLD default and unblocked (whoever started us may have
   ///    ignored it, which would lose a child's exit status);
   /// 6. load, then serve.
+  /// A UDP `wait` daemon (DatagramDaemonProgram) that cannot serve empties its socket before it
+  /// exits, or inetd would start it again at once, in a loop (DatagramService.drain).
   public static func run<Program: DaemonProgram>(_ program: Program.Type) -> Never {
+    start(program, drain: nil)
+  }
+
+  public static func run<Program: DatagramDaemonProgram>(_ program: Program.Type) -> Never {
+    start(program) { reason, exitCode, idleSeconds, log in
+      guard slug_no_new_privileges() == 0 else { exit(EX_OSERR) }
+      exit(
+        DatagramService(idleSeconds: idleSeconds, log: log).drain(
+          because: reason, exitCode: exitCode, answer: Program.unservedReplies))
+    }
+  }
+
+  /// How a datagram daemon that cannot serve exits: REASON, the exit code, the idle seconds.
+  private typealias Drain = (_ reason: String, _ exitCode: Int32, _ idleSeconds: Int, _ log: Log) -> Never
+
+  private static func start<Program: DaemonProgram>(_ program: Program.Type, drain: Drain?) -> Never {
     let options: Program.Options
     let arguments: Arguments
     do throws(UsageError) {
@@ -127,11 +153,11 @@ public enum Daemon {
         flags: Program.Options.flags.union(["d", "n"]), options: Program.Options.valueOptions)
       options = try Program.Options(arguments)
     } catch {
-      if Program.standardInput.contains(.datagramSocket), StandardInput.current() == .datagramSocket {
+      if let drain, StandardInput.current() == .datagramSocket {
         let program = FilePath.name(of: Arguments.processArguments().first ?? "")
         drain(
-          Program.self, because: "\(error.message); usage: \(program) \(Program.Options.synopsis)", exitCode: EX_USAGE,
-          idleSeconds: defaultDatagramIdleSeconds, log: Log(program: program, destination: .syslog))
+          "\(error.message); usage: \(program) \(Program.Options.synopsis)", EX_USAGE, defaultDatagramIdleSeconds,
+          Log(program: program, destination: .syslog))
       }
       Runtime.usageError(error, synopsis: Program.Options.synopsis)
     }
@@ -162,8 +188,8 @@ public enum Daemon {
         exit(EX_NOINPUT)
       }
       if let problem = Program.standardInputProblem(input) {
-        if input == .datagramSocket {
-          drain(Program.self, because: problem, exitCode: EX_NOINPUT, idleSeconds: options.datagramIdleSeconds, log: log)
+        if input == .datagramSocket, let drain {
+          drain(problem, EX_NOINPUT, options.datagramIdleSeconds, log)
         }
         log.error(problem)
         exit(EX_NOINPUT)
@@ -175,26 +201,13 @@ public enum Daemon {
     do throws(StartupError) {
       configuration = try Program.load(options, log: log)
     } catch {
-      if input == .datagramSocket {
-        drain(
-          Program.self, because: error.message, exitCode: error.exitCode, idleSeconds: options.datagramIdleSeconds,
-          log: log)
+      if input == .datagramSocket, let drain {
+        drain(error.message, error.exitCode, options.datagramIdleSeconds, log)
       }
       log.error(error.message)
       exit(error.exitCode)
     }
     exit(Program.serve(options, configuration, on: input, log: log))
-  }
-
-  /// A UDP `wait` daemon that cannot serve still empties its socket before it exits, or inetd
-  /// would start it again at once, in a loop (DatagramService.drain).
-  private static func drain<Program: DaemonProgram>(
-    _ program: Program.Type, because reason: String, exitCode: Int32, idleSeconds: Int, log: Log
-  ) -> Never {
-    guard slug_no_new_privileges() == 0 else { exit(EX_OSERR) }
-    exit(
-      DatagramService(idleSeconds: idleSeconds, log: log).drain(
-        because: reason, exitCode: exitCode, answer: Program.unservedReplies))
   }
 
   private static func describe(_ inputs: [StandardInput]) -> String {

@@ -2,7 +2,7 @@ import CLibc
 
 /// One in.dhcp process: answers each batch of requests from the server state, commits the
 /// lease changes before any reply leaves, and runs the lease script after.
-enum LeaseServer: DaemonProgram {
+enum LeaseServer: DatagramDaemonProgram {
   static let standardInput: [StandardInput] = [.datagramSocket]
   static let inetdLine = "bootps dgram udp4 wait"
   /// Requests keep arriving while a commit waits for the disk; a bigger receive buffer holds

@@ -2,7 +2,7 @@ import CLibc
 
 /// One in.dns process: the zone it answers from, kept current between queries, and the two
 /// ways queries arrive.
-final class NameServer: DaemonProgram {
+final class NameServer: DatagramDaemonProgram {
   static let standardInput: [StandardInput] = [.datagramSocket, .streamSocket]
   static let inetdLine = "dns dgram udp wait, dns stream tcp nowait"
 

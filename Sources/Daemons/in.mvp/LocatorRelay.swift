@@ -1,5 +1,5 @@
 /// Answers each locator request with this server's address, MAC and ports.
-enum LocatorRelay: DaemonProgram {
+enum LocatorRelay: DatagramDaemonProgram {
   static let standardInput: [StandardInput] = [.datagramSocket]
   static let inetdLine = "16881 dgram udp wait"
 
