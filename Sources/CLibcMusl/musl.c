@@ -11,8 +11,9 @@
  *   JSON): Debian's libsqlite3.a registers them from one table in main.o (JSON's functions
  *   from func.o), which pulls in 360 KB of code. Defining their registration functions here,
  *   as no-ops, leaves those objects out of the link: this object comes before the archive on
- *   the linker's line, so the archive's members are never needed. If a later SQLite renames one, the archive's member comes back (a bigger binary,
- *   which the footprint test catches); if it adds a symbol we also define, the link fails. */
+ *   the linker's line, so the archive's members are never needed. If a later SQLite renames
+ *   one, the archive's member comes back (a bigger binary, which the footprint test catches);
+ *   if it adds a symbol we also define, the link fails. */
 #if !defined(__GLIBC__)
 #include "CLibc.h"
 #include <stdarg.h>

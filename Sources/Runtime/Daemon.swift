@@ -142,7 +142,8 @@ public enum Daemon {
     }
   }
 
-  /// How a datagram daemon that cannot serve exits: REASON, the exit code, the idle seconds.
+  /// How a datagram daemon that cannot serve exits, given why, the exit code, how long its
+  /// socket may stay idle, and the log.
   private typealias Drain = (_ reason: String, _ exitCode: Int32, _ idleSeconds: Int, _ log: Log) -> Never
 
   private static func start<Program: DaemonProgram>(_ program: Program.Type, drain: Drain?) -> Never {
