@@ -248,11 +248,7 @@ final class ProxyListenerTests: XCTestCase {
 
   func testConnectionsPastMaxClientsWaitForAFreeChild() throws {
     let proxy = try ProxyUnderInetd(arguments: ["--max-clients", "1"])
-    addTeardownBlock {
-      proxy.stop()
-      // The set of these caps, which stop() does not know (it removes the defaults').
-      SlotSets.remove(program: "in.proxy", port: proxy.port, total: 1, perSource: 1)
-    }
+    addTeardownBlock { proxy.stop() }
     let run = try ChildProcess.run(
       "/usr/bin/python3",
       ["-c",
@@ -317,6 +313,9 @@ final class ProxyUnderInetd {
   /// A port nothing listens on.
   let closedPort: UInt16
   let trace: String
+  /// The caps in.proxy runs with: its defaults, or the test's --max-clients and
+  /// --max-per-source. stop() removes their semaphore set.
+  let caps: (total: Int, perSource: Int)
   let superserver: ChildProcess
   let originServer: ChildProcess
 
@@ -336,6 +335,11 @@ final class ProxyUnderInetd {
     originPort = try FreePort.tcp()
     closedPort = try FreePort.tcp()
     trace = directory.path + "/inetd.trace"
+    func value(_ option: String, _ fallback: Int) -> Int {
+      guard let at = arguments.firstIndex(of: option), at + 1 < arguments.count else { return fallback }
+      return Int(arguments[at + 1]) ?? fallback
+    }
+    caps = (value("--max-clients", 64), value("--max-per-source", 32))
 
     let script = directory.path + "/origin.py"
     try ProxyUnderInetd.originScript.write(toFile: script, atomically: true, encoding: .utf8)
@@ -368,6 +372,7 @@ final class ProxyUnderInetd {
     superserver.stop()
     originServer.stop()
     SlotSets.removeAll(port: port)
+    SlotSets.remove(program: "in.proxy", port: port, total: caps.total, perSource: caps.perSource)
   }
 
   /// How many in.proxy processes inetd started.
