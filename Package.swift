@@ -47,46 +47,38 @@ let embedded: [SwiftSetting] = [
   .unsafeFlags(["-Osize"], .when(configuration: .release)),
 ]
 
-/// Less inlining, for the two programs whose speed is not what they are measured by: slugctl (an
-/// admin command) and in.ctcs (a report every few seconds from each ctorrent, and a web page).
-/// With the SIL inliner's threshold at 0 only trivial functions are inlined into their callers:
-/// slugctl is 257 KB smaller and in.ctcs 140 KB (within its 1.5 MB), for about a fifth more CPU
-/// per ctorrent report (bench/ctcs). It would cost the others their speed: in.www's kept-alive
-/// requests took twice the CPU with it. Scripts/cross-build gives the same two programs this flag.
-func inlining(_ program: String) -> [SwiftSetting] {
-  guard ["in.ctcs", "slugctl"].contains(program) else { return [] }
-  return [.unsafeFlags(["-Xfrontend", "-sil-inline-threshold", "-Xfrontend", "0"], .when(configuration: .release))]
-}
-
-/// One small executable per service: a daemon carries only the code its service needs, so each
-/// exec relocates and maps as little as possible. An embedded module cannot be imported by a
-/// normal one (XCTest), so a daemon does not depend on the Runtime, Model, Store and protocol
-/// library targets: its directory holds links to their source directories, and it compiles
-/// them as part of its own module. The library targets compile the same files without
-/// Embedded for the tests.
+/// One small executable per daemon that does not open the store: it carries only the code its
+/// service needs, so each exec relocates and maps as little as possible. An embedded module
+/// cannot be imported by a normal one (XCTest), so a daemon does not depend on the Runtime,
+/// Model and protocol library targets: its directory holds links to their source directories,
+/// and it compiles them as part of its own module. The library targets compile the same files
+/// without Embedded for the tests.
 ///
-/// `compiles` is the one table of which shared sources each daemon compiles (paths under
-/// Sources/). Package traits (`.when(traits:)`) cannot express it: a trait applies to the
-/// whole package build, while the same sources must build Embedded into a daemon and not
+/// `compiles` is the one table of which shared sources each Embedded program compiles (paths
+/// under Sources/). Package traits (`.when(traits:)`) cannot express it: a trait applies to
+/// the whole package build, while the same sources must build Embedded into a daemon and not
 /// Embedded into the library targets the tests import, in one build. Scripts/link-daemons
-/// makes each daemon's links from the table, and a test checks that the links, the table and
-/// the catalogue's `usesStore` agree. A daemon that compiles the Store also depends on
-/// CSQLite and links the static libsqlite3 itself: Embedded Swift does not honour the module
-/// map's `link "sqlite3"`.
+/// makes each program's links from the table, and a test checks that the links, the table and
+/// the catalogue's `usesStore` agree.
 func daemon(_ name: String, compiles shared: [String]) -> Target {
-  let readsStore = shared.contains("Store")
-  return .executableTarget(
-    name: "in.\(name)", dependencies: readsStore ? ["CLibcMusl", "CSQLite"] : ["CLibcMusl"],
-    path: "Sources/Daemons/in.\(name)", swiftSettings: embedded + inlining("in.\(name)"),
-    linkerSettings: readsStore ? staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("m")] : staticDaemon)
+  .executableTarget(
+    name: "in.\(name)", dependencies: ["CLibcMusl"], path: "Sources/Daemons/in.\(name)", swiftSettings: embedded,
+    linkerSettings: staticDaemon)
 }
 
-/// An admin program built like a daemon (Embedded, static, musl), from its folder under
-/// Sources/Tools and the shared sources it links (Scripts/link-daemons reads this table too).
+/// One binary: slugctl, and under their own names the daemons that open the store (in.jabberd,
+/// in.smtp, in.ctcs, in.dns, in.dhcp). Each of those carries SQLite (700 KB) and musl, and
+/// slugctl wolfSSL as well; six binaries made 13 MB of the suite, one makes it fit the 8 MB
+/// budget (docs/design.md, "One binary"). `slugctl install` installs each daemon as a link to
+/// slugctl, and main.swift runs the program argv[0] names. SwiftPM links the target once per
+/// product, so the build directory holds a copy under each daemon's name, which the tests and
+/// benchmarks run as they would the installed link. Built like the other daemons (Embedded,
+/// static, musl), from its folder under Sources/Tools, which links the shared sources and the
+/// daemons' folders that the `tool` line names (Scripts/link-daemons reads this table too).
 func tool(_ name: String, compiles shared: [String]) -> Target {
   .executableTarget(
     name: name, dependencies: ["CLibcMusl", "CTLSMusl", "CSQLite", "CManual"], path: "Sources/Tools/\(name)",
-    swiftSettings: embedded + inlining(name),
+    swiftSettings: embedded,
     linkerSettings: staticDaemon + [.linkedLibrary("sqlite3"), .linkedLibrary("wolfssl"), .linkedLibrary("m")])
 }
 
@@ -96,11 +88,11 @@ let package = Package(
     .executable(name: "slugctl", targets: ["slugctl"]),
     .executable(name: "in.www", targets: ["in.www"]),
     .executable(name: "in.proxy", targets: ["in.proxy"]),
-    .executable(name: "in.jabberd", targets: ["in.jabberd"]),
-    .executable(name: "in.smtp", targets: ["in.smtp"]),
-    .executable(name: "in.ctcs", targets: ["in.ctcs"]),
-    .executable(name: "in.dns", targets: ["in.dns"]),
-    .executable(name: "in.dhcp", targets: ["in.dhcp"]),
+    .executable(name: "in.jabberd", targets: ["slugctl"]),
+    .executable(name: "in.smtp", targets: ["slugctl"]),
+    .executable(name: "in.ctcs", targets: ["slugctl"]),
+    .executable(name: "in.dns", targets: ["slugctl"]),
+    .executable(name: "in.dhcp", targets: ["slugctl"]),
     .executable(name: "in.mvp", targets: ["in.mvp"]),
     .executable(name: "slug-tls", targets: ["slug-tls"]),
   ],
@@ -130,11 +122,6 @@ let package = Package(
 
     daemon("www", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
-    daemon("jabberd", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/XMPP"]),
-    daemon("smtp", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/SMTP"]),
-    daemon("ctcs", compiles: ["Runtime", "Text", "Model", "Store", "Services/Crypto", "Services/HTTP", "Services/CTCS"]),
-    daemon("dns", compiles: ["Runtime", "Text", "Model", "Store", "Services/DNS"]),
-    daemon("dhcp", compiles: ["Runtime", "Text", "Model", "Store", "Services/DHCP"]),
     daemon("mvp", compiles: ["Runtime", "Text", "Services/MVP"]),
 
     // The TLS helper: a daemon that speaks TLS starts it for the connection (direct TLS, or after
@@ -155,11 +142,11 @@ let package = Package(
       dependencies: ["Store", "Superserver", "Runtime", "Crypto", "CTCS", "CTLS", "DNS", "CManual", "CLibc", "Text", "Model"],
       path: "Sources/slugctl"),
 
-    // slugctl is built as the daemons are: Embedded Swift, static, against musl, so it is a few
-    // MB rather than the 13 MB a static Swift runtime made it, needs no library on the
-    // machine, and cross-builds for the ARM boards (Scripts/cross-build). Its folder links
-    // Sources/slugctl and the shared sources it compiles, as the daemons' folders do.
-    tool("slugctl", compiles: ["slugctl", "Runtime", "Text", "Model", "Store", "Superserver", "Services/Crypto", "Services/CTCS", "Services/DNS"]),
+    // slugctl, and the daemons that open the store, as one binary (tool(_:compiles:) above):
+    // Embedded Swift, static, against musl, so it needs no library on the machine and
+    // cross-builds for the ARM boards (Scripts/cross-build). Its folder links Sources/slugctl,
+    // the shared sources and those daemons' folders.
+    tool("slugctl", compiles: ["slugctl", "Runtime", "Text", "Model", "Store", "Superserver", "Services/Crypto", "Services/CTCS", "Services/DNS", "Services/DHCP", "Services/HTTP", "Services/SMTP", "Services/XMPP", "Daemons/in.jabberd", "Daemons/in.smtp", "Daemons/in.ctcs", "Daemons/in.dns", "Daemons/in.dhcp"]),
 
     .target(name: "TestSupport", dependencies: ["Runtime", "Crypto"], path: "Tests/TestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),

@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 
 /// `slugctl install` run from the release build installs the binaries built beside it,
-/// stripped, and the man pages of man/.
+/// stripped, the daemons that open the store as links to slugctl, and the man pages of man/.
 final class SlugctlInstallTests: XCTestCase {
   func testInstallCopiesTheReleaseBinariesAndTheyRun() throws {
     let bin = try BuildProducts.binDirectory()
@@ -11,7 +11,8 @@ final class SlugctlInstallTests: XCTestCase {
     let prefix = directory.path + "/usr"
     let install = try ChildProcess.run(bin + "/slugctl", ["install", "--prefix", prefix])
     XCTAssertEqual(install.status, 0, install.output)
-    for program in ["slugctl"] + BuildProducts.daemons + ["slug-tls"] {
+    let sameAsSlugctl = ["in.jabberd", "in.smtp", "in.ctcs", "in.dns", "in.dhcp"]
+    for program in ["slugctl"] + BuildProducts.daemons + ["slug-tls"] where !sameAsSlugctl.contains(program) {
       let installed = prefix + "/sbin/" + program
       let built = try XCTUnwrap(FileManager.default.contents(atPath: bin + "/" + program))
       let copy = try XCTUnwrap(FileManager.default.contents(atPath: installed))
@@ -22,8 +23,17 @@ final class SlugctlInstallTests: XCTestCase {
       XCTAssertLessThan(copy.count, built.count, program)
       XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: installed)[.posixPermissions] as? Int, 0o755)
     }
+    // The build has a copy of slugctl under each of their names; the installation links them.
+    for program in sameAsSlugctl {
+      XCTAssertEqual(FileManager.default.contents(atPath: bin + "/" + program), FileManager.default.contents(atPath: bin + "/slugctl"))
+      XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: prefix + "/sbin/" + program), "slugctl")
+    }
     let mvp = try ChildProcess.run(prefix + "/sbin/in.mvp", ["-n"])
     XCTAssertEqual(mvp.status, 0, mvp.output)
+    // Run through its link, slugctl is the daemon: in.dns's own usage, and exit status 64.
+    let dns = try ChildProcess.run(prefix + "/sbin/in.dns", ["--no-such-option"])
+    XCTAssertEqual(dns.status, 64, dns.output)
+    XCTAssertTrue(dns.output.contains("usage: in.dns"), dns.output)
     let help = try ChildProcess.run(prefix + "/sbin/slugctl", ["--help"])
     XCTAssertEqual(help.status, 0)
     XCTAssertTrue(help.output.contains("USAGE: slugctl <subcommand>"), help.output)
@@ -38,7 +48,7 @@ final class SlugctlInstallTests: XCTestCase {
     let directory = try TemporaryDirectory()
     let bin = directory.path + "/bin"
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-    for program in ["slugctl"] + BuildProducts.daemons + ["slug-tls"] {
+    for program in ["slugctl", "in.www", "in.proxy", "in.mvp", "slug-tls"] {
       try FileManager.default.copyItem(atPath: try BuildProducts.binDirectory() + "/" + program, toPath: bin + "/" + program)
     }
     let prefix = directory.path + "/usr"

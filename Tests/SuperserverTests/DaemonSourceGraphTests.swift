@@ -4,7 +4,8 @@ import XCTest
 
 /// The Embedded programs' build graph is declared once, in Package.swift's `daemon("NAME",
 /// compiles: [...])` and `tool("NAME", compiles: [...])` lines; Scripts/link-daemons makes the
-/// links from it. These tests hold the links on disk and the catalogue to that table.
+/// links from it. These tests hold the links on disk and the catalogue to that table. The
+/// daemons that open the store are slugctl's binary: its `tool` line names their folders.
 final class DaemonSourceGraphTests: XCTestCase {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
@@ -26,11 +27,18 @@ final class DaemonSourceGraphTests: XCTestCase {
     return table
   }
 
+  /// The daemons slugctl's binary is (its `tool` line's "Daemons/in.NAME" entries).
+  static func slugctlDaemons() throws -> [String] {
+    try XCTUnwrap(declaredTable("tool")["slugctl"]).filter { $0.hasPrefix("Daemons/") }.map { String($0.dropFirst("Daemons/".count)) }
+  }
+
   func testEveryDaemonFolderLinksExactlyTheSourcesTheTableDeclares() throws {
     let table = try Self.declaredTable()
+    let inSlugctl = try Self.slugctlDaemons()
     let daemons = Self.repository + "/Sources/Daemons"
     let folders = try FileManager.default.contentsOfDirectory(atPath: daemons).filter { $0.hasPrefix("in.") }
-    XCTAssertEqual(Set(folders), Set(table.keys.map { "in.\($0)" }), "daemon folders against Package.swift's table")
+    XCTAssertEqual(Set(folders), Set(table.keys.map { "in.\($0)" } + inSlugctl), "daemon folders against Package.swift's table")
+    XCTAssertTrue(Set(table.keys.map { "in.\($0)" }).isDisjoint(with: inSlugctl), "a daemon is its own binary or slugctl's, not both")
     for (name, shared) in table {
       let folder = daemons + "/in.\(name)"
       var links: [String: String] = [:]
@@ -44,11 +52,20 @@ final class DaemonSourceGraphTests: XCTestCase {
       for target in links.values {
         XCTAssertFalse(target.contains("Daemons/"), "in.\(name) links into another daemon's folder: \(target)")
       }
+      XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/main.swift"), "in.\(name) is a program: its main.swift")
+    }
+    // slugctl's daemons are compiled into slugctl, whose folder links the shared sources: their
+    // own folders hold their own sources only, and no main.swift (slugctl's picks the program).
+    for program in inSlugctl {
+      let folder = daemons + "/" + program
+      let entries = try FileManager.default.subpathsOfDirectory(atPath: folder)
+      XCTAssertEqual(entries.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)) != nil }, [], program)
+      XCTAssertFalse(entries.contains("main.swift"), program)
     }
   }
 
-  /// slugctl's folder under Sources/Tools links Sources/slugctl and what it shares with the
-  /// daemons, as the `tool` line says.
+  /// slugctl's folder under Sources/Tools links Sources/slugctl, the shared sources and the
+  /// folders of the daemons it is, as the `tool` line says.
   func testEveryToolFolderLinksExactlyTheSourcesTheTableDeclares() throws {
     let table = try Self.declaredTable("tool")
     XCTAssertEqual(Set(table.keys), ["slugctl"])
@@ -65,14 +82,21 @@ final class DaemonSourceGraphTests: XCTestCase {
     }
   }
 
-  func testTheCatalogueSaysAServiceUsesTheStoreExactlyWhenItsDaemonCompilesIt() throws {
+  /// The daemons that open the store are slugctl's binary, which carries SQLite; a daemon of its
+  /// own must not compile the Store (it would carry a SQLite of its own again).
+  func testTheCatalogueSaysAServiceUsesTheStoreExactlyWhenItsDaemonIsSlugctl() throws {
     let table = try Self.declaredTable()
+    let inSlugctl = try Self.slugctlDaemons()
     for service in Catalog.services {
-      let name = String(service.program.dropFirst("in.".count))
-      let shared = try XCTUnwrap(table[name], "\(service.program) is not in Package.swift's table")
-      XCTAssertEqual(service.usesStore, shared.contains("Store"), service.name)
+      if inSlugctl.contains(service.program) {
+        XCTAssertTrue(service.usesStore, service.name)
+      } else {
+        let shared = try XCTUnwrap(table[String(service.program.dropFirst("in.".count))], "\(service.program) is not in Package.swift's table")
+        XCTAssertFalse(service.usesStore, service.name)
+        XCTAssertFalse(shared.contains("Store"), service.name)
+      }
     }
-    XCTAssertEqual(Set(table.keys), Set(Catalog.services.map { String($0.program.dropFirst("in.".count)) }))
+    XCTAssertEqual(Set(table.keys.map { "in.\($0)" } + inSlugctl), Set(Catalog.services.map(\.program)))
   }
 
   /// CLibcMusl and CTLSMusl are CLibc and CTLS compiled against musl for the daemons: each must

@@ -44,6 +44,28 @@ public enum AtomicFile {
     try syncDirectory(directoryPrefix.isEmpty ? "." : directoryPrefix, of: path)
   }
 
+  /// Makes PATH a symbolic link to TARGET the same way: the link is made at `.NAME.tmp.PID`
+  /// and renamed over PATH, so PATH is always the old file or the new link. PATH may be a
+  /// regular file or a link already (a program installed before as a file of its own, or an
+  /// earlier link); anything else is refused, as `write` refuses it.
+  public static func link(_ path: String, to target: String) throws(StoreError) {
+    if let kind = specialFileKind(path), kind != "a symbolic link" {
+      throw .cannotOpen(path: path, reason: "it is \(kind), not a regular file or a link; it was left as it is")
+    }
+    let slash = path.lastIndex(of: "/")
+    let directoryPrefix = slash.map { String(path[...$0]) } ?? ""
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let temporary = "\(directoryPrefix).\(name).tmp.\(getpid())"
+    unlink(temporary)
+    guard symlink(target, temporary) == 0 else { throw failure(path, "symlink") }
+    guard rename(temporary, path) == 0 else {
+      let error = failure(path, "rename")
+      unlink(temporary)
+      throw error
+    }
+    try syncDirectory(directoryPrefix.isEmpty ? "." : directoryPrefix, of: path)
+  }
+
   /// What PATH is when it exists and is neither a regular file nor a directory (a rename over a
   /// directory fails by itself); nil otherwise. lstat, so a link is seen as the link.
   private static func specialFileKind(_ path: String) -> String? {

@@ -12,13 +12,15 @@ extension Slugctl {
       "install",
       abstract: "Install slugctl, the daemons, shell completions and the manual pages.",
       discussion: """
-        Copies slugctl and the daemons built beside it (in.www, in.proxy, in.jabberd, in.smtp, \
-        in.ctcs, in.dns, in.dhcp, in.mvp) and their TLS helper, slug-tls, to PREFIX/sbin with mode 0755, the bash, zsh and fish \
-        completions under PREFIX/share, slugctl.8 and the daemons' pages (and torrents.cgi.8) \
+        Copies slugctl, the daemons built beside it that do not open the store (in.www, \
+        in.proxy, in.mvp) and their TLS helper, slug-tls, to PREFIX/sbin with mode 0755, and \
+        makes the daemons that do (in.jabberd, in.smtp, in.ctcs, in.dns, in.dhcp) links to \
+        slugctl there: slugctl is those daemons too, run by the name it is started under. \
+        Installs the bash, zsh and fish completions under PREFIX/share, slugctl.8 and the daemons' pages (and torrents.cgi.8) \
         to PREFIX/share/man/man8, and the pages of their files (in.dns.conf.5, in.dhcp.conf.5, \
         in.jabberd.conf.5) to PREFIX/share/man/man5. The binaries are installed stripped of \
         their symbols and debug information (binutils' strip; the build keeps them). Nothing \
-        is installed if a daemon binary or a page is missing.
+        is installed if a binary or a page is missing.
         """,
       parameters: [
         .option(
@@ -33,6 +35,13 @@ extension Slugctl {
 
     /// The daemons `swift build` puts beside slugctl, each once (smtp and submission share in.smtp).
     static let daemons = Catalog.services.map { $0.program }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+
+    /// The daemons that open the store, which are slugctl's own binary under another name
+    /// (Package.swift, "one binary"): installed as links to slugctl, not copied.
+    static let slugctlDaemons = daemons.filter { program in Catalog.services.contains { $0.program == program && $0.usesStore } }
+
+    /// The daemons that are binaries of their own, copied as they are built.
+    static let ownBinaryDaemons = daemons.filter { !slugctlDaemons.contains($0) }
 
     /// What the daemons start from their own directory: the TLS helper.
     static let helpers = ["slug-tls"]
@@ -67,7 +76,7 @@ extension Slugctl {
         source = try Self.runningBinaryDirectory()
       }
       var files: [(path: String, bytes: [UInt8], mode: mode_t)] = []
-      for program in ["slugctl"] + Self.daemons + Self.helpers {
+      for program in ["slugctl"] + Self.ownBinaryDaemons + Self.helpers {
         files.append((prefix + "/sbin/" + program, try Self.built(program, at: source + "/" + program), 0o755))
       }
       let share = prefix + "/share"
@@ -86,6 +95,12 @@ extension Slugctl {
       for file in files {
         try Self.install(file.bytes, at: file.path, mode: file.mode)
         Console.current.print(file.path)
+      }
+      // After slugctl itself, so that no link is ever left pointing at nothing.
+      for program in Self.slugctlDaemons {
+        let path = prefix + "/sbin/" + program
+        try attempt { () throws(StoreError) in try AtomicFile.link(path, to: "slugctl") }
+        Console.current.print(path + " -> slugctl")
       }
     }
 

@@ -3,4 +3,8 @@
 /// handed to the system sendmail, and the client hears 250 only once sendmail has taken it.
 /// With pipes as stdin and stdout (a local program, `swaks --pipe`) it speaks SMTP on them,
 /// as a local client that may relay.
-Daemon.run(Relay.self)
+///
+/// slugctl runs it when started under that name (Sources/Tools/slugctl/main.swift).
+enum InSMTP {
+  static func main() -> Never { Daemon.run(Relay.self) }
+}
