@@ -25,16 +25,29 @@ final class SourceLayoutTests: XCTestCase {
     XCTAssertEqual(long, [])
   }
 
+  /// A daemon of its own has a short main.swift handing its program to Daemon.run, and an
+  /// Options.swift. A daemon that is slugctl's binary (Package.swift, "one binary") has no
+  /// main.swift: its entry point is a short `in.NAME.swift` that does the same, which
+  /// slugctl's main.swift calls by the name it was started under, and its options are in a
+  /// file named for them (module file names must differ).
   func testEveryDaemonFolderHasAShortMainAndItsOptions() throws {
     let daemons = Self.sources + "/Daemons"
     for daemon in try FileManager.default.contentsOfDirectory(atPath: daemons).sorted() {
       let folder = daemons + "/" + daemon
-      let main = try String(contentsOfFile: folder + "/main.swift", encoding: .utf8)
+      let ownBinary = FileManager.default.fileExists(atPath: folder + "/main.swift")
+      let entry = ownBinary ? "main.swift" : daemon + ".swift"
+      let main = try String(contentsOfFile: folder + "/" + entry, encoding: .utf8)
       let lines = main.split(separator: "\n").count
-      XCTAssertLessThanOrEqual(lines, 30, "\(daemon)/main.swift has \(lines) lines")
-      XCTAssertTrue(main.contains("Daemon.run("), "\(daemon)/main.swift does not hand its program to Daemon.run")
-      XCTAssertTrue(
-        FileManager.default.fileExists(atPath: folder + "/Options.swift"), "\(daemon) has no Options.swift")
+      XCTAssertLessThanOrEqual(lines, 30, "\(daemon)/\(entry) has \(lines) lines")
+      XCTAssertTrue(main.contains("Daemon.run("), "\(daemon)/\(entry) does not hand its program to Daemon.run")
+      let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+      if ownBinary {
+        XCTAssertTrue(files.contains("Options.swift"), "\(daemon) has no Options.swift")
+      } else {
+        XCTAssertTrue(files.contains { $0.hasSuffix("Options.swift") && $0 != "Options.swift" }, "\(daemon) has no NAMEOptions.swift")
+        let slugctlMain = try String(contentsOfFile: Self.sources + "/Tools/slugctl/main.swift", encoding: .utf8)
+        XCTAssertTrue(slugctlMain.contains("case \"\(daemon)\""), "slugctl's main.swift does not run \(daemon)")
+      }
     }
   }
 
