@@ -38,11 +38,11 @@ char *const *slug_argv(void) { return saved_argv; }
 
 int slug_errno(void) { return errno; }
 
+int slug_tm_gmtoff(const struct tm *time) { return (int)time->tm_gmtoff; }
+
 int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, argument); }
 
 int slug_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
-
-void slug_syslog(int priority, const char *line) { syslog(priority, "%s", line); }
 
 void slug_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 

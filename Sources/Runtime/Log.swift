@@ -20,8 +20,7 @@ public struct Log: Sendable {
     self.destination = destination
     listening = destination == .standardError || access("/dev/log", W_OK) == 0
     if destination == .syslog && listening {
-      // openlog keeps the pointer for the life of the process, so the copy is never freed.
-      openlog(strdup(program), LOG_PID | LOG_NDELAY, facility)
+      slug_openlog(program, facility)
     }
   }
 

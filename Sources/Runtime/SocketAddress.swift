@@ -33,12 +33,55 @@ public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
     case .ipv4(let address, _):
       return SocketAddress.dottedQuad(address)
     case .ipv6(let bytes, _, _):
-      var address = in6_addr()
-      withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes.prefix(16)) }
-      var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-      guard inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil else { return "?" }
-      return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      return SocketAddress.ipv6Text(bytes)
     }
+  }
+
+  /// An IPv6 address as inet_ntop (glibc's) writes it: lowercase hex groups without leading
+  /// zeros, the longest run of two or more zero groups (the first of equals) as `::`, and an
+  /// IPv4-mapped or IPv4-compatible address with its last 32 bits as a dotted quad. Ours, so
+  /// that no daemon links libc's inet_ntop, which brings printf (it formats with snprintf).
+  public static func ipv6Text(_ bytes: [UInt8]) -> String {
+    guard bytes.count >= 16 else { return "?" }
+    var groups = [UInt16](repeating: 0, count: 8)
+    for index in 0..<8 { groups[index] = UInt16(bytes[2 * index]) << 8 | UInt16(bytes[2 * index + 1]) }
+    var best = (start: -1, count: 0)
+    var index = 0
+    while index < 8 {
+      var end = index
+      while end < 8 && groups[end] == 0 { end += 1 }
+      if end - index > best.count { best = (index, end - index) }
+      index = max(end, index + 1)
+    }
+    if best.count < 2 { best = (-1, 0) }
+    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    index = 0
+    while index < 8 {
+      if index == best.start {
+        text += [0x3A, 0x3A]
+        index += best.count
+        continue
+      }
+      if index == 6 && best.start == 0 && (best.count == 6 || (best.count == 5 && groups[5] == 0xFFFF)) {
+        let quad = UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15])
+        if text.last != 0x3A { text.append(0x3A) }
+        text += Array(dottedQuad(quad).utf8)
+        break
+      }
+      if !text.isEmpty && text.last != 0x3A { text.append(0x3A) }
+      let group = groups[index]
+      var started = false
+      for shift in stride(from: 12, through: 0, by: -4) {
+        let digit = Int(group >> UInt16(shift) & 0xF)
+        if digit != 0 || started || shift == 0 {
+          text.append(hex[digit])
+          started = true
+        }
+      }
+      index += 1
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 
   public var description: String {

@@ -1,3 +1,4 @@
+import Foundation
 import Runtime
 import XCTest
 
@@ -30,6 +31,32 @@ final class SocketAddressTests: XCTestCase {
     XCTAssertEqual(mapped.host, "192.168.0.7")
     XCTAssertEqual(mapped.description, "192.168.0.7:25")
     XCTAssertEqual(SocketAddress.ipv6(address: Array(repeating: 0, count: 15) + [1], port: 25, scopeID: 0).description, "[::1]:25")
+  }
+
+  /// Our IPv6 text is glibc's inet_ntop's, for the addresses that have special forms and for
+  /// random ones with runs of zero groups of every length in every place.
+  func testIPv6TextIsInetNtops() {
+    var samples: [[UInt8]] = [
+      Array(repeating: 0, count: 16), Array(repeating: 0, count: 15) + [1],
+      Array(repeating: 0, count: 10) + [0xFF, 0xFF, 192, 0, 2, 1], Array(repeating: 0, count: 12) + [192, 0, 2, 1],
+      [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [7], [0xFE, 0x80] + Array(repeating: 0, count: 14),
+      [0x20, 0x01, 0x0D, 0xB8, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1], Array(repeating: 0xFF, count: 16),
+      [0, 1] + Array(repeating: 0, count: 14), [0x0A, 0xBC] + Array(repeating: 0, count: 12) + [0, 0x0D],
+    ]
+    var random = SystemRandomNumberGenerator()
+    for _ in 0..<3000 {
+      // Each group zero with probability one half, so that runs of every length turn up.
+      samples.append((0..<8).flatMap { _ -> [UInt8] in
+        Bool.random(using: &random) ? [0, 0] : [UInt8.random(in: 0...255, using: &random), UInt8.random(in: 0...255, using: &random)]
+      })
+    }
+    for bytes in samples {
+      var address = in6_addr()
+      withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes) }
+      var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+      XCTAssertNotNil(inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)))
+      XCTAssertEqual(SocketAddress.ipv6Text(bytes), String(cString: text), "\(bytes)")
+    }
   }
 
   func testRoundTripsThroughSockaddr() {

@@ -58,7 +58,13 @@ int slug_fcntl(int fd, int command, int argument);
 /* open(2) is variadic; this is its three-argument form (the mode counts only with O_CREAT). */
 int slug_open(const char *path, int flags, mode_t mode);
 
-/* syslog(3) is variadic; Swift calls this with one preformatted line. */
+/* struct tm's offset from UTC in seconds: glibc names the field tm_gmtoff, musl __tm_gmtoff
+ * behind a macro Swift cannot see. */
+int slug_tm_gmtoff(const struct tm *time);
+
+/* The daemons' syslog (syslog.c): openlog with LOG_PID and LOG_NDELAY, then one preformatted
+ * line per call, sent without a time stamp (the syslog daemon adds its own). */
+void slug_openlog(const char *ident, int facility);
 void slug_syslog(int priority, const char *line);
 
 /* signal(SIGPIPE, SIG_IGN): SIG_IGN is a cast macro Swift cannot import. */

@@ -51,15 +51,23 @@ struct AccessLog {
 
   /// `host - - [27/Nov/2026:22:30:03 +0000] "GET / HTTP/1.1" 200 1234 "referer" "agent"`.
   static func line(_ exchange: Exchange, peer: String, time: Int) -> String {
+    let bytes = exchange.bytes.map { "\($0)" } ?? "-"
+    return "\(peer) - - [\(stamp(time))] \"\(quoted(exchange.requestLine))\" \(exchange.status) \(bytes) "
+      + "\"\(quoted(exchange.referer ?? "-"))\" \"\(quoted(exchange.userAgent ?? "-"))\"\n"
+  }
+
+  /// TIME in local time as `27/Nov/2026:22:30:03 +0100` (strftime's `%d/%b/%Y:%H:%M:%S %z`),
+  /// written here: strftime would bring printf into in.www (musl formats its numbers with it).
+  static func stamp(_ time: Int) -> String {
     var clock = time_t(time)
     var local = tm()
     localtime_r(&clock, &local)
-    var buffer = [CChar](repeating: 0, count: 64)
-    let length = strftime(&buffer, buffer.count, "%d/%b/%Y:%H:%M:%S %z", &local)
-    let stamp = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let bytes = exchange.bytes.map { "\($0)" } ?? "-"
-    return "\(peer) - - [\(stamp)] \"\(quoted(exchange.requestLine))\" \(exchange.status) \(bytes) "
-      + "\"\(quoted(exchange.referer ?? "-"))\" \"\(quoted(exchange.userAgent ?? "-"))\"\n"
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
+    let offset = Int(slug_tm_gmtoff(&local)) / 60
+    let zone = (offset < 0 ? "-" : "+") + two(abs(offset) / 60) + two(abs(offset) % 60)
+    return two(Int(local.tm_mday)) + "/" + months[Int(local.tm_mon) % 12] + "/" + String(Int(local.tm_year) + 1900) + ":"
+      + two(Int(local.tm_hour)) + ":" + two(Int(local.tm_min)) + ":" + two(Int(local.tm_sec)) + " " + zone
   }
 
   /// Client text with quotes, backslashes and control characters escaped, so it cannot end

@@ -1,0 +1,1 @@
+../CLibc/syslog.c
