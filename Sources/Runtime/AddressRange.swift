@@ -9,21 +9,21 @@ public struct AddressRange: Equatable, Sendable, CustomStringConvertible {
   let prefixLength: Int
 
   public init?(_ text: String) {
-    var addressText = Substring(text)
+    var addressText = text
     var length: Int?
-    if let slash = text.firstIndex(of: "/") {
-      addressText = text[..<slash]
-      guard let bits = Int(text[text.index(after: slash)...]) else { return nil }
+    if let slash = text.utf8.firstIndex(of: 0x2F) {
+      addressText = String(decoding: text.utf8[..<slash], as: UTF8.self)
+      guard let bits = Int(String(decoding: text.utf8[text.utf8.index(after: slash)...], as: UTF8.self)) else { return nil }
       length = bits
     }
     var bytes: [UInt8]
     var maximum: Int
-    if let ipv4 = SocketAddress.parseIPv4(String(addressText)) {
+    if let ipv4 = SocketAddress.parseIPv4(addressText) {
       bytes = AddressRange.mapped(ipv4)
       maximum = 32
     } else {
       var address = in6_addr()
-      guard inet_pton(AF_INET6, String(addressText), &address) == 1 else { return nil }
+      guard inet_pton(AF_INET6, addressText, &address) == 1 else { return nil }
       bytes = withUnsafeBytes(of: address) { Array($0) }
       maximum = 128
     }

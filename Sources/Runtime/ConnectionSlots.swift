@@ -8,7 +8,7 @@ public struct ConnectionCaps: Sendable, Equatable {
   public var total: Int
   public var perSource: Int
 
-  public static let optionNames: Set<String> = ["max-clients", "max-per-source"]
+  public static let optionNames: [String] = ["max-clients", "max-per-source"]
   public static let synopsis = "[--max-clients N] [--max-per-source N]"
 
   public init(total: Int, perSource: Int) {

@@ -6,9 +6,9 @@ public protocol DaemonOptions {
   /// The usage synopsis after the program name, as the man page's SYNOPSIS has it.
   static var synopsis: String { get }
   /// Options without a value (besides d and n).
-  static var flags: Set<String> { get }
+  static var flags: [String] { get }
   /// Options taking a value.
-  static var valueOptions: Set<String> { get }
+  static var valueOptions: [String] { get }
   init(_ arguments: Arguments) throws(UsageError)
   /// How long a UDP `wait` process stays after the last datagram; by default 30 s.
   var datagramIdleSeconds: Int { get }
@@ -151,7 +151,7 @@ public enum Daemon {
     let arguments: Arguments
     do throws(UsageError) {
       arguments = try Arguments(
-        flags: Program.Options.flags.union(["d", "n"]), options: Program.Options.valueOptions)
+        flags: Program.Options.flags + ["d", "n"], options: Program.Options.valueOptions)
       options = try Program.Options(arguments)
     } catch {
       if let drain, StandardInput.current() == .datagramSocket {
@@ -173,7 +173,7 @@ public enum Daemon {
       do throws(StartupError) {
         let configuration = try Program.loadForChecking(options, log: log)
         let text = Program.describe(options, configuration)
-        let bytes = Array((text.hasSuffix("\n") || text.isEmpty ? text : text + "\n").utf8)
+        let bytes = Array((text.utf8.last == 0x0A || text.isEmpty ? text : text + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
         exit(0)
       } catch {

@@ -18,20 +18,23 @@ public enum Interfaces {
     var list: UnsafeMutablePointer<ifaddrs>?
     guard getifaddrs(&list) == 0, let first = list else { return nil }
     defer { freeifaddrs(list) }
-    var interfaceName: String?
-    var hardware: [String: [UInt8]] = [:]
+    // Interface names as bytes, in a list: a String-keyed dictionary would bring Unicode's
+    // normalisation (String hashing) into in.mvp.
+    var interfaceName: [UInt8]?
+    var hardware: [(name: [UInt8], address: [UInt8])] = []
     for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
       guard let socketAddress = entry.pointee.ifa_addr, let name = entry.pointee.ifa_name else { continue }
       let family = Int32(socketAddress.pointee.sa_family)
+      let nameBytes = Array(UnsafeBufferPointer(start: name, count: strlen(name))).map { UInt8(bitPattern: $0) }
       if family == AF_INET {
         let local = UnsafeRawPointer(socketAddress).loadUnaligned(as: sockaddr_in.self)
-        if UInt32(bigEndian: local.sin_addr.s_addr) == address { interfaceName = String(cString: name) }
+        if UInt32(bigEndian: local.sin_addr.s_addr) == address { interfaceName = nameBytes }
       } else if family == AF_PACKET {
-        hardware[String(cString: name)] = linkLayerAddress(UnsafeRawPointer(socketAddress))
+        hardware.append((nameBytes, linkLayerAddress(UnsafeRawPointer(socketAddress))))
       }
     }
     guard let interfaceName else { return nil }
-    return hardware[interfaceName] ?? [0, 0, 0, 0, 0, 0]
+    return hardware.last { $0.name == interfaceName }?.address ?? [0, 0, 0, 0, 0, 0]
   }
 
   /// The name of interface INDEX (if_indextoname); nil for 0 or an index no interface has.

@@ -6,8 +6,8 @@ import CLibc
 struct ControlOptions: DaemonOptions {
   static let synopsis =
     "[-d] [-n] [--db PATH] [--password-file FILE] [-t IDLE] [--status-interval SECONDS] [--max-clients N] [--max-per-source N] [DL_KB UL_KB]"
-  static let flags: Set<String> = []
-  static let valueOptions: Set<String> = Set<String>(["db", "password-file", "t", "status-interval"]).union(ConnectionCaps.optionNames)
+  static let flags: [String] = []
+  static let valueOptions: [String] = ["db", "password-file", "t", "status-interval"] + ConnectionCaps.optionNames
 
   var program: String
   /// -n: the store is checked at once, not when a client names its torrent.
@@ -54,8 +54,8 @@ struct ControlOptions: DaemonOptions {
 /// The queue runner's: `--run-queue` chose it.
 struct QueueOptions: DaemonOptions {
   static let synopsis = "--run-queue [-d] [--db PATH]"
-  static let flags: Set<String> = ["run-queue"]
-  static let valueOptions: Set<String> = ["db"]
+  static let flags: [String] = ["run-queue"]
+  static let valueOptions: [String] = ["db"]
 
   var storePath: String
 
@@ -71,8 +71,8 @@ struct QueueOptions: DaemonOptions {
 /// opens no store.
 struct PageOptions: DaemonOptions {
   static let synopsis = "--cgi [--ctcs ADDRESS:PORT]"
-  static let flags: Set<String> = ["cgi"]
-  static let valueOptions: Set<String> = ["ctcs", "db"]
+  static let flags: [String] = ["cgi"]
+  static let valueOptions: [String] = ["ctcs", "db"]
   /// in.ctcs's port on this machine, as `slugctl inetd generate` writes it.
   static let defaultAddress = SocketAddress.ipv4(address: 0x7F00_0001, port: 2780)
 

@@ -1,8 +1,8 @@
 /// in.dhcp's command line.
 struct DHCPOptions: DaemonOptions {
   static let synopsis = "[-d] [-n] [-i IDLE] [--db PATH | -c CONF [-l LEASES]] [--script PATH] [IFACE]... [BIND-ADDRESS]"
-  static let flags: Set<String> = []
-  static let valueOptions: Set<String> = ["i", "db", "c", "l", "script"]
+  static let flags: [String] = []
+  static let valueOptions: [String] = ["i", "db", "c", "l", "script"]
 
   /// Seconds without a request before the process leaves the socket to inetd again.
   var idleSeconds: Int

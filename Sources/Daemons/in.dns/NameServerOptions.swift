@@ -2,10 +2,10 @@
 struct NameServerOptions: DaemonOptions {
   static let synopsis =
     "[-d] [-n] [-i IDLE] [-t TCP_IDLE] [--db PATH] [-f FILE] [--ttl N] [--domain NAME]... [--server-name NAME] [--no-forward] [--upstream ADDR[:PORT]]... [--resolv-conf FILE]... [--allow CIDR]... [--cache-size BYTES] [--rate-limit N] [--slip N] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = ["no-forward"]
-  static let valueOptions: Set<String> = Set<String>([
+  static let flags: [String] = ["no-forward"]
+  static let valueOptions: [String] = [
     "i", "t", "db", "f", "ttl", "domain", "server-name", "rate-limit", "slip", "upstream", "resolv-conf", "allow", "cache-size",
-  ]).union(ConnectionCaps.optionNames)
+  ] + ConnectionCaps.optionNames
 
   /// UDP: seconds without a query before the process leaves the socket to inetd again.
   var idleSeconds: Int

@@ -3,8 +3,8 @@ import CLibc
 /// in.jabberd's command line.
 struct JabberOptions: DaemonOptions {
   static let synopsis = "[-d] [-n] [--db PATH] [-c in.jabberd.conf] [--domain NAME] [-t IDLE] [--legacy] [--tls] [--tls-dir DIR] [--allow-plaintext] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = ["legacy", "tls", "allow-plaintext"]
-  static let valueOptions: Set<String> = Set<String>(["db", "c", "domain", "t", "tls-dir"]).union(ConnectionCaps.optionNames)
+  static let flags: [String] = ["legacy", "tls", "allow-plaintext"]
+  static let valueOptions: [String] = ["db", "c", "domain", "t", "tls-dir"] + ConnectionCaps.optionNames
 
   /// The store: offline messages and vCards, and the users unless `usersFile` is given.
   var database: String?

@@ -1,8 +1,8 @@
 /// in.mvp's command line.
 struct LocatorOptions: DaemonOptions {
   static let synopsis = "[-d] [-n] [-i IDLE] [--gui-port N] [--media-port N] [--console-port N] [ADDRESS]"
-  static let flags: Set<String> = []
-  static let valueOptions: Set<String> = ["i", "gui-port", "media-port", "console-port"]
+  static let flags: [String] = []
+  static let valueOptions: [String] = ["i", "gui-port", "media-port", "console-port"]
 
   /// Seconds without a datagram before the process leaves the socket to inetd again.
   var idleSeconds: Int

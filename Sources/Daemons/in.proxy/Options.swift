@@ -14,8 +14,8 @@
 struct ProxyOptions: DaemonOptions {
   static let synopsis =
     "[-d] [-n] [-t IDLE] [--timeout N] [--allow CIDR]... [--allow-destination CIDR]... [--connect-port N]... [-i IDLE] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = []
-  static let valueOptions: Set<String> = [
+  static let flags: [String] = []
+  static let valueOptions: [String] = [
     "t", "timeout", "allow", "allow-destination", "connect-port", "i", "max-clients", "max-per-source",
   ]
 

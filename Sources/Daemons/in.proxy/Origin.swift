@@ -36,30 +36,38 @@ struct Authority: Equatable {
   /// Parses `host[:port]` (`[v6]:port` for IPv6); nil when it is malformed or carries
   /// userinfo. Without a port, `defaultPort` (nil: the port is required, as for CONNECT).
   init?(_ text: Substring, defaultPort: UInt16?) {
-    guard !text.isEmpty, !text.contains("@") else { return nil }
-    var portText: Substring?
-    if text.hasPrefix("[") {
-      guard let close = text.firstIndex(of: "]") else { return nil }
-      host = String(text[text.index(after: text.startIndex)..<close])
-      let after = text[text.index(after: close)...]
+    // As bytes: String's Character operations bring Unicode's tables into in.proxy.
+    let bytes = Array(text.utf8)
+    guard !bytes.isEmpty, !bytes.contains(UInt8(ascii: "@")) else { return nil }
+    let hostBytes: ArraySlice<UInt8>
+    var portBytes: ArraySlice<UInt8>?
+    if bytes[0] == UInt8(ascii: "[") {
+      guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+      hostBytes = bytes[1..<close]
+      let after = bytes[(close + 1)...]
       if !after.isEmpty {
-        guard after.hasPrefix(":") else { return nil }
-        portText = after.dropFirst()
+        guard after.first == UInt8(ascii: ":") else { return nil }
+        portBytes = after.dropFirst()
       }
-    } else if let colon = text.lastIndex(of: ":") {
-      host = String(text[..<colon])
-      portText = text[text.index(after: colon)...]
+    } else if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) {
+      hostBytes = bytes[..<colon]
+      portBytes = bytes[(colon + 1)...]
     } else {
-      host = String(text)
+      hostBytes = bytes[...]
     }
-    guard !host.isEmpty, host.utf8.allSatisfy({ ASCII.isVisible($0) && $0 != UInt8(ascii: "/") }) else {
+    guard !hostBytes.isEmpty, hostBytes.allSatisfy({ ASCII.isVisible($0) && $0 != UInt8(ascii: "/") }) else {
       return nil
     }
-    if let portText {
-      guard !portText.isEmpty, portText.utf8.allSatisfy(ASCII.isDigit), let number = UInt16(portText),
-        number > 0
-      else { return nil }
-      port = number
+    host = String(decoding: hostBytes, as: UTF8.self)
+    if let portBytes {
+      guard !portBytes.isEmpty, portBytes.allSatisfy(ASCII.isDigit) else { return nil }
+      var number = 0
+      for digit in portBytes {
+        number = number * 10 + Int(digit - UInt8(ascii: "0"))
+        guard number <= Int(UInt16.max) else { return nil }
+      }
+      guard number > 0 else { return nil }
+      port = UInt16(number)
     } else {
       guard let defaultPort else { return nil }
       port = defaultPort
@@ -96,7 +104,7 @@ struct Authority: Equatable {
         let candidate = SocketAddress(UnsafeRawPointer(address), length: current.pointee.ai_addrlen)
       else { continue }
       if let refusal = policy.refusal(of: candidate) {
-        if !refusals.contains(refusal) { refusals.append(refusal) }
+        if !refusals.contains(where: { $0.utf8.elementsEqual(refusal.utf8) }) { refusals.append(refusal) }
         continue
       }
       tried = true
@@ -134,8 +142,9 @@ struct Authority: Equatable {
 
   /// `invalid` or a name under it, any case, with or without the final dot.
   static func isInvalid(_ host: String) -> Bool {
-    var name = Substring(ASCII.lowercased(host))
-    if name.hasSuffix(".") { name = name.dropLast() }
-    return name == "invalid" || name.hasSuffix(".invalid")
+    var name = Array(ASCII.lowercased(host).utf8)
+    if name.last == UInt8(ascii: ".") { name.removeLast() }
+    let invalid = Array("invalid".utf8)
+    return name == invalid || (name.count > invalid.count && name.suffix(invalid.count + 1).elementsEqual([UInt8(ascii: ".")] + invalid))
   }
 }

@@ -76,7 +76,7 @@ struct ProxySession {
       reply(403, "\(peerText) may not use this proxy", method: head.method, target: head.target)
       return false
     }
-    if head.method == "CONNECT" {
+    if head.method.utf8.elementsEqual("CONNECT".utf8) {
       tunnel(head)
       return false
     }
@@ -266,7 +266,7 @@ struct ProxySession {
 
   /// The response body's framing (RFC 9112 §6.3).
   static func framing(of head: HTTPResponseHead, request: HTTPRequestHead) -> Framing {
-    if request.method == "HEAD" || head.status < 200 || head.status == 204 || head.status == 304 { return .none }
+    if request.method.utf8.elementsEqual("HEAD".utf8) || head.status < 200 || head.status == 204 || head.status == 304 { return .none }
     if head.isChunked { return .chunked }
     // Another coding last: only the close delimits it.
     if head.headers.first("Transfer-Encoding") != nil { return .untilClose }
@@ -334,25 +334,25 @@ struct ProxySession {
   /// Splits `http://authority/path?query` into the origin and the origin-form target; nil for
   /// anything else (origin-form, another scheme).
   static func absoluteTarget(_ target: String) -> (Authority, String)? {
-    let scheme = "http://"
-    guard target.utf8.count > scheme.utf8.count,
-      ASCII.lowercased(target.prefix(scheme.count)) == scheme
-    else { return nil }
-    let rest = target.dropFirst(scheme.count)
-    let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-    guard let authority = Authority(rest[..<end], defaultPort: 80) else { return nil }
-    var path = String(rest[end...])
-    if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
-    if !path.hasPrefix("/") { path = "/" + path }
-    return (authority, path)
+    // As bytes: String's Character operations bring Unicode's tables into in.proxy.
+    let scheme = Array("http://".utf8)
+    let bytes = Array(target.utf8)
+    guard bytes.count > scheme.count, bytes.prefix(scheme.count).map(ASCII.lower).elementsEqual(scheme) else { return nil }
+    let rest = bytes[scheme.count...]
+    let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+    guard let authority = Authority(Substring(String(decoding: rest[..<end], as: UTF8.self)), defaultPort: 80) else { return nil }
+    var path = rest[end...]
+    if let hash = path.firstIndex(of: UInt8(ascii: "#")) { path = path[..<hash] }
+    let text = String(decoding: path, as: UTF8.self)
+    return (authority, path.first == UInt8(ascii: "/") ? text : "/" + text)
   }
 
   /// Removes the hop-by-hop fields (RFC 9110 §7.6.1), including those the Connection field
   /// names; the proxy sets its own framing and connection fields.
   static func removeHopByHop(_ headers: inout HTTPHeaders) {
     for value in headers.all("Connection") {
-      for name in value.split(separator: ",") {
-        let field = String(Substring(ASCII.trimmed(name.utf8)))
+      for name in value.utf8.split(separator: UInt8(ascii: ",")) {
+        let field = String(decoding: ASCII.trimmed(name), as: UTF8.self)
         if !field.isEmpty { headers.remove(field) }
       }
     }
@@ -365,6 +365,6 @@ struct ProxySession {
   }
 
   func hostText(_ authority: Authority) -> String {
-    authority.host.contains(":") ? "[\(authority.host)]" : authority.host
+    authority.host.utf8.contains(UInt8(ascii: ":")) ? "[\(authority.host)]" : authority.host
   }
 }

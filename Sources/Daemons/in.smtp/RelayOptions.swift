@@ -2,11 +2,11 @@
 struct RelayOptions: DaemonOptions {
   static let synopsis =
     "[-d] [-n] [--submission] [--tls] [--tls-dir DIR] [--db PATH] [--domain NAME] [-s SENDMAIL] [--hostname NAME] [--allow CIDR]... [--relay-domain DOMAIN]... [--max-size BYTES] [--max-recipients N] [--spool DIR] [-t SECONDS] [--data-timeout SECONDS] [--sendmail-timeout SECONDS] [--max-clients N] [--max-per-source N]"
-  static let flags: Set<String> = ["submission", "tls"]
-  static let valueOptions: Set<String> = Set<String>([
+  static let flags: [String] = ["submission", "tls"]
+  static let valueOptions: [String] = [
     "db", "tls-dir", "domain", "s", "t", "hostname", "allow", "relay-domain", "max-size", "max-recipients", "spool", "data-timeout",
     "sendmail-timeout",
-  ]).union(ConnectionCaps.optionNames)
+  ] + ConnectionCaps.optionNames
 
   var sendmail: String
   /// nil: gethostname(2), looked up once fd 0 is known to be a connection (Relay.load).

@@ -2,8 +2,8 @@
 struct WebServerOptions: DaemonOptions {
   static let synopsis =
     "[-d] [-n] [-t IDLE] [-r READ] [--tls] [--tls-dir DIR] [--hsts SECONDS] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [--max-clients N] [--max-per-source N] [DOCROOT]"
-  static let flags: Set<String> = ["no-cgi", "follow-symlinks", "tls"]
-  static let valueOptions: Set<String> = Set<String>(["t", "r", "log", "index", "cgi-timeout", "tls-dir", "hsts"]).union(ConnectionCaps.optionNames)
+  static let flags: [String] = ["no-cgi", "follow-symlinks", "tls"]
+  static let valueOptions: [String] = ["t", "r", "log", "index", "cgi-timeout", "tls-dir", "hsts"] + ConnectionCaps.optionNames
 
   /// How long a kept-alive connection may wait for the next request.
   var idleSeconds: Int

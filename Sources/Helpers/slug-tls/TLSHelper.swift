@@ -19,13 +19,13 @@ enum TLSHelper {
     } catch {
       usage(error.message)
     }
-    guard let directory = arguments.values["dir"] else { usage("--dir is required") }
+    guard let directory = arguments.value("dir") else { usage("--dir is required") }
     guard arguments.operands.isEmpty else { usage("unexpected operand \(arguments.operands[0])") }
     let log = Log(
-      program: arguments.values["as"] ?? "slug-tls",
-      destination: arguments.flags.contains("d") || arguments.flags.contains("check") ? .standardError : .syslog)
-    let peer = arguments.values["peer"] ?? "the client"
-    guard let timeout = Int(arguments.values["timeout"] ?? "20"), timeout > 0, timeout <= 3600 else {
+      program: arguments.value("as") ?? "slug-tls",
+      destination: arguments.has("d") || arguments.has("check") ? .standardError : .syslog)
+    let peer = arguments.value("peer") ?? "the client"
+    guard let timeout = Int(arguments.value("timeout") ?? "20"), timeout > 0, timeout <= 3600 else {
       usage("--timeout takes 1 to 3600 seconds")
     }
 
@@ -38,14 +38,14 @@ enum TLSHelper {
     }
     guard let server else {
       let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      if arguments.flags.contains("check") {
+      if arguments.has("check") {
         log.error("TLS: \(reason)")
         exit(EX_CONFIG)
       }
       log.error("TLS with \(peer) refused: \(reason)")
       exit(EX_CONFIG)
     }
-    if arguments.flags.contains("check") {
+    if arguments.has("check") {
       print("tls ok \(directory)")
       exit(0)
     }
