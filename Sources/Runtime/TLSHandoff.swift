@@ -30,20 +30,25 @@ public struct TLSSession: Sendable, Equatable {
 
   /// Reads `TLS version=V cipher=C resumed=0|1 sni=N exporter=HEX end-point=HEX`.
   public init?(line: String) {
-    let words = line.split(separator: " ")
-    guard words.first == "TLS" else { return nil }
-    var fields: [Substring: Substring] = [:]
+    // As bytes, with the fields in a list: Substring comparison and hashing would bring
+    // Unicode's tables into in.www (docs/design.md, "Text as bytes").
+    let words = line.utf8.split(separator: ASCII.space)
+    guard let first = words.first, first.elementsEqual("TLS".utf8) else { return nil }
+    var fields: [(name: Substring.UTF8View, value: Substring.UTF8View)] = []
     for word in words.dropFirst() {
-      guard let equals = word.firstIndex(of: "=") else { return nil }
-      fields[word[..<equals]] = word[word.index(after: equals)...]
+      guard let equals = word.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+      fields.append((word[..<equals], word[word.index(after: equals)...]))
     }
-    guard let version = fields["version"], let cipher = fields["cipher"],
-      let exporter = hexOrEmpty(fields["exporter"]),
-      let endPoint = hexOrEmpty(fields["end-point"])
+    func field(_ name: String) -> String? {
+      fields.last { $0.name.elementsEqual(name.utf8) }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+    guard let version = field("version"), let cipher = field("cipher"),
+      let exporter = hexOrEmpty(field("exporter")),
+      let endPoint = hexOrEmpty(field("end-point"))
     else { return nil }
     self.init(
-      version: String(version), cipher: String(cipher), resumed: fields["resumed"] == "1",
-      serverName: String(fields["sni"] ?? ""), exporter: exporter, endPoint: endPoint)
+      version: version, cipher: cipher, resumed: field("resumed")?.bytesEqual("1") ?? false,
+      serverName: field("sni") ?? "", exporter: exporter, endPoint: endPoint)
   }
 
   /// The line the helper writes, newline included.
@@ -52,9 +57,9 @@ public struct TLSSession: Sendable, Equatable {
   }
 }
 
-private func hexOrEmpty(_ text: Substring?) -> [UInt8]? {
+private func hexOrEmpty(_ text: String?) -> [UInt8]? {
   guard let text, !text.isEmpty else { return [] }
-  return Hex.decode(String(text))
+  return Hex.decode(text)
 }
 
 /// Handing a connection to the TLS helper, slug-tls (docs/design.md, "TLS"): the daemon keeps

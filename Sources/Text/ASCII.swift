@@ -103,3 +103,20 @@ public enum ASCII {
     return value
   }
 }
+
+/// Byte-for-byte comparisons, for protocol text. `==`, `hasPrefix` and `hasSuffix` compare
+/// Strings as Unicode (canonical equivalence, whole Characters), and the code and tables for
+/// that are 100 KB of a daemon that otherwise never needs them (docs/design.md, "Text as
+/// bytes"). For ASCII the answers are the same.
+extension StringProtocol {
+  public func bytesEqual(_ other: some StringProtocol) -> Bool { utf8.elementsEqual(other.utf8) }
+
+  public func bytesHavePrefix(_ prefix: some StringProtocol) -> Bool { utf8.starts(with: prefix.utf8) }
+
+  public func bytesHaveSuffix(_ suffix: some StringProtocol) -> Bool {
+    utf8.count >= suffix.utf8.count && utf8.reversed().starts(with: suffix.utf8.reversed())
+  }
+
+  /// Whether the text holds BYTE (an ASCII character, as `UInt8(ascii:)`).
+  public func containsByte(_ byte: UInt8) -> Bool { utf8.contains(byte) }
+}

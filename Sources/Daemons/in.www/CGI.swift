@@ -16,7 +16,7 @@ extension WebServer {
     guard !head.isChunked else {
       return sendError(411, for: head, keepAlive: false, exchange: &exchange)
     }
-    let directory = String(script.path.prefix(upTo: script.path.lastIndex(of: "/")!))
+    let directory = String(decoding: script.path.utf8[..<script.path.utf8.lastIndex(of: UInt8(ascii: "/"))!], as: UTF8.self)
     let child: CGIProcess
     switch CGIProcess.spawn(script.path, directory: directory.isEmpty ? "/" : directory,
                             environment: environment(for: script, query: query, head: head)) {
@@ -30,7 +30,7 @@ extension WebServer {
     var run = ScriptRun(server: self, child: child, head: head, bodyLength: head.contentLength ?? 0)
     let outcome = run.pump(deadline: .after(seconds: options.cgiTimeoutSeconds), exchange: &exchange)
     if !run.errors.isEmpty {
-      for line in String(decoding: run.errors, as: UTF8.self).split(separator: "\n") {
+      for line in run.errors.split(separator: ASCII.lf).map({ String(decoding: $0, as: UTF8.self) }) {
         log.error("\(script.name): \(line)")
       }
     }
@@ -46,7 +46,7 @@ extension WebServer {
 
   /// The CGI/1.1 meta-variables (RFC 3875 §4.1) and one HTTP_* per request header.
   func environment(for script: Script, query: String, head: HTTPRequestHead) -> [String] {
-    let root = options.documentRoot == "/" ? "" : options.documentRoot
+    let root = options.documentRoot.bytesEqual("/") ? "" : options.documentRoot
     var variables: [(name: String, value: String)] = [
       ("GATEWAY_INTERFACE", "CGI/1.1"), ("SERVER_SOFTWARE", "in.www"), ("PATH", "/usr/local/bin:/usr/bin:/bin"),
       ("SERVER_PROTOCOL", head.version.text), ("REQUEST_METHOD", head.method),
@@ -73,8 +73,8 @@ extension WebServer {
     for field in head.headers.fields {
       guard let name = WebServer.metaVariableName(field.name) else { continue }
       // Content-* have their own variables; HTTP_PROXY would redirect the script's own requests (httpoxy).
-      if name == "HTTP_CONTENT_LENGTH" || name == "HTTP_CONTENT_TYPE" || name == "HTTP_PROXY" { continue }
-      if let index = variables.firstIndex(where: { $0.name == name }) {
+      if name.bytesEqual("HTTP_CONTENT_LENGTH") || name.bytesEqual("HTTP_CONTENT_TYPE") || name.bytesEqual("HTTP_PROXY") { continue }
+      if let index = variables.firstIndex(where: { $0.name.bytesEqual(name) }) {
         variables[index].value += ", " + field.value
       } else {
         variables.append((name, field.value))
@@ -98,8 +98,10 @@ extension WebServer {
   }
 
   static func hostWithoutPort(_ host: String) -> String {
-    if host.hasPrefix("["), let end = host.firstIndex(of: "]") { return String(host[...end]) }
-    return String(host.prefix { $0 != ":" })
+    if host.utf8.first == UInt8(ascii: "["), let end = host.utf8.firstIndex(of: UInt8(ascii: "]")) {
+      return String(decoding: host.utf8[...end], as: UTF8.self)
+    }
+    return String(decoding: host.utf8.prefix { $0 != ASCII.colon }, as: UTF8.self)
   }
 }
 

@@ -41,13 +41,13 @@ struct WebServerOptions: DaemonOptions {
     followSymlinks = arguments.has("follow-symlinks")
     caps = try ConnectionCaps(arguments, total: 128, perSource: 32)
     indexNames = arguments.allValues("index")
-    for name in indexNames where name.isEmpty || name.contains("/") || name == "." || name == ".." {
+    for name in indexNames where name.isEmpty || name.containsByte(UInt8(ascii: "/")) || name.bytesEqual(".") || name.bytesEqual("..") {
       throw UsageError("--index needs a file name, not '\(name)'")
     }
     if indexNames.isEmpty { indexNames = ["index.html"] }
     var root = arguments.operands.first ?? "/var/www"
-    guard root.hasPrefix("/") else { throw UsageError("DOCROOT must be an absolute path, not '\(root)'") }
-    while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+    guard root.bytesHavePrefix("/") else { throw UsageError("DOCROOT must be an absolute path, not '\(root)'") }
+    while root.utf8.count > 1 && root.utf8.last == UInt8(ascii: "/") { root = String(decoding: root.utf8.dropLast(), as: UTF8.self) }
     documentRoot = root
     tls = arguments.has("tls")
     hstsSeconds = try arguments.integer("hsts", in: 0...1_000_000_000)
@@ -55,8 +55,10 @@ struct WebServerOptions: DaemonOptions {
     if hstsSeconds != nil && !tls { throw UsageError("--hsts applies to HTTPS only: give --tls too") }
     if arguments.value("tls-dir") != nil && !tls { throw UsageError("--tls-dir applies to HTTPS only: give --tls too") }
     var directory = arguments.value("tls-dir") ?? Self.defaultTLSDirectory
-    guard directory.hasPrefix("/") else { throw UsageError("--tls-dir needs an absolute path, not '\(directory)'") }
-    while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+    guard directory.bytesHavePrefix("/") else { throw UsageError("--tls-dir needs an absolute path, not '\(directory)'") }
+    while directory.utf8.count > 1 && directory.utf8.last == UInt8(ascii: "/") {
+      directory = String(decoding: directory.utf8.dropLast(), as: UTF8.self)
+    }
     tlsDirectory = directory
   }
 }

@@ -24,7 +24,7 @@ extension WebServer {
   /// Maps the decoded path segments to the file system; nothing outside the document root
   /// (through symlinks too, unless --follow-symlinks) is ever named.
   func resolve(_ segments: [String], trailingSlash: Bool, rawPath: String, query: String?) -> Resource {
-    let root = options.documentRoot == "/" ? "" : options.documentRoot
+    let root = options.documentRoot.bytesEqual("/") ? "" : options.documentRoot
     let path = root + "/" + segments.joined(separator: "/")
     var status = stat()
     guard stat(path, &status) == 0 else {
@@ -79,7 +79,7 @@ extension WebServer {
     return .notFound
   }
 
-  func isScript(_ name: String) -> Bool { options.cgi && name.hasSuffix(".cgi") }
+  func isScript(_ name: String) -> Bool { options.cgi && name.bytesHaveSuffix(".cgi") }
 
   /// True when `path`, symlinks resolved, is the document root or below it.
   func isInsideRoot(_ path: String) -> Bool {
@@ -87,7 +87,7 @@ extension WebServer {
     guard let real = WebServer.realPath(path), let root = realDocumentRoot else {
       return false
     }
-    return root == "/" || real == root || real.hasPrefix(root + "/")
+    return root.bytesEqual("/") || real.bytesEqual(root) || real.bytesHavePrefix(root + "/")
   }
 
   static func realPath(_ path: String) -> String? {
@@ -99,7 +99,7 @@ extension WebServer {
   // MARK: Static files
 
   func serveFile(_ path: String, head: HTTPRequestHead, keepAlive: Bool, exchange: inout Exchange) -> Bool {
-    guard head.method != "POST" else { return sendError(405, for: head, keepAlive: keepAlive, exchange: &exchange) }
+    guard !head.method.bytesEqual("POST") else { return sendError(405, for: head, keepAlive: keepAlive, exchange: &exchange) }
     let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
     guard fd >= 0 else {
       return sendError(slug_errno() == EACCES ? 403 : 404, for: head, keepAlive: keepAlive, exchange: &exchange)
@@ -120,7 +120,7 @@ extension WebServer {
     }
     headers.add("Accept-Ranges", "bytes")
     var range = ByteRanges.parse(head.headers.first("Range"), size: size)
-    if let condition = head.headers.first("If-Range"), condition != etag, HTTPDate.parse(condition) != modified {
+    if let condition = head.headers.first("If-Range"), !condition.bytesEqual(etag), HTTPDate.parse(condition) != modified {
       range = .whole
     }
     let statusCode: Int
@@ -143,7 +143,7 @@ extension WebServer {
     guard sendHead(statusCode, headers: headers, for: head, keepAlive: keepAlive, exchange: &exchange) else {
       return false
     }
-    if head.method == "HEAD" { return keepAlive }
+    if head.method.bytesEqual("HEAD") { return keepAlive }
     let sent = sendFile(fd, offset: offset, count: length)
     exchange.bytes = sent
     return sent == length && keepAlive
@@ -152,7 +152,7 @@ extension WebServer {
   /// RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since.
   func isNotModified(_ head: HTTPRequestHead, etag: String, modified: Int64) -> Bool {
     if head.headers.contains("If-None-Match") {
-      return head.headers.list("If-None-Match").contains { $0 == "*" || $0 == etag || $0 == "W/" + etag }
+      return head.headers.list("If-None-Match").contains { $0.bytesEqual("*") || $0.bytesEqual(etag) || $0.bytesEqual("W/" + etag) }
     }
     if let since = head.headers.first("If-Modified-Since"), let date = HTTPDate.parse(since) {
       return modified <= date
@@ -186,7 +186,7 @@ extension WebServer {
   func serveListing(
     _ directory: String, urlPath: String, head: HTTPRequestHead, keepAlive: Bool, exchange: inout Exchange
   ) -> Bool {
-    guard head.method != "POST" else { return sendError(405, for: head, keepAlive: keepAlive, exchange: &exchange) }
+    guard !head.method.bytesEqual("POST") else { return sendError(405, for: head, keepAlive: keepAlive, exchange: &exchange) }
     guard let stream = opendir(directory) else {
       return sendError(403, for: head, keepAlive: keepAlive, exchange: &exchange)
     }
@@ -195,7 +195,7 @@ extension WebServer {
       let name = withUnsafePointer(to: &entry.pointee.d_name) {
         $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
       }
-      if name == "." || name == ".." { continue }
+      if name.bytesEqual(".") || name.bytesEqual("..") { continue }
       var status = stat()
       guard fstatat(dirfd(stream), name, &status, 0) == 0 else { continue }
       entries.append(
@@ -207,7 +207,7 @@ extension WebServer {
     let title = HTML.escape("Index of " + urlPath)
     var page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(title)</title></head>\n"
     page += "<body><h1>\(title)</h1>\n<pre>\n"
-    if urlPath != "/" { page += "<a href=\"../\">../</a>\n" }
+    if !urlPath.bytesEqual("/") { page += "<a href=\"../\">../</a>\n" }
     for entry in entries {
       let name = String(decoding: entry.name, as: UTF8.self) + (entry.isDirectory ? "/" : "")
       let link = URLEncoding.percentEncodePath(String(decoding: entry.name, as: UTF8.self)) + (entry.isDirectory ? "/" : "")
@@ -221,7 +221,7 @@ extension WebServer {
     headers.add("Content-Type", "text/html; charset=utf-8")
     headers.add("Content-Length", "\(body.count)")
     guard sendHead(200, headers: headers, for: head, keepAlive: keepAlive, exchange: &exchange) else { return false }
-    if head.method == "HEAD" { return keepAlive }
+    if head.method.bytesEqual("HEAD") { return keepAlive }
     exchange.bytes = Int64(body.count)
     return write(body) && keepAlive
   }

@@ -101,11 +101,11 @@ struct ScriptRun {
         return .finished
       }
       headSent = true
-      if head.method != "HEAD" && !held.isEmpty {
+      if !head.method.bytesEqual("HEAD") && !held.isEmpty {
         exchange.bytes = Int64(held.count)
         if !server.write(held) { clientGone = true }
       }
-    } else if chunked && head.method != "HEAD" {
+    } else if chunked && !head.method.bytesEqual("HEAD") {
       if !server.write(Chunked.end) { clientGone = true }
     }
     return .finished
@@ -159,7 +159,7 @@ struct ScriptRun {
   }
 
   mutating func sendBody(_ bytes: [UInt8], exchange: inout Exchange) {
-    guard head.method != "HEAD", !clientGone, !bytes.isEmpty else { return }
+    guard !head.method.bytesEqual("HEAD"), !clientGone, !bytes.isEmpty else { return }
     exchange.bytes = (exchange.bytes ?? 0) + Int64(bytes.count)
     if !server.write(chunked ? Chunked.encode(bytes[...]) : bytes) { clientGone = true }
   }
@@ -233,16 +233,19 @@ struct ScriptRun {
       let name = String(decoding: text[..<colon], as: UTF8.self)
       guard name.utf8.allSatisfy(ASCII.isVisible) else { return nil }
       let value = String(decoding: text[(colon + 1)...].drop { $0 == ASCII.space || $0 == ASCII.tab }, as: UTF8.self)
-      switch ASCII.lowercased(name) {
-      case "status":
-        guard let code = Int(value.prefix(3)), (100...599).contains(code) else { return nil }
+      // Names compared as bytes, not by a switch over Strings (docs/design.md, "Text as bytes").
+      let field = text[..<colon]
+      if ASCII.equalsIgnoringCase(field, "status") {
+        guard let code = Int(String(decoding: value.utf8.prefix(3), as: UTF8.self)), (100...599).contains(code) else { return nil }
         status = code
-      case "location":
+      } else if ASCII.equalsIgnoringCase(field, "location") {
         location = true
         headers.add("Location", value)
-      case "content-length", "transfer-encoding", "connection", "keep-alive":
+      } else if ASCII.equalsIgnoringCase(field, "content-length") || ASCII.equalsIgnoringCase(field, "transfer-encoding")
+        || ASCII.equalsIgnoringCase(field, "connection") || ASCII.equalsIgnoringCase(field, "keep-alive")
+      {
         continue
-      default:
+      } else {
         headers.add(name, value)
       }
     }

@@ -102,8 +102,8 @@ final class WebServer {
   /// Answers one request; returns whether the connection can carry another.
   func respond(to head: HTTPRequestHead, exchange: inout Exchange) -> Bool {
     let method = head.method
-    guard method == "GET" || method == "HEAD" || method == "POST" else {
-      let known = ["PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"].contains(method)
+    guard method.bytesEqual("GET") || method.bytesEqual("HEAD") || method.bytesEqual("POST") else {
+      let known = ["PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"].contains { $0.bytesEqual(method) }
       return sendError(known ? 405 : 501, for: head, keepAlive: droppingBody(of: head), exchange: &exchange)
     }
     guard let target = RequestTarget(head.target) else {
@@ -212,7 +212,7 @@ final class WebServer {
     headers.add("Content-Type", "text/html; charset=utf-8")
     headers.add("Content-Length", "\(body.count)")
     guard sendHead(status, headers: headers, for: head, keepAlive: keepAlive, exchange: &exchange) else { return false }
-    if head?.method == "HEAD" { return keepAlive }
+    if head?.method.bytesEqual("HEAD") == true { return keepAlive }
     exchange.bytes = Int64(body.count)
     return write(body) && keepAlive
   }
@@ -298,16 +298,16 @@ struct RequestTarget {
 
   init?(_ target: String) {
     var origin = target
-    for scheme in ["http://", "https://"] where target.hasPrefix(scheme) {
-      let authority = target.dropFirst(scheme.count)
-      if let start = authority.firstIndex(where: { $0 == "/" || $0 == "?" }) {
-        origin = (authority[start] == "?" ? "/" : "") + String(authority[start...])
+    for scheme in ["http://", "https://"] where target.bytesHavePrefix(scheme) {
+      let authority = target.utf8.dropFirst(scheme.utf8.count)
+      if let start = authority.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) {
+        origin = (authority[start] == UInt8(ascii: "?") ? "/" : "") + String(decoding: authority[start...], as: UTF8.self)
       } else {
         origin = "/"
       }
     }
-    guard origin.hasPrefix("/") else { return nil }
+    guard origin.utf8.first == UInt8(ascii: "/") else { return nil }
     self.origin = origin
-    rawPath = String(origin.prefix { $0 != "?" })
+    rawPath = String(decoding: origin.utf8.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
   }
 }
