@@ -1,4 +1,7 @@
 import CLibc
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
 
 /// A daemon's command line, parsed by hand: swift-argument-parser loads FoundationEssentials,
 /// which would multiply the start-up cost of every exec.
@@ -69,14 +72,14 @@ public struct Arguments: Sendable {
     }
   }
 
-  public func has(_ flag: String) -> Bool { flags.contains { $0.utf8.elementsEqual(flag.utf8) } }
+  public func has(_ flag: String) -> Bool { flags.contains { $0.bytesEqual(flag) } }
 
   /// The option's last value, or nil when the option is absent.
-  public func value(_ option: String) -> String? { given.last { $0.name.utf8.elementsEqual(option.utf8) }?.value }
+  public func value(_ option: String) -> String? { given.last { $0.name.bytesEqual(option) }?.value }
 
   /// Every value the option was given, in order (`--domain a --domain b`).
   public func allValues(_ option: String) -> [String] {
-    given.filter { $0.name.utf8.elementsEqual(option.utf8) }.map { $0.value }
+    given.filter { $0.name.bytesEqual(option) }.map { $0.value }
   }
 
   /// The option's value as a whole number in `range`, or nil when the option is absent.

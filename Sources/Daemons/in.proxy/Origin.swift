@@ -104,7 +104,7 @@ struct Authority: Equatable {
         let candidate = SocketAddress(UnsafeRawPointer(address), length: current.pointee.ai_addrlen)
       else { continue }
       if let refusal = policy.refusal(of: candidate) {
-        if !refusals.contains(where: { $0.utf8.elementsEqual(refusal.utf8) }) { refusals.append(refusal) }
+        if !refusals.contains(where: { $0.bytesEqual(refusal) }) { refusals.append(refusal) }
         continue
       }
       tried = true
@@ -142,9 +142,8 @@ struct Authority: Equatable {
 
   /// `invalid` or a name under it, any case, with or without the final dot.
   static func isInvalid(_ host: String) -> Bool {
-    var name = Array(ASCII.lowercased(host).utf8)
-    if name.last == UInt8(ascii: ".") { name.removeLast() }
-    let invalid = Array("invalid".utf8)
-    return name == invalid || (name.count > invalid.count && name.suffix(invalid.count + 1).elementsEqual([UInt8(ascii: ".")] + invalid))
+    let name = ASCII.lowercased(host)
+    let bare = name.bytesHaveSuffix(".") ? String(decoding: name.utf8.dropLast(), as: UTF8.self) : name
+    return bare.bytesEqual("invalid") || bare.bytesHaveSuffix(".invalid")
   }
 }

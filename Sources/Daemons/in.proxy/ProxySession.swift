@@ -76,7 +76,7 @@ struct ProxySession {
       reply(403, "\(peerText) may not use this proxy", method: head.method, target: head.target)
       return false
     }
-    if head.method.utf8.elementsEqual("CONNECT".utf8) {
+    if head.method.bytesEqual("CONNECT") {
       tunnel(head)
       return false
     }
@@ -266,7 +266,7 @@ struct ProxySession {
 
   /// The response body's framing (RFC 9112 §6.3).
   static func framing(of head: HTTPResponseHead, request: HTTPRequestHead) -> Framing {
-    if request.method.utf8.elementsEqual("HEAD".utf8) || head.status < 200 || head.status == 204 || head.status == 304 { return .none }
+    if request.method.bytesEqual("HEAD") || head.status < 200 || head.status == 204 || head.status == 304 { return .none }
     if head.isChunked { return .chunked }
     // Another coding last: only the close delimits it.
     if head.headers.first("Transfer-Encoding") != nil { return .untilClose }
@@ -365,6 +365,6 @@ struct ProxySession {
   }
 
   func hostText(_ authority: Authority) -> String {
-    authority.host.utf8.contains(UInt8(ascii: ":")) ? "[\(authority.host)]" : authority.host
+    authority.host.containsByte(UInt8(ascii: ":")) ? "[\(authority.host)]" : authority.host
   }
 }

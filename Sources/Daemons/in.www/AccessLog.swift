@@ -62,11 +62,10 @@ struct AccessLog {
     var clock = time_t(time)
     var local = tm()
     localtime_r(&clock, &local)
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
     let offset = Int(slug_tm_gmtoff(&local)) / 60
     let zone = (offset < 0 ? "-" : "+") + two(abs(offset) / 60) + two(abs(offset) % 60)
-    return two(Int(local.tm_mday)) + "/" + months[Int(local.tm_mon) % 12] + "/" + String(Int(local.tm_year) + 1900) + ":"
+    return two(Int(local.tm_mday)) + "/" + CivilDate.monthNames[Int(local.tm_mon) % 12] + "/" + String(Int(local.tm_year) + 1900) + ":"
       + two(Int(local.tm_hour)) + ":" + two(Int(local.tm_min)) + ":" + two(Int(local.tm_sec)) + " " + zone
   }
 

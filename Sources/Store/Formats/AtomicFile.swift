@@ -14,11 +14,7 @@ public enum AtomicFile {
     if let kind = specialFileKind(path) {
       throw .cannotOpen(path: path, reason: "it is \(kind), not a regular file; it was left as it is")
     }
-    let slash = path.lastIndex(of: "/")
-    let directoryPrefix = slash.map { String(path[...$0]) } ?? ""
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = "\(directoryPrefix).\(name).tmp.\(getpid())"
-
+    let temporary = temporaryPath(for: path)
     let descriptor = try create(temporary, mode: mode, for: path)
     do throws(StoreError) {
       // The mode given to open is cut by the umask; the caller asked for exactly this one.
@@ -36,12 +32,7 @@ public enum AtomicFile {
       unlink(temporary)
       throw error
     }
-    guard rename(temporary, path) == 0 else {
-      let error = failure(path, "rename")
-      unlink(temporary)
-      throw error
-    }
-    try syncDirectory(directoryPrefix.isEmpty ? "." : directoryPrefix, of: path)
+    try replace(path, with: temporary)
   }
 
   /// Makes PATH a symbolic link to TARGET the same way: the link is made at `.NAME.tmp.PID`
@@ -49,30 +40,46 @@ public enum AtomicFile {
   /// regular file or a link already (a program installed before as a file of its own, or an
   /// earlier link); anything else is refused, as `write` refuses it.
   public static func link(_ path: String, to target: String) throws(StoreError) {
-    if let kind = specialFileKind(path), kind != "a symbolic link" {
+    if let kind = specialFileKind(path, allowingLink: true) {
       throw .cannotOpen(path: path, reason: "it is \(kind), not a regular file or a link; it was left as it is")
     }
-    let slash = path.lastIndex(of: "/")
-    let directoryPrefix = slash.map { String(path[...$0]) } ?? ""
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = "\(directoryPrefix).\(name).tmp.\(getpid())"
+    let temporary = temporaryPath(for: path)
     unlink(temporary)
     guard symlink(target, temporary) == 0 else { throw failure(path, "symlink") }
+    try replace(path, with: temporary)
+  }
+
+  /// `.NAME.tmp.PID` beside PATH.
+  private static func temporaryPath(for path: String) -> String {
+    let (directoryPrefix, name) = split(path)
+    return "\(directoryPrefix).\(name).tmp.\(getpid())"
+  }
+
+  /// PATH's directory with its final `/` (empty for a bare name), and its last component.
+  private static func split(_ path: String) -> (directoryPrefix: String, name: String) {
+    let slash = path.lastIndex(of: "/")
+    return (slash.map { String(path[...$0]) } ?? "", slash.map { String(path[path.index(after: $0)...]) } ?? path)
+  }
+
+  /// Renames TEMPORARY over PATH (removing TEMPORARY if that fails) and syncs the directory, so
+  /// the rename itself is durable.
+  private static func replace(_ path: String, with temporary: String) throws(StoreError) {
     guard rename(temporary, path) == 0 else {
       let error = failure(path, "rename")
       unlink(temporary)
       throw error
     }
+    let directoryPrefix = split(path).directoryPrefix
     try syncDirectory(directoryPrefix.isEmpty ? "." : directoryPrefix, of: path)
   }
 
   /// What PATH is when it exists and is neither a regular file nor a directory (a rename over a
   /// directory fails by itself); nil otherwise. lstat, so a link is seen as the link.
-  private static func specialFileKind(_ path: String) -> String? {
+  private static func specialFileKind(_ path: String, allowingLink: Bool = false) -> String? {
     var status = stat()
     guard lstat(path, &status) == 0 else { return nil }
     switch status.st_mode & mode_t(S_IFMT) {
-    case mode_t(S_IFLNK): return "a symbolic link"
+    case mode_t(S_IFLNK): return allowingLink ? nil : "a symbolic link"
     case mode_t(S_IFCHR): return "a character device"
     case mode_t(S_IFBLK): return "a block device"
     case mode_t(S_IFIFO): return "a FIFO"
