@@ -147,6 +147,38 @@ final class SessionDevicesTests: XCTestCase {
     XCTAssertTrue(network.backend.streams.isEmpty)
   }
 
+  func testAClientThatNeverAcknowledgesIsCutOffAndItsMessagesKeptOffline() {
+    let network = SessionNetwork(users: users)
+    network.backend.offlineLimit = 2000
+    let bob = network.login("bob", "b")
+    let alice = network.login("alice", "a", available: nil)
+    network.send(alice, "<enable xmlns='\(sm)'/>")
+    network.send(alice, "<presence/>")
+    for number in 1...1000 {
+      network.send(bob, "<message to='alice@home.lan' type='chat'><body>\(number)</body></message>")
+    }
+    XCTAssertTrue(network.clients[alice].closed)
+    XCTAssertTrue(network.take(alice).contains("<resource-constraint"))
+    // 998 written and 1 more unacknowledged (after the two presences) end the connection;
+    // the last goes offline as alice is gone.
+    let kept = network.backend.offline.compactMap { stanzas($0.message.stanza).first?.child("body")?.text }
+    XCTAssertEqual(kept, (1...1000).map { "\($0)" })
+  }
+
+  func testAResumableStreamWhoseQueueIsFullKeepsTheMessageOfflineAndWaitsForItsClient() throws {
+    let network = SessionNetwork(users: users)
+    let (phone, bob, _) = try resumablePhone(network)
+    network.backend.queueLimit = 3
+    for number in 1...3 {
+      network.send(bob, "<message to='alice@home.lan' type='chat'><body>\(number)</body></message>")
+    }
+    XCTAssertTrue(network.clients[phone].closed)
+    XCTAssertEqual(network.backend.streams.count, 1, "the stream waits to be resumed")
+    // The queue held the two presences and 1; 2 did not fit, 3 came after the connection ended.
+    let kept = network.backend.offline.compactMap { stanzas($0.message.stanza).first?.child("body")?.text }
+    XCTAssertEqual(kept, ["2", "3"])
+  }
+
   func testEnableBeforeBindAndUnknownElementsLeaveTheStreamOpen() {
     let network = SessionNetwork(users: users)
     let index = authenticate(network, "alice", "a")

@@ -36,7 +36,8 @@ struct StreamManagement {
     case stanza(String, offline: Bool)
   }
 
-  /// Unacknowledged stanzas kept in memory without resumption; past it the oldest are let go.
+  /// Unacknowledged stanzas kept in memory without resumption (a resumable stream's queue has
+  /// the store's limit, Store.maximumQueuedStanzas).
   static let maximumUnacked = 1000
 }
 
@@ -139,16 +140,24 @@ extension Session {
   mutating func deliver(_ text: String, offline: Bool) {
     guard var state = streamManagement else { return }
     guard let id = state.id else {
+      guard state.unacked.count < StreamManagement.maximumUnacked else {
+        // The client acknowledges nothing: the connection ends, and what it did not
+        // acknowledge, this one too, is kept offline (endStreamManagement).
+        state.unacked.append(.stanza(text, offline: offline))
+        streamManagement = state
+        return streamError("resource-constraint", text: "too many unacknowledged stanzas", ending: .lost)
+      }
       actions.append(.write(text))
       state.sent &+= 1
       state.unacked.append(.stanza(text, offline: offline))
-      if state.unacked.count > StreamManagement.maximumUnacked { state.unacked.removeFirst() }
       streamManagement = state
       return
     }
     guard case .some(.some) = backend.enqueue([(stream: id, stanza: text, offline: offline)]).first else {
-      // The client acknowledges nothing (the queue is full) or the store failed: the connection
-      // ends, the stream stays for the client to resume.
+      // The client acknowledges nothing (the queue is full) or the store failed: this one is
+      // kept offline if it is a message, the connection ends, the stream stays for the client
+      // to resume.
+      if offline, let jid { _ = backend.storeOfflineMessage(text, to: jid.local, at: now / 1000) }
       log(.warning, "stream of " + (jid?.description ?? "") + ": its queue takes no more")
       return streamError("resource-constraint", text: "too many unacknowledged stanzas", ending: .lost)
     }
@@ -257,6 +266,7 @@ extension Session {
       state.handled = stream.handled
       streamManagement = state
       stage = .bound
+      hellosComplete = true
       writeRaw(
         "<resumed xmlns='" + StanzaNamespace.streamManagement + "' previd='" + XMLEscape.attribute(request.id)
           + "' h='\(stream.handled)'/>")
