@@ -189,6 +189,8 @@ final class SessionDevicesTests: XCTestCase {
     network.send(index, "<unknown xmlns='urn:example:nothing'/>")
     network.send(index, "<iq type='get' id='q'><query xmlns='urn:example:nothing'/></iq>")
     XCTAssertTrue(network.take(index).contains("<service-unavailable"))
+    network.send(index, "<message to='home.lan' type='chat'><body>hello server</body></message>")
+    XCTAssertTrue(network.take(index).contains("<service-unavailable"))
     XCTAssertFalse(network.clients[index].closed)
   }
 

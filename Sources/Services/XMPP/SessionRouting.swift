@@ -88,8 +88,12 @@ extension Session {
     case .malformed: return bounce(message, "jid-malformed")
     case .remote: return bounce(message, "remote-server-not-found")
     case .server:
-      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no messages.
-      guard message.attribute("to") == nil else { return }
+      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no
+      // messages, and says so to a chat (RFC 6121 §8.5.1).
+      guard message.attribute("to") == nil else {
+        if type == "chat" || type == "normal" { bounce(message, "service-unavailable") }
+        return
+      }
       to = jid.bare
     case .user(let user): to = user
     }
