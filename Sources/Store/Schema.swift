@@ -2,7 +2,7 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
+  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -227,6 +227,34 @@ enum Schema {
     CREATE TABLE dns_blocks (
       name TEXT PRIMARY KEY
     ) STRICT, WITHOUT ROWID;
+    """
+
+  /// XEP-0198 stream management with resumption (issue 23): a resumable stream of one session
+  /// (`id` is the resumption id the client keeps), what its client acknowledged and what the
+  /// server handled of the client's stanzas, and the session's state a resumption restores;
+  /// its queue holds every stanza for the client from before it is written until the client
+  /// acknowledges it, in the order written (AUTOINCREMENT: an id is never reused, so a row
+  /// committed later always sorts later); `offline` marks a message that becomes an offline
+  /// message if the stream ends before its client acknowledged it. See Store+JabberStreams.swift.
+  static let version10 = """
+    CREATE TABLE jabber_streams (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL COLLATE NOCASE,
+      resource TEXT NOT NULL,
+      attached INTEGER NOT NULL,
+      acked INTEGER NOT NULL DEFAULT 0,
+      handled INTEGER NOT NULL DEFAULT 0,
+      state TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX jabber_streams_by_name ON jabber_streams (name);
+
+    CREATE TABLE jabber_stream_queue (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      stream TEXT NOT NULL REFERENCES jabber_streams (id) ON DELETE CASCADE,
+      stanza TEXT NOT NULL,
+      offline INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX jabber_stream_queue_by_stream ON jabber_stream_queue (stream, id);
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

@@ -65,6 +65,7 @@ extension Store {
       if changed == 0 { throw .notFound("no jabber user '\(name)'") }
       try database.run("DELETE FROM jabber_offline WHERE recipient = ?", .text(name))
       try database.run("DELETE FROM jabber_vcards WHERE name = ?", .text(name))
+      try database.run("DELETE FROM jabber_streams WHERE name = ?", .text(name))
     }
     if transactionDepth == 0 { truncateWAL() }
   }

@@ -67,10 +67,12 @@ def credentials(text):
     return user, password
 
 
-async def login(text, resource='test', status=None, roster=True, mechanism=None):
+async def login(text, resource='test', status=None, roster=True, mechanism=None, plugins=()):
     """A logged-in client (presence sent), or the failure as a string."""
     user, password = credentials(text)
     client = Client(user, password, resource, mechanism)
+    for plugin in plugins:
+        client.register_plugin(plugin)
     done = asyncio.get_running_loop().create_future()
 
     def finish(value):
@@ -82,12 +84,7 @@ async def login(text, resource='test', status=None, roster=True, mechanism=None)
     client.add_event_handler('disconnected', lambda _: finish('disconnected'))
     if CA:
         client.ca_certs = CA
-    if TLS == 'direct':
-        client.connect(address=(HOST, PORT), use_ssl=True, force_starttls=False, disable_starttls=True)
-    elif TLS == 'starttls':
-        client.connect(address=(HOST, PORT))
-    else:
-        client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
+    connect(client)
     try:
         result = await asyncio.wait_for(done, 30)
     except asyncio.TimeoutError:
@@ -99,6 +96,15 @@ async def login(text, resource='test', status=None, roster=True, mechanism=None)
         await client.get_roster()
     client.send_presence(pstatus=status)
     return client
+
+
+def connect(client):
+    if TLS == 'direct':
+        client.connect(address=(HOST, PORT), use_ssl=True, force_starttls=False, disable_starttls=True)
+    elif TLS == 'starttls':
+        client.connect(address=(HOST, PORT))
+    else:
+        client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
 
 
 async def until(condition, timeout=10.0):
@@ -262,7 +268,100 @@ async def pair(sender, receiver, go, body):
     return report
 
 
+async def resume(phone_text, other_text, count):
+    """PHONE (XEP-0198 with resumption) and OTHER send each other COUNT numbered messages, one
+    every 20 ms each; after a third of them the in.jabberd serving PHONE is killed with SIGKILL
+    and PHONE resumes its stream on a new connection (a new process) while both go on sending.
+    What each received, with every body as many times as it arrived."""
+    count = int(count)
+    phone = await login(phone_text, resource='phone', plugins=('xep_0198',))
+    other = await login(other_text, resource='desk')
+    if isinstance(phone, str) or isinstance(other, str):
+        return {'error': [phone, other]}
+    phone_user, other_user = phone.user, other.user
+    await until(lambda: phone.available(other_user) and other.available(phone_user), 10)
+    online = asyncio.Event()
+    online.set()
+    resumed = []
+    phone.add_event_handler('session_resumed', lambda _: (resumed.append(True), online.set()))
+    phone.add_event_handler('session_start', lambda _: online.set())
+
+    def lost(_):
+        online.clear()
+        connect(phone)
+
+    phone.add_event_handler('disconnected', lost)
+    sm_id = phone.plugin['xep_0198'].sm_id
+
+    async def talk(client, to, prefix, wait_online):
+        for number in range(1, count + 1):
+            if wait_online:
+                await asyncio.wait_for(online.wait(), 30)
+            client.send_message(mto=f'{to}@{DOMAIN}', mbody=f'{prefix} {number}', mtype='chat')
+            await asyncio.sleep(0.02)
+
+    async def killer():
+        await until(lambda: len(phone.messages) >= count // 3, 30)
+        pid = server_process(phone)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    killed, _, _ = await asyncio.gather(
+        killer(), talk(other, phone_user, 'to phone', False), talk(phone, other_user, 'from phone', True))
+    await until(lambda: len(phone.messages) >= count and len(other.messages) >= count, 20)
+    await asyncio.sleep(1)  # anything duplicated would arrive by now
+    report = {
+        'killed': killed, 'resumed': bool(resumed), 'same_stream': phone.plugin['xep_0198'].sm_id == sm_id,
+        'phone': [m['body'] for m in phone.messages], 'other': [m['body'] for m in other.messages]}
+    phone.del_event_handler('disconnected', lost)
+    await asyncio.gather(logout(phone), logout(other))
+    return report
+
+
+async def devices(user_text, other_text):
+    """USER on a laptop and on a phone with carbons (XEP-0280); OTHER writes to the laptop and
+    the laptop answers; the phone goes inactive (XEP-0352), OTHER changes its presence and
+    writes, the phone goes active again. What the phone saw."""
+    laptop = await login(user_text, resource='laptop', plugins=('xep_0280',))
+    phone = await login(user_text, resource='phone', plugins=('xep_0280', 'xep_0352'))
+    other = await login(other_text, resource='desk')
+    if any(isinstance(c, str) for c in (laptop, phone, other)):
+        return {'error': [laptop, phone, other]}
+    await phone.plugin['xep_0280'].enable()
+    carbons = []
+    phone.add_event_handler(
+        'carbon_received', lambda m: carbons.append(['received', str(m['carbon_received']['from']), m['carbon_received']['body']]))
+    phone.add_event_handler(
+        'carbon_sent', lambda m: carbons.append(['sent', str(m['carbon_sent']['to']), m['carbon_sent']['body']]))
+    user = laptop.user
+    await until(lambda: other.available(user) and phone.available(other.user), 10)
+    other.send_message(mto=f'{user}@{DOMAIN}/laptop', mbody='to the laptop', mtype='chat')
+    await until(lambda: laptop.messages, 5)
+    laptop.send_message(mto=f'{other.user}@{DOMAIN}', mbody='from the laptop', mtype='chat')
+    await until(lambda: len(carbons) >= 2, 5)
+    phone.plugin['xep_0352'].send_inactive()
+    await asyncio.sleep(0.5)
+    other.send_presence(pshow='away', pstatus='gone fishing')
+    other.send_message(mto=f'{user}@{DOMAIN}/phone', mbody='while inactive', mtype='chat')
+    await until(lambda: any(m['body'] == 'while inactive' for m in phone.messages), 5)
+    await asyncio.sleep(0.5)
+    other_jid = f'{other.user}@{DOMAIN}/desk'
+    held = phone.presences.get(other_jid, {}).get('show')
+    phone.plugin['xep_0352'].send_active()
+    await until(lambda: phone.presences.get(other_jid, {}).get('show') == 'away', 5)
+    report = {
+        'carbons': carbons, 'laptop': [m['body'] for m in laptop.messages],
+        'phone': [m['body'] for m in phone.messages], 'show_while_inactive': held,
+        'show_after': phone.presences.get(other_jid, {}).get('show')}
+    await asyncio.gather(logout(laptop), logout(phone), logout(other))
+    return report
+
+
 async def main():
+    if SCENARIO == 'resume':
+        return await resume(*ARGS)
+    if SCENARIO == 'devices':
+        return await devices(*ARGS)
     if SCENARIO == 'group':
         return await group(ARGS)
     if SCENARIO == 'send':

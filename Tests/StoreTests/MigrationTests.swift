@@ -158,6 +158,20 @@ final class MigrationTests: StoreTestCase {
       sql: "INSERT INTO dns_blocks (name) VALUES ('ads.example');",
       check: { store in XCTAssertEqual(try store.dnsBlocks(), ["ads.example"]) }
     ),
+    (
+      version: 10,
+      sql: """
+      INSERT INTO jabber_streams (id, name, resource, attached, acked, handled, state)
+        VALUES ('s1', 'carol', 'phone', 1000, 7, 3, '- p');
+      INSERT INTO jabber_stream_queue (stream, stanza, offline) VALUES ('s1', '<message/>', 1);
+      """,
+      check: { store in
+        XCTAssertEqual(
+          try store.jabberStream(id: "s1"),
+          JabberStream(id: "s1", name: "carol", resource: "phone", attached: 1000, acked: 7, handled: 3, state: "- p"))
+        XCTAssertEqual(try store.jabberStreamQueue("s1", after: 0).map(\.stanza), ["<message/>"])
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

@@ -68,6 +68,63 @@ final class MemoryBackend: SessionBackend {
   func delete(for user: String, upTo id: Int64) {
     offline.removeAll { $0.user == ASCII.lowercased(user) && $0.message.id <= id }
   }
+
+  // XEP-0198 streams, as Store+JabberStreams.swift keeps them.
+  var streams: [String: SessionStream] = [:]
+  var queue: [(id: Int64, stream: String, stanza: String, offline: Bool)] = []
+  var nextRow: Int64 = 1
+  var queueLimit = 1000
+
+  func createStream(_ stream: SessionStream) -> Bool {
+    guard account(named: stream.user) != nil else { return false }
+    streams[stream.id] = stream
+    return true
+  }
+  func stream(id: String) -> SessionStream? { streams[id] }
+  func enqueue(_ entries: [(stream: String, stanza: String, offline: Bool)]) -> [Int64?] {
+    entries.map { entry in
+      guard streams[entry.stream] != nil, queue.filter({ $0.stream == entry.stream }).count < queueLimit else { return nil }
+      queue.append((nextRow, entry.stream, entry.stanza, entry.offline))
+      nextRow += 1
+      return nextRow - 1
+    }
+  }
+  func queued(in stream: String, after id: Int64) -> [SessionQueued] {
+    queue.filter { $0.stream == stream && $0.id > id }.map { SessionQueued(id: $0.id, stanza: $0.stanza) }
+  }
+  func acknowledge(stream: String, h: UInt32, upTo id: Int64) {
+    queue.removeAll { $0.stream == stream && $0.id <= id }
+    streams[stream]?.acked = h
+  }
+  func setHandled(stream: String, handled: UInt32) { streams[stream]?.handled = handled }
+  func setState(stream: String, state: String) { streams[stream]?.state = state }
+  func resume(stream: String, user: String, h: UInt32, now: Int64) -> SessionResumption {
+    guard var found = streams[stream], ASCII.lowercased(found.user) == ASCII.lowercased(user) else { return .notFound }
+    let rows = queued(in: stream, after: 0)
+    let received = Int(h &- found.acked)
+    guard received <= rows.count else { return .countTooHigh(sent: found.acked &+ UInt32(rows.count)) }
+    if received > 0 { acknowledge(stream: stream, h: h, upTo: rows[received - 1].id) }
+    found.acked = h
+    found.attached = now
+    streams[stream] = found
+    return .resumed(found, queue: Array(rows[received...]))
+  }
+  func endStream(_ id: String, now: Int64) {
+    guard let found = streams.removeValue(forKey: id) else { return }
+    for row in queue where row.stream == id && row.offline {
+      offline.append((ASCII.lowercased(found.user), SessionOfflineMessage(id: nextID, stanza: row.stanza, stored: now)))
+      nextID += 1
+    }
+    queue.removeAll { $0.stream == id }
+  }
+  func sweepStreams(user: String, attachedBefore before: Int64, keeping live: [String], now: Int64) -> Int {
+    let offlineBefore = offline.count
+    for (id, stream) in streams
+    where ASCII.lowercased(stream.user) == ASCII.lowercased(user) && stream.attached < before && !live.contains(id) {
+      endStream(id, now: now)
+    }
+    return offline.count - offlineBefore
+  }
 }
 
 /// Several sessions as the daemon runs them (client bytes through the real stream parser, the
@@ -177,6 +234,7 @@ final class SessionNetwork {
           pending.append((index, .peerJoined(link.peerInA)))
           pending.append((other, .peerJoined(link.peerInB)))
         }
+        pending.append((index, .meshJoined))
       case .meshSend(let peer, let bytes):
         if let (target, peerThere) = far(index, peer) {
           pending.append((target, .peerMessage(peerThere, bytes)))

@@ -93,6 +93,8 @@ final class JabberDirectory: SessionBackend {
     return opened
   }
 
+  func openStoreLogging() -> Store? { openStore() }
+
   private func openStore() -> Store? {
     do throws(StoreError) {
       return try openedStore()

@@ -36,12 +36,46 @@ extension Session {
   }
 
   /// A stanza for another session; false when it is too big for one mesh message (then it
-  /// is not sent: the peer would never see it).
-  mutating func send(_ xml: String, to peer: SessionPeer) -> Bool {
+  /// is not sent: the peer would never see it). A peer with a resumable stream gets it in its
+  /// queue first (XEP-0198), stamped as it would stamp it; `offline`: a message to keep if
+  /// its client never acknowledges it.
+  mutating func send(_ xml: String, to peer: SessionPeer, offline: Bool = false) -> Bool {
+    if let jid, let stream = peers[peer]?.mesh.stream,
+      case .some(.some) = backend.enqueue([(stream, StanzaText.stamped(xml, from: jid.description, to: nil), offline)]).first
+    {
+      actions.append(.meshSend(peer, SessionMeshMessage.queued.bytes))
+      return true
+    }
     let bytes = SessionMeshMessage.stanza(xml).bytes
     guard bytes.count <= SessionMeshMessage.maximumBytes else { return false }
     actions.append(.meshSend(peer, bytes))
     return true
+  }
+
+  /// A stanza with its own `from` and `to` (a carbon) for another session, as `send`.
+  mutating func sendComplete(_ xml: String, to peer: SessionPeer) {
+    if let stream = peers[peer]?.mesh.stream, case .some(.some) = backend.enqueue([(stream, xml, false)]).first {
+      actions.append(.meshSend(peer, SessionMeshMessage.queued.bytes))
+      return
+    }
+    let bytes = SessionMeshMessage.complete(xml).bytes
+    guard bytes.count <= SessionMeshMessage.maximumBytes else { return }
+    actions.append(.meshSend(peer, bytes))
+  }
+
+  /// A chat message that, undelivered, is kept as an offline message (RFC 6121 §8.5.2, XEP-0160).
+  static func keepsOffline(_ message: XMLElement) -> Bool {
+    guard message.name == "message", message.child("body") != nil else { return false }
+    let type = message.attribute("type") ?? "normal"
+    return type == "chat" || type == "normal"
+  }
+
+  /// The same for a serialised stanza (as this server writes them: attributes in single quotes).
+  static func keepsOffline(_ xml: String) -> Bool {
+    guard xml.bytesHavePrefix("<message"), xml.bytesContain("<body") else { return false }
+    let head = xml.utf8.prefix { $0 != UInt8(ascii: ">") }
+    let start = String(decoding: head, as: UTF8.self)
+    return !start.bytesContain("type='groupchat'") && !start.bytesContain("type='headline'") && !start.bytesContain("type='error'")
   }
 
   // MARK: Messages
@@ -54,19 +88,25 @@ extension Session {
     case .malformed: return bounce(message, "jid-malformed")
     case .remote: return bounce(message, "remote-server-not-found")
     case .server:
-      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no messages.
-      guard message.attribute("to") == nil else { return }
+      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no
+      // messages, and says so to a chat (RFC 6121 §8.5.1).
+      guard message.attribute("to") == nil else {
+        if type == "chat" || type == "normal" { bounce(message, "service-unavailable") }
+        return
+      }
       to = jid.bare
     case .user(let user): to = user
     }
     let xml = forwarded(message)
+    let offline = Session.keepsOffline(message)
     if !to.isBare {
       if to == jid {
         write(StanzaText.stamped(xml, from: jid.description, to: nil))
         return
       }
       if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
-        if !send(xml, to: target.peer) { bounce(message, "resource-constraint") }
+        if !send(xml, to: target.peer, offline: offline) { return bounce(message, "resource-constraint") }
+        carbonCopies(message, xml: xml, to: to, delivered: [target.peer])
         return
       }
     }
@@ -85,12 +125,13 @@ extension Session {
       var delivered = true
       for target in targets {
         if let target {
-          delivered = send(xml, to: target) && delivered
+          delivered = send(xml, to: target, offline: offline) && delivered
         } else {
           write(StanzaText.stamped(xml, from: jid.description, to: nil))
         }
       }
-      if !delivered { bounce(message, "resource-constraint") }
+      if !delivered { return bounce(message, "resource-constraint") }
+      carbonCopies(message, xml: xml, to: to, delivered: targets.compactMap { $0 })
       return
     }
     if targets.isEmpty, type != "groupchat", !peersWithoutHello.isEmpty,
@@ -200,6 +241,9 @@ extension Session {
       } else {
         write(empty())  // the roster is everyone: nothing to add or remove
       }
+    case (StanzaNamespace.carbons, "enable") where !isGet && own, (StanzaNamespace.carbons, "disable") where !isGet && own:
+      setCarbons(payload.name == "enable")
+      write(empty())
     case (StanzaNamespace.session, "session") where !isGet:
       write(empty())
     case (StanzaNamespace.bind, "bind"):
@@ -212,7 +256,7 @@ extension Session {
               + "'><identity category='server' type='im' name='slug in.jabberd'/>"
               + [
                 StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
-                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking,
+                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
                 "urn:xmpp:delay", "msgoffline",
               ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
       } else if let account, backend.account(named: account.local) != nil {
