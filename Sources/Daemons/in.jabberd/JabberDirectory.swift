@@ -93,7 +93,7 @@ final class JabberDirectory: SessionBackend {
     return opened
   }
 
-  private func openStore() -> Store? {
+  func openStore() -> Store? {
     do throws(StoreError) {
       return try openedStore()
     } catch {
@@ -227,7 +227,7 @@ final class JabberDirectory: SessionBackend {
 
   /// A full queue (StoreError.invalid) is the sender's resource-constraint; anything else means
   /// the store cannot take it now.
-  private func outcome(of error: StoreError) -> SessionStoreOutcome {
+  func outcome(of error: StoreError) -> SessionStoreOutcome {
     log.error("store: \(error.description)")
     if case .invalid = error { return .full }
     return .unavailable

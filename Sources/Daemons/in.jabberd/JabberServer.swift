@@ -164,6 +164,8 @@ struct JabberServer: DaemonProgram {
           // Only what the client was sent goes.
           guard flush() else { return false }
           directory.deleteOfflineMessages(for: user, upTo: id)
+        case .archive(let entry):
+          directory.archive(entry)
         case .log(let line):
           switch line.level {
           case .authNotice: log.authNotice(line.message)

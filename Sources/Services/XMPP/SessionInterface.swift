@@ -42,6 +42,9 @@ public enum SessionAction: Equatable, Sendable {
   /// Offline messages up to this id reached the client (the writes before this action
   /// succeeded): they may go.
   case deleteOfflineMessages(user: String, upTo: Int64)
+  /// A message to archive (XEP-0313), after the writes and sends before it: delivery does not
+  /// wait for the store.
+  case archive(SessionArchiveEntry)
   case log(SessionLogLine)
   /// A login attempt from an address that failed before waits (the back-off): read nothing
   /// from the client until this Unix time (ms), then send `.resume`. The writes before it go
@@ -180,6 +183,12 @@ public protocol SessionBackend {
   func loginDelay(now: Int64) -> Int64
   mutating func loginFailed(now: Int64)
   mutating func loginSucceeded(now: Int64)
+  /// The message archive (XEP0313Backend.swift).
+  mutating func openArchive(of user: String, now: Int64) -> Bool
+  mutating func archive(_ entry: SessionArchiveEntry)
+  func archive(_ query: SessionArchiveQuery, now: Int64) -> SessionArchiveAnswer
+  func archiveDefault(of user: String) -> SessionArchiveDefault?
+  mutating func setArchiveDefault(_ mode: SessionArchiveDefault, of user: String) -> SessionStoreOutcome
 }
 
 /// No address, no decoy secret, no back-off: a backend without a store to keep them in.

@@ -24,6 +24,9 @@ public enum StanzaNamespace {
   public static let privacy = "jabber:iq:privacy"
   public static let blocking = "urn:xmpp:blocking"
   public static let delay = "urn:xmpp:delay"
+  public static let mam = "urn:xmpp:mam:2"
+  public static let stanzaID = "urn:xmpp:sid:0"
+  public static let hints = "urn:xmpp:hints"
 }
 
 public enum StanzaText {

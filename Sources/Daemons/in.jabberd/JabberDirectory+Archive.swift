@@ -1,0 +1,76 @@
+/// The message archive (XEP-0313) in the store. A failure is logged and costs the archive
+/// that message or that answer, never a delivery.
+extension JabberDirectory {
+  /// Applies the retention (a bounded batch of expired rows) and trims the user's archive;
+  /// false when nothing is archived (no store, or a retention of 0 days).
+  func openArchive(of user: String, now: Int64) -> Bool {
+    guard let store = openStore() else { return false }
+    do throws(StoreError) {
+      try store.expireJabberArchive(now: now)
+      try store.trimJabberArchive(of: user)
+      return try store.jabberArchiveDays() > 0
+    } catch {
+      log.error("store: \(error.description)")
+      return false
+    }
+  }
+
+  func archive(_ entry: SessionArchiveEntry) {
+    guard let store = openStore() else { return }
+    do throws(StoreError) {
+      try store.archiveJabberMessage(
+        JabberArchivedMessage(
+          uid: entry.id, stamp: entry.stamp, sender: entry.sender, senderResource: entry.senderResource,
+          recipient: entry.recipient, recipientResource: entry.recipientResource, stanza: entry.stanza))
+    } catch {
+      log.error("store: archive: \(error.description)")
+    }
+  }
+
+  func archive(_ query: SessionArchiveQuery, now: Int64) -> SessionArchiveAnswer {
+    guard let store = openStore() else { return .unavailable }
+    let page: JabberArchiveQuery.Page
+    switch query.paging {
+    case .forward(let after, let offset): page = .forward(after: after, offset: offset)
+    case .backward(let before): page = .backward(before: before)
+    }
+    do throws(StoreError) {
+      let found = try store.jabberArchive(
+        JabberArchiveQuery(
+          owner: query.owner, with: query.with, withResource: query.withResource, start: query.start, end: query.end,
+          afterUID: query.afterID, beforeUID: query.beforeID, uids: query.ids, page: page, limit: query.limit),
+        now: now)
+      return .page(
+        SessionArchivePage(
+          messages: found.messages.map {
+            SessionArchiveEntry(
+              id: $0.uid, stamp: $0.stamp, sender: $0.sender, senderResource: $0.senderResource,
+              recipient: $0.recipient ?? "", recipientResource: $0.recipientResource, stanza: $0.stanza)
+          }, count: found.count, firstIndex: found.firstIndex, complete: found.complete))
+    } catch {
+      if case .notFound = error { return .itemNotFound }
+      log.error("store: archive: \(error.description)")
+      return .unavailable
+    }
+  }
+
+  func archiveDefault(of user: String) -> SessionArchiveDefault? {
+    guard let store = openStore() else { return nil }
+    do throws(StoreError) {
+      return SessionArchiveDefault(rawValue: try store.jabberArchiveDefault(of: user))
+    } catch {
+      log.error("store: \(error.description)")
+      return nil
+    }
+  }
+
+  func setArchiveDefault(_ mode: SessionArchiveDefault, of user: String) -> SessionStoreOutcome {
+    guard let store = openStore() else { return .unavailable }
+    do throws(StoreError) {
+      try store.setJabberArchiveDefault(of: user, mode.rawValue)
+      return .done
+    } catch {
+      return outcome(of: error)
+    }
+  }
+}
