@@ -24,6 +24,19 @@ final class JabberCommandTests: StoreCommandTestCase {
     XCTAssertEqual(try openStore().jabberAccount(named: "carol")?.legacyPassword, "c4rol")
   }
 
+  func testArchiveShowsSetsAndResetsTheRetention() throws {
+    XCTAssertEqual(succeed("jabber", "archive"), "365 days\n")
+    succeed("jabber", "archive", "--days", "30")
+    XCTAssertEqual(try openStore().jabberArchiveDays(), 30)
+    succeed("jabber", "archive", "--days", "0")
+    XCTAssertEqual(succeed("jabber", "archive"), "0 days: messages are not archived\n")
+    succeed("jabber", "archive", "--default")
+    XCTAssertEqual(try openStore().jabberArchiveDays(), 365)
+    XCTAssertTrue(fail(64, "jabber", "archive", "--days", "-1").contains("--days"))
+    XCTAssertTrue(fail(64, "jabber", "archive", "--days", "lots").contains("'lots'"))
+    fail(64, "jabber", "archive", "--days", "3", "--default")
+  }
+
   func testPasswdChangesThePasswordAndKeepsOrChangesTheLegacyMark() throws {
     succeed("jabber", "adduser", "bob", "--password", "old")
     succeed("jabber", "passwd", "bob", "--password-stdin", input: "new\r\n")
