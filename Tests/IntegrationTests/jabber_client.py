@@ -268,12 +268,12 @@ async def pair(sender, receiver, go, body):
 
 
 async def archive_pages(client, **filters):
-    """The client's archive (XEP-0313) in pages of 10 (XEP-0059): per page, [id, body, stamp]."""
+    """The client's archive (XEP-0313) in pages of 10 (XEP-0059): per page, [id, body, stamp in ms]."""
     pages = []
     iterator = client.plugin['xep_0313'].retrieve(iterator=True, rsm={'max': 10}, **filters)
     async for page in iterator:
         pages.append([[r['mam_result']['id'], r['mam_result']['forwarded']['stanza']['body'],
-                       r['mam_result']['forwarded']['delay']['stamp'].isoformat()]
+                       round(r['mam_result']['forwarded']['delay']['stamp'].timestamp() * 1000)]
                       for r in page['mam']['results']])
     return pages
 
@@ -304,7 +304,7 @@ async def archive(first, second, count):
     stamps = [entry[2] for page in pages for entry in page]
     dated = []
     if len(stamps) >= 15:
-        start, end = (datetime.datetime.fromisoformat(stamps[i]) for i in (5, 14))
+        start, end = (datetime.datetime.fromtimestamp(stamps[i] / 1000, datetime.timezone.utc) for i in (5, 14))
         dated = await archive_pages(answering, start=start, end=end)
     report = {'delivered': delivered, 'pages': pages, 'dated': dated}
     await asyncio.gather(logout(sending), logout(answering))
