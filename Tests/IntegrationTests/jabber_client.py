@@ -287,6 +287,7 @@ async def archive(first, second, count):
     answering = await login(second, plugins=plugins)
     if isinstance(sending, str) or isinstance(answering, str):
         return {'error': [str(sending), str(answering)]}
+    await until(lambda: sending.available(answering.user) and answering.available(sending.user), 10)
     count = int(count)
     for number in range(count):
         source, target = (sending, answering) if number < count - 5 else (answering, sending)
