@@ -233,8 +233,8 @@ enum Schema {
 
   /// in.jabberd's message archive (XEP-0313, Store+JabberArchive.swift): one row per message,
   /// shared by its sender's and recipient's archives (each side's `_keeps` says whether it is
-  /// in that side's archive), or by a room's (`room`, for rooms later). `id` orders the
-  /// archive and is never reused (AUTOINCREMENT); `uid` is the random id clients see
+  /// in that side's archive), or by a room's (`room`, for rooms later). An archive is in the
+  /// order of `stamp`, then `id` (AUTOINCREMENT: never reused); `uid` is the random id clients see
   /// (XEP-0359 stanza-id), chosen before the row is written so delivery does not wait for it.
   /// `stamp` is Unix time in ms; names are JID local parts. `jabber_archive_prefs` keeps each
   /// user's XEP-0313 default (always, never, roster).
@@ -252,9 +252,9 @@ enum Schema {
       recipient_keeps INTEGER NOT NULL CHECK (recipient_keeps IN (0, 1)),
       stanza TEXT NOT NULL
     ) STRICT;
-    CREATE INDEX jabber_archive_by_sender ON jabber_archive (sender, id);
-    CREATE INDEX jabber_archive_by_recipient ON jabber_archive (recipient, id);
-    CREATE INDEX jabber_archive_by_room ON jabber_archive (room, id);
+    CREATE INDEX jabber_archive_by_sender ON jabber_archive (sender, stamp, id);
+    CREATE INDEX jabber_archive_by_recipient ON jabber_archive (recipient, stamp, id);
+    CREATE INDEX jabber_archive_by_room ON jabber_archive (room, stamp, id) WHERE room IS NOT NULL;
 
     CREATE TABLE jabber_archive_prefs (
       name TEXT PRIMARY KEY COLLATE NOCASE,

@@ -45,6 +45,30 @@ extension Store {
     return days == 0 ? nil : now - days * 86_400_000
   }
 
+  /// Writes messages in one transaction; one the store refuses (`archiveJabberMessage`'s
+  /// errors) goes to `refused` and the rest are written.
+  public func archiveJabberMessages(
+    _ messages: [JabberArchivedMessage], refused: (JabberArchivedMessage, StoreError) -> Void
+  ) throws(StoreError) {
+    // The rows record messages already delivered, not promises to a client: their commit does
+    // not wait for the disk (WAL with synchronous NORMAL: a power loss may lose the last rows,
+    // never the file's consistency). The next full commit on this connection syncs them.
+    if transactionDepth == 0 { try database.execute("PRAGMA synchronous = NORMAL") }
+    defer { if transactionDepth == 0 { try? database.execute("PRAGMA synchronous = FULL") } }
+    try transaction { () throws(StoreError) in
+      for message in messages {
+        do throws(StoreError) {
+          try archiveJabberMessage(message)
+        } catch {
+          switch error {
+          case .invalid, .duplicate: refused(message, error)
+          default: throw error
+          }
+        }
+      }
+    }
+  }
+
   /// Writes one message. Its sides' preferences decide whose archives hold it; a message
   /// neither keeps is not written.
   public func archiveJabberMessage(_ message: JabberArchivedMessage) throws(StoreError) {
@@ -77,18 +101,18 @@ extension Store {
     guard
       let oldestKept = try database.row(
         """
-        SELECT id FROM jabber_archive WHERE room IS NULL
+        SELECT stamp, id FROM jabber_archive WHERE room IS NULL
           AND ((sender = ?1 AND sender_keeps) OR (recipient = ?1 AND recipient_keeps))
-          ORDER BY id DESC LIMIT 1 OFFSET ?2
-        """, .text(user), .integer(Int64(Self.maximumArchiveMessages - 1)), map: { $0.int(0) })
+          ORDER BY stamp DESC, id DESC LIMIT 1 OFFSET ?2
+        """, .text(user), .integer(Int64(Self.maximumArchiveMessages - 1)), map: { ($0.int(0), $0.int(1)) })
     else { return }
     try transaction { () throws(StoreError) in
       try database.run(
-        "UPDATE jabber_archive SET sender_keeps = 0 WHERE sender = ? AND sender_keeps AND id < ?", .text(user),
-        .integer(oldestKept))
+        "UPDATE jabber_archive SET sender_keeps = 0 WHERE sender = ? AND sender_keeps AND (stamp, id) < (?, ?)",
+        .text(user), .integer(oldestKept.0), .integer(oldestKept.1))
       try database.run(
-        "UPDATE jabber_archive SET recipient_keeps = 0 WHERE recipient = ? AND recipient_keeps AND id < ?",
-        .text(user), .integer(oldestKept))
+        "UPDATE jabber_archive SET recipient_keeps = 0 WHERE recipient = ? AND recipient_keeps AND (stamp, id) < (?, ?)",
+        .text(user), .integer(oldestKept.0), .integer(oldestKept.1))
       try database.run("DELETE FROM jabber_archive WHERE NOT sender_keeps AND NOT recipient_keeps")
     }
   }
@@ -145,14 +169,18 @@ extension Store {
   private static let archiveColumns =
     "id, uid, stamp, sender, sender_resource, recipient, recipient_resource, room, stanza"
 
-  /// The rows of one user's archive a query's filters select (?1 to ?8, see `archiveBindings`).
+  /// The rows of one user's archive a query's filters select: ?1 the owner, ?2 and ?3 the
+  /// stamps, (?4, ?5) and (?6, ?7) the exclusive bounds by position, ?8 and ?9 the other side
+  /// and its resource, ?10 the ids as `,ID,ID,`. An archive is in the order of its stamps
+  /// (the time each message was routed), then ids: a process writes its rows in batches, so
+  /// ids alone would put one side's batch before the other's answers.
   private static let archiveFilter = """
     FROM jabber_archive WHERE room IS NULL
       AND ((sender = ?1 AND sender_keeps) OR (recipient = ?1 AND recipient_keeps))
-      AND stamp >= ?2 AND stamp <= ?3 AND id > ?4 AND id < ?5
-      AND (?6 IS NULL OR (sender = ?1 AND recipient = ?6 AND (?7 IS NULL OR recipient_resource = ?7))
-        OR (recipient = ?1 AND sender = ?6 AND (?7 IS NULL OR sender_resource = ?7)))
-      AND (?8 IS NULL OR instr(?8, ',' || uid || ',') > 0)
+      AND stamp >= ?2 AND stamp <= ?3 AND (stamp, id) > (?4, ?5) AND (stamp, id) < (?6, ?7)
+      AND (?8 IS NULL OR (sender = ?1 AND recipient = ?8 AND (?9 IS NULL OR recipient_resource = ?9))
+        OR (recipient = ?1 AND sender = ?8 AND (?9 IS NULL OR sender_resource = ?9)))
+      AND (?10 IS NULL OR instr(?10, ',' || uid || ',') > 0)
     """
 
   /// One page of a user's archive at `now` (ms), oldest first, with the RSM count of the whole
@@ -162,23 +190,25 @@ extension Store {
       guard let cutoff = try jabberArchiveCutoff(now: now) else {
         return JabberArchivePage(messages: [], count: 0, firstIndex: nil, complete: true)
       }
-      var lower = try query.afterUID.map { (uid) throws(StoreError) in try archiveID(uid, of: query.owner) } ?? 0
-      var upper = try query.beforeUID.map { (uid) throws(StoreError) in try archiveID(uid, of: query.owner) } ?? .max
+      var lower = try query.afterUID.map { (uid) throws(StoreError) in try archivePosition(uid, of: query.owner) }
+        ?? ArchivePosition(stamp: .min, id: .min)
+      var upper = try query.beforeUID.map { (uid) throws(StoreError) in try archivePosition(uid, of: query.owner) }
+        ?? ArchivePosition(stamp: .max, id: .max)
       var uidList: String?
       if let uids = query.uids {
-        for uid in uids { _ = try archiveID(uid, of: query.owner) }
+        for uid in uids { _ = try archivePosition(uid, of: query.owner) }
         uidList = "," + uids.joined(separator: ",") + ","
       }
       let start = max(query.start ?? cutoff, cutoff)
       let end = query.end ?? .max
       // The count and index are of the filters' result, whatever page is asked for.
       let filterLower = lower
-      func count(below: Int64) throws(StoreError) -> Int {
+      func count(below: ArchivePosition) throws(StoreError) -> Int {
         Int(
           try database.row(
             "SELECT count(*) " + Self.archiveFilter, .text(query.owner), .integer(start), .integer(end),
-            .integer(filterLower),
-            .integer(below), .text(query.with), .text(query.withResource), .text(uidList), map: { $0.int(0) }) ?? 0)
+            .integer(filterLower.stamp), .integer(filterLower.id), .integer(below.stamp), .integer(below.id),
+            .text(query.with), .text(query.withResource), .text(uidList), map: { $0.int(0) }) ?? 0)
       }
       let total = try count(below: upper)
       let backward: Bool
@@ -187,36 +217,39 @@ extension Store {
       case .forward(let after, let skip):
         backward = false
         offset = max(0, skip)
-        if let after { lower = max(lower, try archiveID(after, of: query.owner)) }
+        if let after { lower = max(lower, try archivePosition(after, of: query.owner)) }
       case .backward(let before):
         backward = true
-        if let before { upper = min(upper, try archiveID(before, of: query.owner)) }
+        if let before { upper = min(upper, try archivePosition(before, of: query.owner)) }
       }
       let limit = max(0, query.limit)
       var rows = try database.rows(
-        "SELECT " + Self.archiveColumns + " " + Self.archiveFilter + " ORDER BY id " + (backward ? "DESC" : "ASC")
-          + " LIMIT ?9 OFFSET ?10", .text(query.owner), .integer(start), .integer(end), .integer(lower),
-        .integer(upper), .text(query.with), .text(query.withResource), .text(uidList), .integer(Int64(limit + 1)),
-        .integer(Int64(offset)), map: Self.archivedRow)
+        "SELECT " + Self.archiveColumns + " " + Self.archiveFilter
+          + (backward ? " ORDER BY stamp DESC, id DESC" : " ORDER BY stamp, id") + " LIMIT ?11 OFFSET ?12",
+        .text(query.owner), .integer(start), .integer(end), .integer(lower.stamp), .integer(lower.id),
+        .integer(upper.stamp), .integer(upper.id), .text(query.with), .text(query.withResource), .text(uidList),
+        .integer(Int64(limit + 1)), .integer(Int64(offset)), map: Self.archivedRow)
       let complete = rows.count <= limit
       rows = Array(rows.prefix(limit))
       if backward { rows.reverse() }
-      let firstIndex = try rows.first.map { (first) throws(StoreError) in try count(below: first.id) }
+      let firstIndex = try rows.first.map { (first) throws(StoreError) in
+        try count(below: ArchivePosition(stamp: first.message.stamp, id: first.id))
+      }
       return JabberArchivePage(
         messages: rows.map { $0.message }, count: total, firstIndex: firstIndex, complete: complete)
     }
   }
 
-  /// The row id of `uid` in the user's archive.
-  private func archiveID(_ uid: String, of owner: String) throws(StoreError) -> Int64 {
+  /// Where `uid` is in the user's archive.
+  private func archivePosition(_ uid: String, of owner: String) throws(StoreError) -> ArchivePosition {
     guard
-      let id = try database.row(
+      let position = try database.row(
         """
-        SELECT id FROM jabber_archive WHERE uid = ?1 AND room IS NULL
+        SELECT stamp, id FROM jabber_archive WHERE uid = ?1 AND room IS NULL
           AND ((sender = ?2 AND sender_keeps) OR (recipient = ?2 AND recipient_keeps))
-        """, .text(uid), .text(owner), map: { $0.int(0) })
+        """, .text(uid), .text(owner), map: { ArchivePosition(stamp: $0.int(0), id: $0.int(1)) })
     else { throw .notFound("no archived message '\(uid)'") }
-    return id
+    return position
   }
 
   private static func archivedRow(_ row: Row) -> (id: Int64, message: JabberArchivedMessage) {
@@ -228,6 +261,14 @@ extension Store {
         stanza: row.text(8))
     )
   }
+}
+
+/// A row's place in an archive's order.
+struct ArchivePosition: Comparable {
+  var stamp: Int64
+  var id: Int64
+
+  static func < (lhs: ArchivePosition, rhs: ArchivePosition) -> Bool { (lhs.stamp, lhs.id) < (rhs.stamp, rhs.id) }
 }
 
 /// A query of one user's archive (XEP-0313 with XEP-0059 paging); names are JID local parts,

@@ -59,6 +59,21 @@ final class JabberArchiveTests: StoreTestCase {
     XCTAssertEqual(indexed.firstIndex, 12)
   }
 
+  /// Each process writes its rows in batches: a row written later may have been routed first.
+  func testAnArchiveIsInTheOrderMessagesWereRoutedNotWritten() throws {
+    let store = try storeWithUsers("alice", "bob")
+    try store.archiveJabberMessages([message(0), message(2)]) { _, _ in }
+    try store.archiveJabberMessages([message(1, from: "bob", to: "alice"), message(3, from: "bob", to: "alice")]) { _, _ in }
+    XCTAssertEqual(uids(try store.jabberArchive(JabberArchiveQuery(owner: "alice", limit: 10), now: now)), ["u0", "u1", "u2", "u3"])
+    let after = try store.jabberArchive(
+      JabberArchiveQuery(owner: "alice", page: .forward(after: "u1", offset: 0), limit: 1), now: now)
+    XCTAssertEqual(uids(after), ["u2"])
+    XCTAssertEqual(after.firstIndex, 2)
+    let before = try store.jabberArchive(
+      JabberArchiveQuery(owner: "alice", page: .backward(before: "u2"), limit: 1), now: now)
+    XCTAssertEqual(uids(before), ["u1"])
+  }
+
   func testFiltersByTimeWithIDsAndIDRange() throws {
     let store = try storeWithUsers("alice", "bob", "carol")
     for number in 0..<6 { try store.archiveJabberMessage(message(number)) }
@@ -131,6 +146,16 @@ final class JabberArchiveTests: StoreTestCase {
     XCTAssertEqual(uids(trimmed), ["u2"])
     // Alice is not trimmed yet: her copy of u1 stays until her own archive is over the limit.
     XCTAssertEqual(uids(try store.jabberArchive(JabberArchiveQuery(owner: "alice", limit: 2), now: now)), ["u0", "u1"])
+  }
+
+  func testABatchWritesWhatItCanAndNamesWhatWasRefused() throws {
+    let store = try storeWithUsers("alice", "bob")
+    var big = message(2)
+    big.stanza = String(repeating: "x", count: Store.maximumArchivedStanzaBytes + 1)
+    var refused: [String] = []
+    try store.archiveJabberMessages([message(1), big, message(1), message(3)]) { message, _ in refused.append(message.uid) }
+    XCTAssertEqual(refused, ["u2", "u1"])
+    XCTAssertEqual(uids(try store.jabberArchive(JabberArchiveQuery(owner: "bob", limit: 10), now: now)), ["u1", "u3"])
   }
 
   func testAStanzaOverTheLimitIsRefused() throws {

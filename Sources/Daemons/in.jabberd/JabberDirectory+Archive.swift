@@ -15,19 +15,38 @@ extension JabberDirectory {
     }
   }
 
+  /// Queues the row: the poll loop writes what is queued once `archiveDue` has come, or at
+  /// once when `archiveBatch` rows wait (JabberServer). A commit costs a busy process more
+  /// than relaying a message, so a conversation's rows go in one transaction now and then
+  /// rather than one each between two deliveries.
   func archive(_ entry: SessionArchiveEntry) {
-    guard let store = openStore() else { return }
+    if pendingArchive.isEmpty { archiveDue = .after(milliseconds: JabberDirectory.archiveDelayMilliseconds) }
+    pendingArchive.append(entry)
+    if pendingArchive.count >= JabberDirectory.archiveBatch { writeArchive() }
+  }
+
+  /// Writes the queued rows in one transaction. A row the store refuses is logged and
+  /// dropped; the others are still written.
+  func writeArchive() {
+    let entries = pendingArchive
+    pendingArchive = []
+    archiveDue = nil
+    guard !entries.isEmpty, let store = openStore() else { return }
     do throws(StoreError) {
-      try store.archiveJabberMessage(
-        JabberArchivedMessage(
-          uid: entry.id, stamp: entry.stamp, sender: entry.sender, senderResource: entry.senderResource,
-          recipient: entry.recipient, recipientResource: entry.recipientResource, stanza: entry.stanza))
+      try store.archiveJabberMessages(
+        entries.map {
+          JabberArchivedMessage(
+            uid: $0.id, stamp: $0.stamp, sender: $0.sender, senderResource: $0.senderResource,
+            recipient: $0.recipient, recipientResource: $0.recipientResource, stanza: $0.stanza)
+        }, refused: { (message, error) in log.error("store: archive \(message.uid): \(error.description)") })
     } catch {
       log.error("store: archive: \(error.description)")
     }
   }
 
   func archive(_ query: SessionArchiveQuery, now: Int64) -> SessionArchiveAnswer {
+    // What this process routed is in the answer, as its client expects.
+    writeArchive()
     guard let store = openStore() else { return .unavailable }
     let page: JabberArchiveQuery.Page
     switch query.paging {

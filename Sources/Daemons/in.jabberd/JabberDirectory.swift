@@ -16,6 +16,11 @@ final class JabberDirectory: SessionBackend {
   private var failuresRecorded = false
   /// SHA-256 of the users file as last read (drop-in mode): the mesh key without a store.
   private(set) var usersFileDigest: [UInt8] = []
+  /// Archive rows not yet written, and when they are to be (JabberDirectory+Archive.swift).
+  var pendingArchive: [SessionArchiveEntry] = []
+  var archiveDue: Deadline?
+  static let archiveDelayMilliseconds = 200
+  static let archiveBatch = 64
 
   init(databasePath: String?, usersFile: String?, log: Log, clientAddress: String? = nil) {
     self.databasePath = databasePath
