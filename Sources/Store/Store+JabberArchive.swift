@@ -8,7 +8,8 @@ import Text
 /// - retention: rows older than `jabberArchiveDays` are never answered, and deleted a bounded
 ///   batch at a time at each login (`expireJabberArchive`); 0 days keeps nothing;
 /// - per user: an archive keeps its newest `maximumArchiveMessages`; older ones leave that
-///   user's archive (trimmed at each login and every `archiveTrimInterval`-th row written);
+///   user's archive when a row whose id is a multiple of `archiveTrimInterval` is written for
+///   them (so an archive holds at most about that many more);
 /// - per message: a stanza over `maximumArchivedStanzaBytes` is refused (the session does not
 ///   archive it, and delivers it without a stanza-id).
 extension Store {
@@ -123,6 +124,10 @@ extension Store {
   @discardableResult
   public func expireJabberArchive(now: Int64) throws(StoreError) -> Int {
     let cutoff = try jabberArchiveCutoff(now: now) ?? Int64.max
+    // The common case, nothing expired, costs one index lookup and writes nothing.
+    guard let oldest = try database.row("SELECT stamp FROM jabber_archive ORDER BY id LIMIT 1", map: { $0.int(0) }),
+      oldest < cutoff
+    else { return 0 }
     return try database.run(
       """
       DELETE FROM jabber_archive WHERE id IN (SELECT id FROM jabber_archive ORDER BY id LIMIT ?) AND stamp < ?

@@ -1,13 +1,12 @@
 /// The message archive (XEP-0313) in the store. A failure is logged and costs the archive
 /// that message or that answer, never a delivery.
 extension JabberDirectory {
-  /// Applies the retention (a bounded batch of expired rows) and trims the user's archive;
-  /// false when nothing is archived (no store, or a retention of 0 days).
+  /// Applies the retention (a bounded batch of expired rows); false when nothing is archived
+  /// (no store, or a retention of 0 days).
   func openArchive(of user: String, now: Int64) -> Bool {
     guard let store = openStore() else { return false }
     do throws(StoreError) {
       try store.expireJabberArchive(now: now)
-      try store.trimJabberArchive(of: user)
       return try store.jabberArchiveDays() > 0
     } catch {
       log.error("store: \(error.description)")

@@ -11,7 +11,7 @@ extension Slugctl.Jabber {
         in.jabberd archives every one-to-one message with a body (XEP-0313), once, when it is \
         routed, so each user's clients can page through their history. A message older than the \
         retention is no longer answered, and is deleted (at most 1000 at each login). 0 days \
-        archives nothing. Each user's archive keeps its newest 20000 messages; a stanza over \
+        archives nothing. Each user's archive keeps about its newest 20000 messages; a stanza over \
         64 KB is delivered but not archived. Without an option, prints the retention.
         """,
       parameters: [
