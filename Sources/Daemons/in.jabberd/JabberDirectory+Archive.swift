@@ -14,12 +14,14 @@ extension JabberDirectory {
     }
   }
 
-  /// Queues the row: the poll loop writes what is queued once `archiveDue` has come, or at
-  /// once when `archiveBatch` rows wait (JabberServer). A commit costs a busy process more
-  /// than relaying a message, so a conversation's rows go in one transaction now and then
-  /// rather than one each between two deliveries.
+  /// Queues the row: the poll loop writes what is queued once `archiveDue` has come (the
+  /// process was quiet for `archiveQuietMilliseconds`, or the first row waited
+  /// `archiveDelayMilliseconds`), or at once when `archiveBatch` rows wait (JabberServer).
+  /// Writing costs a busy process more than relaying a message: a conversation's rows go in
+  /// one transaction when it pauses, not one each between two deliveries.
   func archive(_ entry: SessionArchiveEntry) {
-    if pendingArchive.isEmpty { archiveDue = .after(milliseconds: JabberDirectory.archiveDelayMilliseconds) }
+    if pendingArchive.isEmpty { archiveDeadline = .after(milliseconds: JabberDirectory.archiveDelayMilliseconds) }
+    archiveDue = min(.after(milliseconds: JabberDirectory.archiveQuietMilliseconds), archiveDeadline)
     pendingArchive.append(entry)
     if pendingArchive.count >= JabberDirectory.archiveBatch { writeArchive() }
   }

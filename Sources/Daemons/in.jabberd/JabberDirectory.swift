@@ -19,8 +19,10 @@ final class JabberDirectory: SessionBackend {
   /// Archive rows not yet written, and when they are to be (JabberDirectory+Archive.swift).
   var pendingArchive: [SessionArchiveEntry] = []
   var archiveDue: Deadline?
-  static let archiveDelayMilliseconds = 200
-  static let archiveBatch = 64
+  var archiveDeadline = Deadline.now()
+  static let archiveQuietMilliseconds = 50
+  static let archiveDelayMilliseconds = 1000
+  static let archiveBatch = 256
 
   init(databasePath: String?, usersFile: String?, log: Log, clientAddress: String? = nil) {
     self.databasePath = databasePath
