@@ -234,8 +234,9 @@ enum Schema {
   /// in.jabberd's message archive (XEP-0313, Store+JabberArchive.swift): one row per message,
   /// shared by its sender's and recipient's archives (each side's `_keeps` says whether it is
   /// in that side's archive), or by a room's (`room`, for rooms later). An archive is in the
-  /// order of `stamp`, then `id` (AUTOINCREMENT: never reused); `uid` is the random id clients see
-  /// (XEP-0359 stanza-id), chosen before the row is written so delivery does not wait for it.
+  /// order of `stamp`, then `id` (AUTOINCREMENT: never reused); `uid` is the id clients see
+  /// (XEP-0359 stanza-id; the time, then random bits), chosen before the row is written so
+  /// delivery does not wait for it.
   /// `stamp` is Unix time in ms; names are JID local parts. `jabber_archive_prefs` keeps each
   /// user's XEP-0313 default (always, never, roster).
   static let version10 = """
