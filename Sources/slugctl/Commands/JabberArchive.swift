@@ -1,3 +1,5 @@
+import CLibc
+
 #if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
 import Store
 #endif
@@ -10,9 +12,10 @@ extension Slugctl.Jabber {
       discussion: """
         in.jabberd archives every one-to-one message with a body (XEP-0313), once, when it is \
         routed, so each user's clients can page through their history. A message older than the \
-        retention is no longer answered, and is deleted (at most 1000 at each login). 0 days \
-        archives nothing. Each user's archive keeps about its newest 20000 messages; a stanza over \
-        64 KB is delivered but not archived. Without an option, prints the retention.
+        retention is no longer answered, and is deleted: all of them when --days is set, at most \
+        1000 at each login after. 0 days archives nothing. Each user's archive keeps about its \
+        newest 20000 messages; a stanza over 64 KB is delivered but not archived. Without an \
+        option, prints the retention.
         """,
       parameters: [
         .db,
@@ -33,7 +36,12 @@ extension Slugctl.Jabber {
         guard let value = Int64(days), (0...Store.maximumArchiveDays).contains(value) else {
           throw Failure.usage("--days needs a whole number from 0 to \(Store.maximumArchiveDays), not '\(days)'")
         }
-        try attempt { () throws(StoreError) in try opened.setJabberArchiveDays(value) }
+        try attempt { () throws(StoreError) in
+          try opened.setJabberArchiveDays(value)
+          // What the new retention no longer keeps goes now, not a batch per login.
+          let now = Int64(time(nil)) * 1000
+          while try opened.expireJabberArchive(now: now) > 0 {}
+        }
       })
   }
 }
