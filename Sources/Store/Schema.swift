@@ -2,7 +2,9 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10]
+  static let migrations: [String] = [
+    version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11,
+  ]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -255,6 +257,38 @@ enum Schema {
       offline INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE INDEX jabber_stream_queue_by_stream ON jabber_stream_queue (stream, id);
+    """
+
+  /// in.jabberd's message archive (XEP-0313, Store+JabberArchive.swift): one row per message,
+  /// shared by its sender's and recipient's archives (each side's `_keeps` says whether it is
+  /// in that side's archive), or by a room's (`room`, for rooms later). An archive is in the
+  /// order of `stamp`, then `id` (AUTOINCREMENT: never reused); `uid` is the id clients see
+  /// (XEP-0359 stanza-id; the time, then random bits), chosen before the row is written so
+  /// delivery does not wait for it.
+  /// `stamp` is Unix time in ms; names are JID local parts. `jabber_archive_prefs` keeps each
+  /// user's XEP-0313 default (always, never, roster).
+  static let version11 = """
+    CREATE TABLE jabber_archive (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      uid TEXT NOT NULL UNIQUE,
+      stamp INTEGER NOT NULL,
+      sender TEXT NOT NULL COLLATE NOCASE,
+      sender_resource TEXT NOT NULL,
+      recipient TEXT COLLATE NOCASE,
+      recipient_resource TEXT,
+      room TEXT COLLATE NOCASE,
+      sender_keeps INTEGER NOT NULL CHECK (sender_keeps IN (0, 1)),
+      recipient_keeps INTEGER NOT NULL CHECK (recipient_keeps IN (0, 1)),
+      stanza TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX jabber_archive_by_sender ON jabber_archive (sender, stamp, id);
+    CREATE INDEX jabber_archive_by_recipient ON jabber_archive (recipient, stamp, id);
+    CREATE INDEX jabber_archive_by_room ON jabber_archive (room, stamp, id) WHERE room IS NOT NULL;
+
+    CREATE TABLE jabber_archive_prefs (
+      name TEXT PRIMARY KEY COLLATE NOCASE,
+      default_mode TEXT NOT NULL CHECK (default_mode IN ('always', 'never', 'roster'))
+    ) STRICT;
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

@@ -58,7 +58,7 @@ extension Store {
     if transactionDepth == 0 { truncateWAL() }
   }
 
-  /// Removes the account with its offline messages and vCard.
+  /// Removes the account with its offline messages, vCard and archive.
   public func removeJabberUser(named name: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
       let changed = try database.run("DELETE FROM jabber_accounts WHERE name = ?", .text(name))
@@ -66,6 +66,7 @@ extension Store {
       try database.run("DELETE FROM jabber_offline WHERE recipient = ?", .text(name))
       try database.run("DELETE FROM jabber_vcards WHERE name = ?", .text(name))
       try database.run("DELETE FROM jabber_streams WHERE name = ?", .text(name))
+      try removeJabberArchive(of: name)
     }
     if transactionDepth == 0 { truncateWAL() }
   }

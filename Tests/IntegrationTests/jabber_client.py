@@ -8,6 +8,7 @@ or direct (XEP-0368) it uses TLS, verifying the server against the CA in SLUG_XM
 slixmpp does by default.
 """
 import asyncio
+import datetime
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ DOMAIN = sys.argv[2]
 SCENARIO = sys.argv[3]
 ARGS = sys.argv[4:]
 DELAY = '{urn:xmpp:delay}delay'
+STANZA_ID = '{urn:xmpp:sid:0}stanza-id'
 TLS = os.environ.get('SLUG_XMPP_TLS', '')
 CA = os.environ.get('SLUG_XMPP_CA')
 
@@ -51,7 +53,8 @@ class Client(slixmpp.ClientXMPP):
         delay = message.xml.find(DELAY)
         self.messages.append({
             'from': str(message['from']), 'type': message['type'], 'body': message['body'],
-            'delay': delay.get('stamp') if delay is not None else None, 'at': time.monotonic()})
+            'delay': delay.get('stamp') if delay is not None else None, 'at': time.monotonic(),
+            'stanza_ids': [[s.get('by'), s.get('id')] for s in message.xml.findall(STANZA_ID)]})
 
     def available(self, user):
         return [jid for jid, p in self.presences.items()
@@ -357,6 +360,51 @@ async def devices(user_text, other_text):
     return report
 
 
+async def archive_pages(client, **filters):
+    """The client's archive (XEP-0313) in pages of 10 (XEP-0059): per page, [id, body, stamp in ms]."""
+    pages = []
+    iterator = client.plugin['xep_0313'].retrieve(iterator=True, rsm={'max': 10}, **filters)
+    async for page in iterator:
+        pages.append([[r['mam_result']['id'], r['mam_result']['forwarded']['stanza']['body'],
+                       round(r['mam_result']['forwarded']['delay']['stamp'].timestamp() * 1000)]
+                      for r in page['mam']['results']])
+    return pages
+
+
+async def archive(first, second, count):
+    """FIRST sends SECOND COUNT - 5 chat messages, SECOND answers with 5, each waiting for the
+    last to arrive; then SECOND pages its archive by 10, all of it and between the stamps of
+    its 6th and 15th messages. What was delivered (body, stanza-ids) and what the pages held."""
+    plugins = ('xep_0059', 'xep_0313')
+    sending = await login(first, plugins=plugins)
+    answering = await login(second, plugins=plugins)
+    if isinstance(sending, str) or isinstance(answering, str):
+        return {'error': [str(sending), str(answering)]}
+    await until(lambda: sending.available(answering.user) and answering.available(sending.user), 10)
+    count = int(count)
+    for number in range(count):
+        source, target = (sending, answering) if number < count - 5 else (answering, sending)
+        if number == count - 5:
+            # The first side's rows are written after delivery: let the last be written.
+            await asyncio.sleep(0.3)
+        before = len(target.messages)
+        source.send_message(mto=f'{target.user}@{DOMAIN}', mbody=f'message {number}', mtype='chat')
+        await until(lambda: len(target.messages) > before)
+    await asyncio.sleep(0.3)
+    delivered = sorted(
+        ([m['body'], m['stanza_ids']] for c in (sending, answering) for m in c.messages),
+        key=lambda m: int(m[0].split()[1]))
+    pages = await archive_pages(answering)
+    stamps = [entry[2] for page in pages for entry in page]
+    dated = []
+    if len(stamps) >= 15:
+        start, end = (datetime.datetime.fromtimestamp(stamps[i] / 1000, datetime.timezone.utc) for i in (5, 14))
+        dated = await archive_pages(answering, start=start, end=end)
+    report = {'delivered': delivered, 'pages': pages, 'dated': dated}
+    await asyncio.gather(logout(sending), logout(answering))
+    return report
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -378,6 +426,8 @@ async def main():
         return await kill(*ARGS)
     if SCENARIO == 'pair':
         return await pair(*ARGS)
+    if SCENARIO == 'archive':
+        return await archive(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

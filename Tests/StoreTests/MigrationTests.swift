@@ -172,6 +172,17 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.jabberStreamQueue("s1", after: 0).map(\.stanza), ["<message/>"])
       }
     ),
+    (
+      version: 11,
+      sql: """
+      INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, recipient, sender_keeps, recipient_keeps, stanza)
+        VALUES ('a1', 5000, 'carol', 'desk', 'dave', 1, 1, '<message/>');
+      """,
+      check: { store in
+        XCTAssertEqual(
+          try store.jabberArchive(JabberArchiveQuery(owner: "dave", limit: 1), now: 6000).messages.map(\.uid), ["a1"])
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

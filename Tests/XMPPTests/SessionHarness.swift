@@ -20,6 +20,10 @@ final class MemoryBackend: SessionBackend {
   var nextAllowed: Int64 = 0
   var succeeded = 0
   var secret: [UInt8]? = Array("decoy secret".utf8)
+  /// The message archive (SessionArchiveTests.swift): rows with whose archives keep them.
+  var archived: [(entry: SessionArchiveEntry, senderKeeps: Bool, recipientKeeps: Bool)] = []
+  var archiveDefaults: [String: SessionArchiveDefault] = [:]
+  var archiveDays = 365
 
   init(users: [(String, String)]) {
     self.users = users.map { SessionAccount(name: $0.0, password: $0.1) }
@@ -247,6 +251,7 @@ final class SessionNetwork {
           pending.append((target, .peerMessage(peerThere, bytes)))
         }
       case .deleteOfflineMessages(let user, let id): backend.delete(for: user, upTo: id)
+      case .archive(let entry): backend.archive(entry)
       case .log(let line): clients[index].logs.append(line)
       case .close: hangUp(index)
       case .startTLS:

@@ -174,6 +174,8 @@ struct JabberServer: DaemonProgram {
           // Only what the client was sent goes.
           guard flush() else { return false }
           directory.deleteOfflineMessages(for: user, upTo: id)
+        case .archive(let entry):
+          directory.archive(entry)
         case .log(let line):
           switch line.level {
           case .authNotice: log.authNotice(line.message)
@@ -254,6 +256,8 @@ struct JabberServer: DaemonProgram {
       return true
     }
 
+    // Archive rows still queued are written whichever way the connection ends.
+    defer { directory.writeArchive() }
     if let directTLS, !handle(.tlsStarted(directTLS)) { return EX_OK }
     while true {
       let limit = session.isAuthenticated ? options.idleSeconds : min(options.idleSeconds, JabberServer.loginSeconds)
@@ -261,7 +265,7 @@ struct JabberServer: DaemonProgram {
       var descriptors = [pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)]
       if let mesh { descriptors += mesh.pollDescriptors }
       // A mesh peer that has not proven itself by its deadline is dropped then.
-      let wake = min(idleAt, mesh?.handshakeDeadline ?? idleAt)
+      let wake = min(idleAt, mesh?.handshakeDeadline ?? idleAt, directory.archiveDue ?? idleAt)
       let ready = poll(&descriptors, nfds_t(descriptors.count), wake.remainingMilliseconds)
       if ready < 0 {
         guard slug_errno() == EINTR else {
@@ -270,6 +274,7 @@ struct JabberServer: DaemonProgram {
         }
         continue
       }
+      if let due = directory.archiveDue, Deadline.now() >= due { directory.writeArchive() }
       if ready == 0 {
         if Deadline.now() >= idleAt, !handle(.idle) { return EX_OK }
         if mesh != nil, !meshEvents([]) { return EX_OK }

@@ -60,6 +60,8 @@ public struct Session<Backend: SessionBackend> {
   /// The client sent initial presence: it receives the others' presence from then on.
   var receivesPresence = false
   var offlineDelivered = false
+  /// Messages are archived (XEP-0313): a store keeps them (XEP0359StanzaID.swift).
+  var archiving = false
   /// The roster's JID local parts as last sent; nil until the client asked for the roster.
   var rosterNames: [String]?
   var rosterPushes = 0

@@ -45,6 +45,9 @@ public enum SessionAction: Equatable, Sendable {
   /// Offline messages up to this id reached the client (the writes before this action
   /// succeeded): they may go.
   case deleteOfflineMessages(user: String, upTo: Int64)
+  /// A message to archive (XEP-0313), after the writes and sends before it: delivery does not
+  /// wait for the store.
+  case archive(SessionArchiveEntry)
   case log(SessionLogLine)
   /// A login attempt from an address that failed before waits (the back-off): read nothing
   /// from the client until this Unix time (ms), then send `.resume`. The writes before it go
@@ -200,6 +203,13 @@ public protocol SessionBackend {
   /// Ends the user's streams attached before `before` that no live session holds; how many
   /// messages became offline messages.
   mutating func sweepStreams(user: String, attachedBefore before: Int64, keeping live: [String], now: Int64) -> Int
+
+  /// The message archive (XEP0313Backend.swift).
+  mutating func openArchive(of user: String, now: Int64) -> Bool
+  mutating func archive(_ entry: SessionArchiveEntry)
+  func archive(_ query: SessionArchiveQuery, now: Int64) -> SessionArchiveAnswer
+  func archiveDefault(of user: String) -> SessionArchiveDefault?
+  mutating func setArchiveDefault(_ mode: SessionArchiveDefault, of user: String) -> SessionStoreOutcome
 }
 
 /// A resumable stream as the store keeps it.

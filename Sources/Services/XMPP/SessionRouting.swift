@@ -97,17 +97,18 @@ extension Session {
       to = jid.bare
     case .user(let user): to = user
     }
-    let xml = forwarded(message)
+    let (routed, entry) = archiving(message, to: to, type: type)
+    let xml = forwarded(routed)
     let offline = Session.keepsOffline(message)
     if !to.isBare {
       if to == jid {
         write(StanzaText.stamped(xml, from: jid.description, to: nil))
-        return
+        return archived(entry)
       }
       if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
-        if !send(xml, to: target.peer, offline: offline) { return bounce(message, "resource-constraint") }
-        carbonCopies(message, xml: xml, to: to, delivered: [target.peer])
-        return
+        guard send(xml, to: target.peer, offline: offline) else { return bounce(message, "resource-constraint") }
+        carbonCopies(routed, xml: xml, to: to, delivered: [target.peer])
+        return archived(entry)
       }
     }
     // Bare JID, or a resource that is not online: the highest non-negative priority resources.
@@ -123,15 +124,22 @@ extension Session {
     if to.local == jid.local { consider(nil, presence == nil ? nil : priority) }
     if !targets.isEmpty, type != "groupchat" {
       var delivered = true
+      var reached = false
       for target in targets {
         if let target {
-          delivered = send(xml, to: target, offline: offline) && delivered
+          let sent = send(xml, to: target, offline: offline)
+          delivered = sent && delivered
+          reached = sent || reached
         } else {
           write(StanzaText.stamped(xml, from: jid.description, to: nil))
+          reached = true
         }
       }
-      if !delivered { return bounce(message, "resource-constraint") }
-      carbonCopies(message, xml: xml, to: to, delivered: targets.compactMap { $0 })
+      if !delivered { bounce(message, "resource-constraint") }
+      if reached {
+        carbonCopies(routed, xml: xml, to: to, delivered: targets.compactMap { $0 })
+        archived(entry)
+      }
       return
     }
     if targets.isEmpty, type != "groupchat", !peersWithoutHello.isEmpty,
@@ -146,9 +154,9 @@ extension Session {
       // XEP-0160: only what has content is kept; chat states alone are dropped.
       guard message.child("body") != nil || message.child("subject") != nil else { return }
       let stored = StanzaText.stamped(
-        StanzaText.removing(["from", "to"], from: message).xml(), from: jid.description, to: to.bare.description)
+        StanzaText.removing(["from", "to"], from: routed).xml(), from: jid.description, to: to.bare.description)
       switch backend.storeOfflineMessage(stored, to: to.local, at: now / 1000) {
-      case .done: break
+      case .done: archived(entry)
       case .full: bounce(message, "resource-constraint")
       case .unavailable: bounce(message, "service-unavailable")
       }
@@ -263,7 +271,10 @@ extension Session {
         write(
           with(
             "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='account' type='registered'/><feature var='"
-              + StanzaNamespace.discoInfo + "'/></query>"))
+              + StanzaNamespace.discoInfo + "'/>"
+              + (archiving ? [StanzaNamespace.mam, StanzaNamespace.mam + "#extended", StanzaNamespace.stanzaID] : []).map {
+                "<feature var='" + $0 + "'/>"
+              }.joined() + "</query>"))
       } else {
         bounce(iq, "service-unavailable")
       }
@@ -296,6 +307,8 @@ extension Session {
       write(with("<blocklist xmlns='" + StanzaNamespace.blocking + "'/>"))
     case (StanzaNamespace.blocking, "block") where !isGet, (StanzaNamespace.blocking, "unblock") where !isGet:
       write(empty())  // nothing is blocked (XEP-0191 answered harmlessly)
+    case (StanzaNamespace.mam, _) where own:
+      answerArchive(iq, payload)
     default:
       bounce(iq, "service-unavailable")
     }

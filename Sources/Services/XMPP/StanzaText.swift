@@ -28,6 +28,8 @@ public enum StanzaNamespace {
   public static let clientState = "urn:xmpp:csi:0"
   public static let carbons = "urn:xmpp:carbons:2"
   public static let forward = "urn:xmpp:forward:0"
+  public static let mam = "urn:xmpp:mam:2"
+  public static let stanzaID = "urn:xmpp:sid:0"
   public static let hints = "urn:xmpp:hints"
 }
 
