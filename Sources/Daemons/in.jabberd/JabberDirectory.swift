@@ -93,7 +93,7 @@ final class JabberDirectory: SessionBackend {
     return opened
   }
 
-  private func openStore() -> Store? {
+  func openStore() -> Store? {
     do throws(StoreError) {
       return try openedStore()
     } catch {

@@ -72,6 +72,8 @@ extension Session {
     case .stanza(let xml):
       guard let state = peers[peer] else { return }
       write(StanzaText.stamped(xml, from: state.jid.description, to: nil))
+    case .pep(let owner, let node, let xml):
+      peerPEP(peer, owner: owner, node: node, xml)
     }
   }
 
@@ -95,6 +97,7 @@ extension Session {
       presence = stripped
     } else {
       presence = nil
+      pep.lastItemsSent = []  // sent again when the client is next available (XEP-0163 §4.3.2)
     }
     let xml = stripped.xml()
     actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: available ? priority : nil, xml: xml).bytes))
@@ -109,6 +112,7 @@ extension Session {
       }
     }
     if !offlineDelivered, priority >= 0 { deliverOfflineMessages() }
+    noteCapabilities(stanza)
   }
 
   /// XEP-0160: what waited in the store, each with its XEP-0203 delay, then deleted (after the
