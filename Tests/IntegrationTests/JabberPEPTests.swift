@@ -18,6 +18,7 @@ final class JabberPEPTests: XCTestCase {
     XCTAssertEqual(report["bundle_identity"] as? [String], ["BBBB"], "\(report)")
     let features = try XCTUnwrap(report["features"] as? [String], "\(report)")
     XCTAssertTrue(features.contains("http://jabber.org/protocol/pubsub#publish-options"), "\(features)")
+    XCTAssertTrue(features.contains("urn:xmpp:bookmarks:1#compat"), "\(features)")
     XCTAssertTrue((report["identities"] as? [[String]])?.contains(["pubsub", "pep"]) == true, "\(report)")
   }
 
@@ -41,6 +42,7 @@ final class JabberPEPTests: XCTestCase {
     XCTAssertEqual(report["first"] as? String, "ok", "\(report)")
     XCTAssertEqual(report["second"] as? String, "conflict precondition-not-met", "\(report)")
     XCTAssertEqual(report["own_items"] as? [String], ["everyone@rooms.localhost"], "\(report)")
+    XCTAssertEqual(report["legacy"] as? [String], ["everyone@rooms.localhost"], "XEP-0048 in private XML: \(report)")
     XCTAssertEqual(report["other_reads"] as? String, "not-allowed closed-node", "\(report)")
   }
 }

@@ -391,13 +391,18 @@ async def bookmarks(owner, other):
     second = await outcome(owning['xep_0060'].publish(
         None, BOOKMARKS, id=f'other@rooms.{DOMAIN}', payload=element(conference), options=publish_options(**options)))
     own = item_ids(await owning['xep_0060'].get_items(f'{owning.user}@{DOMAIN}', BOOKMARKS))
+    # An old client's view (XEP-0048 in XEP-0049 private XML), mirrored from the XEP-0402 node.
+    private = owning.Iq(stype='get')
+    private.xml.append(element("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>"))
+    legacy = [conference.get('jid') for conference in
+              (await private.send()).xml.iter('{storage:bookmarks}conference')]
     await logout(owning)
     reading = await login(other, plugins=PEP_PLUGINS)
     if isinstance(reading, str):
         return {'error': reading}
     foreign = await outcome(reading['xep_0060'].get_items(f'{owning.user}@{DOMAIN}', BOOKMARKS))
     await logout(reading)
-    return {'first': first, 'second': second, 'own_items': own, 'other_reads': foreign}
+    return {'first': first, 'second': second, 'own_items': own, 'legacy': legacy, 'other_reads': foreign}
 
 
 async def main():

@@ -333,4 +333,40 @@ final class SessionPEPTests: XCTestCase {
       bob, "<iq type='get' id='g' to='alice@home.lan'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>")
     XCTAssertNotNil(stanzas(network.take(bob)).first?.child("error")?.child("forbidden"))
   }
+
+  func testXEP0048BookmarksInPrivateXMLAreMirroredWithTheXEP0402Node() throws {
+    let network = network()
+    let old = login(network, "alice", interests: []).index
+    let new = login(network, "alice", resource: "phone", interests: [Self.bookmarks]).index
+    for client in [old, new] { _ = network.take(client) }
+    network.send(
+      old,
+      "<iq type='set' id='p'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>"
+        + "<conference jid='all@rooms.home.lan' name='All' autojoin='true'><nick>al</nick></conference>"
+        + "<url name='Home' url='http://home.lan/'/></storage></query></iq>")
+    XCTAssertEqual(stanzas(network.take(old)).first?.attribute("type"), "result")
+    let pushed = try XCTUnwrap(stanzas(network.take(new)).first?.child("event")?.child("items")?.child("item"))
+    XCTAssertEqual(pushed.attribute("id"), "all@rooms.home.lan")
+    XCTAssertEqual(pushed.child("conference", namespace: Self.bookmarks)?.child("nick")?.text, "al")
+    XCTAssertEqual(network.backend.pepNode(owner: "alice", node: Self.bookmarks)?.configuration.accessModel, .whitelist)
+    network.send(
+      new,
+      Self.publish(Self.bookmarks, id: "two@rooms.home.lan", payload: "<conference xmlns='urn:xmpp:bookmarks:1' name='Two'/>"))
+    _ = network.take(new)
+    network.send(old, "<iq type='get' id='g'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>")
+    let storage = try XCTUnwrap(stanzas(network.take(old)).first?.child("query")?.child("storage"))
+    XCTAssertEqual(
+      storage.elements.filter { $0.name == "conference" }.compactMap { $0.attribute("jid") },
+      ["all@rooms.home.lan", "two@rooms.home.lan"])
+    XCTAssertEqual(storage.child("url")?.attribute("url"), "http://home.lan/", "the URL kept in private XML")
+    network.send(
+      old,
+      "<iq type='set' id='p'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>"
+        + "<conference jid='two@rooms.home.lan' name='Two'/></storage></query></iq>")
+    _ = network.take(old)
+    let retracted = stanzas(network.take(new)).compactMap { $0.child("event")?.child("items")?.child("retract") }
+    XCTAssertEqual(retracted.map { $0.attribute("id") }, ["all@rooms.home.lan"])
+    XCTAssertEqual(
+      network.backend.pepItems(owner: "alice", node: Self.bookmarks, limit: nil, ids: []).map { $0.id }, ["two@rooms.home.lan"])
+  }
 }

@@ -1,5 +1,6 @@
 /// Private XML storage (XEP-0049): one element per user and namespace, kept in the store. Older
-/// clients keep their bookmarks here (storage:bookmarks, XEP-0048).
+/// clients keep their bookmarks here (storage:bookmarks, XEP-0048), mirrored with XEP-0402's
+/// node (XEP0048Bookmarks.swift).
 extension Session {
   static var privateNamespace: String { "jabber:iq:private" }
 
@@ -16,10 +17,12 @@ extension Session {
       + StanzaText.attribute("to", jid.description)
     if iq.attribute("type") == "get" {
       guard elements.count == 1, let wanted = elements.first else { return bounce(iq, "bad-request") }
-      let kept = backend.privateXML(owner: jid.local, namespace: wanted.namespace) ?? wanted.xml(parentNamespace: "")
-      return write(head + "><query xmlns='" + Session.privateNamespace + "'>" + kept + "</query></iq>")
+      var kept = backend.privateXML(owner: jid.local, namespace: wanted.namespace)
+      if wanted.namespace == Session.legacyBookmarks, let mirrored = legacyBookmarksFromPEP(kept: kept) { kept = mirrored }
+      return write(head + "><query xmlns='" + Session.privateNamespace + "'>" + (kept ?? wanted.xml(parentNamespace: "")) + "</query></iq>")
     }
     for element in elements {
+      if element.namespace == Session.legacyBookmarks, !mirrorLegacyBookmarks(element, iq) { return }
       switch backend.setPrivateXML(element.xml(parentNamespace: ""), owner: jid.local, namespace: element.namespace) {
       case .done: continue
       case .full: return bounce(iq, "not-acceptable")

@@ -63,7 +63,8 @@ extension Session {
   func accountDiscoInfo() -> String {
     "<query xmlns='" + StanzaNamespace.discoInfo
       + "'><identity category='account' type='registered'/><identity category='pubsub' type='pep'/>"
-      + ([StanzaNamespace.discoInfo, StanzaNamespace.discoItems, PubSubNamespace.pubsub] + Session.pepFeatures).map {
+      + ([StanzaNamespace.discoInfo, StanzaNamespace.discoItems, PubSubNamespace.pubsub, Session.bookmarks + "#compat"]
+        + Session.pepFeatures).map {
         "<feature var='" + $0 + "'/>"
       }.joined() + "</query>"
   }
