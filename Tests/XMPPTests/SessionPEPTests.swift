@@ -100,6 +100,10 @@ final class SessionPEPTests: XCTestCase {
     XCTAssertEqual(items.attribute("node"), Self.deviceList)
     XCTAssertEqual(items.child("item")?.child("list")?.child("device")?.attribute("id"), "1234")
     XCTAssertEqual(network.take(carol), "", "carol did not ask for device lists")
+    network.send(bob, "<presence type='unavailable'/>")
+    _ = network.take(bob)
+    network.send(alice, Self.publish(Self.deviceList, payload: Self.devices))
+    XCTAssertFalse(network.take(bob).contains("headline"), "bob is not available")
     XCTAssertEqual(network.backend.pepNode(owner: "alice", node: Self.deviceList)?.configuration.accessModel, .open)
   }
 

@@ -34,6 +34,8 @@ extension Session {
     case ("create", false):
       guard own else { return pubSubError(iq, "forbidden") }
       create(iq, pubsub, request)
+    case ("items", false), ("publish", true), ("retract", true), ("create", true):
+      bounce(iq, "bad-request")
     default:
       pubSubError(iq, "feature-not-implemented", "unsupported", feature: request.name)
     }

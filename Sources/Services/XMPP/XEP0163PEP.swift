@@ -102,9 +102,9 @@ extension Session {
     deliverPEP(owner: state.jid.local, node: node, xml)
   }
 
-  /// The notification (XEP-0163 §4.3) to our client, if it wants the node.
+  /// The notification (XEP-0163 §4.3) to our client, if it is available and wants the node.
   mutating func deliverPEP(owner: String, node: String, _ event: String) {
-    guard let jid, pep.interests?.contains(node) == true else { return }
+    guard let jid, presence != nil, pep.interests?.contains(node) == true else { return }
     pep.notifications += 1
     write(
       "<message type='headline'" + StanzaText.attribute("from", ASCII.lowercased(owner) + "@" + domain)
