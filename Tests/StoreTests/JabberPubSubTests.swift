@@ -97,9 +97,10 @@ final class JabberPubSubTests: StoreTestCase {
       owner: "alice", node: "urn:xmpp:bookmarks:1", creating: JabberPEPConfiguration(sendLastPublishedItem: "never"),
       item: item("room"))
     try store.publishPEPItem(owner: "bob", node: "unwanted", creating: JabberPEPConfiguration(), item: item("u"))
-    let last = try store.lastPEPItems(nodes: ["urn:xmpp:avatar:metadata", "urn:xmpp:bookmarks:1"])
+    try store.publishPEPItem(owner: "bob", node: "a\"b\\", creating: JabberPEPConfiguration(), item: item("q"))
+    let last = try store.lastPEPItems(nodes: ["urn:xmpp:avatar:metadata", "urn:xmpp:bookmarks:1", "a\"b\\", "tab\t"])
     XCTAssertEqual(last.map { "\($0.owner) \($0.node.name) \($0.item.id)" }, [
-      "alice urn:xmpp:avatar:metadata new", "bob urn:xmpp:avatar:metadata b",
+      "alice urn:xmpp:avatar:metadata new", "bob a\"b\\ q", "bob urn:xmpp:avatar:metadata b",
     ])
   }
 
