@@ -173,16 +173,21 @@ extension Store {
   /// configuration sends the last item to those who come online (what a login delivers).
   public func lastPEPItems(nodes: [String]) throws(StoreError) -> [(owner: String, node: JabberPEPNode, item: JabberPEPItem)] {
     guard !nodes.isEmpty else { return [] }
-    // The set travels as one bound parameter, a JSON array, which the index on node serves.
-    // A name with control characters is no node's (the client's caps may hold anything).
-    let names = nodes.filter { !$0.utf8.contains(where: { $0 < 0x20 }) }
-    let set = "[" + names.map { "\"" + Self.jsonEscaped($0) + "\"" }.joined(separator: ",") + "]"
+    // The set travels as one bound parameter, the names each ended by a line feed, split by a
+    // recursive CTE so the index on node serves (the daemons' SQLite has no JSON). A name with
+    // control characters is no node's (the client's caps may hold anything).
+    let set = nodes.filter { !$0.utf8.contains(where: { $0 < 0x20 }) }.map { $0 + "\n" }.joined()
     return try database.rows(
       """
+      WITH RECURSIVE wanted (name, rest) AS (
+        SELECT NULL, ?
+        UNION ALL
+        SELECT substr(rest, 1, instr(rest, char(10)) - 1), substr(rest, instr(rest, char(10)) + 1) FROM wanted
+        WHERE rest != '')
       SELECT n.owner, n.node, n.access_model, n.persist_items, n.max_items, n.send_last_published_item,
         n.notify_retract, i.item, i.payload, i.published
       FROM jabber_pep_nodes n JOIN jabber_pep_items i ON i.owner = n.owner AND i.node = n.node
-      WHERE n.node IN (SELECT value FROM json_each(?)) AND n.send_last_published_item != 'never'
+      WHERE n.node IN (SELECT name FROM wanted WHERE name IS NOT NULL) AND n.send_last_published_item != 'never'
         AND i.position = (SELECT max(position) FROM jabber_pep_items WHERE owner = n.owner AND node = n.node)
       ORDER BY n.owner, n.node
       """, .text(set)
@@ -197,16 +202,6 @@ extension Store {
         item: JabberPEPItem(id: row.text(7), payload: row.text(8), published: row.int(9))
       )
     }
-  }
-
-  /// A JSON string's content: quotes and backslashes escaped (no control characters come here).
-  private static func jsonEscaped(_ text: String) -> String {
-    var escaped: [UInt8] = []
-    for byte in text.utf8 {
-      if byte == 0x22 || byte == 0x5C { escaped.append(0x5C) }
-      escaped.append(byte)
-    }
-    return String(decoding: escaped, as: UTF8.self)
   }
 
   private static func validate(node: String, _ configuration: JabberPEPConfiguration) throws(StoreError) {
