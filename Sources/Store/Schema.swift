@@ -4,6 +4,7 @@
 enum Schema {
   static let migrations: [String] = [
     version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11,
+    version12,
   ]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
@@ -288,6 +289,49 @@ enum Schema {
     CREATE TABLE jabber_archive_prefs (
       name TEXT PRIMARY KEY COLLATE NOCASE,
       default_mode TEXT NOT NULL CHECK (default_mode IN ('always', 'never', 'roster'))
+    ) STRICT;
+    """
+
+  /// Personal eventing (XEP-0163) and XEP-0049 private XML (Store+JabberPubSub.swift): each
+  /// account's nodes with their configuration (max_items NULL: "max"), their items in publishing
+  /// order (`position`, highest newest), one private element per account and namespace, and the
+  /// entity capabilities (XEP-0115) every process has verified, keyed by their hash.
+  static let version12 = """
+    CREATE TABLE jabber_pep_nodes (
+      owner TEXT NOT NULL COLLATE NOCASE,
+      node TEXT NOT NULL,
+      access_model TEXT NOT NULL CHECK (access_model IN ('open', 'presence', 'roster', 'whitelist')),
+      persist_items INTEGER NOT NULL,
+      max_items INTEGER CHECK (max_items >= 1),
+      send_last_published_item TEXT NOT NULL CHECK (send_last_published_item IN ('never', 'on_sub', 'on_sub_and_presence')),
+      notify_retract INTEGER NOT NULL,
+      PRIMARY KEY (owner, node)
+    ) STRICT;
+    CREATE INDEX jabber_pep_nodes_by_node ON jabber_pep_nodes (node);
+
+    CREATE TABLE jabber_pep_items (
+      owner TEXT NOT NULL COLLATE NOCASE,
+      node TEXT NOT NULL,
+      item TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      published INTEGER NOT NULL,
+      position INTEGER NOT NULL,
+      PRIMARY KEY (owner, node, item),
+      FOREIGN KEY (owner, node) REFERENCES jabber_pep_nodes (owner, node) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX jabber_pep_items_by_position ON jabber_pep_items (owner, node, position);
+
+    CREATE TABLE jabber_private (
+      owner TEXT NOT NULL COLLATE NOCASE,
+      namespace TEXT NOT NULL,
+      element TEXT NOT NULL,
+      PRIMARY KEY (owner, namespace)
+    ) STRICT;
+
+    CREATE TABLE jabber_caps (
+      ver TEXT PRIMARY KEY,
+      features TEXT NOT NULL,
+      stored INTEGER NOT NULL
     ) STRICT;
     """
 

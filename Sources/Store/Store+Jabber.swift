@@ -58,7 +58,7 @@ extension Store {
     if transactionDepth == 0 { truncateWAL() }
   }
 
-  /// Removes the account with its offline messages, vCard and archive.
+  /// Removes the account with its offline messages, vCard, streams, archive, PEP nodes and private XML.
   public func removeJabberUser(named name: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
       let changed = try database.run("DELETE FROM jabber_accounts WHERE name = ?", .text(name))
@@ -67,6 +67,7 @@ extension Store {
       try database.run("DELETE FROM jabber_vcards WHERE name = ?", .text(name))
       try database.run("DELETE FROM jabber_streams WHERE name = ?", .text(name))
       try removeJabberArchive(of: name)
+      try removeJabberPubSub(of: name)
     }
     if transactionDepth == 0 { truncateWAL() }
   }

@@ -31,8 +31,12 @@ CA = os.environ.get('SLUG_XMPP_CA')
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, user, password, resource, mechanism=None):
+    def __init__(self, user, password, resource, mechanism=None, plugins=(), interests=()):
         super().__init__(f'{user}@{DOMAIN}/{resource}', password, sasl_mech=mechanism)
+        for plugin in plugins:
+            self.register_plugin(plugin)
+        for node in interests:
+            self['xep_0163'].add_interest(node)
         self.user = user
         self.presences = {}
         self.messages = []
@@ -70,12 +74,11 @@ def credentials(text):
     return user, password
 
 
-async def login(text, resource='test', status=None, roster=True, mechanism=None, plugins=()):
-    """A logged-in client (presence sent), or the failure as a string."""
+async def login(text, resource='test', status=None, roster=True, mechanism=None, plugins=(), interests=()):
+    """A logged-in client (presence sent), or the failure as a string. PLUGINS are slixmpp's
+    (xep_0060, ...); INTERESTS the PEP nodes it asks notifications of (XEP-0163 +notify)."""
     user, password = credentials(text)
-    client = Client(user, password, resource, mechanism)
-    for plugin in plugins:
-        client.register_plugin(plugin)
+    client = Client(user, password, resource, mechanism, plugins, interests)
     done = asyncio.get_running_loop().create_future()
 
     def finish(value):
@@ -405,6 +408,144 @@ async def archive(first, second, count):
     return report
 
 
+PEP_PLUGINS = ('xep_0004', 'xep_0030', 'xep_0060', 'xep_0115', 'xep_0163')
+DEVICELIST = 'eu.siacs.conversations.axolotl.devicelist'
+BOOKMARKS = 'urn:xmpp:bookmarks:1'
+
+
+def publish_options(**fields):
+    """A XEP-0060 §7.1.5 publish-options form."""
+    form = slixmpp.plugins.xep_0004.Form()
+    form['type'] = 'submit'
+    form.add_field(var='FORM_TYPE', ftype='hidden', value='http://jabber.org/protocol/pubsub#publish-options')
+    for name, value in fields.items():
+        form.add_field(var=f'pubsub#{name}', value=value)
+    return form
+
+
+def element(xml):
+    return slixmpp.xmlstream.ET.fromstring(xml)
+
+
+async def outcome(request):
+    """'ok', or the error's condition and its pubsub#errors condition."""
+    try:
+        await request
+        return 'ok'
+    except slixmpp.exceptions.IqError as error:
+        specific = [child.tag.split('}')[1] for child in error.iq.xml.find('{jabber:client}error')
+                    if child.tag.startswith('{http://jabber.org/protocol/pubsub#errors}')]
+        return ' '.join([error.iq['error']['condition']] + specific)
+
+
+def pep_events(client):
+    """The PEP notifications the client receives: (from, node, [item ids])."""
+    events = []
+    client.add_event_handler('pubsub_publish', lambda message: events.append(
+        (str(message['from']), message['pubsub_event']['items']['node'],
+         [item.get('id') for item in message.xml.iter('{http://jabber.org/protocol/pubsub#event}item')])))
+    return events
+
+
+def item_ids(result):
+    return [item.get('id') for item in result.xml.iter('{http://jabber.org/protocol/pubsub}item')]
+
+
+async def omemo(publisher, reader):
+    """READER (another user, wanting device list notifications) is online; PUBLISHER publishes
+    an OMEMO device list and a bundle with publish-options; what READER received and fetched."""
+    reading = await login(reader, plugins=PEP_PLUGINS, interests=[DEVICELIST])
+    publishing = await login(publisher, plugins=PEP_PLUGINS)
+    if isinstance(reading, str) or isinstance(publishing, str):
+        return {'error': [str(reading), str(publishing)]}
+    events = pep_events(reading)
+    await until(lambda: reading.available(publishing.user) and publishing.available(reading.user), 10)
+    await asyncio.sleep(0.5)  # reading's caps are learnt (disco#info from the server) by now
+    devices = "<list xmlns='eu.siacs.conversations.axolotl'><device id='4711'/></list>"
+    bundle = ("<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic signedPreKeyId='1'>"
+              "AAAA</signedPreKeyPublic><identityKey>BBBB</identityKey><prekeys>"
+              "<preKeyPublic preKeyId='1'>CCCC</preKeyPublic></prekeys></bundle>")
+    published = [
+        await outcome(publishing['xep_0060'].publish(
+            None, DEVICELIST, id='current', payload=element(devices), options=publish_options(access_model='open'))),
+        await outcome(publishing['xep_0060'].publish(
+            None, 'eu.siacs.conversations.axolotl.bundles:4711', id='current', payload=element(bundle),
+            options=publish_options(access_model='open'))),
+    ]
+    notified = await until(lambda: events, 5)
+    owner = f'{publishing.user}@{DOMAIN}'
+    fetched_list = await reading['xep_0060'].get_items(owner, DEVICELIST)
+    fetched_bundle = await reading['xep_0060'].get_items(owner, 'eu.siacs.conversations.axolotl.bundles:4711')
+    info = await reading['xep_0030'].get_info(owner)
+    report = {
+        'published': published, 'notified': notified, 'events': events,
+        'devices': [device.get('id') for device in fetched_list.xml.iter('{eu.siacs.conversations.axolotl}device')],
+        'bundle_identity': [key.text for key in fetched_bundle.xml.iter('{eu.siacs.conversations.axolotl}identityKey')],
+        'identities': [list(identity[:2]) for identity in info['disco_info']['identities']],
+        'features': sorted(info['disco_info']['features'])}
+    await asyncio.gather(logout(reading), logout(publishing))
+    return report
+
+
+async def avatar(publisher, reader):
+    """PUBLISHER publishes an avatar (XEP-0084, access open) and logs out; then READER logs in
+    wanting avatar metadata: what it was sent, and the data it fetched."""
+    publishing = await login(publisher, plugins=PEP_PLUGINS + ('xep_0084',))
+    if isinstance(publishing, str):
+        return {'error': publishing}
+    picture = bytes(range(256)) * 4
+    options = publish_options(access_model='open')
+    avatar_id = publishing['xep_0084'].generate_id(picture)
+    published = [
+        await outcome(publishing['xep_0084'].publish_avatar(picture, options=options)),
+        await outcome(publishing['xep_0084'].publish_avatar_metadata(
+            {'id': avatar_id, 'type': 'image/png', 'bytes': len(picture)}, options=options))]
+    await logout(publishing)
+    reading = await login(reader, plugins=PEP_PLUGINS + ('xep_0084',))
+    if isinstance(reading, str):
+        return {'error': reading}
+    events = pep_events(reading)
+    notified = await until(lambda: events, 5)
+    data = await reading['xep_0084'].retrieve_avatar(f'{publishing.user}@{DOMAIN}', avatar_id)
+    values = list(data.xml.iter('{urn:xmpp:avatar:data}data'))
+    await logout(reading)
+    return {'published': published, 'notified': notified, 'events': events, 'avatar_id': avatar_id,
+            'data_matches': bool(values) and base64_payload(values[0]) == picture}
+
+
+def base64_payload(payload):
+    import base64
+    return base64.b64decode(''.join(payload.itertext()))
+
+
+async def bookmarks(owner, other):
+    """OWNER publishes a XEP-0402 bookmark with its publish-options, then one with contradicting
+    options; OTHER tries to read OWNER's bookmarks."""
+    owning = await login(owner, plugins=PEP_PLUGINS)
+    if isinstance(owning, str):
+        return {'error': owning}
+    conference = "<conference xmlns='urn:xmpp:bookmarks:1' name='Everyone' autojoin='true'><nick>me</nick></conference>"
+    options = dict(persist_items='true', max_items='max', send_last_published_item='never', access_model='whitelist')
+    first = await outcome(owning['xep_0060'].publish(
+        None, BOOKMARKS, id=f'everyone@rooms.{DOMAIN}', payload=element(conference), options=publish_options(**options)))
+    options['access_model'] = 'open'
+    second = await outcome(owning['xep_0060'].publish(
+        None, BOOKMARKS, id=f'other@rooms.{DOMAIN}', payload=element(conference), options=publish_options(**options)))
+    own = item_ids(await owning['xep_0060'].get_items(f'{owning.user}@{DOMAIN}', BOOKMARKS))
+    # An old client's view (XEP-0048 in XEP-0049 private XML), mirrored from the XEP-0402 node.
+    private = owning.Iq(stype='get')
+    private.xml.append(element("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>"))
+    legacy = [conference.get('jid') for conference in
+              (await private.send()).xml.iter('{storage:bookmarks}conference')]
+    await logout(owning)
+    reading = await login(other, plugins=PEP_PLUGINS)
+    if isinstance(reading, str):
+        return {'error': reading}
+    foreign = await outcome(reading['xep_0060'].get_items(f'{owning.user}@{DOMAIN}', BOOKMARKS))
+    await logout(reading)
+    return {'first': first, 'second': second, 'own_items': own, 'legacy': legacy, 'other_reads': foreign}
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -428,6 +569,12 @@ async def main():
         return await pair(*ARGS)
     if SCENARIO == 'archive':
         return await archive(*ARGS)
+    if SCENARIO == 'omemo':
+        return await omemo(*ARGS)
+    if SCENARIO == 'avatar':
+        return await avatar(*ARGS)
+    if SCENARIO == 'bookmarks':
+        return await bookmarks(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

@@ -183,6 +183,23 @@ final class MigrationTests: StoreTestCase {
           try store.jabberArchive(JabberArchiveQuery(owner: "dave", limit: 1), now: 6000).messages.map(\.uid), ["a1"])
       }
     ),
+    (
+      version: 12,
+      sql: """
+      INSERT INTO jabber_pep_nodes (owner, node, access_model, persist_items, max_items, send_last_published_item,
+          notify_retract)
+        VALUES ('carol', 'urn:xmpp:avatar:metadata', 'open', 1, 1, 'on_sub_and_presence', 1);
+      INSERT INTO jabber_pep_items (owner, node, item, payload, published, position)
+        VALUES ('carol', 'urn:xmpp:avatar:metadata', 'abc', '<metadata xmlns=''urn:xmpp:avatar:metadata''/>', 100, 1);
+      INSERT INTO jabber_private (owner, namespace, element) VALUES ('carol', 'storage:bookmarks', '<storage/>');
+      INSERT INTO jabber_caps (ver, features, stored) VALUES ('v=', 'a+notify', 100);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.pepItems(owner: "carol", node: "urn:xmpp:avatar:metadata").map { $0.id }, ["abc"])
+        XCTAssertEqual(try store.privateXML(owner: "carol", namespace: "storage:bookmarks"), "<storage/>")
+        XCTAssertEqual(try store.capsFeatures(ver: "v="), ["a+notify"])
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

@@ -12,6 +12,8 @@ final class MemoryBackend: SessionBackend {
   var offline: [(user: String, message: SessionOfflineMessage)] = []
   var nextID: Int64 = 1
   var offlineLimit = 1000
+  /// PEP nodes, private XML and the capabilities cache (MemoryPubSub.swift).
+  var pubSub = MemoryPubSub()
 
   var clientAddress: String? = "192.0.2.1"
   /// The back-off as the store keeps it, for the one client address: ms after a failure.

@@ -68,6 +68,8 @@ public struct Session<Backend: SessionBackend> {
   var peers: [SessionPeer: SessionPeerState] = [:]
   /// Mesh connections whose hello has not come yet: a session that just logged in.
   var peersWithoutHello: Set<SessionPeer> = []
+  /// The client's PEP interests and what it was sent (XEP0163PEP.swift).
+  var pep = SessionPEPState()
   /// Messages for a user with no known session, held while a hello is outstanding: the new
   /// session may be theirs (routed again once the hellos are in).
   var heldMessages: [XMLElement] = []

@@ -169,7 +169,8 @@ public enum SessionStoreOutcome: Equatable, Sendable {
 
 /// The user list and the queued data, answered synchronously: in the daemon the store (or the
 /// drop-in user file), in the tests a dictionary. Names are matched without regard to ASCII case.
-public protocol SessionBackend {
+/// PEP, private XML and the capabilities cache: SessionPubSubBackend (XEP0163PEP.swift).
+public protocol SessionBackend: SessionPubSubBackend {
   func account(named name: String) -> SessionAccount?
   /// Every user's name.
   func userNames() -> [String]

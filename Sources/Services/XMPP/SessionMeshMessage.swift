@@ -8,6 +8,7 @@
 ///     queued                                             stanzas wait in the receiver's stream queue
 ///     state\nSTATE                                       the sender's STATE changed
 ///     users-changed                                      slugctl changed the user list
+///     pep\nOWNER\nNODE\nEVENT                          an event of OWNER's PEP node (XEP0163PEP.swift)
 ///
 /// PRESENCE and XML are serialised elements without `from` (the receiver knows the sender from
 /// the hello and stamps it). PRIORITY is the sender's presence priority, `-` when it is not
@@ -28,6 +29,7 @@ public enum SessionMeshMessage: Equatable, Sendable {
   case queued
   case state(SessionMeshState)
   case usersChanged
+  case pep(owner: String, node: String, xml: String)
 
   public var bytes: [UInt8] {
     switch self {
@@ -43,6 +45,7 @@ public enum SessionMeshMessage: Equatable, Sendable {
     case .queued: return Array("queued".utf8)
     case .state(let state): return Array(("state\n" + state.text).utf8)
     case .usersChanged: return Array("users-changed".utf8)
+    case .pep(let owner, let node, let xml): return Array(("pep\n" + owner + "\n" + node + "\n" + xml).utf8)
     }
   }
 
@@ -63,6 +66,12 @@ public enum SessionMeshMessage: Equatable, Sendable {
       let xml = String(decoding: bytes[(newline + 1)...], as: UTF8.self)
       guard xml.hasPrefix("<") else { return nil }
       self = kind == "stanza" ? .stanza(xml) : .complete(xml)
+    case "pep":
+      let fields = bytes.split(separator: 0x0A, maxSplits: 3, omittingEmptySubsequences: false)
+      guard fields.count == 4, !fields[1].isEmpty, !fields[2].isEmpty, fields[3].first == 0x3C else { return nil }
+      self = .pep(
+        owner: String(decoding: fields[1], as: UTF8.self), node: String(decoding: fields[2], as: UTF8.self),
+        xml: String(decoding: fields[3], as: UTF8.self))
     case "presence":
       let fields = bytes.split(separator: 0x0A, maxSplits: 3, omittingEmptySubsequences: false)
       guard fields.count == 4, let priority = SessionMeshMessage.priority(fields[1]) else { return nil }

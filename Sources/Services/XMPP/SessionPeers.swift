@@ -113,6 +113,8 @@ extension Session {
       drainStream()
     case .state(let meshState):
       peers[peer]?.mesh = meshState
+    case .pep(let owner, let node, let xml):
+      peerPEP(peer, owner: owner, node: node, xml)
     }
   }
 
@@ -164,7 +166,11 @@ extension Session {
     let stripped = StanzaText.removing(["from", "to"], from: stanza)
     let available = stanza.attribute("type") == nil
     let firstPresence = !receivesPresence
-    if available { priority = Session.priority(of: stanza) }
+    if available {
+      priority = Session.priority(of: stanza)
+    } else {
+      pep.lastItemsSent = []  // sent again when the client is next available (XEP-0163 §4.3.2)
+    }
     let xml = stripped.xml()
     presence = available ? xml : nil
     broadcastToPeers(xml, priority: available ? priority : nil)
@@ -179,6 +185,7 @@ extension Session {
       }
     }
     if !offlineDelivered, priority >= 0 { deliverOfflineMessages() }
+    noteCapabilities(stanza)
   }
 
   /// XEP-0160: what waited in the store, each with its XEP-0203 delay, then deleted (after the

@@ -210,6 +210,7 @@ extension Session {
     let isRequest = type == "get" || type == "set"
     guard isRequest || type == "result" || type == "error" else { return bounce(iq, "bad-request") }
     guard !isRequest || (iq.attribute("id") != nil && iq.elements.count == 1) else { return bounce(iq, "bad-request") }
+    if !isRequest, capabilitiesAnswer(iq) { return }
     switch destination(of: iq) {
     case .malformed:
       if isRequest { bounce(iq, "jid-malformed") }
@@ -265,21 +266,23 @@ extension Session {
               + [
                 StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
                 StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
-                "urn:xmpp:delay", "msgoffline",
+                "urn:xmpp:delay", "msgoffline", Session.privateNamespace,
               ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
       } else if let account, backend.account(named: account.local) != nil {
-        write(
-          with(
-            "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='account' type='registered'/><feature var='"
-              + StanzaNamespace.discoInfo + "'/>"
-              + (archiving ? [StanzaNamespace.mam, StanzaNamespace.mam + "#extended", StanzaNamespace.stanzaID] : []).map {
-                "<feature var='" + $0 + "'/>"
-              }.joined() + "</query>"))
+        write(with(accountDiscoInfo()))
       } else {
         bounce(iq, "service-unavailable")
       }
     case (StanzaNamespace.discoItems, "query") where isGet:
-      write(with("<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+      if let account, backend.account(named: account.local) != nil {
+        write(with(accountDiscoItems(account)))
+      } else {
+        write(with("<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+      }
+    case (PubSubNamespace.pubsub, "pubsub"), (PubSubNamespace.owner, "pubsub"):
+      pubSub(iq, payload, about: account)
+    case (Session.privateNamespace, "query"):
+      privateStorage(iq, payload, own: own)
     case (StanzaNamespace.version, "query") where isGet && account == nil:
       write(
         with(
