@@ -174,6 +174,10 @@ struct JabberServer: DaemonProgram {
           // Only what the client was sent goes.
           guard flush() else { return false }
           directory.deleteOfflineMessages(for: user, upTo: id)
+        case .storeRoomMessage(let message):
+          // The occupants have it (the mesh sends went out above) before the store is written.
+          guard flush() else { return false }
+          directory.storeRoomMessage(message)
         case .log(let line):
           switch line.level {
           case .authNotice: log.authNotice(line.message)

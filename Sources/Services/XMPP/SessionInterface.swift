@@ -45,6 +45,8 @@ public enum SessionAction: Equatable, Sendable {
   /// Offline messages up to this id reached the client (the writes before this action
   /// succeeded): they may go.
   case deleteOfflineMessages(user: String, upTo: Int64)
+  /// A room's message to keep in its history: after the writes and mesh sends before it.
+  case storeRoomMessage(SessionRoomMessage)
   case log(SessionLogLine)
   /// A login attempt from an address that failed before waits (the back-off): read nothing
   /// from the client until this Unix time (ms), then send `.resume`. The writes before it go
@@ -166,7 +168,7 @@ public enum SessionStoreOutcome: Equatable, Sendable {
 
 /// The user list and the queued data, answered synchronously: in the daemon the store (or the
 /// drop-in user file), in the tests a dictionary. Names are matched without regard to ASCII case.
-public protocol SessionBackend {
+public protocol SessionBackend: SessionRoomBackend {
   func account(named name: String) -> SessionAccount?
   /// Every user's name.
   func userNames() -> [String]

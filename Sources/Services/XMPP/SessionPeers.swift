@@ -113,6 +113,11 @@ extension Session {
       drainStream()
     case .state(let meshState):
       peers[peer]?.mesh = meshState
+    case .room(let presence):
+      occupantChanged(presence, in: peer)
+    case .roomsChanged:
+      roomsChanged()
+      heard(from: peer)
     }
   }
 
@@ -151,6 +156,7 @@ extension Session {
     guard let state = peers.removeValue(forKey: peer), let jid else { return }
     // Another process of the same full JID (a newer login, a resumption) keeps it online.
     guard !peers.values.contains(where: { $0.jid == state.jid }) else { return }
+    occupantGone(state)
     if state.presence != nil, receivesPresence {
       presenceForClient(
         "<presence type='unavailable'" + StanzaText.attribute("from", state.jid.description)

@@ -295,6 +295,7 @@ extension Session {
   var meshState: SessionMeshState {
     var resuming: String?
     if case .resuming = stage { resuming = resumeRequest?.id }
-    return SessionMeshState(stream: streamManagement?.id, resuming: resuming, carbons: carbons, inactive: inactive)
+    return SessionMeshState(
+      stream: streamManagement?.id, resuming: resuming, carbons: carbons, inactive: inactive, rooms: rooms.mapValues { $0.seat })
   }
 }
