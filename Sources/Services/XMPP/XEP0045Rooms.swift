@@ -104,7 +104,10 @@ extension Session {
         created = true
         found = backend.room(named: name)
       case .full: return bounce(stanza, "not-allowed")
-      case .unavailable: return bounce(stanza, "service-unavailable")
+      case .unavailable:
+        // Another session may have made it a moment ago.
+        found = backend.room(named: name)
+        if found == nil { return bounce(stanza, "service-unavailable") }
       }
     }
     guard let room = found else { return bounce(stanza, "item-not-found") }
@@ -280,13 +283,40 @@ extension Session {
     }
     let stanza = StanzaText.stamped(
       StanzaText.removing(["from", "to"], from: message).xml(), from: roomAddress(name, nick: joined.nick), to: nil)
-    for occupant in occupants(of: name) {
-      sendComplete(StanzaText.stamped(stanza, from: nil, to: occupant.jid.description), to: occupant.peer)
-    }
+    sendToOccupants(occupants(of: name).map { (StanzaText.stamped(stanza, from: nil, to: $0.jid.description), $0.peer) })
     write(StanzaText.stamped(stanza, from: nil, to: jid.description))
     if message.child("body") != nil {
       actions.append(
         .storeRoomMessage(SessionRoomMessage(room: name, sender: jid.bare.description, stanza: stanza, stored: now / 1000)))
+    }
+  }
+
+  /// Stanzas with their `from` and `to` for other sessions, as `sendComplete`, those for
+  /// resumable streams queued in one transaction (one store write a room message, not one an
+  /// occupant).
+  mutating func sendToOccupants(_ stanzas: [(xml: String, peer: SessionPeer)]) {
+    var entries: [(stream: String, stanza: String, offline: Bool)] = []
+    var queuedFor: [SessionPeer] = []
+    var direct: [(xml: String, peer: SessionPeer)] = []
+    for stanza in stanzas {
+      if let stream = peers[stanza.peer]?.mesh.stream {
+        entries.append((stream, stanza.xml, false))
+        queuedFor.append(stanza.peer)
+      } else {
+        direct.append(stanza)
+      }
+    }
+    let ids = entries.isEmpty ? [] : backend.enqueue(entries)
+    for (index, id) in ids.enumerated() {
+      if id == nil {
+        direct.append((entries[index].stanza, queuedFor[index]))
+      } else {
+        actions.append(.meshSend(queuedFor[index], SessionMeshMessage.queued.bytes))
+      }
+    }
+    for stanza in direct {
+      let bytes = SessionMeshMessage.complete(stanza.xml).bytes
+      if bytes.count <= SessionMeshMessage.maximumBytes { actions.append(.meshSend(stanza.peer, bytes)) }
     }
   }
 

@@ -87,11 +87,12 @@ extension Slugctl.Jabber.Room {
         } else {
           Console.current.print(
             Table.render(
-              header: ["NAME", "TITLE", "ACCESS", "OWNERS", "MEMBERS"],
+              header: ["NAME", "TITLE", "OWNERS", "MEMBERS", "ACCESS"],
               rows: rooms.map { room in
                 [
-                  room.name, room.title, room.standing ? "everyone" : room.membersOnly ? "members-only" : "open",
-                  users(room, .owner).joined(separator: ","), users(room, .member).joined(separator: ","),
+                  room.name, room.title, users(room, .owner).joined(separator: ","),
+                  users(room, .member).joined(separator: ","),
+                  room.standing ? "everyone" : room.membersOnly ? "members-only" : "open",
                 ]
               }))
         }
