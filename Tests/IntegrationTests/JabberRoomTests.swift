@@ -23,7 +23,7 @@ final class JabberRoomTests: XCTestCase {
     let late = try XCTUnwrap(report["late"] as? [[Any]], "\(report)")
     XCTAssertEqual(late.count, 9, "\(late)")
     XCTAssertTrue(late.allSatisfy { $0[2] as? Bool == true }, "each with its delay: \(late)")
-    XCTAssertEqual(report["late_occupants"] as? [String], ["alice", "bob", "carol", "dave"])
+    XCTAssertEqual(report["late_occupants"] as? [String], ["alice", "bob", "carol", "dave"], "\(report)")
   }
 
   func testAMembersOnlyRoomRefusesANonMemberAndARoomMadeByJoiningStays() throws {

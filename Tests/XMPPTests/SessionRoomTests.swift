@@ -150,6 +150,40 @@ final class SessionRoomTests: XCTestCase {
     XCTAssertEqual(network.backend.queue.filter { $0.stanza.contains("to the phone") }.count, 1, "kept until acknowledged")
   }
 
+  func testASessionHeardFromLateIsShownAndGetsTheMessagesThatWaitedForItsHello() throws {
+    let network = SessionNetwork(users: users)
+    let alice = network.login("alice", "a")
+    join(network, alice, "alice")
+    _ = network.take(alice)
+    let carol: SessionPeer = 9
+    network.deliver(alice, .peerJoined(carol))
+    network.send(alice, "<message to='\(room)' type='groupchat'><body>early</body></message>")
+    XCTAssertEqual(groupchat(network.take(alice)), [], "held until the hello")
+    let hello = SessionMeshHello(
+      user: "carol", resource: "pc", since: 1, token: 1, priority: 0,
+      state: SessionMeshState(rooms: ["everyone": RoomSeat(nick: "carol", affiliation: .member)]), presence: "<presence/>")
+    network.deliver(alice, .peerMessage(carol, SessionMeshMessage.hello(hello).bytes))
+    let output = network.take(alice)
+    XCTAssertTrue(stanzas(output).contains { $0.attribute("from") == "\(room)/carol" && $0.name == "presence" }, output)
+    XCTAssertEqual(groupchat(output), ["\(room)/alice early"])
+    XCTAssertTrue(
+      network.strayMeshSends.contains { send in
+        guard send.peer == carol, case .complete(let xml)? = send.message else { return false }
+        return xml.contains("early")
+      })
+  }
+
+  func testARefusedJoinCarriesTheJoinElementBack() throws {
+    let network = SessionNetwork(users: users)
+    network.backend.roomStore.rooms["staff"] = SessionRoom(name: "staff", membersOnly: true)
+    let bob = network.login("bob", "b")
+    _ = network.take(bob)
+    join(network, bob, "bob", room: "staff@conference.home.lan")
+    let error = try XCTUnwrap(stanzas(network.take(bob)).first)
+    XCTAssertEqual(error.attribute("type"), "error")
+    XCTAssertNotNil(error.child("x", namespace: "http://jabber.org/protocol/muc"))
+  }
+
   func testALaterJoinerGetsTheHistoryWithDelaysAsAsked() throws {
     let network = SessionNetwork(users: users)
     let alice = network.login("alice", "a")

@@ -89,6 +89,7 @@ extension Session {
         return
       }
       peers[peer] = state
+      if !rooms.isEmpty, replaced == nil { occupantArrived(state) }
       if let presence = hello.presence, receivesPresence, case .bound = stage, replaced?.presence != presence {
         presenceForClient(StanzaText.stamped(presence, from: state.jid.description, to: jid.description), from: state.jid)
       }

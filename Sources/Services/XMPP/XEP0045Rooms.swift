@@ -69,12 +69,24 @@ extension Session {
       + "</presence>"
   }
 
+  /// §7.2.6-7.2.9: an error to a presence for a room carries the join element back, so the
+  /// client knows which join failed.
+  mutating func refuse(_ stanza: XMLElement, _ condition: String) {
+    guard let jid else { return }
+    write(
+      StanzaText.appending(
+        "<x xmlns='" + StanzaNamespace.muc + "'/>",
+        to: StanzaText.error(
+          "presence", id: stanza.attribute("id"), from: stanza.attribute("to"), to: jid.description,
+          type: StanzaText.errorType(of: condition), condition: condition)))
+  }
+
   // MARK: Presence to a room
 
   mutating func roomPresence(_ stanza: XMLElement, to address: JID) {
     guard !address.local.isEmpty, !address.isBare else {
       // §7.2.1: a join needs a nickname.
-      if stanza.attribute("type") == nil { bounce(stanza, "jid-malformed") }
+      if stanza.attribute("type") == nil { refuse(stanza, "jid-malformed") }
       return
     }
     switch stanza.attribute("type") {
@@ -94,8 +106,8 @@ extension Session {
   /// §7.2: a room that does not exist is made, the joiner its owner (§10.1, an instant room).
   mutating func join(_ stanza: XMLElement, room name: String, nick: String) {
     guard let jid else { return }
-    guard rooms.count < Session.maximumRooms else { return bounce(stanza, "resource-constraint") }
-    guard nick.utf8.count <= Session.maximumNickBytes else { return bounce(stanza, "not-acceptable") }
+    guard rooms.count < Session.maximumRooms else { return refuse(stanza, "resource-constraint") }
+    guard nick.utf8.count <= Session.maximumNickBytes else { return refuse(stanza, "not-acceptable") }
     var created = false
     var found = backend.room(named: name)
     if found == nil {
@@ -103,20 +115,20 @@ extension Session {
       case .done:
         created = true
         found = backend.room(named: name)
-      case .full: return bounce(stanza, "not-allowed")
+      case .full: return refuse(stanza, "not-allowed")
       case .unavailable:
         // Another session may have made it a moment ago.
         found = backend.room(named: name)
-        if found == nil { return bounce(stanza, "service-unavailable") }
+        if found == nil { return refuse(stanza, "service-unavailable") }
       }
     }
-    guard let room = found else { return bounce(stanza, "item-not-found") }
+    guard let room = found else { return refuse(stanza, "item-not-found") }
     let affiliation = room.affiliation(of: jid.local)
-    if affiliation == .outcast { return bounce(stanza, "forbidden") }
-    if room.membersOnly, !affiliation.isMember { return bounce(stanza, "registration-required") }
+    if affiliation == .outcast { return refuse(stanza, "forbidden") }
+    if room.membersOnly, !affiliation.isMember { return refuse(stanza, "registration-required") }
     let others = occupants(of: name)
     // Another user's nickname is taken; the user's own other devices may share theirs.
-    if others.contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) { return bounce(stanza, "conflict") }
+    if others.contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) { return refuse(stanza, "conflict") }
     rooms[name] = JoinedRoom(nick: nick, affiliation: affiliation)
     let presence = SessionRoomPresence(
       room: name, nick: nick, affiliation: affiliation, xml: occupantPresence(stanza, affiliation: affiliation, jid: jid))
@@ -169,9 +181,9 @@ extension Session {
     guard let jid else { return }
     var previous: String?
     if nick != joined.nick {
-      guard nick.utf8.count <= Session.maximumNickBytes else { return bounce(stanza, "not-acceptable") }
+      guard nick.utf8.count <= Session.maximumNickBytes else { return refuse(stanza, "not-acceptable") }
       if occupants(of: name).contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) {
-        return bounce(stanza, "conflict")
+        return refuse(stanza, "conflict")
       }
       previous = joined.nick
       rooms[name]?.nick = nick
@@ -217,6 +229,19 @@ extension Session {
 
   // MARK: The others, from the mesh
 
+  /// A session's hello came after our client joined a room it is in (the two logged in at
+  /// about the same time): its occupant's presence now.
+  mutating func occupantArrived(_ state: SessionPeerState) {
+    guard let jid else { return }
+    for (name, seat) in state.mesh.rooms.sorted(by: { $0.key < $1.key }) where rooms[name] != nil {
+      presenceForClient(
+        StanzaText.stamped(
+          occupantPresence(nil, affiliation: seat.affiliation, jid: state.jid), from: roomAddress(name, nick: seat.nick),
+          to: jid.description),
+        from: JID(local: name, domain: roomDomain, resource: seat.nick))
+    }
+  }
+
   /// Another session joined, changed or left a room: its seat as we know it, and its presence
   /// for our client if it is in that room too.
   mutating func occupantChanged(_ change: SessionRoomPresence, in peer: SessionPeer) {
@@ -259,6 +284,11 @@ extension Session {
     guard !address.local.isEmpty else { return bounce(message, "service-unavailable") }
     // §7.9: only occupants speak in a room.
     guard let joined = rooms[address.local] else { return bounce(message, "not-acceptable") }
+    // A session not yet heard from may be an occupant: the message waits for its hello.
+    if !peersWithoutHello.isEmpty, heldMessages.count < Session.maximumHeldMessages {
+      heldMessages.append(message)
+      return
+    }
     if address.isBare {
       // Invitations and other messages to the room itself are not done here.
       guard type == "groupchat" else { return bounce(message, "service-unavailable") }
