@@ -1,3 +1,4 @@
+import Crypto
 import Text
 import XCTest
 
@@ -182,6 +183,32 @@ final class SessionRoomTests: XCTestCase {
     let error = try XCTUnwrap(stanzas(network.take(bob)).first)
     XCTAssertEqual(error.attribute("type"), "error")
     XCTAssertNotNil(error.child("x", namespace: "http://jabber.org/protocol/muc"))
+  }
+
+  func testAStreamResumedAfterItsProcessDiedIsBackInItsRooms() throws {
+    let network = SessionNetwork(users: users)
+    let alice = network.login("alice", "a")
+    let phone = network.login("bob", "b", resource: "phone", available: nil)
+    network.send(phone, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+    network.send(phone, "<presence/>")
+    let id = try XCTUnwrap(stanzas(network.take(phone)).first { $0.name == "enabled" }?.attribute("id"))
+    join(network, alice, "alice")
+    join(network, phone, "bob")
+    _ = network.take(alice)
+    network.kill(phone)
+    XCTAssertTrue(stanzas(network.take(alice)).contains { $0.attribute("from") == "\(room)/bob" && $0.attribute("type") == "unavailable" })
+    let again = network.connect()
+    network.send(again, SessionNetwork.header)
+    network.send(again, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>\(Base64.encode(Array("\0bob\0b".utf8)))</auth>")
+    network.send(again, SessionNetwork.header)
+    _ = network.take(again)
+    network.send(again, "<resume xmlns='urn:xmpp:sm:3' previd='\(id)' h='0'/>")
+    XCTAssertNotNil(stanzas(network.take(again)).first { $0.name == "resumed" })
+    XCTAssertTrue(
+      stanzas(network.take(alice)).contains { $0.attribute("from") == "\(room)/bob" && $0.attribute("type") == nil },
+      "the others see it back")
+    network.send(alice, "<message to='\(room)' type='groupchat'><body>welcome back</body></message>")
+    XCTAssertEqual(groupchat(network.take(again)), ["\(room)/alice welcome back"])
   }
 
   func testALaterJoinerGetsTheHistoryWithDelaysAsAsked() throws {

@@ -215,6 +215,18 @@ extension Session {
         to: jid.description))
   }
 
+  /// The rooms as a resumption keeps them (` room=...` each): a resumed stream is still in
+  /// its rooms, and its hello tells the others so.
+  var roomWords: String {
+    rooms.sorted { $0.key < $1.key }.map { " " + RoomSeat.word(room: $0.key, seat: $0.value.seat) }.joined()
+  }
+
+  mutating func restoreRooms(_ words: ArraySlice<Substring>) {
+    for word in words {
+      if let (room, seat) = RoomSeat.parse(word) { rooms[room] = JoinedRoom(nick: seat.nick, affiliation: seat.affiliation) }
+    }
+  }
+
   /// Unavailable presence to everyone (RFC 6121 §4.5.2) leaves every room too.
   mutating func leaveRooms() {
     for name in rooms.keys.sorted() { leave(name) }
