@@ -4,7 +4,7 @@
 enum Schema {
   static let migrations: [String] = [
     version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11,
-    version12,
+    version12, version13,
   ]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
@@ -333,6 +333,44 @@ enum Schema {
       features TEXT NOT NULL,
       stored INTEGER NOT NULL
     ) STRICT;
+    """
+
+  /// XEP-0045 rooms (issue 23): a room is its name (the local part of name@conference.DOMAIN),
+  /// a title, members-only or open, who made it and when, and its subject. A standing room
+  /// has every account as a member and cannot be removed; this migration makes the one room
+  /// for everyone (`everyone`, its title empty: the daemon shows its domain), so it exists
+  /// without setup and without a row anyone has to add. Affiliations are per user name (no
+  /// row: none, or member in a standing room); removing an account removes them. The
+  /// history keeps each room's last messages as the sessions wrote them (Store+JabberRooms.swift).
+  static let version13 = """
+    CREATE TABLE jabber_rooms (
+      name TEXT PRIMARY KEY COLLATE NOCASE,
+      title TEXT NOT NULL DEFAULT '',
+      members_only INTEGER NOT NULL DEFAULT 0 CHECK (members_only IN (0, 1)),
+      standing INTEGER NOT NULL DEFAULT 0 CHECK (standing IN (0, 1)),
+      creator TEXT,
+      created INTEGER NOT NULL,
+      subject TEXT NOT NULL DEFAULT '',
+      subject_by TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    INSERT INTO jabber_rooms (name, standing, created) VALUES ('everyone', 1, CAST(strftime('%s', 'now') AS INTEGER));
+
+    CREATE TABLE jabber_room_affiliations (
+      room TEXT NOT NULL REFERENCES jabber_rooms (name) ON DELETE CASCADE,
+      name TEXT NOT NULL COLLATE NOCASE,
+      affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+      PRIMARY KEY (room, name)
+    ) STRICT;
+    CREATE INDEX jabber_room_affiliations_by_name ON jabber_room_affiliations (name);
+
+    CREATE TABLE jabber_room_history (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      room TEXT NOT NULL REFERENCES jabber_rooms (name) ON DELETE CASCADE,
+      sender TEXT NOT NULL,
+      stanza TEXT NOT NULL,
+      stored INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX jabber_room_history_by_room ON jabber_room_history (room, id);
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

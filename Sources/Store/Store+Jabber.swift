@@ -58,7 +58,8 @@ extension Store {
     if transactionDepth == 0 { truncateWAL() }
   }
 
-  /// Removes the account with its offline messages, vCard, streams, archive, PEP nodes and private XML.
+  /// Removes the account with its offline messages, vCard, streams, archive, PEP nodes, private
+  /// XML and room affiliations.
   public func removeJabberUser(named name: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
       let changed = try database.run("DELETE FROM jabber_accounts WHERE name = ?", .text(name))
@@ -68,6 +69,7 @@ extension Store {
       try database.run("DELETE FROM jabber_streams WHERE name = ?", .text(name))
       try removeJabberArchive(of: name)
       try removeJabberPubSub(of: name)
+      try database.run("DELETE FROM jabber_room_affiliations WHERE name = ?", .text(name))
     }
     if transactionDepth == 0 { truncateWAL() }
   }

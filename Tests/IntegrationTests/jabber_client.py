@@ -546,6 +546,64 @@ async def bookmarks(owner, other):
     return {'first': first, 'second': second, 'own_items': own, 'legacy': legacy, 'other_reads': foreign}
 
 
+ROOM = f'everyone@conference.{DOMAIN}'
+
+
+async def join(client, room, nick, **history):
+    """Joins ROOM (XEP-0045) and waits for the subject: (own status codes, history) or the
+    error condition."""
+    try:
+        own, _, _, history = await client.plugin['xep_0045'].join_muc_wait(room, nick, timeout=10, **history)
+    except slixmpp.exceptions.PresenceError as error:
+        return error.condition
+    return sorted(own['muc']['status_codes']), history
+
+
+def room_messages(client):
+    return [m for m in client.messages if m['type'] == 'groupchat' and m['body']]
+
+
+async def rooms(late_text, *users):
+    """USERS join the room for everyone and see each other there; each sends three messages;
+    then LATE joins and gets the history. What each saw."""
+    clients = await asyncio.gather(*(login(u, plugins=['xep_0045']) for u in users))
+    failed = [c for c in clients if isinstance(c, str)]
+    if failed:
+        return {'error': failed}
+    names = [c.user for c in clients]
+    joined = await asyncio.gather(*(join(c, ROOM, c.user) for c in clients))
+    muc = [c.plugin['xep_0045'] for c in clients]
+    all_seen = await until(lambda: all(sorted(m.get_roster(ROOM)) == sorted(names) for m in muc), 10)
+    for n in range(3):
+        for client in clients:
+            client.send_message(mto=ROOM, mbody=f'{n} from {client.user}', mtype='groupchat')
+    all_received = await until(lambda: all(len(room_messages(c)) >= 3 * len(clients) for c in clients), 20)
+    await asyncio.sleep(0.3)
+    late = await login(late_text, plugins=['xep_0045'])
+    if isinstance(late, str):
+        return {'error': late}
+    late_join = await join(late, ROOM, late.user)
+    report = {
+        'all_seen': all_seen, 'all_received': all_received,
+        'codes': [j[0] if isinstance(j, tuple) else j for j in joined],
+        'clients': {c.user: [[m['from'].rpartition('/')[2], m['body']] for m in room_messages(c)] for c in clients},
+        'late': [[str(m['from']).rpartition('/')[2], m['body'], m.get_plugin('delay', check=True) is not None]
+                 for m in late_join[1]] if isinstance(late_join, tuple) else late_join,
+        'late_occupants': sorted(late.plugin['xep_0045'].get_roster(ROOM))}
+    await asyncio.gather(*(logout(c) for c in clients + [late]))
+    return report
+
+
+async def join_room(user, room):
+    """USER joins ROOM (a local part) and leaves: its own status codes, or the error."""
+    client = await login(user, plugins=['xep_0045'])
+    if isinstance(client, str):
+        return {'error': client}
+    result = await join(client, f'{room}@conference.{DOMAIN}', client.user)
+    await logout(client)
+    return {'codes': result[0]} if isinstance(result, tuple) else {'error': result}
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -575,6 +633,10 @@ async def main():
         return await avatar(*ARGS)
     if SCENARIO == 'bookmarks':
         return await bookmarks(*ARGS)
+    if SCENARIO == 'rooms':
+        return await rooms(*ARGS)
+    if SCENARIO == 'join':
+        return await join_room(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

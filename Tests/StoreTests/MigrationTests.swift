@@ -200,6 +200,19 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.capsFeatures(ver: "v="), ["a+notify"])
       }
     ),
+    (
+      version: 13,
+      sql: """
+      INSERT INTO jabber_rooms (name, title, members_only, creator, created) VALUES ('staff', 'Staff', 1, 'carol', 5);
+      INSERT INTO jabber_room_affiliations (room, name, affiliation) VALUES ('staff', 'carol', 'owner');
+      INSERT INTO jabber_room_history (room, sender, stanza, stored) VALUES ('everyone', 'carol@home', '<message/>', 7);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.jabberRoom(named: "staff")?.affiliation(of: "carol"), .owner)
+        XCTAssertEqual(try store.jabberRoom(named: "everyone")?.standing, true)
+        XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20).map { $0.stanza }, ["<message/>"])
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

@@ -80,6 +80,8 @@ final class MemoryBackend: SessionBackend {
   var queue: [(id: Int64, stream: String, stanza: String, offline: Bool)] = []
   var nextRow: Int64 = 1
   var queueLimit = 1000
+  /// XEP-0045 rooms, as Store+JabberRooms.swift keeps them (SessionRoomTests.swift).
+  var roomStore = MemoryRooms()
 
   func createStream(_ stream: SessionStream) -> Bool {
     guard account(named: stream.user) != nil else { return false }
@@ -254,6 +256,7 @@ final class SessionNetwork {
         }
       case .deleteOfflineMessages(let user, let id): backend.delete(for: user, upTo: id)
       case .archive(let entry): backend.archive(entry)
+      case .storeRoomMessage(let message): backend.storeRoomMessage(message)
       case .log(let line): clients[index].logs.append(line)
       case .close: hangUp(index)
       case .startTLS:

@@ -176,6 +176,10 @@ struct JabberServer: DaemonProgram {
           directory.deleteOfflineMessages(for: user, upTo: id)
         case .archive(let entry):
           directory.archive(entry)
+        case .storeRoomMessage(let message):
+          // The occupants have it (the mesh sends went out above) before the store is written.
+          guard flush() else { return false }
+          directory.storeRoomMessage(message)
         case .log(let line):
           switch line.level {
           case .authNotice: log.authNotice(line.message)

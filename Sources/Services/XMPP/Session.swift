@@ -89,6 +89,8 @@ public struct Session<Backend: SessionBackend> {
   /// XEP-0352: the client is inactive; presence waits in `heldPresence` (latest per sender).
   var inactive = false
   var heldPresence: [(from: String, xml: String)] = []
+  /// XEP-0045: the rooms the client is in, by name (XEP0045Rooms.swift).
+  var rooms: [String: JoinedRoom] = [:]
   var now: Int64 = 0
   var actions: [SessionAction] = []
 

@@ -48,6 +48,8 @@ public enum SessionAction: Equatable, Sendable {
   /// A message to archive (XEP-0313), after the writes and sends before it: delivery does not
   /// wait for the store.
   case archive(SessionArchiveEntry)
+  /// A room's message to keep in its history: after the writes and mesh sends before it.
+  case storeRoomMessage(SessionRoomMessage)
   case log(SessionLogLine)
   /// A login attempt from an address that failed before waits (the back-off): read nothing
   /// from the client until this Unix time (ms), then send `.resume`. The writes before it go
@@ -169,8 +171,9 @@ public enum SessionStoreOutcome: Equatable, Sendable {
 
 /// The user list and the queued data, answered synchronously: in the daemon the store (or the
 /// drop-in user file), in the tests a dictionary. Names are matched without regard to ASCII case.
-/// PEP, private XML and the capabilities cache: SessionPubSubBackend (XEP0163PEP.swift).
-public protocol SessionBackend: SessionPubSubBackend {
+/// PEP, private XML and the capabilities cache: SessionPubSubBackend (XEP0163PEP.swift);
+/// rooms: SessionRoomBackend (XEP0045Occupants.swift).
+public protocol SessionBackend: SessionPubSubBackend, SessionRoomBackend {
   func account(named name: String) -> SessionAccount?
   /// Every user's name.
   func userNames() -> [String]

@@ -9,6 +9,8 @@
 ///     state\nSTATE                                       the sender's STATE changed
 ///     users-changed                                      slugctl changed the user list
 ///     pep\nOWNER\nNODE\nEVENT                          an event of OWNER's PEP node (XEP0163PEP.swift)
+///     room\nROOM\nNICK\nPREVIOUS\nAFFILIATION\nPRESENCE       a room join, leave or change (XEP0045Occupants.swift)
+///     rooms-changed                                      slugctl changed the rooms
 ///
 /// PRESENCE and XML are serialised elements without `from` (the receiver knows the sender from
 /// the hello and stamps it). PRIORITY is the sender's presence priority, `-` when it is not
@@ -30,6 +32,8 @@ public enum SessionMeshMessage: Equatable, Sendable {
   case state(SessionMeshState)
   case usersChanged
   case pep(owner: String, node: String, xml: String)
+  case room(SessionRoomPresence)
+  case roomsChanged
 
   public var bytes: [UInt8] {
     switch self {
@@ -46,6 +50,8 @@ public enum SessionMeshMessage: Equatable, Sendable {
     case .state(let state): return Array(("state\n" + state.text).utf8)
     case .usersChanged: return Array("users-changed".utf8)
     case .pep(let owner, let node, let xml): return Array(("pep\n" + owner + "\n" + node + "\n" + xml).utf8)
+    case .room(let presence): return presence.bytes
+    case .roomsChanged: return Array("rooms-changed".utf8)
     }
   }
 
@@ -59,6 +65,11 @@ public enum SessionMeshMessage: Equatable, Sendable {
       self = .usersChanged
     case "queued" where lines.isEmpty:
       self = .queued
+    case "rooms-changed" where lines.isEmpty:
+      self = .roomsChanged
+    case "room":
+      guard let presence = SessionRoomPresence(fields: bytes) else { return nil }
+      self = .room(presence)
     case "state" where lines.count == 1:
       self = .state(SessionMeshState(String(decoding: lines[0], as: UTF8.self)))
     case "stanza", "complete":
@@ -141,8 +152,8 @@ public struct SessionMeshHello: Equatable, Sendable {
 
 /// What a session's peers need to know of it beyond its presence: where its stanzas wait
 /// (XEP-0198), whether it takes carbons (XEP-0280) and whether its client is inactive
-/// (XEP-0352). As words: `stream=ID`, `resume=ID`, `carbons`, `inactive`; unknown words are
-/// ignored.
+/// (XEP-0352), and its client's rooms (XEP-0045). As words: `stream=ID`, `resume=ID`, `carbons`,
+/// `inactive`, `room=ROOM.NICK.AFFILIATION` (RoomSeat); unknown words are ignored.
 public struct SessionMeshState: Equatable, Sendable {
   /// The session's resumable stream: what is for its client goes into this queue first.
   public var stream: String?
@@ -151,12 +162,18 @@ public struct SessionMeshState: Equatable, Sendable {
   public var carbons = false
   /// Presence for it is held back in its process, not queued in its stream.
   public var inactive = false
+  /// The rooms its client is in, by name.
+  public var rooms: [String: RoomSeat] = [:]
 
-  public init(stream: String? = nil, resuming: String? = nil, carbons: Bool = false, inactive: Bool = false) {
+  public init(
+    stream: String? = nil, resuming: String? = nil, carbons: Bool = false, inactive: Bool = false,
+    rooms: [String: RoomSeat] = [:]
+  ) {
     self.stream = stream
     self.resuming = resuming
     self.carbons = carbons
     self.inactive = inactive
+    self.rooms = rooms
   }
 
   init(_ text: String) {
@@ -169,6 +186,8 @@ public struct SessionMeshState: Equatable, Sendable {
         stream = String(word.dropFirst(7))
       } else if word.hasPrefix("resume=") {
         resuming = String(word.dropFirst(7))
+      } else if let (room, seat) = RoomSeat.parse(word) {
+        rooms[room] = seat
       }
     }
     if stream?.isEmpty == true { stream = nil }
@@ -181,6 +200,7 @@ public struct SessionMeshState: Equatable, Sendable {
     if let resuming { words.append("resume=" + resuming) }
     if carbons { words.append("carbons") }
     if inactive { words.append("inactive") }
+    for (room, seat) in rooms.sorted(by: { $0.key < $1.key }) { words.append(RoomSeat.word(room: room, seat: seat)) }
     return words.joined(separator: " ")
   }
 }

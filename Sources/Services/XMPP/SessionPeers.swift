@@ -89,6 +89,7 @@ extension Session {
         return
       }
       peers[peer] = state
+      if !rooms.isEmpty, replaced == nil { occupantArrived(state) }
       if let presence = hello.presence, receivesPresence, case .bound = stage, replaced?.presence != presence {
         presenceForClient(StanzaText.stamped(presence, from: state.jid.description, to: jid.description), from: state.jid)
       }
@@ -115,6 +116,11 @@ extension Session {
       peers[peer]?.mesh = meshState
     case .pep(let owner, let node, let xml):
       peerPEP(peer, owner: owner, node: node, xml)
+    case .room(let presence):
+      occupantChanged(presence, in: peer)
+    case .roomsChanged:
+      roomsChanged()
+      heard(from: peer)
     }
   }
 
@@ -153,6 +159,7 @@ extension Session {
     guard let state = peers.removeValue(forKey: peer), let jid else { return }
     // Another process of the same full JID (a newer login, a resumption) keeps it online.
     guard !peers.values.contains(where: { $0.jid == state.jid }) else { return }
+    occupantGone(state)
     if state.presence != nil, receivesPresence {
       presenceForClient(
         "<presence type='unavailable'" + StanzaText.attribute("from", state.jid.description)

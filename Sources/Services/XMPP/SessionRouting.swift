@@ -11,13 +11,15 @@ extension Session {
     case server
     case user(JID)
     case remote(JID)
+    /// conference.DOMAIN (the room service) or a room or occupant there (XEP-0045).
+    case room(JID)
     case malformed
   }
 
   func destination(of stanza: XMLElement) -> Destination {
     guard let text = stanza.attribute("to") else { return .server }
     guard let to = JID(text) else { return .malformed }
-    guard to.domain == domain else { return .remote(to) }
+    guard to.domain == domain else { return to.domain == roomDomain ? .room(to) : .remote(to) }
     return to.local.isEmpty ? .server : .user(to)
   }
 
@@ -87,6 +89,7 @@ extension Session {
     switch destination(of: message) {
     case .malformed: return bounce(message, "jid-malformed")
     case .remote: return bounce(message, "remote-server-not-found")
+    case .room(let room): return roomMessage(message, to: room)
     case .server:
       // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no
       // messages, and says so to a chat (RFC 6121 §8.5.1).
@@ -173,9 +176,11 @@ extension Session {
     guard let jid else { return }
     let type = stanza.attribute("type")
     guard stanza.attribute("to") != nil else {
+      if type == "unavailable" { leaveRooms() }
       if type == nil || type == "unavailable" { broadcastPresence(stanza) }
       return
     }
+    if case .room(let room) = destination(of: stanza) { return roomPresence(stanza, to: room) }
     guard case .user(let to) = destination(of: stanza) else { return }
     switch type {
     case nil, "unavailable":
@@ -216,6 +221,8 @@ extension Session {
       if isRequest { bounce(iq, "jid-malformed") }
     case .remote:
       if isRequest { bounce(iq, "remote-server-not-found") }
+    case .room(let room):
+      if isRequest { roomIQ(iq, to: room) }
     case .server:
       if isRequest { answer(iq, about: nil) }
     case .user(let to):
@@ -277,7 +284,7 @@ extension Session {
       if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoItems(account)))
       } else {
-        write(with("<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+        write(with(account == nil ? roomServiceItem : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
       }
     case (PubSubNamespace.pubsub, "pubsub"), (PubSubNamespace.owner, "pubsub"):
       pubSub(iq, payload, about: account)

@@ -191,11 +191,12 @@ extension Session {
 
   // MARK: Resumption
 
-  /// What a resumption restores: `PRIORITY FLAGS` then the presence; flags p (receives
-  /// presence), o (offline messages delivered), c (carbons), i (inactive).
+  /// What a resumption restores: `PRIORITY FLAGS [ROOM...]` then the presence; flags p
+  /// (receives presence), o (offline messages delivered), c (carbons), i (inactive); the
+  /// rooms as the hello's seat words (XEP-0045).
   var resumptionState: String {
     let flags = (receivesPresence ? "p" : "") + (offlineDelivered ? "o" : "") + (carbons ? "c" : "") + (inactive ? "i" : "")
-    return (presence == nil ? "-" : "\(priority)") + " " + flags + "\n" + (presence ?? "")
+    return (presence == nil ? "-" : "\(priority)") + " " + flags + roomWords + "\n" + (presence ?? "")
   }
 
   mutating func restore(_ state: String) {
@@ -206,6 +207,7 @@ extension Session {
     offlineDelivered = flags.contains("o")
     carbons = flags.contains("c")
     inactive = flags.contains("i")
+    restoreRooms(head.dropFirst(2))
     if let first = head.first, let value = Int(first), parts.count > 1, !parts[1].isEmpty {
       priority = value
       presence = String(parts[1])
@@ -305,6 +307,7 @@ extension Session {
   var meshState: SessionMeshState {
     var resuming: String?
     if case .resuming = stage { resuming = resumeRequest?.id }
-    return SessionMeshState(stream: streamManagement?.id, resuming: resuming, carbons: carbons, inactive: inactive)
+    return SessionMeshState(
+      stream: streamManagement?.id, resuming: resuming, carbons: carbons, inactive: inactive, rooms: rooms.mapValues { $0.seat })
   }
 }
