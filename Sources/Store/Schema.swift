@@ -2,7 +2,10 @@
 /// file from user_version N-1 to N; a file is only ever moved forward, one migration per
 /// transaction, so a crash mid-way leaves it at the last complete version.
 enum Schema {
-  static let migrations: [String] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
+  static let migrations: [String] = [
+    version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11,
+    version12, version13,
+  ]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
   /// static and dynamic leases.
@@ -227,6 +230,147 @@ enum Schema {
     CREATE TABLE dns_blocks (
       name TEXT PRIMARY KEY
     ) STRICT, WITHOUT ROWID;
+    """
+
+  /// XEP-0198 stream management with resumption (issue 23): a resumable stream of one session
+  /// (`id` is the resumption id the client keeps), what its client acknowledged and what the
+  /// server handled of the client's stanzas, and the session's state a resumption restores;
+  /// its queue holds every stanza for the client from before it is written until the client
+  /// acknowledges it, in the order written (AUTOINCREMENT: an id is never reused, so a row
+  /// committed later always sorts later); `offline` marks a message that becomes an offline
+  /// message if the stream ends before its client acknowledged it. See Store+JabberStreams.swift.
+  static let version10 = """
+    CREATE TABLE jabber_streams (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL COLLATE NOCASE,
+      resource TEXT NOT NULL,
+      attached INTEGER NOT NULL,
+      acked INTEGER NOT NULL DEFAULT 0,
+      handled INTEGER NOT NULL DEFAULT 0,
+      state TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX jabber_streams_by_name ON jabber_streams (name);
+
+    CREATE TABLE jabber_stream_queue (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      stream TEXT NOT NULL REFERENCES jabber_streams (id) ON DELETE CASCADE,
+      stanza TEXT NOT NULL,
+      offline INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX jabber_stream_queue_by_stream ON jabber_stream_queue (stream, id);
+    """
+
+  /// in.jabberd's message archive (XEP-0313, Store+JabberArchive.swift): one row per message,
+  /// shared by its sender's and recipient's archives (each side's `_keeps` says whether it is
+  /// in that side's archive), or by a room's (`room`, for rooms later). An archive is in the
+  /// order of `stamp`, then `id` (AUTOINCREMENT: never reused); `uid` is the id clients see
+  /// (XEP-0359 stanza-id; the time, then random bits), chosen before the row is written so
+  /// delivery does not wait for it.
+  /// `stamp` is Unix time in ms; names are JID local parts. `jabber_archive_prefs` keeps each
+  /// user's XEP-0313 default (always, never, roster).
+  static let version11 = """
+    CREATE TABLE jabber_archive (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      uid TEXT NOT NULL UNIQUE,
+      stamp INTEGER NOT NULL,
+      sender TEXT NOT NULL COLLATE NOCASE,
+      sender_resource TEXT NOT NULL,
+      recipient TEXT COLLATE NOCASE,
+      recipient_resource TEXT,
+      room TEXT COLLATE NOCASE,
+      sender_keeps INTEGER NOT NULL CHECK (sender_keeps IN (0, 1)),
+      recipient_keeps INTEGER NOT NULL CHECK (recipient_keeps IN (0, 1)),
+      stanza TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX jabber_archive_by_sender ON jabber_archive (sender, stamp, id);
+    CREATE INDEX jabber_archive_by_recipient ON jabber_archive (recipient, stamp, id);
+    CREATE INDEX jabber_archive_by_room ON jabber_archive (room, stamp, id) WHERE room IS NOT NULL;
+
+    CREATE TABLE jabber_archive_prefs (
+      name TEXT PRIMARY KEY COLLATE NOCASE,
+      default_mode TEXT NOT NULL CHECK (default_mode IN ('always', 'never', 'roster'))
+    ) STRICT;
+    """
+
+  /// Personal eventing (XEP-0163) and XEP-0049 private XML (Store+JabberPubSub.swift): each
+  /// account's nodes with their configuration (max_items NULL: "max"), their items in publishing
+  /// order (`position`, highest newest), one private element per account and namespace, and the
+  /// entity capabilities (XEP-0115) every process has verified, keyed by their hash.
+  static let version12 = """
+    CREATE TABLE jabber_pep_nodes (
+      owner TEXT NOT NULL COLLATE NOCASE,
+      node TEXT NOT NULL,
+      access_model TEXT NOT NULL CHECK (access_model IN ('open', 'presence', 'roster', 'whitelist')),
+      persist_items INTEGER NOT NULL,
+      max_items INTEGER CHECK (max_items >= 1),
+      send_last_published_item TEXT NOT NULL CHECK (send_last_published_item IN ('never', 'on_sub', 'on_sub_and_presence')),
+      notify_retract INTEGER NOT NULL,
+      PRIMARY KEY (owner, node)
+    ) STRICT;
+    CREATE INDEX jabber_pep_nodes_by_node ON jabber_pep_nodes (node);
+
+    CREATE TABLE jabber_pep_items (
+      owner TEXT NOT NULL COLLATE NOCASE,
+      node TEXT NOT NULL,
+      item TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      published INTEGER NOT NULL,
+      position INTEGER NOT NULL,
+      PRIMARY KEY (owner, node, item),
+      FOREIGN KEY (owner, node) REFERENCES jabber_pep_nodes (owner, node) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX jabber_pep_items_by_position ON jabber_pep_items (owner, node, position);
+
+    CREATE TABLE jabber_private (
+      owner TEXT NOT NULL COLLATE NOCASE,
+      namespace TEXT NOT NULL,
+      element TEXT NOT NULL,
+      PRIMARY KEY (owner, namespace)
+    ) STRICT;
+
+    CREATE TABLE jabber_caps (
+      ver TEXT PRIMARY KEY,
+      features TEXT NOT NULL,
+      stored INTEGER NOT NULL
+    ) STRICT;
+    """
+
+  /// XEP-0045 rooms (issue 23): a room is its name (the local part of name@conference.DOMAIN),
+  /// a title, members-only or open, who made it and when, and its subject. A standing room
+  /// has every account as a member and cannot be removed; this migration makes the one room
+  /// for everyone (`everyone`, its title empty: the daemon shows its domain), so it exists
+  /// without setup and without a row anyone has to add. Affiliations are per user name (no
+  /// row: none, or member in a standing room); removing an account removes them. The
+  /// history keeps each room's last messages as the sessions wrote them (Store+JabberRooms.swift).
+  static let version13 = """
+    CREATE TABLE jabber_rooms (
+      name TEXT PRIMARY KEY COLLATE NOCASE,
+      title TEXT NOT NULL DEFAULT '',
+      members_only INTEGER NOT NULL DEFAULT 0 CHECK (members_only IN (0, 1)),
+      standing INTEGER NOT NULL DEFAULT 0 CHECK (standing IN (0, 1)),
+      creator TEXT,
+      created INTEGER NOT NULL,
+      subject TEXT NOT NULL DEFAULT '',
+      subject_by TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    INSERT INTO jabber_rooms (name, standing, created) VALUES ('everyone', 1, CAST(strftime('%s', 'now') AS INTEGER));
+
+    CREATE TABLE jabber_room_affiliations (
+      room TEXT NOT NULL REFERENCES jabber_rooms (name) ON DELETE CASCADE,
+      name TEXT NOT NULL COLLATE NOCASE,
+      affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+      PRIMARY KEY (room, name)
+    ) STRICT;
+    CREATE INDEX jabber_room_affiliations_by_name ON jabber_room_affiliations (name);
+
+    CREATE TABLE jabber_room_history (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      room TEXT NOT NULL REFERENCES jabber_rooms (name) ON DELETE CASCADE,
+      sender TEXT NOT NULL,
+      stanza TEXT NOT NULL,
+      stored INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX jabber_room_history_by_room ON jabber_room_history (room, id);
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

@@ -58,13 +58,18 @@ extension Store {
     if transactionDepth == 0 { truncateWAL() }
   }
 
-  /// Removes the account with its offline messages and vCard.
+  /// Removes the account with its offline messages, vCard, streams, archive, PEP nodes, private
+  /// XML and room affiliations.
   public func removeJabberUser(named name: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
       let changed = try database.run("DELETE FROM jabber_accounts WHERE name = ?", .text(name))
       if changed == 0 { throw .notFound("no jabber user '\(name)'") }
       try database.run("DELETE FROM jabber_offline WHERE recipient = ?", .text(name))
       try database.run("DELETE FROM jabber_vcards WHERE name = ?", .text(name))
+      try database.run("DELETE FROM jabber_streams WHERE name = ?", .text(name))
+      try removeJabberArchive(of: name)
+      try removeJabberPubSub(of: name)
+      try database.run("DELETE FROM jabber_room_affiliations WHERE name = ?", .text(name))
     }
     if transactionDepth == 0 { truncateWAL() }
   }

@@ -119,4 +119,16 @@ extension StringProtocol {
 
   /// Whether the text holds BYTE (an ASCII character, as `UInt8(ascii:)`).
   public func containsByte(_ byte: UInt8) -> Bool { utf8.contains(byte) }
+
+  /// Whether the text holds `part`, byte for byte.
+  public func bytesContain(_ part: some StringProtocol) -> Bool {
+    let needle = Array(part.utf8)
+    guard let first = needle.first else { return true }
+    var index = utf8.startIndex
+    while let found = utf8[index...].firstIndex(of: first) {
+      if utf8[found...].starts(with: needle) { return true }
+      index = utf8.index(after: found)
+    }
+    return false
+  }
 }

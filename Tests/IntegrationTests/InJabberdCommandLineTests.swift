@@ -73,7 +73,9 @@ final class InJabberdCommandLineTests: XCTestCase {
     XCTAssertEqual(sent.status, 0, sent.log)
     XCTAssertFalse(sent.answer.contains("type='error'"), sent.answer)
     let received = try runInJabberd(["--db", database], client: Self.legacyLogin("bob", "b1", then: "<presence/>"))
-    XCTAssertTrue(received.answer.contains("<body>later &amp; more</body><delay xmlns='urn:xmpp:delay'"), received.answer)
+    XCTAssertTrue(received.answer.contains("<body>later &amp; more</body>"), received.answer)
+    XCTAssertTrue(received.answer.contains("<stanza-id xmlns='urn:xmpp:sid:0' by='bob@home.lan'"), received.answer)
+    XCTAssertTrue(received.answer.contains("<delay xmlns='urn:xmpp:delay' from='home.lan'"), received.answer)
     XCTAssertTrue(received.answer.contains("from='alice@home.lan/cli'"), received.answer)
   }
 

@@ -8,6 +8,7 @@ or direct (XEP-0368) it uses TLS, verifying the server against the CA in SLUG_XM
 slixmpp does by default.
 """
 import asyncio
+import datetime
 import json
 import os
 import signal
@@ -24,13 +25,18 @@ DOMAIN = sys.argv[2]
 SCENARIO = sys.argv[3]
 ARGS = sys.argv[4:]
 DELAY = '{urn:xmpp:delay}delay'
+STANZA_ID = '{urn:xmpp:sid:0}stanza-id'
 TLS = os.environ.get('SLUG_XMPP_TLS', '')
 CA = os.environ.get('SLUG_XMPP_CA')
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, user, password, resource, mechanism=None):
+    def __init__(self, user, password, resource, mechanism=None, plugins=(), interests=()):
         super().__init__(f'{user}@{DOMAIN}/{resource}', password, sasl_mech=mechanism)
+        for plugin in plugins:
+            self.register_plugin(plugin)
+        for node in interests:
+            self['xep_0163'].add_interest(node)
         self.user = user
         self.presences = {}
         self.messages = []
@@ -51,7 +57,8 @@ class Client(slixmpp.ClientXMPP):
         delay = message.xml.find(DELAY)
         self.messages.append({
             'from': str(message['from']), 'type': message['type'], 'body': message['body'],
-            'delay': delay.get('stamp') if delay is not None else None, 'at': time.monotonic()})
+            'delay': delay.get('stamp') if delay is not None else None, 'at': time.monotonic(),
+            'stanza_ids': [[s.get('by'), s.get('id')] for s in message.xml.findall(STANZA_ID)]})
 
     def available(self, user):
         return [jid for jid, p in self.presences.items()
@@ -67,10 +74,11 @@ def credentials(text):
     return user, password
 
 
-async def login(text, resource='test', status=None, roster=True, mechanism=None):
-    """A logged-in client (presence sent), or the failure as a string."""
+async def login(text, resource='test', status=None, roster=True, mechanism=None, plugins=(), interests=()):
+    """A logged-in client (presence sent), or the failure as a string. PLUGINS are slixmpp's
+    (xep_0060, ...); INTERESTS the PEP nodes it asks notifications of (XEP-0163 +notify)."""
     user, password = credentials(text)
-    client = Client(user, password, resource, mechanism)
+    client = Client(user, password, resource, mechanism, plugins, interests)
     done = asyncio.get_running_loop().create_future()
 
     def finish(value):
@@ -82,12 +90,7 @@ async def login(text, resource='test', status=None, roster=True, mechanism=None)
     client.add_event_handler('disconnected', lambda _: finish('disconnected'))
     if CA:
         client.ca_certs = CA
-    if TLS == 'direct':
-        client.connect(address=(HOST, PORT), use_ssl=True, force_starttls=False, disable_starttls=True)
-    elif TLS == 'starttls':
-        client.connect(address=(HOST, PORT))
-    else:
-        client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
+    connect(client)
     try:
         result = await asyncio.wait_for(done, 30)
     except asyncio.TimeoutError:
@@ -99,6 +102,15 @@ async def login(text, resource='test', status=None, roster=True, mechanism=None)
         await client.get_roster()
     client.send_presence(pstatus=status)
     return client
+
+
+def connect(client):
+    if TLS == 'direct':
+        client.connect(address=(HOST, PORT), use_ssl=True, force_starttls=False, disable_starttls=True)
+    elif TLS == 'starttls':
+        client.connect(address=(HOST, PORT))
+    else:
+        client.connect(address=(HOST, PORT), force_starttls=False, disable_starttls=True)
 
 
 async def until(condition, timeout=10.0):
@@ -262,7 +274,341 @@ async def pair(sender, receiver, go, body):
     return report
 
 
+async def resume(phone_text, other_text, count):
+    """PHONE (XEP-0198 with resumption) and OTHER send each other COUNT numbered messages, one
+    every 20 ms each; after a third of them the in.jabberd serving PHONE is killed with SIGKILL
+    and PHONE resumes its stream on a new connection (a new process) while both go on sending.
+    What each received, with every body as many times as it arrived."""
+    count = int(count)
+    phone = await login(phone_text, resource='phone', plugins=('xep_0198',))
+    other = await login(other_text, resource='desk')
+    if isinstance(phone, str) or isinstance(other, str):
+        return {'error': [phone, other]}
+    phone_user, other_user = phone.user, other.user
+    await until(lambda: phone.available(other_user) and other.available(phone_user), 10)
+    online = asyncio.Event()
+    online.set()
+    resumed = []
+    phone.add_event_handler('session_resumed', lambda _: (resumed.append(True), online.set()))
+    phone.add_event_handler('session_start', lambda _: online.set())
+
+    def lost(_):
+        online.clear()
+        connect(phone)
+
+    phone.add_event_handler('disconnected', lost)
+    sm_id = phone.plugin['xep_0198'].sm_id
+
+    async def talk(client, to, prefix, wait_online):
+        for number in range(1, count + 1):
+            if wait_online:
+                await asyncio.wait_for(online.wait(), 30)
+            client.send_message(mto=f'{to}@{DOMAIN}', mbody=f'{prefix} {number}', mtype='chat')
+            await asyncio.sleep(0.02)
+
+    async def killer():
+        await until(lambda: len(phone.messages) >= count // 3, 30)
+        pid = server_process(phone)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    killed, _, _ = await asyncio.gather(
+        killer(), talk(other, phone_user, 'to phone', False), talk(phone, other_user, 'from phone', True))
+    await until(lambda: len(phone.messages) >= count and len(other.messages) >= count, 20)
+    await asyncio.sleep(1)  # anything duplicated would arrive by now
+    report = {
+        'killed': killed, 'resumed': bool(resumed), 'same_stream': phone.plugin['xep_0198'].sm_id == sm_id,
+        'phone': [m['body'] for m in phone.messages], 'other': [m['body'] for m in other.messages]}
+    phone.del_event_handler('disconnected', lost)
+    await asyncio.gather(logout(phone), logout(other))
+    return report
+
+
+async def devices(user_text, other_text):
+    """USER on a laptop and on a phone with carbons (XEP-0280); OTHER writes to the laptop and
+    the laptop answers; the phone goes inactive (XEP-0352), OTHER changes its presence and
+    writes, the phone goes active again. What the phone saw."""
+    laptop = await login(user_text, resource='laptop', plugins=('xep_0280',))
+    phone = await login(user_text, resource='phone', plugins=('xep_0280', 'xep_0352'))
+    other = await login(other_text, resource='desk')
+    if any(isinstance(c, str) for c in (laptop, phone, other)):
+        return {'error': [laptop, phone, other]}
+    await phone.plugin['xep_0280'].enable()
+    carbons = []
+    phone.add_event_handler(
+        'carbon_received', lambda m: carbons.append(['received', str(m['carbon_received']['from']), m['carbon_received']['body']]))
+    phone.add_event_handler(
+        'carbon_sent', lambda m: carbons.append(['sent', str(m['carbon_sent']['to']), m['carbon_sent']['body']]))
+    user = laptop.user
+    await until(lambda: other.available(user) and phone.available(other.user), 10)
+    other.send_message(mto=f'{user}@{DOMAIN}/laptop', mbody='to the laptop', mtype='chat')
+    await until(lambda: laptop.messages, 5)
+    laptop.send_message(mto=f'{other.user}@{DOMAIN}', mbody='from the laptop', mtype='chat')
+    await until(lambda: len(carbons) >= 2, 5)
+    phone.plugin['xep_0352'].send_inactive()
+    await asyncio.sleep(0.5)
+    other.send_presence(pshow='away', pstatus='gone fishing')
+    other.send_message(mto=f'{user}@{DOMAIN}/phone', mbody='while inactive', mtype='chat')
+    await until(lambda: any(m['body'] == 'while inactive' for m in phone.messages), 5)
+    await asyncio.sleep(0.5)
+    other_jid = f'{other.user}@{DOMAIN}/desk'
+    held = phone.presences.get(other_jid, {}).get('show')
+    phone.plugin['xep_0352'].send_active()
+    await until(lambda: phone.presences.get(other_jid, {}).get('show') == 'away', 5)
+    report = {
+        'carbons': carbons, 'laptop': [m['body'] for m in laptop.messages],
+        'phone': [m['body'] for m in phone.messages], 'show_while_inactive': held,
+        'show_after': phone.presences.get(other_jid, {}).get('show')}
+    await asyncio.gather(logout(laptop), logout(phone), logout(other))
+    return report
+
+
+async def archive_pages(client, **filters):
+    """The client's archive (XEP-0313) in pages of 10 (XEP-0059): per page, [id, body, stamp in ms]."""
+    pages = []
+    iterator = client.plugin['xep_0313'].retrieve(iterator=True, rsm={'max': 10}, **filters)
+    async for page in iterator:
+        pages.append([[r['mam_result']['id'], r['mam_result']['forwarded']['stanza']['body'],
+                       round(r['mam_result']['forwarded']['delay']['stamp'].timestamp() * 1000)]
+                      for r in page['mam']['results']])
+    return pages
+
+
+async def archive(first, second, count):
+    """FIRST sends SECOND COUNT - 5 chat messages, SECOND answers with 5, each waiting for the
+    last to arrive; then SECOND pages its archive by 10, all of it and between the stamps of
+    its 6th and 15th messages. What was delivered (body, stanza-ids) and what the pages held."""
+    plugins = ('xep_0059', 'xep_0313')
+    sending = await login(first, plugins=plugins)
+    answering = await login(second, plugins=plugins)
+    if isinstance(sending, str) or isinstance(answering, str):
+        return {'error': [str(sending), str(answering)]}
+    await until(lambda: sending.available(answering.user) and answering.available(sending.user), 10)
+    count = int(count)
+    for number in range(count):
+        source, target = (sending, answering) if number < count - 5 else (answering, sending)
+        if number == count - 5:
+            # The first side's rows are written after delivery: let the last be written.
+            await asyncio.sleep(0.3)
+        before = len(target.messages)
+        source.send_message(mto=f'{target.user}@{DOMAIN}', mbody=f'message {number}', mtype='chat')
+        await until(lambda: len(target.messages) > before)
+    await asyncio.sleep(0.3)
+    delivered = sorted(
+        ([m['body'], m['stanza_ids']] for c in (sending, answering) for m in c.messages),
+        key=lambda m: int(m[0].split()[1]))
+    pages = await archive_pages(answering)
+    stamps = [entry[2] for page in pages for entry in page]
+    dated = []
+    if len(stamps) >= 15:
+        start, end = (datetime.datetime.fromtimestamp(stamps[i] / 1000, datetime.timezone.utc) for i in (5, 14))
+        dated = await archive_pages(answering, start=start, end=end)
+    report = {'delivered': delivered, 'pages': pages, 'dated': dated}
+    await asyncio.gather(logout(sending), logout(answering))
+    return report
+
+
+PEP_PLUGINS = ('xep_0004', 'xep_0030', 'xep_0060', 'xep_0115', 'xep_0163')
+DEVICELIST = 'eu.siacs.conversations.axolotl.devicelist'
+BOOKMARKS = 'urn:xmpp:bookmarks:1'
+
+
+def publish_options(**fields):
+    """A XEP-0060 §7.1.5 publish-options form."""
+    form = slixmpp.plugins.xep_0004.Form()
+    form['type'] = 'submit'
+    form.add_field(var='FORM_TYPE', ftype='hidden', value='http://jabber.org/protocol/pubsub#publish-options')
+    for name, value in fields.items():
+        form.add_field(var=f'pubsub#{name}', value=value)
+    return form
+
+
+def element(xml):
+    return slixmpp.xmlstream.ET.fromstring(xml)
+
+
+async def outcome(request):
+    """'ok', or the error's condition and its pubsub#errors condition."""
+    try:
+        await request
+        return 'ok'
+    except slixmpp.exceptions.IqError as error:
+        specific = [child.tag.split('}')[1] for child in error.iq.xml.find('{jabber:client}error')
+                    if child.tag.startswith('{http://jabber.org/protocol/pubsub#errors}')]
+        return ' '.join([error.iq['error']['condition']] + specific)
+
+
+def pep_events(client):
+    """The PEP notifications the client receives: (from, node, [item ids])."""
+    events = []
+    client.add_event_handler('pubsub_publish', lambda message: events.append(
+        (str(message['from']), message['pubsub_event']['items']['node'],
+         [item.get('id') for item in message.xml.iter('{http://jabber.org/protocol/pubsub#event}item')])))
+    return events
+
+
+def item_ids(result):
+    return [item.get('id') for item in result.xml.iter('{http://jabber.org/protocol/pubsub}item')]
+
+
+async def omemo(publisher, reader):
+    """READER (another user, wanting device list notifications) is online; PUBLISHER publishes
+    an OMEMO device list and a bundle with publish-options; what READER received and fetched."""
+    reading = await login(reader, plugins=PEP_PLUGINS, interests=[DEVICELIST])
+    publishing = await login(publisher, plugins=PEP_PLUGINS)
+    if isinstance(reading, str) or isinstance(publishing, str):
+        return {'error': [str(reading), str(publishing)]}
+    events = pep_events(reading)
+    await until(lambda: reading.available(publishing.user) and publishing.available(reading.user), 10)
+    await asyncio.sleep(0.5)  # reading's caps are learnt (disco#info from the server) by now
+    devices = "<list xmlns='eu.siacs.conversations.axolotl'><device id='4711'/></list>"
+    bundle = ("<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic signedPreKeyId='1'>"
+              "AAAA</signedPreKeyPublic><identityKey>BBBB</identityKey><prekeys>"
+              "<preKeyPublic preKeyId='1'>CCCC</preKeyPublic></prekeys></bundle>")
+    published = [
+        await outcome(publishing['xep_0060'].publish(
+            None, DEVICELIST, id='current', payload=element(devices), options=publish_options(access_model='open'))),
+        await outcome(publishing['xep_0060'].publish(
+            None, 'eu.siacs.conversations.axolotl.bundles:4711', id='current', payload=element(bundle),
+            options=publish_options(access_model='open'))),
+    ]
+    notified = await until(lambda: events, 5)
+    owner = f'{publishing.user}@{DOMAIN}'
+    fetched_list = await reading['xep_0060'].get_items(owner, DEVICELIST)
+    fetched_bundle = await reading['xep_0060'].get_items(owner, 'eu.siacs.conversations.axolotl.bundles:4711')
+    info = await reading['xep_0030'].get_info(owner)
+    report = {
+        'published': published, 'notified': notified, 'events': events,
+        'devices': [device.get('id') for device in fetched_list.xml.iter('{eu.siacs.conversations.axolotl}device')],
+        'bundle_identity': [key.text for key in fetched_bundle.xml.iter('{eu.siacs.conversations.axolotl}identityKey')],
+        'identities': [list(identity[:2]) for identity in info['disco_info']['identities']],
+        'features': sorted(info['disco_info']['features'])}
+    await asyncio.gather(logout(reading), logout(publishing))
+    return report
+
+
+async def avatar(publisher, reader):
+    """PUBLISHER publishes an avatar (XEP-0084, access open) and logs out; then READER logs in
+    wanting avatar metadata: what it was sent, and the data it fetched."""
+    publishing = await login(publisher, plugins=PEP_PLUGINS + ('xep_0084',))
+    if isinstance(publishing, str):
+        return {'error': publishing}
+    picture = bytes(range(256)) * 4
+    options = publish_options(access_model='open')
+    avatar_id = publishing['xep_0084'].generate_id(picture)
+    published = [
+        await outcome(publishing['xep_0084'].publish_avatar(picture, options=options)),
+        await outcome(publishing['xep_0084'].publish_avatar_metadata(
+            {'id': avatar_id, 'type': 'image/png', 'bytes': len(picture)}, options=options))]
+    await logout(publishing)
+    reading = await login(reader, plugins=PEP_PLUGINS + ('xep_0084',))
+    if isinstance(reading, str):
+        return {'error': reading}
+    events = pep_events(reading)
+    notified = await until(lambda: events, 5)
+    data = await reading['xep_0084'].retrieve_avatar(f'{publishing.user}@{DOMAIN}', avatar_id)
+    values = list(data.xml.iter('{urn:xmpp:avatar:data}data'))
+    await logout(reading)
+    return {'published': published, 'notified': notified, 'events': events, 'avatar_id': avatar_id,
+            'data_matches': bool(values) and base64_payload(values[0]) == picture}
+
+
+def base64_payload(payload):
+    import base64
+    return base64.b64decode(''.join(payload.itertext()))
+
+
+async def bookmarks(owner, other):
+    """OWNER publishes a XEP-0402 bookmark with its publish-options, then one with contradicting
+    options; OTHER tries to read OWNER's bookmarks."""
+    owning = await login(owner, plugins=PEP_PLUGINS)
+    if isinstance(owning, str):
+        return {'error': owning}
+    conference = "<conference xmlns='urn:xmpp:bookmarks:1' name='Everyone' autojoin='true'><nick>me</nick></conference>"
+    options = dict(persist_items='true', max_items='max', send_last_published_item='never', access_model='whitelist')
+    first = await outcome(owning['xep_0060'].publish(
+        None, BOOKMARKS, id=f'everyone@rooms.{DOMAIN}', payload=element(conference), options=publish_options(**options)))
+    options['access_model'] = 'open'
+    second = await outcome(owning['xep_0060'].publish(
+        None, BOOKMARKS, id=f'other@rooms.{DOMAIN}', payload=element(conference), options=publish_options(**options)))
+    own = item_ids(await owning['xep_0060'].get_items(f'{owning.user}@{DOMAIN}', BOOKMARKS))
+    # An old client's view (XEP-0048 in XEP-0049 private XML), mirrored from the XEP-0402 node.
+    private = owning.Iq(stype='get')
+    private.xml.append(element("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>"))
+    legacy = [conference.get('jid') for conference in
+              (await private.send()).xml.iter('{storage:bookmarks}conference')]
+    await logout(owning)
+    reading = await login(other, plugins=PEP_PLUGINS)
+    if isinstance(reading, str):
+        return {'error': reading}
+    foreign = await outcome(reading['xep_0060'].get_items(f'{owning.user}@{DOMAIN}', BOOKMARKS))
+    await logout(reading)
+    return {'first': first, 'second': second, 'own_items': own, 'legacy': legacy, 'other_reads': foreign}
+
+
+ROOM = f'everyone@conference.{DOMAIN}'
+
+
+async def join(client, room, nick, **history):
+    """Joins ROOM (XEP-0045) and waits for the subject: (own status codes, history) or the
+    error condition."""
+    try:
+        own, _, _, history = await client.plugin['xep_0045'].join_muc_wait(room, nick, timeout=10, **history)
+    except slixmpp.exceptions.PresenceError as error:
+        return error.condition
+    return sorted(own['muc']['status_codes']), history
+
+
+def room_messages(client):
+    return [m for m in client.messages if m['type'] == 'groupchat' and m['body']]
+
+
+async def rooms(late_text, *users):
+    """USERS join the room for everyone and see each other there; each sends three messages;
+    then LATE joins and gets the history. What each saw."""
+    clients = await asyncio.gather(*(login(u, plugins=['xep_0045']) for u in users))
+    failed = [c for c in clients if isinstance(c, str)]
+    if failed:
+        return {'error': failed}
+    names = [c.user for c in clients]
+    joined = await asyncio.gather(*(join(c, ROOM, c.user) for c in clients))
+    muc = [c.plugin['xep_0045'] for c in clients]
+    all_seen = await until(lambda: all(sorted(m.get_roster(ROOM)) == sorted(names) for m in muc), 10)
+    for n in range(3):
+        for client in clients:
+            client.send_message(mto=ROOM, mbody=f'{n} from {client.user}', mtype='groupchat')
+    all_received = await until(lambda: all(len(room_messages(c)) >= 3 * len(clients) for c in clients), 20)
+    await asyncio.sleep(0.3)
+    late = await login(late_text, plugins=['xep_0045'])
+    if isinstance(late, str):
+        return {'error': late}
+    late_join = await join(late, ROOM, late.user)
+    report = {
+        'all_seen': all_seen, 'all_received': all_received,
+        'codes': [j[0] if isinstance(j, tuple) else j for j in joined],
+        'clients': {c.user: [[m['from'].rpartition('/')[2], m['body']] for m in room_messages(c)] for c in clients},
+        'late': [[str(m['from']).rpartition('/')[2], m['body'], m.get_plugin('delay', check=True) is not None]
+                 for m in late_join[1]] if isinstance(late_join, tuple) else late_join,
+        'late_occupants': sorted(late.plugin['xep_0045'].get_roster(ROOM))}
+    await asyncio.gather(*(logout(c) for c in clients + [late]))
+    return report
+
+
+async def join_room(user, room):
+    """USER joins ROOM (a local part) and leaves: its own status codes, or the error."""
+    client = await login(user, plugins=['xep_0045'])
+    if isinstance(client, str):
+        return {'error': client}
+    result = await join(client, f'{room}@conference.{DOMAIN}', client.user)
+    await logout(client)
+    return {'codes': result[0]} if isinstance(result, tuple) else {'error': result}
+
+
 async def main():
+    if SCENARIO == 'resume':
+        return await resume(*ARGS)
+    if SCENARIO == 'devices':
+        return await devices(*ARGS)
     if SCENARIO == 'group':
         return await group(ARGS)
     if SCENARIO == 'send':
@@ -279,6 +625,18 @@ async def main():
         return await kill(*ARGS)
     if SCENARIO == 'pair':
         return await pair(*ARGS)
+    if SCENARIO == 'archive':
+        return await archive(*ARGS)
+    if SCENARIO == 'omemo':
+        return await omemo(*ARGS)
+    if SCENARIO == 'avatar':
+        return await avatar(*ARGS)
+    if SCENARIO == 'bookmarks':
+        return await bookmarks(*ARGS)
+    if SCENARIO == 'rooms':
+        return await rooms(*ARGS)
+    if SCENARIO == 'join':
+        return await join_room(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

@@ -24,6 +24,8 @@ final class HelpAndDocumentationTests: XCTestCase {
   func testSubcommandHelpMatchesSnapshots() throws {
     let commands = [
       ("init", "init-help.txt"), ("install", "install-help.txt"), ("jabber adduser", "jabber-adduser-help.txt"),
+      ("jabber archive", "jabber-archive-help.txt"),
+      ("jabber room add", "jabber-room-add-help.txt"),
       ("dns add", "dns-add-help.txt"), ("dns block import", "dns-block-import-help.txt"),
       ("dns cache", "dns-cache-help.txt"), ("dhcp set", "dhcp-set-help.txt"),
       ("inetd generate", "inetd-generate-help.txt"), ("import", "import-help.txt"),

@@ -24,6 +24,31 @@ final class JabberCommandTests: StoreCommandTestCase {
     XCTAssertEqual(try openStore().jabberAccount(named: "carol")?.legacyPassword, "c4rol")
   }
 
+  func testArchiveShowsSetsAndResetsTheRetention() throws {
+    XCTAssertEqual(succeed("jabber", "archive"), "365 days\n")
+    succeed("jabber", "archive", "--days", "30")
+    XCTAssertEqual(try openStore().jabberArchiveDays(), 30)
+    succeed("jabber", "adduser", "alice", "--password", "a")
+    succeed("jabber", "adduser", "bob", "--password", "b")
+    let store = try openStore()
+    try store.transaction { () throws(StoreError) in
+      for number in 0..<1500 {
+        try store.archiveJabberMessage(
+          JabberArchivedMessage(
+            uid: "u\(number)", stamp: Int64(number), sender: "alice", senderResource: "r", recipient: "bob",
+            stanza: "<message/>"))
+      }
+    }
+    succeed("jabber", "archive", "--days", "0")
+    XCTAssertEqual(succeed("jabber", "archive"), "0 days: messages are not archived\n")
+    XCTAssertEqual(try store.database.row("SELECT count(*) FROM jabber_archive") { $0.int(0) }, 0, "all deleted at once")
+    succeed("jabber", "archive", "--default")
+    XCTAssertEqual(try openStore().jabberArchiveDays(), 365)
+    XCTAssertTrue(fail(64, "jabber", "archive", "--days", "-1").contains("--days"))
+    XCTAssertTrue(fail(64, "jabber", "archive", "--days", "lots").contains("'lots'"))
+    fail(64, "jabber", "archive", "--days", "3", "--default")
+  }
+
   func testPasswdChangesThePasswordAndKeepsOrChangesTheLegacyMark() throws {
     succeed("jabber", "adduser", "bob", "--password", "old")
     succeed("jabber", "passwd", "bob", "--password-stdin", input: "new\r\n")

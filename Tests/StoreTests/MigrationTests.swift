@@ -158,6 +158,61 @@ final class MigrationTests: StoreTestCase {
       sql: "INSERT INTO dns_blocks (name) VALUES ('ads.example');",
       check: { store in XCTAssertEqual(try store.dnsBlocks(), ["ads.example"]) }
     ),
+    (
+      version: 10,
+      sql: """
+      INSERT INTO jabber_streams (id, name, resource, attached, acked, handled, state)
+        VALUES ('s1', 'carol', 'phone', 1000, 7, 3, '- p');
+      INSERT INTO jabber_stream_queue (stream, stanza, offline) VALUES ('s1', '<message/>', 1);
+      """,
+      check: { store in
+        XCTAssertEqual(
+          try store.jabberStream(id: "s1"),
+          JabberStream(id: "s1", name: "carol", resource: "phone", attached: 1000, acked: 7, handled: 3, state: "- p"))
+        XCTAssertEqual(try store.jabberStreamQueue("s1", after: 0).map(\.stanza), ["<message/>"])
+      }
+    ),
+    (
+      version: 11,
+      sql: """
+      INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, recipient, sender_keeps, recipient_keeps, stanza)
+        VALUES ('a1', 5000, 'carol', 'desk', 'dave', 1, 1, '<message/>');
+      """,
+      check: { store in
+        XCTAssertEqual(
+          try store.jabberArchive(JabberArchiveQuery(owner: "dave", limit: 1), now: 6000).messages.map(\.uid), ["a1"])
+      }
+    ),
+    (
+      version: 12,
+      sql: """
+      INSERT INTO jabber_pep_nodes (owner, node, access_model, persist_items, max_items, send_last_published_item,
+          notify_retract)
+        VALUES ('carol', 'urn:xmpp:avatar:metadata', 'open', 1, 1, 'on_sub_and_presence', 1);
+      INSERT INTO jabber_pep_items (owner, node, item, payload, published, position)
+        VALUES ('carol', 'urn:xmpp:avatar:metadata', 'abc', '<metadata xmlns=''urn:xmpp:avatar:metadata''/>', 100, 1);
+      INSERT INTO jabber_private (owner, namespace, element) VALUES ('carol', 'storage:bookmarks', '<storage/>');
+      INSERT INTO jabber_caps (ver, features, stored) VALUES ('v=', 'a+notify', 100);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.pepItems(owner: "carol", node: "urn:xmpp:avatar:metadata").map { $0.id }, ["abc"])
+        XCTAssertEqual(try store.privateXML(owner: "carol", namespace: "storage:bookmarks"), "<storage/>")
+        XCTAssertEqual(try store.capsFeatures(ver: "v="), ["a+notify"])
+      }
+    ),
+    (
+      version: 13,
+      sql: """
+      INSERT INTO jabber_rooms (name, title, members_only, creator, created) VALUES ('staff', 'Staff', 1, 'carol', 5);
+      INSERT INTO jabber_room_affiliations (room, name, affiliation) VALUES ('staff', 'carol', 'owner');
+      INSERT INTO jabber_room_history (room, sender, stanza, stored) VALUES ('everyone', 'carol@home', '<message/>', 7);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.jabberRoom(named: "staff")?.affiliation(of: "carol"), .owner)
+        XCTAssertEqual(try store.jabberRoom(named: "everyone")?.standing, true)
+        XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20).map { $0.stanza }, ["<message/>"])
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

@@ -12,6 +12,8 @@ final class MemoryBackend: SessionBackend {
   var offline: [(user: String, message: SessionOfflineMessage)] = []
   var nextID: Int64 = 1
   var offlineLimit = 1000
+  /// PEP nodes, private XML and the capabilities cache (MemoryPubSub.swift).
+  var pubSub = MemoryPubSub()
 
   var clientAddress: String? = "192.0.2.1"
   /// The back-off as the store keeps it, for the one client address: ms after a failure.
@@ -20,6 +22,10 @@ final class MemoryBackend: SessionBackend {
   var nextAllowed: Int64 = 0
   var succeeded = 0
   var secret: [UInt8]? = Array("decoy secret".utf8)
+  /// The message archive (SessionArchiveTests.swift): rows with whose archives keep them.
+  var archived: [(entry: SessionArchiveEntry, senderKeeps: Bool, recipientKeeps: Bool)] = []
+  var archiveDefaults: [String: SessionArchiveDefault] = [:]
+  var archiveDays = 365
 
   init(users: [(String, String)]) {
     self.users = users.map { SessionAccount(name: $0.0, password: $0.1) }
@@ -67,6 +73,65 @@ final class MemoryBackend: SessionBackend {
   }
   func delete(for user: String, upTo id: Int64) {
     offline.removeAll { $0.user == ASCII.lowercased(user) && $0.message.id <= id }
+  }
+
+  // XEP-0198 streams, as Store+JabberStreams.swift keeps them.
+  var streams: [String: SessionStream] = [:]
+  var queue: [(id: Int64, stream: String, stanza: String, offline: Bool)] = []
+  var nextRow: Int64 = 1
+  var queueLimit = 1000
+  /// XEP-0045 rooms, as Store+JabberRooms.swift keeps them (SessionRoomTests.swift).
+  var roomStore = MemoryRooms()
+
+  func createStream(_ stream: SessionStream) -> Bool {
+    guard account(named: stream.user) != nil else { return false }
+    streams[stream.id] = stream
+    return true
+  }
+  func stream(id: String) -> SessionStream? { streams[id] }
+  func enqueue(_ entries: [(stream: String, stanza: String, offline: Bool)]) -> [Int64?] {
+    entries.map { entry in
+      guard streams[entry.stream] != nil, queue.filter({ $0.stream == entry.stream }).count < queueLimit else { return nil }
+      queue.append((nextRow, entry.stream, entry.stanza, entry.offline))
+      nextRow += 1
+      return nextRow - 1
+    }
+  }
+  func queued(in stream: String, after id: Int64) -> [SessionQueued] {
+    queue.filter { $0.stream == stream && $0.id > id }.map { SessionQueued(id: $0.id, stanza: $0.stanza) }
+  }
+  func acknowledge(stream: String, h: UInt32, upTo id: Int64) {
+    queue.removeAll { $0.stream == stream && $0.id <= id }
+    streams[stream]?.acked = h
+  }
+  func setHandled(stream: String, handled: UInt32) { streams[stream]?.handled = handled }
+  func setState(stream: String, state: String) { streams[stream]?.state = state }
+  func resume(stream: String, user: String, h: UInt32, now: Int64) -> SessionResumption {
+    guard var found = streams[stream], ASCII.lowercased(found.user) == ASCII.lowercased(user) else { return .notFound }
+    let rows = queued(in: stream, after: 0)
+    let received = Int(h &- found.acked)
+    guard received <= rows.count else { return .countTooHigh(sent: found.acked &+ UInt32(rows.count)) }
+    if received > 0 { acknowledge(stream: stream, h: h, upTo: rows[received - 1].id) }
+    found.acked = h
+    found.attached = now
+    streams[stream] = found
+    return .resumed(found, queue: Array(rows[received...]))
+  }
+  func endStream(_ id: String, now: Int64) {
+    guard let found = streams.removeValue(forKey: id) else { return }
+    for row in queue where row.stream == id && row.offline {
+      offline.append((ASCII.lowercased(found.user), SessionOfflineMessage(id: nextID, stanza: row.stanza, stored: now)))
+      nextID += 1
+    }
+    queue.removeAll { $0.stream == id }
+  }
+  func sweepStreams(user: String, attachedBefore before: Int64, keeping live: [String], now: Int64) -> Int {
+    let offlineBefore = offline.count
+    for (id, stream) in streams
+    where ASCII.lowercased(stream.user) == ASCII.lowercased(user) && stream.attached < before && !live.contains(id) {
+      endStream(id, now: now)
+    }
+    return offline.count - offlineBefore
   }
 }
 
@@ -177,6 +242,7 @@ final class SessionNetwork {
           pending.append((index, .peerJoined(link.peerInA)))
           pending.append((other, .peerJoined(link.peerInB)))
         }
+        pending.append((index, .meshJoined))
       case .meshSend(let peer, let bytes):
         if let (target, peerThere) = far(index, peer) {
           pending.append((target, .peerMessage(peerThere, bytes)))
@@ -189,6 +255,8 @@ final class SessionNetwork {
           pending.append((target, .peerMessage(peerThere, bytes)))
         }
       case .deleteOfflineMessages(let user, let id): backend.delete(for: user, upTo: id)
+      case .archive(let entry): backend.archive(entry)
+      case .storeRoomMessage(let message): backend.storeRoomMessage(message)
       case .log(let line): clients[index].logs.append(line)
       case .close: hangUp(index)
       case .startTLS:

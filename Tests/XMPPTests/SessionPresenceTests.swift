@@ -104,16 +104,26 @@ final class SessionMeshMessageTests: XCTestCase {
     let messages: [SessionMeshMessage] = [
       .hello(SessionMeshHello(user: "alice", resource: "a b", since: 17, token: 99, priority: 3, presence: "<presence/>")),
       .hello(SessionMeshHello(user: "bob", resource: "x", since: 1, token: .max, priority: nil, presence: nil)),
-      .presence(priority: -5, xml: "<presence>\n<show>away</show></presence>"),
-      .presence(priority: nil, xml: "<presence type='unavailable'/>"),
+      .hello(
+        SessionMeshHello(
+          user: "carol", resource: "phone", since: 2, token: 3, priority: 0,
+          state: SessionMeshState(stream: "ab12", resuming: "cd34", carbons: true, inactive: true), presence: "<presence/>")),
+      .presence(priority: -5, queued: [], xml: "<presence>\n<show>away</show></presence>"),
+      .presence(priority: nil, queued: ["ab12", "cd34"], xml: "<presence type='unavailable'/>"),
       .stanza("<message to='bob@h'><body>line\nline</body></message>"),
+      .complete("<message from='a@h' to='a@h/b'><sent xmlns='urn:xmpp:carbons:2'/></message>"),
+      .queued,
+      .state(SessionMeshState(stream: "ef56", carbons: false, inactive: true)),
       .usersChanged,
     ]
     for message in messages { XCTAssertEqual(SessionMeshMessage(message.bytes), message) }
   }
 
   func testGarbledMessagesAreIgnored() {
-    for text in ["", "hello\nalice", "presence\n200\n<presence/>", "stanza\nnot xml", "users-changed\n", "other"] {
+    for text in [
+      "", "hello\nalice", "presence\n200\n\n<presence/>", "presence\n1\n<presence/>", "stanza\nnot xml", "users-changed\n",
+      "queued\n", "other",
+    ] {
       XCTAssertNil(SessionMeshMessage(Array(text.utf8)), text)
     }
   }

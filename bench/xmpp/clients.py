@@ -168,10 +168,11 @@ def thin_round_trips(port, domain, messages):
         started = time.perf_counter()
         sender.socket.sendall(
             f"<message to='user2@{domain}/thin' type='chat'><body>t{index}</body></message>".encode())
-        echoer.until(f"<body>t{index}</body></message>".encode())
+        # The message ends after its body and whatever the server added (a stanza-id).
+        echoer.until(f"<body>t{index}</body>.*?</message>".encode())
         echoer.socket.sendall(
             f"<message to='user1@{domain}/thin' type='chat'><body>t{index}</body></message>".encode())
-        sender.until(f"<body>t{index}</body></message>".encode())
+        sender.until(f"<body>t{index}</body>.*?</message>".encode())
         if index >= 20:
             rtts.append((time.perf_counter() - started) * 1000)
     return rtts

@@ -16,6 +16,13 @@ final class JabberDirectory: SessionBackend {
   private var failuresRecorded = false
   /// SHA-256 of the users file as last read (drop-in mode): the mesh key without a store.
   private(set) var usersFileDigest: [UInt8] = []
+  /// Archive rows not yet written, and when they are to be (JabberDirectory+Archive.swift).
+  var pendingArchive: [SessionArchiveEntry] = []
+  var archiveDue: Deadline?
+  var archiveDeadline = Deadline.now()
+  static let archiveQuietMilliseconds = 50
+  static let archiveDelayMilliseconds = 1000
+  static let archiveBatch = 256
 
   init(databasePath: String?, usersFile: String?, log: Log, clientAddress: String? = nil) {
     self.databasePath = databasePath
@@ -93,7 +100,7 @@ final class JabberDirectory: SessionBackend {
     return opened
   }
 
-  private func openStore() -> Store? {
+  func openStore() -> Store? {
     do throws(StoreError) {
       return try openedStore()
     } catch {
@@ -227,7 +234,7 @@ final class JabberDirectory: SessionBackend {
 
   /// A full queue (StoreError.invalid) is the sender's resource-constraint; anything else means
   /// the store cannot take it now.
-  private func outcome(of error: StoreError) -> SessionStoreOutcome {
+  func outcome(of error: StoreError) -> SessionStoreOutcome {
     log.error("store: \(error.description)")
     if case .invalid = error { return .full }
     return .unavailable

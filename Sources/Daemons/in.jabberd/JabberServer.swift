@@ -129,6 +129,10 @@ struct JabberServer: DaemonProgram {
     /// Handshakes done: what the client sent after `<starttls/>` is not looked at.
     var handshakes = 0
     var mesh: PeerMesh?
+    /// `.joinMesh` was carried out: the joined peers are reported, then `.meshJoined`.
+    var joining = false
+    /// A write to the client failed: the session is told the client is gone.
+    var clientGone = false
     var lastHeard = Deadline.now()
     var buffer = [UInt8](repeating: 0, count: JabberServer.readBytes)
 
@@ -138,7 +142,12 @@ struct JabberServer: DaemonProgram {
       func flush() -> Bool {
         guard !output.isEmpty else { return true }
         defer { output = [] }
-        return connection.write(output, deadline: .after(seconds: JabberServer.writeSeconds)) == .written
+        if clientGone { return false }
+        guard connection.write(output, deadline: .after(seconds: JabberServer.writeSeconds)) == .written else {
+          clientGone = true
+          return false
+        }
+        return true
       }
       for action in actions {
         switch action {
@@ -147,6 +156,7 @@ struct JabberServer: DaemonProgram {
         case .restartParser:
           parser.restart()
         case .joinMesh:
+          joining = true
           // Without the key there is no mesh: messages go to the store (logged).
           guard let key = directory.meshKey() else { break }
           do throws(MeshError) {
@@ -164,6 +174,12 @@ struct JabberServer: DaemonProgram {
           // Only what the client was sent goes.
           guard flush() else { return false }
           directory.deleteOfflineMessages(for: user, upTo: id)
+        case .archive(let entry):
+          directory.archive(entry)
+        case .storeRoomMessage(let message):
+          // The occupants have it (the mesh sends went out above) before the store is written.
+          guard flush() else { return false }
+          directory.storeRoomMessage(message)
         case .log(let line):
           switch line.level {
           case .authNotice: log.authNotice(line.message)
@@ -210,9 +226,23 @@ struct JabberServer: DaemonProgram {
       }
     }
 
-    /// The session's reaction to one event; false once the connection is to end.
+    /// The session's reaction to one event; false once the connection is to end. A client that
+    /// could not be written to is gone: the session hears so (what it wrote and was not
+    /// acknowledged is kept for it, XEP-0198), with nothing more written.
     func handle(_ event: SessionEvent) -> Bool {
-      perform(session.handle(event, now: JabberServer.unixMilliseconds()))
+      guard perform(session.handle(event, now: JabberServer.unixMilliseconds())) else {
+        if clientGone, !session.isClosed { _ = perform(session.handle(.clientEnded, now: JabberServer.unixMilliseconds())) }
+        return false
+      }
+      return true
+    }
+
+    /// After `.joinMesh`: the peers it found are reported, then the session hears it is in.
+    func finishJoining() -> Bool {
+      guard joining else { return true }
+      joining = false
+      if mesh != nil, !meshEvents([]) { return false }
+      return handle(.meshJoined)
     }
 
     /// What the mesh reports for `ready`; false once the connection is to end.
@@ -230,6 +260,8 @@ struct JabberServer: DaemonProgram {
       return true
     }
 
+    // Archive rows still queued are written whichever way the connection ends.
+    defer { directory.writeArchive() }
     if let directTLS, !handle(.tlsStarted(directTLS)) { return EX_OK }
     while true {
       let limit = session.isAuthenticated ? options.idleSeconds : min(options.idleSeconds, JabberServer.loginSeconds)
@@ -237,7 +269,7 @@ struct JabberServer: DaemonProgram {
       var descriptors = [pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)]
       if let mesh { descriptors += mesh.pollDescriptors }
       // A mesh peer that has not proven itself by its deadline is dropped then.
-      let wake = min(idleAt, mesh?.handshakeDeadline ?? idleAt)
+      let wake = min(idleAt, mesh?.handshakeDeadline ?? idleAt, directory.archiveDue ?? idleAt)
       let ready = poll(&descriptors, nfds_t(descriptors.count), wake.remainingMilliseconds)
       if ready < 0 {
         guard slug_errno() == EINTR else {
@@ -246,6 +278,7 @@ struct JabberServer: DaemonProgram {
         }
         continue
       }
+      if let due = directory.archiveDue, Deadline.now() >= due { directory.writeArchive() }
       if ready == 0 {
         if Deadline.now() >= idleAt, !handle(.idle) { return EX_OK }
         if mesh != nil, !meshEvents([]) { return EX_OK }
@@ -273,7 +306,7 @@ struct JabberServer: DaemonProgram {
             if handshakes != handshakesBefore { break }
             // Just logged in: the hellos go out on the new connections before anything the
             // client sends next (a stanza ahead of its hello would be dropped by the peer).
-            if !wasInMesh, mesh != nil, !meshEvents([]) { return EX_OK }
+            if !wasInMesh, !finishJoining() { return EX_OK }
           }
         } else if count == 0 || (slug_errno() != EAGAIN && slug_errno() != EINTR) {
           _ = handle(.clientEnded)

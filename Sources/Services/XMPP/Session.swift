@@ -29,6 +29,9 @@ public struct Session<Backend: SessionBackend> {
     case awaitingRestart
     /// SASL done, the new stream header came: bind is next.
     case authenticated
+    /// `<resume/>` came (XEP-0198): the session waits for its peers' hellos and for the old
+    /// process of the stream to end, then takes the stream over and is `.bound`.
+    case resuming
     case bound
     case closed
   }
@@ -51,22 +54,43 @@ public struct Session<Backend: SessionBackend> {
   /// Login time (ms) and a random token: which of two sessions of one full JID is older.
   var since: Int64 = 0
   var token: UInt64 = 0
-  /// The client's current available presence, without from/to; nil when unavailable.
-  var presence: XMLElement?
+  /// The client's current available presence (serialised, without from/to); nil when unavailable.
+  var presence: String?
   var priority = 0
   /// The client sent initial presence: it receives the others' presence from then on.
   var receivesPresence = false
   var offlineDelivered = false
+  /// Messages are archived (XEP-0313): a store keeps them (XEP0359StanzaID.swift).
+  var archiving = false
   /// The roster's JID local parts as last sent; nil until the client asked for the roster.
   var rosterNames: [String]?
   var rosterPushes = 0
   var peers: [SessionPeer: SessionPeerState] = [:]
   /// Mesh connections whose hello has not come yet: a session that just logged in.
   var peersWithoutHello: Set<SessionPeer> = []
+  /// The client's PEP interests and what it was sent (XEP0163PEP.swift).
+  var pep = SessionPEPState()
   /// Messages for a user with no known session, held while a hello is outstanding: the new
   /// session may be theirs (routed again once the hellos are in).
   var heldMessages: [XMLElement] = []
   static var maximumHeldMessages: Int { 64 }
+  /// `.meshJoined` came: every peer of the time is among `peers` or `peersWithoutHello`.
+  var meshReady = false
+  /// The hellos after login are all in (and the user's dead streams swept).
+  var hellosComplete = false
+  /// XEP-0198, once the client enabled it (XEP0198StreamManagement.swift).
+  var streamManagement: StreamManagement?
+  /// XEP-0198 `<resume/>`: the stream and the client's count, until the takeover.
+  var resumeRequest: (id: String, h: UInt32)?
+  /// The process that held the stream being resumed, until it ends.
+  var oldOwner: SessionPeer?
+  /// XEP-0280: the client wants copies of its other resources' messages.
+  var carbons = false
+  /// XEP-0352: the client is inactive; presence waits in `heldPresence` (latest per sender).
+  var inactive = false
+  var heldPresence: [(from: String, xml: String)] = []
+  /// XEP-0045: the rooms the client is in, by name (XEP0045Rooms.swift).
+  var rooms: [String: JoinedRoom] = [:]
   var now: Int64 = 0
   var actions: [SessionAction] = []
 
@@ -93,22 +117,38 @@ public struct Session<Backend: SessionBackend> {
     case .client(.streamOpen(let header)): streamOpened(header)
     case .client(.stanza(let stanza)): received(stanza)
     case .client(.streamClose):
-      write("</stream:stream>")
+      writeRaw("</stream:stream>")
       end()
     case .clientError(let error): streamError(error.condition, text: error.text)
-    case .clientEnded: end()
-    case .idle: streamError("connection-timeout")
+    case .clientEnded: end(.lost)
+    case .idle: streamError("connection-timeout", ending: .lost)
     case .peerJoined(let peer): peerJoined(peer)
+    case .meshJoined:
+      meshReady = true
+      checkHellos()
     case .peerMessage(let peer, let bytes): peerMessage(peer, bytes)
     case .peerLeft(let peer): peerLeft(peer)
     case .resume: resumeHeldAttempt()
     case .tlsStarted(let layer): tlsStarted(layer)
     }
+    requestAcknowledgement()
     defer { actions = [] }
     return actions
   }
 
-  mutating func write(_ text: String) { actions.append(.write(text)) }
+  /// A stanza for the client (or, before binding, anything): through the stream's queue once
+  /// XEP-0198 is on (XEP0198StreamManagement.swift).
+  mutating func write(_ text: String) {
+    switch stage {
+    case .bound, .resuming:
+      if streamManagement != nil { return deliver(text, offline: Session.keepsOffline(text)) }
+    default: break
+    }
+    actions.append(.write(text))
+  }
+
+  /// Bytes for the client that are not a stanza (stream errors and ends, XEP-0198's own elements).
+  mutating func writeRaw(_ text: String) { actions.append(.write(text)) }
   mutating func log(_ level: SessionLogLine.Level, _ message: String) {
     actions.append(.log(SessionLogLine(level, message)))
   }
@@ -145,7 +185,8 @@ public struct Session<Backend: SessionBackend> {
       stage = .authenticated
       write(
         "<stream:features><bind xmlns='" + StanzaNamespace.bind + "'/><session xmlns='"
-          + StanzaNamespace.session + "'><optional/></session></stream:features>")
+          + StanzaNamespace.session + "'><optional/></session><sm xmlns='" + StanzaNamespace.streamManagement
+          + "'/><csi xmlns='" + StanzaNamespace.clientState + "'/></stream:features>")
     } else {
       stage = .unauthenticated
       if version1 { write(loginFeatures()) }
@@ -175,20 +216,28 @@ public struct Session<Backend: SessionBackend> {
   }
 
   /// RFC 6120 §4.9: the error, the stream's end, the connection's end.
-  mutating func streamError(_ condition: String, text: String? = nil) {
+  mutating func streamError(_ condition: String, text: String? = nil, ending: Ending = .closed, inner: String = "") {
     if !headerSent { writeHeader() }
     var element = "<stream:error><" + condition + " xmlns='" + StanzaNamespace.streamErrors + "'/>"
     if let text, !text.isEmpty {
       element += "<text xmlns='" + StanzaNamespace.streamErrors + "'>" + XMLEscape.text(text) + "</text>"
     }
-    write(element + "</stream:error></stream:stream>")
+    writeRaw(element + inner + "</stream:error></stream:stream>")
     if account == nil { log(.info, "stream error " + condition + (text.map { ": " + $0 } ?? "")) }
-    end()
+    end(ending)
+  }
+
+  enum Ending {
+    /// The stream ended (the client closed it, or the server on an error): a resumable stream
+    /// ends with it.
+    case closed
+    /// The connection was lost (hung up, timed out): a resumable stream waits for its client.
+    case lost
   }
 
   /// Logout: the others learn we are gone (the mesh connections close with the process too,
   /// but an unavailable presence carries the client's last words, and is at once).
-  mutating func end() {
+  mutating func end(_ ending: Ending = .closed) {
     if !heldMessages.isEmpty {
       // No more hellos will be waited for: held messages go to their users or the store now.
       peersWithoutHello = []
@@ -198,10 +247,10 @@ public struct Session<Backend: SessionBackend> {
     }
     if let jid, case .bound = stage {
       if presence != nil {
-        let unavailable = "<presence type='unavailable'/>"
-        actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: nil, xml: unavailable).bytes))
         presence = nil
+        broadcastToPeers("<presence type='unavailable'/>", priority: nil)
       }
+      endStreamManagement(ending)
       log(.authNotice, "LOGOUT " + jid.description)
     }
     stage = .closed
@@ -233,24 +282,35 @@ public struct Session<Backend: SessionBackend> {
       // Sent after <starttls/>: the daemon discards it unread; never acted on here either.
       break
     case .authenticated:
-      if stanza.name == "iq", stanza.namespace == StanzaNamespace.client,
+      if stanza.namespace == StanzaNamespace.streamManagement {
+        streamManagementBeforeBind(stanza)
+      } else if stanza.name == "iq", stanza.namespace == StanzaNamespace.client,
         let bind = stanza.child("bind", namespace: StanzaNamespace.bind), stanza.attribute("type") == "set"
       {
         bindResource(stanza, bind: bind)
       } else {
         streamError("not-authorized")
       }
+    case .resuming:
+      // The client waits for <resumed/> before it sends anything more.
+      streamError("unsupported-stanza-type", text: "nothing may come before <resumed/>")
     case .bound:
-      guard stanza.namespace == StanzaNamespace.client else {
-        streamError("unsupported-stanza-type")
+      switch stanza.namespace {
+      case StanzaNamespace.client: break
+      case StanzaNamespace.streamManagement: return streamManagementElement(stanza)
+      case StanzaNamespace.clientState: return clientState(stanza)
+      default:
+        // Something this server does not do: left unanswered rather than the stream closed.
+        log(.debug, "ignored a top-level <" + XMLEscape.text(stanza.name) + "> in " + XMLEscape.text(stanza.namespace))
         return
       }
       switch stanza.name {
       case "message": routeMessage(stanza)
       case "presence": routePresence(stanza)
       case "iq": routeIQ(stanza)
-      default: streamError("unsupported-stanza-type")
+      default: return streamError("unsupported-stanza-type")
       }
+      countHandled()
     case .closed:
       break
     }

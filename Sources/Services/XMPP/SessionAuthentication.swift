@@ -276,6 +276,7 @@ extension Session {
     token = Session.number(randomBytes(8))
     stage = .bound
     log(.authNotice, "LOGIN " + full.description)
+    archiving = backend.openArchive(of: full.local, now: now)
     actions.append(.joinMesh)
   }
 

@@ -20,6 +20,9 @@ public enum SessionEvent: Equatable, Sendable {
   case idle
   /// A mesh connection opened (either side connected).
   case peerJoined(SessionPeer)
+  /// After `.joinMesh`: every process that was in the mesh then is reported joined (or there
+  /// was none, or no mesh could be joined).
+  case meshJoined
   case peerMessage(SessionPeer, [UInt8])
   /// A mesh connection closed: the other process logged out or died.
   case peerLeft(SessionPeer)
@@ -42,6 +45,11 @@ public enum SessionAction: Equatable, Sendable {
   /// Offline messages up to this id reached the client (the writes before this action
   /// succeeded): they may go.
   case deleteOfflineMessages(user: String, upTo: Int64)
+  /// A message to archive (XEP-0313), after the writes and sends before it: delivery does not
+  /// wait for the store.
+  case archive(SessionArchiveEntry)
+  /// A room's message to keep in its history: after the writes and mesh sends before it.
+  case storeRoomMessage(SessionRoomMessage)
   case log(SessionLogLine)
   /// A login attempt from an address that failed before waits (the back-off): read nothing
   /// from the client until this Unix time (ms), then send `.resume`. The writes before it go
@@ -163,7 +171,9 @@ public enum SessionStoreOutcome: Equatable, Sendable {
 
 /// The user list and the queued data, answered synchronously: in the daemon the store (or the
 /// drop-in user file), in the tests a dictionary. Names are matched without regard to ASCII case.
-public protocol SessionBackend {
+/// PEP, private XML and the capabilities cache: SessionPubSubBackend (XEP0163PEP.swift);
+/// rooms: SessionRoomBackend (XEP0045Occupants.swift).
+public protocol SessionBackend: SessionPubSubBackend, SessionRoomBackend {
   func account(named name: String) -> SessionAccount?
   /// Every user's name.
   func userNames() -> [String]
@@ -180,6 +190,65 @@ public protocol SessionBackend {
   func loginDelay(now: Int64) -> Int64
   mutating func loginFailed(now: Int64)
   mutating func loginSucceeded(now: Int64)
+
+  // XEP-0198 resumable streams (Store+JabberStreams.swift): none without a store.
+  mutating func createStream(_ stream: SessionStream) -> Bool
+  func stream(id: String) -> SessionStream?
+  /// Queues stanzas (stream id, stanza, keep as an offline message if never acknowledged) in
+  /// one transaction: each row's id, nil where the stream is gone or full.
+  mutating func enqueue(_ entries: [(stream: String, stanza: String, offline: Bool)]) -> [Int64?]
+  func queued(in stream: String, after id: Int64) -> [SessionQueued]
+  mutating func acknowledge(stream: String, h: UInt32, upTo id: Int64)
+  mutating func setHandled(stream: String, handled: UInt32)
+  mutating func setState(stream: String, state: String)
+  mutating func resume(stream: String, user: String, h: UInt32, now: Int64) -> SessionResumption
+  /// The stream ends for good; its unacknowledged messages become offline messages.
+  mutating func endStream(_ id: String, now: Int64)
+  /// Ends the user's streams attached before `before` that no live session holds; how many
+  /// messages became offline messages.
+  mutating func sweepStreams(user: String, attachedBefore before: Int64, keeping live: [String], now: Int64) -> Int
+
+  /// The message archive (XEP0313Backend.swift).
+  mutating func openArchive(of user: String, now: Int64) -> Bool
+  mutating func archive(_ entry: SessionArchiveEntry)
+  func archive(_ query: SessionArchiveQuery, now: Int64) -> SessionArchiveAnswer
+  func archiveDefault(of user: String) -> SessionArchiveDefault?
+  mutating func setArchiveDefault(_ mode: SessionArchiveDefault, of user: String) -> SessionStoreOutcome
+}
+
+/// A resumable stream as the store keeps it.
+public struct SessionStream: Equatable, Sendable {
+  public var id: String
+  public var user: String
+  public var resource: String
+  public var attached: Int64
+  public var acked: UInt32
+  public var handled: UInt32
+  public var state: String
+  public init(id: String, user: String, resource: String, attached: Int64, acked: UInt32 = 0, handled: UInt32 = 0, state: String) {
+    self.id = id
+    self.user = user
+    self.resource = resource
+    self.attached = attached
+    self.acked = acked
+    self.handled = handled
+    self.state = state
+  }
+}
+
+public enum SessionResumption: Equatable, Sendable {
+  case resumed(SessionStream, queue: [SessionQueued])
+  case notFound
+  case countTooHigh(sent: UInt32)
+}
+
+public struct SessionQueued: Equatable, Sendable {
+  public var id: Int64
+  public var stanza: String
+  public init(id: Int64, stanza: String) {
+    self.id = id
+    self.stanza = stanza
+  }
 }
 
 /// No address, no decoy secret, no back-off: a backend without a store to keep them in.
@@ -189,6 +258,18 @@ extension SessionBackend {
   public func loginDelay(now: Int64) -> Int64 { 0 }
   public mutating func loginFailed(now: Int64) {}
   public mutating func loginSucceeded(now: Int64) {}
+  public mutating func createStream(_ stream: SessionStream) -> Bool { false }
+  public func stream(id: String) -> SessionStream? { nil }
+  public mutating func enqueue(_ entries: [(stream: String, stanza: String, offline: Bool)]) -> [Int64?] {
+    entries.map { _ in nil }
+  }
+  public func queued(in stream: String, after id: Int64) -> [SessionQueued] { [] }
+  public mutating func acknowledge(stream: String, h: UInt32, upTo id: Int64) {}
+  public mutating func setHandled(stream: String, handled: UInt32) {}
+  public mutating func setState(stream: String, state: String) {}
+  public mutating func resume(stream: String, user: String, h: UInt32, now: Int64) -> SessionResumption { .notFound }
+  public mutating func endStream(_ id: String, now: Int64) {}
+  public mutating func sweepStreams(user: String, attachedBefore before: Int64, keeping live: [String], now: Int64) -> Int { 0 }
 }
 
 public struct SessionConfiguration: Sendable {

@@ -11,6 +11,8 @@ public struct SessionPeerState: Equatable, Sendable {
   public var priority: Int?
   /// The available presence as sent, without from/to.
   public var presence: String?
+  /// Its resumable stream, carbons and client state (SessionMeshState).
+  public var mesh = SessionMeshState()
 }
 
 extension Session {
@@ -19,7 +21,7 @@ extension Session {
     return .hello(
       SessionMeshHello(
         user: jid.local, resource: jid.resource, since: since, token: token, priority: presence == nil ? nil : priority,
-        presence: presence.map { $0.xml() }))
+        state: meshState, presence: presence))
   }
 
   mutating func peerJoined(_ peer: SessionPeer) {
@@ -30,10 +32,26 @@ extension Session {
 
   /// A connection said hello or went: once none is outstanding, held messages go again.
   mutating func heard(from peer: SessionPeer) {
-    guard peersWithoutHello.remove(peer) != nil, peersWithoutHello.isEmpty, !heldMessages.isEmpty else { return }
-    let held = heldMessages
-    heldMessages = []
-    for message in held { routeMessage(message) }
+    guard peersWithoutHello.remove(peer) != nil, peersWithoutHello.isEmpty else { return }
+    if !heldMessages.isEmpty {
+      let held = heldMessages
+      heldMessages = []
+      for message in held { routeMessage(message) }
+    }
+    checkHellos()
+  }
+
+  /// Every peer of the login's time said hello: a resumption takes its stream over; a fresh
+  /// login ends the user's streams that no live session holds (their processes died and their
+  /// clients did not resume them), their unacknowledged messages becoming offline messages.
+  mutating func checkHellos() {
+    guard meshReady, peersWithoutHello.isEmpty else { return }
+    if case .resuming = stage { return resumeIfReady() }
+    guard !hellosComplete, case .bound = stage, let jid else { return }
+    hellosComplete = true
+    let live = peers.values.compactMap { $0.jid.local == jid.local ? $0.mesh.stream : nil } + [streamManagement?.id].compactMap { $0 }
+    let moved = backend.sweepStreams(user: jid.local, attachedBefore: since, keeping: live, now: now / 1000)
+    if moved > 0, offlineDelivered { deliverOfflineMessages() }
   }
 
   mutating func peerMessage(_ peer: SessionPeer, _ bytes: [UInt8]) {
@@ -45,7 +63,22 @@ extension Session {
     case .hello(let hello):
       let state = SessionPeerState(
         jid: JID(local: hello.user, domain: domain, resource: hello.resource), since: hello.since, token: hello.token,
-        priority: hello.priority, presence: hello.presence)
+        priority: hello.priority, presence: hello.presence, mesh: hello.state)
+      if let resuming = hello.state.resuming, resuming == streamManagement?.id, state.jid == jid {
+        return endForResumption()
+      }
+      if state.jid == jid, case .resuming = stage, let stream = hello.state.stream, stream == resumeRequest?.id {
+        // The process that held the stream: the takeover waits for it to end.
+        oldOwner = peer
+        return heard(from: peer)
+      }
+      var replaced: SessionPeerState?
+      if let resuming = hello.state.resuming {
+        // A resumption takes over the peer that held the stream: that one ends without a word.
+        for (other, otherState) in peers where otherState.mesh.stream == resuming {
+          replaced = peers.removeValue(forKey: other)
+        }
+      }
       if state.jid == jid {
         // RFC 6120 §7.7.2.2: the newer session of a full JID wins; the older one is not a peer.
         if (since, token) < (hello.since, hello.token) {
@@ -56,31 +89,81 @@ extension Session {
         return
       }
       peers[peer] = state
-      if let presence = hello.presence, receivesPresence {
-        write(StanzaText.stamped(presence, from: state.jid.description, to: jid.description))
+      if !rooms.isEmpty, replaced == nil { occupantArrived(state) }
+      if let presence = hello.presence, receivesPresence, case .bound = stage, replaced?.presence != presence {
+        presenceForClient(StanzaText.stamped(presence, from: state.jid.description, to: jid.description), from: state.jid)
       }
       heard(from: peer)
-    case .presence(let priority, let xml):
+    case .presence(let priority, let queued, let xml):
       guard var state = peers[peer] else { return }
       let wasAvailable = state.presence != nil
       state.priority = priority
       state.presence = priority == nil ? nil : xml
       peers[peer] = state
+      if let stream = streamManagement?.id, queued.contains(stream) { return drainStream() }
       if receivesPresence, priority != nil || wasAvailable {
-        write(StanzaText.stamped(xml, from: state.jid.description, to: jid.description))
+        presenceForClient(StanzaText.stamped(xml, from: state.jid.description, to: jid.description), from: state.jid)
       }
     case .stanza(let xml):
       guard let state = peers[peer] else { return }
       write(StanzaText.stamped(xml, from: state.jid.description, to: nil))
+    case .complete(let xml):
+      guard peers[peer] != nil else { return }
+      write(xml)
+    case .queued:
+      drainStream()
+    case .state(let meshState):
+      peers[peer]?.mesh = meshState
+    case .pep(let owner, let node, let xml):
+      peerPEP(peer, owner: owner, node: node, xml)
+    case .room(let presence):
+      occupantChanged(presence, in: peer)
+    case .roomsChanged:
+      roomsChanged()
+      heard(from: peer)
     }
   }
 
+  /// Another session's presence for our client: held while the client is inactive (XEP-0352,
+  /// the latest of each sender), written otherwise.
+  mutating func presenceForClient(_ xml: String, from sender: JID) {
+    guard inactive else { return write(xml) }
+    let from = sender.description
+    heldPresence.removeAll { $0.from == from }
+    heldPresence.append((from, xml))
+  }
+
+  /// Our presence (or unavailability) to every peer. A peer with a resumable stream that takes
+  /// presence gets it in its queue first (XEP-0198), and the message says so.
+  mutating func broadcastToPeers(_ xml: String, priority: Int?) {
+    guard let jid else { return }
+    var entries: [(stream: String, stanza: String, offline: Bool)] = []
+    for state in peers.values {
+      guard let stream = state.mesh.stream, state.presence != nil, !state.mesh.inactive else { continue }
+      entries.append((stream, StanzaText.stamped(xml, from: jid.description, to: state.jid.description), false))
+    }
+    var queued: [String] = []
+    if !entries.isEmpty {
+      for (entry, id) in zip(entries, backend.enqueue(entries)) where id != nil { queued.append(entry.stream) }
+    }
+    actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: priority, queued: queued, xml: xml).bytes))
+  }
+
   mutating func peerLeft(_ peer: SessionPeer) {
+    if peer == oldOwner {
+      oldOwner = nil
+      peersWithoutHello.remove(peer)
+      return checkHellos()
+    }
     defer { heard(from: peer) }
     guard let state = peers.removeValue(forKey: peer), let jid else { return }
+    // Another process of the same full JID (a newer login, a resumption) keeps it online.
+    guard !peers.values.contains(where: { $0.jid == state.jid }) else { return }
+    occupantGone(state)
     if state.presence != nil, receivesPresence {
-      write("<presence type='unavailable'" + StanzaText.attribute("from", state.jid.description)
-        + StanzaText.attribute("to", jid.description) + "/>")
+      presenceForClient(
+        "<presence type='unavailable'" + StanzaText.attribute("from", state.jid.description)
+          + StanzaText.attribute("to", jid.description) + "/>", from: state.jid)
     }
   }
 
@@ -92,12 +175,12 @@ extension Session {
     let firstPresence = !receivesPresence
     if available {
       priority = Session.priority(of: stanza)
-      presence = stripped
     } else {
-      presence = nil
+      pep.lastItemsSent = []  // sent again when the client is next available (XEP-0163 §4.3.2)
     }
     let xml = stripped.xml()
-    actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: available ? priority : nil, xml: xml).bytes))
+    presence = available ? xml : nil
+    broadcastToPeers(xml, priority: available ? priority : nil)
     write(StanzaText.stamped(xml, from: jid.description, to: jid.description))
     guard available else { return }
     receivesPresence = true
@@ -109,6 +192,7 @@ extension Session {
       }
     }
     if !offlineDelivered, priority >= 0 { deliverOfflineMessages() }
+    noteCapabilities(stanza)
   }
 
   /// XEP-0160: what waited in the store, each with its XEP-0203 delay, then deleted (after the

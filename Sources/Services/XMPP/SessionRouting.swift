@@ -11,13 +11,15 @@ extension Session {
     case server
     case user(JID)
     case remote(JID)
+    /// conference.DOMAIN (the room service) or a room or occupant there (XEP-0045).
+    case room(JID)
     case malformed
   }
 
   func destination(of stanza: XMLElement) -> Destination {
     guard let text = stanza.attribute("to") else { return .server }
     guard let to = JID(text) else { return .malformed }
-    guard to.domain == domain else { return .remote(to) }
+    guard to.domain == domain else { return to.domain == roomDomain ? .room(to) : .remote(to) }
     return to.local.isEmpty ? .server : .user(to)
   }
 
@@ -36,12 +38,46 @@ extension Session {
   }
 
   /// A stanza for another session; false when it is too big for one mesh message (then it
-  /// is not sent: the peer would never see it).
-  mutating func send(_ xml: String, to peer: SessionPeer) -> Bool {
+  /// is not sent: the peer would never see it). A peer with a resumable stream gets it in its
+  /// queue first (XEP-0198), stamped as it would stamp it; `offline`: a message to keep if
+  /// its client never acknowledges it.
+  mutating func send(_ xml: String, to peer: SessionPeer, offline: Bool = false) -> Bool {
+    if let jid, let stream = peers[peer]?.mesh.stream,
+      case .some(.some) = backend.enqueue([(stream, StanzaText.stamped(xml, from: jid.description, to: nil), offline)]).first
+    {
+      actions.append(.meshSend(peer, SessionMeshMessage.queued.bytes))
+      return true
+    }
     let bytes = SessionMeshMessage.stanza(xml).bytes
     guard bytes.count <= SessionMeshMessage.maximumBytes else { return false }
     actions.append(.meshSend(peer, bytes))
     return true
+  }
+
+  /// A stanza with its own `from` and `to` (a carbon) for another session, as `send`.
+  mutating func sendComplete(_ xml: String, to peer: SessionPeer) {
+    if let stream = peers[peer]?.mesh.stream, case .some(.some) = backend.enqueue([(stream, xml, false)]).first {
+      actions.append(.meshSend(peer, SessionMeshMessage.queued.bytes))
+      return
+    }
+    let bytes = SessionMeshMessage.complete(xml).bytes
+    guard bytes.count <= SessionMeshMessage.maximumBytes else { return }
+    actions.append(.meshSend(peer, bytes))
+  }
+
+  /// A chat message that, undelivered, is kept as an offline message (RFC 6121 §8.5.2, XEP-0160).
+  static func keepsOffline(_ message: XMLElement) -> Bool {
+    guard message.name == "message", message.child("body") != nil else { return false }
+    let type = message.attribute("type") ?? "normal"
+    return type == "chat" || type == "normal"
+  }
+
+  /// The same for a serialised stanza (as this server writes them: attributes in single quotes).
+  static func keepsOffline(_ xml: String) -> Bool {
+    guard xml.bytesHavePrefix("<message"), xml.bytesContain("<body") else { return false }
+    let head = xml.utf8.prefix { $0 != UInt8(ascii: ">") }
+    let start = String(decoding: head, as: UTF8.self)
+    return !start.bytesContain("type='groupchat'") && !start.bytesContain("type='headline'") && !start.bytesContain("type='error'")
   }
 
   // MARK: Messages
@@ -53,21 +89,29 @@ extension Session {
     switch destination(of: message) {
     case .malformed: return bounce(message, "jid-malformed")
     case .remote: return bounce(message, "remote-server-not-found")
+    case .room(let room): return roomMessage(message, to: room)
     case .server:
-      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no messages.
-      guard message.attribute("to") == nil else { return }
+      // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no
+      // messages, and says so to a chat (RFC 6121 §8.5.1).
+      guard message.attribute("to") == nil else {
+        if type == "chat" || type == "normal" { bounce(message, "service-unavailable") }
+        return
+      }
       to = jid.bare
     case .user(let user): to = user
     }
-    let xml = forwarded(message)
+    let (routed, entry) = archiving(message, to: to, type: type)
+    let xml = forwarded(routed)
+    let offline = Session.keepsOffline(message)
     if !to.isBare {
       if to == jid {
         write(StanzaText.stamped(xml, from: jid.description, to: nil))
-        return
+        return archived(entry)
       }
       if let target = peers(of: to.local).first(where: { $0.state.jid.resource == to.resource }) {
-        if !send(xml, to: target.peer) { bounce(message, "resource-constraint") }
-        return
+        guard send(xml, to: target.peer, offline: offline) else { return bounce(message, "resource-constraint") }
+        carbonCopies(routed, xml: xml, to: to, delivered: [target.peer])
+        return archived(entry)
       }
     }
     // Bare JID, or a resource that is not online: the highest non-negative priority resources.
@@ -83,14 +127,22 @@ extension Session {
     if to.local == jid.local { consider(nil, presence == nil ? nil : priority) }
     if !targets.isEmpty, type != "groupchat" {
       var delivered = true
+      var reached = false
       for target in targets {
         if let target {
-          delivered = send(xml, to: target) && delivered
+          let sent = send(xml, to: target, offline: offline)
+          delivered = sent && delivered
+          reached = sent || reached
         } else {
           write(StanzaText.stamped(xml, from: jid.description, to: nil))
+          reached = true
         }
       }
       if !delivered { bounce(message, "resource-constraint") }
+      if reached {
+        carbonCopies(routed, xml: xml, to: to, delivered: targets.compactMap { $0 })
+        archived(entry)
+      }
       return
     }
     if targets.isEmpty, type != "groupchat", !peersWithoutHello.isEmpty,
@@ -105,9 +157,9 @@ extension Session {
       // XEP-0160: only what has content is kept; chat states alone are dropped.
       guard message.child("body") != nil || message.child("subject") != nil else { return }
       let stored = StanzaText.stamped(
-        StanzaText.removing(["from", "to"], from: message).xml(), from: jid.description, to: to.bare.description)
+        StanzaText.removing(["from", "to"], from: routed).xml(), from: jid.description, to: to.bare.description)
       switch backend.storeOfflineMessage(stored, to: to.local, at: now / 1000) {
-      case .done: break
+      case .done: archived(entry)
       case .full: bounce(message, "resource-constraint")
       case .unavailable: bounce(message, "service-unavailable")
       }
@@ -124,9 +176,11 @@ extension Session {
     guard let jid else { return }
     let type = stanza.attribute("type")
     guard stanza.attribute("to") != nil else {
+      if type == "unavailable" { leaveRooms() }
       if type == nil || type == "unavailable" { broadcastPresence(stanza) }
       return
     }
+    if case .room(let room) = destination(of: stanza) { return roomPresence(stanza, to: room) }
     guard case .user(let to) = destination(of: stanza) else { return }
     switch type {
     case nil, "unavailable":
@@ -161,11 +215,14 @@ extension Session {
     let isRequest = type == "get" || type == "set"
     guard isRequest || type == "result" || type == "error" else { return bounce(iq, "bad-request") }
     guard !isRequest || (iq.attribute("id") != nil && iq.elements.count == 1) else { return bounce(iq, "bad-request") }
+    if !isRequest, capabilitiesAnswer(iq) { return }
     switch destination(of: iq) {
     case .malformed:
       if isRequest { bounce(iq, "jid-malformed") }
     case .remote:
       if isRequest { bounce(iq, "remote-server-not-found") }
+    case .room(let room):
+      if isRequest { roomIQ(iq, to: room) }
     case .server:
       if isRequest { answer(iq, about: nil) }
     case .user(let to):
@@ -200,6 +257,9 @@ extension Session {
       } else {
         write(empty())  // the roster is everyone: nothing to add or remove
       }
+    case (StanzaNamespace.carbons, "enable") where !isGet && own, (StanzaNamespace.carbons, "disable") where !isGet && own:
+      setCarbons(payload.name == "enable")
+      write(empty())
     case (StanzaNamespace.session, "session") where !isGet:
       write(empty())
     case (StanzaNamespace.bind, "bind"):
@@ -212,19 +272,24 @@ extension Session {
               + "'><identity category='server' type='im' name='slug in.jabberd'/>"
               + [
                 StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
-                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking,
-                "urn:xmpp:delay", "msgoffline",
+                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
+                "urn:xmpp:delay", "msgoffline", Session.privateNamespace,
               ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
       } else if let account, backend.account(named: account.local) != nil {
-        write(
-          with(
-            "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='account' type='registered'/><feature var='"
-              + StanzaNamespace.discoInfo + "'/></query>"))
+        write(with(accountDiscoInfo()))
       } else {
         bounce(iq, "service-unavailable")
       }
     case (StanzaNamespace.discoItems, "query") where isGet:
-      write(with("<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+      if let account, backend.account(named: account.local) != nil {
+        write(with(accountDiscoItems(account)))
+      } else {
+        write(with(account == nil ? roomServiceItem : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+      }
+    case (PubSubNamespace.pubsub, "pubsub"), (PubSubNamespace.owner, "pubsub"):
+      pubSub(iq, payload, about: account)
+    case (Session.privateNamespace, "query"):
+      privateStorage(iq, payload, own: own)
     case (StanzaNamespace.version, "query") where isGet && account == nil:
       write(
         with(
@@ -252,6 +317,8 @@ extension Session {
       write(with("<blocklist xmlns='" + StanzaNamespace.blocking + "'/>"))
     case (StanzaNamespace.blocking, "block") where !isGet, (StanzaNamespace.blocking, "unblock") where !isGet:
       write(empty())  // nothing is blocked (XEP-0191 answered harmlessly)
+    case (StanzaNamespace.mam, _) where own:
+      answerArchive(iq, payload)
     default:
       bounce(iq, "service-unavailable")
     }

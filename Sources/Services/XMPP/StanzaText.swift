@@ -24,6 +24,13 @@ public enum StanzaNamespace {
   public static let privacy = "jabber:iq:privacy"
   public static let blocking = "urn:xmpp:blocking"
   public static let delay = "urn:xmpp:delay"
+  public static let streamManagement = "urn:xmpp:sm:3"
+  public static let clientState = "urn:xmpp:csi:0"
+  public static let carbons = "urn:xmpp:carbons:2"
+  public static let forward = "urn:xmpp:forward:0"
+  public static let mam = "urn:xmpp:mam:2"
+  public static let stanzaID = "urn:xmpp:sid:0"
+  public static let hints = "urn:xmpp:hints"
 }
 
 public enum StanzaText {

@@ -1,0 +1,379 @@
+#if !hasFeature(Embedded) && !SLUG_SINGLE_MODULE
+import Text
+#endif
+
+extension StanzaNamespace {
+  public static let muc = "http://jabber.org/protocol/muc"
+  public static let mucUser = "http://jabber.org/protocol/muc#user"
+  public static let mucOwner = "http://jabber.org/protocol/muc#owner"
+  public static let dataForms = "jabber:x:data"
+}
+
+/// The client's place in a room it joined.
+struct JoinedRoom: Equatable {
+  var nick: String
+  var affiliation: RoomAffiliation
+  var seat: RoomSeat { RoomSeat(nick: nick, affiliation: affiliation) }
+}
+
+/// XEP-0045 multi-user chat, the occupant's side: joining, presence and nick changes, leaving,
+/// messages to the room and to one occupant. Each session speaks for its own client; the
+/// others' seats come from the mesh (XEP0045Occupants.swift). A room message goes from the
+/// sender's process straight to every occupant's process (through a resumable stream's queue
+/// like any stanza, XEP-0198) and back to the sender; the store is written after, once.
+extension Session {
+  /// Rooms one session may be in (its hello carries them all).
+  static var maximumRooms: Int { 50 }
+  static var maximumNickBytes: Int { 256 }
+  /// Messages of history a join gets unless it asks otherwise (§7.2.14), and the most it may ask.
+  static var defaultHistory: Int { 20 }
+  static var maximumHistory: Int { 1000 }
+
+  var roomDomain: String { "conference." + domain }
+
+  func roomAddress(_ room: String, nick: String? = nil) -> String {
+    room + "@" + roomDomain + (nick.map { "/" + $0 } ?? "")
+  }
+
+  /// The other sessions in a room.
+  func occupants(of room: String) -> [(peer: SessionPeer, jid: JID, seat: RoomSeat)] {
+    peers.compactMap { entry in entry.value.mesh.rooms[room].map { (peer: entry.key, jid: entry.value.jid, seat: $0) } }
+      .sorted { $0.peer < $1.peer }
+  }
+
+  static func mucUser(_ inner: String, codes: [Int] = []) -> String {
+    "<x xmlns='" + StanzaNamespace.mucUser + "'>" + inner + codes.map { "<status code='\($0)'/>" }.joined() + "</x>"
+  }
+
+  /// Everyone sees real JIDs here (a household's server): every item carries one.
+  static func item(_ affiliation: RoomAffiliation, jid: JID, nick: String? = nil, present: Bool = true) -> String {
+    "<item affiliation='" + affiliation.rawValue + "' role='" + (present ? affiliation.role : "none") + "'"
+      + StanzaText.attribute("jid", jid.description) + StanzaText.attribute("nick", nick) + "/>"
+  }
+
+  /// The client's presence as the occupants see it: its show and status, without the join
+  /// element, with the occupant's item.
+  func occupantPresence(_ stanza: XMLElement?, affiliation: RoomAffiliation, jid: JID, codes: [Int] = []) -> String {
+    let x = Session.mucUser(Session.item(affiliation, jid: jid), codes: codes)
+    guard let stanza else { return "<presence>" + x + "</presence>" }
+    var copy = StanzaText.removing(["from", "to", "id", "type"], from: stanza)
+    copy.children.removeAll { node in
+      guard case .element(let element) = node else { return false }
+      return element.namespace == StanzaNamespace.muc || element.namespace == StanzaNamespace.mucUser
+    }
+    return StanzaText.appending(x, to: copy.xml())
+  }
+
+  func leftPresence(_ affiliation: RoomAffiliation, jid: JID, codes: [Int] = [], extra: String = "") -> String {
+    "<presence type='unavailable'>" + Session.mucUser(Session.item(affiliation, jid: jid, present: false) + extra, codes: codes)
+      + "</presence>"
+  }
+
+  /// §7.2.6-7.2.9: an error to a presence for a room carries the join element back, so the
+  /// client knows which join failed.
+  mutating func refuse(_ stanza: XMLElement, _ condition: String) {
+    guard let jid else { return }
+    write(
+      StanzaText.appending(
+        "<x xmlns='" + StanzaNamespace.muc + "'/>",
+        to: StanzaText.error(
+          "presence", id: stanza.attribute("id"), from: stanza.attribute("to"), to: jid.description,
+          type: StanzaText.errorType(of: condition), condition: condition)))
+  }
+
+  // MARK: Presence to a room
+
+  mutating func roomPresence(_ stanza: XMLElement, to address: JID) {
+    guard !address.local.isEmpty, !address.isBare else {
+      // §7.2.1: a join needs a nickname.
+      if stanza.attribute("type") == nil { refuse(stanza, "jid-malformed") }
+      return
+    }
+    switch stanza.attribute("type") {
+    case nil:
+      if let joined = rooms[address.local] {
+        changePresence(stanza, in: address.local, joined: joined, nick: address.resource)
+      } else {
+        join(stanza, room: address.local, nick: address.resource)
+      }
+    case "unavailable":
+      leave(address.local)
+    default:
+      break  // probes, subscriptions and errors to a room: nothing to do
+    }
+  }
+
+  /// §7.2: a room that does not exist is made, the joiner its owner (§10.1, an instant room).
+  mutating func join(_ stanza: XMLElement, room name: String, nick: String) {
+    guard let jid else { return }
+    guard rooms.count < Session.maximumRooms else { return refuse(stanza, "resource-constraint") }
+    guard nick.utf8.count <= Session.maximumNickBytes else { return refuse(stanza, "not-acceptable") }
+    var created = false
+    var found = backend.room(named: name)
+    if found == nil {
+      switch backend.createRoom(named: name, owner: jid.local, at: now / 1000) {
+      case .done:
+        created = true
+        found = backend.room(named: name)
+      case .full: return refuse(stanza, "not-allowed")
+      case .unavailable:
+        // Another session may have made it a moment ago.
+        found = backend.room(named: name)
+        if found == nil { return refuse(stanza, "service-unavailable") }
+      }
+    }
+    guard let room = found else { return refuse(stanza, "item-not-found") }
+    let affiliation = room.affiliation(of: jid.local)
+    if affiliation == .outcast { return refuse(stanza, "forbidden") }
+    if room.membersOnly, !affiliation.isMember { return refuse(stanza, "registration-required") }
+    let others = occupants(of: name)
+    // Another user's nickname is taken; the user's own other devices may share theirs.
+    if others.contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) { return refuse(stanza, "conflict") }
+    rooms[name] = JoinedRoom(nick: nick, affiliation: affiliation)
+    let presence = SessionRoomPresence(
+      room: name, nick: nick, affiliation: affiliation, xml: occupantPresence(stanza, affiliation: affiliation, jid: jid))
+    actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
+    var listed: Set<String> = [nick]
+    for other in others.sorted(by: { $0.seat.nick < $1.seat.nick }) where listed.insert(other.seat.nick).inserted {
+      write(
+        StanzaText.stamped(
+          occupantPresence(nil, affiliation: other.seat.affiliation, jid: other.jid),
+          from: roomAddress(name, nick: other.seat.nick), to: jid.description))
+    }
+    write(
+      StanzaText.stamped(
+        occupantPresence(stanza, affiliation: affiliation, jid: jid, codes: created ? [100, 110, 201] : [100, 110]),
+        from: roomAddress(name, nick: nick), to: jid.description))
+    sendHistory(of: name, asked: stanza.child("x", namespace: StanzaNamespace.muc)?.child("history"))
+    // §7.2.15: the subject last, empty when there is none: clients take it as the join's end.
+    write(
+      "<message type='groupchat'"
+        + StanzaText.attribute("from", room.subjectBy.isEmpty ? roomAddress(name) : roomAddress(name, nick: room.subjectBy))
+        + StanzaText.attribute("to", jid.description) + "><subject>" + XMLEscape.text(room.subject) + "</subject></message>")
+  }
+
+  /// §7.2.14: the last messages, each with the time it was sent (XEP-0203).
+  mutating func sendHistory(of name: String, asked: XMLElement?) {
+    guard let jid else { return }
+    var limit = Session.defaultHistory
+    var since: Int64 = 0
+    if let asked {
+      // A bound on time alone asks for everything in it (as much as is kept).
+      if asked.attribute("seconds") != nil || asked.attribute("since") != nil { limit = Session.maximumHistory }
+      if let text = asked.attribute("maxstanzas"), let count = Int(text) { limit = min(max(count, 0), Session.maximumHistory) }
+      if asked.attribute("maxchars") == "0" { limit = 0 }
+      if let text = asked.attribute("seconds"), let seconds = Int64(text), seconds >= 0 {
+        since = max(since, now / 1000 - seconds)
+      }
+      if let text = asked.attribute("since"), let time = Session.unixTime(text) { since = max(since, time) }
+    }
+    guard limit > 0 else { return }
+    for message in backend.roomHistory(of: name, limit: limit, since: since) {
+      let delay =
+        "<delay xmlns='" + StanzaNamespace.delay + "'" + StanzaText.attribute("from", roomAddress(name))
+        + StanzaText.attribute("stamp", StanzaText.timestamp(message.stored)) + "/>"
+      write(StanzaText.appending(delay, to: StanzaText.stamped(message.stanza, from: nil, to: jid.description)))
+    }
+  }
+
+  /// A presence change in a room joined, or a nick change (§7.6).
+  mutating func changePresence(_ stanza: XMLElement, in name: String, joined: JoinedRoom, nick: String) {
+    guard let jid else { return }
+    var previous: String?
+    if nick != joined.nick {
+      guard nick.utf8.count <= Session.maximumNickBytes else { return refuse(stanza, "not-acceptable") }
+      if occupants(of: name).contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) {
+        return refuse(stanza, "conflict")
+      }
+      previous = joined.nick
+      rooms[name]?.nick = nick
+      write(
+        StanzaText.stamped(
+          "<presence type='unavailable'>"
+            + Session.mucUser(Session.item(joined.affiliation, jid: jid, nick: nick), codes: [110, 303]) + "</presence>",
+          from: roomAddress(name, nick: joined.nick), to: jid.description))
+    }
+    let presence = SessionRoomPresence(
+      room: name, nick: nick, previousNick: previous, affiliation: joined.affiliation,
+      xml: occupantPresence(stanza, affiliation: joined.affiliation, jid: jid))
+    actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
+    write(
+      StanzaText.stamped(
+        occupantPresence(stanza, affiliation: joined.affiliation, jid: jid, codes: [110]), from: roomAddress(name, nick: nick),
+        to: jid.description))
+  }
+
+  /// §7.14: the client leaves (or its room went: `extra` says so).
+  mutating func leave(_ name: String, extra: String = "") {
+    guard let jid, let joined = rooms.removeValue(forKey: name) else { return }
+    let presence = SessionRoomPresence(
+      room: name, nick: joined.nick, affiliation: nil, xml: leftPresence(joined.affiliation, jid: jid))
+    actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
+    write(
+      StanzaText.stamped(
+        leftPresence(joined.affiliation, jid: jid, codes: [110], extra: extra), from: roomAddress(name, nick: joined.nick),
+        to: jid.description))
+  }
+
+  /// The rooms as a resumption keeps them (` room=...` each): a resumed stream is still in
+  /// its rooms, and its hello tells the others so.
+  var roomWords: String {
+    rooms.sorted { $0.key < $1.key }.map { " " + RoomSeat.word(room: $0.key, seat: $0.value.seat) }.joined()
+  }
+
+  mutating func restoreRooms(_ words: ArraySlice<Substring>) {
+    for word in words {
+      if let (room, seat) = RoomSeat.parse(word) { rooms[room] = JoinedRoom(nick: seat.nick, affiliation: seat.affiliation) }
+    }
+  }
+
+  /// Unavailable presence to everyone (RFC 6121 §4.5.2) leaves every room too.
+  mutating func leaveRooms() {
+    for name in rooms.keys.sorted() { leave(name) }
+  }
+
+  /// slugctl changed the rooms: a room removed lets its occupants go (§10.9).
+  mutating func roomsChanged() {
+    for name in rooms.keys.sorted() where backend.room(named: name) == nil {
+      leave(name, extra: "<destroy/>")
+    }
+  }
+
+  // MARK: The others, from the mesh
+
+  /// A session's hello came after our client joined a room it is in (the two logged in at
+  /// about the same time): its occupant's presence now.
+  mutating func occupantArrived(_ state: SessionPeerState) {
+    guard let jid else { return }
+    for (name, seat) in state.mesh.rooms.sorted(by: { $0.key < $1.key }) where rooms[name] != nil {
+      presenceForClient(
+        StanzaText.stamped(
+          occupantPresence(nil, affiliation: seat.affiliation, jid: state.jid), from: roomAddress(name, nick: seat.nick),
+          to: jid.description),
+        from: JID(local: name, domain: roomDomain, resource: seat.nick))
+    }
+  }
+
+  /// Another session joined, changed or left a room: its seat as we know it, and its presence
+  /// for our client if it is in that room too.
+  mutating func occupantChanged(_ change: SessionRoomPresence, in peer: SessionPeer) {
+    guard let jid, let state = peers[peer] else { return }
+    if let affiliation = change.affiliation {
+      peers[peer]?.mesh.rooms[change.room] = RoomSeat(nick: change.nick, affiliation: affiliation)
+    } else {
+      peers[peer]?.mesh.rooms[change.room] = nil
+    }
+    guard rooms[change.room] != nil else { return }
+    if let previous = change.previousNick, let affiliation = change.affiliation {
+      presenceForClient(
+        StanzaText.stamped(
+          "<presence type='unavailable'>"
+            + Session.mucUser(Session.item(affiliation, jid: state.jid, nick: change.nick), codes: [303]) + "</presence>",
+          from: roomAddress(change.room, nick: previous), to: jid.description),
+        from: JID(local: change.room, domain: roomDomain, resource: previous))
+    }
+    presenceForClient(
+      StanzaText.stamped(change.xml, from: roomAddress(change.room, nick: change.nick), to: jid.description),
+      from: JID(local: change.room, domain: roomDomain, resource: change.nick))
+  }
+
+  /// Another session ended (or its process died): it left the rooms it was in.
+  mutating func occupantGone(_ state: SessionPeerState) {
+    guard let jid else { return }
+    for (name, seat) in state.mesh.rooms.sorted(by: { $0.key < $1.key }) where rooms[name] != nil {
+      presenceForClient(
+        StanzaText.stamped(
+          leftPresence(seat.affiliation, jid: state.jid), from: roomAddress(name, nick: seat.nick), to: jid.description),
+        from: JID(local: name, domain: roomDomain, resource: seat.nick))
+    }
+  }
+
+  // MARK: Messages
+
+  mutating func roomMessage(_ message: XMLElement, to address: JID) {
+    let type = message.attribute("type") ?? "normal"
+    guard type != "error" else { return }
+    guard !address.local.isEmpty else { return bounce(message, "service-unavailable") }
+    // §7.9: only occupants speak in a room.
+    guard let joined = rooms[address.local] else { return bounce(message, "not-acceptable") }
+    // A session not yet heard from may be an occupant: the message waits for its hello.
+    if !peersWithoutHello.isEmpty, heldMessages.count < Session.maximumHeldMessages {
+      heldMessages.append(message)
+      return
+    }
+    if address.isBare {
+      // Invitations and other messages to the room itself are not done here.
+      guard type == "groupchat" else { return bounce(message, "service-unavailable") }
+      groupchat(message, in: address.local, joined: joined)
+    } else {
+      guard type != "groupchat" else { return bounce(message, "bad-request") }
+      privateMessage(message, in: address.local, to: address.resource, joined: joined)
+    }
+  }
+
+  /// §7.4: to every occupant from the sender's nick, back to the sender, then kept (a body) or
+  /// the subject set (§8.1: any member may).
+  mutating func groupchat(_ message: XMLElement, in name: String, joined: JoinedRoom) {
+    guard let jid else { return }
+    if let subject = message.child("subject"), message.child("body") == nil {
+      guard joined.affiliation.isMember else { return bounce(message, "forbidden") }
+      switch backend.setRoomSubject(subject.text, by: joined.nick, in: name) {
+      case .done: break
+      case .full: return bounce(message, "not-acceptable")
+      case .unavailable: return bounce(message, "service-unavailable")
+      }
+    }
+    let stanza = StanzaText.stamped(
+      StanzaText.removing(["from", "to"], from: message).xml(), from: roomAddress(name, nick: joined.nick), to: nil)
+    sendToOccupants(occupants(of: name).map { (StanzaText.stamped(stanza, from: nil, to: $0.jid.description), $0.peer) })
+    write(StanzaText.stamped(stanza, from: nil, to: jid.description))
+    if message.child("body") != nil {
+      actions.append(
+        .storeRoomMessage(SessionRoomMessage(room: name, sender: jid.bare.description, stanza: stanza, stored: now / 1000)))
+    }
+  }
+
+  /// Stanzas with their `from` and `to` for other sessions, as `sendComplete`, those for
+  /// resumable streams queued in one transaction (one store write a room message, not one an
+  /// occupant).
+  mutating func sendToOccupants(_ stanzas: [(xml: String, peer: SessionPeer)]) {
+    var entries: [(stream: String, stanza: String, offline: Bool)] = []
+    var queuedFor: [SessionPeer] = []
+    var direct: [(xml: String, peer: SessionPeer)] = []
+    for stanza in stanzas {
+      if let stream = peers[stanza.peer]?.mesh.stream {
+        entries.append((stream, stanza.xml, false))
+        queuedFor.append(stanza.peer)
+      } else {
+        direct.append(stanza)
+      }
+    }
+    let ids = entries.isEmpty ? [] : backend.enqueue(entries)
+    for (index, id) in ids.enumerated() {
+      if id == nil {
+        direct.append((entries[index].stanza, queuedFor[index]))
+      } else {
+        actions.append(.meshSend(queuedFor[index], SessionMeshMessage.queued.bytes))
+      }
+    }
+    for stanza in direct {
+      let bytes = SessionMeshMessage.complete(stanza.xml).bytes
+      if bytes.count <= SessionMeshMessage.maximumBytes { actions.append(.meshSend(stanza.peer, bytes)) }
+    }
+  }
+
+  /// §7.5: a private message to an occupant's sessions, from the sender's nick.
+  mutating func privateMessage(_ message: XMLElement, in name: String, to nick: String, joined: JoinedRoom) {
+    guard let jid else { return }
+    let stanza = StanzaText.appending(
+      "<x xmlns='" + StanzaNamespace.mucUser + "'/>",
+      to: StanzaText.stamped(
+        StanzaText.removing(["from", "to"], from: message).xml(), from: roomAddress(name, nick: joined.nick), to: nil))
+    let targets = occupants(of: name).filter { $0.seat.nick == nick }
+    guard !targets.isEmpty || joined.nick == nick else { return bounce(message, "item-not-found") }
+    for target in targets {
+      sendComplete(StanzaText.stamped(stanza, from: nil, to: target.jid.description), to: target.peer)
+    }
+    if joined.nick == nick { write(StanzaText.stamped(stanza, from: nil, to: jid.description)) }
+  }
+}

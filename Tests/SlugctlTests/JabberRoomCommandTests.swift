@@ -1,0 +1,36 @@
+import Foundation
+import XCTest
+
+@testable import Store
+@testable import SlugctlKit
+
+final class JabberRoomCommandTests: StoreCommandTestCase {
+  func testRoomsAreAddedListedAndRemoved() throws {
+    succeed("jabber", "adduser", "alice", "--password", "a")
+    succeed("jabber", "adduser", "bob", "--password", "b")
+    succeed("jabber", "room", "add", "staff", "--title", "The staff", "--members-only", "--member", "bob", "--owner", "alice")
+    succeed("jabber", "room", "add", "games")
+    XCTAssertEqual(
+      succeed("jabber", "room", "list"),
+      """
+      NAME      TITLE      OWNERS  MEMBERS  ACCESS
+      everyone                              everyone
+      games                                 open
+      staff     The staff  alice   bob      members-only
+
+      """)
+    let listed = try jsonList("jabber", "room", "list")
+    XCTAssertEqual(listed.map { $0["name"] as? String }, ["everyone", "games", "staff"])
+    XCTAssertEqual(listed[2]["members_only"] as? Bool, true)
+    XCTAssertEqual(listed[2]["owners"] as? [String], ["alice"])
+    XCTAssertEqual(listed[2]["members"] as? [String], ["bob"])
+    XCTAssertEqual(listed[0]["standing"] as? Bool, true)
+    XCTAssertTrue(fail(65, "jabber", "room", "add", "games").contains("already exists"))
+    XCTAssertTrue(fail(65, "jabber", "room", "add", "x", "--member", "nobody").contains("nobody"))
+    succeed("jabber", "room", "rm", "games")
+    XCTAssertEqual(try jsonList("jabber", "room", "list").map { $0["name"] as? String }, ["everyone", "staff"])
+    XCTAssertFalse(fail(65, "jabber", "room", "rm", "everyone").isEmpty, "the room for everyone stays")
+    succeed("jabber", "deluser", "bob")
+    XCTAssertEqual(try jsonList("jabber", "room", "list")[1]["members"] as? [String], [], "an account's affiliations go with it")
+  }
+}
