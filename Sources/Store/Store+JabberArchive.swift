@@ -3,7 +3,7 @@ import Text
 #endif
 
 /// in.jabberd's message archive (XEP-0313): every one-to-one message with a body, once, in a
-/// row its sender's and its recipient's archives share (Schema.version10). Limits, none of which
+/// row its sender's and its recipient's archives share (Schema.version11). Limits, none of which
 /// ever refuses a message's delivery:
 /// - retention: rows older than `jabberArchiveDays` are never answered, and deleted a bounded
 ///   batch at a time at each login (`expireJabberArchive`); 0 days keeps nothing;

@@ -7,7 +7,7 @@ public enum JabberAffiliation: String, Equatable, Sendable, CaseIterable {
   case owner, admin, member, outcast
 }
 
-/// An XEP-0045 room of in.jabberd (schema version 11): the sessions read it when a client
+/// An XEP-0045 room of in.jabberd (schema version 13): the sessions read it when a client
 /// joins, never while a message is delivered (the occupants travel over the mesh).
 public struct JabberRoom: Equatable, Sendable {
   /// The local part of name@conference.DOMAIN, in ASCII lower case.

@@ -116,7 +116,7 @@ def private_kb(spec):
 class ThinClient:
     """Just enough of a client: stream, SASL PLAIN, bind, presence; then raw stanzas."""
 
-    def __init__(self, port, domain, name):
+    def __init__(self, port, domain, name, resource="thin"):
         self.socket = socket.create_connection(("127.0.0.1", port))
         self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
@@ -140,7 +140,7 @@ class ThinClient:
         self.until(b"</stream:features>")
         self.socket.sendall(
             b"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
-            b"<resource>thin</resource></bind></iq>"
+            + f"<resource>{resource}</resource>".encode() + b"</bind></iq>"
         )
         self.until(b"</iq>")
         self.socket.sendall(b"<presence/>")

@@ -25,7 +25,7 @@ extension Session {
         }.joined() + "</conference>"
     }
     // URLs have no place in XEP-0402: they stay in the private element.
-    let urls = kept.flatMap(Session.element)?.elements.filter { $0.name == "url" } ?? []
+    let urls = kept.flatMap { Session.element($0) }?.elements.filter { $0.name == "url" } ?? []
     for url in urls { body += url.xml(parentNamespace: Session.legacyBookmarks) }
     return "<storage xmlns='" + Session.legacyBookmarks + "'>" + body + "</storage>"
   }
