@@ -4,12 +4,7 @@
 extension JabberDirectory {
   private func reading<T>(_ fallback: T, _ body: (Store) throws(StoreError) -> T) -> T {
     guard let store = openStore() else { return fallback }
-    do throws(StoreError) {
-      return try body(store)
-    } catch {
-      log.error("store: \(error.description)")
-      return fallback
-    }
+    return logging { () throws(StoreError) in try body(store) } ?? fallback
   }
 
   /// A limit reached (StoreError.invalid) is the client's resource-constraint, a missing node or

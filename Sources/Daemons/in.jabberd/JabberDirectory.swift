@@ -239,4 +239,14 @@ final class JabberDirectory: SessionBackend {
     if case .invalid = error { return .full }
     return .unavailable
   }
+
+  /// The body's result, or nil with the store's error logged.
+  func logging<T>(_ body: () throws(StoreError) -> T) -> T? {
+    do throws(StoreError) {
+      return try body()
+    } catch {
+      log.error("store: \(error.description)")
+      return nil
+    }
+  }
 }

@@ -66,9 +66,7 @@ extension JabberDirectory {
       try body()
       return .done
     } catch {
-      log.error("store: \(error.description)")
-      if case .invalid = error { return .full }
-      return .unavailable
+      return outcome(of: error)
     }
   }
 }

@@ -76,14 +76,4 @@ extension JabberDirectory {
       try store.sweepJabberStreams(name: user, attachedBefore: before, keeping: live, now: now)
     } ?? 0
   }
-
-  /// The body's result, or nil with the store's error logged.
-  func logging<T>(_ body: () throws(StoreError) -> T) -> T? {
-    do throws(StoreError) {
-      return try body()
-    } catch {
-      log.error("store: \(error.description)")
-      return nil
-    }
-  }
 }
