@@ -301,7 +301,10 @@ public struct Session<Backend: SessionBackend> {
       case StanzaNamespace.clientState: return clientState(stanza)
       default:
         // Something this server does not do: left unanswered rather than the stream closed.
-        log(.debug, "ignored a top-level <" + XMLEscape.text(stanza.name) + "> in " + XMLEscape.text(stanza.namespace))
+        log(
+          .debug,
+          "ignored a top-level <" + XMLEscape.text(stanza.name) + "> in " + XMLEscape.text(stanza.namespace) + " from "
+            + (backend.clientAddress ?? "unknown"))
         return
       }
       switch stanza.name {

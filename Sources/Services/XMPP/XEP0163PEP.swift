@@ -88,7 +88,9 @@ extension Session {
     let bytes = SessionMeshMessage.pep(owner: jid.local, node: node, xml: xml).bytes
     guard bytes.count <= SessionMeshMessage.maximumBytes else {
       // The node name is the client's: the daemon's Log escapes every line.
-      return log(.warning, "PEP event of node '" + node + "' too big for the mesh")
+      return log(
+        .warning,
+        "PEP event of node '" + node + "' too big for the mesh, from " + (backend.clientAddress ?? "unknown"))
     }
     if configuration.accessModel == .whitelist {
       for target in peers(of: jid.local) { actions.append(.meshSend(target.peer, bytes)) }
