@@ -28,6 +28,8 @@ final class DHCPTestbed {
   /// inetd's trace (-d) or xinetd's log.
   let superserverLog: String
   private(set) var superserver: ChildProcess!
+  /// Under inetd, the daemons' syslog lines (their /dev/log is the test's socket).
+  private var syslog: DrainedSyslog?
   /// The directory where the client hook script leaves, per call, `=== EVENT` and the environment it got.
   let hookLog: String
   let hookScript: String
@@ -60,7 +62,10 @@ final class DHCPTestbed {
     }
   }
 
-  func tearDown() { net.tearDown() }
+  func tearDown() {
+    net.tearDown()
+    syslog?.stop()
+  }
 
   // MARK: Server side
 
@@ -106,7 +111,21 @@ final class DHCPTestbed {
       domain dgram udp4 wait slug-dns \(binDirectory)/in.dns in.dns --db \(database) -i \(idle) --no-forward
 
       """.write(toFile: config, atomically: true, encoding: .utf8)
-    superserver = try net.start(in: .server, [inetd, "-i", "-d", config], outputPath: superserverLog)
+    // A mount namespace of its own whose /dev holds a log socket of the test's: in.dhcp's and
+    // in.dns's syslog lines become readable (`daemonLog()`) without the machine's /dev/log.
+    let dev = directory.path + "/dev"
+    try FileManager.default.createDirectory(atPath: dev, withIntermediateDirectories: false)
+    chmod(dev, 0o755)
+    syslog = try DrainedSyslog(path: dev + "/log")
+    let script = """
+      set -e
+      for node in null zero full random urandom; do : > "$0/$node"; mount --bind "/dev/$node" "$0/$node"; done
+      mount --rbind "$0" /dev
+      exec \(inetd) -i -d "$1"
+      """
+    superserver = try net.start(
+      in: .server, ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, dev, config],
+      outputPath: superserverLog)
     try waitForListeners()
   }
 
@@ -153,10 +172,16 @@ final class DHCPTestbed {
     throw SetupFailure("the super-server did not bind UDP port 67 in \(net.serverName):\n\(serverLog())")
   }
 
-  /// The super-server's log (with inetd -d: its trace; in.dhcp's stderr is not in it).
+  /// The super-server's log (with inetd -d: its trace), and under inetd the daemons' syslog
+  /// lines so far.
   func serverLog() -> String {
-    (try? String(contentsOfFile: superserverLog, encoding: .utf8)) ?? "(no log at \(superserverLog))"
+    let trace = (try? String(contentsOfFile: superserverLog, encoding: .utf8)) ?? "(no log at \(superserverLog))"
+    guard syslog != nil else { return trace }
+    return trace + "\ndaemons' syslog:\n" + daemonLog().joined(separator: "\n")
   }
+
+  /// Every syslog line in.dhcp and in.dns wrote under inetd, from the start.
+  func daemonLog() -> [String] { syslog?.lines ?? [] }
 
   /// The leases in the store, by address.
   func leases() throws -> [String: Lease] {
@@ -387,4 +412,38 @@ enum DHCPRelay {
             request = packet(REQUEST, mac, xid, requested=offer['yiaddr'], server_id=offer['server_id'], hostname=hostname)
             return self.exchange(request, xid, tries=tries), offer
     """#
+}
+
+/// A syslog socket read all the time by a thread of its own: a daemon's send blocks while the
+/// socket's queue is full, so lines left unread would stall in.dhcp in the middle of a test.
+final class DrainedSyslog: @unchecked Sendable {
+  private let socket: SyslogSocket
+  private let lock = NSLock()
+  private var collected: [String] = []
+  private var stopped = false
+  private let done = DispatchSemaphore(value: 0)
+
+  init(path: String) throws {
+    socket = try SyslogSocket(path: path)
+    Thread.detachNewThread { [self] in
+      while !lock.withLock({ stopped }) {
+        // "<PRIORITY>in.dhcp[PID]: TEXT\n" becomes "in.dhcp[PID]: TEXT".
+        let lines = socket.lines().map { String($0.drop { $0 != ">" }.dropFirst().prefix { $0 != "\n" }) }
+        if lines.isEmpty { usleep(10_000) } else { lock.withLock { collected += lines } }
+      }
+      done.signal()
+    }
+  }
+
+  /// Every line so far.
+  var lines: [String] { lock.withLock { collected } }
+
+  /// Ends the reading thread (once).
+  func stop() {
+    let first = lock.withLock {
+      defer { stopped = true }
+      return !stopped
+    }
+    if first { done.wait() }
+  }
 }

@@ -158,9 +158,16 @@ final class DHCPUnderSuperserverTests: XCTestCase {
     let release = try bed.dhclientRelease()
     XCTAssertEqual(release.status, 0, release.output)
     XCTAssertTrue(release.output.contains("DHCPRELEASE of \(address)"), release.output)
+    var released = waitUntil { (try? bed.leases()[address]?.state) == .released }
+    // A RELEASE is one datagram, never repeated. One lost on its way (it happened twice in
+    // hundreds of runs) is sent again; one that in.dhcp logged must have counted.
+    if !released && !bed.daemonLog().contains(where: { $0.contains("DHCPRELEASE") }) {
+      print("in.dhcp logged no DHCPRELEASE; dhclient -r again. So far:\n\(bed.serverLog())")
+      XCTAssertEqual(try bed.dhclientRelease().status, 0)
+      released = waitUntil { (try? bed.leases()[address]?.state) == .released }
+    }
     XCTAssertTrue(
-      waitUntil { (try? bed.leases()[address]?.state) == .released },
-      "lease after dhclient -r: \(String(describing: try? bed.leases()[address]))")
+      released, "lease after dhclient -r: \(String(describing: try? bed.leases()[address]))\n\(bed.serverLog())")
   }
 
   func testDhclientRebootingIntoAForeignAddressIsNAKedAndThenLeased() throws {
