@@ -120,7 +120,7 @@ let package = Package(
     .target(name: "SMTP", dependencies: ["Crypto", "Text"], path: "Sources/Services/SMTP"),
     .target(name: "Superserver", dependencies: ["CLibc"], path: "Sources/Superserver"),
 
-    daemon("www", compiles: ["Runtime", "Text", "Services/HTTP"]),
+    daemon("www", compiles: ["Runtime", "Text", "Services/HTTP", "Services/Crypto"]),
     daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("mvp", compiles: ["Runtime", "Text", "Services/MVP"]),
 
