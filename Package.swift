@@ -164,6 +164,6 @@ let package = Package(
     .testTarget(
       name: "SlugctlTests", dependencies: ["SlugctlKit", "Store", "Runtime", "DNS", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "Superserver", "TestSupport"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
+      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "Superserver", "TestSupport", "Crypto"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
   ]
 )
