@@ -611,6 +611,7 @@ async def upload(user, path, content_type):
     if isinstance(client, str):
         return {'error': client}
     try:
+        await find_upload_service(client)
         url = await client['xep_0363'].upload_file(path, content_type=content_type, timeout=30)
         result = {'url': url, 'service': str(client['xep_0363'].upload_service),
                   'max': client['xep_0363'].max_file_size}
@@ -618,6 +619,27 @@ async def upload(user, path, content_type):
         result = {'error': type(error).__name__, 'detail': str(error)}
     await logout(client)
     return result
+
+
+async def find_upload_service(client):
+    """What xep_0363's own discovery does (the server's disco#items, then the disco#info of
+    each for store/file and the feature, and the max-file-size form), which slixmpp 1.8.3
+    cannot run on Python 3.11: its get_info_from_domain hands asyncio.wait coroutines."""
+    plugin = client['xep_0363']
+    items = await client['xep_0030'].get_items(jid=DOMAIN, timeout=10)
+    for item in items['disco_items']['items']:
+        info = await client['xep_0030'].get_info(jid=item[0], timeout=10)
+        found = info['disco_info']
+        if ('store', 'file') not in [identity[:2] for identity in found['identities']]:
+            continue
+        if 'urn:xmpp:http:upload:0' not in found['features']:
+            continue
+        plugin.upload_service = info['from']
+        for form in found.iterables:
+            values = form['values']
+            if values.get('FORM_TYPE') == ['urn:xmpp:http:upload:0']:
+                plugin.max_file_size = int(values['max-file-size'])
+        return
 
 
 async def slot(user, name, size, content_type=''):

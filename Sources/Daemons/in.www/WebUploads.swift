@@ -12,7 +12,7 @@ extension WebServer {
   /// other path, which is served from the document root as always.
   func serveUpload(_ head: HTTPRequestHead, exchange: inout Exchange) -> Bool? {
     guard let target = RequestTarget(head.target), let located = RequestPath.segments(of: target.origin),
-      located.segments.first == UploadToken.prefix
+      let first = located.segments.first, first.bytesEqual(UploadToken.prefix)
     else { return nil }
     var headers = HTTPHeaders()
     // Web clients (Converse.js) upload from their own origin (XEP-0363 §6); the URL is the

@@ -53,19 +53,27 @@ public struct UploadToken: Equatable, Sendable {
   /// The token of an upload URL's two decoded segments (`ID.EXPIRY.SIZE.TYPE.MAC`, NAME), when
   /// its MAC is right; nil for anything else, forged or altered.
   public static func verify(_ token: String, fileName: String, key: [UInt8]) -> UploadToken? {
-    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 5, parts[0].utf8.count == 32, parts[0].utf8.allSatisfy(isLowerHex), let expiry = Int64(parts[1]),
-      let size = Int64(parts[2]), size >= 0, expiry >= 0, let type = unhex(parts[3]),
-      let contentType = String(validating: type, as: UTF8.self), parts[4].utf8.count == 64
+    // Bytes throughout: in.www carries no Unicode tables (docs/design.md, "Text as bytes").
+    let bytes = Array(token.utf8)
+    let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard parts.count == 5, parts[0].count == 32, parts[0].allSatisfy(isLowerHex), let expiry = number(parts[1]),
+      let size = number(parts[2]), let type = unhex(parts[3]), let contentType = String(validating: type, as: UTF8.self),
+      parts[4].count == 64
     else { return nil }
-    let candidate = UploadToken(id: String(parts[0]), expiry: expiry, size: size, contentType: contentType, fileName: fileName)
-    // Rebuilt from the parsed values, so a second spelling of a number ("+5", "05") is no
-    // second valid token.
-    guard candidate.fields + "." + parts[4] == token else { return nil }
-    let expected = Array(candidate.mac(key: key).utf8)
-    let given = Array(parts[4].utf8)
-    guard ConstantTime.equals(expected, given) else { return nil }
+    let candidate = UploadToken(
+      id: String(decoding: parts[0], as: UTF8.self), expiry: expiry, size: size, contentType: contentType, fileName: fileName)
+    // Rebuilt from the parsed values, so a second spelling of a number ("05") is no second
+    // valid token.
+    guard Array(candidate.fields.utf8) + [UInt8(ascii: ".")] + parts[4] == bytes else { return nil }
+    guard ConstantTime.equals(Array(candidate.mac(key: key).utf8), Array(parts[4])) else { return nil }
     return candidate
+  }
+
+  /// Decimal digits alone (no sign), at most 18 of them.
+  static func number(_ digits: ArraySlice<UInt8>) -> Int64? {
+    guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+    else { return nil }
+    return digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
   }
 
   /// RFC 3986 §2.1: everything but the unreserved characters escaped.
@@ -98,8 +106,8 @@ public struct UploadToken: Equatable, Sendable {
     (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
   }
 
-  static func unhex(_ text: Substring) -> [UInt8]? {
-    let digits = Array(text.utf8)
+  static func unhex(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+    let digits = Array(text)
     guard digits.count % 2 == 0, digits.allSatisfy(isLowerHex) else { return nil }
     func value(_ digit: UInt8) -> UInt8 { digit <= UInt8(ascii: "9") ? digit - UInt8(ascii: "0") : digit - UInt8(ascii: "a") + 10 }
     return stride(from: 0, to: digits.count, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
