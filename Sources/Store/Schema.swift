@@ -4,7 +4,7 @@
 enum Schema {
   static let migrations: [String] = [
     version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11,
-    version12, version13,
+    version12, version13, version14,
   ]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
@@ -371,6 +371,23 @@ enum Schema {
       stored INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX jabber_room_history_by_room ON jabber_room_history (room, id);
+    """
+
+  /// HTTP upload slots (XEP-0363) in.jabberd granted: who, the file's name, size and type, and
+  /// until when in.www accepts and serves it, for each user's quota and for slugctl
+  /// (Store+JabberUploads.swift). in.www reads none of it: the slot's URL carries what it needs.
+  static let version14 = """
+    CREATE TABLE jabber_uploads (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL COLLATE NOCASE,
+      file_name TEXT NOT NULL,
+      size INTEGER NOT NULL CHECK (size >= 0),
+      content_type TEXT NOT NULL,
+      created INTEGER NOT NULL,
+      expiry INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX jabber_uploads_by_name ON jabber_uploads (name, expiry);
+    CREATE INDEX jabber_uploads_by_expiry ON jabber_uploads (expiry);
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

@@ -604,6 +604,61 @@ async def join_room(user, room):
     return {'codes': result[0]} if isinstance(result, tuple) else {'error': result}
 
 
+async def upload(user, path, content_type):
+    """XEP-0363 as slixmpp does it: find the service, ask a slot, PUT the file (aiohttp,
+    trusting the CA in SSL_CERT_FILE); the GET URL, or the error."""
+    client = await login(user, plugins=['xep_0030', 'xep_0363'])
+    if isinstance(client, str):
+        return {'error': client}
+    try:
+        await find_upload_service(client)
+        url = await client['xep_0363'].upload_file(path, content_type=content_type, timeout=30)
+        result = {'url': url, 'service': str(client['xep_0363'].upload_service),
+                  'max': client['xep_0363'].max_file_size}
+    except Exception as error:
+        result = {'error': type(error).__name__, 'detail': str(error)}
+    await logout(client)
+    return result
+
+
+async def find_upload_service(client):
+    """What xep_0363's own discovery does (the server's disco#items, then the disco#info of
+    each for store/file and the feature, and the max-file-size form), which slixmpp 1.8.3
+    cannot run on Python 3.11: its get_info_from_domain hands asyncio.wait coroutines."""
+    plugin = client['xep_0363']
+    items = await client['xep_0030'].get_items(jid=DOMAIN, timeout=10)
+    for item in items['disco_items']['items']:
+        info = await client['xep_0030'].get_info(jid=item[0], timeout=10)
+        found = info['disco_info']
+        if ('store', 'file') not in [identity[:2] for identity in found['identities']]:
+            continue
+        if 'urn:xmpp:http:upload:0' not in found['features']:
+            continue
+        plugin.upload_service = info['from']
+        for form in found.iterables:
+            values = form['values']
+            if values.get('FORM_TYPE') == ['urn:xmpp:http:upload:0']:
+                plugin.max_file_size = int(values['max-file-size'])
+        return
+
+
+async def slot(user, name, size, content_type=''):
+    """A slot request alone: its URLs, or the error's condition, text and max-file-size."""
+    client = await login(user, plugins=['xep_0030', 'xep_0363'])
+    if isinstance(client, str):
+        return {'error': client}
+    try:
+        iq = await client['xep_0363'].request_slot(
+            slixmpp.JID('upload.' + DOMAIN), name, int(size), content_type or None, timeout=10)
+        result = {'put': iq['http_upload_slot']['put']['url'], 'get': iq['http_upload_slot']['get']['url']}
+    except slixmpp.exceptions.IqError as error:
+        largest = error.iq.xml.find('.//{urn:xmpp:http:upload:0}max-file-size')
+        result = {'condition': error.condition, 'text': error.text,
+                  'max': largest.text if largest is not None else None}
+    await logout(client)
+    return result
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -637,6 +692,10 @@ async def main():
         return await rooms(*ARGS)
     if SCENARIO == 'join':
         return await join_room(*ARGS)
+    if SCENARIO == 'upload':
+        return await upload(*ARGS)
+    if SCENARIO == 'slot':
+        return await slot(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

@@ -213,6 +213,16 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20).map { $0.stanza }, ["<message/>"])
       }
     ),
+    (
+      version: 14,
+      sql: """
+      INSERT INTO jabber_uploads (id, name, file_name, size, content_type, created, expiry)
+        VALUES ('00112233445566778899aabbccddeeff', 'carol', 'a.jpg', 10, 'image/jpeg', 5, 4102444800);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.jabberUploads(of: "carol").map { $0.fileName }, ["a.jpg"])
+      }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

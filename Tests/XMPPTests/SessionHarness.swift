@@ -82,6 +82,8 @@ final class MemoryBackend: SessionBackend {
   var queueLimit = 1000
   /// XEP-0045 rooms, as Store+JabberRooms.swift keeps them (SessionRoomTests.swift).
   var roomStore = MemoryRooms()
+  /// XEP-0363 slots, as Store+JabberUploads.swift keeps them (SessionUploadTests.swift).
+  var uploadStore = MemoryUploads()
 
   func createStream(_ stream: SessionStream) -> Bool {
     guard account(named: stream.user) != nil else { return false }

@@ -13,13 +13,18 @@ extension Session {
     case remote(JID)
     /// conference.DOMAIN (the room service) or a room or occupant there (XEP-0045).
     case room(JID)
+    /// upload.DOMAIN, the HTTP upload service (XEP0363Upload.swift).
+    case upload(JID)
     case malformed
   }
 
   func destination(of stanza: XMLElement) -> Destination {
     guard let text = stanza.attribute("to") else { return .server }
     guard let to = JID(text) else { return .malformed }
-    guard to.domain == domain else { return to.domain == roomDomain ? .room(to) : .remote(to) }
+    guard to.domain == domain else {
+      if to.domain == uploadDomain { return .upload(to) }
+      return to.domain == roomDomain ? .room(to) : .remote(to)
+    }
     return to.local.isEmpty ? .server : .user(to)
   }
 
@@ -89,6 +94,7 @@ extension Session {
     switch destination(of: message) {
     case .malformed: return bounce(message, "jid-malformed")
     case .remote: return bounce(message, "remote-server-not-found")
+    case .upload: return bounce(message, "service-unavailable")
     case .room(let room): return roomMessage(message, to: room)
     case .server:
       // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no
@@ -223,6 +229,8 @@ extension Session {
       if isRequest { bounce(iq, "remote-server-not-found") }
     case .room(let room):
       if isRequest { roomIQ(iq, to: room) }
+    case .upload(let service):
+      if isRequest { uploadIQ(iq, to: service) }
     case .server:
       if isRequest { answer(iq, about: nil) }
     case .user(let to):
@@ -284,7 +292,7 @@ extension Session {
       if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoItems(account)))
       } else {
-        write(with(account == nil ? roomServiceItem : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+        write(with(account == nil ? serviceItems : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
       }
     case (PubSubNamespace.pubsub, "pubsub"), (PubSubNamespace.owner, "pubsub"):
       pubSub(iq, payload, about: account)
