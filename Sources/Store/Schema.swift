@@ -4,7 +4,7 @@
 enum Schema {
   static let migrations: [String] = [
     version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11,
-    version12, version13,
+    version12, version13, version14,
   ]
 
   /// The services of the original flat files: jabber users, DNS hosts, DHCP configuration,
@@ -371,6 +371,23 @@ enum Schema {
       stored INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX jabber_room_history_by_room ON jabber_room_history (room, id);
+    """
+
+  /// Rooms' messages join the message archive (XEP-0313 on a room JID): a room's row has
+  /// `room` set, no recipient, both `_keeps` at 1 (the room keeps it, whoever leaves), and the
+  /// sender's `nick` in the room (for a query's `with` of ROOM@conference.DOMAIN/NICK). The
+  /// rows of `jabber_room_history` move over (their uid the time, then random bits, as any;
+  /// their sender the bare JID's local part; `xmlns='jabber:client'` added to the stanza,
+  /// which a result forwards; no nick, which the old table did not keep) and it goes.
+  static let version14 = """
+    ALTER TABLE jabber_archive ADD COLUMN nick TEXT;
+    INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, room, sender_keeps, recipient_keeps, stanza)
+      SELECT printf('%012x', stored * 1000) || lower(hex(randomblob(4))), stored * 1000,
+        CASE WHEN instr(sender, '@') > 0 THEN substr(sender, 1, instr(sender, '@') - 1) ELSE sender END, '', room, 1, 1,
+        CASE WHEN stanza LIKE '<message%' AND instr(substr(stanza, 1, instr(stanza, '>')), 'xmlns=') = 0
+          THEN '<message xmlns=''jabber:client''' || substr(stanza, 9) ELSE stanza END
+      FROM jabber_room_history ORDER BY id;
+    DROP TABLE jabber_room_history;
     """
 
   /// The version whose migration needs `Store.hashPlaintextJabberUsers` after its SQL.

@@ -1,7 +1,8 @@
 /// XEP-0045 rooms in the store (Store+JabberRooms.swift), read at a join and written at a
-/// room's creation, configuration, subject and each message. A failed store call is logged and
-/// answered as "no room" or `.unavailable`; a limit the store refuses is `.full`. Without a
-/// store (drop-in mode) there are no rooms.
+/// room's creation, configuration, subject and each message (into the archive,
+/// Store+JabberRoomArchive.swift). A failed store call is logged and answered as "no room" or
+/// `.unavailable`; a limit the store refuses is `.full`. Without a store (drop-in mode) there
+/// are no rooms.
 extension JabberDirectory {
   func room(named name: String) -> SessionRoom? {
     guard hasStore, let store = openStore() else { return nil }
@@ -44,19 +45,28 @@ extension JabberDirectory {
     return storeOutcome { () throws(StoreError) in try store.setJabberRoomSubject(room: room, subject: subject, by: nick) }
   }
 
-  func roomHistory(of room: String, limit: Int, since: Int64) -> [SessionRoomMessage] {
+  func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] {
     guard hasStore, let store = openStore() else { return [] }
     return logging { () throws(StoreError) in
-      try store.jabberRoomHistory(room: room, limit: limit, since: since).map {
-        SessionRoomMessage(room: room, sender: "", stanza: $0.stanza, stored: $0.stored)
+      try store.jabberRoomHistory(room: room, limit: limit, since: since, now: now).map {
+        SessionRoomMessage(
+          room: room, id: $0.uid, stamp: $0.stamp, sender: $0.sender, senderResource: $0.senderResource,
+          nick: $0.nick ?? "", stanza: $0.stanza)
       }
     } ?? []
   }
 
+  /// Written at once, not queued as a one-to-one message is: the next joiner, in another
+  /// process, reads it in the history. The commit does not wait for the disk (as the archive's).
   func storeRoomMessage(_ message: SessionRoomMessage) {
     guard hasStore, let store = openStore() else { return }
     _ = logging { () throws(StoreError) in
-      try store.appendJabberRoomMessage(room: message.room, sender: message.sender, stanza: message.stanza, at: message.stored)
+      try store.archiveJabberMessages(
+        [
+          JabberArchivedMessage(
+            uid: message.id, stamp: message.stamp, sender: message.sender, senderResource: message.senderResource,
+            recipient: nil, room: message.room, nick: message.nick, stanza: message.stanza)
+        ], refused: { (refused, error) in log.error("store: archive \(refused.uid): \(error.description)") })
     }
   }
 

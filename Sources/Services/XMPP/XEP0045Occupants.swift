@@ -133,19 +133,28 @@ public struct SessionRoom: Equatable, Sendable {
   }
 }
 
-/// A message of a room's history: the stanza as the occupants got it, without `to`.
+/// A message of a room, in its archive (XEP-0313 §5): the stanza as the occupants got it,
+/// without `to` and without the room's stanza-id (`id`, added again when it is read), with
+/// `xmlns='jabber:client'` (a query's result forwards it).
 public struct SessionRoomMessage: Equatable, Sendable {
   public var room: String
-  /// The sender's bare JID.
+  /// The archive id, the XEP-0359 stanza-id the occupants got (by the room's JID).
+  public var id: String
+  /// Unix time (ms).
+  public var stamp: Int64
+  /// The sender's local part and resource, and nick in the room.
   public var sender: String
+  public var senderResource: String
+  public var nick: String
   public var stanza: String
-  /// Unix time (s).
-  public var stored: Int64
-  public init(room: String, sender: String, stanza: String, stored: Int64) {
+  public init(room: String, id: String, stamp: Int64, sender: String, senderResource: String, nick: String, stanza: String) {
     self.room = room
+    self.id = id
+    self.stamp = stamp
     self.sender = sender
+    self.senderResource = senderResource
+    self.nick = nick
     self.stanza = stanza
-    self.stored = stored
   }
 }
 
@@ -158,8 +167,9 @@ public protocol SessionRoomBackend {
   mutating func createRoom(named name: String, owner: String, at time: Int64) -> SessionStoreOutcome
   mutating func configureRoom(named name: String, title: String, membersOnly: Bool) -> SessionStoreOutcome
   mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome
-  /// The last `limit` messages stored at or after `since` (Unix s), oldest first.
-  func roomHistory(of room: String, limit: Int, since: Int64) -> [SessionRoomMessage]
+  /// The last `limit` messages stamped at or after `since` (Unix ms) that the archive's
+  /// retention keeps at `now` (ms), oldest first.
+  func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage]
   /// Done by the daemon after the messages to the occupants are sent (`.storeRoomMessage`).
   mutating func storeRoomMessage(_ message: SessionRoomMessage)
 }
@@ -174,6 +184,6 @@ extension SessionRoomBackend {
   public mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome {
     .unavailable
   }
-  public func roomHistory(of room: String, limit: Int, since: Int64) -> [SessionRoomMessage] { [] }
+  public func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] { [] }
   public mutating func storeRoomMessage(_ message: SessionRoomMessage) {}
 }

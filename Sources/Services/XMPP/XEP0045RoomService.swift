@@ -57,6 +57,8 @@ extension Session {
       guard room.affiliation(of: jid.local) == .owner else { return bounce(iq, "forbidden") }
       if isGet { return write(iqResult(iq, "<query xmlns='" + StanzaNamespace.mucOwner + "'>" + configurationForm(room) + "</query>")) }
       configure(iq, room, form: payload.child("x", namespace: StanzaNamespace.dataForms))
+    case (StanzaNamespace.mam, _):
+      answerRoomArchive(iq, payload, room: room)
     default:
       bounce(iq, "service-unavailable")
     }
@@ -67,13 +69,15 @@ extension Session {
       + StanzaText.attribute("to", jid?.description) + (child.map { ">" + $0 + "</iq>" } ?? "/>")
   }
 
-  /// §6.4: every room here is persistent, unmoderated and shows real JIDs.
+  /// §6.4: every room here is persistent, unmoderated and shows real JIDs; its messages are
+  /// archived with stanza-ids when the archive keeps any (XEP0313RoomArchive.swift).
   func roomInfo(_ room: SessionRoom) -> String {
     let count = occupants(of: room.name).count + (rooms[room.name] == nil ? 0 : 1)
-    let features = [
-      StanzaNamespace.muc, "muc_persistent", room.membersOnly ? "muc_membersonly" : "muc_open",
-      room.membersOnly ? "muc_hidden" : "muc_public", "muc_nonanonymous", "muc_unmoderated",
-    ]
+    let features =
+      [
+        StanzaNamespace.muc, "muc_persistent", room.membersOnly ? "muc_membersonly" : "muc_open",
+        room.membersOnly ? "muc_hidden" : "muc_public", "muc_nonanonymous", "muc_unmoderated",
+      ] + (archiving ? [StanzaNamespace.mam, StanzaNamespace.stanzaID] : [])
     return "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='conference' type='text'"
       + StanzaText.attribute("name", title(of: room)) + "/>" + features.map { "<feature var='" + $0 + "'/>" }.joined()
       + "<x xmlns='" + StanzaNamespace.dataForms + "' type='result'>"

@@ -25,9 +25,6 @@ extension Session {
   /// Rooms one session may be in (its hello carries them all).
   static var maximumRooms: Int { 50 }
   static var maximumNickBytes: Int { 256 }
-  /// Messages of history a join gets unless it asks otherwise (§7.2.14), and the most it may ask.
-  static var defaultHistory: Int { 20 }
-  static var maximumHistory: Int { 1000 }
 
   var roomDomain: String { "conference." + domain }
 
@@ -150,30 +147,6 @@ extension Session {
       "<message type='groupchat'"
         + StanzaText.attribute("from", room.subjectBy.isEmpty ? roomAddress(name) : roomAddress(name, nick: room.subjectBy))
         + StanzaText.attribute("to", jid.description) + "><subject>" + XMLEscape.text(room.subject) + "</subject></message>")
-  }
-
-  /// §7.2.14: the last messages, each with the time it was sent (XEP-0203).
-  mutating func sendHistory(of name: String, asked: XMLElement?) {
-    guard let jid else { return }
-    var limit = Session.defaultHistory
-    var since: Int64 = 0
-    if let asked {
-      // A bound on time alone asks for everything in it (as much as is kept).
-      if asked.attribute("seconds") != nil || asked.attribute("since") != nil { limit = Session.maximumHistory }
-      if let text = asked.attribute("maxstanzas"), let count = Int(text) { limit = min(max(count, 0), Session.maximumHistory) }
-      if asked.attribute("maxchars") == "0" { limit = 0 }
-      if let text = asked.attribute("seconds"), let seconds = Int64(text), seconds >= 0 {
-        since = max(since, now / 1000 - seconds)
-      }
-      if let text = asked.attribute("since"), let time = Session.unixTime(text) { since = max(since, time) }
-    }
-    guard limit > 0 else { return }
-    for message in backend.roomHistory(of: name, limit: limit, since: since) {
-      let delay =
-        "<delay xmlns='" + StanzaNamespace.delay + "'" + StanzaText.attribute("from", roomAddress(name))
-        + StanzaText.attribute("stamp", StanzaText.timestamp(message.stored)) + "/>"
-      write(StanzaText.appending(delay, to: StanzaText.stamped(message.stanza, from: nil, to: jid.description)))
-    }
   }
 
   /// A presence change in a room joined, or a nick change (§7.6).
@@ -308,28 +281,6 @@ extension Session {
     } else {
       guard type != "groupchat" else { return bounce(message, "bad-request") }
       privateMessage(message, in: address.local, to: address.resource, joined: joined)
-    }
-  }
-
-  /// §7.4: to every occupant from the sender's nick, back to the sender, then kept (a body) or
-  /// the subject set (§8.1: any member may).
-  mutating func groupchat(_ message: XMLElement, in name: String, joined: JoinedRoom) {
-    guard let jid else { return }
-    if let subject = message.child("subject"), message.child("body") == nil {
-      guard joined.affiliation.isMember else { return bounce(message, "forbidden") }
-      switch backend.setRoomSubject(subject.text, by: joined.nick, in: name) {
-      case .done: break
-      case .full: return bounce(message, "not-acceptable")
-      case .unavailable: return bounce(message, "service-unavailable")
-      }
-    }
-    let stanza = StanzaText.stamped(
-      StanzaText.removing(["from", "to"], from: message).xml(), from: roomAddress(name, nick: joined.nick), to: nil)
-    sendToOccupants(occupants(of: name).map { (StanzaText.stamped(stanza, from: nil, to: $0.jid.description), $0.peer) })
-    write(StanzaText.stamped(stanza, from: nil, to: jid.description))
-    if message.child("body") != nil {
-      actions.append(
-        .storeRoomMessage(SessionRoomMessage(room: name, sender: jid.bare.description, stanza: stanza, stored: now / 1000)))
     }
   }
 
