@@ -604,6 +604,49 @@ async def join_room(user, room):
     return {'codes': result[0]} if isinstance(result, tuple) else {'error': result}
 
 
+async def room_archive(first, second, count, room):
+    """FIRST and SECOND join ROOM (a local part); FIRST sends COUNT groupchat messages, each
+    waiting for SECOND to get it; then SECOND pages the room's archive (XEP-0313 §5) by 10, all
+    of it, between the stamps of the 6th and 15th, and with FIRST's nick. A third outcome: the
+    archive query of a user who is not in the room's members (when ROOM is members-only)."""
+    plugins = ('xep_0045', 'xep_0059', 'xep_0313')
+    room_jid = f'{room}@conference.{DOMAIN}'
+    sending = await login(first, plugins=plugins)
+    reading = await login(second, plugins=plugins)
+    if isinstance(sending, str) or isinstance(reading, str):
+        return {'error': [str(sending), str(reading)]}
+    joined = [await join(c, room_jid, c.user) for c in (sending, reading)]
+    if not all(isinstance(j, tuple) for j in joined):
+        return {'error': joined}
+    for number in range(int(count)):
+        before = len(room_messages(reading))
+        sending.send_message(mto=room_jid, mbody=f'message {number}', mtype='groupchat')
+        await until(lambda: len(room_messages(reading)) > before)
+    delivered = [[m['body'], m['stanza_ids']] for m in room_messages(reading)]
+    pages = await archive_pages(reading, jid=slixmpp.JID(room_jid))
+    stamps = [entry[2] for page in pages for entry in page]
+    dated = []
+    if len(stamps) >= 15:
+        start, end = (datetime.datetime.fromtimestamp(stamps[i] / 1000, datetime.timezone.utc) for i in (5, 14))
+        dated = await archive_pages(reading, jid=slixmpp.JID(room_jid), start=start, end=end)
+    by_nick = await archive_pages(reading, jid=slixmpp.JID(room_jid), with_jid=slixmpp.JID(f'{room_jid}/{first.partition(":")[0]}'))
+    by_other = await archive_pages(reading, jid=slixmpp.JID(room_jid), with_jid=slixmpp.JID(f'{room_jid}/{reading.user}'))
+    report = {'delivered': delivered, 'pages': pages, 'dated': dated, 'by_nick': sum(len(p) for p in by_nick),
+              'by_other': sum(len(p) for p in by_other)}
+    await asyncio.gather(logout(sending), logout(reading))
+    return report
+
+
+async def room_archive_refused(user, room):
+    """USER asks ROOM's archive: 'ok' or the error condition."""
+    client = await login(user, plugins=('xep_0059', 'xep_0313'))
+    if isinstance(client, str):
+        return {'error': client}
+    result = await outcome(client.plugin['xep_0313'].retrieve(jid=slixmpp.JID(f'{room}@conference.{DOMAIN}')))
+    await logout(client)
+    return {'outcome': result}
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -637,6 +680,10 @@ async def main():
         return await rooms(*ARGS)
     if SCENARIO == 'join':
         return await join_room(*ARGS)
+    if SCENARIO == 'room-archive':
+        return await room_archive(*ARGS)
+    if SCENARIO == 'room-archive-refused':
+        return await room_archive_refused(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

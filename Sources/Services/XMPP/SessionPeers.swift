@@ -113,7 +113,8 @@ extension Session {
     case .queued:
       drainStream()
     case .state(let meshState):
-      peers[peer]?.mesh = meshState
+      let previous = peers[peer]?.mesh
+      peers[peer]?.mesh = meshState.keepingRoomPresences(of: previous)
     case .pep(let owner, let node, let xml):
       peerPEP(peer, owner: owner, node: node, xml)
     case .room(let presence):

@@ -30,24 +30,58 @@ public enum RoomAffiliation: String, Equatable, Sendable {
 public struct RoomSeat: Equatable, Sendable {
   public var nick: String
   public var affiliation: RoomAffiliation
-  public init(nick: String, affiliation: RoomAffiliation) {
+  /// The occupant's show (away, chat, dnd, xa; empty: available) and status in the room, which
+  /// a joiner gets (§7.2.3) whenever the seat became known.
+  public var show: String
+  public var status: String
+  /// The occupant's last presence in the room as the occupants got it, whole (a `room`
+  /// message); nil for a seat known from a hello or state words alone.
+  public var presence: String?
+  public init(nick: String, affiliation: RoomAffiliation, show: String = "", status: String = "", presence: String? = nil) {
     self.nick = nick
     self.affiliation = affiliation
+    self.show = show
+    self.status = status
+    self.presence = presence
   }
 
-  /// `room=ROOM.NICK.AFFILIATION` (hex, hex, word).
+  static let shows: Set<String> = ["", "away", "chat", "dnd", "xa"]
+
+  /// `room=ROOM.NICK.AFFILIATION.SHOW.STATUS` (hex, hex, word, word, hex).
   static func word(room: String, seat: RoomSeat) -> String {
-    "room=" + Hex.lowercase(room.utf8) + "." + Hex.lowercase(seat.nick.utf8) + "." + seat.affiliation.rawValue
+    "room=" + Hex.lowercase(room.utf8) + "." + Hex.lowercase(seat.nick.utf8) + "." + seat.affiliation.rawValue + "."
+      + seat.show + "." + Hex.lowercase(seat.status.utf8)
   }
 
-  /// The room and seat of a STATE word, nil for anything else.
+  /// The room and seat of a STATE word (a process of the version before show and status were
+  /// in it sends three parts), nil for anything else.
   static func parse(_ word: Substring) -> (room: String, seat: RoomSeat)? {
     guard word.hasPrefix("room=") else { return nil }
     let parts = word.dropFirst(5).split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 3, let room = Hex.decode(String(parts[0])), let nick = Hex.decode(String(parts[1])),
-      !room.isEmpty, !nick.isEmpty, let affiliation = RoomAffiliation(rawValue: String(parts[2]))
+    guard parts.count == 3 || parts.count == 5, let room = Hex.decode(String(parts[0])),
+      let nick = Hex.decode(String(parts[1])), !room.isEmpty, !nick.isEmpty,
+      let affiliation = RoomAffiliation(rawValue: String(parts[2]))
     else { return nil }
-    return (String(decoding: room, as: UTF8.self), RoomSeat(nick: String(decoding: nick, as: UTF8.self), affiliation: affiliation))
+    var seat = RoomSeat(nick: String(decoding: nick, as: UTF8.self), affiliation: affiliation)
+    if parts.count == 5 {
+      guard shows.contains(String(parts[3])), let status = parts[4].isEmpty ? [] : Hex.decode(String(parts[4])) else {
+        return nil
+      }
+      seat.show = String(parts[3])
+      seat.status = String(decoding: status, as: UTF8.self)
+    }
+    return (String(decoding: room, as: UTF8.self), seat)
+  }
+}
+
+extension SessionMeshState {
+  /// A state message's room words carry no presences: the seats it keeps keep theirs.
+  func keepingRoomPresences(of previous: SessionMeshState?) -> SessionMeshState {
+    var state = self
+    for (room, seat) in rooms {
+      if let known = previous?.rooms[room], known.nick == seat.nick { state.rooms[room]?.presence = known.presence }
+    }
+    return state
   }
 }
 

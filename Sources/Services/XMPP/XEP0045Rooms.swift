@@ -13,7 +13,17 @@ extension StanzaNamespace {
 struct JoinedRoom: Equatable {
   var nick: String
   var affiliation: RoomAffiliation
-  var seat: RoomSeat { RoomSeat(nick: nick, affiliation: affiliation) }
+  /// The client's last show and status in the room (RoomSeat).
+  var show = ""
+  var status = ""
+  var seat: RoomSeat { RoomSeat(nick: nick, affiliation: affiliation, show: show, status: status) }
+
+  /// The show and status of a presence the client sent to the room.
+  mutating func take(_ stanza: XMLElement) {
+    let asked = stanza.child("show")?.text ?? ""
+    show = RoomSeat.shows.contains(asked) ? asked : ""
+    status = stanza.child("status")?.text ?? ""
+  }
 }
 
 /// XEP-0045 multi-user chat, the occupant's side: joining, presence and nick changes, leaving,
@@ -127,6 +137,7 @@ extension Session {
     // Another user's nickname is taken; the user's own other devices may share theirs.
     if others.contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) { return refuse(stanza, "conflict") }
     rooms[name] = JoinedRoom(nick: nick, affiliation: affiliation)
+    rooms[name]?.take(stanza)
     let presence = SessionRoomPresence(
       room: name, nick: nick, affiliation: affiliation, xml: occupantPresence(stanza, affiliation: affiliation, jid: jid))
     actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
@@ -134,8 +145,8 @@ extension Session {
     for other in others.sorted(by: { $0.seat.nick < $1.seat.nick }) where listed.insert(other.seat.nick).inserted {
       write(
         StanzaText.stamped(
-          occupantPresence(nil, affiliation: other.seat.affiliation, jid: other.jid),
-          from: roomAddress(name, nick: other.seat.nick), to: jid.description))
+          seatPresence(other.seat, jid: other.jid), from: roomAddress(name, nick: other.seat.nick),
+          to: jid.description))
     }
     write(
       StanzaText.stamped(
@@ -147,6 +158,15 @@ extension Session {
       "<message type='groupchat'"
         + StanzaText.attribute("from", room.subjectBy.isEmpty ? roomAddress(name) : roomAddress(name, nick: room.subjectBy))
         + StanzaText.attribute("to", jid.description) + "><subject>" + XMLEscape.text(room.subject) + "</subject></message>")
+  }
+
+  /// An occupant's presence for a joiner (§7.2.3: with its show and status): its last in the
+  /// room whole, else (a seat known from a hello) its show and status.
+  func seatPresence(_ seat: RoomSeat, jid: JID) -> String {
+    seat.presence
+      ?? "<presence>" + (seat.show.isEmpty ? "" : "<show>" + seat.show + "</show>")
+      + (seat.status.isEmpty ? "" : "<status>" + XMLEscape.text(seat.status) + "</status>")
+      + Session.mucUser(Session.item(seat.affiliation, jid: jid)) + "</presence>"
   }
 
   /// A presence change in a room joined, or a nick change (§7.6).
@@ -166,6 +186,7 @@ extension Session {
             + Session.mucUser(Session.item(joined.affiliation, jid: jid, nick: nick), codes: [110, 303]) + "</presence>",
           from: roomAddress(name, nick: joined.nick), to: jid.description))
     }
+    rooms[name]?.take(stanza)
     let presence = SessionRoomPresence(
       room: name, nick: nick, previousNick: previous, affiliation: joined.affiliation,
       xml: occupantPresence(stanza, affiliation: joined.affiliation, jid: jid))
@@ -221,8 +242,7 @@ extension Session {
     for (name, seat) in state.mesh.rooms.sorted(by: { $0.key < $1.key }) where rooms[name] != nil {
       presenceForClient(
         StanzaText.stamped(
-          occupantPresence(nil, affiliation: seat.affiliation, jid: state.jid), from: roomAddress(name, nick: seat.nick),
-          to: jid.description),
+          seatPresence(seat, jid: state.jid), from: roomAddress(name, nick: seat.nick), to: jid.description),
         from: JID(local: name, domain: roomDomain, resource: seat.nick))
     }
   }
@@ -232,7 +252,13 @@ extension Session {
   mutating func occupantChanged(_ change: SessionRoomPresence, in peer: SessionPeer) {
     guard let jid, let state = peers[peer] else { return }
     if let affiliation = change.affiliation {
-      peers[peer]?.mesh.rooms[change.room] = RoomSeat(nick: change.nick, affiliation: affiliation)
+      var seat = RoomSeat(nick: change.nick, affiliation: affiliation, presence: change.xml)
+      if let presence = Session.element(change.xml) {
+        var joined = JoinedRoom(nick: change.nick, affiliation: affiliation)
+        joined.take(presence)
+        (seat.show, seat.status) = (joined.show, joined.status)
+      }
+      peers[peer]?.mesh.rooms[change.room] = seat
     } else {
       peers[peer]?.mesh.rooms[change.room] = nil
     }
