@@ -44,6 +44,15 @@ final class JabberRoomArchiveTests: StoreTestCase {
     XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 100, now: now + 60_000).count, 0)
   }
 
+  func testTheRetentionExpiresARoomsRowsAsAnyOthers() throws {
+    let store = try storeWithUsers("alice")
+    try store.archiveJabberMessage(message(1))
+    try store.archiveJabberMessage(message(2, at: now + 3 * day))
+    try store.setJabberArchiveDays(2)
+    XCTAssertEqual(try store.expireJabberArchive(now: now + 4 * day), 1)
+    XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 10, now: now + 4 * day).map(\.uid), ["r2"])
+  }
+
   func testARoomQueryPagesTheRoomsMessagesOnlyWithRSM() throws {
     let store = try storeWithUsers("alice", "bob")
     for number in 0..<25 { try store.archiveJabberMessage(message(number, nick: number % 2 == 0 ? "Al" : "Bee")) }
