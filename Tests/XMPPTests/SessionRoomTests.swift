@@ -30,6 +30,11 @@ extension MemoryBackend {
     roomStore.rooms[room]?.subjectBy = nick
     return .done
   }
+  func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String) -> SessionStoreOutcome {
+    guard roomStore.rooms[room] != nil else { return .unavailable }
+    roomStore.rooms[room]?.affiliations[ASCII.lowercased(user)] = affiliation == RoomAffiliation.none ? nil : affiliation
+    return .done
+  }
   func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] {
     guard archiveDays > 0 else { return [] }
     let cutoff = now - Int64(archiveDays) * 86_400_000

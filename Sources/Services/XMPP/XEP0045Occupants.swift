@@ -201,6 +201,8 @@ public protocol SessionRoomBackend {
   mutating func createRoom(named name: String, owner: String, at time: Int64) -> SessionStoreOutcome
   mutating func configureRoom(named name: String, title: String, membersOnly: Bool) -> SessionStoreOutcome
   mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome
+  /// Sets what `user` (an account) is to the room; nil: none.
+  mutating func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String) -> SessionStoreOutcome
   /// The last `limit` messages stamped at or after `since` (Unix ms) that the archive's
   /// retention keeps at `now` (ms), oldest first.
   func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage]
@@ -218,6 +220,9 @@ extension SessionRoomBackend {
   public mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome {
     .unavailable
   }
+  public mutating func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String)
+    -> SessionStoreOutcome
+  { .unavailable }
   public func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] { [] }
   public mutating func storeRoomMessage(_ message: SessionRoomMessage) {}
 }

@@ -293,6 +293,7 @@ extension Session {
     let type = message.attribute("type") ?? "normal"
     guard type != "error" else { return }
     guard !address.local.isEmpty else { return bounce(message, "service-unavailable") }
+    if roomInvitation(message, to: address) { return }
     // §7.9: only occupants speak in a room.
     guard let joined = rooms[address.local] else { return bounce(message, "not-acceptable") }
     // A session not yet heard from may be an occupant: the message waits for its hello.
