@@ -647,6 +647,46 @@ async def room_archive_refused(user, room):
     return {'outcome': result}
 
 
+async def invitations(owner, invitee, other, room):
+    """OWNER joins ROOM (a local part) and invites INVITEE, online twice (laptop and phone),
+    through the room (XEP-0045 §7.8.2); the laptop joins, the phone declines; OTHER invites
+    INVITEE directly (XEP-0249). What each resource got, the laptop's join and the decline."""
+    room_jid = f'{room}@conference.{DOMAIN}'
+    inviting = await login(owner, plugins=('xep_0045',))
+    laptop = await login(invitee, resource='laptop', plugins=('xep_0045', 'xep_0249'))
+    phone = await login(invitee, resource='phone', plugins=('xep_0045', 'xep_0249'))
+    direct = await login(other, plugins=('xep_0249',))
+    clients = (inviting, laptop, phone, direct)
+    if any(isinstance(c, str) for c in clients):
+        return {'error': [str(c) for c in clients]}
+    mediated, directed, declines = {}, {}, []
+    for client in (laptop, phone):
+        client.add_event_handler('groupchat_invite', lambda m, c=client: mediated.setdefault(c.boundjid.resource, []).append(
+            [str(m['from']), str(m['muc']['invite']['from']), m['muc']['invite']['reason']]))
+        client.add_event_handler('groupchat_direct_invite', lambda m, c=client: directed.setdefault(
+            c.boundjid.resource, []).append([str(m['from']), str(m['groupchat_invite']['jid'])]))
+    errors = []
+    inviting.add_event_handler('message_error', lambda m: errors.append(m['error']['condition']))
+    # A decline has no body: slixmpp's 'message' event leaves it out, and its own decline
+    # event is broken in 1.8.3 (it looks for `self.room`).
+    inviting.register_handler(slixmpp.xmlstream.handler.Callback(
+        'decline', slixmpp.xmlstream.matcher.StanzaPath('message/muc/decline'),
+        lambda m: declines.append([str(m['from']), str(m['muc']['decline']['from'])])))
+    owner_join = await join(inviting, room_jid, inviting.user)
+    inviting.plugin['xep_0045'].invite(slixmpp.JID(room_jid), slixmpp.JID(f'{laptop.user}@{DOMAIN}'), 'come in')
+    got_all = await until(lambda: len(mediated) == 2, 10)
+    laptop_join = await join(laptop, room_jid, 'invited')
+    phone.plugin['xep_0045'].decline(slixmpp.JID(room_jid), slixmpp.JID(f'{inviting.user}@{DOMAIN}'), 'busy')
+    await until(lambda: declines, 10)
+    direct.plugin['xep_0249'].send_invitation(slixmpp.JID(f'{laptop.user}@{DOMAIN}'), slixmpp.JID(room_jid), reason='also')
+    await until(lambda: len(directed) == 2, 10)
+    report = {'owner_join': owner_join[0] if isinstance(owner_join, tuple) else owner_join, 'got_all': got_all,
+              'mediated': mediated, 'laptop_join': laptop_join[0] if isinstance(laptop_join, tuple) else laptop_join,
+              'declines': declines, 'direct': directed, 'errors': errors}
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -684,6 +724,8 @@ async def main():
         return await room_archive(*ARGS)
     if SCENARIO == 'room-archive-refused':
         return await room_archive_refused(*ARGS)
+    if SCENARIO == 'invitations':
+        return await invitations(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 
