@@ -30,9 +30,14 @@ extension MemoryBackend {
     roomStore.rooms[room]?.subjectBy = nick
     return .done
   }
-  func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String) -> SessionStoreOutcome {
+  func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String) -> SessionStoreOutcome {
     guard roomStore.rooms[room] != nil else { return .unavailable }
-    roomStore.rooms[room]?.affiliations[ASCII.lowercased(user)] = affiliation == RoomAffiliation.none ? nil : affiliation
+    roomStore.rooms[room]?.affiliations[ASCII.lowercased(user)] = affiliation == .none ? nil : affiliation
+    return .done
+  }
+  func destroyRoom(named name: String) -> SessionStoreOutcome {
+    guard let room = roomStore.rooms[name], !room.standing else { return .full }
+    roomStore.rooms[name] = nil
     return .done
   }
   func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] {

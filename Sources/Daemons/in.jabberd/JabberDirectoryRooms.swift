@@ -45,12 +45,16 @@ extension JabberDirectory {
     return storeOutcome { () throws(StoreError) in try store.setJabberRoomSubject(room: room, subject: subject, by: nick) }
   }
 
-  func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String) -> SessionStoreOutcome {
+  func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String) -> SessionStoreOutcome {
     guard hasStore, let store = openStore() else { return .unavailable }
     return storeOutcome { () throws(StoreError) in
-      try store.setJabberRoomAffiliation(
-        room: room, user: user, affiliation.flatMap { JabberAffiliation(rawValue: $0.rawValue) })
+      try store.setJabberRoomAffiliation(room: room, user: user, JabberAffiliation(rawValue: affiliation.rawValue))
     }
+  }
+
+  func destroyRoom(named name: String) -> SessionStoreOutcome {
+    guard hasStore, let store = openStore() else { return .unavailable }
+    return storeOutcome { () throws(StoreError) in try store.removeJabberRoom(named: name) }
   }
 
   func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] {

@@ -121,6 +121,8 @@ extension Session {
       occupantChanged(presence, in: peer)
     case .roomsChanged:
       roomsChanged()
+    case .kick(let room, let nick):
+      kicked(from: room, nick: nick)
       heard(from: peer)
     }
   }

@@ -201,8 +201,10 @@ public protocol SessionRoomBackend {
   mutating func createRoom(named name: String, owner: String, at time: Int64) -> SessionStoreOutcome
   mutating func configureRoom(named name: String, title: String, membersOnly: Bool) -> SessionStoreOutcome
   mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome
-  /// Sets what `user` (an account) is to the room; nil: none.
-  mutating func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String) -> SessionStoreOutcome
+  /// Sets what `user` (an account) is to the room (none: no row).
+  mutating func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String) -> SessionStoreOutcome
+  /// Removes a room (its owner's §10.9); `.full` for the standing room.
+  mutating func destroyRoom(named name: String) -> SessionStoreOutcome
   /// The last `limit` messages stamped at or after `since` (Unix ms) that the archive's
   /// retention keeps at `now` (ms), oldest first.
   func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage]
@@ -220,9 +222,10 @@ extension SessionRoomBackend {
   public mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome {
     .unavailable
   }
-  public mutating func setRoomAffiliation(_ affiliation: RoomAffiliation?, of user: String, in room: String)
+  public mutating func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String)
     -> SessionStoreOutcome
   { .unavailable }
+  public mutating func destroyRoom(named name: String) -> SessionStoreOutcome { .unavailable }
   public func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] { [] }
   public mutating func storeRoomMessage(_ message: SessionRoomMessage) {}
 }

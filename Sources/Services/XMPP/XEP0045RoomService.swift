@@ -56,7 +56,10 @@ extension Session {
     case (StanzaNamespace.mucOwner, "query"):
       guard room.affiliation(of: jid.local) == .owner else { return bounce(iq, "forbidden") }
       if isGet { return write(iqResult(iq, "<query xmlns='" + StanzaNamespace.mucOwner + "'>" + configurationForm(room) + "</query>")) }
+      if payload.child("destroy") != nil { return destroyRoom(iq, room) }
       configure(iq, room, form: payload.child("x", namespace: StanzaNamespace.dataForms))
+    case (StanzaNamespace.mucAdmin, "query"):
+      roomAdmin(iq, payload, room: room)
     case (StanzaNamespace.mam, _):
       answerRoomArchive(iq, payload, room: room)
     default:
@@ -118,7 +121,10 @@ extension Session {
       }
     }
     switch backend.configureRoom(named: room.name, title: title, membersOnly: membersOnly) {
-    case .done: write(iqResult(iq, nil))
+    case .done:
+      write(iqResult(iq, nil))
+      // §10.2: a room made members-only sends out who is not a member (322).
+      if membersOnly != room.membersOnly { roomsChangedEverywhere() }
     case .full: bounce(iq, "not-acceptable")
     case .unavailable: bounce(iq, "service-unavailable")
     }

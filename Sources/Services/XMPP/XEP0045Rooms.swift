@@ -162,11 +162,11 @@ extension Session {
 
   /// An occupant's presence for a joiner (§7.2.3: with its show and status): its last in the
   /// room whole, else (a seat known from a hello) its show and status.
-  func seatPresence(_ seat: RoomSeat, jid: JID) -> String {
+  func seatPresence(_ seat: RoomSeat, jid: JID, codes: [Int] = []) -> String {
     seat.presence
       ?? "<presence>" + (seat.show.isEmpty ? "" : "<show>" + seat.show + "</show>")
       + (seat.status.isEmpty ? "" : "<status>" + XMLEscape.text(seat.status) + "</status>")
-      + Session.mucUser(Session.item(seat.affiliation, jid: jid)) + "</presence>"
+      + Session.mucUser(Session.item(seat.affiliation, jid: jid), codes: codes) + "</presence>"
   }
 
   /// A presence change in a room joined, or a nick change (§7.6).
@@ -197,15 +197,17 @@ extension Session {
         to: jid.description))
   }
 
-  /// §7.14: the client leaves (or its room went: `extra` says so).
-  mutating func leave(_ name: String, extra: String = "") {
+  /// §7.14: the client leaves, or is made to (`codes` say why to everyone: 301 banned, 307
+  /// kicked, 321 and 322 not a member; `extra`, its room went).
+  mutating func leave(_ name: String, codes: [Int] = [], affiliation: RoomAffiliation? = nil, extra: String = "") {
     guard let jid, let joined = rooms.removeValue(forKey: name) else { return }
+    let shown = affiliation ?? joined.affiliation
     let presence = SessionRoomPresence(
-      room: name, nick: joined.nick, affiliation: nil, xml: leftPresence(joined.affiliation, jid: jid))
+      room: name, nick: joined.nick, affiliation: nil, xml: leftPresence(shown, jid: jid, codes: codes))
     actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
     write(
       StanzaText.stamped(
-        leftPresence(joined.affiliation, jid: jid, codes: [110], extra: extra), from: roomAddress(name, nick: joined.nick),
+        leftPresence(shown, jid: jid, codes: codes + [110], extra: extra), from: roomAddress(name, nick: joined.nick),
         to: jid.description))
   }
 
@@ -226,10 +228,15 @@ extension Session {
     for name in rooms.keys.sorted() { leave(name) }
   }
 
-  /// slugctl changed the rooms: a room removed lets its occupants go (§10.9).
+  /// slugctl or an admin changed the rooms: a room removed lets its occupants go (§10.9); an
+  /// affiliation changed is shown, or sends the client out (XEP0045Admin.swift).
   mutating func roomsChanged() {
-    for name in rooms.keys.sorted() where backend.room(named: name) == nil {
-      leave(name, extra: "<destroy/>")
+    for name in rooms.keys.sorted() {
+      guard let room = backend.room(named: name) else {
+        leave(name, extra: "<destroy/>")
+        continue
+      }
+      reconcile(name, with: room)
     }
   }
 
