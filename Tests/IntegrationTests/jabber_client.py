@@ -687,6 +687,48 @@ async def invitations(owner, invitee, other, room):
     return report
 
 
+async def room_admin(owner, second, third, room):
+    """OWNER makes ROOM (a local part) by joining it, SECOND and THIRD join; OWNER kicks SECOND
+    (who joins again), bans THIRD (who tries to), lists the outcasts, makes SECOND an admin,
+    lists the admins, then destroys the room. What SECOND and THIRD were shown, and the
+    answers."""
+    room_jid = slixmpp.JID(f'{room}@conference.{DOMAIN}')
+    clients = [await login(u, plugins=('xep_0045',)) for u in (owner, second, third)]
+    if any(isinstance(c, str) for c in clients):
+        return {'error': [str(c) for c in clients]}
+    alice, bob, carol = clients
+    shown = {c.user: [] for c in clients}
+    muc_user = '{http://jabber.org/protocol/muc#user}x'
+    for client in clients:
+        def record(presence, c=client):
+            x = presence.xml.find(muc_user)
+            if presence['from'].resource == c.user and x is not None:
+                shown[c.user].append([presence['type'], sorted(int(s.get('code')) for s in x.findall(muc_user[:-1] + 'status')),
+                                      [i.get('affiliation') for i in x.findall(muc_user[:-1] + 'item')],
+                                      x.find(muc_user[:-1] + 'destroy') is not None])
+        client.add_event_handler('groupchat_presence', record)
+    joins = [await join(c, room_jid, c.user) for c in clients]
+    muc = alice.plugin['xep_0045']
+    report = {'joins': [j[0] if isinstance(j, tuple) else j for j in joins]}
+    report['kick'] = await outcome(muc.set_role(room_jid, bob.user, 'none', reason='calm down'))
+    await until(lambda: any(s[0] == 'unavailable' for s in shown[bob.user]))
+    rejoin = await join(bob, room_jid, bob.user)
+    report['rejoin'] = rejoin[0] if isinstance(rejoin, tuple) else rejoin
+    report['ban'] = await outcome(muc.set_affiliation(room_jid, 'outcast', jid=slixmpp.JID(f'{carol.user}@{DOMAIN}')))
+    await until(lambda: any(s[0] == 'unavailable' for s in shown[carol.user]))
+    banned = await join(carol, room_jid, carol.user)
+    report['banned_join'] = banned[0] if isinstance(banned, tuple) else banned
+    report['outcasts'] = [str(j) for j in await muc.get_affiliation_list(room_jid, 'outcast')]
+    report['grant'] = await outcome(muc.set_affiliation(room_jid, 'admin', jid=slixmpp.JID(f'{bob.user}@{DOMAIN}')))
+    await until(lambda: any('admin' in s[2] for s in shown[bob.user]))
+    report['admins'] = [str(j) for j in await muc.get_affiliation_list(room_jid, 'admin')]
+    report['destroy'] = await outcome(muc.destroy(room_jid, reason='done'))
+    await until(lambda: any(s[3] for s in shown[bob.user]))
+    report['shown'] = shown
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -726,6 +768,8 @@ async def main():
         return await room_archive_refused(*ARGS)
     if SCENARIO == 'invitations':
         return await invitations(*ARGS)
+    if SCENARIO == 'room-admin':
+        return await room_admin(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 
