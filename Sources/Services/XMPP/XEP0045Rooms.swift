@@ -247,6 +247,7 @@ extension Session {
   mutating func occupantArrived(_ state: SessionPeerState) {
     guard let jid else { return }
     for (name, seat) in state.mesh.rooms.sorted(by: { $0.key < $1.key }) where rooms[name] != nil {
+      if lostNick(in: name, to: seat.nick, against: state) { continue }
       presenceForClient(
         StanzaText.stamped(
           seatPresence(seat, jid: state.jid), from: roomAddress(name, nick: seat.nick), to: jid.description),
@@ -270,6 +271,7 @@ extension Session {
       peers[peer]?.mesh.rooms[change.room] = nil
     }
     guard rooms[change.room] != nil else { return }
+    if change.affiliation != nil, lostNick(in: change.room, to: change.nick, against: state) { return }
     if let previous = change.previousNick, let affiliation = change.affiliation {
       presenceForClient(
         StanzaText.stamped(
