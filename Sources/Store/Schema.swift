@@ -378,8 +378,10 @@ enum Schema {
   /// sender's `nick` in the room (for a query's `with` of ROOM@conference.DOMAIN/NICK). The
   /// rows of `jabber_room_history` move over (their uid the time, then random bits, as any;
   /// their sender the bare JID's local part; `xmlns='jabber:client'` added to the stanza,
-  /// which a result forwards; no nick, which the old table did not keep) and it goes.
+  /// which a result forwards; no nick, which the old table did not keep) and it goes. A room
+  /// may have a password (XEP-0045 §10.2; empty: none).
   static let version14 = """
+    ALTER TABLE jabber_rooms ADD COLUMN password TEXT NOT NULL DEFAULT '';
     ALTER TABLE jabber_archive ADD COLUMN nick TEXT;
     INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, room, sender_keeps, recipient_keeps, stanza)
       SELECT printf('%012x', stored * 1000) || lower(hex(randomblob(4))), stored * 1000,

@@ -26,6 +26,8 @@ public struct JabberRoom: Equatable, Sendable {
   public var subjectBy: String
   /// Users (as stored) and what they are to the room, by name.
   public var affiliations: [JabberRoomAffiliation]
+  /// What a join must carry (schema version 14); empty: none.
+  public var password = ""
 
   public init(
     name: String, title: String = "", membersOnly: Bool = false, standing: Bool = false, creator: String? = nil,
@@ -68,7 +70,7 @@ extension Store {
   public static let maximumJabberRoomTitleBytes = 256
   public static let maximumJabberRoomSubjectBytes = 4096
 
-  private static let roomColumns = "name, title, members_only, standing, creator, created, subject, subject_by"
+  private static let roomColumns = "name, title, members_only, standing, creator, created, subject, subject_by, password"
 
   public func jabberRooms() throws(StoreError) -> [JabberRoom] {
     let rooms = try database.rows("SELECT \(Self.roomColumns) FROM jabber_rooms ORDER BY name", map: Self.room)
@@ -92,9 +94,11 @@ extension Store {
   }
 
   private static func room(_ row: Row) -> JabberRoom {
-    JabberRoom(
+    var room = JabberRoom(
       name: row.text(0), title: row.text(1), membersOnly: row.int(2) != 0, standing: row.int(3) != 0,
       creator: row.optionalText(4), created: row.int(5), subject: row.text(6), subjectBy: row.text(7))
+    room.password = row.text(8)
+    return room
   }
 
   private static func affiliation(_ row: Row, from column: Int32) -> JabberRoomAffiliation? {
@@ -148,6 +152,14 @@ extension Store {
     let changed = try database.run(
       "UPDATE jabber_rooms SET title = ?, members_only = ? WHERE name = ?", .text(title), .integer(membersOnly ? 1 : 0),
       .text(name))
+    if changed == 0 { throw .notFound("no room '\(name)'") }
+  }
+
+  /// Sets the password a join must carry (XEP-0045 §10.2); empty: none.
+  public func setJabberRoomPassword(named name: String, _ password: String) throws(StoreError) {
+    guard password.utf8.count <= Self.maximumJabberRoomTitleBytes, password.unicodeScalars.allSatisfy({ $0.value >= 0x20 })
+    else { throw .invalid("invalid room password: at most \(Self.maximumJabberRoomTitleBytes) bytes, no control characters") }
+    let changed = try database.run("UPDATE jabber_rooms SET password = ? WHERE name = ?", .text(password), .text(name))
     if changed == 0 { throw .notFound("no room '\(name)'") }
   }
 

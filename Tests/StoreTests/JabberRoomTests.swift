@@ -58,4 +58,15 @@ final class JabberRoomTests: StoreTestCase {
       guard case StoreError.invalid = error else { return XCTFail("\(error)") }
     }
   }
+
+  func testAPasswordIsKeptAndAControlCharacterRefused() throws {
+    let store = try storeWithUsers("alice")
+    try store.addJabberRoom(JabberRoom(name: "club"))
+    XCTAssertEqual(try store.jabberRoom(named: "club")?.password, "")
+    try store.setJabberRoomPassword(named: "club", "s3cret")
+    XCTAssertEqual(try store.jabberRoom(named: "club")?.password, "s3cret")
+    XCTAssertEqual(try store.jabberRooms().first { $0.name == "club" }?.password, "s3cret")
+    XCTAssertThrowsError(try store.setJabberRoomPassword(named: "club", "a\nb"))
+    XCTAssertThrowsError(try store.setJabberRoomPassword(named: "nosuch", "x"))
+  }
 }

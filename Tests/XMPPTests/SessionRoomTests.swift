@@ -35,6 +35,11 @@ extension MemoryBackend {
     roomStore.rooms[room]?.affiliations[ASCII.lowercased(user)] = affiliation == .none ? nil : affiliation
     return .done
   }
+  func setRoomPassword(named name: String, _ password: String) -> SessionStoreOutcome {
+    guard roomStore.rooms[name] != nil else { return .unavailable }
+    roomStore.rooms[name]?.password = password
+    return .done
+  }
   func destroyRoom(named name: String) -> SessionStoreOutcome {
     guard let room = roomStore.rooms[name], !room.standing else { return .full }
     roomStore.rooms[name] = nil

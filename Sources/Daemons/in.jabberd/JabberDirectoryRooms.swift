@@ -19,9 +19,11 @@ extension JabberDirectory {
     for row in room.affiliations {
       affiliations[ASCII.lowercased(row.user)] = RoomAffiliation(rawValue: row.affiliation.rawValue)
     }
-    return SessionRoom(
+    var session = SessionRoom(
       name: room.name, title: room.title, membersOnly: room.membersOnly, standing: room.standing, subject: room.subject,
       subjectBy: room.subjectBy, affiliations: affiliations)
+    session.password = room.password
+    return session
   }
 
   func createRoom(named name: String, owner: String, at time: Int64) -> SessionStoreOutcome {
@@ -50,6 +52,11 @@ extension JabberDirectory {
     return storeOutcome { () throws(StoreError) in
       try store.setJabberRoomAffiliation(room: room, user: user, JabberAffiliation(rawValue: affiliation.rawValue))
     }
+  }
+
+  func setRoomPassword(named name: String, _ password: String) -> SessionStoreOutcome {
+    guard hasStore, let store = openStore() else { return .unavailable }
+    return storeOutcome { () throws(StoreError) in try store.setJabberRoomPassword(named: name, password) }
   }
 
   func destroyRoom(named name: String) -> SessionStoreOutcome {

@@ -77,7 +77,8 @@ extension Session {
         deliverFromRoom(
           name, to: invitee,
           Session.mucUser(
-            "<invite" + StanzaText.attribute("from", jid.description) + ">" + reason(of: invite) + "</invite>")
+            "<invite" + StanzaText.attribute("from", jid.description) + ">" + reason(of: invite) + "</invite>"
+              + (room.password.isEmpty ? "" : "<password>" + XMLEscape.text(room.password) + "</password>"))
             + "<body>" + XMLEscape.text(jid.bare.description + " invites you to " + roomAddress(name)) + "</body>")
       }
     }

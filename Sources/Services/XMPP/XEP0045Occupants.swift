@@ -143,6 +143,8 @@ public struct SessionRoom: Equatable, Sendable {
   public var subjectBy: String
   /// Users in ASCII lower case and their affiliations (owner, admin, member, outcast).
   public var affiliations: [String: RoomAffiliation]
+  /// What a join must carry (§7.2.6); empty: none.
+  public var password = ""
 
   public init(
     name: String, title: String = "", membersOnly: Bool = false, standing: Bool = false, subject: String = "",
@@ -200,6 +202,7 @@ public protocol SessionRoomBackend {
   /// is reached or the name is not one a room may have.
   mutating func createRoom(named name: String, owner: String, at time: Int64) -> SessionStoreOutcome
   mutating func configureRoom(named name: String, title: String, membersOnly: Bool) -> SessionStoreOutcome
+  mutating func setRoomPassword(named name: String, _ password: String) -> SessionStoreOutcome
   mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome
   /// Sets what `user` (an account) is to the room (none: no row).
   mutating func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String) -> SessionStoreOutcome
@@ -226,6 +229,7 @@ extension SessionRoomBackend {
     -> SessionStoreOutcome
   { .unavailable }
   public mutating func destroyRoom(named name: String) -> SessionStoreOutcome { .unavailable }
+  public mutating func setRoomPassword(named name: String, _ password: String) -> SessionStoreOutcome { .unavailable }
   public func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] { [] }
   public mutating func storeRoomMessage(_ message: SessionRoomMessage) {}
 }

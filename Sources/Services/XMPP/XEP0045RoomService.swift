@@ -80,6 +80,7 @@ extension Session {
       [
         StanzaNamespace.muc, "muc_persistent", room.membersOnly ? "muc_membersonly" : "muc_open",
         room.membersOnly ? "muc_hidden" : "muc_public", "muc_nonanonymous", "muc_unmoderated",
+        room.password.isEmpty ? "muc_unsecured" : "muc_passwordprotected",
       ] + (archiving ? [StanzaNamespace.mam, StanzaNamespace.stanzaID] : [])
     return "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='conference' type='text'"
       + StanzaText.attribute("name", title(of: room)) + "/>" + features.map { "<feature var='" + $0 + "'/>" }.joined()
@@ -101,7 +102,10 @@ extension Session {
       + "</title>" + Session.field("FORM_TYPE", type: "hidden", "http://jabber.org/protocol/muc#roomconfig")
       + Session.field("muc#roomconfig_roomname", type: "text-single", label: "Title", room.title)
       + Session.field("muc#roomconfig_membersonly", type: "boolean", label: "Members only", room.membersOnly ? "1" : "0")
-      + Session.field("muc#roomconfig_persistentroom", type: "boolean", label: "Kept when empty", "1") + "</x>"
+      + Session.field("muc#roomconfig_persistentroom", type: "boolean", label: "Kept when empty", "1")
+      + Session.field(
+        "muc#roomconfig_passwordprotectedroom", type: "boolean", label: "Password required", room.password.isEmpty ? "0" : "1")
+      + Session.field("muc#roomconfig_roomsecret", type: "text-private", label: "Password", room.password) + "</x>"
   }
 
   /// A submitted form changes the title and access; an empty one accepts the defaults (an
@@ -112,12 +116,26 @@ extension Session {
     }
     var title = room.title
     var membersOnly = room.membersOnly
+    var protected = !room.password.isEmpty
+    var password = room.password
     for field in form.elements where field.name == "field" {
       let value = field.child("value")?.text
       switch field.attribute("var") {
       case "muc#roomconfig_roomname": title = value ?? ""
       case "muc#roomconfig_membersonly": membersOnly = value == "1" || value == "true"
+      case "muc#roomconfig_passwordprotectedroom": protected = value == "1" || value == "true"
+      case "muc#roomconfig_roomsecret": password = value ?? ""
       default: break
+      }
+    }
+    // §10.2: protected needs a password; unprotected has none.
+    if !protected { password = "" }
+    guard !protected || !password.isEmpty else { return bounce(iq, "not-acceptable") }
+    if password != room.password {
+      switch backend.setRoomPassword(named: room.name, password) {
+      case .done: break
+      case .full: return bounce(iq, "not-acceptable")
+      case .unavailable: return bounce(iq, "service-unavailable")
       }
     }
     switch backend.configureRoom(named: room.name, title: title, membersOnly: membersOnly) {

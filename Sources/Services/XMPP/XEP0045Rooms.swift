@@ -132,6 +132,12 @@ extension Session {
     guard let room = found else { return refuse(stanza, "item-not-found") }
     let affiliation = room.affiliation(of: jid.local)
     if affiliation == .outcast { return refuse(stanza, "forbidden") }
+    // §7.2.6: a password-protected room wants its password first.
+    if !room.password.isEmpty,
+      stanza.child("x", namespace: StanzaNamespace.muc)?.child("password")?.text != room.password
+    {
+      return refuse(stanza, "not-authorized")
+    }
     if room.membersOnly, !affiliation.isMember { return refuse(stanza, "registration-required") }
     let others = occupants(of: name)
     // Another user's nickname is taken; the user's own other devices may share theirs.

@@ -8,7 +8,7 @@ extension Slugctl.Jabber.Room {
   /// out, one no longer a member of a members-only room too).
   enum Change {
     static let command = Command(
-      "set", abstract: "Change a room's title, access, owners, admins, members and outcasts.",
+      "set", abstract: "Change a room's title, access, password, owners, admins, members and outcasts.",
       discussion: """
         Each user option may be repeated; --none takes away what a user is to the room (in the \
         room for everyone that leaves a member). All the changes are made together or none is.
@@ -17,6 +17,7 @@ extension Slugctl.Jabber.Room {
         .db,
         .argument("name", help: "The room's name."),
         .option("title", value: "text", help: "The room's title (empty: its name)."),
+        .option("password", value: "text", help: "The password a join must carry (empty: none)."),
         .flag("members-only", invertible: true, help: "Only members, admins and owners may join (--no-members-only: anyone)."),
         .option("owner", value: "user", help: "Make the user an owner.", repeating: true),
         .option("admin", value: "user", help: "Make the user an admin.", repeating: true),
@@ -36,6 +37,7 @@ extension Slugctl.Jabber.Room {
               try opened.configureJabberRoom(
                 named: room.name, title: title ?? room.title, membersOnly: membersOnly ?? room.membersOnly)
             }
+            if let password = invocation.optional("password") { try opened.setJabberRoomPassword(named: room.name, password) }
             let wanted: [(String, JabberAffiliation?)] = [
               ("owner", .owner), ("admin", .admin), ("member", .member), ("outcast", .outcast), ("none", nil),
             ]
