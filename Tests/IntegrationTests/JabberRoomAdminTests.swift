@@ -31,4 +31,19 @@ final class JabberRoomAdminTests: XCTestCase {
     let rooms = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listing.output.utf8)) as? [[String: Any]])
     XCTAssertEqual(rooms.map { $0["name"] as? String }, ["everyone"], "destroyed: \(listing.output)")
   }
+
+  /// Two clients in two processes take one nick at once: one holds it, the other is told
+  /// `conflict` (at its join, or once the crossing joins are seen), and a third sees one sam.
+  func testTwoJoinsTakingOneNickAtOnceLeaveOneSamAndOneConflict() throws {
+    let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1", "carol": "c1"])
+    addTeardownBlock { server.stop() }
+    for _ in 0..<3 {
+      let report = try server.client("nick-clash", "carol:c1", "alice:a1", "bob:b1")
+      let conflicts = try XCTUnwrap(report["conflicts"] as? [[String]], "\(report)")
+      XCTAssertEqual(conflicts.count, 1, "\(report)")
+      XCTAssertEqual(conflicts.first?.last, "conflict", "\(report)")
+      let loser = conflicts.first?.first
+      XCTAssertEqual(report["sam"] as? String, loser == "alice" ? "bob" : "alice", "\(report)")
+    }
+  }
 }

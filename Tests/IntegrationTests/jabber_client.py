@@ -729,6 +729,29 @@ async def room_admin(owner, second, third, room):
     return report
 
 
+async def nick_clash(watcher, first, second):
+    """WATCHER is in the room for everyone; FIRST and SECOND join it as `sam` at once. Who
+    WATCHER sees as sam once things settle, and the conflicts the two were told."""
+    clients = await asyncio.gather(*(login(u, plugins=('xep_0045',)) for u in (watcher, first, second)))
+    if any(isinstance(c, str) for c in clients):
+        return {'error': [str(c) for c in clients]}
+    watching, racers = clients[0], clients[1:]
+    await join(watching, ROOM, watching.user)
+    conflicts = []
+    for client in racers:
+        client.add_event_handler('presence_error', lambda p, c=client: conflicts.append(
+            [c.user, p['error']['condition']]) if p['from'].bare == ROOM else None)
+    muc = [c.plugin['xep_0045'] for c in racers]
+    for m in muc:
+        m.join_muc(slixmpp.JID(ROOM), 'sam')
+    await until(lambda: len(conflicts) >= 1, 10)
+    await asyncio.sleep(0.5)
+    sam = watching.plugin['xep_0045'].get_jid_property(slixmpp.JID(ROOM), 'sam', 'jid')
+    report = {'sam': str(sam).partition('@')[0] if sam else None, 'conflicts': conflicts}
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -770,6 +793,8 @@ async def main():
         return await invitations(*ARGS)
     if SCENARIO == 'room-admin':
         return await room_admin(*ARGS)
+    if SCENARIO == 'nick-clash':
+        return await nick_clash(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

@@ -27,10 +27,16 @@ final class SessionRoomNickClashTests: XCTestCase {
       let (target, event) = network.pending.removeFirst()
       network.perform(target, network.clients[target].session.handle(event, now: network.now))
     }
+    let toCarol = stanzas(network.take(carol)).filter { $0.attribute("from") == "\(room)/sam" }
+    XCTAssertEqual(
+      toCarol.last?.child("x", namespace: StanzaNamespace.mucUser)?.child("item")?.attribute("jid"), "alice@home.lan/laptop",
+      "after bob's leave, carol is shown alice as sam again")
+    XCTAssertNil(toCarol.last?.attribute("type"))
     let toAlice = network.take(alice)
     let toBob = network.take(bob)
     XCTAssertTrue(toAlice.contains("<status code='110'/>"), toAlice)
     XCTAssertFalse(toAlice.contains("conflict"), "alice logged in first and keeps the nick: \(toAlice)")
+    XCTAssertFalse(toAlice.contains("bob@home.lan/laptop"), "alice is not shown bob under her nick: \(toAlice)")
     let refused = try XCTUnwrap(stanzas(toBob).last)
     XCTAssertEqual(refused.attribute("type"), "error")
     XCTAssertNotNil(refused.child("error")?.child("conflict"), toBob)

@@ -277,7 +277,7 @@ extension Session {
       peers[peer]?.mesh.rooms[change.room] = nil
     }
     guard rooms[change.room] != nil else { return }
-    if change.affiliation != nil, lostNick(in: change.room, to: change.nick, against: state) { return }
+    if nickClash(change, from: state) { return }
     if let previous = change.previousNick, let affiliation = change.affiliation {
       presenceForClient(
         StanzaText.stamped(
@@ -289,6 +289,7 @@ extension Session {
     presenceForClient(
       StanzaText.stamped(change.xml, from: roomAddress(change.room, nick: change.nick), to: jid.description),
       from: JID(local: change.room, domain: roomDomain, resource: change.nick))
+    if change.affiliation == nil { nickStillHeld(change.room, change.nick, leaving: peer) }
   }
 
   /// Another session ended (or its process died): it left the rooms it was in.
