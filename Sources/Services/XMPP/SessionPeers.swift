@@ -113,13 +113,16 @@ extension Session {
     case .queued:
       drainStream()
     case .state(let meshState):
-      peers[peer]?.mesh = meshState
+      let previous = peers[peer]?.mesh
+      peers[peer]?.mesh = meshState.keepingRoomPresences(of: previous)
     case .pep(let owner, let node, let xml):
       peerPEP(peer, owner: owner, node: node, xml)
     case .room(let presence):
       occupantChanged(presence, in: peer)
     case .roomsChanged:
       roomsChanged()
+    case .kick(let room, let nick):
+      kicked(from: room, nick: nick)
       heard(from: peer)
     }
   }

@@ -120,12 +120,14 @@ extension Session {
         return archived(entry)
       }
     }
-    // Bare JID, or a resource that is not online: the highest non-negative priority resources.
+    // Bare JID, or a resource that is not online: the highest non-negative priority resources
+    // (a direct invitation: every available one, XEP0249DirectInvitation.swift).
     var best = -1
     var targets: [SessionPeer?] = []
+    let everyResource = Session.reachesEveryResource(message)
     func consider(_ target: SessionPeer?, _ priority: Int?) {
-      guard let priority, priority >= 0, priority >= best else { return }
-      if priority > best { targets = [] }
+      guard let priority, priority >= 0, everyResource || priority >= best else { return }
+      if priority > best, !everyResource { targets = [] }
       best = priority
       targets.append(target)
     }
