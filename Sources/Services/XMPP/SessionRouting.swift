@@ -275,13 +275,17 @@ extension Session {
                 StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
                 "urn:xmpp:delay", "msgoffline", Session.privateNamespace,
               ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
+      } else if let account, let node = payload.attribute("node") {
+        nodeDiscovery(iq, payload, account: account, node: node)
       } else if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoInfo()))
       } else {
         bounce(iq, "service-unavailable")
       }
     case (StanzaNamespace.discoItems, "query") where isGet:
-      if let account, backend.account(named: account.local) != nil {
+      if let account, let node = payload.attribute("node") {
+        nodeDiscovery(iq, payload, account: account, node: node)
+      } else if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoItems(account)))
       } else {
         write(with(account == nil ? roomServiceItem : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
