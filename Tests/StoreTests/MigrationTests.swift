@@ -213,6 +213,11 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20).map { $0.stanza }, ["<message/>"])
       }
     ),
+    (
+      version: 14,
+      sql: "INSERT INTO jabber_blocks (name, jid) VALUES ('carol', 'spam.example');",
+      check: { store in XCTAssertEqual(try store.blockedJIDs(of: "carol"), ["spam.example"]) }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

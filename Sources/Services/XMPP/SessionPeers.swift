@@ -105,10 +105,11 @@ extension Session {
         presenceForClient(StanzaText.stamped(xml, from: state.jid.description, to: jid.description), from: state.jid)
       }
     case .stanza(let xml):
-      guard let state = peers[peer] else { return }
+      guard let state = peers[peer], !stoppedAsBlocked(xml, from: peer, state.jid) else { return }
       write(StanzaText.stamped(xml, from: state.jid.description, to: nil))
     case .complete(let xml):
-      guard peers[peer] != nil else { return }
+      guard let state = peers[peer] else { return }
+      if state.jid.local == jid.local { noteBlockingPush(xml) }
       write(xml)
     case .queued:
       drainStream()
@@ -127,6 +128,7 @@ extension Session {
   /// Another session's presence for our client: held while the client is inactive (XEP-0352,
   /// the latest of each sender), written otherwise.
   mutating func presenceForClient(_ xml: String, from sender: JID) {
+    guard !isBlocked(sender) else { return }
     guard inactive else { return write(xml) }
     let from = sender.description
     heldPresence.removeAll { $0.from == from }
@@ -185,7 +187,7 @@ extension Session {
     guard available else { return }
     receivesPresence = true
     if firstPresence {
-      for state in peers.values.sorted(by: { $0.jid.description < $1.jid.description }) {
+      for state in peers.values.sorted(by: { $0.jid.description < $1.jid.description }) where !isBlocked(state.jid) {
         if let presence = state.presence {
           write(StanzaText.stamped(presence, from: state.jid.description, to: jid.description))
         }
@@ -202,7 +204,7 @@ extension Session {
     offlineDelivered = true
     let messages = backend.offlineMessages(for: jid.local)
     guard let last = messages.last else { return }
-    for message in messages {
+    for message in messages where !isFromBlocked(message.stanza) {
       let delay =
         "<delay xmlns='" + StanzaNamespace.delay + "'" + StanzaText.attribute("from", domain)
         + StanzaText.attribute("stamp", StanzaText.timestamp(message.stored)) + ">Offline storage</delay>"

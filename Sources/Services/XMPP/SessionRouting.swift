@@ -317,10 +317,8 @@ extension Session {
     case (StanzaNamespace.privacy, "query") where own:
       // No privacy lists are kept (XEP-0016): none to list, any change accepted and ignored.
       write(isGet ? with("<query xmlns='" + StanzaNamespace.privacy + "'/>") : empty())
-    case (StanzaNamespace.blocking, "blocklist") where isGet && own:
-      write(with("<blocklist xmlns='" + StanzaNamespace.blocking + "'/>"))
-    case (StanzaNamespace.blocking, "block") where !isGet, (StanzaNamespace.blocking, "unblock") where !isGet:
-      write(empty())  // nothing is blocked (XEP-0191 answered harmlessly)
+    case (StanzaNamespace.blocking, _) where own:
+      blocking(iq, payload)
     case (StanzaNamespace.mam, _) where own:
       answerArchive(iq, payload)
     default:
