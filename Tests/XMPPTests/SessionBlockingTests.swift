@@ -45,6 +45,20 @@ final class SessionBlockingTests: XCTestCase {
     XCTAssertNotNil(refused.child("error")?.child("not-acceptable"))
     XCTAssertNotNil(refused.child("error")?.child("blocked", namespace: "urn:xmpp:blocking:errors"), "§3.6")
     XCTAssertEqual(network.take(bob), "")
+    network.send(alice, "<presence><show>dnd</show></presence>")
+    XCTAssertEqual(network.take(bob), "", "bob is not told of alice's presence any more")
+    XCTAssertTrue(network.take(carol).contains("dnd"))
+  }
+
+  func testABlockedContactLoggingInLaterEndsSeeingUsUnavailable() throws {
+    let network = SessionNetwork(users: users)
+    network.backend.blocks["alice"] = ["bob@home.lan"]
+    let alice = network.login("alice", "a")
+    _ = network.take(alice)
+    let bob = network.login("bob", "b")
+    let fromAlice = stanzas(network.take(bob)).filter { $0.name == "presence" && $0.attribute("from") == "alice@home.lan/laptop" }
+    XCTAssertTrue(fromAlice.isEmpty || fromAlice.last?.attribute("type") == "unavailable", "alice is not shown available")
+    XCTAssertFalse(network.take(alice).contains("bob@home.lan"), "nor does alice see bob")
   }
 
   func testTheListIsKeptTheOtherResourceGetsThePushAndStopsTheContactToo() throws {
@@ -85,12 +99,23 @@ final class SessionBlockingTests: XCTestCase {
     XCTAssertTrue(network.take(alice).contains("again"))
   }
 
-  func testAnOfflineMessageFromABlockedContactIsNeverDelivered() throws {
+  func testAMessageABlockedContactSendsWhileWeAreAwayIsRefusedNotStored() throws {
     let network = SessionNetwork(users: users)
     network.backend.blocks["alice"] = ["bob@home.lan"]
     let bob = network.login("bob", "b")
+    _ = network.take(bob)
+    network.send(bob, "<message to='alice@home.lan' type='chat' id='o1'><body>while you were out</body></message>")
+    let refused = try XCTUnwrap(stanzas(network.take(bob)).first)
+    XCTAssertNotNil(refused.child("error")?.child("service-unavailable"), "§3.5")
+    XCTAssertTrue(network.backend.offline.isEmpty, "a blocked contact cannot fill the offline store")
+  }
+
+  func testAnOfflineMessageStoredBeforeTheBlockIsNeverDelivered() throws {
+    let network = SessionNetwork(users: users)
+    let bob = network.login("bob", "b")
     network.send(bob, "<message to='alice@home.lan' type='chat'><body>while you were out</body></message>")
     network.send(bob, "</stream:stream>")
+    network.backend.blocks["alice"] = ["bob@home.lan"]
     let carol = network.login("carol", "c")
     network.send(carol, "<message to='alice@home.lan' type='chat'><body>from carol</body></message>")
     let alice = network.login("alice", "a")

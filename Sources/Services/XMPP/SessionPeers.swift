@@ -89,6 +89,7 @@ extension Session {
         return
       }
       peers[peer] = state
+      hideFromBlocked(peer, state)
       if !rooms.isEmpty, replaced == nil { occupantArrived(state) }
       if let presence = hello.presence, receivesPresence, case .bound = stage, replaced?.presence != presence {
         presenceForClient(StanzaText.stamped(presence, from: state.jid.description, to: jid.description), from: state.jid)
@@ -140,7 +141,7 @@ extension Session {
   mutating func broadcastToPeers(_ xml: String, priority: Int?) {
     guard let jid else { return }
     var entries: [(stream: String, stanza: String, offline: Bool)] = []
-    for state in peers.values {
+    for state in peers.values where !isBlocked(state.jid) {
       guard let stream = state.mesh.stream, state.presence != nil, !state.mesh.inactive else { continue }
       entries.append((stream, StanzaText.stamped(xml, from: jid.description, to: state.jid.description), false))
     }
@@ -148,7 +149,12 @@ extension Session {
     if !entries.isEmpty {
       for (entry, id) in zip(entries, backend.enqueue(entries)) where id != nil { queued.append(entry.stream) }
     }
-    actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: priority, queued: queued, xml: xml).bytes))
+    let bytes = SessionMeshMessage.presence(priority: priority, queued: queued, xml: xml).bytes
+    guard peers.values.contains(where: { isBlocked($0.jid) }) else { return actions.append(.meshBroadcast(bytes)) }
+    // XEP-0191 §3.3: not to a blocked contact; a peer not yet known by its hello gets it.
+    for peer in Set(peers.keys).union(peersWithoutHello).sorted() where peers[peer].map({ !isBlocked($0.jid) }) ?? true {
+      actions.append(.meshSend(peer, bytes))
+    }
   }
 
   mutating func peerLeft(_ peer: SessionPeer) {

@@ -153,7 +153,7 @@ extension Session {
     }
     switch type {
     case "normal", "chat":
-      guard backend.account(named: to.local) != nil else { return bounce(message, "service-unavailable") }
+      guard backend.account(named: to.local) != nil, !isBlocked(by: to.local) else { return bounce(message, "service-unavailable") }
       // XEP-0160: only what has content is kept; chat states alone are dropped.
       guard message.child("body") != nil || message.child("subject") != nil else { return }
       let stored = StanzaText.stamped(

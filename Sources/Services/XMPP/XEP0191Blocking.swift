@@ -37,6 +37,13 @@ extension Session {
     Session.covers(blocked(), address)
   }
 
+  /// Whether `user` blocks us: asked of the store only when a message to them would be kept
+  /// offline, so a blocked contact cannot fill their offline storage (§3.5 answers it).
+  func isBlocked(by user: String) -> Bool {
+    guard let jid else { return false }
+    return Session.covers(Set(backend.blockList(of: user)), jid)
+  }
+
   static func covers(_ list: Set<String>, _ address: JID) -> Bool {
     guard !list.isEmpty else { return false }
     var candidates = [address.description, address.bare.description, address.domain]
@@ -166,6 +173,26 @@ extension Session {
     for target in peers(of: jid.local) { sendComplete(push(to: target.state.jid), to: target.peer) }
   }
 
+  /// A blocked contact's session said hello: ours told it our presence, which it must not
+  /// see (§3.3), so it is taken back at once.
+  mutating func hideFromBlocked(_ peer: SessionPeer, _ state: SessionPeerState) {
+    guard presence != nil, isBlocked(state.jid) else { return }
+    presence("<presence type='unavailable'/>", priority: nil, to: peer, state)
+  }
+
+  /// Our presence to one peer as broadcastToPeers sends it to all: its process then holds it
+  /// as our state, so its client is not shown the presence of our hello again.
+  mutating func presence(_ xml: String, priority: Int?, to peer: SessionPeer, _ state: SessionPeerState) {
+    guard let jid else { return }
+    var queued: [String] = []
+    if let stream = state.mesh.stream, state.presence != nil, !state.mesh.inactive,
+      case .some(.some) = backend.enqueue([(stream, StanzaText.stamped(xml, from: jid.description, to: state.jid.description), false)]).first
+    {
+      queued = [stream]
+    }
+    actions.append(.meshSend(peer, SessionMeshMessage.presence(priority: priority, queued: queued, xml: xml).bytes))
+  }
+
   /// §3.3: a contact now blocked sees us go; §3.4: one unblocked gets our presence again.
   mutating func presenceAfterBlocking(before: Set<String>, after: Set<String>) {
     guard let jid, let presence else { return }
@@ -173,9 +200,9 @@ extension Session {
       let was = Session.covers(before, state.jid)
       let now = Session.covers(after, state.jid)
       if !was, now {
-        _ = send("<presence type='unavailable'/>", to: peer)
+        self.presence("<presence type='unavailable'/>", priority: nil, to: peer, state)
       } else if was, !now {
-        _ = send(presence, to: peer)
+        self.presence(presence, priority: priority, to: peer, state)
       }
     }
   }
