@@ -69,6 +69,8 @@ final class SessionBlockingTests: XCTestCase {
     network.send(phone, "<iq type='get' id='l0'><blocklist xmlns='urn:xmpp:blocking'/></iq>")
     for client in [laptop, phone, bob] { _ = network.take(client) }
     network.send(laptop, Self.block(["bob@home.lan", "spam.example"]))
+    let gone = stanzas(network.take(bob)).filter { $0.name == "presence" && $0.attribute("type") == "unavailable" }
+    XCTAssertEqual(Set(gone.compactMap { $0.attribute("from") }), ["alice@home.lan/laptop", "alice@home.lan/phone"], "§3.3")
     let push = try XCTUnwrap(stanzas(network.take(phone)).first)
     XCTAssertEqual(push.attribute("type"), "set")
     XCTAssertEqual(push.attribute("to"), "alice@home.lan/phone")

@@ -118,9 +118,13 @@ extension Session {
   }
 
   /// Another resource of ours changed the list (its push came over the mesh, or through our
-  /// stream's queue): read it again when next needed.
+  /// stream's queue): read it again, and show or hide this resource's presence as the change
+  /// asks (§3.3: the contact sees every resource of the user go).
   mutating func noteBlockingPush(_ xml: String) {
-    if blockList != nil, xml.bytesContain(StanzaNamespace.blocking) { blockList = nil }
+    guard xml.bytesContain(StanzaNamespace.blocking) else { return }
+    let before = blocked()
+    blockList = nil
+    presenceAfterBlocking(before: before, after: blocked())
   }
 
   /// The block list requests of §3.1-3.4, for the user's own account.
