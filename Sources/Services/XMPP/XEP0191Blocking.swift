@@ -122,9 +122,28 @@ extension Session {
   /// asks (§3.3: the contact sees every resource of the user go).
   mutating func noteBlockingPush(_ xml: String) {
     guard xml.bytesContain(StanzaNamespace.blocking) else { return }
-    let before = blocked()
+    let cached = blockList
     blockList = nil
-    presenceAfterBlocking(before: before, after: blocked())
+    let after = blocked()
+    // A process that never needed the list has no `before`: the push's items tell it.
+    let items = Set(Session.pushedJIDs(xml).compactMap { JID($0)?.description })
+    let before =
+      cached ?? (xml.bytesContain("<unblock") ? (items.isEmpty ? Set(peers.values.map { $0.jid.bare.description }) : after.union(items))
+        : after.subtracting(items))
+    presenceAfterBlocking(before: before, after: after)
+  }
+
+  /// The `jid` of each item of a push this server wrote.
+  static func pushedJIDs(_ xml: String) -> [String] {
+    var jids: [String] = []
+    var rest = Substring(xml)
+    while let item = rest.firstIndex(of: "<") {
+      rest = rest[rest.index(after: item)...]
+      guard rest.hasPrefix("item ") else { continue }
+      let head = String(rest.prefix { $0 != ">" })
+      if let jid = attribute("jid", of: " " + head) { jids.append(jid) }
+    }
+    return jids
   }
 
   /// The block list requests of §3.1-3.4, for the user's own account.
