@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import XMPP
@@ -34,5 +35,26 @@ final class SessionComplianceTests: XCTestCase {
     let invitation = try XCTUnwrap(stanzas(network.take(bob)).first { $0.name == "message" })
     XCTAssertEqual(invitation.child("x", namespace: "jabber:x:conference")?.attribute("jid"), room)
     XCTAssertEqual(invitation.attribute("from"), "alice@home.lan/laptop")
+  }
+
+  func testTheStreamFeaturesAfterLoginCarryTheServersCapsWhichDiscoOfItsNodeConfirms() throws {
+    let network = SessionNetwork(users: users)
+    let alice = network.connect()
+    network.send(alice, SessionNetwork.header)
+    network.send(alice, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFsaWNlAGE=</auth>")
+    _ = network.take(alice)
+    network.send(alice, SessionNetwork.header)
+    let restarted = network.take(alice)
+    let features = try XCTUnwrap(restarted.range(of: "<stream:features>").map { String(restarted[$0.lowerBound...]) })
+    let caps = try XCTUnwrap(stanzas(features).first?.child("c", namespace: EntityCaps.namespace))
+    network.send(alice, "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
+    _ = network.take(alice)
+    let node = try XCTUnwrap(caps.attribute("node"))
+    let ver = try XCTUnwrap(caps.attribute("ver"))
+    network.send(alice, "<iq type='get' id='c' to='home.lan'><query xmlns='http://jabber.org/protocol/disco#info' node='\(node)#\(ver)'/></iq>")
+    let info = try XCTUnwrap(stanzas(network.take(alice)).first?.child("query"))
+    XCTAssertEqual(info.attribute("node"), node + "#" + ver, "XEP-0115 §6.2: the node is echoed")
+    XCTAssertEqual(EntityCaps.ver(of: info), ver, "the features hashed are the ones disco answers")
+    XCTAssertTrue(info.elements.contains { $0.attribute("var") == "urn:xmpp:blocking" })
   }
 }

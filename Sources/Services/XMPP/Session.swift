@@ -188,7 +188,7 @@ public struct Session<Backend: SessionBackend> {
       write(
         "<stream:features><bind xmlns='" + StanzaNamespace.bind + "'/><session xmlns='"
           + StanzaNamespace.session + "'><optional/></session><sm xmlns='" + StanzaNamespace.streamManagement
-          + "'/><csi xmlns='" + StanzaNamespace.clientState + "'/></stream:features>")
+          + "'/><csi xmlns='" + StanzaNamespace.clientState + "'/>" + Session.serverCapsFeature + "</stream:features>")
     } else {
       stage = .unauthenticated
       if version1 { write(loginFeatures()) }

@@ -266,15 +266,7 @@ extension Session {
       bounce(iq, "not-allowed")
     case (StanzaNamespace.discoInfo, "query") where isGet:
       if account == nil {
-        write(
-          with(
-            "<query xmlns='" + StanzaNamespace.discoInfo
-              + "'><identity category='server' type='im' name='slug in.jabberd'/>"
-              + [
-                StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
-                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
-                "urn:xmpp:delay", "msgoffline", Session.privateNamespace,
-              ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
+        write(with(Session.serverInfo(node: payload.attribute("node")).xml()))
       } else if let account, let node = payload.attribute("node") {
         nodeDiscovery(iq, payload, account: account, node: node)
       } else if let account, backend.account(named: account.local) != nil {
