@@ -64,7 +64,10 @@ extension Session {
 
   /// §3.6: the client's own stanza to a blocked address, refused; true when it was.
   mutating func refusedAsBlocked(_ stanza: XMLElement) -> Bool {
-    guard let jid, let text = stanza.attribute("to"), let to = JID(text), to.bare != jid.bare, isBlocked(to) else {
+    // The list first: with none (the usual case) no address is parsed on the hot path.
+    guard !blocked().isEmpty, let jid, let text = stanza.attribute("to"), let to = JID(text), to.bare != jid.bare,
+      isBlocked(to)
+    else {
       return false
     }
     let type = stanza.attribute("type")
