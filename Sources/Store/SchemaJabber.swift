@@ -1,4 +1,4 @@
-/// The migrations from version 10 on: in.jabberd's streams, archive, PEP, rooms and uploads
+/// The migrations from version 10 on: in.jabberd's streams, archive, PEP, rooms, uploads and block lists
 /// (issue 23), kept apart so neither file outgrows the 400 lines a source file may have.
 extension Schema {
   /// XEP-0198 stream management with resumption (issue 23): a resumable stream of one session
@@ -176,5 +176,15 @@ extension Schema {
           THEN '<message xmlns=''jabber:client''' || substr(stanza, 9) ELSE stanza END
       FROM jabber_room_history ORDER BY id;
     DROP TABLE jabber_room_history;
+    """
+
+  /// Each jabber user's block list (XEP-0191, Store+JabberBlocking.swift): the addresses whose
+  /// stanzas in.jabberd does not deliver to the user and to which the user may not send.
+  static let version16 = """
+    CREATE TABLE jabber_blocks (
+      name TEXT NOT NULL COLLATE NOCASE,
+      jid TEXT NOT NULL,
+      PRIMARY KEY (name, jid)
+    ) STRICT;
     """
 }

@@ -439,11 +439,12 @@ async def outcome(request):
 
 
 def pep_events(client):
-    """The PEP notifications the client receives: (from, node, [item ids])."""
+    """The PEP notifications the client receives: (from, node, [item ids], delay stamp or None)."""
     events = []
     client.add_event_handler('pubsub_publish', lambda message: events.append(
         (str(message['from']), message['pubsub_event']['items']['node'],
-         [item.get('id') for item in message.xml.iter('{http://jabber.org/protocol/pubsub#event}item')])))
+         [item.get('id') for item in message.xml.iter('{http://jabber.org/protocol/pubsub#event}item')],
+         message.xml.find(DELAY).get('stamp') if message.xml.find(DELAY) is not None else None)))
     return events
 
 
@@ -809,6 +810,67 @@ async def nick_clash(watcher, first, second):
     return report
 
 
+async def blocking(blocker_text, blocked_text):
+    """BLOCKER (two resources, xep_0191) blocks BLOCKED: the pushes, the list, what BLOCKED's
+    message and presence do, and what BLOCKER's message to BLOCKED gets; then an unblock."""
+    laptop = await login(blocker_text, 'laptop', plugins=('xep_0191',))
+    phone = await login(blocker_text, 'phone', plugins=('xep_0191',))
+    other = await login(blocked_text)
+    if any(isinstance(c, str) for c in (laptop, phone, other)):
+        return {'error': [str(c) for c in (laptop, phone, other)]}
+    await until(lambda: other.available(laptop.user) and laptop.available(other.user), 10)
+    blocked_jid = f'{other.user}@{DOMAIN}'
+    pushes = {'laptop': [], 'phone': []}
+    for name, client in (('laptop', laptop), ('phone', phone)):
+        client.add_event_handler('blocked', lambda iq, name=name: pushes[name].append(
+            [str(jid) for jid in iq['block']['items']]))
+    await laptop['xep_0191'].block([blocked_jid])
+    await until(lambda: pushes['laptop'] and pushes['phone'], 5)
+    listed = await phone['xep_0191'].get_blocked()
+    await until(lambda: not other.available(laptop.user), 5)
+    hidden = not other.available(laptop.user)
+    errors = []
+    other.add_event_handler('message_error', lambda message: errors.append(message['error']['condition']))
+    other.send_message(mto=f'{laptop.user}@{DOMAIN}', mbody='let me in', mtype='chat')
+    await until(lambda: errors, 5)
+    refusals = []
+    laptop.add_event_handler('message_error', lambda message: refusals.append(
+        [message['error']['condition']] + [child.tag for child in message.xml.find('{jabber:client}error')
+                                           if child.tag.startswith('{urn:xmpp:blocking:errors}')]))
+    laptop.send_message(mto=blocked_jid, mbody='psst', mtype='chat')
+    await until(lambda: refusals, 5)
+    await asyncio.sleep(0.3)
+    received = [m['body'] for c in (laptop, phone) for m in c.messages]
+    await laptop['xep_0191'].unblock([blocked_jid])
+    back = await until(lambda: other.available(laptop.user), 5)
+    other.send_message(mto=f'{laptop.user}@{DOMAIN}/laptop', mbody='hello again', mtype='chat')
+    await until(lambda: any(m['body'] == 'hello again' for m in laptop.messages), 5)
+    report = {
+        'pushes': pushes, 'listed': sorted(str(jid) for jid in listed['blocklist']['items']), 'hidden': hidden,
+        'errors': errors, 'refusals': refusals, 'received_while_blocked': received, 'back': back,
+        'after': [m['body'] for m in laptop.messages]}
+    await asyncio.gather(logout(laptop), logout(phone), logout(other))
+    return report
+
+
+async def vcard(owner_text, reader_text):
+    """OWNER sets its vcard-temp (XEP-0054, slixmpp's xep_0054) and logs out; READER fetches it."""
+    owning = await login(owner_text, plugins=('xep_0054',))
+    if isinstance(owning, str):
+        return {'error': owning}
+    card = owning['xep_0054'].make_vcard()
+    card['FN'] = 'Alice Liddell'
+    card['NICKNAME'] = 'alice'
+    published = await outcome(owning['xep_0054'].publish_vcard(card))
+    await logout(owning)
+    reading = await login(reader_text, plugins=('xep_0054',))
+    if isinstance(reading, str):
+        return {'error': reading}
+    fetched = await reading['xep_0054'].get_vcard(f'{owning.user}@{DOMAIN}', local=False)
+    await logout(reading)
+    return {'published': published, 'name': fetched['vcard_temp']['FN'], 'nickname': fetched['vcard_temp']['NICKNAME']}
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -856,6 +918,10 @@ async def main():
         return await room_admin(*ARGS)
     if SCENARIO == 'nick-clash':
         return await nick_clash(*ARGS)
+    if SCENARIO == 'blocking':
+        return await blocking(*ARGS)
+    if SCENARIO == 'vcard':
+        return await vcard(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

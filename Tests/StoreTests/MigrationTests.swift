@@ -231,6 +231,11 @@ final class MigrationTests: StoreTestCase {
         XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20, now: 10_000).map { $0.nick }, ["Carol"])
       }
     ),
+    (
+      version: 16,
+      sql: "INSERT INTO jabber_blocks (name, jid) VALUES ('carol', 'spam.example');",
+      check: { store in XCTAssertEqual(try store.blockedJIDs(of: "carol"), ["spam.example"]) }
+    ),
   ]
 
   func testEverySchemaVersionHasSampleRows() {

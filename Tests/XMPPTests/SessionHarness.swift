@@ -14,6 +14,8 @@ final class MemoryBackend: SessionBackend {
   var offlineLimit = 1000
   /// PEP nodes, private XML and the capabilities cache (MemoryPubSub.swift).
   var pubSub = MemoryPubSub()
+  /// Block lists by user (MemoryBlocking.swift).
+  var blocks: [String: [String]] = [:]
 
   var clientAddress: String? = "192.0.2.1"
   /// The back-off as the store keeps it, for the one client address: ms after a failure.

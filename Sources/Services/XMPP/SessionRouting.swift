@@ -161,7 +161,7 @@ extension Session {
     }
     switch type {
     case "normal", "chat":
-      guard backend.account(named: to.local) != nil else { return bounce(message, "service-unavailable") }
+      guard backend.account(named: to.local) != nil, !isBlocked(by: to.local) else { return bounce(message, "service-unavailable") }
       // XEP-0160: only what has content is kept; chat states alone are dropped.
       guard message.child("body") != nil || message.child("subject") != nil else { return }
       let stored = StanzaText.stamped(
@@ -276,22 +276,18 @@ extension Session {
       bounce(iq, "not-allowed")
     case (StanzaNamespace.discoInfo, "query") where isGet:
       if account == nil {
-        write(
-          with(
-            "<query xmlns='" + StanzaNamespace.discoInfo
-              + "'><identity category='server' type='im' name='slug in.jabberd'/>"
-              + [
-                StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
-                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
-                "urn:xmpp:delay", "msgoffline", Session.privateNamespace,
-              ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
+        write(with(Session.serverInfo(node: payload.attribute("node")).xml()))
+      } else if let account, let node = payload.attribute("node") {
+        nodeDiscovery(iq, payload, account: account, node: node)
       } else if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoInfo()))
       } else {
         bounce(iq, "service-unavailable")
       }
     case (StanzaNamespace.discoItems, "query") where isGet:
-      if let account, backend.account(named: account.local) != nil {
+      if let account, let node = payload.attribute("node") {
+        nodeDiscovery(iq, payload, account: account, node: node)
+      } else if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoItems(account)))
       } else {
         write(with(account == nil ? serviceItems : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
@@ -323,10 +319,8 @@ extension Session {
     case (StanzaNamespace.privacy, "query") where own:
       // No privacy lists are kept (XEP-0016): none to list, any change accepted and ignored.
       write(isGet ? with("<query xmlns='" + StanzaNamespace.privacy + "'/>") : empty())
-    case (StanzaNamespace.blocking, "blocklist") where isGet && own:
-      write(with("<blocklist xmlns='" + StanzaNamespace.blocking + "'/>"))
-    case (StanzaNamespace.blocking, "block") where !isGet, (StanzaNamespace.blocking, "unblock") where !isGet:
-      write(empty())  // nothing is blocked (XEP-0191 answered harmlessly)
+    case (StanzaNamespace.blocking, _) where own:
+      blocking(iq, payload)
     case (StanzaNamespace.mam, _) where own:
       answerArchive(iq, payload)
     default:
