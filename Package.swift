@@ -120,7 +120,7 @@ let package = Package(
     .target(name: "SMTP", dependencies: ["Crypto", "Text"], path: "Sources/Services/SMTP"),
     .target(name: "Superserver", dependencies: ["CLibc"], path: "Sources/Superserver"),
 
-    daemon("www", compiles: ["Runtime", "Text", "Services/HTTP"]),
+    daemon("www", compiles: ["Runtime", "Text", "Services/HTTP", "Services/Crypto"]),
     daemon("proxy", compiles: ["Runtime", "Text", "Services/HTTP"]),
     daemon("mvp", compiles: ["Runtime", "Text", "Services/MVP"]),
 
@@ -164,6 +164,6 @@ let package = Package(
     .testTarget(
       name: "SlugctlTests", dependencies: ["SlugctlKit", "Store", "Runtime", "DNS", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "Superserver", "TestSupport"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
+      name: "IntegrationTests", dependencies: ["DHCP", "Store", "Runtime", "Superserver", "TestSupport", "Crypto"], exclude: ["jabber_client.py", "tls_fake_daemon.py", "fake_upstream.py", "forward_compare.py"]),
   ]
 )

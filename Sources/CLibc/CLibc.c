@@ -43,6 +43,7 @@ int slug_tm_gmtoff(const struct tm *time) { return (int)time->tm_gmtoff; }
 int slug_fcntl(int fd, int command, int argument) { return fcntl(fd, command, argument); }
 
 int slug_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
+int slug_openat(int directory, const char *path, int flags, mode_t mode) { return openat(directory, path, flags, mode); }
 
 void slug_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 

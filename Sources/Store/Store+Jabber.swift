@@ -59,7 +59,7 @@ extension Store {
   }
 
   /// Removes the account with its offline messages, vCard, streams, archive, PEP nodes, private
-  /// XML and room affiliations.
+  /// XML, room affiliations and block list.
   public func removeJabberUser(named name: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
       let changed = try database.run("DELETE FROM jabber_accounts WHERE name = ?", .text(name))
@@ -70,6 +70,7 @@ extension Store {
       try removeJabberArchive(of: name)
       try removeJabberPubSub(of: name)
       try database.run("DELETE FROM jabber_room_affiliations WHERE name = ?", .text(name))
+      try database.run("DELETE FROM jabber_blocks WHERE name = ?", .text(name))
     }
     if transactionDepth == 0 { truncateWAL() }
   }

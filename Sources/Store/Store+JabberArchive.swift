@@ -77,18 +77,19 @@ extension Store {
     guard message.stanza.utf8.count <= Self.maximumArchivedStanzaBytes else {
       throw .invalid("archived message over \(Self.maximumArchivedStanzaBytes) bytes")
     }
+    if let room = message.room { return try archiveJabberRoomMessage(message, in: room) }
     try transaction { () throws(StoreError) in
       let written = try database.run(
         """
-        INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, recipient, recipient_resource, room,
+        INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, recipient, recipient_resource,
           sender_keeps, recipient_keeps, stanza)
-        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, s, r, ?8 FROM (SELECT
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, s, r, ?7 FROM (SELECT
           ifnull((SELECT default_mode FROM jabber_archive_prefs WHERE name = ?3), 'always') != 'never' AS s,
           ifnull((SELECT default_mode FROM jabber_archive_prefs WHERE name = ?5), 'always') != 'never' AS r)
         WHERE s OR r
         """,
         .text(message.uid), .integer(message.stamp), .text(message.sender), .text(message.senderResource),
-        .text(message.recipient), .text(message.recipientResource), .text(message.room), .text(message.stanza))
+        .text(message.recipient), .text(message.recipientResource), .text(message.stanza))
       let id = database.lastInsertRowID
       guard written > 0, id % Self.archiveTrimInterval == 0 else { return }
       try trimJabberArchive(of: message.sender)
@@ -109,7 +110,7 @@ extension Store {
     else { return }
     try transaction { () throws(StoreError) in
       try database.run(
-        "UPDATE jabber_archive SET sender_keeps = 0 WHERE sender = ? AND sender_keeps AND (stamp, id) < (?, ?)",
+        "UPDATE jabber_archive SET sender_keeps = 0 WHERE sender = ? AND sender_keeps AND room IS NULL AND (stamp, id) < (?, ?)",
         .text(user), .integer(oldestKept.0), .integer(oldestKept.1))
       try database.run(
         "UPDATE jabber_archive SET recipient_keeps = 0 WHERE recipient = ? AND recipient_keeps AND (stamp, id) < (?, ?)",
@@ -157,7 +158,8 @@ extension Store {
   /// Takes a removed account out of every archive row and drops its preferences; rows no
   /// other archive keeps are deleted (Store+Jabber.swift, removeJabberUser).
   func removeJabberArchive(of user: String) throws(StoreError) {
-    try database.run("UPDATE jabber_archive SET sender_keeps = 0 WHERE sender = ?", .text(user))
+    // A room's rows stay with the room.
+    try database.run("UPDATE jabber_archive SET sender_keeps = 0 WHERE sender = ? AND room IS NULL", .text(user))
     try database.run("UPDATE jabber_archive SET recipient_keeps = 0 WHERE recipient = ?", .text(user))
     try database.run("DELETE FROM jabber_archive WHERE NOT sender_keeps AND NOT recipient_keeps")
     try database.run("DELETE FROM jabber_archive_prefs WHERE name = ?", .text(user))
@@ -172,7 +174,7 @@ extension Store {
   }
 
   private static let archiveColumns =
-    "id, uid, stamp, sender, sender_resource, recipient, recipient_resource, room, stanza"
+    "id, uid, stamp, sender, sender_resource, recipient, recipient_resource, room, stanza, nick"
 
   /// The rows of one user's archive a query's filters select: ?1 the owner, ?2 and ?3 the
   /// stamps, (?4, ?5) and (?6, ?7) the exclusive bounds by position, ?8 and ?9 the other side
@@ -188,20 +190,32 @@ extension Store {
       AND (?10 IS NULL OR instr(?10, ',' || uid || ',') > 0)
     """
 
-  /// One page of a user's archive at `now` (ms), oldest first, with the RSM count of the whole
+  /// A room's archive (XEP-0313 §5), for the same query: ?1 the room, ?8 the sender (a
+  /// non-anonymous room: real JIDs), ?9 the nick.
+  private static let roomArchiveFilter = """
+    FROM jabber_archive WHERE room = ?1
+      AND stamp >= ?2 AND stamp <= ?3 AND (stamp, id) > (?4, ?5) AND (stamp, id) < (?6, ?7)
+      AND (?8 IS NULL OR sender = ?8) AND (?9 IS NULL OR nick = ?9)
+      AND (?10 IS NULL OR instr(?10, ',' || uid || ',') > 0)
+    """
+
+  /// One page of a user's archive, or of a room's (`query.room`), at `now` (ms), oldest first, with the RSM count of the whole
   /// result and the page's first index. An id (`uid`) the archive does not hold: notFound.
   public func jabberArchive(_ query: JabberArchiveQuery, now: Int64) throws(StoreError) -> JabberArchivePage {
-    try reading { () throws(StoreError) in
+    let filter = query.room == nil ? Self.archiveFilter : Self.roomArchiveFilter
+    let owner = query.room ?? query.owner
+    let withDetail = query.room == nil ? query.withResource : query.withNick
+    return try reading { () throws(StoreError) in
       guard let cutoff = try jabberArchiveCutoff(now: now) else {
         return JabberArchivePage(messages: [], count: 0, firstIndex: nil, complete: true)
       }
-      var lower = try query.afterUID.map { (uid) throws(StoreError) in try archivePosition(uid, of: query.owner) }
+      var lower = try query.afterUID.map { (uid) throws(StoreError) in try archivePosition(uid, of: owner, room: query.room != nil) }
         ?? ArchivePosition(stamp: .min, id: .min)
-      var upper = try query.beforeUID.map { (uid) throws(StoreError) in try archivePosition(uid, of: query.owner) }
+      var upper = try query.beforeUID.map { (uid) throws(StoreError) in try archivePosition(uid, of: owner, room: query.room != nil) }
         ?? ArchivePosition(stamp: .max, id: .max)
       var uidList: String?
       if let uids = query.uids {
-        for uid in uids { _ = try archivePosition(uid, of: query.owner) }
+        for uid in uids { _ = try archivePosition(uid, of: owner, room: query.room != nil) }
         uidList = "," + uids.joined(separator: ",") + ","
       }
       let start = max(query.start ?? cutoff, cutoff)
@@ -211,9 +225,9 @@ extension Store {
       func count(below: ArchivePosition) throws(StoreError) -> Int {
         Int(
           try database.row(
-            "SELECT count(*) " + Self.archiveFilter, .text(query.owner), .integer(start), .integer(end),
+            "SELECT count(*) " + filter, .text(owner), .integer(start), .integer(end),
             .integer(filterLower.stamp), .integer(filterLower.id), .integer(below.stamp), .integer(below.id),
-            .text(query.with), .text(query.withResource), .text(uidList), map: { $0.int(0) }) ?? 0)
+            .text(query.with), .text(withDetail), .text(uidList), map: { $0.int(0) }) ?? 0)
       }
       let total = try count(below: upper)
       let backward: Bool
@@ -222,17 +236,17 @@ extension Store {
       case .forward(let after, let skip):
         backward = false
         offset = max(0, skip)
-        if let after { lower = max(lower, try archivePosition(after, of: query.owner)) }
+        if let after { lower = max(lower, try archivePosition(after, of: owner, room: query.room != nil)) }
       case .backward(let before):
         backward = true
-        if let before { upper = min(upper, try archivePosition(before, of: query.owner)) }
+        if let before { upper = min(upper, try archivePosition(before, of: owner, room: query.room != nil)) }
       }
       let limit = max(0, query.limit)
       var rows = try database.rows(
-        "SELECT " + Self.archiveColumns + " " + Self.archiveFilter
+        "SELECT " + Self.archiveColumns + " " + filter
           + (backward ? " ORDER BY stamp DESC, id DESC" : " ORDER BY stamp, id") + " LIMIT ?11 OFFSET ?12",
-        .text(query.owner), .integer(start), .integer(end), .integer(lower.stamp), .integer(lower.id),
-        .integer(upper.stamp), .integer(upper.id), .text(query.with), .text(query.withResource), .text(uidList),
+        .text(owner), .integer(start), .integer(end), .integer(lower.stamp), .integer(lower.id),
+        .integer(upper.stamp), .integer(upper.id), .text(query.with), .text(withDetail), .text(uidList),
         .integer(Int64(limit + 1)), .integer(Int64(offset)), map: Self.archivedRow)
       let complete = rows.count <= limit
       rows = Array(rows.prefix(limit))
@@ -245,14 +259,16 @@ extension Store {
     }
   }
 
-  /// Where `uid` is in the user's archive.
-  private func archivePosition(_ uid: String, of owner: String) throws(StoreError) -> ArchivePosition {
+  /// Where `uid` is in the user's archive, or the room's.
+  private func archivePosition(_ uid: String, of owner: String, room: Bool) throws(StoreError) -> ArchivePosition {
     guard
       let position = try database.row(
-        """
-        SELECT stamp, id FROM jabber_archive WHERE uid = ?1 AND room IS NULL
-          AND ((sender = ?2 AND sender_keeps) OR (recipient = ?2 AND recipient_keeps))
-        """, .text(uid), .text(owner), map: { ArchivePosition(stamp: $0.int(0), id: $0.int(1)) })
+        room
+          ? "SELECT stamp, id FROM jabber_archive WHERE uid = ?1 AND room = ?2"
+          : """
+          SELECT stamp, id FROM jabber_archive WHERE uid = ?1 AND room IS NULL
+            AND ((sender = ?2 AND sender_keeps) OR (recipient = ?2 AND recipient_keeps))
+          """, .text(uid), .text(owner), map: { ArchivePosition(stamp: $0.int(0), id: $0.int(1)) })
     else { throw .notFound("no archived message '\(uid)'") }
     return position
   }
@@ -263,7 +279,7 @@ extension Store {
       message: JabberArchivedMessage(
         uid: row.text(1), stamp: row.int(2), sender: row.text(3), senderResource: row.text(4),
         recipient: row.optionalText(5), recipientResource: row.optionalText(6), room: row.optionalText(7),
-        stanza: row.text(8))
+        nick: row.optionalText(9), stanza: row.text(8))
     )
   }
 }
@@ -287,9 +303,13 @@ public struct JabberArchiveQuery: Equatable, Sendable {
   }
 
   public var owner: String
-  /// The other side of the conversation, and its resource when a full JID was asked for.
+  /// A room's archive instead of the owner's (who may read it is the caller's business).
+  public var room: String?
+  /// The other side of the conversation (in a room: the sender), and its resource when a full
+  /// JID was asked for; in a room, the sender's nick.
   public var with: String?
   public var withResource: String?
+  public var withNick: String?
   /// Inclusive bounds on the stamp.
   public var start: Int64?
   public var end: Int64?
@@ -302,13 +322,15 @@ public struct JabberArchiveQuery: Equatable, Sendable {
   public var limit: Int
 
   public init(
-    owner: String, with: String? = nil, withResource: String? = nil, start: Int64? = nil, end: Int64? = nil,
-    afterUID: String? = nil, beforeUID: String? = nil, uids: [String]? = nil,
+    owner: String, room: String? = nil, with: String? = nil, withResource: String? = nil, withNick: String? = nil,
+    start: Int64? = nil, end: Int64? = nil, afterUID: String? = nil, beforeUID: String? = nil, uids: [String]? = nil,
     page: Page = .forward(after: nil, offset: 0), limit: Int
   ) {
     self.owner = owner
+    self.room = room
     self.with = with
     self.withResource = withResource
+    self.withNick = withNick
     self.start = start
     self.end = end
     self.afterUID = afterUID
@@ -345,12 +367,15 @@ public struct JabberArchivedMessage: Equatable, Sendable {
   /// nil when the message went to the bare JID.
   public var recipientResource: String?
   public var room: String?
-  /// The `<message>` as sent, with `from` (the sender's full JID) and `to`.
+  /// The sender's nick in the room.
+  public var nick: String?
+  /// The `<message>` as sent, with `from` (the sender's full JID) and `to`; a room's as its
+  /// occupants got it, from ROOM@conference.DOMAIN/NICK, without `to`.
   public var stanza: String
 
   public init(
     uid: String, stamp: Int64, sender: String, senderResource: String, recipient: String?,
-    recipientResource: String? = nil, room: String? = nil, stanza: String
+    recipientResource: String? = nil, room: String? = nil, nick: String? = nil, stanza: String
   ) {
     self.uid = uid
     self.stamp = stamp
@@ -359,6 +384,7 @@ public struct JabberArchivedMessage: Equatable, Sendable {
     self.recipient = recipient
     self.recipientResource = recipientResource
     self.room = room
+    self.nick = nick
     self.stanza = stanza
   }
 }

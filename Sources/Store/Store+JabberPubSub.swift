@@ -120,15 +120,15 @@ extension Store {
     }
   }
 
-  /// Keeps the newest `max_items` (one when items do not persist: the last one is still sent
-  /// to those who come online).
+  /// Keeps the newest `max_items`, and none when items do not persist (XEP-0060's transient
+  /// items: the notification was all of it, as prosody's mod_pep does).
   private func trim(owner: String, node: String) throws(StoreError) {
     try database.run(
       """
       DELETE FROM jabber_pep_items WHERE owner = ? AND node = ? AND position NOT IN (
         SELECT i.position FROM jabber_pep_items i JOIN jabber_pep_nodes n ON n.owner = i.owner AND n.node = i.node
         WHERE i.owner = ? AND i.node = ? ORDER BY i.position DESC
-        LIMIT (SELECT CASE WHEN persist_items = 0 THEN 1 ELSE ifnull(max_items, ?) END
+        LIMIT (SELECT CASE WHEN persist_items = 0 THEN 0 ELSE ifnull(max_items, ?) END
                FROM jabber_pep_nodes WHERE owner = ? AND node = ?))
       """,
       .text(owner), .text(node), .text(owner), .text(node), .integer(Int64(Self.maximumPEPItems)), .text(owner),

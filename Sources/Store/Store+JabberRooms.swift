@@ -26,6 +26,8 @@ public struct JabberRoom: Equatable, Sendable {
   public var subjectBy: String
   /// Users (as stored) and what they are to the room, by name.
   public var affiliations: [JabberRoomAffiliation]
+  /// What a join must carry (schema version 14); empty: none.
+  public var password = ""
 
   public init(
     name: String, title: String = "", membersOnly: Bool = false, standing: Bool = false, creator: String? = nil,
@@ -65,13 +67,10 @@ extension Store {
   /// Rooms in all, and rooms one user may make by joining: past them a join is refused.
   public static let maximumJabberRooms = 1000
   public static let maximumJabberRoomsPerCreator = 50
-  /// Messages kept per room; the oldest go past it.
-  public static let maximumJabberRoomHistory = 1000
   public static let maximumJabberRoomTitleBytes = 256
   public static let maximumJabberRoomSubjectBytes = 4096
-  public static let maximumJabberRoomStanzaBytes = 65536
 
-  private static let roomColumns = "name, title, members_only, standing, creator, created, subject, subject_by"
+  private static let roomColumns = "name, title, members_only, standing, creator, created, subject, subject_by, password"
 
   public func jabberRooms() throws(StoreError) -> [JabberRoom] {
     let rooms = try database.rows("SELECT \(Self.roomColumns) FROM jabber_rooms ORDER BY name", map: Self.room)
@@ -95,9 +94,11 @@ extension Store {
   }
 
   private static func room(_ row: Row) -> JabberRoom {
-    JabberRoom(
+    var room = JabberRoom(
       name: row.text(0), title: row.text(1), membersOnly: row.int(2) != 0, standing: row.int(3) != 0,
       creator: row.optionalText(4), created: row.int(5), subject: row.text(6), subjectBy: row.text(7))
+    room.password = row.text(8)
+    return room
   }
 
   private static func affiliation(_ row: Row, from column: Int32) -> JabberRoomAffiliation? {
@@ -154,12 +155,21 @@ extension Store {
     if changed == 0 { throw .notFound("no room '\(name)'") }
   }
 
-  /// Removes a room with its affiliations and history; a standing room stays.
+  /// Sets the password a join must carry (XEP-0045 §10.2); empty: none.
+  public func setJabberRoomPassword(named name: String, _ password: String) throws(StoreError) {
+    guard password.utf8.count <= Self.maximumJabberRoomTitleBytes, password.unicodeScalars.allSatisfy({ $0.value >= 0x20 })
+    else { throw .invalid("invalid room password: at most \(Self.maximumJabberRoomTitleBytes) bytes, no control characters") }
+    let changed = try database.run("UPDATE jabber_rooms SET password = ? WHERE name = ?", .text(password), .text(name))
+    if changed == 0 { throw .notFound("no room '\(name)'") }
+  }
+
+  /// Removes a room with its affiliations and archive; a standing room stays.
   public func removeJabberRoom(named name: String) throws(StoreError) {
     try transaction { () throws(StoreError) in
       guard let room = try jabberRoom(named: name) else { throw .notFound("no room '\(name)'") }
       guard !room.standing else { throw .invalid("room '\(room.name)' is the standing room for everyone: it cannot be removed") }
       try database.run("DELETE FROM jabber_rooms WHERE name = ?", .text(room.name))
+      try database.run("DELETE FROM jabber_archive WHERE room = ?", .text(room.name))
     }
   }
 
@@ -170,34 +180,6 @@ extension Store {
     let changed = try database.run(
       "UPDATE jabber_rooms SET subject = ?, subject_by = ? WHERE name = ?", .text(subject), .text(nick), .text(room))
     if changed == 0 { throw .notFound("no room '\(room)'") }
-  }
-
-  /// Keeps a message of the room (as sent to its occupants, without `to`) from `sender` (a
-  /// bare JID) at `stored` (Unix s); past the room's limit the oldest go.
-  public func appendJabberRoomMessage(room: String, sender: String, stanza: String, at stored: Int64) throws(StoreError) {
-    guard stanza.utf8.count <= Self.maximumJabberRoomStanzaBytes else {
-      throw .invalid("room message too big (\(stanza.utf8.count) bytes)")
-    }
-    try transaction { () throws(StoreError) in
-      try database.run(
-        "INSERT INTO jabber_room_history (room, sender, stanza, stored) VALUES (?, ?, ?, ?)", .text(room), .text(sender),
-        .text(stanza), .integer(stored))
-      try database.run(
-        """
-        DELETE FROM jabber_room_history WHERE room = ?1 AND id <= (SELECT id FROM jabber_room_history
-          WHERE room = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)
-        """, .text(room), .integer(Int64(Self.maximumJabberRoomHistory)))
-    }
-  }
-
-  /// The room's last `limit` messages stored at or after `since` (Unix s), oldest first.
-  public func jabberRoomHistory(room: String, limit: Int, since: Int64 = 0) throws(StoreError) -> [(stanza: String, stored: Int64)] {
-    try database.rows(
-      """
-      SELECT stanza, stored FROM (SELECT id, stanza, stored FROM jabber_room_history
-        WHERE room = ? AND stored >= ? ORDER BY id DESC LIMIT ?) ORDER BY id
-      """, .text(room), .integer(since), .integer(Int64(limit))
-    ) { (stanza: $0.text(0), stored: $0.int(1)) }
   }
 
   private static func validateTitle(_ title: String) throws(StoreError) {

@@ -41,12 +41,16 @@ public struct Service: Sendable, Equatable {
   /// Whether the daemon speaks TLS: one that does not read the store takes `--tls-dir DIR`,
   /// the `tls` directory beside the store (docs/design.md, "TLS").
   public var tls: Bool
+  /// Whether the daemon takes XEP-0363 uploads (in.www over HTTPS): it is given `--upload-dir`,
+  /// the `upload` directory beside the store, and may write there.
+  public var uploads: Bool
 
   public init(
     name: String, program: String, serviceName: String?, defaultPort: UInt16, sockets: [SocketKind],
-    arguments: [String] = [], store: StoreAccess, ipv4Only: Bool = false, tls: Bool = false
+    arguments: [String] = [], store: StoreAccess, ipv4Only: Bool = false, tls: Bool = false, uploads: Bool = false
   ) {
     self.tls = tls
+    self.uploads = uploads
     self.ipv4Only = ipv4Only
     self.name = name
     self.program = program
@@ -63,7 +67,7 @@ public enum Catalog {
     Service(name: "www", program: "in.www", serviceName: "http", defaultPort: 80, sockets: [.tcp], store: .none),
     Service(
       name: "https", program: "in.www", serviceName: "https", defaultPort: 443, sockets: [.tcp], arguments: ["--tls"],
-      store: .none, tls: true),
+      store: .none, tls: true, uploads: true),
     Service(name: "proxy", program: "in.proxy", serviceName: "webcache", defaultPort: 8080, sockets: [.tcpListener], store: .none),
     Service(name: "jabberd", program: "in.jabberd", serviceName: "xmpp-client", defaultPort: 5222, sockets: [.tcp], store: .write),
     // Direct TLS (XEP-0368): the same server, the handshake before the stream; netbase names no port.

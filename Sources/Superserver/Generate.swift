@@ -107,6 +107,8 @@ struct ServiceEntry {
   var group: String?
   /// The directory of the store, for a daemon that writes it: its unit may write there.
   var storeDirectory: String?
+  /// Where a daemon that takes uploads keeps them: its unit may write there.
+  var uploadDirectory: String?
   var programPath: String
   var arguments: [String]
 
@@ -160,9 +162,11 @@ struct ServiceEntry {
           service: service, port: port,
           inetdService: numeric ? String(port) : service.serviceName ?? String(port),
           binds: serviceBinds, user: options.user ?? service.user, group: group,
-          storeDirectory: service.store == .write ? storeDirectory(options.db) : nil, programPath: sbin + service.program,
+          storeDirectory: service.store == .write ? storeDirectory(options.db) : nil,
+          uploadDirectory: service.uploads ? uploadDirectory(options.db) : nil, programPath: sbin + service.program,
           arguments: service.arguments + (service.usesStore ? options.db.map { ["--db", $0] } ?? [] : [])
             + (service.tls && !service.usesStore ? options.db.map { ["--tls-dir", tlsDirectory($0)] } ?? [] : [])
+            + (service.uploads ? options.db.map { ["--upload-dir", uploadDirectory($0)] } ?? [] : [])
             + (options.extraArguments[service.name] ?? [])))
     }
     return entries
@@ -182,6 +186,13 @@ struct ServiceEntry {
   static func tlsDirectory(_ db: String) -> String {
     let directory = storeDirectory(db)
     return directory == "/" ? "/tls" : directory + "/tls"
+  }
+
+  /// The upload directory beside the store at `db` (nil: the default store), which `slugctl
+  /// init` makes for in.www.
+  static func uploadDirectory(_ db: String?) -> String {
+    let directory = storeDirectory(db)
+    return directory == "/" ? "/upload" : directory + "/upload"
   }
 
   /// The unit and stanza id: the service name, suffixed by protocol when it has two sockets,

@@ -77,7 +77,8 @@ enum SystemdUnits {
   /// ProtectHome=read-only); /tmp and /var/tmp are the unit's own (in.smtp's spool).
   static func hardening(_ entry: ServiceEntry) -> String {
     let sandbox = Sandbox.of(entry.service)
-    let writable = (entry.storeDirectory.map { [$0] } ?? []) + sandbox.writablePaths
+    let writable = (entry.storeDirectory.map { [$0] } ?? []) + (entry.uploadDirectory.map { ["-" + $0] } ?? [])
+      + sandbox.writablePaths
     var lines = [
       "NoNewPrivileges=yes",
       "CapabilityBoundingSet=",

@@ -142,6 +142,7 @@ final class DaemonBinaryTests: XCTestCase {
         tls-certificate \(certificates.chainPath)
         tls-key \(certificates.keyPath)
         hsts max-age=3600
+        upload-dir /var/lib/slug/upload
 
         """), given.output)
 

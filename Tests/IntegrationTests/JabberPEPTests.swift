@@ -32,6 +32,7 @@ final class JabberPEPTests: XCTestCase {
     XCTAssertEqual(events.first?[0] as? String, "alice@localhost", "\(report)")
     XCTAssertEqual(events.first?[1] as? String, "urn:xmpp:avatar:metadata", "\(report)")
     XCTAssertEqual(events.first?[2] as? [String], [report["avatar_id"] as? String ?? "?"], "\(report)")
+    XCTAssertNotNil(events.first?[3] as? String, "a last item carries its publish time (XEP-0203): \(report)")
     XCTAssertEqual(report["data_matches"] as? Bool, true, "\(report)")
   }
 

@@ -439,11 +439,12 @@ async def outcome(request):
 
 
 def pep_events(client):
-    """The PEP notifications the client receives: (from, node, [item ids])."""
+    """The PEP notifications the client receives: (from, node, [item ids], delay stamp or None)."""
     events = []
     client.add_event_handler('pubsub_publish', lambda message: events.append(
         (str(message['from']), message['pubsub_event']['items']['node'],
-         [item.get('id') for item in message.xml.iter('{http://jabber.org/protocol/pubsub#event}item')])))
+         [item.get('id') for item in message.xml.iter('{http://jabber.org/protocol/pubsub#event}item')],
+         message.xml.find(DELAY).get('stamp') if message.xml.find(DELAY) is not None else None)))
     return events
 
 
@@ -604,6 +605,272 @@ async def join_room(user, room):
     return {'codes': result[0]} if isinstance(result, tuple) else {'error': result}
 
 
+async def upload(user, path, content_type):
+    """XEP-0363 as slixmpp does it: find the service, ask a slot, PUT the file (aiohttp,
+    trusting the CA in SSL_CERT_FILE); the GET URL, or the error."""
+    client = await login(user, plugins=['xep_0030', 'xep_0363'])
+    if isinstance(client, str):
+        return {'error': client}
+    try:
+        await find_upload_service(client)
+        url = await client['xep_0363'].upload_file(path, content_type=content_type, timeout=30)
+        result = {'url': url, 'service': str(client['xep_0363'].upload_service),
+                  'max': client['xep_0363'].max_file_size}
+    except Exception as error:
+        result = {'error': type(error).__name__, 'detail': str(error)}
+    await logout(client)
+    return result
+
+
+async def find_upload_service(client):
+    """What xep_0363's own discovery does (the server's disco#items, then the disco#info of
+    each for store/file and the feature, and the max-file-size form), which slixmpp 1.8.3
+    cannot run on Python 3.11: its get_info_from_domain hands asyncio.wait coroutines."""
+    plugin = client['xep_0363']
+    items = await client['xep_0030'].get_items(jid=DOMAIN, timeout=10)
+    for item in items['disco_items']['items']:
+        info = await client['xep_0030'].get_info(jid=item[0], timeout=10)
+        found = info['disco_info']
+        if ('store', 'file') not in [identity[:2] for identity in found['identities']]:
+            continue
+        if 'urn:xmpp:http:upload:0' not in found['features']:
+            continue
+        plugin.upload_service = info['from']
+        for form in found.iterables:
+            values = form['values']
+            if values.get('FORM_TYPE') == ['urn:xmpp:http:upload:0']:
+                plugin.max_file_size = int(values['max-file-size'])
+        return
+
+
+async def slot(user, name, size, content_type=''):
+    """A slot request alone: its URLs, or the error's condition, text and max-file-size."""
+    client = await login(user, plugins=['xep_0030', 'xep_0363'])
+    if isinstance(client, str):
+        return {'error': client}
+    try:
+        iq = await client['xep_0363'].request_slot(
+            slixmpp.JID('upload.' + DOMAIN), name, int(size), content_type or None, timeout=10)
+        result = {'put': iq['http_upload_slot']['put']['url'], 'get': iq['http_upload_slot']['get']['url']}
+    except slixmpp.exceptions.IqError as error:
+        largest = error.iq.xml.find('.//{urn:xmpp:http:upload:0}max-file-size')
+        result = {'condition': error.condition, 'text': error.text,
+                  'max': largest.text if largest is not None else None}
+    await logout(client)
+    return result
+
+
+async def room_archive(first, second, count, room):
+    """FIRST and SECOND join ROOM (a local part); FIRST sends COUNT groupchat messages, each
+    waiting for SECOND to get it; then SECOND pages the room's archive (XEP-0313 §5) by 10, all
+    of it, between the stamps of the 6th and 15th, and with FIRST's nick. A third outcome: the
+    archive query of a user who is not in the room's members (when ROOM is members-only)."""
+    plugins = ('xep_0045', 'xep_0059', 'xep_0313')
+    room_jid = f'{room}@conference.{DOMAIN}'
+    sending = await login(first, plugins=plugins)
+    reading = await login(second, plugins=plugins)
+    if isinstance(sending, str) or isinstance(reading, str):
+        return {'error': [str(sending), str(reading)]}
+    joined = [await join(c, room_jid, c.user) for c in (sending, reading)]
+    if not all(isinstance(j, tuple) for j in joined):
+        return {'error': joined}
+    for number in range(int(count)):
+        before = len(room_messages(reading))
+        sending.send_message(mto=room_jid, mbody=f'message {number}', mtype='groupchat')
+        await until(lambda: len(room_messages(reading)) > before)
+    delivered = [[m['body'], m['stanza_ids']] for m in room_messages(reading)]
+    pages = await archive_pages(reading, jid=slixmpp.JID(room_jid))
+    stamps = [entry[2] for page in pages for entry in page]
+    dated = []
+    if len(stamps) >= 15:
+        start, end = (datetime.datetime.fromtimestamp(stamps[i] / 1000, datetime.timezone.utc) for i in (5, 14))
+        dated = await archive_pages(reading, jid=slixmpp.JID(room_jid), start=start, end=end)
+    by_nick = await archive_pages(reading, jid=slixmpp.JID(room_jid), with_jid=slixmpp.JID(f'{room_jid}/{first.partition(":")[0]}'))
+    by_other = await archive_pages(reading, jid=slixmpp.JID(room_jid), with_jid=slixmpp.JID(f'{room_jid}/{reading.user}'))
+    report = {'delivered': delivered, 'pages': pages, 'dated': dated, 'by_nick': sum(len(p) for p in by_nick),
+              'by_other': sum(len(p) for p in by_other)}
+    await asyncio.gather(logout(sending), logout(reading))
+    return report
+
+
+async def room_archive_refused(user, room):
+    """USER asks ROOM's archive: 'ok' or the error condition."""
+    client = await login(user, plugins=('xep_0059', 'xep_0313'))
+    if isinstance(client, str):
+        return {'error': client}
+    result = await outcome(client.plugin['xep_0313'].retrieve(jid=slixmpp.JID(f'{room}@conference.{DOMAIN}')))
+    await logout(client)
+    return {'outcome': result}
+
+
+async def invitations(owner, invitee, other, room):
+    """OWNER joins ROOM (a local part) and invites INVITEE, online twice (laptop and phone),
+    through the room (XEP-0045 §7.8.2); the laptop joins, the phone declines; OTHER invites
+    INVITEE directly (XEP-0249). What each resource got, the laptop's join and the decline."""
+    room_jid = f'{room}@conference.{DOMAIN}'
+    inviting = await login(owner, plugins=('xep_0045',))
+    laptop = await login(invitee, resource='laptop', plugins=('xep_0045', 'xep_0249'))
+    phone = await login(invitee, resource='phone', plugins=('xep_0045', 'xep_0249'))
+    direct = await login(other, plugins=('xep_0249',))
+    clients = (inviting, laptop, phone, direct)
+    if any(isinstance(c, str) for c in clients):
+        return {'error': [str(c) for c in clients]}
+    mediated, directed, declines = {}, {}, []
+    for client in (laptop, phone):
+        client.add_event_handler('groupchat_invite', lambda m, c=client: mediated.setdefault(c.boundjid.resource, []).append(
+            [str(m['from']), str(m['muc']['invite']['from']), m['muc']['invite']['reason']]))
+        client.add_event_handler('groupchat_direct_invite', lambda m, c=client: directed.setdefault(
+            c.boundjid.resource, []).append([str(m['from']), str(m['groupchat_invite']['jid'])]))
+    errors = []
+    inviting.add_event_handler('message_error', lambda m: errors.append(m['error']['condition']))
+    # A decline has no body: slixmpp's 'message' event leaves it out, and its own decline
+    # event is broken in 1.8.3 (it looks for `self.room`).
+    inviting.register_handler(slixmpp.xmlstream.handler.Callback(
+        'decline', slixmpp.xmlstream.matcher.StanzaPath('message/muc/decline'),
+        lambda m: declines.append([str(m['from']), str(m['muc']['decline']['from'])])))
+    owner_join = await join(inviting, room_jid, inviting.user)
+    inviting.plugin['xep_0045'].invite(slixmpp.JID(room_jid), slixmpp.JID(f'{laptop.user}@{DOMAIN}'), 'come in')
+    got_all = await until(lambda: len(mediated) == 2, 10)
+    laptop_join = await join(laptop, room_jid, 'invited')
+    phone.plugin['xep_0045'].decline(slixmpp.JID(room_jid), slixmpp.JID(f'{inviting.user}@{DOMAIN}'), 'busy')
+    await until(lambda: declines, 10)
+    direct.plugin['xep_0249'].send_invitation(slixmpp.JID(f'{laptop.user}@{DOMAIN}'), slixmpp.JID(room_jid), reason='also')
+    await until(lambda: len(directed) == 2, 10)
+    report = {'owner_join': owner_join[0] if isinstance(owner_join, tuple) else owner_join, 'got_all': got_all,
+              'mediated': mediated, 'laptop_join': laptop_join[0] if isinstance(laptop_join, tuple) else laptop_join,
+              'declines': declines, 'direct': directed, 'errors': errors}
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
+async def room_admin(owner, second, third, room):
+    """OWNER makes ROOM (a local part) by joining it, SECOND and THIRD join; OWNER kicks SECOND
+    (who joins again), bans THIRD (who tries to), lists the outcasts, makes SECOND an admin,
+    lists the admins, then destroys the room. What SECOND and THIRD were shown, and the
+    answers."""
+    room_jid = slixmpp.JID(f'{room}@conference.{DOMAIN}')
+    clients = [await login(u, plugins=('xep_0045',)) for u in (owner, second, third)]
+    if any(isinstance(c, str) for c in clients):
+        return {'error': [str(c) for c in clients]}
+    alice, bob, carol = clients
+    shown = {c.user: [] for c in clients}
+    muc_user = '{http://jabber.org/protocol/muc#user}x'
+    for client in clients:
+        def record(presence, c=client):
+            x = presence.xml.find(muc_user)
+            if presence['from'].resource == c.user and x is not None:
+                shown[c.user].append([presence['type'], sorted(int(s.get('code')) for s in x.findall(muc_user[:-1] + 'status')),
+                                      [i.get('affiliation') for i in x.findall(muc_user[:-1] + 'item')],
+                                      x.find(muc_user[:-1] + 'destroy') is not None])
+        client.add_event_handler('groupchat_presence', record)
+    joins = [await join(c, room_jid, c.user) for c in clients]
+    muc = alice.plugin['xep_0045']
+    report = {'joins': [j[0] if isinstance(j, tuple) else j for j in joins]}
+    report['kick'] = await outcome(muc.set_role(room_jid, bob.user, 'none', reason='calm down'))
+    await until(lambda: any(s[0] == 'unavailable' for s in shown[bob.user]))
+    rejoin = await join(bob, room_jid, bob.user)
+    report['rejoin'] = rejoin[0] if isinstance(rejoin, tuple) else rejoin
+    report['ban'] = await outcome(muc.set_affiliation(room_jid, 'outcast', jid=slixmpp.JID(f'{carol.user}@{DOMAIN}')))
+    await until(lambda: any(s[0] == 'unavailable' for s in shown[carol.user]))
+    banned = await join(carol, room_jid, carol.user)
+    report['banned_join'] = banned[0] if isinstance(banned, tuple) else banned
+    report['outcasts'] = [str(j) for j in await muc.get_affiliation_list(room_jid, 'outcast')]
+    report['grant'] = await outcome(muc.set_affiliation(room_jid, 'admin', jid=slixmpp.JID(f'{bob.user}@{DOMAIN}')))
+    await until(lambda: any('admin' in s[2] for s in shown[bob.user]))
+    report['admins'] = [str(j) for j in await muc.get_affiliation_list(room_jid, 'admin')]
+    report['destroy'] = await outcome(muc.destroy(room_jid, reason='done'))
+    await until(lambda: any(s[3] for s in shown[bob.user]))
+    report['shown'] = shown
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
+async def nick_clash(watcher, first, second):
+    """WATCHER is in the room for everyone; FIRST and SECOND join it as `sam` at once. Who
+    WATCHER sees as sam once things settle, and the conflicts the two were told."""
+    clients = await asyncio.gather(*(login(u, plugins=('xep_0045',)) for u in (watcher, first, second)))
+    if any(isinstance(c, str) for c in clients):
+        return {'error': [str(c) for c in clients]}
+    watching, racers = clients[0], clients[1:]
+    await join(watching, ROOM, watching.user)
+    conflicts = []
+    # Raw: slixmpp's presence_error event leaves out a room's error after a join it took.
+    for client in racers:
+        client.register_handler(slixmpp.xmlstream.handler.Callback(
+            'nick-conflict', slixmpp.xmlstream.matcher.StanzaPath('presence@type=error'),
+            lambda p, c=client: conflicts.append([c.user, p['error']['condition']]) if p['from'].bare == ROOM else None))
+    muc = [c.plugin['xep_0045'] for c in racers]
+    for m in muc:
+        m.join_muc(slixmpp.JID(ROOM), 'sam')
+    await until(lambda: len(conflicts) >= 1, 10)
+    await asyncio.sleep(0.5)
+    sam = watching.plugin['xep_0045'].get_jid_property(slixmpp.JID(ROOM), 'sam', 'jid')
+    report = {'sam': str(sam).partition('@')[0] if sam else None, 'conflicts': conflicts}
+    await asyncio.gather(*(logout(c) for c in clients))
+    return report
+
+
+async def blocking(blocker_text, blocked_text):
+    """BLOCKER (two resources, xep_0191) blocks BLOCKED: the pushes, the list, what BLOCKED's
+    message and presence do, and what BLOCKER's message to BLOCKED gets; then an unblock."""
+    laptop = await login(blocker_text, 'laptop', plugins=('xep_0191',))
+    phone = await login(blocker_text, 'phone', plugins=('xep_0191',))
+    other = await login(blocked_text)
+    if any(isinstance(c, str) for c in (laptop, phone, other)):
+        return {'error': [str(c) for c in (laptop, phone, other)]}
+    await until(lambda: other.available(laptop.user) and laptop.available(other.user), 10)
+    blocked_jid = f'{other.user}@{DOMAIN}'
+    pushes = {'laptop': [], 'phone': []}
+    for name, client in (('laptop', laptop), ('phone', phone)):
+        client.add_event_handler('blocked', lambda iq, name=name: pushes[name].append(
+            [str(jid) for jid in iq['block']['items']]))
+    await laptop['xep_0191'].block([blocked_jid])
+    await until(lambda: pushes['laptop'] and pushes['phone'], 5)
+    listed = await phone['xep_0191'].get_blocked()
+    await until(lambda: not other.available(laptop.user), 5)
+    hidden = not other.available(laptop.user)
+    errors = []
+    other.add_event_handler('message_error', lambda message: errors.append(message['error']['condition']))
+    other.send_message(mto=f'{laptop.user}@{DOMAIN}', mbody='let me in', mtype='chat')
+    await until(lambda: errors, 5)
+    refusals = []
+    laptop.add_event_handler('message_error', lambda message: refusals.append(
+        [message['error']['condition']] + [child.tag for child in message.xml.find('{jabber:client}error')
+                                           if child.tag.startswith('{urn:xmpp:blocking:errors}')]))
+    laptop.send_message(mto=blocked_jid, mbody='psst', mtype='chat')
+    await until(lambda: refusals, 5)
+    await asyncio.sleep(0.3)
+    received = [m['body'] for c in (laptop, phone) for m in c.messages]
+    await laptop['xep_0191'].unblock([blocked_jid])
+    back = await until(lambda: other.available(laptop.user), 5)
+    other.send_message(mto=f'{laptop.user}@{DOMAIN}/laptop', mbody='hello again', mtype='chat')
+    await until(lambda: any(m['body'] == 'hello again' for m in laptop.messages), 5)
+    report = {
+        'pushes': pushes, 'listed': sorted(str(jid) for jid in listed['blocklist']['items']), 'hidden': hidden,
+        'errors': errors, 'refusals': refusals, 'received_while_blocked': received, 'back': back,
+        'after': [m['body'] for m in laptop.messages]}
+    await asyncio.gather(logout(laptop), logout(phone), logout(other))
+    return report
+
+
+async def vcard(owner_text, reader_text):
+    """OWNER sets its vcard-temp (XEP-0054, slixmpp's xep_0054) and logs out; READER fetches it."""
+    owning = await login(owner_text, plugins=('xep_0054',))
+    if isinstance(owning, str):
+        return {'error': owning}
+    card = owning['xep_0054'].make_vcard()
+    card['FN'] = 'Alice Liddell'
+    card['NICKNAME'] = 'alice'
+    published = await outcome(owning['xep_0054'].publish_vcard(card))
+    await logout(owning)
+    reading = await login(reader_text, plugins=('xep_0054',))
+    if isinstance(reading, str):
+        return {'error': reading}
+    fetched = await reading['xep_0054'].get_vcard(f'{owning.user}@{DOMAIN}', local=False)
+    await logout(reading)
+    return {'published': published, 'name': fetched['vcard_temp']['FN'], 'nickname': fetched['vcard_temp']['NICKNAME']}
+
+
 async def main():
     if SCENARIO == 'resume':
         return await resume(*ARGS)
@@ -637,6 +904,24 @@ async def main():
         return await rooms(*ARGS)
     if SCENARIO == 'join':
         return await join_room(*ARGS)
+    if SCENARIO == 'upload':
+        return await upload(*ARGS)
+    if SCENARIO == 'slot':
+        return await slot(*ARGS)
+    if SCENARIO == 'room-archive':
+        return await room_archive(*ARGS)
+    if SCENARIO == 'room-archive-refused':
+        return await room_archive_refused(*ARGS)
+    if SCENARIO == 'invitations':
+        return await invitations(*ARGS)
+    if SCENARIO == 'room-admin':
+        return await room_admin(*ARGS)
+    if SCENARIO == 'nick-clash':
+        return await nick_clash(*ARGS)
+    if SCENARIO == 'blocking':
+        return await blocking(*ARGS)
+    if SCENARIO == 'vcard':
+        return await vcard(*ARGS)
     raise SystemExit(f'unknown scenario {SCENARIO}')
 
 

@@ -25,7 +25,7 @@ final class HelpAndDocumentationTests: XCTestCase {
     let commands = [
       ("init", "init-help.txt"), ("install", "install-help.txt"), ("jabber adduser", "jabber-adduser-help.txt"),
       ("jabber archive", "jabber-archive-help.txt"),
-      ("jabber room add", "jabber-room-add-help.txt"),
+      ("jabber room add", "jabber-room-add-help.txt"), ("jabber room set", "jabber-room-set-help.txt"),
       ("dns add", "dns-add-help.txt"), ("dns block import", "dns-block-import-help.txt"),
       ("dns cache", "dns-cache-help.txt"), ("dhcp set", "dhcp-set-help.txt"),
       ("inetd generate", "inetd-generate-help.txt"), ("import", "import-help.txt"),

@@ -33,4 +33,27 @@ final class JabberRoomCommandTests: StoreCommandTestCase {
     succeed("jabber", "deluser", "bob")
     XCTAssertEqual(try jsonList("jabber", "room", "list")[1]["members"] as? [String], [], "an account's affiliations go with it")
   }
+
+  func testSetChangesARoomsAccessAndAffiliationsAllOrNothing() throws {
+    succeed("jabber", "adduser", "alice", "--password", "a")
+    succeed("jabber", "adduser", "bob", "--password", "b")
+    succeed("jabber", "adduser", "carol", "--password", "c")
+    succeed("jabber", "room", "add", "games", "--owner", "alice")
+    succeed("jabber", "room", "set", "games", "--members-only", "--title", "Games", "--member", "bob", "--owner", "carol")
+    var games = try XCTUnwrap(try jsonList("jabber", "room", "list").first { $0["name"] as? String == "games" })
+    XCTAssertEqual(games["members_only"] as? Bool, true)
+    XCTAssertEqual(games["title"] as? String, "Games")
+    XCTAssertEqual(games["owners"] as? [String], ["alice", "carol"])
+    XCTAssertEqual(games["members"] as? [String], ["bob"])
+    succeed("jabber", "room", "set", "games", "--no-members-only", "--none", "carol", "--outcast", "bob", "--password", "pw")
+    XCTAssertEqual(try openStore().jabberRoom(named: "games")?.password, "pw")
+    games = try XCTUnwrap(try jsonList("jabber", "room", "list").first { $0["name"] as? String == "games" })
+    XCTAssertEqual(games["members_only"] as? Bool, false)
+    XCTAssertEqual(games["owners"] as? [String], ["alice"])
+    XCTAssertEqual(games["members"] as? [String], [])
+    XCTAssertTrue(fail(65, "jabber", "room", "set", "games", "--member", "carol", "--member", "nobody").contains("nobody"))
+    games = try XCTUnwrap(try jsonList("jabber", "room", "list").first { $0["name"] as? String == "games" })
+    XCTAssertEqual(games["members"] as? [String], [], "nothing changed")
+    XCTAssertFalse(fail(65, "jabber", "room", "set", "nosuch", "--member", "bob").isEmpty)
+  }
 }

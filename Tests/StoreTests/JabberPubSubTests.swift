@@ -28,7 +28,7 @@ final class JabberPubSubTests: StoreTestCase {
     XCTAssertEqual(try store.pepItems(owner: "alice", node: "urn:xmpp:omemo:2:bundles", ids: ["2", "9"]).map { $0.id }, ["2"])
   }
 
-  func testMaxItemsKeepsTheNewestAndATransientNodeItsLastOne() throws {
+  func testMaxItemsKeepsTheNewestAndATransientNodeNothing() throws {
     let store = try storeWithUsers("alice")
     for number in 1...5 {
       try store.publishPEPItem(
@@ -38,9 +38,12 @@ final class JabberPubSubTests: StoreTestCase {
         item: item("\(number)"))
     }
     XCTAssertEqual(try store.pepItems(owner: "alice", node: "three").map { $0.id }, ["5", "4", "3"])
-    XCTAssertEqual(try store.pepItems(owner: "alice", node: "transient").map { $0.id }, ["5"])
+    XCTAssertEqual(try store.pepItems(owner: "alice", node: "transient").map { $0.id }, [], "the notification was all")
+    XCTAssertNotNil(try store.pepNode(owner: "alice", node: "transient"), "the node stays")
     try store.configurePEPNode(owner: "alice", node: "three", JabberPEPConfiguration(maxItems: 1))
     XCTAssertEqual(try store.pepItems(owner: "alice", node: "three").map { $0.id }, ["5"], "a smaller max_items trims")
+    try store.configurePEPNode(owner: "alice", node: "three", JabberPEPConfiguration(persistItems: false))
+    XCTAssertEqual(try store.pepItems(owner: "alice", node: "three").map { $0.id }, [], "made transient, it keeps nothing")
   }
 
   func testLimitsAreRefusedWithAClearError() throws {

@@ -59,21 +59,14 @@ final class JabberRoomTests: StoreTestCase {
     }
   }
 
-  func testHistoryKeepsTheLastMessagesAndAnswersByCountAndTime() throws {
+  func testAPasswordIsKeptAndAControlCharacterRefused() throws {
     let store = try storeWithUsers("alice")
-    try store.addJabberRoom(JabberRoom(name: "other"))
-    for n in 1...(Store.maximumJabberRoomHistory + 5) {
-      try store.appendJabberRoomMessage(room: "everyone", sender: "alice@home", stanza: "<message>\(n)</message>", at: Int64(n))
-    }
-    try store.appendJabberRoomMessage(room: "other", sender: "alice@home", stanza: "<message>other</message>", at: 1)
-    let last = try store.jabberRoomHistory(room: "everyone", limit: 3)
-    XCTAssertEqual(last.map { $0.stanza }, (Store.maximumJabberRoomHistory + 3...Store.maximumJabberRoomHistory + 5).map { "<message>\($0)</message>" })
-    XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 5000).count, Store.maximumJabberRoomHistory)
-    XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 5000, since: Int64(Store.maximumJabberRoomHistory + 4)).count, 2)
-    XCTAssertEqual(try store.jabberRoomHistory(room: "other", limit: 20).map { $0.stanza }, ["<message>other</message>"])
-    try store.setJabberRoomSubject(room: "everyone", subject: "plans", by: "alice")
-    XCTAssertEqual(try store.jabberRoom(named: "everyone")?.subject, "plans")
-    try store.removeJabberRoom(named: "other")
-    XCTAssertEqual(try store.jabberRoomHistory(room: "other", limit: 20).count, 0, "the history goes with its room")
+    try store.addJabberRoom(JabberRoom(name: "club"))
+    XCTAssertEqual(try store.jabberRoom(named: "club")?.password, "")
+    try store.setJabberRoomPassword(named: "club", "s3cret")
+    XCTAssertEqual(try store.jabberRoom(named: "club")?.password, "s3cret")
+    XCTAssertEqual(try store.jabberRooms().first { $0.name == "club" }?.password, "s3cret")
+    XCTAssertThrowsError(try store.setJabberRoomPassword(named: "club", "a\nb"))
+    XCTAssertThrowsError(try store.setJabberRoomPassword(named: "nosuch", "x"))
   }
 }

@@ -205,13 +205,36 @@ final class MigrationTests: StoreTestCase {
       sql: """
       INSERT INTO jabber_rooms (name, title, members_only, creator, created) VALUES ('staff', 'Staff', 1, 'carol', 5);
       INSERT INTO jabber_room_affiliations (room, name, affiliation) VALUES ('staff', 'carol', 'owner');
-      INSERT INTO jabber_room_history (room, sender, stanza, stored) VALUES ('everyone', 'carol@home', '<message/>', 7);
       """,
       check: { store in
         XCTAssertEqual(try store.jabberRoom(named: "staff")?.affiliation(of: "carol"), .owner)
         XCTAssertEqual(try store.jabberRoom(named: "everyone")?.standing, true)
-        XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20).map { $0.stanza }, ["<message/>"])
       }
+    ),
+    (
+      version: 14,
+      sql: """
+      INSERT INTO jabber_uploads (id, name, file_name, size, content_type, created, expiry)
+        VALUES ('00112233445566778899aabbccddeeff', 'carol', 'a.jpg', 10, 'image/jpeg', 5, 4102444800);
+      """,
+      check: { store in
+        XCTAssertEqual(try store.jabberUploads(of: "carol").map { $0.fileName }, ["a.jpg"])
+      }
+    ),
+    (
+      version: 15,
+      sql: """
+      INSERT INTO jabber_archive (uid, stamp, sender, sender_resource, room, nick, sender_keeps, recipient_keeps, stanza)
+        VALUES ('r1', 9000, 'carol', 'desk', 'everyone', 'Carol', 1, 1, '<message xmlns=''jabber:client''/>');
+      """,
+      check: { store in
+        XCTAssertEqual(try store.jabberRoomHistory(room: "everyone", limit: 20, now: 10_000).map { $0.nick }, ["Carol"])
+      }
+    ),
+    (
+      version: 16,
+      sql: "INSERT INTO jabber_blocks (name, jid) VALUES ('carol', 'spam.example');",
+      check: { store in XCTAssertEqual(try store.blockedJIDs(of: "carol"), ["spam.example"]) }
     ),
   ]
 

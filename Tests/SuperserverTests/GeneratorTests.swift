@@ -335,7 +335,7 @@ final class GeneratorTests: XCTestCase {
       return contents.split(separator: "\n").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
     let writes: [String: String?] = [
-      "slug-www@.service": nil, "slug-https@.service": nil, "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
+      "slug-www@.service": nil, "slug-https@.service": "-/var/lib/slug/upload", "slug-proxy.service": nil, "slug-jabberd@.service": "/var/lib/slug",
       "slug-xmpps@.service": "/var/lib/slug",
       "slug-smtp@.service": "-/var/spool/postfix/maildrop", "slug-submission@.service": "-/var/spool/postfix/maildrop",
       "slug-submissions@.service": "-/var/spool/postfix/maildrop",

@@ -48,7 +48,7 @@ extension MemoryBackend {
     guard var stored = pubSub.nodes[key] else { return .notFound }
     stored.items.removeAll { $0.id == item.id }
     stored.items.append(item)
-    let keep = stored.configuration.persistItems ? stored.configuration.maxItems ?? PEPConfiguration.maximumItems : 1
+    let keep = stored.configuration.persistItems ? stored.configuration.maxItems ?? PEPConfiguration.maximumItems : 0
     stored.items = Array(stored.items.suffix(keep))
     pubSub.nodes[key] = stored
     return .done

@@ -15,8 +15,16 @@ extension MemoryBackend {
 
   func archive(_ query: SessionArchiveQuery, now: Int64) -> SessionArchiveAnswer {
     let owner = query.owner
-    let mine = archived.filter { ($0.entry.sender == owner && $0.senderKeeps) || ($0.entry.recipient == owner && $0.recipientKeeps) }
+    var mine = archived.filter { ($0.entry.sender == owner && $0.senderKeeps) || ($0.entry.recipient == owner && $0.recipientKeeps) }
       .map(\.entry)
+    // A room's archive: its messages, the nick of each kept as its recipient resource here.
+    if let room = query.room {
+      mine = roomStore.history.filter { $0.room == room }.map {
+        SessionArchiveEntry(
+          id: $0.id, stamp: $0.stamp, sender: $0.sender, senderResource: $0.senderResource, recipient: "",
+          recipientResource: $0.nick, stanza: $0.stanza)
+      }
+    }
     func position(_ id: String?) -> Int?? {
       guard let id else { return .some(nil) }
       guard let index = mine.firstIndex(where: { $0.id == id }) else { return nil }
@@ -28,9 +36,13 @@ extension MemoryBackend {
     let selected = mine.indices.filter { index in
       let entry = mine[index]
       let other = entry.sender == owner ? (entry.recipient, entry.recipientResource) : (entry.sender, entry.senderResource)
+      let matches =
+        query.room == nil
+        ? (query.with.map { $0 == other.0 && (query.withResource == nil || query.withResource == other.1) } ?? true)
+        : (query.with.map { $0 == entry.sender } ?? true) && (query.withNick.map { $0 == entry.recipientResource } ?? true)
       return index > (after ?? -1) && index < (before ?? mine.count) && entry.stamp >= max(query.start ?? cutoff, cutoff)
         && entry.stamp <= (query.end ?? .max) && (query.ids?.contains(entry.id) ?? true)
-        && (query.with.map { $0 == other.0 && (query.withResource == nil || query.withResource == other.1) } ?? true)
+        && matches
     }
     let page: [Int]
     let complete: Bool

@@ -14,6 +14,8 @@ final class MemoryBackend: SessionBackend {
   var offlineLimit = 1000
   /// PEP nodes, private XML and the capabilities cache (MemoryPubSub.swift).
   var pubSub = MemoryPubSub()
+  /// Block lists by user (MemoryBlocking.swift).
+  var blocks: [String: [String]] = [:]
 
   var clientAddress: String? = "192.0.2.1"
   /// The back-off as the store keeps it, for the one client address: ms after a failure.
@@ -82,6 +84,8 @@ final class MemoryBackend: SessionBackend {
   var queueLimit = 1000
   /// XEP-0045 rooms, as Store+JabberRooms.swift keeps them (SessionRoomTests.swift).
   var roomStore = MemoryRooms()
+  /// XEP-0363 slots, as Store+JabberUploads.swift keeps them (SessionUploadTests.swift).
+  var uploadStore = MemoryUploads()
 
   func createStream(_ stream: SessionStream) -> Bool {
     guard account(named: stream.user) != nil else { return false }

@@ -373,4 +373,60 @@ final class SessionPEPTests: XCTestCase {
     XCTAssertEqual(
       network.backend.pepItems(owner: "alice", node: Self.bookmarks, limit: nil, ids: []).map { $0.id }, ["two@rooms.home.lan"])
   }
+
+  func testLastItemsSentToALaterClientCarryTheirPublishTimeAsADelayAndLiveOnesNone() throws {
+    let network = network()
+    let alice = login(network, "alice", interests: [Self.deviceList]).index
+    network.now = 1_764_288_000_000  // 2025-11-28T00:00:00Z
+    network.send(alice, Self.publish(Self.deviceList, payload: Self.devices))
+    let live = try XCTUnwrap(stanzas(network.take(alice)).first { $0.name == "message" })
+    XCTAssertNil(live.child("delay", namespace: StanzaNamespace.delay), "a notification of now is not delayed")
+    network.now += 3_600_000
+    // Other interests than alice's, so the caps query keeps the last items for our take.
+    let later = login(network, "carol", interests: [Self.deviceList, Self.metadata]).index
+    let last = try XCTUnwrap(stanzas(network.take(later)).first { $0.name == "message" })
+    let delay = try XCTUnwrap(last.child("delay", namespace: StanzaNamespace.delay), "XEP-0203 on a last item")
+    XCTAssertEqual(delay.attribute("stamp"), "2025-11-28T00:00:00.000Z")
+    XCTAssertEqual(delay.attribute("from"), "alice@home.lan")
+  }
+
+  func testDiscoOfANodeAnswersItsLeafIdentityMetaDataAndItemsAndHidesAWhitelistNode() throws {
+    let network = network()
+    let alice = login(network, "alice", interests: []).index
+    network.send(alice, Self.publish(Self.deviceList, payload: Self.devices, options: ["access_model": "open"]))
+    network.send(alice, Self.publish("secret", payload: "<x xmlns='urn:test'/>", options: ["access_model": "whitelist"]))
+    _ = network.take(alice)
+    let bob = login(network, "bob", interests: []).index
+    func disco(_ kind: String, _ node: String) -> XMLElement? {
+      network.send(
+        bob,
+        "<iq type='get' id='n' to='alice@home.lan'><query xmlns='http://jabber.org/protocol/disco#\(kind)' node='\(node)'/></iq>")
+      return stanzas(network.take(bob)).first
+    }
+    let info = try XCTUnwrap(disco("info", Self.deviceList)?.child("query"))
+    XCTAssertEqual(info.attribute("node"), Self.deviceList)
+    XCTAssertTrue(info.elements.contains { $0.name == "identity" && $0.attribute("category") == "pubsub" && $0.attribute("type") == "leaf" })
+    XCTAssertTrue(info.elements.contains { $0.attribute("var") == PubSubNamespace.pubsub })
+    let fields = info.child("x")?.elements.filter { $0.name == "field" } ?? []
+    XCTAssertEqual(fields.first { $0.attribute("var") == "FORM_TYPE" }?.child("value")?.text, PubSubNamespace.pubsub + "#meta-data")
+    XCTAssertEqual(fields.first { $0.attribute("var") == "pubsub#access_model" }?.child("value")?.text, "open")
+    XCTAssertEqual(fields.first { $0.attribute("var") == "pubsub#owner" }?.child("value")?.text, "alice@home.lan")
+    let items = try XCTUnwrap(disco("items", Self.deviceList)?.child("query"))
+    XCTAssertEqual(items.elements.map { $0.attribute("name") }, ["current"])
+    XCTAssertEqual(items.elements.first?.attribute("jid"), "alice@home.lan")
+    XCTAssertNotNil(disco("info", "secret")?.child("error")?.child("item-not-found"), "a whitelist node is not shown")
+    XCTAssertNotNil(disco("info", "missing")?.child("error")?.child("item-not-found"))
+  }
+
+  func testATransientNodeNotifiesAndKeepsNothing() throws {
+    let network = network()
+    let alice = login(network, "alice", interests: []).index
+    let bob = login(network, "bob", interests: ["urn:xmpp:mood"]).index
+    network.send(alice, Self.publish("urn:xmpp:mood", payload: "<mood xmlns='http://jabber.org/protocol/mood'><happy/></mood>", options: ["persist_items": "false"]))
+    _ = network.take(alice)
+    XCTAssertEqual(stanzas(network.take(bob)).filter { $0.name == "message" }.count, 1, "the notification goes out")
+    XCTAssertEqual(network.backend.pepItems(owner: "alice", node: "urn:xmpp:mood", limit: nil, ids: []), [])
+    let carol = login(network, "carol", interests: ["urn:xmpp:mood"]).index
+    XCTAssertTrue(stanzas(network.take(carol)).allSatisfy { $0.name != "message" }, "nothing is left to send later")
+  }
 }

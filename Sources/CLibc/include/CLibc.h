@@ -57,6 +57,7 @@ int slug_fcntl(int fd, int command, int argument);
 
 /* open(2) is variadic; this is its three-argument form (the mode counts only with O_CREAT). */
 int slug_open(const char *path, int flags, mode_t mode);
+int slug_openat(int directory, const char *path, int flags, mode_t mode);
 
 /* struct tm's offset from UTC in seconds: glibc names the field tm_gmtoff, musl __tm_gmtoff
  * behind a macro Swift cannot see. */

@@ -57,7 +57,8 @@ extension JabberDirectory {
     do throws(StoreError) {
       let found = try store.jabberArchive(
         JabberArchiveQuery(
-          owner: query.owner, with: query.with, withResource: query.withResource, start: query.start, end: query.end,
+          owner: query.owner, room: query.room, with: query.with, withResource: query.withResource,
+          withNick: query.withNick, start: query.start, end: query.end,
           afterUID: query.afterID, beforeUID: query.beforeID, uids: query.ids, page: page, limit: query.limit),
         now: now)
       return .page(

@@ -5,7 +5,7 @@ import CLibc
 /// vCards. The store is opened at the first question, so a connection that never logs in
 /// never opens it.
 final class JabberDirectory: SessionBackend {
-  private let databasePath: String?
+  let databasePath: String?
   private var store: Store?
   private var usersFile: WatchedFile?
   private var fileUsers: [JabberUser] = []

@@ -1,9 +1,9 @@
 /// in.www's command line.
 struct WebServerOptions: DaemonOptions {
   static let synopsis =
-    "[-d] [-n] [-t IDLE] [-r READ] [--tls] [--tls-dir DIR] [--hsts SECONDS] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [--max-clients N] [--max-per-source N] [DOCROOT]"
+    "[-d] [-n] [-t IDLE] [-r READ] [--tls] [--tls-dir DIR] [--upload-dir DIR] [--hsts SECONDS] [--log FILE] [--index NAME]... [--no-cgi] [--cgi-timeout N] [--follow-symlinks] [--max-clients N] [--max-per-source N] [DOCROOT]"
   static let flags: [String] = ["no-cgi", "follow-symlinks", "tls"]
-  static let valueOptions: [String] = ["t", "r", "log", "index", "cgi-timeout", "tls-dir", "hsts"] + ConnectionCaps.optionNames
+  static let valueOptions: [String] = ["t", "r", "log", "index", "cgi-timeout", "tls-dir", "upload-dir", "hsts"] + ConnectionCaps.optionNames
 
   /// How long a kept-alive connection may wait for the next request.
   var idleSeconds: Int
@@ -25,6 +25,11 @@ struct WebServerOptions: DaemonOptions {
   var tlsDirectory: String
   /// Strict-Transport-Security max-age for HTTPS responses; nil: none sent.
   var hstsSeconds: Int?
+  /// Where XEP-0363 uploads are kept, over HTTPS only; the secret is `upload.key` beside it
+  /// (WebUploads.swift).
+  var uploadDirectory: String
+
+  static let defaultUploadDirectory = "/var/lib/slug/upload"
 
   /// The TLS directory beside the default store, /var/lib/slug/slug.db.
   static let defaultTLSDirectory = "/var/lib/slug/tls"
@@ -60,5 +65,12 @@ struct WebServerOptions: DaemonOptions {
       directory = String(decoding: directory.utf8.dropLast(), as: UTF8.self)
     }
     tlsDirectory = directory
+    if arguments.value("upload-dir") != nil && !tls { throw UsageError("--upload-dir applies to HTTPS only: give --tls too") }
+    var uploads = arguments.value("upload-dir") ?? Self.defaultUploadDirectory
+    guard uploads.bytesHavePrefix("/") else { throw UsageError("--upload-dir needs an absolute path, not '\(uploads)'") }
+    while uploads.utf8.count > 1 && uploads.utf8.last == UInt8(ascii: "/") {
+      uploads = String(decoding: uploads.utf8.dropLast(), as: UTF8.self)
+    }
+    uploadDirectory = uploads
   }
 }

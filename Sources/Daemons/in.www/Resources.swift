@@ -98,7 +98,11 @@ extension WebServer {
 
   // MARK: Static files
 
-  func serveFile(_ path: String, head: HTTPRequestHead, keepAlive: Bool, exchange: inout Exchange) -> Bool {
+  /// `contentType` replaces the one the name suggests; `extraHeaders` go with every answer.
+  func serveFile(
+    _ path: String, head: HTTPRequestHead, keepAlive: Bool, contentType: String? = nil,
+    extraHeaders: HTTPHeaders = HTTPHeaders(), exchange: inout Exchange
+  ) -> Bool {
     guard !head.method.bytesEqual("POST") else { return sendError(405, for: head, keepAlive: keepAlive, exchange: &exchange) }
     let fd = slug_open(path, O_RDONLY | O_CLOEXEC, 0)
     guard fd >= 0 else {
@@ -112,7 +116,7 @@ extension WebServer {
     let etag = "\"\(hex(UInt64(status.st_ino)))-\(hex(UInt64(size)))-\(hex(UInt64(bitPattern: modified)))\""
     let lastModified = HTTPDate.format(modified)
 
-    var headers = HTTPHeaders()
+    var headers = extraHeaders
     headers.add("Last-Modified", lastModified)
     headers.add("ETag", etag)
     if isNotModified(head, etag: etag, modified: modified) {
@@ -129,10 +133,10 @@ extension WebServer {
     switch range {
     case .whole:
       (statusCode, offset, length) = (200, 0, size)
-      headers.add("Content-Type", MIMETypes.type(forFileName: path))
+      headers.add("Content-Type", contentType ?? MIMETypes.type(forFileName: path))
     case .partial(let first, let last):
       (statusCode, offset, length) = (206, first, last - first + 1)
-      headers.add("Content-Type", MIMETypes.type(forFileName: path))
+      headers.add("Content-Type", contentType ?? MIMETypes.type(forFileName: path))
       headers.add("Content-Range", "bytes \(first)-\(last)/\(size)")
     case .unsatisfiable:
       var rangeHeaders = HTTPHeaders()

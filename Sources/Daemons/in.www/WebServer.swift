@@ -101,6 +101,7 @@ final class WebServer {
 
   /// Answers one request; returns whether the connection can carry another.
   func respond(to head: HTTPRequestHead, exchange: inout Exchange) -> Bool {
+    if tls != nil, let answered = serveUpload(head, exchange: &exchange) { return answered }
     let method = head.method
     guard method.bytesEqual("GET") || method.bytesEqual("HEAD") || method.bytesEqual("POST") else {
       let known = ["PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"].contains { $0.bytesEqual(method) }
@@ -208,7 +209,7 @@ final class WebServer {
     let title = "\(status) \(HTTPStatus.reason(status))"
     let body = Array("<!DOCTYPE html>\n<html><head><title>\(title)</title></head><body><h1>\(title)</h1></body></html>\n".utf8)
     var headers = extraHeaders
-    if status == 405 || status == 501 { headers.add("Allow", "GET, HEAD, POST") }
+    if status == 405 || status == 501, !headers.contains("Allow") { headers.add("Allow", "GET, HEAD, POST") }
     headers.add("Content-Type", "text/html; charset=utf-8")
     headers.add("Content-Length", "\(body.count)")
     guard sendHead(status, headers: headers, for: head, keepAlive: keepAlive, exchange: &exchange) else { return false }
@@ -263,6 +264,7 @@ extension WebServer: DaemonProgram {
         "tls-certificate \(options.tlsDirectory)/\(TLSHandoff.chainFile)",
         "tls-key \(options.tlsDirectory)/\(TLSHandoff.keyFile)",
         "hsts \(options.hstsSeconds.map { "max-age=\($0)" } ?? "no")",
+        "upload-dir \(options.uploadDirectory)",
       ]
     }
     return lines.joined(separator: "\n")

@@ -91,6 +91,8 @@ public struct Session<Backend: SessionBackend> {
   var heldPresence: [(from: String, xml: String)] = []
   /// XEP-0045: the rooms the client is in, by name (XEP0045Rooms.swift).
   var rooms: [String: JoinedRoom] = [:]
+  /// The user's block list (XEP-0191), nil until read.
+  var blockList: Set<String>?
   var now: Int64 = 0
   var actions: [SessionAction] = []
 
@@ -186,7 +188,7 @@ public struct Session<Backend: SessionBackend> {
       write(
         "<stream:features><bind xmlns='" + StanzaNamespace.bind + "'/><session xmlns='"
           + StanzaNamespace.session + "'><optional/></session><sm xmlns='" + StanzaNamespace.streamManagement
-          + "'/><csi xmlns='" + StanzaNamespace.clientState + "'/></stream:features>")
+          + "'/><csi xmlns='" + StanzaNamespace.clientState + "'/>" + Session.serverCapsFeature + "</stream:features>")
     } else {
       stage = .unauthenticated
       if version1 { write(loginFeatures()) }
@@ -308,6 +310,7 @@ public struct Session<Backend: SessionBackend> {
         return
       }
       switch stanza.name {
+      case _ where refusedAsBlocked(stanza): break
       case "message": routeMessage(stanza)
       case "presence": routePresence(stanza)
       case "iq": routeIQ(stanza)

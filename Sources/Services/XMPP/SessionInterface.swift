@@ -172,8 +172,9 @@ public enum SessionStoreOutcome: Equatable, Sendable {
 /// The user list and the queued data, answered synchronously: in the daemon the store (or the
 /// drop-in user file), in the tests a dictionary. Names are matched without regard to ASCII case.
 /// PEP, private XML and the capabilities cache: SessionPubSubBackend (XEP0163PEP.swift);
-/// rooms: SessionRoomBackend (XEP0045Occupants.swift).
-public protocol SessionBackend: SessionPubSubBackend, SessionRoomBackend {
+/// rooms: SessionRoomBackend (XEP0045Occupants.swift); uploads: SessionUploadBackend (XEP0363Upload.swift);
+/// blocking: SessionBlockingBackend (XEP0191Blocking.swift).
+public protocol SessionBackend: SessionPubSubBackend, SessionRoomBackend, SessionUploadBackend, SessionBlockingBackend {
   func account(named name: String) -> SessionAccount?
   /// Every user's name.
   func userNames() -> [String]

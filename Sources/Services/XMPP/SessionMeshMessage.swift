@@ -10,7 +10,8 @@
 ///     users-changed                                      slugctl changed the user list
 ///     pep\nOWNER\nNODE\nEVENT                          an event of OWNER's PEP node (XEP0163PEP.swift)
 ///     room\nROOM\nNICK\nPREVIOUS\nAFFILIATION\nPRESENCE       a room join, leave or change (XEP0045Occupants.swift)
-///     rooms-changed                                      slugctl changed the rooms
+///     rooms-changed                                      slugctl changed the rooms (or an admin a room)
+///     kick\nROOM\nNICK                                    a moderator kicked NICK (XEP0045Admin.swift)
 ///
 /// PRESENCE and XML are serialised elements without `from` (the receiver knows the sender from
 /// the hello and stamps it). PRIORITY is the sender's presence priority, `-` when it is not
@@ -34,6 +35,7 @@ public enum SessionMeshMessage: Equatable, Sendable {
   case pep(owner: String, node: String, xml: String)
   case room(SessionRoomPresence)
   case roomsChanged
+  case kick(room: String, nick: String)
 
   public var bytes: [UInt8] {
     switch self {
@@ -52,6 +54,7 @@ public enum SessionMeshMessage: Equatable, Sendable {
     case .pep(let owner, let node, let xml): return Array(("pep\n" + owner + "\n" + node + "\n" + xml).utf8)
     case .room(let presence): return presence.bytes
     case .roomsChanged: return Array("rooms-changed".utf8)
+    case .kick(let room, let nick): return Array(("kick\n" + room + "\n" + nick).utf8)
     }
   }
 
@@ -67,6 +70,10 @@ public enum SessionMeshMessage: Equatable, Sendable {
       self = .queued
     case "rooms-changed" where lines.isEmpty:
       self = .roomsChanged
+    case "kick":
+      let fields = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+      guard fields.count == 3, !fields[1].isEmpty, !fields[2].isEmpty else { return nil }
+      self = .kick(room: String(decoding: fields[1], as: UTF8.self), nick: String(decoding: fields[2], as: UTF8.self))
     case "room":
       guard let presence = SessionRoomPresence(fields: bytes) else { return nil }
       self = .room(presence)

@@ -89,6 +89,7 @@ extension Session {
         return
       }
       peers[peer] = state
+      hideFromBlocked(peer, state)
       if !rooms.isEmpty, replaced == nil { occupantArrived(state) }
       if let presence = hello.presence, receivesPresence, case .bound = stage, replaced?.presence != presence {
         presenceForClient(StanzaText.stamped(presence, from: state.jid.description, to: jid.description), from: state.jid)
@@ -105,21 +106,25 @@ extension Session {
         presenceForClient(StanzaText.stamped(xml, from: state.jid.description, to: jid.description), from: state.jid)
       }
     case .stanza(let xml):
-      guard let state = peers[peer] else { return }
+      guard let state = peers[peer], !stoppedAsBlocked(xml, from: peer, state.jid) else { return }
       write(StanzaText.stamped(xml, from: state.jid.description, to: nil))
     case .complete(let xml):
-      guard peers[peer] != nil else { return }
+      guard let state = peers[peer] else { return }
+      if state.jid.local == jid.local { noteBlockingPush(xml) }
       write(xml)
     case .queued:
       drainStream()
     case .state(let meshState):
-      peers[peer]?.mesh = meshState
+      let previous = peers[peer]?.mesh
+      peers[peer]?.mesh = meshState.keepingRoomPresences(of: previous)
     case .pep(let owner, let node, let xml):
       peerPEP(peer, owner: owner, node: node, xml)
     case .room(let presence):
       occupantChanged(presence, in: peer)
     case .roomsChanged:
       roomsChanged()
+    case .kick(let room, let nick):
+      kicked(from: room, nick: nick)
       heard(from: peer)
     }
   }
@@ -127,6 +132,7 @@ extension Session {
   /// Another session's presence for our client: held while the client is inactive (XEP-0352,
   /// the latest of each sender), written otherwise.
   mutating func presenceForClient(_ xml: String, from sender: JID) {
+    guard !isBlocked(sender) else { return }
     guard inactive else { return write(xml) }
     let from = sender.description
     heldPresence.removeAll { $0.from == from }
@@ -138,7 +144,7 @@ extension Session {
   mutating func broadcastToPeers(_ xml: String, priority: Int?) {
     guard let jid else { return }
     var entries: [(stream: String, stanza: String, offline: Bool)] = []
-    for state in peers.values {
+    for state in peers.values where !isBlocked(state.jid) {
       guard let stream = state.mesh.stream, state.presence != nil, !state.mesh.inactive else { continue }
       entries.append((stream, StanzaText.stamped(xml, from: jid.description, to: state.jid.description), false))
     }
@@ -146,7 +152,12 @@ extension Session {
     if !entries.isEmpty {
       for (entry, id) in zip(entries, backend.enqueue(entries)) where id != nil { queued.append(entry.stream) }
     }
-    actions.append(.meshBroadcast(SessionMeshMessage.presence(priority: priority, queued: queued, xml: xml).bytes))
+    let bytes = SessionMeshMessage.presence(priority: priority, queued: queued, xml: xml).bytes
+    guard peers.values.contains(where: { isBlocked($0.jid) }) else { return actions.append(.meshBroadcast(bytes)) }
+    // XEP-0191 §3.3: not to a blocked contact; a peer not yet known by its hello gets it.
+    for peer in Set(peers.keys).union(peersWithoutHello).sorted() where peers[peer].map({ !isBlocked($0.jid) }) ?? true {
+      actions.append(.meshSend(peer, bytes))
+    }
   }
 
   mutating func peerLeft(_ peer: SessionPeer) {
@@ -185,7 +196,7 @@ extension Session {
     guard available else { return }
     receivesPresence = true
     if firstPresence {
-      for state in peers.values.sorted(by: { $0.jid.description < $1.jid.description }) {
+      for state in peers.values.sorted(by: { $0.jid.description < $1.jid.description }) where !isBlocked(state.jid) {
         if let presence = state.presence {
           write(StanzaText.stamped(presence, from: state.jid.description, to: jid.description))
         }
@@ -202,7 +213,7 @@ extension Session {
     offlineDelivered = true
     let messages = backend.offlineMessages(for: jid.local)
     guard let last = messages.last else { return }
-    for message in messages {
+    for message in messages where !isFromBlocked(message.stanza) {
       let delay =
         "<delay xmlns='" + StanzaNamespace.delay + "'" + StanzaText.attribute("from", domain)
         + StanzaText.attribute("stamp", StanzaText.timestamp(message.stored)) + ">Offline storage</delay>"

@@ -13,13 +13,18 @@ extension Session {
     case remote(JID)
     /// conference.DOMAIN (the room service) or a room or occupant there (XEP-0045).
     case room(JID)
+    /// upload.DOMAIN, the HTTP upload service (XEP0363Upload.swift).
+    case upload(JID)
     case malformed
   }
 
   func destination(of stanza: XMLElement) -> Destination {
     guard let text = stanza.attribute("to") else { return .server }
     guard let to = JID(text) else { return .malformed }
-    guard to.domain == domain else { return to.domain == roomDomain ? .room(to) : .remote(to) }
+    guard to.domain == domain else {
+      if to.domain == uploadDomain { return .upload(to) }
+      return to.domain == roomDomain ? .room(to) : .remote(to)
+    }
     return to.local.isEmpty ? .server : .user(to)
   }
 
@@ -89,6 +94,7 @@ extension Session {
     switch destination(of: message) {
     case .malformed: return bounce(message, "jid-malformed")
     case .remote: return bounce(message, "remote-server-not-found")
+    case .upload: return bounce(message, "service-unavailable")
     case .room(let room): return roomMessage(message, to: room)
     case .server:
       // No `to` means the user's own bare JID (RFC 6120 §8.1.1.1); the server takes no
@@ -114,12 +120,14 @@ extension Session {
         return archived(entry)
       }
     }
-    // Bare JID, or a resource that is not online: the highest non-negative priority resources.
+    // Bare JID, or a resource that is not online: the highest non-negative priority resources
+    // (a direct invitation: every available one, XEP0249DirectInvitation.swift).
     var best = -1
     var targets: [SessionPeer?] = []
+    let everyResource = Session.reachesEveryResource(message)
     func consider(_ target: SessionPeer?, _ priority: Int?) {
-      guard let priority, priority >= 0, priority >= best else { return }
-      if priority > best { targets = [] }
+      guard let priority, priority >= 0, everyResource || priority >= best else { return }
+      if priority > best, !everyResource { targets = [] }
       best = priority
       targets.append(target)
     }
@@ -153,7 +161,7 @@ extension Session {
     }
     switch type {
     case "normal", "chat":
-      guard backend.account(named: to.local) != nil else { return bounce(message, "service-unavailable") }
+      guard backend.account(named: to.local) != nil, !isBlocked(by: to.local) else { return bounce(message, "service-unavailable") }
       // XEP-0160: only what has content is kept; chat states alone are dropped.
       guard message.child("body") != nil || message.child("subject") != nil else { return }
       let stored = StanzaText.stamped(
@@ -223,6 +231,8 @@ extension Session {
       if isRequest { bounce(iq, "remote-server-not-found") }
     case .room(let room):
       if isRequest { roomIQ(iq, to: room) }
+    case .upload(let service):
+      if isRequest { uploadIQ(iq, to: service) }
     case .server:
       if isRequest { answer(iq, about: nil) }
     case .user(let to):
@@ -266,25 +276,21 @@ extension Session {
       bounce(iq, "not-allowed")
     case (StanzaNamespace.discoInfo, "query") where isGet:
       if account == nil {
-        write(
-          with(
-            "<query xmlns='" + StanzaNamespace.discoInfo
-              + "'><identity category='server' type='im' name='slug in.jabberd'/>"
-              + [
-                StanzaNamespace.discoInfo, StanzaNamespace.discoItems, StanzaNamespace.ping, StanzaNamespace.version,
-                StanzaNamespace.vCard, StanzaNamespace.privacy, StanzaNamespace.blocking, StanzaNamespace.carbons,
-                "urn:xmpp:delay", "msgoffline", Session.privateNamespace,
-              ].map { "<feature var='" + $0 + "'/>" }.joined() + "</query>"))
+        write(with(Session.serverInfo(node: payload.attribute("node")).xml()))
+      } else if let account, let node = payload.attribute("node") {
+        nodeDiscovery(iq, payload, account: account, node: node)
       } else if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoInfo()))
       } else {
         bounce(iq, "service-unavailable")
       }
     case (StanzaNamespace.discoItems, "query") where isGet:
-      if let account, backend.account(named: account.local) != nil {
+      if let account, let node = payload.attribute("node") {
+        nodeDiscovery(iq, payload, account: account, node: node)
+      } else if let account, backend.account(named: account.local) != nil {
         write(with(accountDiscoItems(account)))
       } else {
-        write(with(account == nil ? roomServiceItem : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
+        write(with(account == nil ? serviceItems : "<query xmlns='" + StanzaNamespace.discoItems + "'/>"))
       }
     case (PubSubNamespace.pubsub, "pubsub"), (PubSubNamespace.owner, "pubsub"):
       pubSub(iq, payload, about: account)
@@ -313,10 +319,8 @@ extension Session {
     case (StanzaNamespace.privacy, "query") where own:
       // No privacy lists are kept (XEP-0016): none to list, any change accepted and ignored.
       write(isGet ? with("<query xmlns='" + StanzaNamespace.privacy + "'/>") : empty())
-    case (StanzaNamespace.blocking, "blocklist") where isGet && own:
-      write(with("<blocklist xmlns='" + StanzaNamespace.blocking + "'/>"))
-    case (StanzaNamespace.blocking, "block") where !isGet, (StanzaNamespace.blocking, "unblock") where !isGet:
-      write(empty())  // nothing is blocked (XEP-0191 answered harmlessly)
+    case (StanzaNamespace.blocking, _) where own:
+      blocking(iq, payload)
     case (StanzaNamespace.mam, _) where own:
       answerArchive(iq, payload)
     default:

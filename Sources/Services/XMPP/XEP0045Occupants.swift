@@ -30,24 +30,58 @@ public enum RoomAffiliation: String, Equatable, Sendable {
 public struct RoomSeat: Equatable, Sendable {
   public var nick: String
   public var affiliation: RoomAffiliation
-  public init(nick: String, affiliation: RoomAffiliation) {
+  /// The occupant's show (away, chat, dnd, xa; empty: available) and status in the room, which
+  /// a joiner gets (§7.2.3) whenever the seat became known.
+  public var show: String
+  public var status: String
+  /// The occupant's last presence in the room as the occupants got it, whole (a `room`
+  /// message); nil for a seat known from a hello or state words alone.
+  public var presence: String?
+  public init(nick: String, affiliation: RoomAffiliation, show: String = "", status: String = "", presence: String? = nil) {
     self.nick = nick
     self.affiliation = affiliation
+    self.show = show
+    self.status = status
+    self.presence = presence
   }
 
-  /// `room=ROOM.NICK.AFFILIATION` (hex, hex, word).
+  static let shows: Set<String> = ["", "away", "chat", "dnd", "xa"]
+
+  /// `room=ROOM.NICK.AFFILIATION.SHOW.STATUS` (hex, hex, word, word, hex).
   static func word(room: String, seat: RoomSeat) -> String {
-    "room=" + Hex.lowercase(room.utf8) + "." + Hex.lowercase(seat.nick.utf8) + "." + seat.affiliation.rawValue
+    "room=" + Hex.lowercase(room.utf8) + "." + Hex.lowercase(seat.nick.utf8) + "." + seat.affiliation.rawValue + "."
+      + seat.show + "." + Hex.lowercase(seat.status.utf8)
   }
 
-  /// The room and seat of a STATE word, nil for anything else.
+  /// The room and seat of a STATE word (a process of the version before show and status were
+  /// in it sends three parts), nil for anything else.
   static func parse(_ word: Substring) -> (room: String, seat: RoomSeat)? {
     guard word.hasPrefix("room=") else { return nil }
     let parts = word.dropFirst(5).split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 3, let room = Hex.decode(String(parts[0])), let nick = Hex.decode(String(parts[1])),
-      !room.isEmpty, !nick.isEmpty, let affiliation = RoomAffiliation(rawValue: String(parts[2]))
+    guard parts.count == 3 || parts.count == 5, let room = Hex.decode(String(parts[0])),
+      let nick = Hex.decode(String(parts[1])), !room.isEmpty, !nick.isEmpty,
+      let affiliation = RoomAffiliation(rawValue: String(parts[2]))
     else { return nil }
-    return (String(decoding: room, as: UTF8.self), RoomSeat(nick: String(decoding: nick, as: UTF8.self), affiliation: affiliation))
+    var seat = RoomSeat(nick: String(decoding: nick, as: UTF8.self), affiliation: affiliation)
+    if parts.count == 5 {
+      guard shows.contains(String(parts[3])), let status = parts[4].isEmpty ? [] : Hex.decode(String(parts[4])) else {
+        return nil
+      }
+      seat.show = String(parts[3])
+      seat.status = String(decoding: status, as: UTF8.self)
+    }
+    return (String(decoding: room, as: UTF8.self), seat)
+  }
+}
+
+extension SessionMeshState {
+  /// A state message's room words carry no presences: the seats it keeps keep theirs.
+  func keepingRoomPresences(of previous: SessionMeshState?) -> SessionMeshState {
+    var state = self
+    for (room, seat) in rooms {
+      if let known = previous?.rooms[room], known.nick == seat.nick { state.rooms[room]?.presence = known.presence }
+    }
+    return state
   }
 }
 
@@ -109,6 +143,8 @@ public struct SessionRoom: Equatable, Sendable {
   public var subjectBy: String
   /// Users in ASCII lower case and their affiliations (owner, admin, member, outcast).
   public var affiliations: [String: RoomAffiliation]
+  /// What a join must carry (§7.2.6); empty: none.
+  public var password = ""
 
   public init(
     name: String, title: String = "", membersOnly: Bool = false, standing: Bool = false, subject: String = "",
@@ -133,19 +169,28 @@ public struct SessionRoom: Equatable, Sendable {
   }
 }
 
-/// A message of a room's history: the stanza as the occupants got it, without `to`.
+/// A message of a room, in its archive (XEP-0313 §5): the stanza as the occupants got it,
+/// without `to` and without the room's stanza-id (`id`, added again when it is read), with
+/// `xmlns='jabber:client'` (a query's result forwards it).
 public struct SessionRoomMessage: Equatable, Sendable {
   public var room: String
-  /// The sender's bare JID.
+  /// The archive id, the XEP-0359 stanza-id the occupants got (by the room's JID).
+  public var id: String
+  /// Unix time (ms).
+  public var stamp: Int64
+  /// The sender's local part and resource, and nick in the room.
   public var sender: String
+  public var senderResource: String
+  public var nick: String
   public var stanza: String
-  /// Unix time (s).
-  public var stored: Int64
-  public init(room: String, sender: String, stanza: String, stored: Int64) {
+  public init(room: String, id: String, stamp: Int64, sender: String, senderResource: String, nick: String, stanza: String) {
     self.room = room
+    self.id = id
+    self.stamp = stamp
     self.sender = sender
+    self.senderResource = senderResource
+    self.nick = nick
     self.stanza = stanza
-    self.stored = stored
   }
 }
 
@@ -157,9 +202,15 @@ public protocol SessionRoomBackend {
   /// is reached or the name is not one a room may have.
   mutating func createRoom(named name: String, owner: String, at time: Int64) -> SessionStoreOutcome
   mutating func configureRoom(named name: String, title: String, membersOnly: Bool) -> SessionStoreOutcome
+  mutating func setRoomPassword(named name: String, _ password: String) -> SessionStoreOutcome
   mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome
-  /// The last `limit` messages stored at or after `since` (Unix s), oldest first.
-  func roomHistory(of room: String, limit: Int, since: Int64) -> [SessionRoomMessage]
+  /// Sets what `user` (an account) is to the room (none: no row).
+  mutating func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String) -> SessionStoreOutcome
+  /// Removes a room (its owner's §10.9); `.full` for the standing room.
+  mutating func destroyRoom(named name: String) -> SessionStoreOutcome
+  /// The last `limit` messages stamped at or after `since` (Unix ms) that the archive's
+  /// retention keeps at `now` (ms), oldest first.
+  func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage]
   /// Done by the daemon after the messages to the occupants are sent (`.storeRoomMessage`).
   mutating func storeRoomMessage(_ message: SessionRoomMessage)
 }
@@ -174,6 +225,11 @@ extension SessionRoomBackend {
   public mutating func setRoomSubject(_ subject: String, by nick: String, in room: String) -> SessionStoreOutcome {
     .unavailable
   }
-  public func roomHistory(of room: String, limit: Int, since: Int64) -> [SessionRoomMessage] { [] }
+  public mutating func setRoomAffiliation(_ affiliation: RoomAffiliation, of user: String, in room: String)
+    -> SessionStoreOutcome
+  { .unavailable }
+  public mutating func destroyRoom(named name: String) -> SessionStoreOutcome { .unavailable }
+  public mutating func setRoomPassword(named name: String, _ password: String) -> SessionStoreOutcome { .unavailable }
+  public func roomHistory(of room: String, limit: Int, since: Int64, now: Int64) -> [SessionRoomMessage] { [] }
   public mutating func storeRoomMessage(_ message: SessionRoomMessage) {}
 }

@@ -56,7 +56,12 @@ extension Session {
     case (StanzaNamespace.mucOwner, "query"):
       guard room.affiliation(of: jid.local) == .owner else { return bounce(iq, "forbidden") }
       if isGet { return write(iqResult(iq, "<query xmlns='" + StanzaNamespace.mucOwner + "'>" + configurationForm(room) + "</query>")) }
+      if payload.child("destroy") != nil { return destroyRoom(iq, room) }
       configure(iq, room, form: payload.child("x", namespace: StanzaNamespace.dataForms))
+    case (StanzaNamespace.mucAdmin, "query"):
+      roomAdmin(iq, payload, room: room)
+    case (StanzaNamespace.mam, _):
+      answerRoomArchive(iq, payload, room: room)
     default:
       bounce(iq, "service-unavailable")
     }
@@ -67,13 +72,16 @@ extension Session {
       + StanzaText.attribute("to", jid?.description) + (child.map { ">" + $0 + "</iq>" } ?? "/>")
   }
 
-  /// §6.4: every room here is persistent, unmoderated and shows real JIDs.
+  /// §6.4: every room here is persistent, unmoderated and shows real JIDs; its messages are
+  /// archived with stanza-ids when the archive keeps any (XEP0313RoomArchive.swift).
   func roomInfo(_ room: SessionRoom) -> String {
     let count = occupants(of: room.name).count + (rooms[room.name] == nil ? 0 : 1)
-    let features = [
-      StanzaNamespace.muc, "muc_persistent", room.membersOnly ? "muc_membersonly" : "muc_open",
-      room.membersOnly ? "muc_hidden" : "muc_public", "muc_nonanonymous", "muc_unmoderated",
-    ]
+    let features =
+      [
+        StanzaNamespace.muc, "muc_persistent", room.membersOnly ? "muc_membersonly" : "muc_open",
+        room.membersOnly ? "muc_hidden" : "muc_public", "muc_nonanonymous", "muc_unmoderated",
+        room.password.isEmpty ? "muc_unsecured" : "muc_passwordprotected",
+      ] + (archiving ? [StanzaNamespace.mam, StanzaNamespace.stanzaID] : [])
     return "<query xmlns='" + StanzaNamespace.discoInfo + "'><identity category='conference' type='text'"
       + StanzaText.attribute("name", title(of: room)) + "/>" + features.map { "<feature var='" + $0 + "'/>" }.joined()
       + "<x xmlns='" + StanzaNamespace.dataForms + "' type='result'>"
@@ -94,7 +102,10 @@ extension Session {
       + "</title>" + Session.field("FORM_TYPE", type: "hidden", "http://jabber.org/protocol/muc#roomconfig")
       + Session.field("muc#roomconfig_roomname", type: "text-single", label: "Title", room.title)
       + Session.field("muc#roomconfig_membersonly", type: "boolean", label: "Members only", room.membersOnly ? "1" : "0")
-      + Session.field("muc#roomconfig_persistentroom", type: "boolean", label: "Kept when empty", "1") + "</x>"
+      + Session.field("muc#roomconfig_persistentroom", type: "boolean", label: "Kept when empty", "1")
+      + Session.field(
+        "muc#roomconfig_passwordprotectedroom", type: "boolean", label: "Password required", room.password.isEmpty ? "0" : "1")
+      + Session.field("muc#roomconfig_roomsecret", type: "text-private", label: "Password", room.password) + "</x>"
   }
 
   /// A submitted form changes the title and access; an empty one accepts the defaults (an
@@ -105,16 +116,33 @@ extension Session {
     }
     var title = room.title
     var membersOnly = room.membersOnly
+    var protected = !room.password.isEmpty
+    var password = room.password
     for field in form.elements where field.name == "field" {
       let value = field.child("value")?.text
       switch field.attribute("var") {
       case "muc#roomconfig_roomname": title = value ?? ""
       case "muc#roomconfig_membersonly": membersOnly = value == "1" || value == "true"
+      case "muc#roomconfig_passwordprotectedroom": protected = value == "1" || value == "true"
+      case "muc#roomconfig_roomsecret": password = value ?? ""
       default: break
       }
     }
+    // §10.2: protected needs a password; unprotected has none.
+    if !protected { password = "" }
+    guard !protected || !password.isEmpty else { return bounce(iq, "not-acceptable") }
+    if password != room.password {
+      switch backend.setRoomPassword(named: room.name, password) {
+      case .done: break
+      case .full: return bounce(iq, "not-acceptable")
+      case .unavailable: return bounce(iq, "service-unavailable")
+      }
+    }
     switch backend.configureRoom(named: room.name, title: title, membersOnly: membersOnly) {
-    case .done: write(iqResult(iq, nil))
+    case .done:
+      write(iqResult(iq, nil))
+      // §10.2: a room made members-only sends out who is not a member (322).
+      if membersOnly != room.membersOnly { roomsChangedEverywhere() }
     case .full: bounce(iq, "not-acceptable")
     case .unavailable: bounce(iq, "service-unavailable")
     }

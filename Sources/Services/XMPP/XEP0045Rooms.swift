@@ -13,7 +13,17 @@ extension StanzaNamespace {
 struct JoinedRoom: Equatable {
   var nick: String
   var affiliation: RoomAffiliation
-  var seat: RoomSeat { RoomSeat(nick: nick, affiliation: affiliation) }
+  /// The client's last show and status in the room (RoomSeat).
+  var show = ""
+  var status = ""
+  var seat: RoomSeat { RoomSeat(nick: nick, affiliation: affiliation, show: show, status: status) }
+
+  /// The show and status of a presence the client sent to the room.
+  mutating func take(_ stanza: XMLElement) {
+    let asked = stanza.child("show")?.text ?? ""
+    show = RoomSeat.shows.contains(asked) ? asked : ""
+    status = stanza.child("status")?.text ?? ""
+  }
 }
 
 /// XEP-0045 multi-user chat, the occupant's side: joining, presence and nick changes, leaving,
@@ -25,9 +35,6 @@ extension Session {
   /// Rooms one session may be in (its hello carries them all).
   static var maximumRooms: Int { 50 }
   static var maximumNickBytes: Int { 256 }
-  /// Messages of history a join gets unless it asks otherwise (§7.2.14), and the most it may ask.
-  static var defaultHistory: Int { 20 }
-  static var maximumHistory: Int { 1000 }
 
   var roomDomain: String { "conference." + domain }
 
@@ -125,11 +132,18 @@ extension Session {
     guard let room = found else { return refuse(stanza, "item-not-found") }
     let affiliation = room.affiliation(of: jid.local)
     if affiliation == .outcast { return refuse(stanza, "forbidden") }
+    // §7.2.6: a password-protected room wants its password first.
+    if !room.password.isEmpty,
+      stanza.child("x", namespace: StanzaNamespace.muc)?.child("password")?.text != room.password
+    {
+      return refuse(stanza, "not-authorized")
+    }
     if room.membersOnly, !affiliation.isMember { return refuse(stanza, "registration-required") }
     let others = occupants(of: name)
     // Another user's nickname is taken; the user's own other devices may share theirs.
     if others.contains(where: { $0.seat.nick == nick && $0.jid.local != jid.local }) { return refuse(stanza, "conflict") }
     rooms[name] = JoinedRoom(nick: nick, affiliation: affiliation)
+    rooms[name]?.take(stanza)
     let presence = SessionRoomPresence(
       room: name, nick: nick, affiliation: affiliation, xml: occupantPresence(stanza, affiliation: affiliation, jid: jid))
     actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
@@ -137,8 +151,8 @@ extension Session {
     for other in others.sorted(by: { $0.seat.nick < $1.seat.nick }) where listed.insert(other.seat.nick).inserted {
       write(
         StanzaText.stamped(
-          occupantPresence(nil, affiliation: other.seat.affiliation, jid: other.jid),
-          from: roomAddress(name, nick: other.seat.nick), to: jid.description))
+          seatPresence(other.seat, jid: other.jid), from: roomAddress(name, nick: other.seat.nick),
+          to: jid.description))
     }
     write(
       StanzaText.stamped(
@@ -152,28 +166,13 @@ extension Session {
         + StanzaText.attribute("to", jid.description) + "><subject>" + XMLEscape.text(room.subject) + "</subject></message>")
   }
 
-  /// §7.2.14: the last messages, each with the time it was sent (XEP-0203).
-  mutating func sendHistory(of name: String, asked: XMLElement?) {
-    guard let jid else { return }
-    var limit = Session.defaultHistory
-    var since: Int64 = 0
-    if let asked {
-      // A bound on time alone asks for everything in it (as much as is kept).
-      if asked.attribute("seconds") != nil || asked.attribute("since") != nil { limit = Session.maximumHistory }
-      if let text = asked.attribute("maxstanzas"), let count = Int(text) { limit = min(max(count, 0), Session.maximumHistory) }
-      if asked.attribute("maxchars") == "0" { limit = 0 }
-      if let text = asked.attribute("seconds"), let seconds = Int64(text), seconds >= 0 {
-        since = max(since, now / 1000 - seconds)
-      }
-      if let text = asked.attribute("since"), let time = Session.unixTime(text) { since = max(since, time) }
-    }
-    guard limit > 0 else { return }
-    for message in backend.roomHistory(of: name, limit: limit, since: since) {
-      let delay =
-        "<delay xmlns='" + StanzaNamespace.delay + "'" + StanzaText.attribute("from", roomAddress(name))
-        + StanzaText.attribute("stamp", StanzaText.timestamp(message.stored)) + "/>"
-      write(StanzaText.appending(delay, to: StanzaText.stamped(message.stanza, from: nil, to: jid.description)))
-    }
+  /// An occupant's presence for a joiner (§7.2.3: with its show and status): its last in the
+  /// room whole, else (a seat known from a hello) its show and status.
+  func seatPresence(_ seat: RoomSeat, jid: JID, codes: [Int] = []) -> String {
+    seat.presence
+      ?? "<presence>" + (seat.show.isEmpty ? "" : "<show>" + seat.show + "</show>")
+      + (seat.status.isEmpty ? "" : "<status>" + XMLEscape.text(seat.status) + "</status>")
+      + Session.mucUser(Session.item(seat.affiliation, jid: jid), codes: codes) + "</presence>"
   }
 
   /// A presence change in a room joined, or a nick change (§7.6).
@@ -193,6 +192,7 @@ extension Session {
             + Session.mucUser(Session.item(joined.affiliation, jid: jid, nick: nick), codes: [110, 303]) + "</presence>",
           from: roomAddress(name, nick: joined.nick), to: jid.description))
     }
+    rooms[name]?.take(stanza)
     let presence = SessionRoomPresence(
       room: name, nick: nick, previousNick: previous, affiliation: joined.affiliation,
       xml: occupantPresence(stanza, affiliation: joined.affiliation, jid: jid))
@@ -203,15 +203,17 @@ extension Session {
         to: jid.description))
   }
 
-  /// §7.14: the client leaves (or its room went: `extra` says so).
-  mutating func leave(_ name: String, extra: String = "") {
+  /// §7.14: the client leaves, or is made to (`codes` say why to everyone: 301 banned, 307
+  /// kicked, 321 and 322 not a member; `extra`, its room went).
+  mutating func leave(_ name: String, codes: [Int] = [], affiliation: RoomAffiliation? = nil, extra: String = "") {
     guard let jid, let joined = rooms.removeValue(forKey: name) else { return }
+    let shown = affiliation ?? joined.affiliation
     let presence = SessionRoomPresence(
-      room: name, nick: joined.nick, affiliation: nil, xml: leftPresence(joined.affiliation, jid: jid))
+      room: name, nick: joined.nick, affiliation: nil, xml: leftPresence(shown, jid: jid, codes: codes))
     actions.append(.meshBroadcast(SessionMeshMessage.room(presence).bytes))
     write(
       StanzaText.stamped(
-        leftPresence(joined.affiliation, jid: jid, codes: [110], extra: extra), from: roomAddress(name, nick: joined.nick),
+        leftPresence(shown, jid: jid, codes: codes + [110], extra: extra), from: roomAddress(name, nick: joined.nick),
         to: jid.description))
   }
 
@@ -232,10 +234,15 @@ extension Session {
     for name in rooms.keys.sorted() { leave(name) }
   }
 
-  /// slugctl changed the rooms: a room removed lets its occupants go (§10.9).
+  /// slugctl or an admin changed the rooms: a room removed lets its occupants go (§10.9); an
+  /// affiliation changed is shown, or sends the client out (XEP0045Admin.swift).
   mutating func roomsChanged() {
-    for name in rooms.keys.sorted() where backend.room(named: name) == nil {
-      leave(name, extra: "<destroy/>")
+    for name in rooms.keys.sorted() {
+      guard let room = backend.room(named: name) else {
+        leave(name, extra: "<destroy/>")
+        continue
+      }
+      reconcile(name, with: room)
     }
   }
 
@@ -246,10 +253,10 @@ extension Session {
   mutating func occupantArrived(_ state: SessionPeerState) {
     guard let jid else { return }
     for (name, seat) in state.mesh.rooms.sorted(by: { $0.key < $1.key }) where rooms[name] != nil {
+      if lostNick(in: name, to: seat.nick, against: state) { continue }
       presenceForClient(
         StanzaText.stamped(
-          occupantPresence(nil, affiliation: seat.affiliation, jid: state.jid), from: roomAddress(name, nick: seat.nick),
-          to: jid.description),
+          seatPresence(seat, jid: state.jid), from: roomAddress(name, nick: seat.nick), to: jid.description),
         from: JID(local: name, domain: roomDomain, resource: seat.nick))
     }
   }
@@ -259,11 +266,18 @@ extension Session {
   mutating func occupantChanged(_ change: SessionRoomPresence, in peer: SessionPeer) {
     guard let jid, let state = peers[peer] else { return }
     if let affiliation = change.affiliation {
-      peers[peer]?.mesh.rooms[change.room] = RoomSeat(nick: change.nick, affiliation: affiliation)
+      var seat = RoomSeat(nick: change.nick, affiliation: affiliation, presence: change.xml)
+      if let presence = Session.element(change.xml) {
+        var joined = JoinedRoom(nick: change.nick, affiliation: affiliation)
+        joined.take(presence)
+        (seat.show, seat.status) = (joined.show, joined.status)
+      }
+      peers[peer]?.mesh.rooms[change.room] = seat
     } else {
       peers[peer]?.mesh.rooms[change.room] = nil
     }
     guard rooms[change.room] != nil else { return }
+    if nickClash(change, from: state) { return }
     if let previous = change.previousNick, let affiliation = change.affiliation {
       presenceForClient(
         StanzaText.stamped(
@@ -275,6 +289,7 @@ extension Session {
     presenceForClient(
       StanzaText.stamped(change.xml, from: roomAddress(change.room, nick: change.nick), to: jid.description),
       from: JID(local: change.room, domain: roomDomain, resource: change.nick))
+    if change.affiliation == nil { nickStillHeld(change.room, change.nick, leaving: peer) }
   }
 
   /// Another session ended (or its process died): it left the rooms it was in.
@@ -294,6 +309,7 @@ extension Session {
     let type = message.attribute("type") ?? "normal"
     guard type != "error" else { return }
     guard !address.local.isEmpty else { return bounce(message, "service-unavailable") }
+    if roomInvitation(message, to: address) { return }
     // §7.9: only occupants speak in a room.
     guard let joined = rooms[address.local] else { return bounce(message, "not-acceptable") }
     // A session not yet heard from may be an occupant: the message waits for its hello.
@@ -308,28 +324,6 @@ extension Session {
     } else {
       guard type != "groupchat" else { return bounce(message, "bad-request") }
       privateMessage(message, in: address.local, to: address.resource, joined: joined)
-    }
-  }
-
-  /// §7.4: to every occupant from the sender's nick, back to the sender, then kept (a body) or
-  /// the subject set (§8.1: any member may).
-  mutating func groupchat(_ message: XMLElement, in name: String, joined: JoinedRoom) {
-    guard let jid else { return }
-    if let subject = message.child("subject"), message.child("body") == nil {
-      guard joined.affiliation.isMember else { return bounce(message, "forbidden") }
-      switch backend.setRoomSubject(subject.text, by: joined.nick, in: name) {
-      case .done: break
-      case .full: return bounce(message, "not-acceptable")
-      case .unavailable: return bounce(message, "service-unavailable")
-      }
-    }
-    let stanza = StanzaText.stamped(
-      StanzaText.removing(["from", "to"], from: message).xml(), from: roomAddress(name, nick: joined.nick), to: nil)
-    sendToOccupants(occupants(of: name).map { (StanzaText.stamped(stanza, from: nil, to: $0.jid.description), $0.peer) })
-    write(StanzaText.stamped(stanza, from: nil, to: jid.description))
-    if message.child("body") != nil {
-      actions.append(
-        .storeRoomMessage(SessionRoomMessage(room: name, sender: jid.bare.description, stanza: stanza, stored: now / 1000)))
     }
   }
 

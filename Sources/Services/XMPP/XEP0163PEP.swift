@@ -105,13 +105,20 @@ extension Session {
     deliverPEP(owner: state.jid.local, node: node, xml)
   }
 
-  /// The notification (XEP-0163 §4.3) to our client, if it is available and wants the node.
-  mutating func deliverPEP(owner: String, node: String, _ event: String) {
+  /// The notification (XEP-0163 §4.3) to our client, if it is available and wants the node;
+  /// `published` (Unix seconds) for an item published before now, which carries a XEP-0203
+  /// delay so the client does not take an old avatar or device list for news.
+  mutating func deliverPEP(owner: String, node: String, _ event: String, published: Int64? = nil) {
     guard let jid, presence != nil, pep.interests?.contains(node) == true else { return }
     pep.notifications += 1
+    let from = ASCII.lowercased(owner) + "@" + domain
+    let delay = published.map {
+      "<delay xmlns='" + StanzaNamespace.delay + "'" + StanzaText.attribute("from", from)
+        + StanzaText.attribute("stamp", XEP0082Time.format(milliseconds: $0 * 1000)) + "/>"
+    }
     write(
-      "<message type='headline'" + StanzaText.attribute("from", ASCII.lowercased(owner) + "@" + domain)
-        + StanzaText.attribute("to", jid.description) + " id='pep-\(pep.notifications)'>" + event + "</message>")
+      "<message type='headline'" + StanzaText.attribute("from", from) + StanzaText.attribute("to", jid.description)
+        + " id='pep-\(pep.notifications)'>" + event + (delay ?? "") + "</message>")
   }
 
   /// The client is available and its interests known: the last item of every node it wants
@@ -125,7 +132,7 @@ extension Session {
       deliverPEP(
         owner: last.owner, node: last.node.name,
         "<event xmlns='" + PubSubNamespace.event + "'><items" + StanzaText.attribute("node", last.node.name) + ">"
-          + last.item.xml + "</items></event>")
+          + last.item.xml + "</items></event>", published: last.item.published)
     }
   }
 }

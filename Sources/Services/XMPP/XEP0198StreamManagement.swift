@@ -168,10 +168,14 @@ extension Session {
   mutating func drainStream() {
     guard var state = streamManagement, let id = state.id, case .bound = stage else { return }
     for row in backend.queued(in: id, after: state.lastRow) {
+      state.lastRow = row.id
+      noteBlockingPush(row.stanza)
+      // Stopped (§3.5, without the error: the sender's process is not known here); the row
+      // goes when a later one is acknowledged, or with the stream.
+      if isFromBlocked(row.stanza) { continue }
       actions.append(.write(row.stanza))
       state.sent &+= 1
       state.unacked.append(.row(row.id))
-      state.lastRow = row.id
     }
     streamManagement = state
   }
@@ -273,10 +277,11 @@ extension Session {
         "<resumed xmlns='" + StanzaNamespace.streamManagement + "' previd='" + XMLEscape.attribute(request.id)
           + "' h='\(stream.handled)'/>")
       for row in queue {
+        state.lastRow = row.id
+        if isFromBlocked(row.stanza) { continue }  // XEP-0191 §3.5, as drainStream
         actions.append(.write(row.stanza))
         state.sent &+= 1
         state.unacked.append(.row(row.id))
-        state.lastRow = row.id
       }
       streamManagement = state
       drainStream()

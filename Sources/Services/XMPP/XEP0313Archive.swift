@@ -38,18 +38,29 @@ extension Session {
         + "</iq>")
   }
 
-  mutating func queryArchive(_ iq: XMLElement, _ payload: XMLElement) {
+  /// The client's own archive, or a room's (`room`, XEP0313RoomArchive.swift).
+  mutating func queryArchive(_ iq: XMLElement, _ payload: XMLElement, room: String? = nil) {
     guard let jid else { return }
     guard let request = ArchiveRequest(payload) else { return bounce(iq, "bad-request") }
+    var query = SessionArchiveQuery(
+      owner: jid.local, room: room, with: request.with?.local,
+      withResource: request.with.flatMap { $0.isBare ? nil : $0.resource }, start: request.start, end: request.end,
+      afterID: request.afterID, beforeID: request.beforeID, ids: request.ids, paging: request.paging, limit: request.limit)
+    var matchesNothing = false
+    if let with = request.with {
+      if let room {
+        let filter = roomArchiveFilter(with, room: room)
+        (query.with, query.withResource, query.withNick) = (filter?.sender, nil, filter?.nick)
+        matchesNothing = filter == nil
+      } else {
+        // Only this domain's users talk here: nothing is archived with anyone else.
+        matchesNothing = with.domain != domain || with.local.isEmpty
+      }
+    }
     let page: SessionArchivePage
-    if let with = request.with, with.domain != domain || with.local.isEmpty {
-      // Only this domain's users talk here: nothing is archived with anyone else.
+    if matchesNothing {
       page = SessionArchivePage(messages: [], count: 0, firstIndex: nil, complete: true)
     } else {
-      let query = SessionArchiveQuery(
-        owner: jid.local, with: request.with?.local, withResource: request.with.flatMap { $0.isBare ? nil : $0.resource },
-        start: request.start, end: request.end, afterID: request.afterID, beforeID: request.beforeID, ids: request.ids,
-        paging: request.paging, limit: request.limit)
       switch backend.archive(query, now: now) {
       case .page(let answer): page = answer
       case .itemNotFound: return bounce(iq, "item-not-found")
@@ -59,7 +70,8 @@ extension Session {
     let messages = request.flipPage ? Array(page.messages.reversed()) : page.messages
     for message in messages {
       write(
-        "<message" + StanzaText.attribute("to", jid.description) + StanzaText.attribute("from", jid.bare.description)
+        "<message" + StanzaText.attribute("to", jid.description)
+          + StanzaText.attribute("from", room.map { roomAddress($0) } ?? jid.bare.description)
           + "><result xmlns='" + StanzaNamespace.mam + "'" + StanzaText.attribute("queryid", request.queryID)
           + StanzaText.attribute("id", message.id) + "><forwarded xmlns='" + Session.forwardNamespace
           + "'><delay xmlns='" + StanzaNamespace.delay + "'"
@@ -100,11 +112,11 @@ extension Session {
       to: iq, "<prefs xmlns='" + StanzaNamespace.mam + "' default='" + mode.rawValue + "'><always/><never/></prefs>")
   }
 
-  /// XEP-0313 §5.1: the archive's first and last message.
-  mutating func archiveMetadata(_ iq: XMLElement) {
+  /// XEP-0313 §5.1: the archive's (or the room's) first and last message.
+  mutating func archiveMetadata(_ iq: XMLElement, room: String? = nil) {
     guard let jid else { return }
     func end(_ paging: SessionArchivePaging) -> SessionArchiveAnswer {
-      backend.archive(SessionArchiveQuery(owner: jid.local, paging: paging, limit: 1), now: now)
+      backend.archive(SessionArchiveQuery(owner: jid.local, room: room, paging: paging, limit: 1), now: now)
     }
     guard case .page(let first) = end(.forward(after: nil, offset: 0)), case .page(let last) = end(.backward(before: nil))
     else { return bounce(iq, "service-unavailable") }

@@ -38,10 +38,14 @@ public enum SessionArchivePaging: Equatable, Sendable {
 }
 
 public struct SessionArchiveQuery: Equatable, Sendable {
+  /// Who asks: the archive's owner, unless a room's archive is asked (`room`, XEP-0313 §5).
   public var owner: String
-  /// The other side (a local part of this domain), and its resource for a full JID.
+  public var room: String?
+  /// The other side (a local part of this domain), and its resource for a full JID; in a
+  /// room, the sender, or the sender's nick.
   public var with: String?
   public var withResource: String?
+  public var withNick: String?
   /// Inclusive bounds on the stamp.
   public var start: Int64?
   public var end: Int64?
@@ -54,13 +58,15 @@ public struct SessionArchiveQuery: Equatable, Sendable {
   public var limit: Int
 
   public init(
-    owner: String, with: String? = nil, withResource: String? = nil, start: Int64? = nil, end: Int64? = nil,
-    afterID: String? = nil, beforeID: String? = nil, ids: [String]? = nil,
+    owner: String, room: String? = nil, with: String? = nil, withResource: String? = nil, withNick: String? = nil,
+    start: Int64? = nil, end: Int64? = nil, afterID: String? = nil, beforeID: String? = nil, ids: [String]? = nil,
     paging: SessionArchivePaging = .forward(after: nil, offset: 0), limit: Int
   ) {
     self.owner = owner
+    self.room = room
     self.with = with
     self.withResource = withResource
+    self.withNick = withNick
     self.start = start
     self.end = end
     self.afterID = afterID

@@ -32,9 +32,7 @@ extension Session {
     StanzaText.removing(["from", "to"], from: message).write(to: &stored, parentNamespace: "")
     let stanza = StanzaText.stamped(String(decoding: stored, as: UTF8.self), from: jid.description, to: to.description)
     guard stanza.utf8.count <= Session.maximumArchivedStanzaBytes else { return (message, nil) }
-    // The time first (48 bits of ms), then 32 random bits: unique, and new ids land at the
-    // end of the store's index of them instead of on a random page of it.
-    let id = Hex.lowercase((0..<6).map { UInt8(truncatingIfNeeded: now >> (40 - 8 * $0)) } + randomBytes(4))
+    let id = archiveID()
     message.children.append(
       .element(
         XMLElement(
@@ -44,6 +42,12 @@ extension Session {
       id: id, stamp: now, sender: jid.local, senderResource: jid.resource, recipient: to.local,
       recipientResource: to.isBare ? nil : to.resource, stanza: stanza)
     return (message, entry)
+  }
+
+  /// The time first (48 bits of ms), then 32 random bits: unique, and new ids land at the end
+  /// of the store's index of them instead of on a random page of it.
+  func archiveID() -> String {
+    Hex.lowercase((0..<6).map { UInt8(truncatingIfNeeded: now >> (40 - 8 * $0)) } + randomBytes(4))
   }
 
   /// The message reached its recipient or the offline store: its row is written after that.

@@ -25,7 +25,9 @@ extension Slugctl {
         directory that others than root may write to. A store file, -wal or -shm that is a \
         symbolic link or anything but a regular file is refused and left as it is. Torrent \
         download and metainfo directories inside the store's directory are made for slug-ctcs \
-        (mode 0750). The daemons `slugctl inetd generate` configures run with those users and \
+        (mode 0750). init also makes the secret that signs file uploads (upload.key beside the \
+        store, readable by slug-www and slug-jabberd alone) and the directory in.www keeps the \
+        files in (upload/, slug-www's, mode 0700). The daemons `slugctl inetd generate` configures run with those users and \
         that group, so create the store they read and write with init. Then slugctl tls init \
         makes the certificates in.www, in.jabberd and in.smtp serve (their users must exist first, \
         to be given read access to the key).
@@ -68,6 +70,7 @@ extension Slugctl {
         if !readers.isEmpty { line += ", read-only for \(Array(Set(readers)).sorted().joined(separator: " "))" }
         try TorrentDirectories.prepare(for: opened)
       }
+      try UploadFiles.prepare(for: opened)
       Console.current.print(line)
     }
   }

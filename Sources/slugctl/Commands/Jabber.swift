@@ -16,7 +16,7 @@ extension Slugctl {
         store (each daemon in group slug) can read it and log in as that user. Mark only \
         accounts whose client can do nothing else.
         """,
-      subcommands: [AddUser.command, DelUser.command, Passwd.command, List.command, Archive.command, Room.command])
+      subcommands: [AddUser.command, DelUser.command, Passwd.command, List.command, Archive.command, Room.command, Upload.command])
   }
 }
 

@@ -14,7 +14,7 @@ extension Slugctl.Jabber {
         own it); those stay until removed here. A members-only room refuses anyone who is not \
         a member, admin or owner.
         """,
-      subcommands: [Add.command, Remove.command, List.command])
+      subcommands: [Add.command, Change.command, Remove.command, List.command])
   }
 }
 
