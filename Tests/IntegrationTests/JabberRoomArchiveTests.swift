@@ -6,9 +6,6 @@ import XCTest
 /// slixmpp's xep_0045, xep_0313 and xep_0059 plugins (jabber_client.py's `room-archive`
 /// scenarios): alice says 25 things in a room bob is in, then bob pages the room's archive.
 final class JabberRoomArchiveTests: XCTestCase {
-  /// One archive entry as the scenario reports it: id, body, stamp (ms).
-  private func entries(_ pages: Any?) -> [[[Any]]]? { pages as? [[[Any]]] }
-
   func testTwentyFiveRoomMessagesComeBackWithTheStanzaIDsTheOccupantsGotInPagesOfTenAndByDate() throws {
     let server = try JabberServerUnderInetd(users: ["alice": "a1", "bob": "b1"])
     addTeardownBlock { server.stop() }
@@ -22,18 +19,7 @@ final class JabberRoomArchiveTests: XCTestCase {
     }
     XCTAssertEqual(Set(stanzaIDs).count, 25)
 
-    let pages = try XCTUnwrap(entries(report["pages"]), "\(report)")
-    XCTAssertEqual(pages.map { $0.count }, [10, 10, 5], "\(report)")
-    let archived = pages.flatMap { $0 }
-    XCTAssertEqual(archived.map { $0[0] as? String }, stanzaIDs)
-    XCTAssertEqual(archived.map { $0[1] as? String }, (0..<25).map { "message \($0)" })
-    let stamps = archived.map { $0[2] as? Int ?? 0 }
-    XCTAssertEqual(stamps, stamps.sorted())
-
-    let expected = archived.filter { (stamps[5]...stamps[14]).contains($0[2] as? Int ?? 0) }.map { $0[0] as? String }
-    let dated = try XCTUnwrap(entries(report["dated"]), "\(report)")
-    XCTAssertEqual(dated.flatMap { $0 }.map { $0[0] as? String }, expected)
-    XCTAssertGreaterThanOrEqual(expected.count, 10)
+    try ArchiveReport.assertPagedAndDated(report, stanzaIDs: stanzaIDs)
     XCTAssertEqual(report["by_nick"] as? Int, 25, "\(report)")
     XCTAssertEqual(report["by_other"] as? Int, 0, "\(report)")
   }
